@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are named by GitHub URL with `from:` set to the version this
+// project is developed against (see README, "Building").
+let package = Package(
+    name: "GraspSim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "graspsim", targets: ["graspsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // C libraries from the system (apt: libsecp256k1-dev, libgit2-dev).
+        .systemLibrary(
+            name: "CSecp256k1", pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"]), .brew(["secp256k1"])]),
+        .systemLibrary(
+            name: "CGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
+
+        .target(name: "SimKernel", dependencies: [
+            .product(name: "Collections", package: "swift-collections"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Nostr", dependencies: [
+            "CSecp256k1",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "GitStore", dependencies: [
+            "CGit2",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "EventStore", dependencies: [
+            "Nostr",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "Relay", dependencies: [
+            "Nostr", "GitStore", "EventStore",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "Coordination", dependencies: ["SimKernel"]),
+        .target(name: "Sync", dependencies: ["Relay", "GitStore", "SimKernel"]),
+        .target(name: "Scenario", dependencies: [
+            "SimKernel", "Nostr",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "Checks", dependencies: ["SimKernel", "Nostr"]),
+        .target(name: "Harness", dependencies: [
+            "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
+            "Scenario", "Checks",
+            .product(name: "Collections", package: "swift-collections"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "graspsim", dependencies: [
+            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),
+        .testTarget(name: "HarnessTests", dependencies: [
+            "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr",
+        ]),
+    ],
+    swiftLanguageModes: [.v5]
+)

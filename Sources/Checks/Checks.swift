@@ -1,0 +1,1 @@
+// Checks module (see docs/architecture.md)

@@ -1,0 +1,1 @@
+// Coordination module (see docs/architecture.md)

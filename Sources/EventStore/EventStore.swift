@@ -1,0 +1,1 @@
+// EventStore module (see docs/architecture.md)

@@ -1,0 +1,1 @@
+// GitStore module (see docs/architecture.md)

@@ -1,0 +1,1 @@
+// Relay module (see docs/architecture.md)

@@ -1,0 +1,1 @@
+// Scenario module (see docs/architecture.md)

@@ -1,0 +1,78 @@
+/// Latency of one message on a link.
+public enum LatencyModel: Equatable, Sendable {
+    case fixed(SimDuration)
+    /// Uniform in [min, max].
+    case uniform(SimDuration, SimDuration)
+    /// `base` plus an exponential tail with the given mean (a crude long-tail model).
+    case exponential(base: SimDuration, mean: SimDuration)
+
+    func draw<R: RandomNumberGenerator>(_ rng: inout R) -> SimDuration {
+        switch self {
+        case .fixed(let d): return d
+        case .uniform(let lo, let hi): return hi <= lo ? lo : rng.int(in: lo...hi)
+        case .exponential(let base, let mean):
+            let u = max(rng.unit(), 1e-12)
+            let tail = -Double(mean) * _log(u)
+            return base + SimDuration(min(tail, Double(mean) * 50))
+        }
+    }
+}
+
+@usableFromInline func _log(_ x: Double) -> Double {
+    // Natural log without Foundation: ln(x) = log2(x) * ln 2, log2 via exponent + series.
+    var m = x
+    var e = 0.0
+    while m >= 2 { m /= 2; e += 1 }
+    while m < 1 { m *= 2; e -= 1 }
+    // ln(m) for m in [1,2): atanh series ln(m) = 2 * sum(z^(2k+1)/(2k+1)), z=(m-1)/(m+1)
+    let z = (m - 1) / (m + 1)
+    let z2 = z * z
+    var term = z
+    var sum = 0.0
+    var k = 1.0
+    for _ in 0..<30 { sum += term / k; term *= z2; k += 2 }
+    return 2 * sum + e * 0.6931471805599453
+}
+
+/// Behaviour of one directed link. All probabilities are per message.
+public struct LinkConfig: Equatable, Sendable {
+    public var latency: LatencyModel
+    public var loss: Double
+    public var duplicate: Double
+    /// Probability that a message skips the per-link FIFO order and takes up to
+    /// `reorderWindow` of extra delay.
+    public var reorder: Double
+    public var reorderWindow: SimDuration
+    /// Deliver in send order (a TCP stream / websocket). Reordering faults still apply.
+    public var ordered: Bool
+
+    public init(latency: LatencyModel = .uniform(Time.ms(1), Time.ms(20)), loss: Double = 0,
+                duplicate: Double = 0, reorder: Double = 0, reorderWindow: SimDuration = Time.ms(200),
+                ordered: Bool = true) {
+        self.latency = latency; self.loss = loss; self.duplicate = duplicate
+        self.reorder = reorder; self.reorderWindow = reorderWindow; self.ordered = ordered
+    }
+}
+
+public struct LinkKey: Hashable, Comparable, Sendable {
+    public var from: NodeID
+    public var to: NodeID
+    public init(_ from: NodeID, _ to: NodeID) { self.from = from; self.to = to }
+    public static func < (a: LinkKey, b: LinkKey) -> Bool { (a.from, a.to) < (b.from, b.to) }
+}
+
+/// The simulated network's state: link configurations, partitions and clogs.
+/// Owned by `Simulation`; changed through its fault API.
+struct NetworkState {
+    var defaultLink = LinkConfig()
+    var links: [LinkKey: LinkConfig] = [:]
+    /// Directed links that drop everything (partitions are made of these).
+    var cut: Set<LinkKey> = []
+    /// Directed links whose messages are held until released.
+    var clogged: Set<LinkKey> = []
+    var held: [LinkKey: [(message: any SimMessage, sentAt: SimTime)]] = [:]
+    /// Last scheduled delivery per link, for FIFO links.
+    var lastDelivery: [LinkKey: SimTime] = [:]
+
+    func config(_ k: LinkKey) -> LinkConfig { links[k] ?? defaultLink }
+}

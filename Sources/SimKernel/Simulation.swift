@@ -1,0 +1,443 @@
+import HeapModule
+import DequeModule
+
+/// A node's address in one simulation.
+public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let raw: Int32
+    public init(_ raw: Int32) { self.raw = raw }
+    public static func < (a: NodeID, b: NodeID) -> Bool { a.raw < b.raw }
+    public var description: String { "n\(raw)" }
+}
+
+/// Anything sent over the simulated network.
+public protocol SimMessage {
+    /// Short text for the trace (`push refs/heads/main`, `EVENT 1a2b…`).
+    var traceLabel: String { get }
+}
+
+/// A simulated process: a sans-IO state machine driven by the kernel. Nodes never read a
+/// clock or a random source of their own; everything arrives through `NodeContext`.
+public protocol SimNode: AnyObject {
+    /// First boot.
+    func start(_ ctx: NodeContext)
+    func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext)
+    func timerFired(_ tag: UInt64, _ ctx: NodeContext)
+    /// The process died: drop every volatile thing. Durable state stays.
+    func crashed()
+    /// Graceful stop: the node may persist what it wants to survive.
+    func shutdown(_ ctx: NodeContext)
+    /// Back up after a crash (`graceful == false`) or a graceful shutdown.
+    func restarted(_ ctx: NodeContext, graceful: Bool, downtime: SimDuration)
+}
+
+extension SimNode {
+    public func start(_ ctx: NodeContext) {}
+    public func timerFired(_ tag: UInt64, _ ctx: NodeContext) {}
+    public func crashed() {}
+    public func shutdown(_ ctx: NodeContext) {}
+    public func restarted(_ ctx: NodeContext, graceful: Bool, downtime: SimDuration) { start(ctx) }
+}
+
+/// What a node may do while handling an input. A thin handle onto the kernel, valid
+/// only during the call it was passed to.
+public struct NodeContext {
+    unowned let sim: Simulation
+    public let node: NodeID
+
+    init(sim: Simulation, node: NodeID) { self.sim = sim; self.node = node }
+
+    /// The node's local clock (global time with this node's skew and drift).
+    public var now: SimTime { sim.localTime(of: node) }
+    /// The true global time (for trace records and checks, not for node logic).
+    public var globalNow: SimTime { sim.now }
+
+    public func send(_ message: any SimMessage, to: NodeID) { sim.send(message, from: node, to: to) }
+
+    /// Arms a timer `after` of this node's local time. Periodic timers do not count
+    /// against quiescence.
+    public func setTimer(after: SimDuration, tag: UInt64, periodic: Bool = false) {
+        sim.setTimer(node: node, after: after, tag: tag, periodic: periodic)
+    }
+
+    public func trace(_ kind: String, _ fields: [(String, String)] = []) {
+        sim.trace(node: node, kind: kind, fields)
+    }
+
+    /// The node's own random stream (named after the node).
+    public func withRandom<T>(_ body: (inout Xoshiro256StarStar) -> T) -> T {
+        sim.withNodeRandom(node, body)
+    }
+}
+
+public enum NodeStatus: Equatable, Sendable { case running, paused, down }
+
+/// The deterministic discrete-event kernel: a virtual clock, one event queue ordered by
+/// (time, sequence), the simulated network, node lifecycles and the trace.
+public final class Simulation {
+    enum Payload {
+        case deliver(from: NodeID, to: NodeID, message: any SimMessage)
+        case timer(node: NodeID, incarnation: UInt32, tag: UInt64, periodic: Bool)
+        case action(label: String, body: (Simulation) -> Void)
+    }
+
+    struct Entry: Comparable {
+        var time: SimTime
+        var seq: UInt64
+        var payload: Payload
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.time != b.time ? a.time < b.time : a.seq < b.seq
+        }
+        static func == (a: Entry, b: Entry) -> Bool { a.time == b.time && a.seq == b.seq }
+    }
+
+    struct Slot {
+        var node: SimNode
+        var name: String
+        var status: NodeStatus = .running
+        var incarnation: UInt32 = 0
+        /// Events that reached the node while paused, in arrival order.
+        var held: Deque<Entry> = []
+        var downSince: SimTime = 0
+        var gracefulStop = false
+        var skew: SimDuration = 0
+        var driftPPM: Int64 = 0
+        var rng: Xoshiro256StarStar
+    }
+
+    public let seed: UInt64
+    public let streams: RandomStreams
+    public private(set) var now: SimTime = 0
+    var queue = Heap<Entry>()
+    var seq: UInt64 = 0
+    var slots: [Slot] = []
+    var network = NetworkState()
+    var networkRandom: Xoshiro256StarStar
+    public let trace: Trace
+    /// Messages in flight plus one-shot timers pending: zero means quiescent.
+    var busyCount = 0
+    public private(set) var eventsProcessed: UInt64 = 0
+    /// Trace every delivery and drop (off for benchmarks, on for scenario runs).
+    public var traceNetwork: Bool
+
+    public init(seed: UInt64, trace: Trace = Trace(), traceNetwork: Bool = true) {
+        self.seed = seed
+        self.streams = RandomStreams(seed: seed)
+        self.networkRandom = streams.stream("network")
+        self.trace = trace
+        self.traceNetwork = traceNetwork
+    }
+
+    // MARK: nodes
+
+    @discardableResult
+    public func addNode(_ node: SimNode, name: String) -> NodeID {
+        let id = NodeID(Int32(slots.count))
+        slots.append(Slot(node: node, name: name, rng: streams.stream("node:" + name)))
+        return id
+    }
+
+    /// Boots every node (calls `start`) at the current time, in id order.
+    public func startAll() {
+        for i in slots.indices { slots[i].node.start(NodeContext(sim: self, node: NodeID(Int32(i)))) }
+    }
+
+    public var nodeCount: Int { slots.count }
+    public func name(of id: NodeID) -> String { slots[Int(id.raw)].name }
+    public func node(_ id: NodeID) -> SimNode { slots[Int(id.raw)].node }
+    public func status(of id: NodeID) -> NodeStatus { slots[Int(id.raw)].status }
+    public func incarnation(of id: NodeID) -> UInt32 { slots[Int(id.raw)].incarnation }
+
+    func localTime(of id: NodeID) -> SimTime {
+        let s = slots[Int(id.raw)]
+        if s.skew == 0 && s.driftPPM == 0 { return now }
+        return now + s.skew + now / 1_000_000 * s.driftPPM
+    }
+
+    func withNodeRandom<T>(_ id: NodeID, _ body: (inout Xoshiro256StarStar) -> T) -> T {
+        body(&slots[Int(id.raw)].rng)
+    }
+
+    // MARK: scheduling
+
+    func push(_ time: SimTime, _ payload: Payload) {
+        seq &+= 1
+        queue.insert(Entry(time: time, seq: seq, payload: payload))
+    }
+
+    func setTimer(node: NodeID, after: SimDuration, tag: UInt64, periodic: Bool) {
+        let s = slots[Int(node.raw)]
+        var delay = max(0, after)
+        if s.driftPPM != 0 { delay = delay * 1_000_000 / (1_000_000 + s.driftPPM) }
+        if !periodic { busyCount += 1 }
+        push(now + delay, .timer(node: node, incarnation: s.incarnation, tag: tag, periodic: periodic))
+    }
+
+    /// Runs `body` at absolute time `at` (faults, scripted client steps).
+    public func schedule(at: SimTime, _ label: String, _ body: @escaping (Simulation) -> Void) {
+        pendingActions += 1
+        push(max(at, now), .action(label: label, body: body))
+    }
+
+    /// Hands `message` to `to` now, as if it had arrived from `from` (used by drivers that
+    /// inject external input, such as a scripted client step).
+    public func inject(_ message: any SimMessage, from: NodeID, to: NodeID) {
+        busyCount += 1
+        push(now, .deliver(from: from, to: to, message: message))
+    }
+
+    // MARK: network
+
+    public var defaultLink: LinkConfig {
+        get { network.defaultLink }
+        set { network.defaultLink = newValue }
+    }
+
+    public func setLink(_ from: NodeID, _ to: NodeID, _ config: LinkConfig) {
+        network.links[LinkKey(from, to)] = config
+    }
+
+    public func linkConfig(_ from: NodeID, _ to: NodeID) -> LinkConfig { network.config(LinkKey(from, to)) }
+
+    func send(_ message: any SimMessage, from: NodeID, to: NodeID) {
+        let key = LinkKey(from, to)
+        if network.cut.contains(key) {
+            traceNet(from, "drop", [("to", name(of: to)), ("why", "partition"), ("msg", message.traceLabel)])
+            return
+        }
+        if network.clogged.contains(key) {
+            network.held[key, default: []].append((message, now))
+            traceNet(from, "hold", [("to", name(of: to)), ("msg", message.traceLabel)])
+            return
+        }
+        transmit(message, key: key)
+    }
+
+    private func transmit(_ message: any SimMessage, key: LinkKey) {
+        let cfg = network.config(key)
+        if networkRandom.chance(cfg.loss) {
+            traceNet(key.from, "drop", [("to", name(of: key.to)), ("why", "loss"), ("msg", message.traceLabel)])
+            return
+        }
+        let copies = networkRandom.chance(cfg.duplicate) ? 2 : 1
+        for copy in 0..<copies {
+            var at = now + cfg.latency.draw(&networkRandom)
+            let reordered = networkRandom.chance(cfg.reorder)
+            if reordered {
+                at += networkRandom.int(in: 0...max(0, cfg.reorderWindow))
+            } else if cfg.ordered {
+                at = max(at, network.lastDelivery[key] ?? 0)
+                network.lastDelivery[key] = at
+            }
+            busyCount += 1
+            push(at, .deliver(from: key.from, to: key.to, message: message))
+            if copy == 1 { traceNet(key.from, "duplicate", [("to", name(of: key.to)), ("msg", message.traceLabel)]) }
+        }
+    }
+
+    private func traceNet(_ node: NodeID, _ kind: String, _ fields: [(String, String)]) {
+        if traceNetwork { trace(node: node, kind: "net." + kind, fields) }
+    }
+
+    /// Cuts the directed link (a one-way partition). Messages already in flight on it are
+    /// dropped when they arrive.
+    public func cut(_ from: NodeID, _ to: NodeID) {
+        network.cut.insert(LinkKey(from, to))
+        traceFault("cut", [("from", name(of: from)), ("to", name(of: to))])
+    }
+
+    public func repair(_ from: NodeID, _ to: NodeID) {
+        network.cut.remove(LinkKey(from, to))
+        traceFault("repair", [("from", name(of: from)), ("to", name(of: to))])
+    }
+
+    /// Symmetric partition between two groups.
+    public func partition(_ a: [NodeID], _ b: [NodeID]) {
+        for x in a { for y in b { cut(x, y); cut(y, x) } }
+    }
+
+    public func heal(_ a: [NodeID], _ b: [NodeID]) {
+        for x in a { for y in b { repair(x, y); repair(y, x) } }
+    }
+
+    /// Holds every message sent on the link until `release`.
+    public func clog(_ from: NodeID, _ to: NodeID) {
+        network.clogged.insert(LinkKey(from, to))
+        traceFault("clog", [("from", name(of: from)), ("to", name(of: to))])
+    }
+
+    /// Releases a clogged link: held messages go out now, in the order they were sent.
+    public func release(_ from: NodeID, _ to: NodeID) {
+        let key = LinkKey(from, to)
+        network.clogged.remove(key)
+        traceFault("release", [("from", name(of: from)), ("to", name(of: to)),
+                               ("held", String(network.held[key]?.count ?? 0))])
+        let held = network.held.removeValue(forKey: key) ?? []
+        for h in held { transmit(h.message, key: key) }
+    }
+
+    /// Repairs every cut and releases every clog (the "heal" step before liveness checks).
+    public func healAll() {
+        for k in network.cut.sorted() { repair(k.from, k.to) }
+        for k in network.clogged.sorted() { release(k.from, k.to) }
+    }
+
+    public var hasNetworkFaults: Bool { !network.cut.isEmpty || !network.clogged.isEmpty }
+
+    private func traceFault(_ kind: String, _ fields: [(String, String)]) {
+        trace.append(TraceRecord(time: now, node: "sim", kind: "fault." + kind, fields: fields))
+    }
+
+    // MARK: lifecycle
+
+    /// Stops the node's processing: its timers and inbox wait until `resume`. Peers go on.
+    public func pause(_ id: NodeID) {
+        guard slots[Int(id.raw)].status == .running else { return }
+        slots[Int(id.raw)].status = .paused
+        traceFault("pause", [("node", name(of: id))])
+    }
+
+    public func resume(_ id: NodeID) {
+        let i = Int(id.raw)
+        guard slots[i].status == .paused else { return }
+        slots[i].status = .running
+        let held = slots[i].held
+        slots[i].held.removeAll()
+        traceFault("resume", [("node", name(of: id)), ("held", String(held.count))])
+        for e in held { push(now, e.payload) }
+    }
+
+    /// Kills the process: volatile state, timers and anything waiting in its inbox are gone.
+    public func crash(_ id: NodeID) {
+        let i = Int(id.raw)
+        guard slots[i].status != .down else { return }
+        dropHeld(i)
+        slots[i].status = .down
+        slots[i].gracefulStop = false
+        slots[i].incarnation &+= 1
+        slots[i].downSince = now
+        traceFault("crash", [("node", name(of: id))])
+        slots[i].node.crashed()
+    }
+
+    /// Graceful stop: the node persists what it wants, then goes down.
+    public func shutdown(_ id: NodeID) {
+        let i = Int(id.raw)
+        guard slots[i].status != .down else { return }
+        dropHeld(i)
+        traceFault("shutdown", [("node", name(of: id))])
+        slots[i].node.shutdown(NodeContext(sim: self, node: id))
+        slots[i].status = .down
+        slots[i].gracefulStop = true
+        slots[i].incarnation &+= 1
+        slots[i].downSince = now
+    }
+
+    public func restart(_ id: NodeID) {
+        let i = Int(id.raw)
+        guard slots[i].status == .down else { return }
+        slots[i].status = .running
+        let downtime = now - slots[i].downSince
+        traceFault("restart", [("node", name(of: id)), ("downtime", Time.format(downtime))])
+        slots[i].node.restarted(NodeContext(sim: self, node: id), graceful: slots[i].gracefulStop, downtime: downtime)
+    }
+
+    private func dropHeld(_ i: Int) {
+        for e in slots[i].held { if case .deliver = e.payload { busyCount -= 1 } else if case .timer(_, _, _, let p) = e.payload, !p { busyCount -= 1 } }
+        slots[i].held.removeAll()
+    }
+
+    /// Sets the node's clock offset and rate error (parts per million).
+    public func setClock(_ id: NodeID, skew: SimDuration, driftPPM: Int64 = 0) {
+        slots[Int(id.raw)].skew = skew
+        slots[Int(id.raw)].driftPPM = driftPPM
+        traceFault("clock", [("node", name(of: id)), ("skew", Time.format(skew)), ("drift_ppm", String(driftPPM))])
+    }
+
+    // MARK: trace
+
+    public func trace(node: NodeID, kind: String, _ fields: [(String, String)]) {
+        trace.append(TraceRecord(time: now, node: name(of: node), kind: kind, fields: fields))
+    }
+
+    /// A record not attributed to a node (scenario steps, checks).
+    public func trace(_ kind: String, _ fields: [(String, String)] = [], node: String = "sim") {
+        trace.append(TraceRecord(time: now, node: node, kind: kind, fields: fields))
+    }
+
+    // MARK: running
+
+    /// True when nothing but periodic timers is pending: no messages in flight, no
+    /// one-shot timers, no scheduled actions.
+    public var isQuiescent: Bool { busyCount == 0 && pendingActions == 0 }
+    var pendingActions = 0
+
+    public var hasPendingEvents: Bool { !queue.isEmpty }
+    public var nextEventTime: SimTime? { queue.min?.time }
+
+    /// Processes one event. Returns false when the queue is empty.
+    @discardableResult
+    public func step() -> Bool {
+        guard let e = queue.popMin() else { return false }
+        now = e.time
+        eventsProcessed &+= 1
+        dispatch(e)
+        return true
+    }
+
+    func dispatch(_ e: Entry) {
+        switch e.payload {
+        case .timer(let node, let inc, let tag, let periodic):
+            let i = Int(node.raw)
+            if slots[i].incarnation != inc || slots[i].status == .down {
+                if !periodic { busyCount -= 1 }
+                return
+            }
+            if slots[i].status == .paused { slots[i].held.append(e); return }
+            if !periodic { busyCount -= 1 }
+            slots[i].node.timerFired(tag, NodeContext(sim: self, node: node))
+        case .deliver(let from, let to, let message):
+            deliver(e, from: from, to: to, message: message)
+        case .action(_, let body):
+            pendingActions -= 1
+            body(self)
+        }
+    }
+
+    func deliver(_ e: Entry, from: NodeID, to: NodeID, message: any SimMessage) {
+        let i = Int(to.raw)
+        if network.cut.contains(LinkKey(from, to)) {
+            busyCount -= 1
+            traceNet(from, "drop", [("to", slots[i].name), ("why", "partition"), ("msg", message.traceLabel)])
+            return
+        }
+        switch slots[i].status {
+        case .down:
+            busyCount -= 1
+            traceNet(from, "drop", [("to", slots[i].name), ("why", "node down"), ("msg", message.traceLabel)])
+        case .paused:
+            slots[i].held.append(e)
+        case .running:
+            busyCount -= 1
+            if traceNetwork { trace(node: to, kind: "net.recv", [("from", slots[Int(from.raw)].name), ("msg", message.traceLabel)]) }
+            slots[i].node.receive(message, from: from, NodeContext(sim: self, node: to))
+        }
+    }
+
+    /// Runs events until the queue is empty or the next event is after `time`; the clock
+    /// then stands at `time`.
+    public func run(until time: SimTime) {
+        while let next = queue.min, next.time <= time { step() }
+        if now < time { now = time }
+    }
+
+    /// Runs until quiescent (only periodic timers left) or `deadline`. Returns true when
+    /// quiescence was reached.
+    @discardableResult
+    public func runUntilQuiescent(deadline: SimTime) -> Bool {
+        while !isQuiescent {
+            guard let next = queue.min, next.time <= deadline else { return false }
+            step()
+        }
+        return true
+    }
+}

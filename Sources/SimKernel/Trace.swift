@@ -1,0 +1,109 @@
+import Crypto
+
+/// One structured trace record: what happened, when, where.
+public struct TraceRecord: Equatable, Sendable {
+    public var time: SimTime
+    public var node: String
+    public var kind: String
+    public var fields: [(String, String)]
+
+    public init(time: SimTime, node: String, kind: String, fields: [(String, String)] = []) {
+        self.time = time; self.node = node; self.kind = kind; self.fields = fields
+    }
+
+    public static func == (a: TraceRecord, b: TraceRecord) -> Bool {
+        a.time == b.time && a.node == b.node && a.kind == b.kind
+            && a.fields.count == b.fields.count
+            && zip(a.fields, b.fields).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
+
+    public func field(_ key: String) -> String? { fields.first { $0.0 == key }?.1 }
+
+    /// The canonical line the rolling hash covers. Stable across builds: integers and
+    /// strings only, fields in the order the emitter gave them.
+    public var canonicalLine: String {
+        var s = "\(time) \(node) \(kind)"
+        for (k, v) in fields { s += " \(k)=\(v)" }
+        return s
+    }
+
+    /// One JSON object (a JSON Lines row).
+    public var jsonLine: String {
+        var s = "{\"t\":\(time),\"at\":\(jsonString(Time.format(time))),\"node\":\(jsonString(node)),\"kind\":\(jsonString(kind))"
+        for (k, v) in fields { s += ",\(jsonString(k)):\(jsonString(v))" }
+        return s + "}"
+    }
+}
+
+/// Minimal JSON string literal writer (used for trace and report output).
+public func jsonString(_ s: String) -> String {
+    var out = "\""
+    out.reserveCapacity(s.utf8.count + 2)
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20:
+            let hex = String(u.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}
+
+/// The run's trace: a rolling SHA-256 over canonical record lines, an optional
+/// in-memory copy (for determinism diffs and reports) and an optional line sink.
+public final class Trace {
+    private var hasher = SHA256()
+    public private(set) var count = 0
+    public var keepRecords: Bool
+    public private(set) var records: [TraceRecord] = []
+    /// Called with every record as it is made (e.g. a JSON Lines file writer).
+    public var sink: ((TraceRecord) -> Void)?
+
+    public init(keepRecords: Bool = false) { self.keepRecords = keepRecords }
+
+    public func append(_ r: TraceRecord) {
+        var line = r.canonicalLine
+        line += "\n"
+        hasher.update(data: Array(line.utf8))
+        count += 1
+        if keepRecords { records.append(r) }
+        sink?(r)
+    }
+
+    /// Hex of the rolling hash so far (the hash of every record appended).
+    public var hashHex: String {
+        let digest = hasher.finalize()  // finalize works on a copy; the hasher keeps rolling
+        return digest.prefix(16).map { b in
+            let h = String(b, radix: 16)
+            return h.count == 1 ? "0" + h : h
+        }.joined()
+    }
+}
+
+/// Result of comparing two traces record by record.
+public struct TraceDivergence: Sendable, CustomStringConvertible {
+    public var index: Int
+    public var first: TraceRecord?
+    public var second: TraceRecord?
+    public var description: String {
+        "traces diverge at record #\(index): first run: \(first?.canonicalLine ?? "<end of trace>") | second run: \(second?.canonicalLine ?? "<end of trace>")"
+    }
+}
+
+/// The first record at which two traces differ, or nil when they are identical.
+public func firstDivergence(_ a: [TraceRecord], _ b: [TraceRecord]) -> TraceDivergence? {
+    let n = min(a.count, b.count)
+    for i in 0..<n where a[i] != b[i] {
+        return TraceDivergence(index: i, first: a[i], second: b[i])
+    }
+    if a.count != b.count {
+        return TraceDivergence(index: n, first: n < a.count ? a[n] : nil, second: n < b.count ? b[n] : nil)
+    }
+    return nil
+}

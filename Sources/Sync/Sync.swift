@@ -1,0 +1,1 @@
+// Sync module (see docs/architecture.md)
