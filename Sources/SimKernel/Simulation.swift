@@ -198,7 +198,8 @@ public final class Simulation {
 
     public func linkConfig(_ from: NodeID, _ to: NodeID) -> LinkConfig { network.config(LinkKey(from, to)) }
 
-    func send(_ message: any SimMessage, from: NodeID, to: NodeID) {
+    /// Sends over the simulated network as if `from` had sent it (drivers and scripted steps).
+    public func send(_ message: any SimMessage, from: NodeID, to: NodeID) {
         let key = LinkKey(from, to)
         if network.cut.contains(key) {
             traceNet(from, "drop", [("to", name(of: to)), ("why", "partition"), ("msg", message.traceLabel)])
