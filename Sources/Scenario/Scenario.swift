@@ -1,1 +1,0 @@
-// Scenario module (see docs/architecture.md)
