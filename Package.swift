@@ -52,7 +52,7 @@ let package = Package(
             "SimKernel", "Nostr",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "Checks", dependencies: ["SimKernel", "Nostr"]),
+        .target(name: "Checks", dependencies: ["SimKernel", "Nostr", "GitStore", "EventStore", "Relay"]),
         .target(name: "Harness", dependencies: [
             "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
             "Scenario", "Checks",

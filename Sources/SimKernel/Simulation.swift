@@ -102,6 +102,8 @@ public final class Simulation {
         var skew: SimDuration = 0
         var driftPPM: Int64 = 0
         var rng: Xoshiro256StarStar
+        /// (time, up) whenever the node stops or starts processing.
+        var availability: [(SimTime, Bool)] = []
     }
 
     public let seed: UInt64
@@ -294,6 +296,7 @@ public final class Simulation {
     public func pause(_ id: NodeID) {
         guard slots[Int(id.raw)].status == .running else { return }
         slots[Int(id.raw)].status = .paused
+        slots[Int(id.raw)].availability.append((now, false))
         traceFault("pause", [("node", name(of: id))])
     }
 
@@ -301,6 +304,7 @@ public final class Simulation {
         let i = Int(id.raw)
         guard slots[i].status == .paused else { return }
         slots[i].status = .running
+        slots[i].availability.append((now, true))
         let held = slots[i].held
         slots[i].held.removeAll()
         traceFault("resume", [("node", name(of: id)), ("held", String(held.count))])
@@ -312,6 +316,7 @@ public final class Simulation {
         let i = Int(id.raw)
         guard slots[i].status != .down else { return }
         dropHeld(i)
+        if slots[i].status == .running { slots[i].availability.append((now, false)) }
         slots[i].status = .down
         slots[i].gracefulStop = false
         slots[i].incarnation &+= 1
@@ -327,6 +332,7 @@ public final class Simulation {
         dropHeld(i)
         traceFault("shutdown", [("node", name(of: id))])
         slots[i].node.shutdown(NodeContext(sim: self, node: id))
+        if slots[i].status == .running { slots[i].availability.append((now, false)) }
         slots[i].status = .down
         slots[i].gracefulStop = true
         slots[i].incarnation &+= 1
@@ -337,6 +343,7 @@ public final class Simulation {
         let i = Int(id.raw)
         guard slots[i].status == .down else { return }
         slots[i].status = .running
+        slots[i].availability.append((now, true))
         let downtime = now - slots[i].downSince
         traceFault("restart", [("node", name(of: id)), ("downtime", Time.format(downtime))])
         slots[i].node.restarted(NodeContext(sim: self, node: id), graceful: slots[i].gracefulStop, downtime: downtime)
@@ -352,6 +359,23 @@ public final class Simulation {
         slots[Int(id.raw)].skew = skew
         slots[Int(id.raw)].driftPPM = driftPPM
         traceFault("clock", [("node", name(of: id)), ("skew", Time.format(skew)), ("drift_ppm", String(driftPPM))])
+    }
+
+    /// How long the node was paused or down within [from, to].
+    public func unavailable(_ id: NodeID, from: SimTime, to: SimTime) -> SimDuration {
+        guard to > from else { return 0 }
+        var total: SimDuration = 0
+        var downSince: SimTime? = nil
+        for (t, up) in slots[Int(id.raw)].availability {
+            if !up { if downSince == nil { downSince = t } }
+            else if let s = downSince { total += overlap(s, t, from, to); downSince = nil }
+        }
+        if let s = downSince { total += overlap(s, now, from, to) }
+        return total
+    }
+
+    private func overlap(_ a: SimTime, _ b: SimTime, _ c: SimTime, _ d: SimTime) -> SimDuration {
+        max(0, min(b, d) - max(a, c))
     }
 
     // MARK: trace

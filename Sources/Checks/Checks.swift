@@ -1,1 +1,0 @@
-// Checks module (see docs/architecture.md)

@@ -1,0 +1,42 @@
+import SimKernel
+import Nostr
+import GitStore
+import Relay
+
+/// One fact of a run's history, in time order: the relay's own decisions plus what the
+/// clients saw. The invariants read these.
+public enum HistoryItem {
+    case relay(replica: String, Observation)
+    /// A client sent an event for a scenario step (every attempt).
+    case published(step: String, actor: String, event: NostrEvent, attempt: Int)
+    /// A client received an OK.
+    case okReceived(step: String, actor: String, eventID: String, accepted: Bool, message: String)
+    /// A client got a push answer (per-ref results, or an HTTP error line).
+    case pushAnswered(step: String, actor: String, repo: RepoKey?, results: [RefResult], httpError: String?)
+    /// A client finished a clone: the HEAD it got and whether every object arrived.
+    case cloned(step: String, actor: String, head: String?, refs: [(name: String, id: ObjectID)], complete: Bool)
+    /// The final outcome of a step after its retries.
+    case stepOutcome(step: String, accepted: Bool, message: String)
+    /// A frame a client received (for well-formedness checks).
+    case clientReceived(actor: String, RelayMessage)
+    /// A fault started or ended, or healing began.
+    case fault(String)
+}
+
+public struct HistoryEntry {
+    public var time: SimTime
+    public var item: HistoryItem
+    public init(time: SimTime, item: HistoryItem) { self.time = time; self.item = item }
+}
+
+/// A broken invariant: which, when, where, and the records involved.
+public struct Violation: Sendable, Hashable, CustomStringConvertible {
+    public var invariant: String
+    public var time: SimTime
+    public var node: String
+    public var message: String
+    public init(invariant: String, time: SimTime, node: String, message: String) {
+        self.invariant = invariant; self.time = time; self.node = node; self.message = message
+    }
+    public var description: String { "[\(invariant)] at \(Time.format(time)) on \(node): \(message)" }
+}

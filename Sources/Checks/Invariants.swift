@@ -1,0 +1,344 @@
+import SimKernel
+import Nostr
+import GitStore
+import EventStore
+import Relay
+
+/// What the checks may look at besides the history: the shared stores and the replicas'
+/// purgatories. The checks compute maintainer sets and state refs on their own (an
+/// independent oracle), never by asking the relay under test.
+public protocol WorldView: AnyObject {
+    var now: SimTime { get }
+    var config: RelayConfig { get }
+    var store: EventStore { get }
+    var storage: RepositoryStorage { get }
+    var purgatories: [(replica: String, purgatory: Purgatory)] { get }
+    /// Time `replica` spent paused or down within [from, to].
+    func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
+}
+
+/// The invariants of the arrival family, with a one-line description each.
+public enum InvariantCatalog {
+    public static let all: [(name: String, summary: String)] = [
+        ("served-has-git-data", "a served state, announcement or PR always has its git objects in a hosted repository"),
+        ("refs-match-served-state", "a served repository's refs equal the newest served state of its maintainers"),
+        ("released-when-data-present", "no event waits in purgatory once its git data is present"),
+        ("late-binding", "a push matching a waiting authorized state, or a no-op push, is never rejected"),
+        ("no-acknowledged-loss", "acknowledged events and pushes are never lost (only replaced, deleted or expired)"),
+        ("purgatory-exit-timing", "purgatory entries leave only by release, expiry or deletion, and expire on time"),
+        ("well-formed-replies", "every relay reply is well formed, with a standard machine-readable prefix"),
+        ("purgatory-settles", "after healing, every waiting entry is released or expired within its bound"),
+        ("quiescence", "after healing, no messages or one-shot timers remain within the stated bound"),
+        ("expectations", "the scenario's expected outcomes happen"),
+    ]
+    public static var names: [String] { all.map(\.name) }
+}
+
+/// Runs the selected invariants over one run, live and at the end.
+public final class CheckSuite {
+    public private(set) var violations: [Violation] = []
+    public let selected: Set<String>
+    /// Keep reports readable: past this, further violations are counted, not kept.
+    public var maxViolations = 20
+    public private(set) var suppressed = 0
+
+    private var deadlines: [String: (deadline: SimTime, replica: String)] = [:]
+    private var okAcks: [String: SimTime] = [:]
+    private var purgatoryAcks: [String: SimTime] = [:]
+    private var leftWhy: [String: String] = [:]
+    private var unservedIDs: Set<String> = []
+    private var acceptedPushes: [(repo: RepoKey, ids: [ObjectID], time: SimTime)] = []
+    private var deletedRepos: [RepoKey: SimTime] = [:]
+    private var touched: Set<RepoKey> = []
+    private var touchedIdentifiers: Set<String> = []
+
+    public init(selected: [String]) {
+        self.selected = selected.isEmpty ? Set(InvariantCatalog.names) : Set(selected)
+    }
+
+    func on(_ name: String) -> Bool { selected.contains(name) }
+
+    public func fail(_ invariant: String, _ time: SimTime, _ node: String, _ message: String) {
+        guard on(invariant) else { return }
+        if violations.count >= maxViolations { suppressed += 1; return }
+        violations.append(Violation(invariant: invariant, time: time, node: node, message: message))
+    }
+
+    // MARK: oracle helpers
+
+    static func announcement(_ w: WorldView, _ key: RepoKey) -> NostrEvent? {
+        for (_, p) in w.purgatories { if let e = p.announcements[key]?.event { return e } }
+        return try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+    }
+
+    static func owners(_ w: WorldView, _ d: String) -> [String] {
+        var s = Set<String>()
+        for (_, p) in w.purgatories { for k in p.announcements.keys where k.d == d { s.insert(k.owner) } }
+        for e in (try? w.store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])])) ?? [] where e.dTag == d {
+            s.insert(e.pubkey)
+        }
+        return s.sorted()
+    }
+
+    static func maintainers(_ w: WorldView, _ key: RepoKey) -> Set<String> {
+        var set: Set<String> = [key.owner]
+        var stack = [key.owner]
+        while let m = stack.popLast() {
+            guard let e = announcement(w, RepoKey(owner: m, d: key.d)), let a = try? RepoAnnouncement(e) else { continue }
+            for x in a.maintainers where set.insert(x).inserted { stack.append(x) }
+        }
+        return set
+    }
+
+    static func refs(_ state: NostrEvent) -> [String: ObjectID] {
+        var out: [String: ObjectID] = [:]
+        for r in (try? RepoState(state))?.refs ?? [] { if let id = ObjectID(hex: r.oid) { out[r.name] = id } }
+        return out
+    }
+
+    static func hostedRefs(_ repo: GitRepository) -> [String: ObjectID] {
+        var out: [String: ObjectID] = [:]
+        for (n, id) in repo.refs where n.hasPrefix("refs/heads/") || n.hasPrefix("refs/tags/") { out[n] = id }
+        return out
+    }
+
+    static func listsService(_ w: WorldView, _ e: NostrEvent) -> Bool {
+        guard let a = try? RepoAnnouncement(e) else { return false }
+        return a.cloneURLs.contains { $0.hasPrefix(w.config.gitBaseURL) }
+    }
+
+    static func latestServedState(_ w: WorldView, _ key: RepoKey) -> NostrEvent? {
+        let m = maintainers(w, key).sorted()
+        let states = (try? w.store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])) ?? []
+        return states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
+    }
+
+    static let prefixes = ["duplicate:", "pow:", "blocked:", "rate-limited:", "invalid:", "restricted:", "error:", "purgatory:"]
+
+    // MARK: live
+
+    public func observe(_ entry: HistoryEntry, _ w: WorldView) {
+        let t = entry.time
+        switch entry.item {
+        case .relay(let replica, let obs):
+            observeRelay(obs, replica, t, w)
+        case .clientReceived(let actor, let msg):
+            checkWellFormed(msg, actor, t)
+        case .pushAnswered(let step, let actor, _, let results, let http):
+            if http == nil && results.isEmpty { fail("well-formed-replies", t, actor, "push \(step): empty result") }
+            for r in results where r.error?.isEmpty == true {
+                fail("well-formed-replies", t, actor, "push \(step): ref \(r.name) rejected without a reason")
+            }
+        default: break
+        }
+    }
+
+    private func observeRelay(_ obs: Observation, _ replica: String, _ t: SimTime, _ w: WorldView) {
+        switch obs {
+        case .served(let e, _):
+            checkServedHasData(e, replica, t, w)
+            touchedIdentifiers.insert(e.dTag)
+        case .held(let e, let deadline):
+            deadlines[e.id] = (deadline, replica)
+        case .left(let id, _, let why):
+            leftWhy[id] = why
+            if why == "expired", let d = deadlines[id] {
+                if t < d.deadline {
+                    fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))")
+                }
+                let slack = w.config.sweepInterval + w.unavailable(replica: replica, from: d.deadline, to: t)
+                if t > d.deadline + slack {
+                    fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) expired \(Time.format(t - d.deadline)) after its deadline \(Time.format(d.deadline)) (allowed \(Time.format(slack)))")
+                }
+            }
+            if !["released", "expired", "deleted", "superseded", "replaced", "crash-lost"].contains(why) {
+                fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
+            }
+        case .unserved(let ids, _):
+            unservedIDs.formUnion(ids)
+        case .acknowledged(let id, let accepted, let message):
+            guard accepted else { break }
+            if message.hasPrefix("purgatory:") { purgatoryAcks[id] = t }
+            else if !message.hasPrefix("duplicate:") { okAcks[id] = t }
+        case .push(let repo, let updates, let results, _):
+            if results.allSatisfy(\.ok) {
+                acceptedPushes.append((repo, updates.filter { !$0.isDelete }.map(\.new), t))
+            } else {
+                checkLateBinding(repo, updates, results, replica, t, w)
+            }
+            touched.insert(repo)
+        case .refsChanged(let repo, _, _, _):
+            touched.insert(repo)
+        case .repoDeleted(let key):
+            deletedRepos[key] = t
+        case .repoCreated, .placeholder:
+            break
+        }
+    }
+
+    private func checkServedHasData(_ e: NostrEvent, _ replica: String, _ t: SimTime, _ w: WorldView) {
+        switch e.kind {
+        case Kinds.repoState:
+            let tips = Array(Self.refs(e).values)
+            let ok = Self.owners(w, e.dTag).map { RepoKey(owner: $0, d: e.dTag) }
+                .filter { Self.maintainers(w, $0).contains(e.pubkey) }
+                .contains { w.storage.repository($0)?.isComplete(tips) == true }
+            if !ok { fail("served-has-git-data", t, replica, "state \(e.id.prefix(8)) (\(e.dTag)) served but no authoritative repository holds all its objects") }
+        case Kinds.repoAnnouncement:
+            guard Self.listsService(w, e) else { return }
+            let key = RepoKey(owner: e.pubkey, d: e.dTag)
+            guard let repo = w.storage.repository(key) else {
+                fail("served-has-git-data", t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository does not exist"); return
+            }
+            let refs = Self.hostedRefs(repo)
+            if refs.isEmpty || !repo.isComplete(Array(refs.values)) {
+                fail("served-has-git-data", t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository has no git data")
+            }
+        case Kinds.pullRequest, Kinds.pullRequestUpdate:
+            guard let c = e.tagValue("c").flatMap(ObjectID.init(hex:)) else { return }
+            let ok = w.storage.keys.contains { k in
+                guard let r = w.storage.repository(k) else { return false }
+                return r.ref("refs/nostr/\(e.id)") == c && r.isComplete([c])
+            }
+            if !ok { fail("served-has-git-data", t, replica, "PR \(e.id.prefix(8)) served but no repository has refs/nostr/\(e.id.prefix(8)) at its commit") }
+        default: break
+        }
+    }
+
+    private func checkLateBinding(_ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ replica: String, _ t: SimTime, _ w: WorldView) {
+        let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
+        guard !normal.isEmpty, let r = w.storage.repository(repo) else { return }
+        let errors = results.filter { !$0.ok && !$0.name.hasPrefix("refs/nostr/") }.compactMap(\.error)
+        if errors.contains(where: { $0.contains("stale info") || $0.hasPrefix("unpack error") }) { return }
+        if normal.allSatisfy(\.isNoOp) {
+            fail("late-binding", t, replica, "no-op push to \(repo) rejected: \(errors.first ?? "")"); return
+        }
+        var proposed = Self.hostedRefs(r)
+        for u in normal { proposed[u.name] = u.isDelete ? nil : u.new }
+        let maint = Self.maintainers(w, repo)
+        for (_, p) in w.purgatories {
+            for s in p.states[repo.d] ?? [] where maint.contains(s.event.pubkey) && Self.refs(s.event) == proposed {
+                fail("late-binding", t, replica, "push to \(repo) rejected (\(errors.first ?? "")) although state \(s.event.id.prefix(8)) waits in purgatory for exactly these refs")
+                return
+            }
+        }
+    }
+
+    private func checkWellFormed(_ msg: RelayMessage, _ actor: String, _ t: SimTime) {
+        switch msg {
+        case .ok(let id, let accepted, let message):
+            if id.utf8.count != 64 || !id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                fail("well-formed-replies", t, actor, "OK with a malformed event id '\(id)'")
+            }
+            if !accepted && message.isEmpty { fail("well-formed-replies", t, actor, "OK false without a message for \(id.prefix(8))") }
+            if !message.isEmpty && !Self.prefixes.contains(where: { message.hasPrefix($0) }) {
+                fail("well-formed-replies", t, actor, "OK message without a standard prefix: '\(message)'")
+            }
+        case .closed(_, let message):
+            if !Self.prefixes.contains(where: { message.hasPrefix($0) }) {
+                fail("well-formed-replies", t, actor, "CLOSED message without a standard prefix: '\(message)'")
+            }
+        case .event(_, let e):
+            if (try? e.validate()) == nil { fail("well-formed-replies", t, actor, "EVENT \(e.id.prefix(8)) does not validate") }
+        case .eose, .notice: break
+        }
+    }
+
+    /// After every relay input: state of the repos it touched.
+    public func afterRelayStep(_ w: WorldView, replica: String) {
+        let t = w.now
+        var keys = touched
+        for d in touchedIdentifiers { for o in Self.owners(w, d) { keys.insert(RepoKey(owner: o, d: d)) } }
+        touched.removeAll(keepingCapacity: true)
+        touchedIdentifiers.removeAll(keepingCapacity: true)
+        guard !keys.isEmpty else { return }
+        for key in keys.sorted() {
+            guard let repo = w.storage.repository(key) else { continue }
+            let latest = Self.latestServedState(w, key)
+            let served = (try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))) != nil
+            if served, let latest {
+                let want = Self.refs(latest), have = Self.hostedRefs(repo)
+                if want != have {
+                    fail("refs-match-served-state", t, replica, "repo \(key) refs \(describe(have)) differ from newest served state \(latest.id.prefix(8)) \(describe(want))")
+                }
+            }
+            // An announcement still in purgatory although its repo already carries served data.
+            if on("released-when-data-present"), let latest, !Self.refs(latest).isEmpty, Self.hostedRefs(repo) == Self.refs(latest) {
+                for (name, p) in w.purgatories {
+                    if let a = p.announcements[key], !a.softExpired {
+                        fail("released-when-data-present", t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")
+                    }
+                }
+            }
+        }
+        guard on("released-when-data-present") else { return }
+        for (name, p) in w.purgatories {
+            for d in p.states.keys.sorted() where keys.contains(where: { $0.d == d }) {
+                for s in p.states[d]! {
+                    let tips = Array(Self.refs(s.event).values)
+                    let complete = Self.owners(w, d).map { RepoKey(owner: $0, d: d) }
+                        .filter { Self.maintainers(w, $0).contains(s.event.pubkey) }
+                        .contains { w.storage.repository($0)?.isComplete(tips) == true }
+                    if complete {
+                        fail("released-when-data-present", t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in an authoritative repository")
+                    }
+                }
+            }
+        }
+    }
+
+    private func describe(_ refs: [String: ObjectID]) -> String {
+        "{" + refs.keys.sorted().map { "\($0)=\(refs[$0]!.hex.prefix(7))" }.joined(separator: ",") + "}"
+    }
+
+    // MARK: end of run
+
+    public func quiescence(reached: Bool, at t: SimTime, bound: SimTime) {
+        if !reached {
+            fail("quiescence", t, "sim", "not quiescent by \(Time.format(bound)): messages or one-shot timers still pending after healing")
+        }
+    }
+
+    public func finish(_ w: WorldView, healedAt: SimTime) {
+        let t = w.now
+        // Liveness: nothing waits past its deadline (plus a sweep) after healing.
+        for (name, p) in w.purgatories {
+            var entries: [(String, SimTime)] = []
+            for d in p.states.keys.sorted() { entries += p.states[d]!.map { ($0.event.id, $0.deadline) } }
+            for id in p.prs.keys.sorted() { entries.append((id, p.prs[id]!.deadline)) }
+            for k in p.announcements.keys.sorted() where !p.announcements[k]!.softExpired {
+                entries.append((p.announcements[k]!.event.id, p.announcements[k]!.deadline))
+            }
+            for (id, deadline) in entries {
+                let bound = max(deadline, healedAt) + w.config.sweepInterval + w.unavailable(replica: name, from: healedAt, to: t)
+                if t > bound {
+                    fail("purgatory-settles", t, name, "entry \(id.prefix(8)) still waiting at \(Time.format(t)), deadline was \(Time.format(deadline))")
+                }
+            }
+        }
+        // Acknowledged events are still served unless replaced, deleted or legitimately gone.
+        for (id, at) in okAcks.sorted(by: { $0.key < $1.key }) {
+            if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) { continue }
+            fail("no-acknowledged-loss", t, "relay", "event \(id.prefix(8)) acknowledged at \(Time.format(at)) is no longer served")
+        }
+        for (id, at) in purgatoryAcks.sorted(by: { $0.key < $1.key }) {
+            if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) || leftWhy[id] != nil { continue }
+            if w.purgatories.contains(where: { $0.purgatory.waitingIDs.contains(id) }) { continue }
+            fail("no-acknowledged-loss", t, "relay", "event \(id.prefix(8)) accepted into purgatory at \(Time.format(at)) vanished without release, expiry or deletion")
+        }
+        for p in acceptedPushes {
+            if let del = deletedRepos[p.repo], del >= p.time { continue }
+            guard let repo = w.storage.repository(p.repo) else {
+                fail("no-acknowledged-loss", t, "relay", "repository \(p.repo) of a push accepted at \(Time.format(p.time)) is gone"); continue
+            }
+            for id in p.ids where !repo.contains(id) {
+                fail("no-acknowledged-loss", t, "relay", "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
+            }
+        }
+    }
+}
+
+/// Replaceable events leave the store when a newer version arrives: not a loss.
+extension CheckSuite {
+    public func noteReplaced(_ ids: [String]) { unservedIDs.formUnion(ids) }
+}

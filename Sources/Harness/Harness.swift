@@ -1,1 +1,0 @@
-// Harness module (see docs/architecture.md)

@@ -1,0 +1,187 @@
+import Foundation
+import SimKernel
+import Scenario
+import Checks
+
+/// Runs scenarios: one seed, many seeds on parallel jobs, determinism re-checks.
+public enum Runner {
+    /// The schedule a seed gives a scenario (its own random stream, so network and node
+    /// draws never shift it). With `swarm`, the seed also picks which fault kinds are on.
+    public static func schedule(for scenario: Scenario, seed: UInt64, swarm: Bool) -> Schedule {
+        var s = scenario
+        if swarm { s = Swarm.configure(scenario, seed: seed) }
+        var rng = RandomStreams(seed: seed).stream("schedule")
+        return materialize(s, rng: &rng)
+    }
+
+    /// One run of one scenario. Throws only for configuration the scenario cannot run with.
+    public static func runOne(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
+                              swarm: Bool = false, schedule: Schedule? = nil) throws -> (RunResult, World) {
+        let sched = schedule ?? Self.schedule(for: scenario, seed: seed, swarm: swarm)
+        let world = try World(scenario: scenario, schedule: sched, seed: seed, options: options)
+        return (world.run(), world)
+    }
+}
+
+/// Swarm testing: per seed, a random subset of fault kinds at random rates.
+public enum Swarm {
+    public static let kinds = ["partition", "pause", "crash", "clog", "loss"]
+
+    public static func configure(_ scenario: Scenario, seed: UInt64) -> Scenario {
+        var g = RandomStreams(seed: seed).stream("swarm")
+        var s = scenario
+        var on = kinds.filter { _ in g.chance(0.5) }
+        if on.isEmpty { on = [kinds[Int(g.below(UInt64(kinds.count)))]] }
+        let end = max(Time.min(1), s.duration - s.quiescenceBound)
+        s.randomFaults = RandomFaultSpec(kinds: on, perHour: Double(g.int(in: 2...30)), start: 0, end: end,
+                                         minDuration: Time.s(1), maxDuration: Time.s(g.int(in: 5...180)),
+                                         location: SourceLocation.unknown)
+        return s
+    }
+}
+
+/// A failure to report: a seed, the invariants it broke, and how to replay it.
+public struct SeedFailure: Sendable {
+    public var scenario: String
+    public var file: String
+    public var seed: UInt64
+    public var violations: [Violation]
+    public var traceHash: String
+    public var kind: String   // "invariant", "determinism", "error"
+}
+
+public struct ScenarioSummary: Sendable {
+    public var name: String
+    public var file: String
+    public var seedsRun = 0
+    public var failures: [SeedFailure] = []
+    public var wallSeconds: Double = 0
+    public var simulatedNanos: Int64 = 0
+    public var events: UInt64 = 0
+    public var determinismChecks = 0
+    /// Invariants checked in this scenario (for junit).
+    public var invariants: [String] = []
+    /// A few trace hashes (first seeds) for the summary.
+    public var sampleHashes: [(UInt64, String)] = []
+}
+
+public struct SweepOptions: Sendable {
+    public var seeds: UInt64 = 100
+    public var seedStart: UInt64 = 0
+    public var jobs = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var shard: (k: Int, n: Int)? = nil
+    public var swarm = false
+    public var run = RunOptions()
+    /// Fraction of passing seeds re-run to compare trace hashes.
+    public var determinismSample = 0.05
+    public var timeBudget: Double? = nil
+    public init() {}
+
+    /// The seeds this shard runs: seed i belongs to shard (i mod n).
+    public var seedList: [UInt64] {
+        (seedStart..<(seedStart + seeds)).filter { s in shard.map { Int(s % UInt64($0.n)) == $0.k - 1 } ?? true }
+    }
+}
+
+public final class Sweep {
+    public let scenarios: [Scenario]
+    public let options: SweepOptions
+    public var progress: ((Int, Int, Int) -> Void)?   // done, total, failures
+    public init(scenarios: [Scenario], options: SweepOptions) { self.scenarios = scenarios; self.options = options }
+
+    private struct Work { var scenario: Int; var seed: UInt64 }
+    private struct Done { var result: RunResult?; var error: String?; var wall: Double; var determinism: String?? }
+
+    /// Runs every scenario for every seed of this shard. Results do not depend on `jobs`.
+    public func run() -> [ScenarioSummary] {
+        let seeds = options.seedList
+        var work: [Work] = []
+        for i in scenarios.indices { for s in seeds { work.append(Work(scenario: i, seed: s)) } }
+        var done = [Done?](repeating: nil, count: work.count)
+        let lock = NSLock()
+        var next = 0
+        var finished = 0
+        var failures = 0
+        let started = Date()
+        let deadline = options.timeBudget.map { started.addingTimeInterval($0) }
+        let jobs = max(1, min(options.jobs, work.count))
+        let group = DispatchGroup()
+        for _ in 0..<jobs {
+            let thread = Thread { [self] in
+                while true {
+                    lock.lock()
+                    if let deadline, Date() > deadline { lock.unlock(); break }
+                    let i = next; next += 1
+                    lock.unlock()
+                    if i >= work.count { break }
+                    let d = execute(work[i])
+                    lock.lock()
+                    done[i] = d
+                    finished += 1
+                    if d.error != nil || d.result?.passed == false || d.determinism != nil { failures += 1 }
+                    let (f, fl) = (finished, failures)
+                    lock.unlock()
+                    progress?(f, work.count, fl)
+                }
+                group.leave()
+            }
+            thread.stackSize = 8 << 20
+            group.enter()
+            thread.start()
+        }
+        group.wait()
+
+        var summaries = scenarios.map { s in
+            var sum = ScenarioSummary(name: s.name, file: s.file)
+            sum.invariants = (s.invariants.isEmpty ? InvariantCatalog.names : s.invariants) + ["determinism"]
+            return sum
+        }
+        for (i, w) in work.enumerated() {
+            guard let d = done[i] else { continue }
+            let s = scenarios[w.scenario]
+            summaries[w.scenario].seedsRun += 1
+            summaries[w.scenario].wallSeconds += d.wall
+            if let r = d.result {
+                summaries[w.scenario].simulatedNanos += r.simulatedTime
+                summaries[w.scenario].events += r.events
+                if summaries[w.scenario].sampleHashes.count < 5 { summaries[w.scenario].sampleHashes.append((w.seed, r.traceHash)) }
+                if !r.passed {
+                    summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: r.violations, traceHash: r.traceHash, kind: "invariant"))
+                }
+            }
+            if let err = d.error {
+                summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: "error", time: 0, node: "harness", message: err)], traceHash: "", kind: "error"))
+            }
+            if let det = d.determinism {
+                summaries[w.scenario].determinismChecks += 1
+                if let msg = det {
+                    summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: "determinism", time: 0, node: "harness", message: msg)], traceHash: d.result?.traceHash ?? "", kind: "determinism"))
+                }
+            }
+        }
+        return summaries
+    }
+
+    /// Seeds re-checked for determinism: every failing seed and a fixed sample of the rest.
+    func sampled(_ seed: UInt64) -> Bool {
+        guard options.determinismSample > 0 else { return false }
+        var g = SplitMix64(seed: seed ^ 0xD37E_2A11)
+        return Double(g.next() >> 11) * 0x1.0p-53 < options.determinismSample
+    }
+
+    private func execute(_ w: Work) -> Done {
+        let s = scenarios[w.scenario]
+        let t0 = Date()
+        do {
+            let (r, _) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+            var det: String?? = nil
+            if !r.passed || sampled(w.seed) {
+                let (again, _) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+                det = .some(again.traceHash == r.traceHash ? nil : "same seed gave trace hash \(r.traceHash) then \(again.traceHash)")
+            }
+            return Done(result: r, error: nil, wall: Date().timeIntervalSince(t0), determinism: det)
+        } catch {
+            return Done(result: nil, error: "\(error)", wall: Date().timeIntervalSince(t0), determinism: nil)
+        }
+    }
+}

@@ -1,0 +1,399 @@
+import SimKernel
+import Nostr
+import GitStore
+import EventStore
+import Relay
+import Scenario
+import Checks
+
+/// Starts a scenario step on a client (delivered without network delay).
+struct StepKick: SimMessage {
+    let run: ClientNode.StepRun
+    var traceLabel: String { "step \(run.id)" }
+}
+
+/// Options for one run of one scenario.
+public struct RunOptions: Sendable {
+    /// `--set key=value` overrides, applied after the scenario's own `config:`.
+    public var overrides: [(String, String)] = []
+    /// Keep every trace record (determinism diffs, replay files, reports).
+    public var keepTrace = false
+    public init(overrides: [(String, String)] = [], keepTrace: Bool = false) {
+        self.overrides = overrides; self.keepTrace = keepTrace
+    }
+}
+
+/// What one seed of one scenario produced.
+public struct RunResult: Sendable {
+    public var scenario: String
+    public var seed: UInt64
+    public var violations: [Violation]
+    public var traceHash: String
+    public var traceRecords: Int
+    public var events: UInt64
+    public var simulatedTime: SimTime
+    public var passed: Bool { violations.isEmpty }
+}
+
+/// A configuration key or value the run cannot use.
+public struct ConfigError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Builds a configuration from scenario overrides and command-line overrides.
+public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throws -> RelayConfig {
+    var c = RelayConfig()
+    if let first = scenario.relays.first { c.domain = first.domain }
+    for o in scenario.config {
+        do {
+            guard try c.set(o.key, o.value) else {
+                throw ConfigError(message: "\(o.location): error: unknown configuration key '\(o.key)'")
+            }
+        } catch let e as ConfigValueError { throw ConfigError(message: "\(o.location): error: \(e)") }
+    }
+    for (k, v) in overrides {
+        do {
+            guard try c.set(k, v) else { throw ConfigError(message: "--set: unknown configuration key '\(k)'") }
+        } catch let e as ConfigValueError { throw ConfigError(message: "--set: \(e)") }
+    }
+    return c
+}
+
+/// One simulated deployment running one scenario for one seed.
+public final class World {
+    public let scenario: Scenario
+    public let schedule: Schedule
+    public let seed: UInt64
+    public let sim: Simulation
+    public let config: RelayConfig
+    public let store: EventStore
+    public let storage: RepositoryStorage
+    /// Every commit of every scenario repo (what clients push from).
+    let objects: GitRepository
+    private(set) var relayNodes: [String: [NodeID]] = [:]
+    private(set) var replicas: [RelayNode] = []
+    private(set) var clients: [String: (id: NodeID, node: ClientNode)] = [:]
+    private(set) var keys: [String: KeyPair] = [:]
+    /// repo handle → commit name → id
+    private var commitIDs: [String: [String: ObjectID]] = [:]
+    private var tagObjects: [String: ObjectID] = [:]
+    /// The event each publishing step created (its first attempt's event).
+    public private(set) var stepEvents: [String: NostrEvent] = [:]
+    public private(set) var history: [HistoryEntry] = []
+    let checks: CheckSuite
+
+    public init(scenario: Scenario, schedule: Schedule, seed: UInt64, options: RunOptions) throws {
+        self.scenario = scenario
+        self.schedule = schedule
+        self.seed = seed
+        config = try relayConfig(scenario: scenario, overrides: options.overrides)
+        sim = Simulation(seed: seed, trace: Trace(keepRecords: options.keepTrace))
+        store = try EventStore()
+        storage = RepositoryStorage()
+        objects = try GitRepository.inMemory()
+        checks = CheckSuite(selected: scenario.invariants)
+        try build()
+    }
+
+    // MARK: building
+
+    private func build() throws {
+        for a in scenario.actors { keys[a.name] = KeyPair.deterministic(name: a.name, salt: 0) }
+        try buildCommits()
+        let link = scenario.network
+        sim.defaultLink = LinkConfig(latency: .uniform(link.latencyMin, link.latencyMax), loss: link.loss,
+                                     duplicate: link.duplicate, reorder: link.reorder)
+        for r in scenario.relays {
+            var cfg = config
+            cfg.domain = r.domain
+            for k in 0..<max(1, r.replicas) {
+                let name = r.replicas > 1 ? "\(r.name)#\(k)" : r.name
+                let node = RelayNode(name: name, config: cfg, store: store, storage: storage, world: self)
+                let id = sim.addNode(node, name: name)
+                relayNodes[r.name, default: []].append(id)
+                if r.replicas > 1 { relayNodes[name] = [id] }
+                replicas.append(node)
+            }
+        }
+        for a in scenario.actors {
+            let relayName = a.relay ?? scenario.relays.first?.name ?? "relay"
+            let targets = relayNodes[relayName] ?? []
+            let client = ClientNode(actor: a.name, keys: keys[a.name]!, relay: targets.first ?? NodeID(0), world: self)
+            let id = sim.addNode(client, name: a.name)
+            if targets.count > 1 {
+                client.relay = targets[Int(sim.withRandomForSetup { $0.below(UInt64(targets.count)) })]
+            }
+            clients[a.name] = (id, client)
+        }
+        for s in schedule.steps { sim.schedule(at: s.time, "step \(s.step.id)") { [unowned self] _ in self.perform(s) } }
+        for f in schedule.faults {
+            sim.schedule(at: f.start, "fault") { [unowned self] _ in self.startFault(f) }
+            if let end = f.end { sim.schedule(at: end, "fault-end") { [unowned self] _ in self.endFault(f) } }
+        }
+    }
+
+    private func buildCommits() throws {
+        for repo in scenario.repos {
+            var ids: [String: ObjectID] = [:]
+            var files: [String: [String: String]] = [:]
+            for (i, c) in scenario.repos.isEmpty ? [] : repo.commits.enumerated() {
+                var tree = c.parents.first.flatMap { files[$0] } ?? [:]
+                for (p, content) in c.files { tree[p] = content }
+                if tree.isEmpty { tree["README"] = repo.identifier }
+                files[c.name] = tree
+                let parents = c.parents.compactMap { ids[$0] }
+                ids[c.name] = try objects.commit(files: tree, parents: parents, message: "\(c.name)\n",
+                                                 time: config.epochUnix + Int64(i))
+            }
+            commitIDs[repo.name] = ids
+        }
+    }
+
+    func repoSpec(_ name: String) -> RepoSpec? { scenario.repos.first { $0.name == name } }
+
+    func commitID(_ repo: String, _ name: String) -> ObjectID? { commitIDs[repo]?[name] }
+
+    /// The object a ref of a state or push points at (an annotated tag object when asked).
+    func refTarget(_ repo: String, _ spec: RefSpec) throws -> ObjectID? {
+        guard let c = spec.commit else { return nil }
+        guard let id = commitID(repo, c) else { return nil }
+        guard spec.annotatedTag else { return id }
+        let key = "\(repo)|\(spec.ref)|\(c)"
+        if let t = tagObjects[key] { return t }
+        let tagName = spec.ref.hasPrefix("refs/tags/") ? String(spec.ref.dropFirst(10)) : spec.ref
+        let t = try objects.writeAnnotatedTag(target: id, targetType: .commit, name: tagName, message: "\(tagName)\n",
+                                              tagger: Signature(name: "GraspSim", email: "sim@graspsim.invalid", time: config.epochUnix))
+        tagObjects[key] = t
+        return t
+    }
+
+    func npub(_ actor: String) -> String { NIP19.npub(keys[actor]!.publicKeyHex) }
+
+    func repoPath(_ repo: RepoSpec, owner: String?) -> String {
+        "/\(npub(owner ?? repo.owner))/\(repo.identifier).git"
+    }
+
+    // MARK: history
+
+    func record(_ item: HistoryItem) {
+        let entry = HistoryEntry(time: sim.now, item: item)
+        history.append(entry)
+        checks.observe(entry, self)
+    }
+
+    func afterRelayStep(_ node: RelayNode) { checks.afterRelayStep(self, replica: node.name) }
+
+    // MARK: steps
+
+    private func perform(_ s: ScheduledStep) {
+        let step = s.step
+        sim.trace("step", [("id", step.id), ("actor", step.actor)])
+        switch step.action {
+        case .shutdown(let relay): for n in relayNodes[relay] ?? [] { sim.shutdown(n) }; return
+        case .crash(let relay): for n in relayNodes[relay] ?? [] { sim.crash(n) }; return
+        case .restart(let relay): for n in relayNodes[relay] ?? [] { sim.restart(n) }; return
+        default: break
+        }
+        guard let client = clients[step.actor] else { return }
+        let retry = step.retry.map { ($0.every, s.time + $0.giveUpAfter) }
+        let run = ClientNode.StepRun(id: step.id, retry: retry) { [unowned self] c, run, ctx in self.attempt(step, run, c, ctx) }
+        sim.inject(StepKick(run: run), from: client.id, to: client.id)
+    }
+
+    /// One attempt of a client step.
+    private func attempt(_ step: StepSpec, _ run: ClientNode.StepRun, _ client: ClientNode, _ ctx: NodeContext) {
+        do {
+            switch step.action {
+            case .announce, .state, .pullRequest, .issue, .delete:
+                let event: NostrEvent
+                if let e = stepEvents[step.id] { event = e } else {
+                    guard let e = try makeEvent(step, client, ctx) else {
+                        record(.stepOutcome(step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
+                        return
+                    }
+                    stepEvents[step.id] = e
+                    event = e
+                }
+                client.publish(event, run, ctx)
+            case .push(let repoName, let owner, let refs):
+                let repo = repoSpec(repoName)!
+                let owned = RepoKey(owner: keys[owner ?? repo.owner]!.publicKeyHex, d: repo.identifier)
+                let targets = try refs.map { ($0.ref, try refTarget(repoName, $0) ?? .zero) }
+                client.push(path: repoPath(repo, owner: owner), repo: owned, refs: targets, run, ctx)
+            case .pushPR(let repoName, let pr, let commit, let rawRef):
+                let repo = repoSpec(repoName)!
+                let ref: String
+                if let rawRef { ref = rawRef } else {
+                    guard let prEvent = stepEvents[pr] else {
+                        record(.stepOutcome(step: step.id, accepted: false, message: "pull request \(pr) not published yet"))
+                        return
+                    }
+                    ref = "refs/nostr/\(prEvent.id)"
+                }
+                let owned = RepoKey(owner: keys[repo.owner]!.publicKeyHex, d: repo.identifier)
+                client.push(path: repoPath(repo, owner: nil), repo: owned,
+                            refs: [(ref, commitID(repoName, commit) ?? .zero)], run, ctx)
+            case .clone(let repoName, let owner):
+                client.clone(path: repoPath(repoSpec(repoName)!, owner: owner), run, ctx)
+            case .shutdown, .crash, .restart:
+                break
+            }
+        } catch {
+            record(.stepOutcome(step: step.id, accepted: false, message: "could not prepare step: \(error)"))
+        }
+    }
+
+    private func makeEvent(_ step: StepSpec, _ client: ClientNode, _ ctx: NodeContext) throws -> NostrEvent? {
+        let me = keys[step.actor]!
+        let createdAt = config.epochUnix + ctx.now / Time.second
+        var tags: [[String]] = []
+        var kind = 1
+        var content = ""
+        switch step.action {
+        case .announce(let repoName, let maint, let lists):
+            let repo = repoSpec(repoName)!
+            kind = Kinds.repoAnnouncement
+            tags.append(["d", repo.identifier])
+            tags.append(["name", repo.identifier])
+            let domains = lists ? scenario.relays.map(\.domain) : ["elsewhere.invalid"]
+            tags.append(["clone"] + domains.map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
+            tags.append(["relays"] + domains.map { "wss://\($0)" })
+            let ms = maint ?? (step.actor == repo.owner ? repo.maintainers : [])
+            if !ms.isEmpty { tags.append(["maintainers"] + ms.map { keys[$0]!.publicKeyHex }) }
+        case .state(let repoName, let refs, let head, let peeled):
+            let repo = repoSpec(repoName)!
+            kind = Kinds.repoState
+            tags.append(["d", repo.identifier])
+            for r in refs {
+                guard let target = try refTarget(repoName, r) else { continue }
+                tags.append([r.ref, target.hex])
+                if peeled && r.annotatedTag, let c = r.commit.flatMap({ commitID(repoName, $0) }) {
+                    tags.append([r.ref + "^{}", c.hex])
+                }
+            }
+            if let head { tags.append(["HEAD", "ref: \(head)"]) }
+        case .pullRequest(let repoName, _, let commit):
+            let repo = repoSpec(repoName)!
+            kind = Kinds.pullRequest
+            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKeyHex):\(repo.identifier)"])
+            tags.append(["c", commitID(repoName, commit)!.hex])
+            tags.append(["clone", "https://\(config.domain)\(repoPath(repo, owner: nil))"])
+            tags.append(["subject", "PR from \(step.actor)"])
+        case .issue(let repoName, let subject):
+            let repo = repoSpec(repoName)!
+            kind = Kinds.issue
+            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKeyHex):\(repo.identifier)"])
+            tags.append(["subject", subject])
+            content = subject
+        case .delete(let targets, let byCoordinate):
+            kind = Kinds.deletion
+            for t in targets {
+                guard let e = stepEvents[t] else { return nil }
+                if byCoordinate, let key = e.replacementKey { tags.append(["a", key.description]) }
+                else { tags.append(["e", e.id]) }
+                tags.append(["k", String(e.kind)])
+            }
+        default:
+            return nil
+        }
+        let aux: [UInt8] = ctx.withRandom { g in (0..<4).flatMap { _ in withUnsafeBytes(of: g.next().littleEndian, Array.init) } }
+        return try NostrEvent.signed(kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: me, auxRand: aux)
+    }
+
+    // MARK: faults
+
+    func nodes(_ name: String) -> [NodeID] {
+        if let c = clients[name] { return [c.id] }
+        return relayNodes[name] ?? []
+    }
+
+    private func startFault(_ f: ScheduledFault) {
+        record(.fault("start \(f.kind)"))
+        switch f.kind {
+        case .partition(let a, let b): sim.partition(a.flatMap(nodes), b.flatMap(nodes))
+        case .oneWay(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.cut(x, y) } }
+        case .clog(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.clog(x, y) } }
+        case .pause(let n): nodes(n).forEach(sim.pause)
+        case .crash(let n): nodes(n).forEach(sim.crash)
+        case .link(let from, let to, let spec):
+            for x in nodes(from) { for y in nodes(to) {
+                sim.setLink(x, y, LinkConfig(latency: .uniform(spec.latencyMin, spec.latencyMax), loss: spec.loss,
+                                             duplicate: spec.duplicate, reorder: spec.reorder))
+            } }
+        case .skew(let n, let skew, let drift): for x in nodes(n) { sim.setClock(x, skew: skew, driftPPM: drift) }
+        }
+    }
+
+    private func endFault(_ f: ScheduledFault) {
+        record(.fault("end \(f.kind)"))
+        switch f.kind {
+        case .partition(let a, let b): sim.heal(a.flatMap(nodes), b.flatMap(nodes))
+        case .oneWay(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.repair(x, y) } }
+        case .clog(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.release(x, y) } }
+        case .pause(let n): nodes(n).forEach(sim.resume)
+        case .crash(let n): nodes(n).forEach(sim.restart)
+        case .link(let from, let to, _):
+            for x in nodes(from) { for y in nodes(to) { sim.setLink(x, y, sim.defaultLink) } }
+        case .skew(let n, _, _): for x in nodes(n) { sim.setClock(x, skew: 0, driftPPM: 0) }
+        }
+    }
+
+    /// Faults stop: links repair, paused nodes resume, crashed nodes restart.
+    private func heal() {
+        record(.fault("heal"))
+        sim.trace("heal")
+        sim.healAll()
+        for i in 0..<sim.nodeCount {
+            let id = NodeID(Int32(i))
+            switch sim.status(of: id) {
+            case .paused: sim.resume(id)
+            case .down: sim.restart(id)
+            case .running: break
+            }
+        }
+    }
+
+    public var healTime: SimTime {
+        if let h = scenario.healAt { return h }
+        let lastFault = schedule.faults.map { $0.end ?? $0.start }.max() ?? 0
+        return max(lastFault, scenario.duration - scenario.quiescenceBound)
+    }
+
+    // MARK: running
+
+    /// Runs the scenario to its end and checks every invariant and expectation.
+    public func run() -> RunResult {
+        sim.startAll()
+        let heal = min(healTime, scenario.duration)
+        sim.run(until: heal)
+        self.heal()
+        let quiet = sim.runUntilQuiescent(deadline: heal + scenario.quiescenceBound)
+        checks.quiescence(reached: quiet, at: sim.now, bound: heal + scenario.quiescenceBound)
+        sim.run(until: max(scenario.duration, sim.now))
+        checks.finish(self, healedAt: heal)
+        checkExpectations()
+        return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
+                         traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
+                         events: sim.eventsProcessed, simulatedTime: sim.now)
+    }
+}
+
+extension Simulation {
+    /// Draws used while wiring the world (replica choice), from their own stream.
+    func withRandomForSetup<T>(_ body: (inout Xoshiro256StarStar) -> T) -> T {
+        var g = streams.stream("setup")
+        return body(&g)
+    }
+}
+
+extension World: WorldView {
+    public var now: SimTime { sim.now }
+    public var purgatories: [(replica: String, purgatory: Purgatory)] {
+        replicas.map { ($0.name, $0.core.purgatory) }
+    }
+    public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {
+        guard let id = relayNodes[replica]?.first else { return 0 }
+        return sim.unavailable(id, from: from, to: to)
+    }
+}

@@ -1,0 +1,102 @@
+import SimKernel
+
+/// Every constant of SPEC §3–4 as configuration, plus switches that put known production
+/// mistakes (SPEC §8) back on purpose so the checks can be shown to catch them.
+public struct RelayConfig: Sendable, Equatable {
+    /// The host this service answers for: clone URLs `https://<domain>/<npub>/<d>.git`,
+    /// relay URL `wss://<domain>`.
+    public var domain = "relay.test"
+    /// Unix seconds at simulated time zero (event `created_at` is derived from it).
+    public var epochUnix: Int64 = 1_750_000_000
+    public var purgatoryTTL: SimDuration = Time.min(30)
+    /// How long a soft-expired announcement is kept (its repo already deleted).
+    public var softExpiryRetention: SimDuration = Time.hour * 24
+    /// How long the ids of expired events are remembered.
+    public var expiredMemory: SimDuration = Time.day * 7
+    public var sweepInterval: SimDuration = Time.s(60)
+    /// GRASP-01 R3: MAY reject events unrelated to hosted repositories.
+    public var acceptOrphans = false
+    /// NIP-11 `curation`, only when curating.
+    public var curation: String? = nil
+    public var repoAcceptanceCriteria = "announcements must list this service in clone and relays"
+    public var supportedGrasps = ["GRASP-01"]
+
+    // Deliberately broken variants (SPEC §8). All false in the reference implementation.
+    /// §8.1: authorize pushes from the event database only (ignores purgatory).
+    public var faultAuthorizeFromDatabaseOnly = false
+    /// §8.10: a replacement announcement for a purgatory entry is stored and served at once.
+    public var faultReplacementBypassesPurgatory = false
+    /// §8.11: peeled `^{}` entries take part in the exact-equality comparison.
+    public var faultComparePeeledRefs = false
+    /// §8.12: no-op pushes go through authorization like any other.
+    public var faultRejectNoOpPush = false
+    /// §8.14: mark an announcement soft-expired even when deleting its repo failed.
+    public var faultSoftExpireOnFailedDelete = false
+    /// §8.15: objects are copied to other maintainers' repos but their purgatory
+    /// announcements are not promoted.
+    public var faultSkipPromotingCopies = false
+
+    public init() {}
+
+    public var relayURL: String { "wss://\(domain)" }
+    public var gitBaseURL: String { "https://\(domain)/" }
+
+    /// Keys accepted by `set(_:_:)`, with a one-line description each (for `--set`).
+    public static let keys: [(String, String)] = [
+        ("domain", "host name of the service"),
+        ("purgatory_ttl", "how long events wait for git data (duration)"),
+        ("soft_expiry_retention", "how long a soft-expired announcement is kept (duration)"),
+        ("expired_memory", "how long expired event ids are remembered (duration)"),
+        ("sweep_interval", "expiry sweep period (duration)"),
+        ("accept_orphans", "accept events unrelated to hosted repositories (bool)"),
+        ("fault.authorize_from_database_only", "SPEC §8.1 broken variant (bool)"),
+        ("fault.replacement_bypasses_purgatory", "SPEC §8.10 broken variant (bool)"),
+        ("fault.compare_peeled_refs", "SPEC §8.11 broken variant (bool)"),
+        ("fault.reject_noop_push", "SPEC §8.12 broken variant (bool)"),
+        ("fault.soft_expire_on_failed_delete", "SPEC §8.14 broken variant (bool)"),
+        ("fault.skip_promoting_copies", "SPEC §8.15 broken variant (bool)"),
+    ]
+
+    /// Applies one `key=value` override. Returns nil when the key is not a relay key,
+    /// throws when the key is known but the value is malformed.
+    public mutating func set(_ key: String, _ value: String) throws -> Bool {
+        switch key {
+        case "domain": domain = value
+        case "purgatory_ttl": purgatoryTTL = try parseDuration(value, key: key)
+        case "soft_expiry_retention": softExpiryRetention = try parseDuration(value, key: key)
+        case "expired_memory": expiredMemory = try parseDuration(value, key: key)
+        case "sweep_interval": sweepInterval = try parseDuration(value, key: key)
+        case "accept_orphans": acceptOrphans = try parseBool(value, key: key)
+        case "fault.authorize_from_database_only": faultAuthorizeFromDatabaseOnly = try parseBool(value, key: key)
+        case "fault.replacement_bypasses_purgatory": faultReplacementBypassesPurgatory = try parseBool(value, key: key)
+        case "fault.compare_peeled_refs": faultComparePeeledRefs = try parseBool(value, key: key)
+        case "fault.reject_noop_push": faultRejectNoOpPush = try parseBool(value, key: key)
+        case "fault.soft_expire_on_failed_delete": faultSoftExpireOnFailedDelete = try parseBool(value, key: key)
+        case "fault.skip_promoting_copies": faultSkipPromotingCopies = try parseBool(value, key: key)
+        default: return false
+        }
+        return true
+    }
+}
+
+public struct ConfigValueError: Error, CustomStringConvertible {
+    public var key: String
+    public var value: String
+    public var expected: String
+    public var description: String { "bad value '\(value)' for \(key): expected \(expected)" }
+}
+
+public func parseBool(_ v: String, key: String) throws -> Bool {
+    switch v.lowercased() {
+    case "true", "yes", "on", "1": return true
+    case "false", "no", "off", "0": return false
+    default: throw ConfigValueError(key: key, value: v, expected: "true or false")
+    }
+}
+
+/// `250ms`, `30s`, `5m`, `2h`, `1d`, `1h30m`, `0`.
+public func parseDuration(_ text: String, key: String = "duration") throws -> SimDuration {
+    if let d = Time.parse(text) { return d }
+    throw ConfigValueError(key: key, value: text, expected: "a duration such as 500ms, 30s, 5m, 2h")
+}
+

@@ -1,0 +1,87 @@
+import Nostr
+import GitStore
+import SimKernel
+
+/// Events accepted but not yet served because their git data has not arrived (SPEC §4).
+/// Volatile: lost on a crash, saved as a `PurgatorySnapshot` on graceful shutdown.
+public struct Purgatory: Sendable {
+    public struct AnnouncementEntry: Sendable {
+        public var event: NostrEvent
+        public var deadline: SimTime
+        /// The repo was deleted at expiry; the event is kept until `forgetAt` so a late
+        /// state can revive it.
+        public var softExpired = false
+        public var forgetAt: SimTime? = nil
+    }
+    public struct StateEntry: Sendable {
+        public var event: NostrEvent
+        public var deadline: SimTime
+        public var source: EventSource
+    }
+    /// A PR or PR update waiting for `refs/nostr/<id>`; `event == nil` is a PLACEHOLDER:
+    /// the push came first and waits for its event.
+    public struct PREntry: Sendable {
+        public var event: NostrEvent?
+        public var repo: RepoKey
+        public var commit: ObjectID?
+        public var deadline: SimTime
+    }
+
+    public var announcements: [RepoKey: AnnouncementEntry] = [:]
+    /// By identifier (`d`); several authors may wait on one identifier.
+    public var states: [String: [StateEntry]] = [:]
+    public var prs: [String: PREntry] = [:]
+    /// Ids of events that expired without git data → when to forget them.
+    public var expired: [String: SimTime] = [:]
+
+    public init() {}
+
+    public var isEmpty: Bool { announcements.isEmpty && states.isEmpty && prs.isEmpty }
+
+    public func state(id: String) -> StateEntry? {
+        for d in states.keys.sorted() { if let e = states[d]!.first(where: { $0.event.id == id }) { return e } }
+        return nil
+    }
+
+    /// Every waiting event id (for checks and reports), sorted.
+    public var waitingIDs: [String] {
+        var ids = announcements.values.filter { !$0.softExpired }.map(\.event.id)
+        ids += states.values.flatMap { $0.map(\.event.id) }
+        ids += prs.compactMap { $0.value.event?.id }
+        return ids.sorted()
+    }
+}
+
+/// Purgatory saved at graceful shutdown: deadlines as offsets from the shutdown time.
+public struct PurgatorySnapshot: Sendable {
+    public var purgatory: Purgatory
+    public var savedAt: SimTime
+
+    /// Offsets make the snapshot independent of the clock; `restore` subtracts downtime.
+    public init(_ p: Purgatory, now: SimTime) {
+        var q = p
+        for k in q.announcements.keys {
+            q.announcements[k]!.deadline -= now
+            if let f = q.announcements[k]!.forgetAt { q.announcements[k]!.forgetAt = f - now }
+        }
+        for d in q.states.keys { for i in q.states[d]!.indices { q.states[d]![i].deadline -= now } }
+        for k in q.prs.keys { q.prs[k]!.deadline -= now }
+        for k in q.expired.keys { q.expired[k]! -= now }
+        purgatory = q
+        savedAt = now
+    }
+
+    /// Deadlines at `now`, after `downtime` spent down: each offset loses the downtime.
+    public func restore(now: SimTime, downtime: SimDuration) -> Purgatory {
+        var q = purgatory
+        let base = now - downtime
+        for k in q.announcements.keys {
+            q.announcements[k]!.deadline += base
+            if let f = q.announcements[k]!.forgetAt { q.announcements[k]!.forgetAt = f + base }
+        }
+        for d in q.states.keys { for i in q.states[d]!.indices { q.states[d]![i].deadline += base } }
+        for k in q.prs.keys { q.prs[k]!.deadline += base }
+        for k in q.expired.keys { q.expired[k]! += base }
+        return q
+    }
+}

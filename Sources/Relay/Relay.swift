@@ -1,1 +1,0 @@
-// Relay module (see docs/architecture.md)

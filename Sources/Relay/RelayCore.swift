@@ -1,0 +1,768 @@
+import Nostr
+import GitStore
+import EventStore
+import SimKernel
+
+/// The reference GRASP relay/git-host as a sans-IO state machine (SPEC §3–4):
+/// `handle(input, now) -> [RelayOutput]`. The event store and repository storage are
+/// shared services handed in, so several replicas can run over the same data.
+public final class RelayCore {
+    public let config: RelayConfig
+    /// This replica's name (write records, traces).
+    public let replica: String
+    public let store: EventStore
+    public let storage: RepositoryStorage
+    public private(set) var purgatory = Purgatory()
+    private var subscriptions: [ConnectionID: [(id: String, filters: [Filter])]] = [:]
+    private var out: [RelayOutput] = []
+    private var now: SimTime = 0
+    /// Fencing token for storage writes (set by the lock client of a later layer).
+    public var writeToken: UInt64? = nil
+
+    public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage) {
+        self.config = config; self.replica = replica; self.store = store; self.storage = storage
+    }
+
+    /// Unix seconds of `now` (for created_at comparisons).
+    var unixNow: Int64 { config.epochUnix + now / Time.second }
+
+    // MARK: entry point
+
+    public func handle(_ input: RelayInput, now: SimTime) -> [RelayOutput] {
+        self.now = now
+        out.removeAll(keepingCapacity: true)
+        switch input {
+        case .nostrText(let conn, let text, let source):
+            do { handleClient(conn, try ClientMessage.parse(text), source) }
+            catch { out.append(.send(conn, .notice("invalid: \(error)"))) }
+        case .nostr(let conn, let msg, let source): handleClient(conn, msg, source)
+        case .disconnect(let conn): subscriptions[conn] = nil
+        case .nip11(let req): out.append(.reply(req, .nip11(nip11Document())))
+        case .gitAdvertise(let req, let path): advertise(req, path)
+        case .gitPush(let req, let path, let updates, let pack): push(req, path, updates, pack)
+        case .gitFetch(let req, let path, let wants, let haves): fetch(req, path, wants, haves)
+        case .sweep: sweep()
+        }
+        return out
+    }
+
+    /// Graceful shutdown: the purgatory to persist. Subscriptions end.
+    public func shutdown(now: SimTime) -> PurgatorySnapshot {
+        subscriptions.removeAll()
+        return PurgatorySnapshot(purgatory, now: now)
+    }
+
+    /// Restart after a graceful shutdown: purgatory comes back with downtime subtracted.
+    public func restore(_ snapshot: PurgatorySnapshot, now: SimTime, downtime: SimDuration) {
+        purgatory = snapshot.restore(now: now, downtime: downtime)
+    }
+
+    private func trace(_ kind: String, _ fields: [(String, String)]) { out.append(.trace(kind, fields)) }
+    private func observe(_ o: Observation) { out.append(.observe(o)) }
+
+    // MARK: NIP-01
+
+    private func handleClient(_ conn: ConnectionID, _ msg: ClientMessage, _ source: EventSource) {
+        switch msg {
+        case .event(let e): handleEvent(conn, e, source)
+        case .req(let subID, let filters):
+            let events: [NostrEvent]
+            do { events = try store.query(filters) } catch {
+                out.append(.send(conn, .closed(subID: subID, message: "error: \(error)"))); return
+            }
+            for e in events { out.append(.send(conn, .event(subID: subID, e))) }
+            out.append(.send(conn, .eose(subID: subID)))
+            var subs = subscriptions[conn] ?? []
+            subs.removeAll { $0.id == subID }
+            subs.append((subID, filters))
+            subscriptions[conn] = subs
+        case .close(let subID):
+            subscriptions[conn]?.removeAll { $0.id == subID }
+        }
+    }
+
+    private func ok(_ conn: ConnectionID, _ e: NostrEvent, _ accepted: Bool, _ message: String) {
+        out.append(.send(conn, .ok(eventID: e.id, accepted: accepted, message: message)))
+        observe(.acknowledged(eventID: e.id, accepted: accepted, message: message))
+        trace(accepted ? "event.ok" : "event.rejected",
+              [("id", short(e.id)), ("kind", String(e.kind)), ("msg", message)])
+    }
+
+    static let purgatoryMessage = "purgatory: won't be served until git data arrives"
+
+    private func handleEvent(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventSource) {
+        do { try e.validate() } catch {
+            ok(conn, e, false, "invalid: \(error)"); return
+        }
+        if e.kindClass == .ephemeral { ok(conn, e, true, ""); return }
+        switch e.kind {
+        case Kinds.repoAnnouncement: handleAnnouncement(conn, e)
+        case Kinds.repoState: handleState(conn, e, source)
+        case Kinds.pullRequest, Kinds.pullRequestUpdate: handlePR(conn, e, source)
+        case Kinds.deletion: handleDeletion(conn, e)
+        default: handleRelated(conn, e)
+        }
+    }
+
+    /// Stores and serves an event, and delivers it to live subscriptions.
+    @discardableResult
+    private func serve(_ e: NostrEvent, how: String) -> Bool {
+        let outcome: EventStore.InsertOutcome
+        do { outcome = try store.insert(e) } catch {
+            trace("store.error", [("id", short(e.id)), ("error", "\(error)")]); return false
+        }
+        switch outcome {
+        case .stored, .replaced:
+            if case .replaced(let old) = outcome, !old.isEmpty { observe(.unserved(eventIDs: old, why: "replaced")) }
+            observe(.served(e, how: how))
+            trace("event.served", [("id", short(e.id)), ("kind", String(e.kind)), ("how", how)])
+            broadcast(e)
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func broadcast(_ e: NostrEvent) {
+        for conn in subscriptions.keys.sorted() {
+            for sub in subscriptions[conn]! where sub.filters.matches(e) {
+                out.append(.send(conn, .event(subID: sub.id, e)))
+            }
+        }
+    }
+
+    // MARK: announcements
+
+    private func listsThisService(_ a: RepoAnnouncement) -> Bool {
+        a.cloneURLs.contains { $0.hasPrefix(config.gitBaseURL) }
+            && a.relayURLs.contains { $0 == config.relayURL || $0 == config.relayURL + "/" }
+    }
+
+    private func handleAnnouncement(_ conn: ConnectionID, _ e: NostrEvent) {
+        guard let ann = try? RepoAnnouncement(e), !ann.identifier.isEmpty else {
+            ok(conn, e, false, "invalid: announcement needs a d tag"); return
+        }
+        let key = RepoKey(owner: e.pubkey, d: ann.identifier)
+        if !listsThisService(ann) {
+            // R2 exception: an existing maintainer may announce a copy hosted elsewhere.
+            let isMaintainer = announcementOwners(ann.identifier).contains { maintainers(of: $0).contains(e.pubkey) }
+            guard isMaintainer else {
+                ok(conn, e, false, "invalid: announcement must list this service in clone and relays"); return
+            }
+            if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)),
+               !e.supersedes(stored) {
+                ok(conn, e, true, "duplicate: have this or a newer announcement"); return
+            }
+            serve(e, how: "accepted")
+            ok(conn, e, true, "")
+            return
+        }
+        // Replacement of an already served announcement: accepted at once.
+        if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)) {
+            if stored.id == e.id || !e.supersedes(stored) {
+                ok(conn, e, true, "duplicate: have this or a newer announcement"); return
+            }
+            serve(e, how: "accepted")
+            ok(conn, e, true, "")
+            settle(identifier: ann.identifier)
+            return
+        }
+        if var entry = purgatory.announcements[key] {
+            if entry.event.id == e.id { ok(conn, e, true, "duplicate: in purgatory"); return }
+            if !e.supersedes(entry.event) { ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return }
+            if config.faultReplacementBypassesPurgatory {
+                // §8.10: the replacement is taken as a new, data-less announcement and served.
+                purgatory.announcements[key] = nil
+                observe(.left(eventID: entry.event.id, kind: e.kind, why: "replaced"))
+                serve(e, how: "accepted")
+                ok(conn, e, true, "")
+                return
+            }
+            observe(.left(eventID: entry.event.id, kind: e.kind, why: "replaced"))
+            entry.event = e
+            entry.deadline = now + config.purgatoryTTL
+            if entry.softExpired { revive(key, &entry) }
+            purgatory.announcements[key] = entry
+            observe(.held(e, deadline: entry.deadline))
+            ok(conn, e, true, Self.purgatoryMessage)
+            settle(identifier: ann.identifier)
+            return
+        }
+        // New announcement: the bare repo exists at once so pushes can land.
+        do {
+            try storage.create(key, writer: replica, token: writeToken, now: now)
+            observe(.repoCreated(key))
+        } catch {
+            ok(conn, e, false, "error: could not create repository: \(error)"); return
+        }
+        purgatory.announcements[key] = Purgatory.AnnouncementEntry(event: e, deadline: now + config.purgatoryTTL)
+        observe(.held(e, deadline: now + config.purgatoryTTL))
+        trace("purgatory.hold", [("id", short(e.id)), ("kind", "30617"), ("repo", key.description)])
+        ok(conn, e, true, Self.purgatoryMessage)
+        settle(identifier: ann.identifier)
+    }
+
+    private func revive(_ key: RepoKey, _ entry: inout Purgatory.AnnouncementEntry) {
+        entry.softExpired = false
+        entry.forgetAt = nil
+        entry.deadline = now + config.purgatoryTTL
+        if (try? storage.create(key, writer: replica, token: writeToken, now: now)) != nil {
+            observe(.repoCreated(key))
+        }
+        trace("purgatory.revive", [("repo", key.description)])
+    }
+
+    /// The announcement of `owner` for `d`: purgatory first (a served one is never also
+    /// in purgatory), then the store.
+    private func announcement(_ key: RepoKey) -> NostrEvent? {
+        if let p = purgatory.announcements[key] { return p.event }
+        return try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+    }
+
+    /// Owners with an announcement for `d`, served or in purgatory (incl. soft-expired).
+    func announcementOwners(_ d: String) -> [String] {
+        var owners = Set<String>()
+        for k in purgatory.announcements.keys where k.d == d { owners.insert(k.owner) }
+        if let served = try? store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])]) {
+            for e in served where e.dTag == d { owners.insert(e.pubkey) }
+        }
+        return owners.sorted()
+    }
+
+    /// The recursive maintainer set of (owner, d): the owner, the owner's `maintainers`,
+    /// and the maintainers listed in each maintainer's own announcement for `d`.
+    public func maintainers(of key: RepoKey) -> Set<String> {
+        var set: Set<String> = [key.owner]
+        var queue = [key.owner]
+        while let m = queue.popLast() {
+            guard let ev = announcement(RepoKey(owner: m, d: key.d)),
+                  let ann = try? RepoAnnouncement(ev) else { continue }
+            for x in ann.maintainers where !set.contains(x) {   // visited set: cycles end here
+                set.insert(x); queue.append(x)
+            }
+        }
+        return set
+    }
+
+    /// Repos (owners of `d`) for which `author`'s state is authoritative.
+    func authoritativeOwners(author: String, d: String) -> [RepoKey] {
+        announcementOwners(d).map { RepoKey(owner: $0, d: d) }.filter { maintainers(of: $0).contains(author) }
+    }
+
+    // MARK: states
+
+    /// The refs a state names (heads and tags), sorted; peeled `^{}` entries are ignored
+    /// unless the §8.11 fault is on.
+    func stateRefs(_ e: NostrEvent) -> [(name: String, id: ObjectID)] {
+        var refs: [(String, ObjectID)] = []
+        if config.faultComparePeeledRefs {
+            for t in e.tags where t.count >= 2 && t[0].hasPrefix("refs/") {
+                if let id = ObjectID(hex: t[1]) { refs.append((t[0], id)) }
+            }
+        } else if let st = try? RepoState(e) {
+            for r in st.refs { if let id = ObjectID(hex: r.oid) { refs.append((r.name, id)) } }
+        }
+        return refs.sorted { $0.0 < $1.0 }
+    }
+
+    func stateHead(_ e: NostrEvent) -> String? { (try? RepoState(e))?.head }
+
+    private func handleState(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventSource) {
+        let d = e.dTag
+        if purgatory.states[d]?.contains(where: { $0.event.id == e.id }) == true {
+            ok(conn, e, true, "duplicate: in purgatory"); return
+        }
+        let owners = announcementOwners(d)
+        if owners.isEmpty {
+            ok(conn, e, false, "invalid: no announcement exists for this repository"); return
+        }
+        let auth = owners.map { RepoKey(owner: $0, d: d) }.filter { maintainers(of: $0).contains(e.pubkey) }
+        if auth.isEmpty {
+            ok(conn, e, false, "invalid: author not authorized for this repository"); return
+        }
+        for key in auth {
+            guard var entry = purgatory.announcements[key] else { continue }
+            if entry.softExpired { revive(key, &entry) } else { entry.deadline = now + config.purgatoryTTL }
+            purgatory.announcements[key] = entry
+            observe(.held(entry.event, deadline: entry.deadline))
+        }
+        if (try? store.event(id: e.id)) != nil {
+            ok(conn, e, true, "duplicate: already have this event"); return
+        }
+        if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !e.supersedes(stored) {
+            ok(conn, e, true, "duplicate: a newer state is already served"); return
+        }
+        // Data already present in some authoritative repo: apply and serve now.
+        let tips = stateRefs(e).map(\.id)
+        if auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) {
+            ok(conn, e, true, "")
+            release(state: e, authoritative: auth, how: "applied", fromPurgatory: false)
+            return
+        }
+        if source == .sync, purgatory.expired[e.id] != nil {
+            ok(conn, e, false, "invalid: previously expired from purgatory without git data"); return
+        }
+        let deadline = now + config.purgatoryTTL
+        purgatory.states[d, default: []].append(.init(event: e, deadline: deadline, source: source))
+        observe(.held(e, deadline: deadline))
+        trace("purgatory.hold", [("id", short(e.id)), ("kind", "30618"), ("d", d)])
+        ok(conn, e, true, Self.purgatoryMessage)
+    }
+
+    /// The newest served state authoritative for `key`.
+    private func latestServedState(for key: RepoKey) -> NostrEvent? {
+        let m = maintainers(of: key).sorted()
+        guard let states = try? store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])
+        else { return nil }
+        return states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
+    }
+
+    /// Serves `state`, brings every authoritative repo to its refs (copying objects from a
+    /// repo that has them), sets HEAD, and promotes those repos' purgatory announcements.
+    private func release(state e: NostrEvent, authoritative auth: [RepoKey], how: String, fromPurgatory: Bool) {
+        let refs = stateRefs(e)
+        let tips = refs.map(\.id)
+        guard let source = auth.first(where: { storage.repository($0)?.isComplete(tips) == true }) else { return }
+        if fromPurgatory {
+            purgatory.states[e.dTag]?.removeAll { $0.event.id == e.id }
+            if purgatory.states[e.dTag]?.isEmpty == true { purgatory.states[e.dTag] = nil }
+            observe(.left(eventID: e.id, kind: e.kind, why: "released"))
+        }
+        guard serve(e, how: how) else { return }
+        for key in auth {
+            guard let repo = storage.repository(key) else { continue }
+            // Never move a repo back to an older state than one already served for it.
+            if let newest = latestServedState(for: key), newest.id != e.id, newest.supersedes(e) { continue }
+            do {
+                if key != source, let from = storage.repository(source) {
+                    let pack = try from.pack(tips: tips, haves: repo.refs.map(\.id).filter { from.contains($0) })
+                    try storage.write(key, writer: replica, token: writeToken, now: now, "copy-objects") { r in
+                        _ = try r.receive(pack)
+                    }
+                }
+                try storage.write(key, writer: replica, token: writeToken, now: now, "apply-state") { r in
+                    let wanted = Dictionary(uniqueKeysWithValues: refs.map { ($0.name, $0.id) })
+                    for (name, _) in r.refs where isHostedRef(name) && wanted[name] == nil { try r.deleteRef(name) }
+                    for (name, id) in refs where r.ref(name) != id { try r.setRef(name, id) }
+                    if let head = stateHead(e), wanted[head] != nil, r.head != head { try r.setHead(head) }
+                }
+                observe(.refsChanged(repo: key, refs: repo.refs, head: repo.head, why: "state \(short(e.id))"))
+            } catch {
+                trace("repo.write-failed", [("repo", key.description), ("error", "\(error)")])
+                continue
+            }
+            if key == source || !config.faultSkipPromotingCopies { promote(key) }
+        }
+        // Older waiting states of the same author are superseded by this one.
+        if var waiting = purgatory.states[e.dTag] {
+            let superseded = waiting.filter { $0.event.pubkey == e.pubkey && e.supersedes($0.event) }
+            for s in superseded { observe(.left(eventID: s.event.id, kind: s.event.kind, why: "superseded")) }
+            waiting.removeAll { w in superseded.contains { $0.event.id == w.event.id } }
+            purgatory.states[e.dTag] = waiting.isEmpty ? nil : waiting
+        }
+    }
+
+    /// Refs that a state governs.
+    func isHostedRef(_ name: String) -> Bool { name.hasPrefix("refs/heads/") || name.hasPrefix("refs/tags/") }
+
+    private func promote(_ key: RepoKey) {
+        guard let entry = purgatory.announcements[key], !entry.softExpired else { return }
+        purgatory.announcements[key] = nil
+        observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "released"))
+        serve(entry.event, how: "released")
+    }
+
+    /// "Git data became available" for identifier `d`: release every waiting state whose
+    /// objects are now complete in an authoritative repo, newest first. Pushes, state
+    /// arrival and (later) sync fetches all come through here.
+    public func settle(identifier d: String) {
+        guard let waiting = purgatory.states[d] else { return }
+        for entry in waiting.sorted(by: { $0.event.supersedes($1.event) }) {
+            guard purgatory.states[d]?.contains(where: { $0.event.id == entry.event.id }) == true else { continue }
+            let auth = authoritativeOwners(author: entry.event.pubkey, d: d)
+            let tips = stateRefs(entry.event).map(\.id)
+            guard auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) else { continue }
+            release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true)
+        }
+    }
+
+    /// Called by the driver when a sync fetch (or anything else) added objects to a repo.
+    public func gitDataArrived(repo: RepoKey, now: SimTime) -> [RelayOutput] {
+        self.now = now
+        out.removeAll(keepingCapacity: true)
+        settle(identifier: repo.d)
+        return out
+    }
+
+    // MARK: pull requests
+
+    private func handlePR(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventSource) {
+        guard let commitHex = e.tagValue("c"), let commit = ObjectID(hex: commitHex) else {
+            ok(conn, e, false, "invalid: pull request needs a c tag with the tip commit"); return
+        }
+        let repos = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
+            .filter { $0.kind == Kinds.repoAnnouncement }
+            .map { RepoKey(owner: $0.pubkey, d: $0.d) }
+            .filter { announcement($0) != nil }
+            .sorted()
+        guard let target = repos.first else {
+            ok(conn, e, false, "invalid: pull request for a repository not hosted here"); return
+        }
+        if (try? store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
+        if let entry = purgatory.prs[e.id] {
+            if entry.event != nil { ok(conn, e, true, "duplicate: in purgatory"); return }
+            // Git came first (placeholder).
+            purgatory.prs[e.id] = nil
+            if entry.commit == commit {
+                ok(conn, e, true, "")
+                serve(e, how: "released")
+                return
+            }
+            let ref = "refs/nostr/\(e.id)"
+            try? storage.write(entry.repo, writer: replica, token: writeToken, now: now, "delete-wrong-pr-ref") { r in
+                if r.ref(ref) != nil { try r.deleteRef(ref) }
+            }
+            if let r = storage.repository(entry.repo) {
+                observe(.refsChanged(repo: entry.repo, refs: r.refs, head: r.head, why: "wrong PR commit"))
+            }
+            trace("pr.placeholder-mismatch", [("id", short(e.id)), ("had", entry.commit?.hex ?? "-"), ("wants", commitHex)])
+        }
+        // Data already on a ref for this event?
+        for key in repos where storage.repository(key)?.ref("refs/nostr/\(e.id)") == commit {
+            ok(conn, e, true, "")
+            serve(e, how: "released")
+            return
+        }
+        if source == .sync, purgatory.expired[e.id] != nil {
+            ok(conn, e, false, "invalid: previously expired from purgatory without git data"); return
+        }
+        let deadline = now + config.purgatoryTTL
+        purgatory.prs[e.id] = .init(event: e, repo: target, commit: commit, deadline: deadline)
+        observe(.held(e, deadline: deadline))
+        trace("purgatory.hold", [("id", short(e.id)), ("kind", String(e.kind))])
+        ok(conn, e, true, Self.purgatoryMessage)
+    }
+
+    // MARK: deletions and related events
+
+    private func handleDeletion(_ conn: ConnectionID, _ e: NostrEvent) {
+        let req = try? DeletionRequest(e)
+        let ids = Set(req?.eventIDs ?? [])
+        let coords = req?.coordinates ?? []
+        var removed: [String] = []
+        for d in purgatory.states.keys.sorted() {
+            let before = purgatory.states[d]!
+            let keep = before.filter { s in
+                guard s.event.pubkey == e.pubkey else { return true }
+                if ids.contains(s.event.id) { return false }
+                return !coords.contains { $0.kind == s.event.kind && $0.pubkey == s.event.pubkey && $0.d == d && s.event.createdAt <= e.createdAt }
+            }
+            for s in before where !keep.contains(where: { $0.event.id == s.event.id }) { removed.append(s.event.id) }
+            purgatory.states[d] = keep.isEmpty ? nil : keep
+        }
+        for id in purgatory.prs.keys.sorted() {
+            if let ev = purgatory.prs[id]?.event, ev.pubkey == e.pubkey, ids.contains(id) {
+                purgatory.prs[id] = nil; removed.append(id)
+            }
+        }
+        for key in purgatory.announcements.keys.sorted() where key.owner == e.pubkey {
+            let entry = purgatory.announcements[key]!
+            let byID = ids.contains(entry.event.id)
+            let byCoord = coords.contains { $0.kind == Kinds.repoAnnouncement && $0.pubkey == key.owner && $0.d == key.d && entry.event.createdAt <= e.createdAt }
+            if byID || byCoord {
+                purgatory.announcements[key] = nil
+                removed.append(entry.event.id)
+                if !entry.softExpired, (try? storage.delete(key, writer: replica, token: writeToken, now: now)) != nil {
+                    observe(.repoDeleted(key))
+                }
+            }
+        }
+        for id in removed.sorted() {
+            observe(.left(eventID: id, kind: 0, why: "deleted"))
+            trace("purgatory.deleted", [("id", short(id))])
+        }
+        do {
+            _ = try store.insert(e)
+            let unserved = try store.applyDeletion(e)
+            if !unserved.isEmpty { observe(.unserved(eventIDs: unserved, why: "deletion \(short(e.id))")) }
+            observe(.served(e, how: "accepted"))
+            broadcast(e)
+        } catch {
+            ok(conn, e, false, "error: \(error)"); return
+        }
+        ok(conn, e, true, "")
+    }
+
+    /// R3: events that reference hosted repositories or stored events are accepted.
+    private func handleRelated(_ conn: ConnectionID, _ e: NostrEvent) {
+        var related = false
+        for t in e.tags where t.count >= 2 {
+            switch t[0] {
+            case "a", "A":
+                if let c = ReplacementKey(coordinate: t[1]), c.kind == Kinds.repoAnnouncement,
+                   announcement(RepoKey(owner: c.pubkey, d: c.d)) != nil { related = true }
+            case "e", "E", "q":
+                if (try? store.event(id: t[1])) != nil { related = true }
+            default: break
+            }
+            if related { break }
+        }
+        guard related || config.acceptOrphans else {
+            ok(conn, e, false, "blocked: event does not reference a repository hosted here"); return
+        }
+        if (try? store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
+        serve(e, how: "accepted")
+        ok(conn, e, true, "")
+    }
+
+    // MARK: git smart HTTP
+
+    /// `/<npub>/<d>.git` → repo key, when the path names a repo this service hosts
+    /// (announcement served or in purgatory, repo present).
+    func hostedRepo(_ path: String) -> RepoKey? {
+        guard let key = parseRepoPath(path), storage.exists(key) else { return nil }
+        if let p = purgatory.announcements[key] { return p.softExpired ? nil : key }
+        return announcement(key) == nil ? nil : key
+    }
+
+    static let capabilities = ["report-status", "delete-refs", "side-band-64k", "ofs-delta", "no-thin",
+                               "allow-tip-sha1-in-want", "allow-reachable-sha1-in-want"]
+
+    static let corsHeaders = [("Access-Control-Allow-Origin", "*"),
+                              ("Access-Control-Allow-Methods", "GET, POST"),
+                              ("Access-Control-Allow-Headers", "Content-Type")]
+
+    private func notFound(_ req: RequestID, _ path: String) {
+        out.append(.reply(req, .httpError(status: 404, headers: Self.corsHeaders, message: "repository not found: \(path)")))
+    }
+
+    private func advertise(_ req: RequestID, _ path: String) {
+        guard let key = hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        let refs = repo.refs
+        let head: String? = refs.contains { $0.name == repo.head } ? repo.head : nil
+        var caps = Self.capabilities
+        if let head { caps.append("symref=HEAD:\(head)") }
+        out.append(.reply(req, .advertisement(Advertisement(refs: refs, head: head, capabilities: caps))))
+    }
+
+    private func fetch(_ req: RequestID, _ path: String, _ wants: [ObjectID], _ haves: [ObjectID]) {
+        guard let key = hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        // allow-reachable-sha1-in-want: any object reachable from an advertised tip.
+        let tips = repo.refs.map(\.id)
+        for w in wants where !repo.contains(w) || !tips.contains(where: { (try? repo.isAncestor(w, of: $0)) == true || $0 == w }) {
+            out.append(.reply(req, .httpError(status: 400, headers: Self.corsHeaders, message: "upload-pack: not our ref \(w.hex)")))
+            return
+        }
+        do { out.append(.reply(req, .pack(try repo.pack(tips: wants, haves: haves)))) }
+        catch { out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)"))) }
+    }
+
+    private func push(_ req: RequestID, _ path: String, _ updates: [RefUpdate], _ pack: Pack) {
+        guard let key = hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        var results: [String: String?] = [:]   // ref → error
+        let nostrUpdates = updates.filter { $0.name.hasPrefix("refs/nostr/") }
+        let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
+        var authorizedBy: String? = nil
+        var acceptedNormal: [RefUpdate] = []
+
+        if !normal.isEmpty {
+            let outcome = authorize(key: key, repo: repo, updates: normal)
+            switch outcome {
+            case .failure(let msg): for u in normal { results[u.name] = msg }
+            case .success(let by):
+                authorizedBy = by
+                acceptedNormal = normal
+            }
+        }
+        var acceptedNostr: [RefUpdate] = []
+        for u in nostrUpdates {
+            let id = String(u.name.dropFirst("refs/nostr/".count))
+            if !isEventID(id) {
+                results[u.name] = "invalid nostr ref: \(u.name) must be refs/nostr/<64 hex event id>"; continue
+            }
+            if u.isDelete { results[u.name] = "deleting refs/nostr refs is not allowed"; continue }
+            if let known = knownPRCommit(id), known != u.new {
+                results[u.name] = "rejected: event \(short(id)) names commit \(known.hex)"; continue
+            }
+            acceptedNostr.append(u)
+        }
+        let toApply = acceptedNormal + acceptedNostr
+        if !toApply.isEmpty {
+            do {
+                try storage.write(key, writer: replica, token: writeToken, now: now, "receive-pack") { r in
+                    _ = try r.receive(pack)
+                    let tips = toApply.filter { !$0.isDelete }.map(\.new)
+                    let missing = r.missingObjects(reachableFrom: tips)
+                    if !missing.isEmpty { throw PushError.missingObjects(missing.count) }
+                    for u in toApply {
+                        if u.isDelete { if r.ref(u.name) != nil { try r.deleteRef(u.name) } }
+                        else if r.ref(u.name) != u.new { try r.setRef(u.name, u.new) }
+                    }
+                }
+                for u in toApply { results[u.name] = .some(nil) }
+            } catch {
+                let msg = (error as? PushError)?.description ?? "error: \(error)"
+                for u in toApply { results[u.name] = msg }
+                acceptedNormal = []; acceptedNostr = []
+                authorizedBy = nil
+            }
+        }
+        let ordered = updates.map { RefResult(name: $0.name, error: results[$0.name] ?? "not processed") }
+        observe(.push(repo: key, updates: updates, results: ordered, authorizedBy: authorizedBy))
+        trace("git.push", [("repo", key.description), ("refs", updates.map(\.name).joined(separator: ",")),
+                           ("result", ordered.allSatisfy(\.ok) ? "ok" : (ordered.first { !$0.ok }?.error ?? ""))])
+        out.append(.reply(req, .pushResult(ordered)))
+        if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty {
+            observe(.refsChanged(repo: key, refs: repo.refs, head: repo.head, why: "push"))
+        }
+        for u in acceptedNostr { prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
+        if !acceptedNormal.isEmpty { settle(identifier: key.d) }
+    }
+
+    enum PushError: Error, CustomStringConvertible {
+        case missingObjects(Int)
+        var description: String {
+            switch self { case .missingObjects(let n): return "unpack error: \(n) objects missing" }
+        }
+    }
+
+    private enum AuthResult { case success(String), failure(String) }
+
+    /// LATE BINDING (SPEC §4): the refs after this push must EXACTLY equal a waiting (or
+    /// served) state of an authorized author; the newest such state wins.
+    private func authorize(key: RepoKey, repo: GitRepository, updates: [RefUpdate]) -> AuthResult {
+        for u in updates {
+            let current = repo.ref(u.name) ?? .zero
+            if u.old != current && !(u.isNoOp && u.new == current) {
+                return .failure("failed to update ref: stale info (expected \(u.old.hex.prefix(7)), have \(current.hex.prefix(7)))")
+            }
+        }
+        if updates.allSatisfy(\.isNoOp) && !config.faultRejectNoOpPush { return .success("no-op") }
+        var proposed: [String: ObjectID] = [:]
+        for (n, id) in repo.refs where isHostedRef(n) { proposed[n] = id }
+        for u in updates { proposed[u.name] = u.isDelete ? nil : u.new }
+        let maint = maintainers(of: key)
+        var candidates: [NostrEvent] = []
+        if !config.faultAuthorizeFromDatabaseOnly {
+            candidates += (purgatory.states[key.d] ?? []).map(\.event).filter { maint.contains($0.pubkey) }
+        }
+        if let served = try? store.query([Filter(authors: maint.sorted(), kinds: [Kinds.repoState], tags: ["d": [key.d]])]) {
+            candidates += served.filter { $0.dTag == key.d }
+        }
+        if candidates.isEmpty { return .failure("authorisation failed: no state events in purgatory") }
+        let matching = candidates.filter { s in
+            let refs = stateRefs(s)
+            return refs.count == proposed.count && refs.allSatisfy { proposed[$0.name] == $0.id }
+        }
+        guard let best = matching.sorted(by: { $0.supersedes($1) }).first else {
+            return .failure("authorisation failed: pushed refs do not match any authorized state event")
+        }
+        return .success(best.id)
+    }
+
+    private func knownPRCommit(_ id: String) -> ObjectID? {
+        if let e = purgatory.prs[id]?.event { return e.tagValue("c").flatMap(ObjectID.init(hex:)) }
+        if let e = try? store.event(id: id), e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
+            return e.tagValue("c").flatMap(ObjectID.init(hex:))
+        }
+        return nil
+    }
+
+    private func prDataArrived(id: String, repo: RepoKey, commit: ObjectID) {
+        if let entry = purgatory.prs[id], let e = entry.event {
+            guard e.tagValue("c") == commit.hex else { return }
+            purgatory.prs[id] = nil
+            observe(.left(eventID: id, kind: e.kind, why: "released"))
+            serve(e, how: "released")
+            return
+        }
+        if (try? store.event(id: id)) != nil { return }
+        // Git first: a placeholder waits for the event.
+        purgatory.prs[id] = .init(event: nil, repo: repo, commit: commit, deadline: now + config.purgatoryTTL)
+        observe(.placeholder(eventID: id, repo: repo, commit: commit))
+        trace("purgatory.placeholder", [("id", short(id)), ("commit", commit.hex)])
+    }
+
+    // MARK: expiry
+
+    private func sweep() {
+        for d in purgatory.states.keys.sorted() {
+            let (gone, keep) = purgatory.states[d]!.partitioned { $0.deadline <= now }
+            for s in gone {
+                purgatory.expired[s.event.id] = now + config.expiredMemory
+                observe(.left(eventID: s.event.id, kind: s.event.kind, why: "expired"))
+                trace("purgatory.expired", [("id", short(s.event.id)), ("kind", "30618")])
+            }
+            purgatory.states[d] = keep.isEmpty ? nil : keep
+        }
+        for id in purgatory.prs.keys.sorted() {
+            let entry = purgatory.prs[id]!
+            guard entry.deadline <= now else { continue }
+            purgatory.prs[id] = nil
+            if let e = entry.event {
+                purgatory.expired[id] = now + config.expiredMemory
+                observe(.left(eventID: id, kind: e.kind, why: "expired"))
+            } else {
+                // An unclaimed placeholder: nothing authorizes its ref any more.
+                try? storage.write(entry.repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
+                    if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
+                }
+                observe(.left(eventID: id, kind: Kinds.pullRequest, why: "expired"))
+            }
+            trace("purgatory.expired", [("id", short(id)), ("kind", "pr")])
+        }
+        for key in purgatory.announcements.keys.sorted() {
+            var entry = purgatory.announcements[key]!
+            if entry.softExpired {
+                if let f = entry.forgetAt, f <= now {
+                    purgatory.announcements[key] = nil
+                    trace("purgatory.forgotten", [("repo", key.description)])
+                }
+                continue
+            }
+            guard entry.deadline <= now else { continue }
+            var deleted = false
+            do {
+                try storage.delete(key, writer: replica, token: writeToken, now: now)
+                deleted = true
+                observe(.repoDeleted(key))
+            } catch {
+                trace("purgatory.delete-failed", [("repo", key.description), ("error", "\(error)")])
+            }
+            // Only mark soft-expired once the repo is really gone (§8.14), else retry next sweep.
+            if deleted || config.faultSoftExpireOnFailedDelete {
+                entry.softExpired = true
+                entry.forgetAt = now + config.softExpiryRetention
+                purgatory.announcements[key] = entry
+                observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "expired"))
+                trace("purgatory.soft-expired", [("repo", key.description)])
+            }
+        }
+        for id in purgatory.expired.keys.sorted() where purgatory.expired[id]! <= now { purgatory.expired[id] = nil }
+    }
+
+    // MARK: NIP-11
+
+    public func nip11Document() -> String {
+        var s = "{\"name\":\(jsonString("GraspSim reference relay \(config.domain)"))"
+        s += ",\"supported_nips\":[1,9,11,34]"
+        s += ",\"supported_grasps\":[" + config.supportedGrasps.map(jsonString).joined(separator: ",") + "]"
+        s += ",\"repo_acceptance_criteria\":\(jsonString(config.repoAcceptanceCriteria))"
+        if let c = config.curation { s += ",\"curation\":\(jsonString(c))" }
+        return s + "}"
+    }
+}
+
+func short(_ id: String) -> String { String(id.prefix(8)) }
+
+func isEventID(_ s: String) -> Bool {
+    s.utf8.count == 64 && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+}
+
+extension Array {
+    func partitioned(_ isFirst: (Element) -> Bool) -> ([Element], [Element]) {
+        var a: [Element] = [], b: [Element] = []
+        for x in self { if isFirst(x) { a.append(x) } else { b.append(x) } }
+        return (a, b)
+    }
+}

@@ -1,0 +1,76 @@
+import GitStore
+import SimKernel
+
+/// Repository storage shared by every replica of a deployment (a shared disk). All writes
+/// go through `write`, the single narrow door where a lease lock and fencing tokens apply.
+public final class RepositoryStorage {
+    public struct WriteRecord: Sendable {
+        public var repo: RepoKey
+        public var writer: String
+        public var token: UInt64?
+        public var time: SimTime
+        public var operation: String
+    }
+
+    public enum StorageError: Error, CustomStringConvertible {
+        case noSuchRepository(RepoKey)
+        case deleteFailed(RepoKey)
+        case staleFencingToken(RepoKey, token: UInt64, highest: UInt64)
+        case git(Error)
+        public var description: String {
+            switch self {
+            case .noSuchRepository(let k): return "no repository \(k)"
+            case .deleteFailed(let k): return "could not delete repository \(k)"
+            case .staleFencingToken(let k, let t, let h): return "fencing: token \(t) < \(h) for \(k)"
+            case .git(let e): return "git: \(e)"
+            }
+        }
+    }
+
+    private var repos: [RepoKey: GitRepository] = [:]
+    /// Repositories whose deletion fails (fault injection: a busy file, a permission error).
+    public var failingDeletes: Set<RepoKey> = []
+    /// Every write, in order, for the checks.
+    public private(set) var writes: [WriteRecord] = []
+    public var recordWrites = true
+    /// With fencing on, a write must carry a token >= the highest accepted for the repo.
+    public var fencing = false
+    private var highestToken: [RepoKey: UInt64] = [:]
+
+    public init() {}
+
+    public func repository(_ key: RepoKey) -> GitRepository? { repos[key] }
+    public func exists(_ key: RepoKey) -> Bool { repos[key] != nil }
+    public var keys: [RepoKey] { repos.keys.sorted() }
+
+    /// Runs a write against `key`'s repository, checking the fencing token first.
+    @discardableResult
+    public func write<T>(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ operation: String,
+                         _ body: (GitRepository) throws -> T) throws -> T {
+        guard let repo = repos[key] else { throw StorageError.noSuchRepository(key) }
+        try admit(key, writer: writer, token: token, now: now, operation)
+        do { return try body(repo) } catch let e as StorageError { throw e } catch { throw StorageError.git(error) }
+    }
+
+    /// Creates an empty bare repository (in memory in the simulation). Idempotent.
+    public func create(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
+        if repos[key] != nil { return }
+        try admit(key, writer: writer, token: token, now: now, "create")
+        do { repos[key] = try GitRepository.inMemory() } catch { throw StorageError.git(error) }
+    }
+
+    public func delete(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
+        try admit(key, writer: writer, token: token, now: now, "delete")
+        if failingDeletes.contains(key) { throw StorageError.deleteFailed(key) }
+        repos[key] = nil
+    }
+
+    private func admit(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ op: String) throws {
+        if fencing, let token {
+            let highest = highestToken[key] ?? 0
+            if token < highest { throw StorageError.staleFencingToken(key, token: token, highest: highest) }
+            highestToken[key] = token
+        }
+        if recordWrites { writes.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op)) }
+    }
+}
