@@ -1,1 +1,282 @@
-// EventStore module (see docs/architecture.md)
+// EventStore: NIP-01 event storage on SQLite (GRDB) with replaceable/addressable
+// semantics, filter queries and NIP-09 deletion.
+import GRDB
+import Nostr
+
+public final class EventStore {
+    private let db: DatabaseQueue
+
+    /// An in-memory database.
+    public convenience init() throws {
+        try self.init(queue: DatabaseQueue())
+    }
+
+    /// A database file at `path` (created when absent).
+    public convenience init(path: String) throws {
+        try self.init(queue: DatabaseQueue(path: path))
+    }
+
+    private init(queue: DatabaseQueue) throws {
+        db = queue
+        try db.write { db in try EventStore.createSchema(db) }
+    }
+
+    public enum InsertOutcome: Equatable, Sendable {
+        case stored
+        case duplicate
+        /// Stored, and these older versions with the same replacement key were removed (sorted).
+        case replaced(oldIDs: [String])
+        /// A preferred version with the same replacement key already exists; not stored.
+        case superseded
+        /// The id (or, for addressable/replaceable events, the address up to this created_at)
+        /// was deleted by a kind-5 request of the same author; not stored.
+        case deleted
+        /// Kinds 20000–29999 are never stored.
+        case ephemeral
+    }
+
+    static func createSchema(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS events (
+                id TEXT PRIMARY KEY NOT NULL,
+                pubkey TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                kind INTEGER NOT NULL,
+                d_tag TEXT,
+                content TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                sig TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS events_created ON events(created_at DESC, id);
+            CREATE INDEX IF NOT EXISTS events_kind ON events(kind, created_at DESC);
+            CREATE INDEX IF NOT EXISTS events_pubkey ON events(pubkey, created_at DESC);
+            CREATE INDEX IF NOT EXISTS events_address ON events(kind, pubkey, d_tag);
+            CREATE TABLE IF NOT EXISTS tags (
+                event_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS tags_name_value ON tags(name, value, event_id);
+            CREATE INDEX IF NOT EXISTS tags_event ON tags(event_id);
+            CREATE TABLE IF NOT EXISTS deleted_ids (
+                id TEXT NOT NULL,
+                pubkey TEXT NOT NULL,
+                PRIMARY KEY (id, pubkey)
+            );
+            CREATE TABLE IF NOT EXISTS deleted_addresses (
+                kind INTEGER NOT NULL,
+                pubkey TEXT NOT NULL,
+                d_tag TEXT NOT NULL,
+                until INTEGER NOT NULL,
+                PRIMARY KEY (kind, pubkey, d_tag)
+            );
+            """)
+    }
+
+    // MARK: insert
+
+    public func insert(_ e: NostrEvent) throws -> InsertOutcome {
+        if e.kindClass == .ephemeral { return .ephemeral }
+        return try db.write { db in try Self.insert(e, db) }
+    }
+
+    private static func insert(_ e: NostrEvent, _ db: Database) throws -> InsertOutcome {
+        if try exists(e.id, db) { return .duplicate }
+        if e.kind != Kinds.deletion {
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?",
+                                 arguments: [e.id, e.pubkey]) == true {
+                return .deleted
+            }
+        }
+        var outcome = InsertOutcome.stored
+        if let key = e.replacementKey {
+            if let until = try Int64.fetchOne(db, sql: """
+                SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d_tag = ?
+                """, arguments: [key.kind, key.pubkey, key.d]), e.createdAt <= until {
+                return .deleted
+            }
+            let existing = try fetch(db, sql: "SELECT * FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?",
+                                     arguments: [key.kind, key.pubkey, key.d])
+            if existing.contains(where: { $0.supersedes(e) }) { return .superseded }
+            if !existing.isEmpty {
+                let old = existing.map(\.id).sorted()
+                for id in old { try delete(id, db) }
+                outcome = .replaced(oldIDs: old)
+            }
+        }
+        try store(e, db)
+        if e.kind == Kinds.deletion { _ = try applyDeletion(e, db) }
+        return outcome
+    }
+
+    private static func exists(_ id: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) == true
+    }
+
+    private static func store(_ e: NostrEvent, _ db: Database) throws {
+        let d: String? = e.replacementKey?.d
+        try db.execute(sql: """
+            INSERT INTO events (id, pubkey, created_at, kind, d_tag, content, tags, sig)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.id, e.pubkey, e.createdAt, e.kind, d, e.content, TagsJSON.encode(e.tags), e.sig])
+        for t in e.tags where t.count >= 2 {
+            try db.execute(sql: "INSERT INTO tags (event_id, name, value) VALUES (?, ?, ?)",
+                           arguments: [e.id, t[0], t[1]])
+        }
+    }
+
+    private static func delete(_ id: String, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM tags WHERE event_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
+    }
+
+    // MARK: deletion
+
+    /// NIP-09. `e` tags delete those ids when the author matches; `a` tags (`kind:pubkey:d`,
+    /// pubkey = the deletion's author) delete that address's versions with
+    /// created_at <= deletion.createdAt. Kind-5 events are never deleted; another author's
+    /// events never are. Deleted ids (and addresses) are remembered so that a later insert is
+    /// answered `.deleted`. Returns the removed ids, sorted. Non-kind-5 input removes nothing.
+    @discardableResult
+    public func applyDeletion(_ deletion: NostrEvent) throws -> [String] {
+        try db.write { db in try Self.applyDeletion(deletion, db) }
+    }
+
+    private static func applyDeletion(_ del: NostrEvent, _ db: Database) throws -> [String] {
+        guard del.kind == Kinds.deletion else { return [] }
+        var removed: [String] = []
+        for id in del.tagValues("e") {
+            try db.execute(sql: "INSERT OR IGNORE INTO deleted_ids (id, pubkey) VALUES (?, ?)",
+                           arguments: [id, del.pubkey])
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM events WHERE id = ? AND pubkey = ? AND kind != ?
+                """, arguments: [id, del.pubkey, Kinds.deletion])
+            for victim in ids { try delete(victim, db); removed.append(victim) }
+        }
+        for coordinate in del.tagValues("a") {
+            guard let key = ReplacementKey(coordinate: coordinate), key.pubkey == del.pubkey,
+                  key.kind != Kinds.deletion else { continue }
+            let cls = KindClass(key.kind)
+            guard cls == .replaceable || cls == .addressable else { continue }
+            try db.execute(sql: """
+                INSERT INTO deleted_addresses (kind, pubkey, d_tag, until) VALUES (?, ?, ?, ?)
+                ON CONFLICT(kind, pubkey, d_tag) DO UPDATE SET until = max(until, excluded.until)
+                """, arguments: [key.kind, key.pubkey, key.d, del.createdAt])
+            let ids = try String.fetchAll(db, sql: """
+                SELECT id FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ? AND created_at <= ?
+                ORDER BY id
+                """, arguments: [key.kind, key.pubkey, key.d, del.createdAt])
+            for victim in ids {
+                try db.execute(sql: "INSERT OR IGNORE INTO deleted_ids (id, pubkey) VALUES (?, ?)",
+                               arguments: [victim, del.pubkey])
+                try delete(victim, db)
+                removed.append(victim)
+            }
+        }
+        return Array(Set(removed)).sorted()
+    }
+
+    /// Removes an event without remembering it as deleted.
+    public func remove(id: String) throws {
+        try db.write { db in try Self.delete(id, db) }
+    }
+
+    // MARK: reading
+
+    public func event(id: String) throws -> NostrEvent? {
+        try db.read { db in try Self.fetch(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).first }
+    }
+
+    /// The stored (preferred) version for a replaceable/addressable key.
+    public func latest(_ key: ReplacementKey) throws -> NostrEvent? {
+        try db.read { db in
+            try Self.fetch(db, sql: """
+                SELECT * FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
+                ORDER BY created_at DESC, id ASC LIMIT 1
+                """, arguments: [key.kind, key.pubkey, key.d]).first
+        }
+    }
+
+    public func count() throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+
+    /// The OR of `filters`. Each filter's `limit` applies to its own newest-first results; the
+    /// union is deduplicated and ordered newest first, ties by lowest id.
+    public func query(_ filters: [Filter]) throws -> [NostrEvent] {
+        try db.read { db in
+            var seen = Set<String>()
+            var out: [NostrEvent] = []
+            for f in filters {
+                guard let (sql, args) = Self.sql(for: f) else { continue }
+                for e in try Self.fetch(db, sql: sql, arguments: args) where seen.insert(e.id).inserted {
+                    out.append(e)
+                }
+            }
+            out.sort(by: queryOrder)
+            return out
+        }
+    }
+
+    /// SQL for one filter, nil when it cannot match anything.
+    static func sql(for f: Filter) -> (String, StatementArguments)? {
+        var conditions: [String] = []
+        var args: [(any DatabaseValueConvertible)?] = []
+        func inList(_ column: String, _ values: [any DatabaseValueConvertible]) {
+            conditions.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+            args.append(contentsOf: values.map { $0 })
+        }
+        if let ids = f.ids {
+            if ids.isEmpty { return nil }
+            inList("id", ids.sorted())
+        }
+        if let authors = f.authors {
+            if authors.isEmpty { return nil }
+            inList("pubkey", authors.sorted())
+        }
+        if let kinds = f.kinds {
+            if kinds.isEmpty { return nil }
+            inList("kind", kinds.sorted())
+        }
+        if let since = f.since { conditions.append("created_at >= ?"); args.append(since) }
+        if let until = f.until { conditions.append("created_at <= ?"); args.append(until) }
+        for name in f.tags.keys.sorted() {
+            let values = f.tags[name]!
+            if values.isEmpty { return nil }
+            let marks = Array(repeating: "?", count: values.count).joined(separator: ",")
+            conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.event_id = events.id"
+                              + " AND t.name = ? AND t.value IN (\(marks)))")
+            args.append(name)
+            args.append(contentsOf: values.sorted().map { $0 })
+        }
+        var sql = "SELECT * FROM events"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY created_at DESC, id ASC"
+        if let limit = f.limit {
+            if limit <= 0 { return nil }
+            sql += " LIMIT ?"
+            args.append(limit)
+        }
+        return (sql, StatementArguments(args))
+    }
+
+    private static func fetch(_ db: Database, sql: String, arguments: StatementArguments) throws -> [NostrEvent] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let tagsText: String = row["tags"]
+            guard let tags = TagsJSON.decode(tagsText) else {
+                throw EventStoreError.corruptTags(id: row["id"])
+            }
+            return NostrEvent(id: row["id"], pubkey: row["pubkey"], createdAt: row["created_at"],
+                              kind: row["kind"], tags: tags, content: row["content"], sig: row["sig"])
+        }
+    }
+}
+
+public enum EventStoreError: Error, CustomStringConvertible, Equatable {
+    case corruptTags(id: String)
+    public var description: String {
+        switch self {
+        case let .corruptTags(id): return "stored tags of event \(id) are not a JSON array of string arrays"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// GitStore module (see docs/architecture.md)
