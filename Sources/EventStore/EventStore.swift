@@ -3,7 +3,7 @@
 import GRDB
 import Nostr
 
-public final class EventStore {
+public final class EventStore: Sendable {
     private let db: DatabaseQueue
 
     /// An in-memory database.
@@ -83,20 +83,20 @@ public final class EventStore {
     private static func insert(_ e: NostrEvent, _ db: Database) throws -> InsertOutcome {
         if try exists(e.id, db) { return .duplicate }
         if e.kind != Kinds.deletion {
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?",
-                                 arguments: [e.id, e.pubkey]) == true {
+            if try db.one(Bool.self, "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?",
+                                 [e.id, e.pubkey]) == true {
                 return .deleted
             }
         }
         var outcome = InsertOutcome.stored
         if let key = e.replacementKey {
-            if let until = try Int64.fetchOne(db, sql: """
+            if let until = try db.one(Int64.self, """
                 SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d_tag = ?
-                """, arguments: [key.kind, key.pubkey, key.d]), e.createdAt <= until {
+                """, [key.kind, key.pubkey, key.d]), e.createdAt <= until {
                 return .deleted
             }
-            let existing = try fetch(db, sql: "SELECT * FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?",
-                                     arguments: [key.kind, key.pubkey, key.d])
+            let existing = try fetch(db, sql: "SELECT \(columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?",
+                                     [key.kind, key.pubkey, key.d])
             if existing.contains(where: { $0.supersedes(e) }) { return .superseded }
             if !existing.isEmpty {
                 let old = existing.map(\.id).sorted()
@@ -110,24 +110,24 @@ public final class EventStore {
     }
 
     private static func exists(_ id: String, _ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) == true
+        try db.one(Bool.self, "SELECT 1 FROM events WHERE id = ?", [id]) == true
     }
 
     private static func store(_ e: NostrEvent, _ db: Database) throws {
         let d: String? = e.replacementKey?.d
-        try db.execute(sql: """
+        try db.run("""
             INSERT INTO events (id, pubkey, created_at, kind, d_tag, content, tags, sig)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [e.id, e.pubkey, e.createdAt, e.kind, d, e.content, TagsJSON.encode(e.tags), e.sig])
+            """, [e.id, e.pubkey, e.createdAt, e.kind, d, e.content, TagsJSON.encode(e.tags), e.sig])
         for t in e.tags where t.count >= 2 {
-            try db.execute(sql: "INSERT INTO tags (event_id, name, value) VALUES (?, ?, ?)",
-                           arguments: [e.id, t[0], t[1]])
+            try db.run("INSERT INTO tags (event_id, name, value) VALUES (?, ?, ?)",
+                           [e.id, t[0], t[1]])
         }
     }
 
     private static func delete(_ id: String, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM tags WHERE event_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM events WHERE id = ?", arguments: [id])
+        try db.run("DELETE FROM tags WHERE event_id = ?", [id])
+        try db.run("DELETE FROM events WHERE id = ?", [id])
     }
 
     // MARK: deletion
@@ -146,11 +146,11 @@ public final class EventStore {
         guard del.kind == Kinds.deletion else { return [] }
         var removed: [String] = []
         for id in del.tagValues("e") {
-            try db.execute(sql: "INSERT OR IGNORE INTO deleted_ids (id, pubkey) VALUES (?, ?)",
-                           arguments: [id, del.pubkey])
-            let ids = try String.fetchAll(db, sql: """
+            try db.run("INSERT OR IGNORE INTO deleted_ids (id, pubkey) VALUES (?, ?)",
+                           [id, del.pubkey])
+            let ids = try db.all(String.self, """
                 SELECT id FROM events WHERE id = ? AND pubkey = ? AND kind != ?
-                """, arguments: [id, del.pubkey, Kinds.deletion])
+                """, [id, del.pubkey, Kinds.deletion])
             for victim in ids { try delete(victim, db); removed.append(victim) }
         }
         for coordinate in del.tagValues("a") {
@@ -158,17 +158,17 @@ public final class EventStore {
                   key.kind != Kinds.deletion else { continue }
             let cls = KindClass(key.kind)
             guard cls == .replaceable || cls == .addressable else { continue }
-            try db.execute(sql: """
+            try db.run("""
                 INSERT INTO deleted_addresses (kind, pubkey, d_tag, until) VALUES (?, ?, ?, ?)
                 ON CONFLICT(kind, pubkey, d_tag) DO UPDATE SET until = max(until, excluded.until)
-                """, arguments: [key.kind, key.pubkey, key.d, del.createdAt])
-            let ids = try String.fetchAll(db, sql: """
+                """, [key.kind, key.pubkey, key.d, del.createdAt])
+            let ids = try db.all(String.self, """
                 SELECT id FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ? AND created_at <= ?
                 ORDER BY id
-                """, arguments: [key.kind, key.pubkey, key.d, del.createdAt])
+                """, [key.kind, key.pubkey, key.d, del.createdAt])
             for victim in ids {
-                try db.execute(sql: "INSERT OR IGNORE INTO deleted_ids (id, pubkey) VALUES (?, ?)",
-                               arguments: [victim, del.pubkey])
+                try db.run("INSERT OR IGNORE INTO deleted_ids (id, pubkey) VALUES (?, ?)",
+                               [victim, del.pubkey])
                 try delete(victim, db)
                 removed.append(victim)
             }
@@ -184,21 +184,21 @@ public final class EventStore {
     // MARK: reading
 
     public func event(id: String) throws -> NostrEvent? {
-        try db.read { db in try Self.fetch(db, sql: "SELECT * FROM events WHERE id = ?", arguments: [id]).first }
+        try db.read { db in try Self.fetch(db, sql: "SELECT \(Self.columns) FROM events WHERE id = ?", [id]).first }
     }
 
     /// The stored (preferred) version for a replaceable/addressable key.
     public func latest(_ key: ReplacementKey) throws -> NostrEvent? {
         try db.read { db in
             try Self.fetch(db, sql: """
-                SELECT * FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
+                SELECT \(Self.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
                 ORDER BY created_at DESC, id ASC LIMIT 1
-                """, arguments: [key.kind, key.pubkey, key.d]).first
+                """, [key.kind, key.pubkey, key.d]).first
         }
     }
 
     public func count() throws -> Int {
-        try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+        try db.read { db in try db.one(Int.self, "SELECT COUNT(*) FROM events") ?? 0 }
     }
 
     /// The OR of `filters`. Each filter's `limit` applies to its own newest-first results; the
@@ -209,7 +209,7 @@ public final class EventStore {
             var out: [NostrEvent] = []
             for f in filters {
                 guard let (sql, args) = Self.sql(for: f) else { continue }
-                for e in try Self.fetch(db, sql: sql, arguments: args) where seen.insert(e.id).inserted {
+                for e in try Self.fetch(db, sql: sql, args) where seen.insert(e.id).inserted {
                     out.append(e)
                 }
             }
@@ -249,7 +249,7 @@ public final class EventStore {
             args.append(name)
             args.append(contentsOf: values.sorted().map { $0 })
         }
-        var sql = "SELECT * FROM events"
+        var sql = "SELECT \(columns) FROM events"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY created_at DESC, id ASC"
         if let limit = f.limit {
@@ -260,14 +260,17 @@ public final class EventStore {
         return (sql, StatementArguments(args))
     }
 
-    private static func fetch(_ db: Database, sql: String, arguments: StatementArguments) throws -> [NostrEvent] {
-        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            let tagsText: String = row["tags"]
+    /// Columns in the order `fetch` decodes them.
+    static let columns = "id, pubkey, created_at, kind, content, tags, sig"
+
+    private static func fetch(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> [NostrEvent] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+            let tagsText: String = row[5]
             guard let tags = TagsJSON.decode(tagsText) else {
-                throw EventStoreError.corruptTags(id: row["id"])
+                throw EventStoreError.corruptTags(id: row[0])
             }
-            return NostrEvent(id: row["id"], pubkey: row["pubkey"], createdAt: row["created_at"],
-                              kind: row["kind"], tags: tags, content: row["content"], sig: row["sig"])
+            return NostrEvent(id: row[0], pubkey: row[1], createdAt: row[2], kind: row[3], tags: tags,
+                              content: row[4], sig: row[6])
         }
     }
 }
@@ -278,5 +281,22 @@ public enum EventStoreError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .corruptTags(id): return "stored tags of event \(id) are not a JSON array of string arrays"
         }
+    }
+}
+
+extension Database {
+    /// Executes `sql` through GRDB's per-connection statement cache.
+    fileprivate func run(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    fileprivate func one<T: DatabaseValueConvertible & StatementColumnConvertible>(
+        _ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> T? {
+        try T.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    fileprivate func all<T: DatabaseValueConvertible & StatementColumnConvertible>(
+        _ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> [T] {
+        try T.fetchAll(cachedStatement(sql: sql), arguments: arguments)
     }
 }

@@ -116,4 +116,46 @@ import Testing
         #expect(try runGit(["--git-dir", dir.path, "rev-list", "--count", "HEAD"]).stdout.trimmed == "5")
         #expect(try runGit(["--git-dir", dir.path, "log", "--format=%s", "-1"]).stdout.trimmed == "commit 4")
     }
+
+    @Test func readsRepositoryMadeByGitCommandLine() throws {
+        let dir = try makeTempDir("cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func git(_ args: String...) throws -> String {
+            let r = try runGit(["-c", "user.name=CLI", "-c", "user.email=cli@example.invalid"] + args, in: dir)
+            #expect(r.status == 0, "git \(args): \(r.stderr)")
+            return r.stdout.trimmed
+        }
+        _ = try git("-c", "init.defaultBranch=main", "init", "-q")
+        try "one\n".write(to: dir.appendingPathComponent("f.txt"), atomically: true, encoding: .utf8)
+        _ = try git("add", "f.txt")
+        _ = try git("commit", "-q", "-m", "first")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("d"), withIntermediateDirectories: true)
+        try "two\n".write(to: dir.appendingPathComponent("d/g.txt"), atomically: true, encoding: .utf8)
+        _ = try git("add", "d/g.txt")
+        _ = try git("commit", "-q", "-m", "second")
+        _ = try git("tag", "-a", "v0", "-m", "tagged")
+        let tipHex = try git("rev-parse", "HEAD")
+        let tagHex = try git("rev-parse", "refs/tags/v0")
+
+        let repo = try GitRepository.openOrCreateBare(path: dir.appendingPathComponent(".git").path)
+        let tip = try #require(ObjectID(hex: tipHex))
+        #expect(repo.ref("refs/heads/main") == tip)
+        #expect(repo.head == "refs/heads/main")
+        #expect(repo.refs.map(\.name) == ["refs/heads/main", "refs/tags/v0"])
+        let tag = try #require(repo.ref("refs/tags/v0"))
+        #expect(tag.hex == tagHex)
+        #expect(try repo.peel(tag) == tip)
+        #expect(try repo.parents(of: tip).count == 1)
+        #expect(repo.isComplete([tag]))
+
+        // Our writer produces the same blob ids as git's.
+        let mem = try GitRepository.inMemory()
+        #expect(try mem.writeBlob("two\n").hex == (try git("rev-parse", "HEAD:d/g.txt")))
+        // And everything transfers into memory intact: 2 commits, 3 trees, 2 blobs, 1 tag.
+        let pack = try repo.pack(tips: [tag], haves: [])
+        #expect(pack.objects.count == 8)
+        #expect(try mem.receive(pack) == 7, "the blob written above was already there")
+        #expect(mem.isComplete([tag]))
+        #expect(try mem.allObjectIDs() == repo.allObjectIDs())
+    }
 }
