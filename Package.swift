@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "graspsim", dependencies: [
-            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario",
+            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

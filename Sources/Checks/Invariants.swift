@@ -96,7 +96,7 @@ public final class CheckSuite {
         return out
     }
 
-    static func hostedRefs(_ repo: GitRepository) -> [String: ObjectID] {
+    public static func hostedRefs(_ repo: GitRepository) -> [String: ObjectID] {
         var out: [String: ObjectID] = [:]
         for (n, id) in repo.refs where n.hasPrefix("refs/heads/") || n.hasPrefix("refs/tags/") { out[n] = id }
         return out

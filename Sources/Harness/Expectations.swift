@@ -8,7 +8,7 @@ import Checks
 extension World {
     func key(_ repoName: String, owner: String?) -> RepoKey? {
         guard let repo = repoSpec(repoName), let k = keys[owner ?? repo.owner] else { return nil }
-        return RepoKey(owner: k.publicKeyHex, d: repo.identifier)
+        return RepoKey(owner: k.publicKey, d: repo.identifier)
     }
 
     private func servedTime(_ eventID: String) -> SimTime? {

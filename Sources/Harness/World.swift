@@ -137,7 +137,7 @@ public final class World {
         for repo in scenario.repos {
             var ids: [String: ObjectID] = [:]
             var files: [String: [String: String]] = [:]
-            for (i, c) in scenario.repos.isEmpty ? [] : repo.commits.enumerated() {
+            for (i, c) in repo.commits.enumerated() {
                 var tree = c.parents.first.flatMap { files[$0] } ?? [:]
                 for (p, content) in c.files { tree[p] = content }
                 if tree.isEmpty { tree["README"] = repo.identifier }
@@ -168,7 +168,7 @@ public final class World {
         return t
     }
 
-    func npub(_ actor: String) -> String { NIP19.npub(keys[actor]!.publicKeyHex) }
+    func npub(_ actor: String) -> String { keys[actor]!.npub }
 
     func repoPath(_ repo: RepoSpec, owner: String?) -> String {
         "/\(npub(owner ?? repo.owner))/\(repo.identifier).git"
@@ -218,7 +218,7 @@ public final class World {
                 client.publish(event, run, ctx)
             case .push(let repoName, let owner, let refs):
                 let repo = repoSpec(repoName)!
-                let owned = RepoKey(owner: keys[owner ?? repo.owner]!.publicKeyHex, d: repo.identifier)
+                let owned = RepoKey(owner: keys[owner ?? repo.owner]!.publicKey, d: repo.identifier)
                 let targets = try refs.map { ($0.ref, try refTarget(repoName, $0) ?? .zero) }
                 client.push(path: repoPath(repo, owner: owner), repo: owned, refs: targets, run, ctx)
             case .pushPR(let repoName, let pr, let commit, let rawRef):
@@ -231,7 +231,7 @@ public final class World {
                     }
                     ref = "refs/nostr/\(prEvent.id)"
                 }
-                let owned = RepoKey(owner: keys[repo.owner]!.publicKeyHex, d: repo.identifier)
+                let owned = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
                 client.push(path: repoPath(repo, owner: nil), repo: owned,
                             refs: [(ref, commitID(repoName, commit) ?? .zero)], run, ctx)
             case .clone(let repoName, let owner):
@@ -260,7 +260,7 @@ public final class World {
             tags.append(["clone"] + domains.map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
             tags.append(["relays"] + domains.map { "wss://\($0)" })
             let ms = maint ?? (step.actor == repo.owner ? repo.maintainers : [])
-            if !ms.isEmpty { tags.append(["maintainers"] + ms.map { keys[$0]!.publicKeyHex }) }
+            if !ms.isEmpty { tags.append(["maintainers"] + ms.map { keys[$0]!.publicKey }) }
         case .state(let repoName, let refs, let head, let peeled):
             let repo = repoSpec(repoName)!
             kind = Kinds.repoState
@@ -276,14 +276,14 @@ public final class World {
         case .pullRequest(let repoName, _, let commit):
             let repo = repoSpec(repoName)!
             kind = Kinds.pullRequest
-            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKeyHex):\(repo.identifier)"])
+            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKey):\(repo.identifier)"])
             tags.append(["c", commitID(repoName, commit)!.hex])
             tags.append(["clone", "https://\(config.domain)\(repoPath(repo, owner: nil))"])
             tags.append(["subject", "PR from \(step.actor)"])
         case .issue(let repoName, let subject):
             let repo = repoSpec(repoName)!
             kind = Kinds.issue
-            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKeyHex):\(repo.identifier)"])
+            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKey):\(repo.identifier)"])
             tags.append(["subject", subject])
             content = subject
         case .delete(let targets, let byCoordinate):

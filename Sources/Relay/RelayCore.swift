@@ -145,7 +145,7 @@ public final class RelayCore {
         let key = RepoKey(owner: e.pubkey, d: ann.identifier)
         if !listsThisService(ann) {
             // R2 exception: an existing maintainer may announce a copy hosted elsewhere.
-            let isMaintainer = announcementOwners(ann.identifier).contains { maintainers(of: $0).contains(e.pubkey) }
+            let isMaintainer = announcementOwners(ann.identifier).contains { maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey) }
             guard isMaintainer else {
                 ok(conn, e, false, "invalid: announcement must list this service in clone and relays"); return
             }

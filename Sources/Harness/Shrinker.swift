@@ -1,0 +1,97 @@
+import SimKernel
+import Scenario
+import Checks
+
+/// Reduces a failing seed to a small reproducer: removes faults and steps while the same
+/// invariant still fails, then rounds times; the result is a standalone scenario whose
+/// every time is fixed.
+public enum Shrinker {
+    public struct Outcome {
+        public var scenario: Scenario
+        public var schedule: Schedule
+        public var violations: [Violation]
+        public var invariant: String
+        public var runs: Int
+        public var before: (steps: Int, faults: Int)
+        public var yaml: String
+    }
+
+    public static func shrink(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
+                              swarm: Bool = false, maxRuns: Int = 400) throws -> Outcome? {
+        let original = Runner.schedule(for: scenario, seed: seed, swarm: swarm)
+        let (first, _) = try Runner.runOne(scenario, seed: seed, options: options, schedule: original)
+        guard let target = first.violations.first?.invariant else { return nil }
+        var runs = 1
+        var best = original
+        var bestScenario = fixed(scenario, original)
+        var bestViolations = first.violations
+
+        func stillFails(_ s: Schedule) -> Bool {
+            guard runs < maxRuns else { return false }
+            runs += 1
+            let sc = fixed(scenario, s)
+            guard let (r, _) = try? Runner.runOne(sc, seed: seed, options: options, schedule: s) else { return false }
+            if r.violations.contains(where: { $0.invariant == target }) {
+                bestViolations = r.violations.filter { $0.invariant == target }
+                bestScenario = sc
+                return true
+            }
+            return false
+        }
+
+        // 1. Faults: try dropping halves, then one at a time.
+        var chunk = max(1, best.faults.count / 2)
+        while chunk >= 1 && !best.faults.isEmpty {
+            var i = 0
+            var progressed = false
+            while i < best.faults.count {
+                var c = best
+                c.faults.removeSubrange(i..<min(best.faults.count, i + chunk))
+                if stillFails(c) { best = c; progressed = true } else { i += chunk }
+            }
+            if !progressed { chunk /= 2 }
+        }
+        // 2. Steps, last first (later steps depend on earlier ones more often than not).
+        var i = best.steps.count - 1
+        while i >= 0 {
+            var c = best
+            c.steps.remove(at: i)
+            if stillFails(c) { best = c }
+            i -= 1
+        }
+        // 3. Round times to whole seconds, then try pulling each step earlier to the previous one.
+        var rounded = best
+        for k in rounded.steps.indices { rounded.steps[k].time = rounded.steps[k].time / Time.second * Time.second }
+        for k in rounded.faults.indices {
+            rounded.faults[k].start = rounded.faults[k].start / Time.second * Time.second
+            rounded.faults[k].end = rounded.faults[k].end.map { ($0 + Time.second - 1) / Time.second * Time.second }
+        }
+        if rounded != best, stillFails(rounded) { best = rounded }
+
+        if bestScenario.steps.count != best.steps.count { bestScenario = fixed(scenario, best) }
+        bestScenario.description = "Reproducer shrunk from \(scenario.file) seed \(seed) (\(target)); replay with: graspsim replay <this file> --seed \(seed)"
+        bestScenario.name = scenario.name + "-seed\(seed)-min"
+        return Outcome(scenario: bestScenario, schedule: best, violations: bestViolations, invariant: target, runs: runs,
+                       before: (original.steps.count, original.faults.count),
+                       yaml: ScenarioWriter.yaml(bestScenario, schedule: best))
+    }
+
+    /// The scenario with exactly `schedule`'s steps and faults at fixed times.
+    static func fixed(_ scenario: Scenario, _ schedule: Schedule) -> Scenario {
+        var s = scenario
+        s.steps = schedule.steps.map { var st = $0.step; st.timing = .at($0.time); return st }
+        s.faults = schedule.faults.map { f in
+            FaultSpec(kind: f.kind, timing: .at(f.start), duration: f.end.map { $0 - f.start }, location: f.location)
+        }
+        s.randomFaults = nil
+        let kept = Set(s.steps.map(\.id))
+        s.expectations = s.expectations.filter { ex in
+            switch ex.kind {
+            case .served(let st, _), .notServed(let st), .accepted(let st), .rejected(let st, _), .expired(let st, _, _):
+                return kept.contains(st)
+            default: return true
+            }
+        }
+        return s
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import SimKernel
+import Nostr
+import GitStore
+import EventStore
+import Scenario
+import Harness
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print kernel and end-to-end throughput figures (use a release build).")
+    @Flag(help: "Print the figures as one JSON object.") var json = false
+    @Option(help: "Scenario files or folders for the end-to-end figure.") var scenarios: [String] = ["Scenarios/arrival"]
+    @Option(name: .customLong("e2e-seeds"), help: "Seeds per scenario for the end-to-end figure.") var e2eSeeds: UInt64 = 50
+
+    func time(_ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        try body()
+        let d = clock.now - t0
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    func run() throws {
+        var figures: [(String, Double, String)] = []
+        #if DEBUG
+        if !json { print("note: this is a debug build; figures are only meaningful from `swift build -c release`") }
+        #endif
+        // Kernel: no-op timer events over 1,000 pending timers.
+        let n: UInt64 = 5_000_000
+        var processed: UInt64 = 0
+        let tk = time { processed = KernelBench.noOpEvents(events: n) }
+        figures.append(("kernel_events_per_sec", Double(processed) / tk, "no-op kernel events per second (1,000 pending timers)"))
+        // Timer-heavy: 20 replicas with 1 s / 10 s / 15 s / 60 s periodic timers for 30 simulated days.
+        var simulated: SimDuration = 0
+        let tt = time { (simulated, _) = KernelBench.timerHeavy(replicas: 20, simulated: Time.day * 30) }
+        figures.append(("sim_to_wall_ratio", Double(simulated) / 1e9 / tt, "simulated seconds per wall second, 20 replicas' periodic timers"))
+        // Nostr.
+        NostrBench.prepare()
+        let signs = 5_000
+        let ts = time { _ = NostrBench.sign(count: signs) }
+        figures.append(("signs_per_sec", Double(signs) / ts, "BIP-340 event signatures per second (id + sign)"))
+        let tv = time { _ = NostrBench.verify(count: signs) }
+        figures.append(("verifies_per_sec", Double(signs) / tv, "event validations per second (id + verify)"))
+        // Git.
+        let commits = 5_000
+        let tc = try time { _ = try GitBench.commits(count: commits) }
+        figures.append(("commits_per_sec", Double(commits) / tc, "commits (blob + tree + commit) into an in-memory store"))
+        // SQLite.
+        let inserts = 10_000
+        var store: EventStore? = nil
+        let ti = try time { store = try EventStoreBench.insert(count: inserts) }
+        figures.append(("events_inserted_per_sec", Double(inserts) / ti, "events inserted into in-memory SQLite"))
+        let queries = 2_000
+        let tq = try time { _ = try EventStoreBench.query(store!, count: queries) }
+        figures.append(("events_queried_per_sec", Double(queries) / tq, "NIP-01 filter queries per second"))
+        // End to end: seeds of the arrival scenarios on one job.
+        let (loaded, errors) = ScenarioLoader.loadAll(paths: scenarios)
+        if errors.isEmpty, !loaded.isEmpty {
+            var opts = SweepOptions()
+            opts.seeds = e2eSeeds
+            opts.jobs = 1
+            opts.determinismSample = 0
+            let sums = Sweep(scenarios: loaded, options: opts).run()
+            let seeds = sums.reduce(0) { $0 + $1.seedsRun }
+            let wall = sums.reduce(0) { $0 + $1.wallSeconds }
+            let sim = sums.reduce(Int64(0)) { $0 + $1.simulatedNanos }
+            figures.append(("seeds_per_sec", Double(seeds) / wall, "scenario seeds per second on one core (\(scenarios.joined(separator: ",")))"))
+            figures.append(("e2e_sim_to_wall_ratio", Double(sim) / 1e9 / wall, "simulated seconds per wall second in those runs"))
+            for s in sums {
+                figures.append(("seeds_per_sec." + s.name, Double(s.seedsRun) / s.wallSeconds, "seeds per second: \(s.name)"))
+            }
+        }
+        if json {
+            print("{" + figures.map { "\"\($0.0)\": \(Int($0.1.rounded()))" }.joined(separator: ", ") + "}")
+        } else {
+            for (k, v, d) in figures {
+                print(k.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%14.0f", v) + "  " + d)
+            }
+        }
+    }
+}
