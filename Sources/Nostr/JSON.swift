@@ -143,7 +143,7 @@ public enum JSONParseError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidNumber(offset: Int)
     /// A raw control character (< 0x20) inside a string.
     case controlCharacterInString(offset: Int)
-    /// An unknown escape such as `\x` or `\/` misuse is fine; `\q` is not.
+    /// An escape other than `\" \\ \/ \b \f \n \r \t \u`, e.g. `\x`.
     case invalidEscape(offset: Int)
     /// A `\u` escape that is not 4 hex digits or is an unpaired surrogate.
     case invalidUnicodeEscape(offset: Int)
