@@ -43,6 +43,8 @@ public final class CheckSuite {
     public private(set) var suppressed = 0
 
     private var deadlines: [String: (deadline: SimTime, replica: String)] = [:]
+    private var heldAnnouncements: [String: RepoKey] = [:]
+    private var lastDeleteFailure: [RepoKey: SimTime] = [:]
     private var okAcks: [String: SimTime] = [:]
     private var purgatoryAcks: [String: SimTime] = [:]
     private var leftWhy: [String: String] = [:]
@@ -140,16 +142,24 @@ public final class CheckSuite {
             touchedIdentifiers.insert(e.dTag)
         case .held(let e, let deadline):
             deadlines[e.id] = (deadline, replica)
+            if e.kind == Kinds.repoAnnouncement { heldAnnouncements[e.id] = RepoKey(owner: e.pubkey, d: e.dTag) }
         case .left(let id, _, let why):
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {
                 if t < d.deadline {
                     fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))")
                 }
-                let slack = w.config.sweepInterval + w.unavailable(replica: replica, from: d.deadline, to: t)
+                var slack = w.config.sweepInterval + w.unavailable(replica: replica, from: d.deadline, to: t)
+                // An announcement whose repository could not be deleted stays until it can.
+                if let key = heldAnnouncements[id], let failed = lastDeleteFailure[key], failed >= d.deadline {
+                    slack += failed - d.deadline
+                }
                 if t > d.deadline + slack {
                     fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) expired \(Time.format(t - d.deadline)) after its deadline \(Time.format(d.deadline)) (allowed \(Time.format(slack)))")
                 }
+            }
+            if why == "expired", let key = heldAnnouncements[id], w.storage.exists(key) {
+                fail("purgatory-exit-timing", t, replica, "announcement \(id.prefix(8)) soft-expired but its repository \(key) still exists")
             }
             if !["released", "expired", "deleted", "superseded", "replaced", "crash-lost"].contains(why) {
                 fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
@@ -171,6 +181,8 @@ public final class CheckSuite {
             touched.insert(repo)
         case .repoDeleted(let key):
             deletedRepos[key] = t
+        case .repoDeleteFailed(let key):
+            lastDeleteFailure[key] = t
         case .repoCreated, .placeholder:
             break
         }

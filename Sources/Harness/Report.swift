@@ -115,6 +115,7 @@ public enum Report {
     public struct FailureDetail {
         public var failure: SeedFailure
         public var world: World?
+        public init(failure: SeedFailure, world: World?) { self.failure = failure; self.world = world }
     }
 
     public static func indexHTML(_ summaries: [ScenarioSummary], details: [FailureDetail], meta: Meta) -> String {

@@ -48,6 +48,10 @@ public struct SeedFailure: Sendable {
     public var violations: [Violation]
     public var traceHash: String
     public var kind: String   // "invariant", "determinism", "error"
+    public init(scenario: String, file: String, seed: UInt64, violations: [Violation], traceHash: String, kind: String) {
+        self.scenario = scenario; self.file = file; self.seed = seed; self.violations = violations
+        self.traceHash = traceHash; self.kind = kind
+    }
 }
 
 public struct ScenarioSummary: Sendable {
@@ -63,6 +67,7 @@ public struct ScenarioSummary: Sendable {
     public var invariants: [String] = []
     /// A few trace hashes (first seeds) for the summary.
     public var sampleHashes: [(UInt64, String)] = []
+    public init(name: String, file: String) { self.name = name; self.file = file }
 }
 
 public struct SweepOptions: Sendable {

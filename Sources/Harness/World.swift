@@ -47,6 +47,8 @@ public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throw
     if let first = scenario.relays.first { c.domain = first.domain }
     for o in scenario.config {
         do {
+            var probe = StorageSettings()
+            if try probe.set(o.key, o.value) { continue }
             guard try c.set(o.key, o.value) else {
                 throw ConfigError(message: "\(o.location): error: unknown configuration key '\(o.key)'")
             }
@@ -54,10 +56,34 @@ public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throw
     }
     for (k, v) in overrides {
         do {
+            var probe = StorageSettings()
+            if try probe.set(k, v) { continue }
             guard try c.set(k, v) else { throw ConfigError(message: "--set: unknown configuration key '\(k)'") }
         } catch let e as ConfigValueError { throw ConfigError(message: "--set: \(e)") }
     }
     return c
+}
+
+/// Settings of the simulated shared storage (`storage.*` keys).
+public struct StorageSettings {
+    /// Every repository deletion fails before this time.
+    public var deleteFailsUntil: SimDuration? = nil
+    public static let keys = [("storage.delete_fails_until", "every repository deletion fails before this time (duration)")]
+
+    public mutating func set(_ key: String, _ value: String) throws -> Bool {
+        switch key {
+        case "storage.delete_fails_until": deleteFailsUntil = try parseDuration(value, key: key)
+        default: return false
+        }
+        return true
+    }
+
+    static func from(_ scenario: Scenario, _ overrides: [(String, String)]) -> StorageSettings {
+        var s = StorageSettings()
+        for o in scenario.config { _ = try? s.set(o.key, o.value) }
+        for (k, v) in overrides { _ = try? s.set(k, v) }
+        return s
+    }
 }
 
 /// One simulated deployment running one scenario for one seed.
@@ -91,6 +117,7 @@ public final class World {
         sim = Simulation(seed: seed, trace: Trace(keepRecords: options.keepTrace))
         store = try EventStore()
         storage = RepositoryStorage()
+        storage.deletesFailUntil = StorageSettings.from(scenario, options.overrides).deleteFailsUntil
         objects = try GitRepository.inMemory()
         checks = CheckSuite(selected: scenario.invariants)
         try build()
@@ -206,14 +233,9 @@ public final class World {
         do {
             switch step.action {
             case .announce, .state, .pullRequest, .issue, .delete:
-                let event: NostrEvent
-                if let e = stepEvents[step.id] { event = e } else {
-                    guard let e = try makeEvent(step, client, ctx) else {
-                        record(.stepOutcome(step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
-                        return
-                    }
-                    stepEvents[step.id] = e
-                    event = e
+                guard let event = try eventFor(step, ctx) else {
+                    record(.stepOutcome(step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
+                    return
                 }
                 client.publish(event, run, ctx)
             case .push(let repoName, let owner, let refs):
@@ -225,7 +247,7 @@ public final class World {
                 let repo = repoSpec(repoName)!
                 let ref: String
                 if let rawRef { ref = rawRef } else {
-                    guard let prEvent = stepEvents[pr] else {
+                    guard let prStep = scenario.steps.first(where: { $0.id == pr }), let prEvent = try eventFor(prStep, ctx) else {
                         record(.stepOutcome(step: step.id, accepted: false, message: "pull request \(pr) not published yet"))
                         return
                     }
@@ -244,7 +266,16 @@ public final class World {
         }
     }
 
-    private func makeEvent(_ step: StepSpec, _ client: ClientNode, _ ctx: NodeContext) throws -> NostrEvent? {
+    /// The event a publishing step sends: signed once, on first need. A git-first PR push
+    /// needs its PR's id before the PR is published, as a real client signs first.
+    private func eventFor(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
+        if let e = stepEvents[step.id] { return e }
+        guard let e = try makeEvent(step, ctx) else { return nil }
+        stepEvents[step.id] = e
+        return e
+    }
+
+    private func makeEvent(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
         let me = keys[step.actor]!
         let createdAt = config.epochUnix + ctx.now / Time.second
         var tags: [[String]] = []

@@ -28,13 +28,27 @@ public struct RelayConfig: Sendable, Equatable {
     public var faultReplacementBypassesPurgatory = false
     /// §8.11: peeled `^{}` entries take part in the exact-equality comparison.
     public var faultComparePeeledRefs = false
-    /// §8.12: no-op pushes go through authorization like any other.
+    /// §8.12: no-op pushes go through authorization against purgatory only, so one made
+    /// after its state was applied is rejected.
     public var faultRejectNoOpPush = false
     /// §8.14: mark an announcement soft-expired even when deleting its repo failed.
     public var faultSoftExpireOnFailedDelete = false
     /// §8.15: objects are copied to other maintainers' repos but their purgatory
     /// announcements are not promoted.
     public var faultSkipPromotingCopies = false
+
+    // Deliberately broken variants that exist to prove each invariant can trip (they are
+    // not production failure modes of SPEC §8, just plainly wrong relays).
+    /// Accept every push without looking for a state event.
+    public var faultAcceptUnauthorizedPush = false
+    /// Answer OK true to related events (issues, comments) but never store them.
+    public var faultForgetAcceptedEvents = false
+    /// Expire purgatory entries two sweep intervals before their deadline.
+    public var faultExpireEarly = false
+    /// Never expire anything from purgatory.
+    public var faultNoExpiry = false
+    /// Rejection messages without their machine-readable prefix.
+    public var faultUnprefixedMessages = false
 
     public init() {}
 
@@ -55,6 +69,11 @@ public struct RelayConfig: Sendable, Equatable {
         ("fault.reject_noop_push", "SPEC §8.12 broken variant (bool)"),
         ("fault.soft_expire_on_failed_delete", "SPEC §8.14 broken variant (bool)"),
         ("fault.skip_promoting_copies", "SPEC §8.15 broken variant (bool)"),
+        ("fault.accept_unauthorized_push", "checker validation: accept pushes without a state (bool)"),
+        ("fault.forget_accepted_events", "checker validation: acknowledge related events without storing them (bool)"),
+        ("fault.expire_early", "checker validation: expire two sweeps early (bool)"),
+        ("fault.no_expiry", "checker validation: never expire purgatory entries (bool)"),
+        ("fault.unprefixed_messages", "checker validation: rejections without a standard prefix (bool)"),
     ]
 
     /// Applies one `key=value` override. Returns nil when the key is not a relay key,
@@ -73,6 +92,11 @@ public struct RelayConfig: Sendable, Equatable {
         case "fault.reject_noop_push": faultRejectNoOpPush = try parseBool(value, key: key)
         case "fault.soft_expire_on_failed_delete": faultSoftExpireOnFailedDelete = try parseBool(value, key: key)
         case "fault.skip_promoting_copies": faultSkipPromotingCopies = try parseBool(value, key: key)
+        case "fault.accept_unauthorized_push": faultAcceptUnauthorizedPush = try parseBool(value, key: key)
+        case "fault.forget_accepted_events": faultForgetAcceptedEvents = try parseBool(value, key: key)
+        case "fault.expire_early": faultExpireEarly = try parseBool(value, key: key)
+        case "fault.no_expiry": faultNoExpiry = try parseBool(value, key: key)
+        case "fault.unprefixed_messages": faultUnprefixedMessages = try parseBool(value, key: key)
         default: return false
         }
         return true

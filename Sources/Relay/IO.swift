@@ -108,6 +108,8 @@ public enum Observation: Sendable {
     case refsChanged(repo: RepoKey, refs: [(name: String, id: ObjectID)], head: String, why: String)
     case repoCreated(RepoKey)
     case repoDeleted(RepoKey)
+    /// Deleting an expired announcement's repository failed; the sweep will retry.
+    case repoDeleteFailed(RepoKey)
     /// An OK reply (so checks can verify acknowledgements are never lost).
     case acknowledged(eventID: String, accepted: Bool, message: String)
 }

@@ -82,6 +82,10 @@ public final class RelayCore {
     }
 
     private func ok(_ conn: ConnectionID, _ e: NostrEvent, _ accepted: Bool, _ message: String) {
+        var message = message
+        if config.faultUnprefixedMessages, !accepted, let colon = message.firstIndex(of: ":") {
+            message = String(message[message.index(after: colon)...].drop { $0 == " " })
+        }
         out.append(.send(conn, .ok(eventID: e.id, accepted: accepted, message: message)))
         observe(.acknowledged(eventID: e.id, accepted: accepted, message: message))
         trace(accepted ? "event.ok" : "event.rejected",
@@ -511,7 +515,7 @@ public final class RelayCore {
             ok(conn, e, false, "blocked: event does not reference a repository hosted here"); return
         }
         if (try? store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
-        serve(e, how: "accepted")
+        if !config.faultForgetAcceptedEvents { serve(e, how: "accepted") }
         ok(conn, e, true, "")
     }
 
@@ -631,13 +635,15 @@ public final class RelayCore {
     /// LATE BINDING (SPEC §4): the refs after this push must EXACTLY equal a waiting (or
     /// served) state of an authorized author; the newest such state wins.
     private func authorize(key: RepoKey, repo: GitRepository, updates: [RefUpdate]) -> AuthResult {
+        if config.faultAcceptUnauthorizedPush { return .success("unauthorized") }
         for u in updates {
             let current = repo.ref(u.name) ?? .zero
             if u.old != current && !(u.isNoOp && u.new == current) {
                 return .failure("failed to update ref: stale info (expected \(u.old.hex.prefix(7)), have \(current.hex.prefix(7)))")
             }
         }
-        if updates.allSatisfy(\.isNoOp) && !config.faultRejectNoOpPush { return .success("no-op") }
+        let noOp = updates.allSatisfy(\.isNoOp)
+        if noOp && !config.faultRejectNoOpPush { return .success("no-op") }
         var proposed: [String: ObjectID] = [:]
         for (n, id) in repo.refs where isHostedRef(n) { proposed[n] = id }
         for u in updates { proposed[u.name] = u.isDelete ? nil : u.new }
@@ -646,7 +652,10 @@ public final class RelayCore {
         if !config.faultAuthorizeFromDatabaseOnly {
             candidates += (purgatory.states[key.d] ?? []).map(\.event).filter { maint.contains($0.pubkey) }
         }
-        if let served = try? store.query([Filter(authors: maint.sorted(), kinds: [Kinds.repoState], tags: ["d": [key.d]])]) {
+        // §8.12's broken variant authorizes no-op pushes from purgatory alone: a state applied
+        // between the client's fetch and its push is no longer there.
+        let purgatoryOnly = noOp && config.faultRejectNoOpPush
+        if !purgatoryOnly, let served = try? store.query([Filter(authors: maint.sorted(), kinds: [Kinds.repoState], tags: ["d": [key.d]])]) {
             candidates += served.filter { $0.dTag == key.d }
         }
         if candidates.isEmpty { return .failure("authorisation failed: no state events in purgatory") }
@@ -686,6 +695,9 @@ public final class RelayCore {
     // MARK: expiry
 
     private func sweep() {
+        if config.faultNoExpiry { return }
+        // The checker-validation variant that expires early looks two sweeps ahead.
+        let now = config.faultExpireEarly ? self.now + 2 * config.sweepInterval : self.now
         for d in purgatory.states.keys.sorted() {
             let (gone, keep) = purgatory.states[d]!.partitioned { $0.deadline <= now }
             for s in gone {
@@ -727,6 +739,7 @@ public final class RelayCore {
                 deleted = true
                 observe(.repoDeleted(key))
             } catch {
+                observe(.repoDeleteFailed(key))
                 trace("purgatory.delete-failed", [("repo", key.description), ("error", "\(error)")])
             }
             // Only mark soft-expired once the repo is really gone (§8.14), else retry next sweep.

@@ -30,6 +30,8 @@ public final class RepositoryStorage {
     private var repos: [RepoKey: GitRepository] = [:]
     /// Repositories whose deletion fails (fault injection: a busy file, a permission error).
     public var failingDeletes: Set<RepoKey> = []
+    /// Every deletion fails before this time (a storage fault window).
+    public var deletesFailUntil: SimTime? = nil
     /// Every write, in order, for the checks.
     public private(set) var writes: [WriteRecord] = []
     public var recordWrites = true
@@ -61,7 +63,9 @@ public final class RepositoryStorage {
 
     public func delete(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
         try admit(key, writer: writer, token: token, now: now, "delete")
-        if failingDeletes.contains(key) { throw StorageError.deleteFailed(key) }
+        if failingDeletes.contains(key) || (deletesFailUntil.map { now < $0 } ?? false) {
+            throw StorageError.deleteFailed(key)
+        }
         repos[key] = nil
     }
 

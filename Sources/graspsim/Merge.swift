@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Harness
+import Checks
+
+/// Combines shard reports (`graspsim run --shard K/N`) into one report folder.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Combine shard report folders into one report.")
+    @Argument(help: "Report folders (each with a summary.json).") var dirs: [String]
+    @Option(help: "Output folder.") var out: String
+
+    func run() throws {
+        var byName: [String: ScenarioSummary] = [:]
+        var order: [String] = []
+        var seeds: UInt64 = 0, wall = 0.0, swarm = false, jobs = 0
+        var overrides: [(String, String)] = []
+        for dir in dirs {
+            guard let data = FileManager.default.contents(atPath: dir + "/summary.json"),
+                  let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let scenarios = root["scenarios"] as? [[String: Any]] else {
+                stderr("error: \(dir)/summary.json is missing or not a GraspSim summary"); throw Exit.badInput
+            }
+            seeds += (root["seeds"] as? NSNumber)?.uint64Value ?? 0
+            wall = max(wall, (root["wall_seconds"] as? NSNumber)?.doubleValue ?? 0)
+            swarm = swarm || (root["swarm"] as? Bool ?? false)
+            jobs += (root["jobs"] as? NSNumber)?.intValue ?? 0
+            if overrides.isEmpty, let o = root["overrides"] as? [String: String] { overrides = o.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+            for s in scenarios {
+                let name = s["name"] as? String ?? "?"
+                if byName[name] == nil {
+                    order.append(name)
+                    var sum = ScenarioSummary(name: name, file: s["file"] as? String ?? "")
+                    sum.invariants = s["invariants"] as? [String] ?? []
+                    byName[name] = sum
+                }
+                byName[name]!.seedsRun += (s["seeds_run"] as? NSNumber)?.intValue ?? 0
+                byName[name]!.wallSeconds += (s["wall_seconds"] as? NSNumber)?.doubleValue ?? 0
+                byName[name]!.events += (s["events"] as? NSNumber)?.uint64Value ?? 0
+                byName[name]!.determinismChecks += (s["determinism_checks"] as? NSNumber)?.intValue ?? 0
+                for f in s["failures"] as? [[String: Any]] ?? [] {
+                    let vs = (f["violations"] as? [[String: Any]] ?? []).map { v in
+                        Violation(invariant: v["invariant"] as? String ?? "?", time: (v["time_ns"] as? NSNumber)?.int64Value ?? 0,
+                                  node: v["node"] as? String ?? "?", message: v["message"] as? String ?? "")
+                    }
+                    byName[name]!.failures.append(SeedFailure(scenario: name, file: byName[name]!.file,
+                        seed: (f["seed"] as? NSNumber)?.uint64Value ?? 0, violations: vs,
+                        traceHash: f["trace_hash"] as? String ?? "", kind: f["kind"] as? String ?? "invariant"))
+                }
+            }
+        }
+        let summaries = order.map { byName[$0]! }
+        let meta = Report.Meta(runID: (out as NSString).lastPathComponent, command: "graspsim merge " + dirs.joined(separator: " "),
+                               seeds: seeds, seedStart: 0, shard: "merged from \(dirs.count) shards", swarm: swarm,
+                               overrides: overrides, wallSeconds: wall, jobs: jobs)
+        let details = summaries.compactMap { $0.failures.first }.map { Report.FailureDetail(failure: $0, world: nil) }
+        try Report.write(to: out, summaries: summaries, details: details, meta: meta)
+        let failing = summaries.reduce(0) { $0 + $1.failures.count }
+        print("merged \(dirs.count) reports: \(summaries.reduce(0) { $0 + $1.seedsRun }) runs, \(failing) failing → \(out)/index.html")
+        if failing > 0 { throw Exit.failed }
+    }
+}
