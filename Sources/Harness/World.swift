@@ -18,6 +18,9 @@ public struct RunOptions: Sendable {
     public var overrides: [(String, String)] = []
     /// Keep every trace record (determinism diffs, replay files, reports).
     public var keepTrace = false
+    /// Called after the world is built, before it runs: tests use it to add test-double
+    /// nodes (e.g. one that never goes quiet) or to perturb a run on purpose.
+    public var beforeRun: (@Sendable (World) -> Void)? = nil
     public init(overrides: [(String, String)] = [], keepTrace: Bool = false) {
         self.overrides = overrides; self.keepTrace = keepTrace
     }
@@ -108,6 +111,7 @@ public final class World {
     public private(set) var stepEvents: [String: NostrEvent] = [:]
     public private(set) var history: [HistoryEntry] = []
     let checks: CheckSuite
+    private let beforeRun: (@Sendable (World) -> Void)?
 
     public init(scenario: Scenario, schedule: Schedule, seed: UInt64, options: RunOptions) throws {
         self.scenario = scenario
@@ -120,6 +124,7 @@ public final class World {
         storage.deletesFailUntil = StorageSettings.from(scenario, options.overrides).deleteFailsUntil
         objects = try GitRepository.inMemory()
         checks = CheckSuite(selected: scenario.invariants)
+        beforeRun = options.beforeRun
         try build()
     }
 
@@ -395,6 +400,7 @@ public final class World {
 
     /// Runs the scenario to its end and checks every invariant and expectation.
     public func run() -> RunResult {
+        beforeRun?(self)
         sim.startAll()
         let heal = min(healTime, scenario.duration)
         sim.run(until: heal)

@@ -1,0 +1,149 @@
+import Testing
+import Foundation
+import SimKernel
+import Scenario
+import Checks
+@testable import Harness
+
+/// The repository root, found from this file.
+let repoRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+    }
+    return "."
+}()
+
+func arrival(_ file: String) throws -> Scenario {
+    try ScenarioLoader.load(path: repoRoot + "/Scenarios/arrival/" + file)
+}
+
+/// Runs seeds until one breaks `invariant`; returns that seed's violations.
+func firstViolation(_ s: Scenario, _ invariant: String, overrides: [(String, String)], seeds: Range<UInt64> = 0..<30) throws -> [Violation]? {
+    for seed in seeds {
+        let (r, _) = try Runner.runOne(s, seed: seed, options: RunOptions(overrides: overrides))
+        let hits = r.violations.filter { $0.invariant == invariant }
+        if !hits.isEmpty { return hits }
+    }
+    return nil
+}
+
+struct TripCase: CustomTestStringConvertible, Sendable {
+    var invariant: String
+    var scenario: String
+    var setting: String
+    var testDescription: String { "\(invariant) trips with \(setting) on \(scenario)" }
+}
+
+@Suite struct InvariantsTrip {
+    static let cases: [TripCase] = [
+        TripCase(invariant: "served-has-git-data", scenario: "11-replacement-announcement.yaml", setting: "fault.replacement_bypasses_purgatory"),
+        TripCase(invariant: "refs-match-served-state", scenario: "04-several-states-one-repo.yaml", setting: "fault.accept_unauthorized_push"),
+        TripCase(invariant: "released-when-data-present", scenario: "13-maintainer-copy-promotes.yaml", setting: "fault.skip_promoting_copies"),
+        TripCase(invariant: "late-binding", scenario: "01-announce-state-push.yaml", setting: "fault.authorize_from_database_only"),
+        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "fault.compare_peeled_refs"),
+        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "fault.reject_noop_push"),
+        TripCase(invariant: "no-acknowledged-loss", scenario: "15-state-never-pushed.yaml", setting: "fault.forget_accepted_events"),
+        TripCase(invariant: "purgatory-exit-timing", scenario: "15-state-never-pushed.yaml", setting: "fault.expire_early"),
+        TripCase(invariant: "purgatory-exit-timing", scenario: "14-expiry-delete-fails.yaml", setting: "fault.soft_expire_on_failed_delete"),
+        TripCase(invariant: "well-formed-replies", scenario: "02-any-order-arrival.yaml", setting: "fault.unprefixed_messages"),
+        TripCase(invariant: "purgatory-settles", scenario: "15-state-never-pushed.yaml", setting: "fault.no_expiry"),
+        TripCase(invariant: "expectations", scenario: "01-announce-state-push.yaml", setting: "fault.authorize_from_database_only"),
+    ]
+
+    /// The reference holds the invariant on the scenario; the broken variant breaks it.
+    @Test(arguments: cases) func brokenRelayIsCaught(_ c: TripCase) throws {
+        let s = try arrival(c.scenario)
+        #expect(try firstViolation(s, c.invariant, overrides: [], seeds: 0..<10) == nil, "reference must hold")
+        let hits = try firstViolation(s, c.invariant, overrides: [(c.setting, "true")])
+        #expect(hits != nil, "\(c.setting) must break \(c.invariant)")
+        if let v = hits?.first {
+            #expect(!v.message.isEmpty)
+            #expect(v.time > 0)
+        }
+    }
+
+    /// A node that keeps arming one-shot timers never lets the world go quiet.
+    @Test func quiescenceTripsOnABusyNode() throws {
+        final class Busy: SimNode {
+            func start(_ ctx: NodeContext) { ctx.setTimer(after: Time.s(1), tag: 0) }
+            func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {}
+            func timerFired(_ tag: UInt64, _ ctx: NodeContext) { ctx.setTimer(after: Time.s(1), tag: 0) }
+        }
+        let s = try arrival("01-announce-state-push.yaml")
+        var opts = RunOptions()
+        opts.beforeRun = { w in w.sim.addNode(Busy(), name: "busy") }
+        let (broken, _) = try Runner.runOne(s, seed: 1, options: opts)
+        #expect(broken.violations.contains { $0.invariant == "quiescence" })
+        let (ok, _) = try Runner.runOne(s, seed: 1)
+        #expect(!ok.violations.contains { $0.invariant == "quiescence" })
+    }
+}
+
+@Suite struct Determinism {
+    @Test func sameSeedSameHashDifferentSeedsDiffer() throws {
+        for file in ["02-any-order-arrival.yaml", "10-lossy-network.yaml"] {
+            let s = try arrival(file)
+            let a = try Runner.runOne(s, seed: 7).0, b = try Runner.runOne(s, seed: 7).0, c = try Runner.runOne(s, seed: 8).0
+            #expect(a.traceHash == b.traceHash)
+            #expect(a.events == b.events)
+            #expect(a.traceHash != c.traceHash)
+        }
+    }
+
+    @Test func firstDivergenceIsFoundForAPerturbedRun() throws {
+        let s = try arrival("01-announce-state-push.yaml")
+        let outcome = DeterminismCheck.check(seed: 3) { seed in
+            try! Runner.runOne(s, seed: seed, options: RunOptions(keepTrace: true)).1.sim.trace
+        }
+        #expect(outcome.isDeterministic)
+        let counter = Counter()
+        var opts = RunOptions(keepTrace: true)
+        opts.beforeRun = { w in w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) } }
+        let bad = DeterminismCheck.check(seed: 3) { seed in try! Runner.runOne(s, seed: seed, options: opts).1.sim.trace }
+        #expect(!bad.isDeterministic)
+        #expect(bad.divergence?.first?.kind == "perturb")
+    }
+
+    @Test func sweepResultsDoNotDependOnJobCount() throws {
+        let scenarios = try ["02-any-order-arrival.yaml", "07-deletion-races-push.yaml"].map(arrival)
+        func sweep(_ jobs: Int) -> [ScenarioSummary] {
+            var o = SweepOptions()
+            o.seeds = 12; o.jobs = jobs; o.determinismSample = 0
+            return Sweep(scenarios: scenarios, options: o).run()
+        }
+        let one = sweep(1), two = sweep(2)
+        #expect(one.map(\.events) == two.map(\.events))
+        #expect(one.map { $0.sampleHashes.map(\.1) } == two.map { $0.sampleHashes.map(\.1) })
+        #expect(one.map(\.seedsRun) == [12, 12])
+    }
+
+    @Test func sweepReportsNondeterminismAsItsOwnFailure() throws {
+        let s = try arrival("01-announce-state-push.yaml")
+        let counter = Counter()
+        var o = SweepOptions()
+        o.seeds = 3; o.jobs = 1; o.determinismSample = 1.0
+        o.run.beforeRun = { w in w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) } }
+        let sums = Sweep(scenarios: [s], options: o).run()
+        #expect(sums[0].failures.count == 3)
+        #expect(sums[0].failures.allSatisfy { $0.kind == "determinism" })
+    }
+
+    @Test func shardsPartitionTheSeeds() {
+        var all: [UInt64] = []
+        for k in 1...3 {
+            var o = SweepOptions()
+            o.seeds = 20; o.seedStart = 5; o.shard = (k, 3)
+            all += o.seedList
+        }
+        #expect(all.sorted() == Array(5..<25))
+    }
+}
+
+/// A thread-safe counter owned by one test (no global state).
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
+}
