@@ -86,6 +86,21 @@ let base = """
                        line: 11, column: 53, "'pr' must name a pull_request step, but step 'ann' is an announce step")
     }
 
+    @Test func moreReferencesOfTheWrongKind() {
+        expectOneError(base + "  - { at: 1m, actor: bob, clone: web }\nexpect:\n  - served: step2\n", line: 13, column: 13,
+                       "'served' is about a published event, but step 'step2' is a clone step")
+        expectOneError(base + "  - { id: i, at: 1m, actor: bob, issue: web }\n  - { at: 2m, actor: bob, delete: [i], by: coordinate }\n",
+                       line: 12, column: 36, "step 'i' publishes an issue event, which has no coordinate")
+        expectOneError(base + "  - { id: p, at: 1m, actor: bob, push: { repo: web, refs: { refs/heads/main: c1 } } }\n  - { at: 2m, actor: bob, delete: p }\n",
+                       line: 12, column: 35, "'delete' names step 'p', a push step, which publishes no deletable event")
+        expectOneError(base + "faults:\n  - { after: nothing, crash: relay }\n", line: 12, column: 14, "unknown step 'nothing'")
+    }
+
+    @Test func configValuesMustBeSingleValues() {
+        expectOneError("name: e\nconfig:\n  purgatory_ttl: [30m]\n", line: 3, column: 18,
+                       "config value for 'purgatory_ttl' must be a single value")
+    }
+
     @Test func duplicateNames() {
         expectOneError(base + "  - { id: ann, at: 1m, actor: alice, announce: web }\n", line: 11, column: 11,
                        "duplicate step id 'ann' (first used at line 10)")
