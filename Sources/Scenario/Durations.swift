@@ -17,8 +17,6 @@ public enum DurationText {
             guard allowNegative else { return nil }
             negative = true
             s = s.dropFirst()
-        } else if s.first == "+" {
-            s = s.dropFirst()
         }
         if s == "0" { return 0 }
         guard !s.isEmpty else { return nil }
