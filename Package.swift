@@ -66,6 +66,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SimKernel"]),
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),

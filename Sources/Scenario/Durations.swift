@@ -1,0 +1,82 @@
+import SimKernel
+
+/// Durations as scenario files write them: `250ms`, `30s`, `5m`, `2h`, `1h30m`, `1m30s250ms`,
+/// `0`. Units (largest first, each at most once): `h`, `m`, `s`, `ms`, `us`, `ns`. Numbers are
+/// whole. A leading `-` is accepted only where a negative value makes sense (clock skew).
+public enum DurationText {
+    static let units: [(String, SimDuration)] = [
+        ("h", Time.hour), ("m", Time.minute), ("s", Time.second),
+        ("ms", Time.millisecond), ("us", Time.microsecond), ("ns", Time.nanosecond),
+    ]
+
+    /// Parses a duration; returns nil for anything that is not one.
+    public static func parse(_ text: String, allowNegative: Bool = false) -> SimDuration? {
+        var s = Substring(text.trimmingSpaces())
+        var negative = false
+        if s.first == "-" {
+            guard allowNegative else { return nil }
+            negative = true
+            s = s.dropFirst()
+        }
+        if s == "0" { return 0 }
+        guard !s.isEmpty else { return nil }
+        var total: SimDuration = 0
+        var lastUnitIndex = -1
+        let chars = Array(s.utf8)
+        var i = 0
+        while i < chars.count {
+            var digits = ""
+            while i < chars.count, chars[i] >= UInt8(ascii: "0"), chars[i] <= UInt8(ascii: "9") {
+                digits.append(Character(Unicode.Scalar(chars[i]))); i += 1
+            }
+            guard !digits.isEmpty else { return nil }
+            var unit = ""
+            while i < chars.count, chars[i] >= UInt8(ascii: "a"), chars[i] <= UInt8(ascii: "z") {
+                unit.append(Character(Unicode.Scalar(chars[i]))); i += 1
+            }
+            guard let idx = units.firstIndex(where: { $0.0 == unit }), idx > lastUnitIndex else { return nil }
+            lastUnitIndex = idx
+            guard let n = Int64(digits) else { return nil }
+            let (product, o1) = n.multipliedReportingOverflow(by: units[idx].1)
+            let (sum, o2) = total.addingReportingOverflow(product)
+            if o1 || o2 { return nil }
+            total = sum
+        }
+        return negative ? -total : total
+    }
+
+    /// The shortest exact text for a duration: `0s`, `250ms`, `1h30m`, `2m0s17ns` is written
+    /// as `2m17ns`. `parse(format(d)) == d` for every value.
+    public static func format(_ d: SimDuration) -> String {
+        if d == 0 { return "0s" }
+        var rest = d.magnitude
+        var out = d < 0 ? "-" : ""
+        for (unit, size) in units {
+            let n = rest / UInt64(size)
+            if n > 0 { out += "\(n)\(unit)" }
+            rest -= n * UInt64(size)
+        }
+        return out
+    }
+
+    /// `lo..hi`, or just `lo` when both are equal and `collapse` is set.
+    public static func formatRange(_ lo: SimDuration, _ hi: SimDuration, collapse: Bool = false) -> String {
+        if collapse && lo == hi { return format(lo) }
+        return "\(format(lo))..\(format(hi))"
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+
+    /// Splits `a..b` into its two halves; nil if there is no `..`.
+    func splitRange() -> (String, String)? {
+        guard let r = range(of: "..") else { return nil }
+        return (String(self[..<r.lowerBound]).trimmingSpaces(), String(self[r.upperBound...]).trimmingSpaces())
+    }
+}

@@ -1,0 +1,126 @@
+/// Keywords of the file format shared by the loader, the writer and the docs.
+extension StepAction {
+    /// The YAML key of this action (`announce`, `pull_request`, `push_pr`, ...).
+    public var keyword: String {
+        switch self {
+        case .announce: return "announce"
+        case .state: return "state"
+        case .push: return "push"
+        case .pullRequest: return "pull_request"
+        case .pushPR: return "push_pr"
+        case .issue: return "issue"
+        case .delete: return "delete"
+        case .clone: return "clone"
+        case .shutdown: return "shutdown"
+        case .crash: return "crash"
+        case .restart: return "restart"
+        }
+    }
+
+    /// The repo handle this action works on, if any.
+    public var repo: String? {
+        switch self {
+        case .announce(let r, _, _), .state(let r, _, _, _), .push(let r, _, _),
+             .pullRequest(let r, _, _), .pushPR(let r, _, _, _), .issue(let r, _), .clone(let r, _):
+            return r
+        case .delete, .shutdown, .crash, .restart:
+            return nil
+        }
+    }
+
+    /// True for actions that publish a Nostr event (announce, state, pull_request, issue, delete).
+    public var publishesEvent: Bool {
+        switch self {
+        case .announce, .state, .pullRequest, .issue, .delete: return true
+        default: return false
+        }
+    }
+
+    /// True for relay lifecycle actions, which need no actor.
+    public var isLifecycle: Bool {
+        switch self {
+        case .shutdown, .crash, .restart: return true
+        default: return false
+        }
+    }
+
+    /// `an announce`, `a state`, ... for messages.
+    var keywordWithArticle: String {
+        let k = keyword
+        return (["a", "e", "i", "o", "u"].contains(k.first.map(String.init) ?? "") ? "an " : "a ") + k
+    }
+
+    static let keywords = ["announce", "state", "push", "pull_request", "push_pr", "issue",
+                           "delete", "clone", "shutdown", "crash", "restart"]
+}
+
+extension FaultKind {
+    /// The YAML key of this fault (`partition`, `one_way`, ...).
+    public var keyword: String {
+        switch self {
+        case .partition: return "partition"
+        case .oneWay: return "one_way"
+        case .clog: return "clog"
+        case .pause: return "pause"
+        case .crash: return "crash"
+        case .link: return "link"
+        case .skew: return "skew"
+        }
+    }
+
+    static let keywords = ["partition", "one_way", "clog", "pause", "crash", "link", "skew"]
+}
+
+extension ExpectationKind {
+    /// The YAML key of this expectation.
+    public var keyword: String {
+        switch self {
+        case .served: return "served"
+        case .notServed: return "not_served"
+        case .accepted: return "accepted"
+        case .rejected: return "rejected"
+        case .expired: return "expired"
+        case .refs: return "refs"
+        case .head: return "head"
+        case .repoAbsent: return "repo_absent"
+        }
+    }
+
+    static let keywords = ["served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent"]
+}
+
+extension RandomFaultSpec {
+    /// Kinds `random_faults.kinds` accepts.
+    public static let knownKinds = ["partition", "pause", "crash", "clog", "loss"]
+}
+
+/// Git ref-name checks used for states, pushes and expectations.
+enum RefName {
+    /// Why `ref` is not acceptable, or nil. `branchOrTag` requires `refs/heads/` or `refs/tags/`.
+    static func problem(_ ref: String, branchOrTag: Bool) -> String? {
+        if branchOrTag {
+            guard ref.hasPrefix("refs/heads/") || ref.hasPrefix("refs/tags/") else {
+                return "ref '\(ref)' must start with refs/heads/ or refs/tags/"
+            }
+            if ref == "refs/heads/" || ref == "refs/tags/" { return "ref '\(ref)' has no name after the prefix" }
+        } else if !ref.hasPrefix("refs/") {
+            return "ref '\(ref)' must start with refs/"
+        }
+        // git check-ref-format rules.
+        if ref.contains("..") { return "ref '\(ref)' must not contain '..'" }
+        if ref.contains("@{") { return "ref '\(ref)' must not contain '@{'" }
+        if ref.contains("//") { return "ref '\(ref)' must not contain '//'" }
+        if ref.hasSuffix("/") || ref.hasSuffix(".") { return "ref '\(ref)' must not end with '/' or '.'" }
+        if ref.hasSuffix(".lock") { return "ref '\(ref)' must not end with '.lock'" }
+        for c in ref.unicodeScalars {
+            if c.value < 0x20 || c.value == 0x7F || " ~^:?*[\\".unicodeScalars.contains(c) {
+                let shown = c == " " ? "a space" : "'\(c.escaped(asASCII: true))'"
+                return "ref '\(ref)' must not contain \(shown)"
+            }
+        }
+        for part in ref.split(separator: "/", omittingEmptySubsequences: false) where part.hasPrefix(".") {
+            return "ref '\(ref)': no part may start with '.'"
+        }
+        return nil
+    }
+}
