@@ -73,7 +73,7 @@ public enum Shrinker {
         bestScenario.name = scenario.name + "-seed\(seed)-min"
         return Outcome(scenario: bestScenario, schedule: best, violations: bestViolations, invariant: target, runs: runs,
                        before: (original.steps.count, original.faults.count),
-                       yaml: "")
+                       yaml: ScenarioWriter.yaml(bestScenario, schedule: best))
     }
 
     /// The scenario with exactly `schedule`'s steps and faults at fixed times.

@@ -13,8 +13,8 @@ import SimKernel
         #expect(s.duration == Time.min(60))
         #expect(s.healAt == Time.min(40))
         #expect(s.quiescenceBound == Time.min(35))
-        #expect(s.config.map(\.key) == ["purgatory_ttl", "accept_orphans", "sync_delay_user"])
-        #expect(s.config.map(\.value) == ["30m", "false", "180s"])
+        #expect(s.config.map(\.key) == ["purgatory_ttl", "accept_orphans", "sweep_interval"])
+        #expect(s.config.map(\.value) == ["30m", "false", "60s"])
         #expect(s.config[1].location.line == 10)
 
         #expect(s.relays.map(\.name) == ["relay", "mirror"])

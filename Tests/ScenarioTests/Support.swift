@@ -42,10 +42,10 @@ func expectOneError(_ yaml: String, line: Int, column: Int, _ fragments: String.
     }
 }
 
-/// The repository's `Scenarios/examples` folder.
+/// The repository's `docs/examples` folder.
 let examplesDirectory: String = {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Scenarios/examples").path
+        .deletingLastPathComponent().appendingPathComponent("docs/examples").path
 }()
 
 /// Compares every field of two scenarios, ignoring source locations.
