@@ -29,6 +29,10 @@ let package = Package(
         .target(name: "SimKernel", dependencies: [
             .product(name: "Collections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: [
+            // The event loop touches the kernel's stored properties on every event; dynamic
+            // exclusivity checks cost a third of its time. Debug builds and tests keep them.
+            .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
         ]),
         .target(name: "Nostr", dependencies: [
             "CSecp256k1",

@@ -21,6 +21,16 @@ public final class EventStore: Sendable {
         try db.write { db in try EventStore.createSchema(db) }
     }
 
+    /// Empties every table, keeping the schema and the prepared-statement cache: a
+    /// simulation worker reuses one store across seeds instead of building SQLite anew.
+    public func reset() throws {
+        try db.write { db in
+            for table in ["events", "tags", "deleted_ids", "deleted_addresses"] {
+                try db.cachedStatement(sql: "DELETE FROM \(table)").execute()
+            }
+        }
+    }
+
     public enum InsertOutcome: Equatable, Sendable {
         case stored
         case duplicate

@@ -178,10 +178,12 @@ public final class Sweep {
         let s = scenarios[w.scenario]
         let t0 = Date()
         do {
-            let (r, _) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+            let (r, world) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+            world.recycle()
             var det: String?? = nil
             if !r.passed || sampled(w.seed) {
-                let (again, _) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+                let (again, w2) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+                w2.recycle()
                 det = .some(again.traceHash == r.traceHash ? nil : "same seed gave trace hash \(r.traceHash) then \(again.traceHash)")
             }
             return Done(result: r, error: nil, wall: Date().timeIntervalSince(t0), determinism: det)

@@ -1,3 +1,4 @@
+import Foundation
 import SimKernel
 import Nostr
 import GitStore
@@ -119,7 +120,7 @@ public final class World {
         self.seed = seed
         config = try relayConfig(scenario: scenario, overrides: options.overrides)
         sim = Simulation(seed: seed, trace: Trace(keepRecords: options.keepTrace))
-        store = try EventStore()
+        store = try StorePool.take()
         storage = RepositoryStorage()
         storage.deletesFailUntil = StorageSettings.from(scenario, options.overrides).deleteFailsUntil
         objects = try GitRepository.inMemory()
@@ -390,6 +391,9 @@ public final class World {
         }
     }
 
+    /// Returns the event store to this thread's pool (call when the world is done).
+    public func recycle() { StorePool.give(store) }
+
     public var healTime: SimTime {
         if let h = scenario.healAt { return h }
         let lastFault = schedule.faults.map { $0.end ?? $0.start }.max() ?? 0
@@ -433,4 +437,21 @@ extension World: WorldView {
         guard let id = relayNodes[replica]?.first else { return 0 }
         return sim.unavailable(id, from: from, to: to)
     }
+}
+
+/// One reusable event store per worker thread: building SQLite's schema and statement
+/// cache for every seed costs more than the run itself. A store is reset before reuse, so
+/// runs never see each other's data.
+enum StorePool {
+    static let key = "graspsim.eventstore"
+    static func take() throws -> EventStore {
+        let dict = Thread.current.threadDictionary
+        if let s = dict[key] as? EventStore {
+            dict.removeObject(forKey: key)
+            try s.reset()
+            return s
+        }
+        return try EventStore()
+    }
+    static func give(_ store: EventStore) { Thread.current.threadDictionary[key] = store }
 }

@@ -1,4 +1,3 @@
-import HeapModule
 import DequeModule
 
 /// A node's address in one simulation.
@@ -41,7 +40,7 @@ extension SimNode {
 /// What a node may do while handling an input. A thin handle onto the kernel, valid
 /// only during the call it was passed to.
 public struct NodeContext {
-    unowned let sim: Simulation
+    unowned(unsafe) let sim: Simulation
     public let node: NodeID
 
     init(sim: Simulation, node: NodeID) { self.sim = sim; self.node = node }
@@ -78,16 +77,14 @@ public final class Simulation {
         case deliver(from: NodeID, to: NodeID, message: any SimMessage)
         case timer(node: NodeID, incarnation: UInt32, tag: UInt64, periodic: Bool)
         case action(label: String, body: (Simulation) -> Void)
+        /// A free slot of the queue's payload table.
+        case vacant
     }
 
-    struct Entry: Comparable {
+    struct Entry {
         var time: SimTime
         var seq: UInt64
         var payload: Payload
-        static func < (a: Entry, b: Entry) -> Bool {
-            a.time != b.time ? a.time < b.time : a.seq < b.seq
-        }
-        static func == (a: Entry, b: Entry) -> Bool { a.time == b.time && a.seq == b.seq }
     }
 
     struct Slot {
@@ -109,7 +106,7 @@ public final class Simulation {
     public let seed: UInt64
     public let streams: RandomStreams
     public private(set) var now: SimTime = 0
-    var queue = Heap<Entry>()
+    var queue = EventQueue()
     var seq: UInt64 = 0
     var slots: [Slot] = []
     var network = NetworkState()
@@ -150,9 +147,10 @@ public final class Simulation {
     public func incarnation(of id: NodeID) -> UInt32 { slots[Int(id.raw)].incarnation }
 
     func localTime(of id: NodeID) -> SimTime {
-        let s = slots[Int(id.raw)]
-        if s.skew == 0 && s.driftPPM == 0 { return now }
-        return now + s.skew + now / 1_000_000 * s.driftPPM
+        let i = Int(id.raw)
+        let skew = slots[i].skew, drift = slots[i].driftPPM
+        if skew == 0 && drift == 0 { return now }
+        return now + skew + now / 1_000_000 * drift
     }
 
     func withNodeRandom<T>(_ id: NodeID, _ body: (inout Xoshiro256StarStar) -> T) -> T {
@@ -163,15 +161,16 @@ public final class Simulation {
 
     func push(_ time: SimTime, _ payload: Payload) {
         seq &+= 1
-        queue.insert(Entry(time: time, seq: seq, payload: payload))
+        queue.push(time: time, seq: seq, payload: payload)
     }
 
     func setTimer(node: NodeID, after: SimDuration, tag: UInt64, periodic: Bool) {
-        let s = slots[Int(node.raw)]
+        let i = Int(node.raw)
         var delay = max(0, after)
-        if s.driftPPM != 0 { delay = delay * 1_000_000 / (1_000_000 + s.driftPPM) }
+        let drift = slots[i].driftPPM
+        if drift != 0 { delay = delay * 1_000_000 / (1_000_000 + drift) }
         if !periodic { busyCount += 1 }
-        push(now + delay, .timer(node: node, incarnation: s.incarnation, tag: tag, periodic: periodic))
+        push(now + delay, .timer(node: node, incarnation: slots[i].incarnation, tag: tag, periodic: periodic))
     }
 
     /// Runs `body` at absolute time `at` (faults, scripted client steps).
@@ -397,12 +396,12 @@ public final class Simulation {
     var pendingActions = 0
 
     public var hasPendingEvents: Bool { !queue.isEmpty }
-    public var nextEventTime: SimTime? { queue.min?.time }
+    public var nextEventTime: SimTime? { queue.minTime }
 
     /// Processes one event. Returns false when the queue is empty.
     @discardableResult
     public func step() -> Bool {
-        guard let e = queue.popMin() else { return false }
+        guard let e = queue.pop() else { return false }
         now = e.time
         eventsProcessed &+= 1
         dispatch(e)
@@ -425,6 +424,8 @@ public final class Simulation {
         case .action(_, let body):
             pendingActions -= 1
             body(self)
+        case .vacant:
+            break
         }
     }
 
@@ -451,7 +452,7 @@ public final class Simulation {
     /// Runs events until the queue is empty or the next event is after `time`; the clock
     /// then stands at `time`.
     public func run(until time: SimTime) {
-        while let next = queue.min, next.time <= time { step() }
+        while let next = queue.minTime, next <= time { step() }
         if now < time { now = time }
     }
 
@@ -460,7 +461,7 @@ public final class Simulation {
     @discardableResult
     public func runUntilQuiescent(deadline: SimTime) -> Bool {
         while !isQuiescent {
-            guard let next = queue.min, next.time <= deadline else { return false }
+            guard let next = queue.minTime, next <= deadline else { return false }
             step()
         }
         return true
