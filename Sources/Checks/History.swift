@@ -21,6 +21,20 @@ public enum HistoryItem {
     case clientReceived(actor: String, RelayMessage)
     /// A fault started or ended, or healing began.
     case fault(String)
+    /// Something a replica's lock layer did (replicated deployments).
+    case replica(replica: String, ReplicaEvent)
+}
+
+public enum ReplicaEvent: Sendable {
+    case cycleStarted
+    case cycleEnded
+    case lockGranted(repo: String, token: UInt64?)
+    case lockDenied(repo: String, reason: String)
+    case lockAborted(repo: String, reason: String)
+    /// A push answered with an HTTP error before (or, when broken, after) touching refs.
+    case pushRefused(repo: RepoKey, status: Int, before: [String: ObjectID], after: [String: ObjectID])
+    /// An advertisement was answered with this HEAD.
+    case advertised(repo: RepoKey, head: String?)
 }
 
 public struct HistoryEntry {

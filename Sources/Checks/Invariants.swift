@@ -3,6 +3,7 @@ import Nostr
 import GitStore
 import EventStore
 import Relay
+import Coordination
 
 /// What the checks may look at besides the history: the shared stores and the replicas'
 /// purgatories. The checks compute maintainer sets and state refs on their own (an
@@ -15,6 +16,13 @@ public protocol WorldView: AnyObject {
     var purgatories: [(replica: String, purgatory: Purgatory)] { get }
     /// Time `replica` spent paused or down within [from, to].
     func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
+    /// The lock service of a replicated deployment (nil for a single relay).
+    var lockService: LockServiceModel? { get }
+    /// Lease values currently held by live operations of running replicas.
+    var activeLeases: Set<String> { get }
+    /// Longest a legitimate holder keeps one lease (ttl plus the longest locked operation).
+    var maxTenure: SimDuration { get }
+    var max503Share: Double { get }
 }
 
 /// The invariants of the arrival family, with a one-line description each.
@@ -29,6 +37,12 @@ public enum InvariantCatalog {
         ("well-formed-replies", "every relay reply is well formed, with a standard machine-readable prefix"),
         ("purgatory-settles", "after healing, every waiting entry is released or expired within its bound"),
         ("quiescence", "after healing, no messages or one-shot timers remain within the stated bound"),
+        ("single-writer", "no replica writes a repository while another holds its lock; storage never accepts a stale fencing token"),
+        ("lock-liveness", "no lease is held longer than ttl plus the longest locked operation, and none outlives its holder"),
+        ("no-half-applied-push", "a push answered 503 leaves the repository's refs exactly as before"),
+        ("head-is-default", "every advertisement's HEAD is the repository's default branch"),
+        ("no-overlapping-cycles", "background cycles never overlap on one replica"),
+        ("push-availability", "the share of push attempts answered 503 stays under the configured bound"),
         ("expectations", "the scenario's expected outcomes happen"),
     ]
     public static var names: [String] { all.map(\.name) }
@@ -52,6 +66,9 @@ public final class CheckSuite {
     private var acceptedPushes: [(repo: RepoKey, ids: [ObjectID], time: SimTime)] = []
     private var deletedRepos: [RepoKey: SimTime] = [:]
     private var touched: Set<RepoKey> = []
+    private var cycleRunning: Set<String> = []
+    private var pushAttempts = 0
+    private var push503 = 0
     private var touchedIdentifiers: Set<String> = []
 
     public init(selected: [String]) {
@@ -126,7 +143,11 @@ public final class CheckSuite {
             observeRelay(obs, replica, t, w)
         case .clientReceived(let actor, let msg):
             checkWellFormed(msg, actor, t)
+        case .replica(let replica, let event):
+            observeReplica(event, replica, t, w)
         case .pushAnswered(let step, let actor, _, let results, let http):
+            pushAttempts += 1
+            if http?.hasPrefix("503") == true { push503 += 1 }
             if http == nil && results.isEmpty { fail("well-formed-replies", t, actor, "push \(step): empty result") }
             for r in results where r.error?.isEmpty == true {
                 fail("well-formed-replies", t, actor, "push \(step): ref \(r.name) rejected without a reason")
@@ -184,6 +205,29 @@ public final class CheckSuite {
         case .repoDeleteFailed(let key):
             lastDeleteFailure[key] = t
         case .repoCreated, .placeholder:
+            break
+        }
+    }
+
+    private func observeReplica(_ event: ReplicaEvent, _ replica: String, _ t: SimTime, _ w: WorldView) {
+        switch event {
+        case .cycleStarted:
+            if !cycleRunning.insert(replica).inserted {
+                fail("no-overlapping-cycles", t, replica, "a background cycle started while the previous one on \(replica) was still running")
+            }
+        case .cycleEnded:
+            cycleRunning.remove(replica)
+        case .pushRefused(let repo, let status, let before, let after):
+            if before != after {
+                fail("no-half-applied-push", t, replica, "push to \(repo) answered \(status) after changing refs: before \(describe(before)), after \(describe(after))")
+            }
+        case .advertised(let repo, let head):
+            guard let latest = Self.latestServedState(w, repo), let def = (try? RepoState(latest))?.head else { return }
+            guard let r = w.storage.repository(repo), r.ref(def) != nil else { return }
+            if head != def {
+                fail("head-is-default", t, replica, "advertisement of \(repo) gave HEAD \(head ?? "none") instead of the default branch \(def)")
+            }
+        case .lockGranted, .lockDenied, .lockAborted:
             break
         }
     }
@@ -275,7 +319,8 @@ public final class CheckSuite {
                 }
             }
             // An announcement still in purgatory although its repo already carries served data.
-            if on("released-when-data-present"), let latest, !Self.refs(latest).isEmpty, Self.hostedRefs(repo) == Self.refs(latest) {
+            // (Replicas apply such data in their next locked maintenance cycle: checked at the end.)
+            if on("released-when-data-present"), w.lockService == nil, let latest, !Self.refs(latest).isEmpty, Self.hostedRefs(repo) == Self.refs(latest) {
                 for (name, p) in w.purgatories {
                     if let a = p.announcements[key], !a.softExpired {
                         fail("released-when-data-present", t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")
@@ -283,9 +328,14 @@ public final class CheckSuite {
                 }
             }
         }
-        guard on("released-when-data-present") else { return }
+        guard on("released-when-data-present"), w.lockService == nil else { return }
+        waitingWithData(w, t, identifiers: Set(keys.map(\.d)))
+    }
+
+    /// Purgatory states whose objects are complete in an authoritative repository.
+    func waitingWithData(_ w: WorldView, _ t: SimTime, identifiers: Set<String>?) {
         for (name, p) in w.purgatories {
-            for d in p.states.keys.sorted() where keys.contains(where: { $0.d == d }) {
+            for d in p.states.keys.sorted() where identifiers?.contains(d) ?? true {
                 for s in p.states[d]! {
                     let tips = Array(Self.refs(s.event).values)
                     let complete = Self.owners(w, d).map { RepoKey(owner: $0, d: d) }
@@ -313,6 +363,14 @@ public final class CheckSuite {
 
     public func finish(_ w: WorldView, healedAt: SimTime) {
         let t = w.now
+        finishLocks(w)
+        if on("released-when-data-present") { waitingWithData(w, t, identifiers: nil) }
+        if pushAttempts >= 10 {
+            let share = Double(push503) / Double(pushAttempts)
+            if share > w.max503Share {
+                fail("push-availability", t, "relay", "\(push503) of \(pushAttempts) push attempts (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
+            }
+        }
         // Liveness: nothing waits past its deadline (plus a sweep) after healing.
         for (name, p) in w.purgatories {
             var entries: [(String, SimTime)] = []
@@ -346,6 +404,71 @@ public final class CheckSuite {
             for id in p.ids where !repo.contains(id) {
                 fail("no-acknowledged-loss", t, "relay", "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
             }
+        }
+    }
+}
+
+extension CheckSuite {
+    /// single-writer and lock-liveness, from the storage's write log and the lock
+    /// service's history.
+    func finishLocks(_ w: WorldView) {
+        guard let lock = w.lockService else { return }
+        let t = w.now
+        var highest: [RepoKey: UInt64] = [:]
+        // Interleaving: a replica writes while another holds the lock AND that holder has
+        // already written during its tenure. (A stale write before the new holder's first
+        // write is ordered before all of the new holder's writes: fencing allows it.)
+        var lastWrite: [String: [RepoKey: SimTime]] = [:]   // writer → repo → time of last write
+        var tenureStart: [String: SimTime] = [:]            // lease value → when it was set
+        var historyIndex = 0
+        let history = lock.history
+        for wr in w.storage.writes where wr.operation != "create" {
+            while historyIndex < history.count, history[historyIndex].time <= wr.time {
+                let e = history[historyIndex]
+                if e.kind == .set, let v = e.value, tenureStart[v] == nil { tenureStart[v] = e.time }
+                historyIndex += 1
+            }
+            if let h = lock.holder(of: "lock:" + wr.repo.lockName, at: wr.time), !h.hasPrefix(wr.writer + ":") {
+                let holder = String(h.prefix { $0 != ":" })
+                if let since = tenureStart[h], let theirs = lastWrite[holder]?[wr.repo], theirs >= since {
+                    fail("single-writer", wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) after \(holder) (lease \(h), held since \(Time.format(since))) wrote it at \(Time.format(theirs))")
+                }
+            }
+            lastWrite[wr.writer, default: [:]][wr.repo] = wr.time
+            if let tok = wr.token {
+                if let hi = highest[wr.repo], tok < hi {
+                    fail("single-writer", wr.time, wr.writer, "storage accepted fencing token \(tok) for \(wr.repo) after token \(hi)")
+                }
+                highest[wr.repo] = max(highest[wr.repo] ?? 0, tok)
+            }
+        }
+        // Tenures: a lease value held continuously.
+        var open: [String: (value: String, since: SimTime)] = [:]
+        func close(_ key: String, at end: SimTime) {
+            guard let o = open.removeValue(forKey: key) else { return }
+            if end - o.since > w.maxTenure {
+                fail("lock-liveness", end, "locks", "lease \(o.value) held \(key) for \(Time.format(end - o.since)) (from \(Time.format(o.since))), longer than \(Time.format(w.maxTenure))")
+            }
+        }
+        for e in lock.history where e.key.hasPrefix("lock:") {
+            switch e.kind {
+            case .set:
+                if let o = open[e.key], o.value == e.value { continue }
+                close(e.key, at: e.time)
+                if let v = e.value { open[e.key] = (v, e.time) }
+            case .deleted, .expired, .failoverReverted:
+                close(e.key, at: e.time)
+            case .extended, .incremented:
+                break
+            }
+        }
+        for key in open.keys.sorted() {
+            guard let o = open[key] else { continue }
+            // Still held at the end: fine only if a live operation holds it.
+            if lock.value(of: key, now: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
+                fail("lock-liveness", t, "locks", "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")
+            }
+            close(key, at: t)
         }
     }
 }

@@ -12,21 +12,37 @@ final class RelayNode: SimNode {
     let store: EventStore
     let storage: RepositoryStorage
     unowned let world: World
-    private(set) var core: RelayCore
+    var core: RelayCore
     /// Written only by a graceful shutdown (the "file" purgatory is saved to).
     private var savedPurgatory: PurgatorySnapshot?
+    /// Replicas share one purgatory (like the event store); a lone relay owns its own.
+    let sharedPurgatory: PurgatoryBox?
+    /// The lock layer, when this node is one of several replicas.
+    var replication: Replication?
     static let sweepTag: UInt64 = 1
 
-    init(name: String, config: RelayConfig, store: EventStore, storage: RepositoryStorage, world: World) {
+    init(name: String, config: RelayConfig, store: EventStore, storage: RepositoryStorage, world: World,
+         sharedPurgatory: PurgatoryBox? = nil) {
         self.name = name; self.config = config; self.store = store; self.storage = storage; self.world = world
+        self.sharedPurgatory = sharedPurgatory
         core = RelayCore(config: config, replica: name, store: store, storage: storage)
+        core = makeCore()
+    }
+
+    func makeCore() -> RelayCore {
+        let c = RelayCore(config: config, replica: name, store: store, storage: storage,
+                          purgatory: sharedPurgatory ?? PurgatoryBox())
+        c.deferRepositoryWrites = sharedPurgatory != nil
+        return c
     }
 
     func start(_ ctx: NodeContext) {
         ctx.setTimer(after: config.sweepInterval, tag: Self.sweepTag, periodic: true)
+        replicaStart(ctx)
     }
 
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
+        if replicaReceive(message, from: from, ctx) { return }
         let conn = Int(from.raw)
         if let f = message as? NostrFrame {
             process(core.handle(.nostr(conn, f.message, f.source), now: ctx.now), ctx)
@@ -41,16 +57,27 @@ final class RelayNode: SimNode {
     }
 
     func timerFired(_ tag: UInt64, _ ctx: NodeContext) {
+        if replicaTimer(tag, ctx) { return }
         guard tag == Self.sweepTag else { return }
         process(core.handle(.sweep, now: ctx.now), ctx)
         ctx.setTimer(after: config.sweepInterval, tag: Self.sweepTag, periodic: true)
     }
 
-    private func process(_ outputs: [RelayOutput], _ ctx: NodeContext) {
+    /// Delivers the core's outputs. For an advertisement, `pinHead` replaces HEAD with the
+    /// default branch and `advertised` names the repo for the checks.
+    func process(_ outputs: [RelayOutput], _ ctx: NodeContext, advertised: RepoKey? = nil, pinHead: String? = nil) {
         for o in outputs {
             switch o {
             case .send(let conn, let msg): ctx.send(RelayFrame(message: msg), to: NodeID(Int32(conn)))
-            case .reply(let req, let reply):
+            case .reply(let req, var reply):
+                if case .advertisement(var adv) = reply {
+                    if let pin = pinHead, adv.refs.contains(where: { $0.name == pin }) {
+                        adv.head = pin
+                        adv.capabilities = adv.capabilities.filter { !$0.hasPrefix("symref=") } + ["symref=HEAD:\(pin)"]
+                        reply = .advertisement(adv)
+                    }
+                    if let repo = advertised { world.record(.replica(replica: name, .advertised(repo: repo, head: adv.head))) }
+                }
                 ctx.send(GitResponse(id: req & 0xFFFF_FFFF, reply: reply), to: NodeID(Int32(req >> 32)))
             case .trace(let kind, let fields): ctx.trace("relay." + kind, fields)
             case .observe(let obs): world.record(.relay(replica: name, obs))
@@ -61,17 +88,22 @@ final class RelayNode: SimNode {
 
     func crashed() {
         // Volatile purgatory is gone; the store and repositories are durable.
-        for id in core.purgatory.waitingIDs { world.record(.relay(replica: name, .left(eventID: id, kind: 0, why: "crash-lost"))) }
-        core = RelayCore(config: config, replica: name, store: store, storage: storage)
+        if sharedPurgatory == nil {
+            for id in core.purgatory.waitingIDs { world.record(.relay(replica: name, .left(eventID: id, kind: 0, why: "crash-lost"))) }
+        }
+        replication?.reset()
+        core = makeCore()
     }
 
     func shutdown(_ ctx: NodeContext) {
-        savedPurgatory = core.shutdown(now: ctx.now)
+        let snapshot = core.shutdown(now: ctx.now)
+        if sharedPurgatory == nil { savedPurgatory = snapshot }
     }
 
     func restarted(_ ctx: NodeContext, graceful: Bool, downtime: SimDuration) {
-        core = RelayCore(config: config, replica: name, store: store, storage: storage)
-        if graceful, let saved = savedPurgatory {
+        core = makeCore()
+        replication?.reset()
+        if graceful, sharedPurgatory == nil, let saved = savedPurgatory {
             core.restore(saved, now: ctx.now, downtime: downtime)
             ctx.trace("relay.purgatory-restored", [("entries", String(core.purgatory.waitingIDs.count)),
                                                    ("downtime", Time.format(downtime))])

@@ -6,6 +6,7 @@ import EventStore
 import Relay
 import Scenario
 import Checks
+import Coordination
 
 /// Starts a scenario step on a client (delivered without network delay).
 struct StepKick: SimMessage {
@@ -51,7 +52,7 @@ public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throw
     if let first = scenario.relays.first { c.domain = first.domain }
     for o in scenario.config {
         do {
-            var probe = StorageSettings()
+            var probe = DeploymentSettings()
             if try probe.set(o.key, o.value) { continue }
             guard try c.set(o.key, o.value) else {
                 throw ConfigError(message: "\(o.location): error: unknown configuration key '\(o.key)'")
@@ -60,34 +61,12 @@ public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throw
     }
     for (k, v) in overrides {
         do {
-            var probe = StorageSettings()
+            var probe = DeploymentSettings()
             if try probe.set(k, v) { continue }
             guard try c.set(k, v) else { throw ConfigError(message: "--set: unknown configuration key '\(k)'") }
         } catch let e as ConfigValueError { throw ConfigError(message: "--set: \(e)") }
     }
     return c
-}
-
-/// Settings of the simulated shared storage (`storage.*` keys).
-public struct StorageSettings {
-    /// Every repository deletion fails before this time.
-    public var deleteFailsUntil: SimDuration? = nil
-    public static let keys = [("storage.delete_fails_until", "every repository deletion fails before this time (duration)")]
-
-    public mutating func set(_ key: String, _ value: String) throws -> Bool {
-        switch key {
-        case "storage.delete_fails_until": deleteFailsUntil = try parseDuration(value, key: key)
-        default: return false
-        }
-        return true
-    }
-
-    static func from(_ scenario: Scenario, _ overrides: [(String, String)]) -> StorageSettings {
-        var s = StorageSettings()
-        for o in scenario.config { _ = try? s.set(o.key, o.value) }
-        for (k, v) in overrides { _ = try? s.set(k, v) }
-        return s
-    }
 }
 
 /// One simulated deployment running one scenario for one seed.
@@ -99,10 +78,14 @@ public final class World {
     public let config: RelayConfig
     public let store: EventStore
     public let storage: RepositoryStorage
+    public private(set) var deployment = DeploymentSettings()
     /// Every commit of every scenario repo (what clients push from).
     let objects: GitRepository
     private(set) var relayNodes: [String: [NodeID]] = [:]
     private(set) var replicas: [RelayNode] = []
+    /// The lock service, when some relay runs several replicas.
+    public private(set) var lockService: LockServiceModel?
+    private(set) var lockNode: NodeID?
     private(set) var clients: [String: (id: NodeID, node: ClientNode)] = [:]
     private(set) var keys: [String: KeyPair] = [:]
     /// repo handle → commit name → id
@@ -122,7 +105,9 @@ public final class World {
         sim = Simulation(seed: seed, trace: Trace(keepRecords: options.keepTrace))
         store = try StorePool.take()
         storage = RepositoryStorage()
-        storage.deletesFailUntil = StorageSettings.from(scenario, options.overrides).deleteFailsUntil
+        deployment = DeploymentSettings.from(scenario, options.overrides)
+        storage.deletesFailUntil = deployment.deleteFailsUntil
+        storage.fencing = deployment.lock.fencing
         objects = try GitRepository.inMemory()
         checks = CheckSuite(selected: scenario.invariants)
         beforeRun = options.beforeRun
@@ -137,13 +122,29 @@ public final class World {
         let link = scenario.network
         sim.defaultLink = LinkConfig(latency: .uniform(link.latencyMin, link.latencyMax), loss: link.loss,
                                      duplicate: link.duplicate, reorder: link.reorder)
+        if scenario.relays.contains(where: { $0.replicas > 1 }) {
+            let model = LockServiceModel(failoverLag: deployment.failoverLag)
+            lockService = model
+            lockNode = sim.addNode(LockServiceNode(model: model), name: "locks")
+            if let at = deployment.failoverAt {
+                sim.schedule(at: at, "lock failover") { [unowned self] s in
+                    model.failover(now: s.now)
+                    self.record(.fault("lock service failover (lost \(Time.format(self.deployment.failoverLag)) of writes)"))
+                    s.trace("fault.lock-failover", [("lag", Time.format(self.deployment.failoverLag))])
+                }
+            }
+        }
         for r in scenario.relays {
             var cfg = config
             cfg.domain = r.domain
+            let shared: PurgatoryBox? = r.replicas > 1 ? PurgatoryBox() : nil
             for k in 0..<max(1, r.replicas) {
                 let name = r.replicas > 1 ? "\(r.name)#\(k)" : r.name
-                let node = RelayNode(name: name, config: cfg, store: store, storage: storage, world: self)
+                let node = RelayNode(name: name, config: cfg, store: store, storage: storage, world: self, sharedPurgatory: shared)
                 let id = sim.addNode(node, name: name)
+                if r.replicas > 1, let lockNode {
+                    node.replication = Replication(instance: name, service: lockNode, settings: deployment)
+                }
                 relayNodes[r.name, default: []].append(id)
                 if r.replicas > 1 { relayNodes[name] = [id] }
                 replicas.append(node)
@@ -342,6 +343,7 @@ public final class World {
 
     func nodes(_ name: String) -> [NodeID] {
         if let c = clients[name] { return [c.id] }
+        if name == "locks", let lockNode { return [lockNode] }
         return relayNodes[name] ?? []
     }
 
@@ -431,8 +433,28 @@ extension Simulation {
 extension World: WorldView {
     public var now: SimTime { sim.now }
     public var purgatories: [(replica: String, purgatory: Purgatory)] {
-        replicas.map { ($0.name, $0.core.purgatory) }
+        // Replicas of one relay share a purgatory: report it once.
+        var seen = Set<ObjectIdentifier>()
+        var out: [(String, Purgatory)] = []
+        for r in replicas {
+            if let box = r.sharedPurgatory {
+                guard seen.insert(ObjectIdentifier(box)).inserted else { continue }
+            }
+            out.append((r.name, r.core.purgatory))
+        }
+        return out
     }
+    public var activeLeases: Set<String> {
+        var s = Set<String>()
+        for r in replicas where sim.status(of: relayNodes[r.name]!.first!) != .down {
+            guard let rep = r.replication else { continue }
+            for h in rep.client.holding { s.insert(rep.client.leaseValue(op: h.op)) }
+        }
+        return s
+    }
+    public var maxTenure: SimDuration { deployment.lock.ttl + 3 * deployment.cycleStep + Time.s(10) }
+    public var max503Share: Double { deployment.max503Share }
+
     public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {
         guard let id = relayNodes[replica]?.first else { return 0 }
         return sim.unavailable(id, from: from, to: to)

@@ -18,6 +18,8 @@ public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(owner: String, d: String) { self.owner = owner; self.d = d }
     public static func < (a: RepoKey, b: RepoKey) -> Bool { (a.owner, a.d) < (b.owner, b.d) }
     public var description: String { "\(owner.prefix(8))/\(d)" }
+    /// The name of this repository's lease lock (`lock:<name>` in the lock service).
+    public var lockName: String { "\(owner)/\(d)" }
     /// The announcement's coordinate `30617:<owner>:<d>`.
     public var coordinate: String { "\(Kinds.repoAnnouncement):\(owner):\(d)" }
 }
@@ -49,6 +51,8 @@ public enum RelayInput {
     case gitFetch(RequestID, path: String, wants: [ObjectID], haves: [ObjectID])
     /// Periodic timer: the expiry sweep.
     case sweep
+    /// Maintenance of one repository, run under its lock (replicated deployments).
+    case maintain(RepoKey)
 }
 
 /// What the relay answers to a ref advertisement.

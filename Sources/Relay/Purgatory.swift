@@ -34,6 +34,16 @@ public struct Purgatory: Sendable {
     /// Ids of events that expired without git data → when to forget them.
     public var expired: [String: SimTime] = [:]
 
+    /// Repository work deferred to the next locked maintenance of that repo (replicas):
+    /// placeholder refs to drop, and repos whose announcement was deleted.
+    public struct RefDrop: Hashable, Comparable, Sendable {
+        public var repo: RepoKey
+        public var id: String
+        public static func < (a: RefDrop, b: RefDrop) -> Bool { (a.repo, a.id) < (b.repo, b.id) }
+    }
+    public var refDrops: Set<RefDrop> = []
+    public var repoDeletes: Set<RepoKey> = []
+
     public init() {}
 
     public var isEmpty: Bool { announcements.isEmpty && states.isEmpty && prs.isEmpty }
@@ -84,4 +94,11 @@ public struct PurgatorySnapshot: Sendable {
         for k in q.expired.keys { q.expired[k]! += base }
         return q
     }
+}
+
+/// Where a relay keeps its purgatory. A single relay owns its box (lost on a crash);
+/// replicas share one box, the way they share the event store.
+public final class PurgatoryBox {
+    public var value = Purgatory()
+    public init() {}
 }

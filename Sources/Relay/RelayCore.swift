@@ -12,15 +12,27 @@ public final class RelayCore {
     public let replica: String
     public let store: EventStore
     public let storage: RepositoryStorage
-    public private(set) var purgatory = Purgatory()
+    private let box: PurgatoryBox
+    public private(set) var purgatory: Purgatory {
+        get { box.value }
+        set { box.value = newValue }
+    }
+    /// With replicas, repository writes not made under a lock — the sweep's (deleting
+    /// expired announcements' repos, dropping placeholder refs) and those an arriving event
+    /// would trigger (applying a state whose data is present, deleting a deleted
+    /// announcement's repo, dropping a wrong PR ref) — are left to `.maintain(repo)`, which
+    /// the driver runs under that repository's lock. Pushes already hold it.
+    public var deferRepositoryWrites = false
     private var subscriptions: [ConnectionID: [(id: String, filters: [Filter])]] = [:]
     private var out: [RelayOutput] = []
     private var now: SimTime = 0
     /// Fencing token for storage writes (set by the lock client of a later layer).
     public var writeToken: UInt64? = nil
 
-    public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage) {
+    public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,
+                purgatory: PurgatoryBox = PurgatoryBox()) {
         self.config = config; self.replica = replica; self.store = store; self.storage = storage
+        self.box = purgatory
     }
 
     /// Unix seconds of `now` (for created_at comparisons).
@@ -42,6 +54,7 @@ public final class RelayCore {
         case .gitPush(let req, let path, let updates, let pack): push(req, path, updates, pack)
         case .gitFetch(let req, let path, let wants, let haves): fetch(req, path, wants, haves)
         case .sweep: sweep()
+        case .maintain(let key): maintain(key)
         }
         return out
     }
@@ -168,7 +181,7 @@ public final class RelayCore {
             }
             serve(e, how: "accepted")
             ok(conn, e, true, "")
-            settle(identifier: ann.identifier)
+            if !deferRepositoryWrites { settle(identifier: ann.identifier) }
             return
         }
         if var entry = purgatory.announcements[key] {
@@ -189,7 +202,7 @@ public final class RelayCore {
             purgatory.announcements[key] = entry
             observe(.held(e, deadline: entry.deadline))
             ok(conn, e, true, Self.purgatoryMessage)
-            settle(identifier: ann.identifier)
+            if !deferRepositoryWrites { settle(identifier: ann.identifier) }
             return
         }
         // New announcement: the bare repo exists at once so pushes can land.
@@ -203,7 +216,7 @@ public final class RelayCore {
         observe(.held(e, deadline: now + config.purgatoryTTL))
         trace("purgatory.hold", [("id", short(e.id)), ("kind", "30617"), ("repo", key.description)])
         ok(conn, e, true, Self.purgatoryMessage)
-        settle(identifier: ann.identifier)
+        if !deferRepositoryWrites { settle(identifier: ann.identifier) }
     }
 
     private func revive(_ key: RepoKey, _ entry: inout Purgatory.AnnouncementEntry) {
@@ -298,7 +311,7 @@ public final class RelayCore {
         }
         // Data already present in some authoritative repo: apply and serve now.
         let tips = stateRefs(e).map(\.id)
-        if auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) {
+        if !deferRepositoryWrites, auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) {
             ok(conn, e, true, "")
             release(state: e, authoritative: auth, how: "applied", fromPurgatory: false)
             return
@@ -422,12 +435,13 @@ public final class RelayCore {
                 serve(e, how: "released")
                 return
             }
-            let ref = "refs/nostr/\(e.id)"
-            try? storage.write(entry.repo, writer: replica, token: writeToken, now: now, "delete-wrong-pr-ref") { r in
-                if r.ref(ref) != nil { try r.deleteRef(ref) }
-            }
-            if let r = storage.repository(entry.repo) {
-                observe(.refsChanged(repo: entry.repo, refs: r.refs, head: r.head, why: "wrong PR commit"))
+            if deferRepositoryWrites {
+                purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: e.id))
+            } else {
+                dropPlaceholderRef(entry.repo, e.id)
+                if let r = storage.repository(entry.repo) {
+                    observe(.refsChanged(repo: entry.repo, refs: r.refs, head: r.head, why: "wrong PR commit"))
+                }
             }
             trace("pr.placeholder-mismatch", [("id", short(e.id)), ("had", entry.commit?.hex ?? "-"), ("wants", commitHex)])
         }
@@ -476,7 +490,8 @@ public final class RelayCore {
             if byID || byCoord {
                 purgatory.announcements[key] = nil
                 removed.append(entry.event.id)
-                if !entry.softExpired, (try? storage.delete(key, writer: replica, token: writeToken, now: now)) != nil {
+                if deferRepositoryWrites { purgatory.repoDeletes.insert(key) }
+                else if !entry.softExpired, (try? storage.delete(key, writer: replica, token: writeToken, now: now)) != nil {
                     observe(.repoDeleted(key))
                 }
             }
@@ -716,42 +731,79 @@ public final class RelayCore {
                 observe(.left(eventID: id, kind: e.kind, why: "expired"))
             } else {
                 // An unclaimed placeholder: nothing authorizes its ref any more.
-                try? storage.write(entry.repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
-                    if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
-                }
+                if deferRepositoryWrites { purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: id)) }
+                else { dropPlaceholderRef(entry.repo, id) }
                 observe(.left(eventID: id, kind: Kinds.pullRequest, why: "expired"))
             }
             trace("purgatory.expired", [("id", short(id)), ("kind", "pr")])
         }
         for key in purgatory.announcements.keys.sorted() {
-            var entry = purgatory.announcements[key]!
-            if entry.softExpired {
-                if let f = entry.forgetAt, f <= now {
-                    purgatory.announcements[key] = nil
-                    trace("purgatory.forgotten", [("repo", key.description)])
-                }
-                continue
-            }
-            guard entry.deadline <= now else { continue }
-            var deleted = false
-            do {
-                try storage.delete(key, writer: replica, token: writeToken, now: now)
-                deleted = true
-                observe(.repoDeleted(key))
-            } catch {
-                observe(.repoDeleteFailed(key))
-                trace("purgatory.delete-failed", [("repo", key.description), ("error", "\(error)")])
-            }
-            // Only mark soft-expired once the repo is really gone (§8.14), else retry next sweep.
-            if deleted || config.faultSoftExpireOnFailedDelete {
-                entry.softExpired = true
-                entry.forgetAt = now + config.softExpiryRetention
-                purgatory.announcements[key] = entry
-                observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "expired"))
-                trace("purgatory.soft-expired", [("repo", key.description)])
-            }
+            expireAnnouncement(key, deleteRepos: !deferRepositoryWrites)
         }
         for id in purgatory.expired.keys.sorted() where purgatory.expired[id]! <= now { purgatory.expired[id] = nil }
+    }
+
+
+    private func dropPlaceholderRef(_ repo: RepoKey, _ id: String) {
+        try? storage.write(repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
+            if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
+        }
+    }
+
+    /// Repository maintenance for one repo, run by the driver under that repo's lock:
+    /// the sweep's repository writes, then applying waiting states whose data is present.
+    private func maintain(_ key: RepoKey) {
+        for p in purgatory.refDrops.filter({ $0.repo == key }).sorted() {
+            dropPlaceholderRef(key, p.id)
+            purgatory.refDrops.remove(p)
+        }
+        if purgatory.repoDeletes.remove(key) != nil, purgatory.announcements[key] == nil, announcement(key) == nil {
+            if (try? storage.delete(key, writer: replica, token: writeToken, now: now)) != nil { observe(.repoDeleted(key)) }
+            return
+        }
+        if purgatory.announcements[key] != nil { expireAnnouncement(key) }
+        settle(identifier: key.d)
+    }
+
+    /// Repositories with work for `maintain` (sorted): hosted ones and expiring ones.
+    public var maintenanceTargets: [RepoKey] { storage.keys }
+
+    /// The default branch of a repository: the HEAD of its newest served state (what an
+    /// advertisement pins HEAD to while a maintenance cycle may have moved it).
+    public func defaultBranch(_ key: RepoKey) -> String? {
+        latestServedState(for: key).flatMap(stateHead)
+    }
+
+    /// Expiry of one purgatory announcement: soft-expired ones are forgotten after their
+    /// retention; due ones get their repo deleted (only when `deleteRepos`, i.e. when this
+    /// code runs where repository writes are allowed) and are marked soft-expired only if
+    /// the deletion succeeded (§8.14), else retried next time.
+    private func expireAnnouncement(_ key: RepoKey, deleteRepos: Bool = true) {
+        var entry = purgatory.announcements[key]!
+        if entry.softExpired {
+            if let f = entry.forgetAt, f <= now {
+                purgatory.announcements[key] = nil
+                trace("purgatory.forgotten", [("repo", key.description)])
+            }
+            return
+        }
+        guard deleteRepos, entry.deadline <= now else { return }
+        var deleted = false
+        do {
+            try storage.delete(key, writer: replica, token: writeToken, now: now)
+            deleted = true
+            observe(.repoDeleted(key))
+        } catch {
+            observe(.repoDeleteFailed(key))
+            trace("purgatory.delete-failed", [("repo", key.description), ("error", "\(error)")])
+        }
+        if deleted || config.faultSoftExpireOnFailedDelete {
+            entry.softExpired = true
+            entry.forgetAt = now + config.softExpiryRetention
+            purgatory.announcements[key] = entry
+            observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "expired"))
+            trace("purgatory.soft-expired", [("repo", key.description)])
+        }
     }
 
     // MARK: NIP-11

@@ -1135,9 +1135,14 @@ final class ScenarioDecoder {
                     }
                 } else if relaysOnly {
                     if !relayNames.contains(p.name) { unknown("relay", p.name, relayNames, p.location) }
+                } else if p.name == "locks" {
+                    // The lock service exists when some relay runs several replicas.
+                    if !s.relays.contains(where: { $0.replicas > 1 }) {
+                        r.error(p.location, "'locks' (the lock service) exists only when some relay has replicas > 1")
+                    }
                 } else if !relayNames.contains(p.name) && !actorNames.contains(p.name) {
-                    unknown("node", p.name, relayNames + actorNames, p.location,
-                            hint: "name an actor, a relay, or one replica as relay#k")
+                    unknown("node", p.name, relayNames + actorNames + ["locks"], p.location,
+                            hint: "name an actor, a relay, one replica as relay#k, or locks")
                 }
             }
         }

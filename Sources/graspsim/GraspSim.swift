@@ -218,6 +218,6 @@ struct Invariants: ParsableCommand {
         print("Invariants:")
         for (n, s) in Checks.InvariantCatalog.all { print("  \(n.padding(toLength: 28, withPad: " ", startingAt: 0)) \(s)") }
         print("\nConfiguration keys (--set key=value, or config: in a scenario):")
-        for (k, s) in RelayConfig.keys + StorageSettings.keys { print("  \(k.padding(toLength: 40, withPad: " ", startingAt: 0)) \(s)") }
+        for (k, s) in RelayConfig.keys + DeploymentSettings.keys { print("  \(k.padding(toLength: 40, withPad: " ", startingAt: 0)) \(s)") }
     }
 }

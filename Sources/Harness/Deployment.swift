@@ -1,0 +1,91 @@
+import SimKernel
+import Relay
+import Coordination
+import Scenario
+
+/// Settings of the simulated deployment around the relay core: shared storage faults,
+/// the lock service, replica behaviour and lock-client options (`--set` / `config:`).
+public struct DeploymentSettings: Sendable {
+    /// Every repository deletion fails before this time.
+    public var deleteFailsUntil: SimDuration? = nil
+    public var lock = LockOptions()
+    /// Background maintenance cycle period per replica.
+    public var cycleInterval: SimDuration = Time.s(15)
+    /// Duration of each step of the multi-step maintenance write.
+    public var cycleStep: SimDuration = Time.s(1)
+    /// Lock-service failover (losing `failoverLag` of recent writes) at this time.
+    public var failoverAt: SimDuration? = nil
+    public var failoverLag: SimDuration = Time.s(2)
+    /// Largest share of push attempts answered 503 the `push-availability` check allows.
+    public var max503Share: Double = 0.2
+    // Deliberately broken replica behaviour (SPEC §8):
+    /// §8.6: no re-entrancy guard on the background poll loop.
+    public var faultNoCycleGuard = false
+    /// §8.7: the advertisement is neither taken under the lock nor pinned to the default branch.
+    public var faultUnserializedAdvertisement = false
+    /// §8.9: the 503 is sent after the first ref update was applied.
+    public var faultLate503 = false
+
+    public init() {}
+
+    public static let keys: [(String, String)] = [
+        ("storage.delete_fails_until", "every repository deletion fails before this time (duration)"),
+        ("fencing", "fencing tokens on grants and in storage (bool, default true)"),
+        ("lock.ttl", "lease time to live (duration, default 30s)"),
+        ("lock.heartbeat_fraction", "heartbeat period as a fraction of the ttl (default 0.333)"),
+        ("lock.retry_budget", "push/advertisement acquisition budget (duration, default 5s)"),
+        ("lock.retry_initial", "first retry delay (duration, default 100ms)"),
+        ("lock.retry_max", "largest retry delay (duration, default 500ms)"),
+        ("lock.command_timeout", "lock command timeout (duration, default 1s)"),
+        ("lock.failover_at", "fail the lock service over at this time (duration)"),
+        ("lock.failover_lag", "writes the failover loses (duration, default 2s)"),
+        ("replica.cycle_interval", "background cycle period (duration, default 15s)"),
+        ("replica.cycle_step", "duration of each maintenance step (duration, default 1s)"),
+        ("checks.max_503_share", "push-availability threshold (0..1, default 0.2)"),
+        ("fault.plain_delete_release", "SPEC §8.3: release with DEL (bool)"),
+        ("fault.heartbeat_without_compare", "SPEC §8.4: heartbeat with plain PEXPIRE (bool)"),
+        ("fault.no_cycle_guard", "SPEC §8.6: no re-entrancy guard on cycles (bool)"),
+        ("fault.unserialized_advertisement", "SPEC §8.7: advertisement outside the lock, unpinned (bool)"),
+        ("fault.no_push_retry", "SPEC §8.8: no bounded retry on push/advertisement (bool)"),
+        ("fault.late_503", "SPEC §8.9: 503 after the first ref update (bool)"),
+    ]
+
+    public mutating func set(_ key: String, _ value: String) throws -> Bool {
+        func dur() throws -> SimDuration { try parseDuration(value, key: key) }
+        func bool() throws -> Bool { try parseBool(value, key: key) }
+        func fraction() throws -> Double {
+            guard let d = Double(value), d >= 0, d <= 1 else { throw ConfigValueError(key: key, value: value, expected: "a number from 0 to 1") }
+            return d
+        }
+        switch key {
+        case "storage.delete_fails_until": deleteFailsUntil = try dur()
+        case "fencing": lock.fencing = try bool()
+        case "lock.ttl": lock.ttl = try dur()
+        case "lock.heartbeat_fraction": lock.heartbeatFraction = try fraction()
+        case "lock.retry_budget": lock.retryBudget = try dur()
+        case "lock.retry_initial": lock.retryInitial = try dur()
+        case "lock.retry_max": lock.retryMax = try dur()
+        case "lock.command_timeout": lock.commandTimeout = try dur()
+        case "lock.failover_at": failoverAt = try dur()
+        case "lock.failover_lag": failoverLag = try dur()
+        case "replica.cycle_interval": cycleInterval = try dur()
+        case "replica.cycle_step": cycleStep = try dur()
+        case "checks.max_503_share": max503Share = try fraction()
+        case "fault.plain_delete_release": lock.faultPlainDeleteRelease = try bool()
+        case "fault.heartbeat_without_compare": lock.faultHeartbeatWithoutCompare = try bool()
+        case "fault.no_cycle_guard": faultNoCycleGuard = try bool()
+        case "fault.unserialized_advertisement": faultUnserializedAdvertisement = try bool()
+        case "fault.no_push_retry": lock.faultNoPushRetry = try bool()
+        case "fault.late_503": faultLate503 = try bool()
+        default: return false
+        }
+        return true
+    }
+
+    static func from(_ scenario: Scenario, _ overrides: [(String, String)]) -> DeploymentSettings {
+        var s = DeploymentSettings()
+        for o in scenario.config { _ = try? s.set(o.key, o.value) }
+        for (k, v) in overrides { _ = try? s.set(k, v) }
+        return s
+    }
+}

@@ -1,0 +1,294 @@
+import SimKernel
+import Nostr
+import GitStore
+import Relay
+import Coordination
+import Checks
+
+/// Replica → lock service: one command.
+struct LockRequest: SimMessage {
+    var id: UInt64
+    var command: LockCommand
+    var traceLabel: String { "lock \(command)" }
+}
+
+/// Lock service → replica.
+struct LockResponse: SimMessage {
+    var id: UInt64
+    var reply: LockReply
+    var traceLabel: String { "lock reply \(reply)" }
+}
+
+/// The Redis-like lock service as a simulated node (its links take the usual faults).
+final class LockServiceNode: SimNode {
+    let model: LockServiceModel
+    init(model: LockServiceModel) { self.model = model }
+    func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
+        guard let r = message as? LockRequest else { return }
+        ctx.send(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
+    }
+}
+
+/// What a replica does on top of the relay core: every repository write under the
+/// repository's lease lock, a background maintenance cycle, and the 503 / pinned-HEAD
+/// fallbacks when the lock cannot be had.
+final class Replication {
+    enum Op {
+        case push(req: Int, from: NodeID, path: String, updates: [RefUpdate], pack: Pack, repo: RepoKey)
+        case advertise(req: Int, from: NodeID, path: String, repo: RepoKey)
+        case cycle(repo: RepoKey)
+    }
+
+    let client: LockClient
+    let service: NodeID
+    let settings: DeploymentSettings
+    private var ops: [UInt64: Op] = [:]
+    private var nextOp: UInt64 = 1
+    /// Cycle in progress: repos left, the op holding the current repo's lock, its step.
+    private var cycleQueue: [RepoKey] = []
+    private var cycleOp: UInt64? = nil
+    private var cycleStep = 0
+    private(set) var cycleRunning = false
+    private var cycleGeneration: UInt64 = 0
+
+    static let lockTimer: UInt64 = 1 << 40
+    static let stepTimer: UInt64 = 2 << 40
+    static let cycleTimer: UInt64 = 3
+
+    init(instance: String, service: NodeID, settings: DeploymentSettings) {
+        client = LockClient(instanceID: instance, options: settings.lock)
+        self.service = service
+        self.settings = settings
+    }
+
+    /// The process died: its lock client forgets everything; the cycle stops.
+    func reset() {
+        client.reset()
+        ops.removeAll(); cycleQueue.removeAll(); cycleOp = nil; cycleRunning = false
+        cycleGeneration &+= 1
+    }
+}
+
+extension RelayNode {
+    // MARK: entry points (replicated mode)
+
+    func replicaStart(_ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        ctx.setTimer(after: rep.settings.cycleInterval, tag: Replication.cycleTimer, periodic: true)
+    }
+
+    /// Returns true when the message was handled by the replica layer.
+    func replicaReceive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) -> Bool {
+        guard let rep = replication else { return false }
+        if let r = message as? LockResponse {
+            runLock(rep.client.handle(.reply(command: r.id, r.reply), now: ctx.now), ctx)
+            return true
+        }
+        guard let g = message as? GitRequest else { return false }
+        let req = (Int(from.raw) << 32) | g.id
+        guard let key = parseRepoPath(g.path) else { return false }   // the core answers 404
+        switch g.body {
+        case .push(let updates, let pack):
+            let op = rep.newOp(.push(req: req, from: from, path: g.path, updates: updates, pack: pack, repo: key))
+            runLock(rep.client.handle(.acquire(op: op, repo: key.lockName, purpose: .push), now: ctx.now), ctx)
+        case .advertise:
+            if rep.settings.faultUnserializedAdvertisement {
+                // §8.7: straight from the repository, whatever a cycle did to HEAD.
+                process(core.handle(.gitAdvertise(req, path: g.path), now: ctx.now), ctx, advertised: key, pinHead: nil)
+                return true
+            }
+            let op = rep.newOp(.advertise(req: req, from: from, path: g.path, repo: key))
+            runLock(rep.client.handle(.acquire(op: op, repo: key.lockName, purpose: .advertisement), now: ctx.now), ctx)
+        case .fetch:
+            return false
+        }
+        return true
+    }
+
+    func replicaTimer(_ tag: UInt64, _ ctx: NodeContext) -> Bool {
+        guard let rep = replication else { return false }
+        if tag == Replication.cycleTimer {
+            ctx.setTimer(after: rep.settings.cycleInterval, tag: Replication.cycleTimer, periodic: true)
+            startCycle(ctx)
+            return true
+        }
+        if tag & Replication.lockTimer != 0 && tag < Replication.stepTimer {
+            runLock(rep.client.handle(.timer(tag & ~Replication.lockTimer), now: ctx.now), ctx)
+            return true
+        }
+        if tag >= Replication.stepTimer {
+            cycleStepDue(generation: tag & ((1 << 40) - 1), ctx)
+            return true
+        }
+        return false
+    }
+
+    // MARK: lock effects
+
+    private func runLock(_ effects: [LockClientEffect], _ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        for e in effects {
+            switch e {
+            case .send(let id, let command): ctx.send(LockRequest(id: id, command: command), to: rep.service)
+            case .setTimer(let id, let after): ctx.setTimer(after: after, tag: Replication.lockTimer | id)
+            case .granted(let op, let repo, let token):
+                world.record(.replica(replica: name, .lockGranted(repo: repo, token: token)))
+                granted(op, token, ctx)
+            case .denied(let op, let repo, let why):
+                world.record(.replica(replica: name, .lockDenied(repo: repo, reason: why.rawValue)))
+                denied(op, why, ctx)
+            case .aborted(let op, let repo, let reason):
+                world.record(.replica(replica: name, .lockAborted(repo: repo, reason: reason)))
+                ctx.trace("replica.abort", [("op", String(op)), ("repo", repo), ("why", reason)])
+            case .released: break
+            case .trace(let kind, let fields): ctx.trace("lock." + kind, fields)
+            }
+        }
+    }
+
+    private func release(_ op: UInt64, _ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        rep.forget(op)
+        runLock(rep.client.handle(.release(op: op), now: ctx.now), ctx)
+    }
+
+    private func granted(_ op: UInt64, _ token: UInt64?, _ ctx: NodeContext) {
+        guard let rep = replication, let what = rep.op(op) else { return }
+        switch what {
+        case .push(let req, _, let path, let updates, let pack, _):
+            core.writeToken = token
+            process(core.handle(.gitPush(req, path: path, updates: updates, pack: pack), now: ctx.now), ctx)
+            core.writeToken = nil
+            release(op, ctx)
+        case .advertise(let req, _, let path, let repo):
+            process(core.handle(.gitAdvertise(req, path: path), now: ctx.now), ctx, advertised: repo, pinHead: core.defaultBranch(repo))
+            release(op, ctx)
+        case .cycle(let repo):
+            core.writeToken = token
+            process(core.handle(.maintain(repo), now: ctx.now), ctx)
+            core.writeToken = nil
+            rep.beginSteps(op)
+            cycleStepDue(generation: rep.generation, ctx)
+        }
+    }
+
+    private func denied(_ op: UInt64, _ why: LockDenial, _ ctx: NodeContext) {
+        guard let rep = replication, let what = rep.op(op) else { return }
+        rep.forget(op)
+        switch what {
+        case .push(let req, let from, _, let updates, _, let repo):
+            let before = refMap(repo)
+            if rep.settings.faultLate503, let first = updates.first(where: { !$0.name.hasPrefix("refs/nostr/") }) {
+                // §8.9: the first ref update lands, then the 503.
+                try? storage.write(repo, writer: name, token: nil, now: ctx.now, "late-503-update") { r in
+                    if first.isDelete { try r.deleteRef(first.name) } else { try r.setRef(first.name, first.new) }
+                }
+            }
+            world.record(.replica(replica: name, .pushRefused(repo: repo, status: 503, before: before, after: refMap(repo))))
+            let reply = GitReply.httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
+                                           message: "repository busy (\(why.rawValue)), retry later")
+            ctx.send(GitResponse(id: req & 0xFFFF_FFFF, reply: reply), to: from)
+        case .advertise(let req, _, let path, let repo):
+            // Fallback after the budget: serve without the lock, HEAD pinned to the default.
+            process(core.handle(.gitAdvertise(req, path: path), now: ctx.now), ctx, advertised: repo, pinHead: core.defaultBranch(repo))
+        case .cycle:
+            nextCycleRepo(ctx)
+        }
+    }
+
+    private func refMap(_ key: RepoKey) -> [String: ObjectID] {
+        var m: [String: ObjectID] = [:]
+        for (n, id) in storage.repository(key)?.refs ?? [] { m[n] = id }
+        return m
+    }
+
+    // MARK: background cycle
+
+    private func startCycle(_ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        if rep.cycleRunning && !rep.settings.faultNoCycleGuard {
+            ctx.trace("replica.cycle-skipped", [("why", "previous cycle still running")])
+            return
+        }
+        world.record(.replica(replica: name, .cycleStarted))
+        rep.startCycle(repos: core.maintenanceTargets)
+        nextCycleRepo(ctx)
+    }
+
+    private func nextCycleRepo(_ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        guard let repo = rep.popCycleRepo() else {
+            if rep.finishCycle() { world.record(.replica(replica: name, .cycleEnded)) }
+            return
+        }
+        let op = rep.newOp(.cycle(repo: repo))
+        rep.setCycleOp(op)
+        runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: .background), now: ctx.now), ctx)
+    }
+
+    /// One step of the multi-step maintenance write: move HEAD to a work branch, rewrite,
+    /// move HEAD back. The abort signal is checked before each step.
+    private func cycleStepDue(generation: UInt64, _ ctx: NodeContext) {
+        guard let rep = replication, generation == rep.generation, let op = rep.currentCycleOp,
+              case .cycle(let repo)? = rep.op(op) else { return }
+        if rep.client.isAborted(op: op) {
+            ctx.trace("replica.cycle-aborted", [("repo", repo.description), ("step", String(rep.step))])
+            release(op, ctx)
+            nextCycleRepo(ctx)
+            return
+        }
+        let step = rep.step
+        let defaultHead = core.defaultBranch(repo) ?? storage.repository(repo)?.head ?? "refs/heads/main"
+        do {
+            switch step {
+            case 0:
+                try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-checkout") { r in
+                    try r.setHead("refs/heads/graspsim-maintenance")
+                }
+            case 1:
+                try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-rewrite") { _ in }
+            default:
+                try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-restore-head") { r in
+                    try r.setHead(defaultHead)
+                }
+            }
+        } catch {
+            // A stale fencing token (or a vanished repo): this holder no longer owns it.
+            ctx.trace("replica.cycle-write-refused", [("repo", repo.description), ("step", String(step)), ("error", "\(error)")])
+            release(op, ctx)
+            nextCycleRepo(ctx)
+            return
+        }
+        if step >= 2 {
+            release(op, ctx)
+            nextCycleRepo(ctx)
+        } else {
+            rep.advanceStep()
+            ctx.setTimer(after: rep.settings.cycleStep, tag: Replication.stepTimer | rep.generation)
+        }
+    }
+}
+
+extension Replication {
+    func newOp(_ op: Op) -> UInt64 { let id = nextOp; nextOp += 1; ops[id] = op; return id }
+    func op(_ id: UInt64) -> Op? { ops[id] }
+    func forget(_ id: UInt64) { ops[id] = nil }
+
+    func startCycle(repos: [RepoKey]) {
+        cycleRunning = true
+        cycleQueue = repos.reversed()
+    }
+    func popCycleRepo() -> RepoKey? { cycleQueue.popLast() }
+    /// Returns true when a running cycle ended now.
+    func finishCycle() -> Bool {
+        defer { cycleRunning = false; cycleOp = nil }
+        return cycleRunning
+    }
+    func setCycleOp(_ op: UInt64) { cycleOp = op; cycleStep = 0 }
+    var currentCycleOp: UInt64? { cycleOp }
+    var step: Int { cycleStep }
+    var generation: UInt64 { cycleGeneration }
+    func beginSteps(_ op: UInt64) { cycleStep = 0 }
+    func advanceStep() { cycleStep += 1 }
+    func token(_ op: UInt64) -> UInt64? { client.holding.first { $0.op == op }?.token }
+}
