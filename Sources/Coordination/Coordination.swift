@@ -1,1 +1,0 @@
-// Coordination module (see docs/architecture.md)

@@ -1,0 +1,461 @@
+import SimKernel
+
+public enum LockPurpose: String, Sendable { case push, advertisement, background }
+
+public struct LockOptions: Sendable, Equatable {
+    public var ttl: SimDuration = Time.s(30)
+    /// Heartbeat every `ttl * heartbeatFraction`.
+    public var heartbeatFraction: Double = 1.0 / 3.0
+    /// Push/advertisement paths retry after 100 ms, doubling...
+    public var retryInitial: SimDuration = Time.ms(100)
+    /// ...capped at 500 ms...
+    public var retryMax: SimDuration = Time.ms(500)
+    /// ...while (elapsed + next delay) <= 5 s. Background never retries.
+    public var retryBudget: SimDuration = Time.s(5)
+    /// A command without reply by then counts as failed.
+    public var commandTimeout: SimDuration = Time.s(1)
+    /// Each grant also INCRs `fence:<repo>` and carries the value as its token.
+    public var fencing: Bool = true
+    // Deliberately broken variants (SPEC §8), false in the reference:
+    /// §8.3 release with plain DEL (no compare).
+    public var faultPlainDeleteRelease = false
+    /// §8.4 heartbeat with plain PEXPIRE (no compare).
+    public var faultHeartbeatWithoutCompare = false
+    /// §8.8 push/advertisement paths do not retry.
+    public var faultNoPushRetry = false
+
+    public init() {}
+
+    /// The heartbeat period (at least 1 ns).
+    public var heartbeatInterval: SimDuration {
+        max(1, SimDuration(Double(ttl) * heartbeatFraction))
+    }
+}
+
+public enum LockDenial: String, Sendable { case inProgress = "in-progress", lockHeld = "lock-held", unavailable }
+
+public enum LockClientInput: Sendable {
+    /// Op ids are chosen by the caller, unique per client.
+    case acquire(op: UInt64, repo: String, purpose: LockPurpose)
+    /// The answer to a `.send`.
+    case reply(command: UInt64, LockReply)
+    /// A timer set by `.setTimer` fired.
+    case timer(UInt64)
+    /// Work done (or abandoned): release the lock.
+    case release(op: UInt64)
+}
+
+public enum LockClientEffect: Sendable {
+    /// To the lock service (may be lost: then the commandTimeout timer decides).
+    case send(command: UInt64, LockCommand)
+    case setTimer(id: UInt64, after: SimDuration)
+    /// `token`: fencing token (nil when fencing is off).
+    case granted(op: UInt64, repo: String, token: UInt64?)
+    case denied(op: UInt64, repo: String, LockDenial)
+    /// Heartbeat failed/timed out: work must stop at its next checkpoint.
+    case aborted(op: UInt64, repo: String, reason: String)
+    case released(op: UInt64, repo: String)
+    case trace(String, [(String, String)])
+}
+
+/// One replica's lock client (sans-IO).
+///
+/// - in-process guard: a second acquire for a repository this client holds or is acquiring
+///   is denied `in-progress` at once, without a command;
+/// - acquisition by `SET lock:<repo> <lease> NX PX ttl`, where the lease value
+///   `"<instanceID>:<op>:<n>"` is unique per attempt (`n` counts attempts over the client's
+///   life, surviving `reset()`), so a stale compare never matches a newer lease, even one
+///   of the same instance and op;
+/// - push/advertisement retry 100 ms doubling to 500 ms while (elapsed + next delay) stays
+///   within the 5 s budget; background never retries;
+/// - with fencing, `INCR fence:<repo>` after the SET; its value is the grant's token;
+/// - heartbeat every ttl/3 by compare-and-PEXPIRE; failure, error or timeout aborts once;
+/// - release by compare-and-delete on every exit path (release, abandoned acquisition,
+///   failed INCR, late `OK` to a timed-out SET).
+///
+/// Every command gets a `commandTimeout` timer; replies to commands that timed out, and
+/// timers that no longer match an active operation, are ignored.
+public final class LockClient {
+    public let instanceID: String
+    public var options: LockOptions
+
+    enum Phase: Equatable {
+        /// A SET attempt is in flight.
+        case setting
+        /// Waiting for the retry timer.
+        case backingOff
+        /// The SET succeeded; INCR of the fencing counter is in flight.
+        case fencing
+        case holding
+    }
+
+    struct Op {
+        var op: UInt64
+        var repo: String
+        var purpose: LockPurpose
+        var startedAt: SimTime
+        var nextDelay: SimDuration
+        var phase: Phase
+        /// Lease value of the current attempt (or of the grant).
+        var lease: String
+        var token: UInt64?
+        var aborted = false
+        /// The command currently awaited for this op (SET or INCR), if any.
+        var command: UInt64?
+        var retryTimer: UInt64?
+        var heartbeatTimer: UInt64?
+        var attempts = 0
+    }
+
+    enum Pending {
+        case set(op: UInt64, repo: String, lease: String)
+        case incr(op: UInt64, lease: String)
+        case heartbeat(op: UInt64, lease: String)
+    }
+
+    enum TimerPurpose {
+        case commandTimeout(command: UInt64)
+        case retry(op: UInt64)
+        case heartbeat(op: UInt64)
+    }
+
+    private var ops: [UInt64: Op] = [:]
+    /// In-process guard: repository → op acquiring or holding it.
+    private var repoOwner: [String: UInt64] = [:]
+    private var pending: [UInt64: Pending] = [:]
+    /// Command → its timeout timer.
+    private var commandTimers: [UInt64: UInt64] = [:]
+    /// SETs whose attempt timed out: a late `OK` means we hold a lease nobody uses.
+    private var orphanedSets: [UInt64: (repo: String, lease: String)] = [:]
+    private var timers: [UInt64: TimerPurpose] = [:]
+    // Counters survive reset(): ids of a crashed incarnation never collide with new ones.
+    private var nextCommand: UInt64 = 1
+    private var nextTimer: UInt64 = 1
+    private var attemptCounter: UInt64 = 0
+
+    public init(instanceID: String, options: LockOptions) {
+        self.instanceID = instanceID
+        self.options = options
+    }
+
+    /// The lock key of a repository.
+    public static func lockKey(_ repo: String) -> String { "lock:" + repo }
+    /// The fencing counter key of a repository.
+    public static func fenceKey(_ repo: String) -> String { "fence:" + repo }
+
+    /// The instance part of a lease value made by any LockClient (`"<instance>:<op>:<n>"`).
+    public static func instance(ofLease lease: String) -> String {
+        var parts = lease.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count >= 3 { parts.removeLast(2) }
+        return parts.joined(separator: ":")
+    }
+
+    // MARK: Queries
+
+    /// The abort signal of an operation (checked by the holder at each checkpoint): true
+    /// once its heartbeat failed, until it is released.
+    public func isAborted(op: UInt64) -> Bool {
+        ops[op]?.aborted ?? false
+    }
+
+    /// Operations currently holding a lock (aborted ones included until released), sorted by op.
+    public var holding: [(op: UInt64, repo: String, token: UInt64?)] {
+        ops.values.filter { $0.phase == .holding }
+            .sorted { $0.op < $1.op }
+            .map { (op: $0.op, repo: $0.repo, token: $0.token) }
+    }
+
+    /// The lease value of a held or acquiring op (for checks against the service).
+    public func lease(of op: UInt64) -> String? {
+        ops[op]?.lease
+    }
+
+    /// Whether anything is in flight or scheduled that still matters (for quiescence checks).
+    public var isIdle: Bool { ops.isEmpty && pending.isEmpty }
+
+    /// Forget everything (the process crashed); pending timers/replies arriving later are ignored.
+    public func reset() {
+        ops = [:]
+        repoOwner = [:]
+        pending = [:]
+        commandTimers = [:]
+        orphanedSets = [:]
+        timers = [:]
+    }
+
+    // MARK: Input
+
+    public func handle(_ input: LockClientInput, now: SimTime) -> [LockClientEffect] {
+        var out: [LockClientEffect] = []
+        switch input {
+        case let .acquire(op, repo, purpose):
+            acquire(op: op, repo: repo, purpose: purpose, now: now, &out)
+        case let .reply(command, reply):
+            onReply(command: command, reply, now: now, &out)
+        case let .timer(id):
+            onTimer(id, now: now, &out)
+        case let .release(op):
+            release(op: op, &out)
+        }
+        return out
+    }
+
+    // MARK: Acquisition
+
+    private func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: SimTime, _ out: inout [LockClientEffect]) {
+        if repoOwner[repo] != nil {
+            out.append(.denied(op: op, repo: repo, .inProgress))
+            return
+        }
+        if ops[op] != nil {
+            // The caller reused an active op id: refuse without disturbing that op.
+            out.append(.trace("lock.duplicate-op", [("op", "\(op)"), ("repo", repo)]))
+            out.append(.denied(op: op, repo: repo, .inProgress))
+            return
+        }
+        ops[op] = Op(op: op, repo: repo, purpose: purpose, startedAt: now,
+                     nextDelay: options.retryInitial, phase: .setting, lease: "")
+        repoOwner[repo] = op
+        startAttempt(op: op, &out)
+    }
+
+    private func startAttempt(op: UInt64, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op] else { return }
+        attemptCounter += 1
+        o.attempts += 1
+        o.lease = "\(instanceID):\(op):\(attemptCounter)"
+        o.phase = .setting
+        o.retryTimer = nil
+        let cmd = send(.set(key: Self.lockKey(o.repo), value: o.lease, nx: true, px: options.ttl),
+                       as: .set(op: op, repo: o.repo, lease: o.lease), &out)
+        o.command = cmd
+        ops[op] = o
+    }
+
+    private func onSetReply(op: UInt64, repo: String, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op], o.phase == .setting, o.lease == lease else {
+            // Cannot happen (pending SETs are dropped with their op), but never leak a lease.
+            if reply == .ok { cleanup(repo: repo, lease: lease, &out) }
+            return
+        }
+        o.command = nil
+        switch reply {
+        case .ok:
+            if options.fencing {
+                o.phase = .fencing
+                ops[op] = o
+                let cmd = send(.incr(key: Self.fenceKey(o.repo)), as: .incr(op: op, lease: lease), &out)
+                ops[op]?.command = cmd
+            } else {
+                ops[op] = o
+                grant(op: op, token: nil, now: now, &out)
+            }
+        case .null:
+            ops[op] = o
+            failedAttempt(op: op, .lockHeld, detail: "held", now: now, &out)
+        case .error(let e):
+            ops[op] = o
+            failedAttempt(op: op, .unavailable, detail: "error: \(e)", now: now, &out)
+        case .integer, .bulk:
+            ops[op] = o
+            failedAttempt(op: op, .unavailable, detail: "unexpected reply \(reply.traceLabel)", now: now, &out)
+        }
+    }
+
+    private func onIncrReply(op: UInt64, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op], o.phase == .fencing, o.lease == lease else { return }
+        o.command = nil
+        ops[op] = o
+        if case .integer(let n) = reply, n > 0 {
+            grant(op: op, token: UInt64(n), now: now, &out)
+        } else {
+            fenceFailed(op: op, detail: "incr: \(reply.traceLabel)", now: now, &out)
+        }
+    }
+
+    /// The SET succeeded but no token could be obtained: give the lease back, count the
+    /// attempt as failed.
+    private func fenceFailed(op: UInt64, detail: String, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard let o = ops[op] else { return }
+        cleanup(repo: o.repo, lease: o.lease, &out)
+        failedAttempt(op: op, .unavailable, detail: detail, now: now, &out)
+    }
+
+    private func failedAttempt(op: UInt64, _ denial: LockDenial, detail: String, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op] else { return }
+        let retries = o.purpose != .background && !options.faultNoPushRetry
+        let elapsed = now - o.startedAt
+        let delay = o.nextDelay
+        if retries && elapsed + delay <= options.retryBudget {
+            o.phase = .backingOff
+            o.nextDelay = min(delay * 2, options.retryMax)
+            let t = newTimer(.retry(op: op), after: delay, &out)
+            o.retryTimer = t
+            ops[op] = o
+            out.append(.trace("lock.retry", [("op", "\(op)"), ("repo", o.repo), ("attempt", "\(o.attempts)"),
+                                             ("after", Time.format(delay)), ("cause", detail)]))
+            return
+        }
+        finish(op: op)
+        out.append(.trace("lock.deny", [("op", "\(op)"), ("repo", o.repo), ("attempts", "\(o.attempts)"),
+                                        ("elapsed", Time.format(elapsed)), ("cause", detail)]))
+        out.append(.denied(op: op, repo: o.repo, denial))
+    }
+
+    private func grant(op: UInt64, token: UInt64?, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op] else { return }
+        o.phase = .holding
+        o.token = token
+        o.heartbeatTimer = newTimer(.heartbeat(op: op), after: options.heartbeatInterval, &out)
+        ops[op] = o
+        out.append(.granted(op: op, repo: o.repo, token: token))
+    }
+
+    // MARK: Heartbeat
+
+    private func heartbeat(op: UInt64, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op], o.phase == .holding, !o.aborted else { return }
+        let command: LockCommand = options.faultHeartbeatWithoutCompare
+            ? .pexpire(key: Self.lockKey(o.repo), ttl: options.ttl)
+            : .compareAndPExpire(key: Self.lockKey(o.repo), value: o.lease, ttl: options.ttl)
+        _ = send(command, as: .heartbeat(op: op, lease: o.lease), &out)
+        o.heartbeatTimer = newTimer(.heartbeat(op: op), after: options.heartbeatInterval, &out)
+        ops[op] = o
+    }
+
+    private func onHeartbeatReply(op: UInt64, lease: String, _ reply: LockReply, _ out: inout [LockClientEffect]) {
+        guard let o = ops[op], o.phase == .holding, o.lease == lease, !o.aborted else { return }
+        if reply == .integer(1) { return }
+        abort(op: op, reason: "heartbeat: \(reply == .integer(0) ? "lease lost" : reply.traceLabel)", &out)
+    }
+
+    private func abort(op: UInt64, reason: String, _ out: inout [LockClientEffect]) {
+        guard var o = ops[op], !o.aborted else { return }
+        o.aborted = true
+        if let t = o.heartbeatTimer { timers[t] = nil }
+        o.heartbeatTimer = nil
+        ops[op] = o
+        out.append(.aborted(op: op, repo: o.repo, reason: reason))
+    }
+
+    // MARK: Release
+
+    private func release(op: UInt64, _ out: inout [LockClientEffect]) {
+        guard let o = ops[op] else { return }   // denied, released or unknown: no-op
+        switch o.phase {
+        case .holding:
+            if options.faultPlainDeleteRelease {
+                sendUntracked(.del(key: Self.lockKey(o.repo)), &out)
+            } else {
+                cleanup(repo: o.repo, lease: o.lease, &out)
+            }
+        case .fencing:
+            // The SET succeeded: give the lease back.
+            cleanup(repo: o.repo, lease: o.lease, &out)
+        case .setting:
+            // The SET may still succeed: treat its reply like a late one.
+            if let cmd = o.command, case .set? = pending[cmd] {
+                pending[cmd] = nil
+                orphanedSets[cmd] = (o.repo, o.lease)
+            }
+        case .backingOff:
+            break
+        }
+        finish(op: op)
+        out.append(.released(op: op, repo: o.repo))
+    }
+
+    /// Drops an op and everything that refers to it (its timers become stale).
+    private func finish(op: UInt64) {
+        guard let o = ops[op] else { return }
+        if let t = o.retryTimer { timers[t] = nil }
+        if let t = o.heartbeatTimer { timers[t] = nil }
+        if let c = o.command { dropPending(c) }
+        ops[op] = nil
+        if repoOwner[o.repo] == op { repoOwner[o.repo] = nil }
+    }
+
+    /// Fire-and-forget compare-and-delete of a lease (its reply is ignored: if it is lost,
+    /// the lease expires by its ttl).
+    private func cleanup(repo: String, lease: String, _ out: inout [LockClientEffect]) {
+        sendUntracked(.compareAndDelete(key: Self.lockKey(repo), value: lease), &out)
+    }
+
+    private func sendUntracked(_ command: LockCommand, _ out: inout [LockClientEffect]) {
+        let cmd = nextCommand
+        nextCommand += 1
+        out.append(.send(command: cmd, command))
+    }
+
+    // MARK: Plumbing
+
+    private func send(_ command: LockCommand, as p: Pending, _ out: inout [LockClientEffect]) -> UInt64 {
+        let cmd = nextCommand
+        nextCommand += 1
+        pending[cmd] = p
+        out.append(.send(command: cmd, command))
+        commandTimers[cmd] = newTimer(.commandTimeout(command: cmd), after: options.commandTimeout, &out)
+        return cmd
+    }
+
+    private func dropPending(_ cmd: UInt64) {
+        pending[cmd] = nil
+        if let t = commandTimers.removeValue(forKey: cmd) { timers[t] = nil }
+    }
+
+    private func newTimer(_ purpose: TimerPurpose, after: SimDuration, _ out: inout [LockClientEffect]) -> UInt64 {
+        let id = nextTimer
+        nextTimer += 1
+        timers[id] = purpose
+        out.append(.setTimer(id: id, after: after))
+        return id
+    }
+
+    private func onReply(command: UInt64, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+        if let orphan = orphanedSets.removeValue(forKey: command) {
+            if reply == .ok {
+                out.append(.trace("lock.late-ok", [("repo", orphan.repo), ("lease", orphan.lease)]))
+                cleanup(repo: orphan.repo, lease: orphan.lease, &out)
+            }
+            return
+        }
+        guard let p = pending[command] else { return }   // timed out, reset, or never ours
+        dropPending(command)
+        switch p {
+        case let .set(op, repo, lease): onSetReply(op: op, repo: repo, lease: lease, reply, now: now, &out)
+        case let .incr(op, lease): onIncrReply(op: op, lease: lease, reply, now: now, &out)
+        case let .heartbeat(op, lease): onHeartbeatReply(op: op, lease: lease, reply, &out)
+        }
+    }
+
+    private func onTimer(_ id: UInt64, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard let purpose = timers.removeValue(forKey: id) else { return }   // stale
+        switch purpose {
+        case let .commandTimeout(cmd):
+            commandTimers[cmd] = nil
+            guard let p = pending.removeValue(forKey: cmd) else { return }
+            switch p {
+            case let .set(op, repo, lease):
+                orphanedSets[cmd] = (repo, lease)
+                guard var o = ops[op], o.phase == .setting, o.lease == lease else { return }
+                o.command = nil
+                ops[op] = o
+                failedAttempt(op: op, .unavailable, detail: "set timed out", now: now, &out)
+            case let .incr(op, lease):
+                guard var o = ops[op], o.phase == .fencing, o.lease == lease else { return }
+                o.command = nil
+                ops[op] = o
+                fenceFailed(op: op, detail: "incr timed out", now: now, &out)
+            case let .heartbeat(op, lease):
+                guard let o = ops[op], o.phase == .holding, o.lease == lease else { return }
+                abort(op: op, reason: "heartbeat timed out", &out)
+            }
+        case let .retry(op):
+            guard let o = ops[op], o.phase == .backingOff, o.retryTimer == id else { return }
+            startAttempt(op: op, &out)
+        case let .heartbeat(op):
+            guard let o = ops[op], o.heartbeatTimer == id else { return }
+            heartbeat(op: op, &out)
+        }
+    }
+}

@@ -1,0 +1,360 @@
+import SimKernel
+
+/// Commands of the lock service: what real deployments send to Redis, including the two
+/// Lua scripts (compare-and-delete, compare-and-PEXPIRE) that make release and heartbeat
+/// atomic.
+public enum LockCommand: Sendable, Hashable {
+    /// `SET key value [NX] [PX ms]`. Without `px` the key has no expiry (a previous one is
+    /// discarded, as Redis does without KEEPTTL).
+    case set(key: String, value: String, nx: Bool, px: SimDuration?)
+    case get(key: String)
+    case del(key: String)
+    case pexpire(key: String, ttl: SimDuration)
+    case incr(key: String)
+    /// `if GET key == value then DEL` → `integer(1)`, else `integer(0)`.
+    case compareAndDelete(key: String, value: String)
+    /// `if GET key == value then PEXPIRE key ttl` → `integer(1)`, else `integer(0)`.
+    case compareAndPExpire(key: String, value: String, ttl: SimDuration)
+
+    /// The key the command touches.
+    public var key: String {
+        switch self {
+        case .set(let k, _, _, _), .get(let k), .del(let k), .pexpire(let k, _), .incr(let k),
+             .compareAndDelete(let k, _), .compareAndPExpire(let k, _, _):
+            return k
+        }
+    }
+
+    /// A short deterministic rendering for traces.
+    public var traceLabel: String {
+        switch self {
+        case .set(let k, let v, let nx, let px):
+            var s = "SET \(k) \(v)"
+            if nx { s += " NX" }
+            if let px { s += " PX \(px / Time.millisecond)" }
+            return s
+        case .get(let k): return "GET \(k)"
+        case .del(let k): return "DEL \(k)"
+        case .pexpire(let k, let ttl): return "PEXPIRE \(k) \(ttl / Time.millisecond)"
+        case .incr(let k): return "INCR \(k)"
+        case .compareAndDelete(let k, let v): return "CAD \(k) \(v)"
+        case .compareAndPExpire(let k, let v, let ttl): return "CAPEXPIRE \(k) \(v) \(ttl / Time.millisecond)"
+        }
+    }
+}
+
+public enum LockReply: Sendable, Hashable {
+    case ok, null, integer(Int64), bulk(String), error(String)
+
+    public var traceLabel: String {
+        switch self {
+        case .ok: return "OK"
+        case .null: return "nil"
+        case .integer(let n): return "(integer) \(n)"
+        case .bulk(let s): return "\"\(s)\""
+        case .error(let e): return "ERR \(e)"
+        }
+    }
+}
+
+/// One change of the lock service's state.
+///
+/// For `set`, `extended`, `incremented` and `failoverReverted`, `value` and `expiresAt`
+/// describe the key AFTER the change (`failoverReverted` with `value == nil`: the key is
+/// absent after the failover). For `deleted` and `expired` they describe what was removed.
+/// `expired` events carry the deadline itself as `time` (the model notices expiries lazily,
+/// always before it records anything later), so `history` stays ordered by time as long as
+/// the model is driven with non-decreasing `now`.
+public struct LockServiceEvent: Sendable, Hashable {
+    public enum Kind: String, Sendable { case set, deleted, expired, extended, incremented, failoverReverted }
+    public var time: SimTime
+    public var key: String
+    public var value: String?
+    public var kind: Kind
+    public var expiresAt: SimTime?
+
+    public init(time: SimTime, key: String, value: String?, kind: Kind, expiresAt: SimTime?) {
+        self.time = time; self.key = key; self.value = value; self.kind = kind; self.expiresAt = expiresAt
+    }
+
+    /// Whether the key holds `value` after this event (false for deletions and expiries).
+    var leavesPresent: Bool {
+        switch kind {
+        case .deleted, .expired: return false
+        case .set, .extended, .incremented, .failoverReverted: return value != nil
+        }
+    }
+}
+
+/// A maximal interval during which a key continuously held one value.
+public struct LockTenure: Sendable, Hashable {
+    public var value: String
+    public var from: SimTime
+    /// End of the tenure (exclusive); nil when it has no end (no expiry, not yet removed).
+    /// For the last tenure this may be a deadline still in the future.
+    public var until: SimTime?
+}
+
+/// A Redis-like key/value service under virtual time.
+///
+/// Expiry is judged against the `now` passed to each call: a key whose PX deadline is
+/// `<= now` is gone. The model must be driven with non-decreasing `now`.
+public final class LockServiceModel {
+    struct Entry: Equatable {
+        var value: String
+        var expiresAt: SimTime?
+    }
+
+    /// How much recent history a failover loses.
+    public var failoverLag: SimDuration
+    /// Every change, in order: who held which key when. For the single-writer check.
+    public private(set) var history: [LockServiceEvent] = []
+    /// Number of commands executed (for stats/benchmarks).
+    public private(set) var commandCount: Int = 0
+    /// Number of failovers performed.
+    public private(set) var failoverCount: Int = 0
+
+    private var entries: [String: Entry] = [:]
+    /// Keys with a deadline, and the earliest deadline among them (nil: none).
+    private var expiring: [String: SimTime] = [:]
+    private var nextDeadline: SimTime?
+    /// Positions in `history` per key, for tenure queries.
+    private var eventsByKey: [String: [Int]] = [:]
+
+    public init(failoverLag: SimDuration = 0) {
+        self.failoverLag = failoverLag
+    }
+
+    // MARK: Commands
+
+    /// Executes one command at `now`; keys whose PX deadline is <= now are gone.
+    public func execute(_ command: LockCommand, now: SimTime) -> LockReply {
+        sweep(now: now)
+        commandCount += 1
+        switch command {
+        case let .set(key, value, nx, px):
+            if let px, px <= 0 { return .error("ERR invalid expire time in 'set' command") }
+            if nx, entries[key] != nil { return .null }
+            let deadline = px.map { now + $0 }
+            store(key, Entry(value: value, expiresAt: deadline))
+            record(now, key, value, .set, deadline)
+            return .ok
+
+        case let .get(key):
+            if let e = entries[key] { return .bulk(e.value) }
+            return .null
+
+        case let .del(key):
+            return .integer(remove(key, now: now) ? 1 : 0)
+
+        case let .pexpire(key, ttl):
+            guard entries[key] != nil else { return .integer(0) }
+            expire(key, ttl: ttl, now: now)
+            return .integer(1)
+
+        case let .incr(key):
+            let current = entries[key]
+            let n: Int64
+            if let current {
+                guard let parsed = Int64(current.value) else {
+                    return .error("ERR value is not an integer or out of range")
+                }
+                n = parsed
+            } else {
+                n = 0
+            }
+            let (next, overflow) = n.addingReportingOverflow(1)
+            if overflow { return .error("ERR increment or decrement would overflow") }
+            let e = Entry(value: String(next), expiresAt: current?.expiresAt)
+            store(key, e)
+            record(now, key, e.value, .incremented, e.expiresAt)
+            return .integer(next)
+
+        case let .compareAndDelete(key, value):
+            guard let e = entries[key], e.value == value else { return .integer(0) }
+            _ = remove(key, now: now)
+            return .integer(1)
+
+        case let .compareAndPExpire(key, value, ttl):
+            guard let e = entries[key], e.value == value else { return .integer(0) }
+            expire(key, ttl: ttl, now: now)
+            return .integer(1)
+        }
+    }
+
+    /// Fails over to a replica that lost every write made in the last `failoverLag`: the
+    /// state becomes the one as of `now - failoverLag` (writes at times `> now - lag` are
+    /// lost), with expiries still judged at `now`. With lag 0 nothing is lost.
+    /// Every key whose state changes gets a `failoverReverted` event, in key order.
+    public func failover(now: SimTime) {
+        sweep(now: now)
+        failoverCount += 1
+        guard failoverLag > 0 else { return }
+        let cut = now - failoverLag
+        // Keys written after the cut are the only ones that can differ.
+        var touched = Set<String>()
+        var i = history.count - 1
+        while i >= 0, history[i].time > cut {
+            // Earlier failover reverts are writes of the old primary too.
+            touched.insert(history[i].key)
+            i -= 1
+        }
+        for key in touched.sorted() {
+            let restored = state(of: key, asOf: cut).flatMap { e -> Entry? in
+                if let d = e.expiresAt, d <= now { return nil }
+                return e
+            }
+            let current = entries[key]
+            if restored == current { continue }
+            if let restored {
+                store(key, restored)
+            } else {
+                unstore(key)
+            }
+            record(now, key, restored?.value, .failoverReverted, restored?.expiresAt)
+        }
+    }
+
+    // MARK: Queries (no side effects)
+
+    /// Current value (nil if absent or expired) — for checks.
+    public func value(of key: String, now: SimTime) -> String? {
+        guard let e = entries[key] else { return nil }
+        if let d = e.expiresAt, d <= now { return nil }
+        return e.value
+    }
+
+    /// Remaining time to live of a key at `now` (nil: absent/expired or no expiry).
+    public func ttl(of key: String, now: SimTime) -> SimDuration? {
+        guard let e = entries[key], let d = e.expiresAt, d > now else { return nil }
+        return d - now
+    }
+
+    /// The history events of one key, in order.
+    public func events(of key: String) -> [LockServiceEvent] {
+        (eventsByKey[key] ?? []).map { history[$0] }
+    }
+
+    /// The key's state as of time `t` according to history (expiry not applied).
+    func state(of key: String, asOf t: SimTime) -> Entry? {
+        guard let idx = eventsByKey[key] else { return nil }
+        // Last event with time <= t (history is ordered by time).
+        var lo = 0, hi = idx.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if history[idx[mid]].time <= t { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let ev = history[idx[lo - 1]]
+        guard ev.leavesPresent, let v = ev.value else { return nil }
+        return Entry(value: v, expiresAt: ev.expiresAt)
+    }
+
+    // MARK: Internals
+
+    private func store(_ key: String, _ e: Entry) {
+        entries[key] = e
+        if let d = e.expiresAt {
+            expiring[key] = d
+            if nextDeadline == nil || d < nextDeadline! { nextDeadline = d }
+        } else {
+            expiring[key] = nil
+        }
+    }
+
+    private func unstore(_ key: String) {
+        entries[key] = nil
+        expiring[key] = nil
+    }
+
+    @discardableResult
+    private func remove(_ key: String, now: SimTime) -> Bool {
+        guard let e = entries[key] else { return false }
+        unstore(key)
+        record(now, key, e.value, .deleted, e.expiresAt)
+        return true
+    }
+
+    private func expire(_ key: String, ttl: SimDuration, now: SimTime) {
+        guard var e = entries[key] else { return }
+        if ttl <= 0 {
+            // Redis deletes a key given a non-positive expire.
+            remove(key, now: now)
+            return
+        }
+        e.expiresAt = now + ttl
+        store(key, e)
+        record(now, key, e.value, .extended, e.expiresAt)
+    }
+
+    /// Removes every key whose deadline is `<= now`, recording `expired` events in
+    /// (deadline, key) order, each at its deadline.
+    private func sweep(now: SimTime) {
+        guard let nd = nextDeadline, nd <= now else { return }
+        var due: [(SimTime, String)] = []
+        var newNext: SimTime?
+        for (key, d) in expiring {
+            if d <= now {
+                due.append((d, key))
+            } else if newNext == nil || d < newNext! {
+                newNext = d
+            }
+        }
+        due.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        for (d, key) in due {
+            let e = entries[key]
+            unstore(key)
+            record(d, key, e?.value, .expired, d)
+        }
+        nextDeadline = newNext
+    }
+
+    private func record(_ time: SimTime, _ key: String, _ value: String?, _ kind: LockServiceEvent.Kind, _ expiresAt: SimTime?) {
+        eventsByKey[key, default: []].append(history.count)
+        history.append(LockServiceEvent(time: time, key: key, value: value, kind: kind, expiresAt: expiresAt))
+    }
+}
+
+/// Tenure queries for checks.
+extension LockServiceModel {
+    /// Who held `key` at time `t` according to the service's history (expiry judged by
+    /// each event's `expiresAt`, so it is exact even where the model noticed it late).
+    public func holder(of key: String, at t: SimTime) -> String? {
+        guard let e = state(of: key, asOf: t) else { return nil }
+        if let d = e.expiresAt, d <= t { return nil }
+        return e.value
+    }
+
+    /// Every maximal interval during which `key` held one value, in order. Two adjacent
+    /// tenures with different values and no gap are a handover (or a failover revert).
+    public func tenures(of key: String) -> [LockTenure] {
+        var out: [LockTenure] = []
+        var cur: LockTenure?
+        var curDeadline: SimTime?
+        for ev in events(of: key) {
+            if var c = cur, let d = curDeadline, d <= ev.time {
+                c.until = d
+                out.append(c)
+                cur = nil
+            }
+            if ev.leavesPresent, let v = ev.value {
+                if let c = cur, c.value == v {
+                    curDeadline = ev.expiresAt
+                } else {
+                    if var c = cur { c.until = ev.time; out.append(c) }
+                    cur = LockTenure(value: v, from: ev.time, until: nil)
+                    curDeadline = ev.expiresAt
+                }
+            } else if var c = cur {
+                c.until = ev.time
+                out.append(c)
+                cur = nil
+            }
+        }
+        if var c = cur {
+            c.until = curDeadline
+            out.append(c)
+        }
+        return out
+    }
+}
