@@ -448,7 +448,7 @@ extension World: WorldView {
         var s = Set<String>()
         for r in replicas where sim.status(of: relayNodes[r.name]!.first!) != .down {
             guard let rep = r.replication else { continue }
-            for h in rep.client.holding { s.insert(rep.client.leaseValue(op: h.op)) }
+            for h in rep.client.holding { if let l = rep.client.lease(of: h.op) { s.insert(l) } }
         }
         return s
     }

@@ -108,6 +108,7 @@ public struct ConfigValueError: Error, CustomStringConvertible {
     public var value: String
     public var expected: String
     public var description: String { "bad value '\(value)' for \(key): expected \(expected)" }
+    public init(key: String, value: String, expected: String) { self.key = key; self.value = value; self.expected = expected }
 }
 
 public func parseBool(_ v: String, key: String) throws -> Bool {

@@ -547,7 +547,7 @@ public final class RelayCore {
     static let capabilities = ["report-status", "delete-refs", "side-band-64k", "ofs-delta", "no-thin",
                                "allow-tip-sha1-in-want", "allow-reachable-sha1-in-want"]
 
-    static let corsHeaders = [("Access-Control-Allow-Origin", "*"),
+    public static let corsHeaders = [("Access-Control-Allow-Origin", "*"),
                               ("Access-Control-Allow-Methods", "GET, POST"),
                               ("Access-Control-Allow-Headers", "Content-Type")]
 
