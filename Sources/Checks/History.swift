@@ -31,6 +31,8 @@ public enum ReplicaEvent: Sendable {
     case lockGranted(repo: String, token: UInt64?)
     case lockDenied(repo: String, reason: String)
     case lockAborted(repo: String, reason: String)
+    /// The replica let go of the lock (its own view, whatever the service thinks).
+    case lockReleased(repo: String)
     /// A push answered with an HTTP error before (or, when broken, after) touching refs.
     case pushRefused(repo: RepoKey, status: Int, before: [String: ObjectID], after: [String: ObjectID])
     /// An advertisement was answered with this HEAD.

@@ -67,6 +67,8 @@ public final class CheckSuite {
     private var deletedRepos: [RepoKey: SimTime] = [:]
     private var touched: Set<RepoKey> = []
     private var cycleRunning: Set<String> = []
+    /// (time, replica, lock name, granted/released) as the replicas saw it.
+    private var tenureLog: [(SimTime, String, String, Bool)] = []
     private var pushAttempts = 0
     private var push503 = 0
     private var touchedIdentifiers: Set<String> = []
@@ -227,7 +229,11 @@ public final class CheckSuite {
             if head != def {
                 fail("head-is-default", t, replica, "advertisement of \(repo) gave HEAD \(head ?? "none") instead of the default branch \(def)")
             }
-        case .lockGranted, .lockDenied, .lockAborted:
+        case .lockGranted(let repo, _):
+            tenureLog.append((t, replica, repo, true))
+        case .lockReleased(let repo):
+            tenureLog.append((t, replica, repo, false))
+        case .lockDenied, .lockAborted:
             break
         }
     }
@@ -265,7 +271,9 @@ public final class CheckSuite {
         let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
         guard !normal.isEmpty, let r = w.storage.repository(repo) else { return }
         let errors = results.filter { !$0.ok && !$0.name.hasPrefix("refs/nostr/") }.compactMap(\.error)
-        if errors.contains(where: { $0.contains("stale info") || $0.hasPrefix("unpack error") }) { return }
+        // Not authorization decisions: races on old values, incomplete packs, and storage
+        // refusing the write (e.g. a fencing token after a lock-service failover).
+        if errors.contains(where: { $0.contains("stale info") || $0.hasPrefix("unpack error") || $0.hasPrefix("error:") }) { return }
         if normal.allSatisfy(\.isNoOp) {
             fail("late-binding", t, replica, "no-op push to \(repo) rejected: \(errors.first ?? "")"); return
         }
@@ -414,32 +422,40 @@ extension CheckSuite {
     func finishLocks(_ w: WorldView) {
         guard let lock = w.lockService else { return }
         let t = w.now
-        var highest: [RepoKey: UInt64] = [:]
-        // Interleaving: a replica writes while another holds the lock AND that holder has
-        // already written during its tenure. (A stale write before the new holder's first
-        // write is ordered before all of the new holder's writes: fencing allows it.)
-        var lastWrite: [String: [RepoKey: SimTime]] = [:]   // writer → repo → time of last write
-        var tenureStart: [String: SimTime] = [:]            // lease value → when it was set
-        var historyIndex = 0
-        let history = lock.history
+        var highest: [RepoKey: (token: UInt64, writer: String)] = [:]
+        // Interleaving, judged by what the replicas believe (their own grant..release; the
+        // service's view can be reverted by a failover): within one of its tenures a
+        // replica R writes, another replica writes, and R writes again. That is the lease
+        // lock's hazard (a paused holder resuming after another took over); fencing
+        // prevents it by refusing R's late writes.
+        var holding: [String: [String: SimTime]] = [:]          // lock name → replica → tenure start
+        var firstWrite: [String: [String: SimTime]] = [:]       // lock name → replica → first write in tenure
+        var lastWrite: [String: [String: SimTime]] = [:]        // lock name → replica → last write
+        var logIndex = 0
         for wr in w.storage.writes where wr.operation != "create" {
-            while historyIndex < history.count, history[historyIndex].time <= wr.time {
-                let e = history[historyIndex]
-                if e.kind == .set, let v = e.value, tenureStart[v] == nil { tenureStart[v] = e.time }
-                historyIndex += 1
+            let name = wr.repo.lockName
+            while logIndex < tenureLog.count, tenureLog[logIndex].0 <= wr.time {
+                let (time, replica, lockName, granted) = tenureLog[logIndex]
+                if granted { holding[lockName, default: [:]][replica] = time } else { holding[lockName]?[replica] = nil }
+                firstWrite[lockName]?[replica] = nil
+                logIndex += 1
             }
-            if let h = lock.holder(of: "lock:" + wr.repo.lockName, at: wr.time), !h.hasPrefix(wr.writer + ":") {
-                let holder = String(h.prefix { $0 != ":" })
-                if let since = tenureStart[h], let theirs = lastWrite[holder]?[wr.repo], theirs >= since {
-                    fail("single-writer", wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) after \(holder) (lease \(h), held since \(Time.format(since))) wrote it at \(Time.format(theirs))")
+            if holding[name]?[wr.writer] != nil {
+                if let first = firstWrite[name]?[wr.writer] {
+                    for (other, t) in (lastWrite[name] ?? [:]).sorted(by: { $0.key < $1.key }) where other != wr.writer && t > first {
+                        fail("single-writer", wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) within the tenure it began writing at \(Time.format(first)), but \(other) wrote it in between, at \(Time.format(t))")
+                        break
+                    }
+                } else {
+                    firstWrite[name, default: [:]][wr.writer] = wr.time
                 }
             }
-            lastWrite[wr.writer, default: [:]][wr.repo] = wr.time
+            lastWrite[name, default: [:]][wr.writer] = wr.time
             if let tok = wr.token {
-                if let hi = highest[wr.repo], tok < hi {
-                    fail("single-writer", wr.time, wr.writer, "storage accepted fencing token \(tok) for \(wr.repo) after token \(hi)")
+                if let hi = highest[wr.repo], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
+                    fail("single-writer", wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")
                 }
-                highest[wr.repo] = max(highest[wr.repo] ?? 0, tok)
+                if tok >= highest[wr.repo]?.token ?? 0 { highest[wr.repo] = (tok, wr.writer) }
             }
         }
         // Tenures: a lease value held continuously.

@@ -91,11 +91,14 @@ final class RelayNode: SimNode {
         if sharedPurgatory == nil {
             for id in core.purgatory.waitingIDs { world.record(.relay(replica: name, .left(eventID: id, kind: 0, why: "crash-lost"))) }
         }
+        if replication?.cycleRunning == true { world.record(.replica(replica: name, .cycleEnded)) }
         replication?.reset()
         core = makeCore()
     }
 
     func shutdown(_ ctx: NodeContext) {
+        if replication?.cycleRunning == true { world.record(.replica(replica: name, .cycleEnded)) }
+        replication?.reset()
         let snapshot = core.shutdown(now: ctx.now)
         if sharedPurgatory == nil { savedPurgatory = snapshot }
     }
@@ -119,6 +122,9 @@ final class ClientNode: SimNode {
     unowned let world: World
     let keys: KeyPair
     var relay: NodeID
+    /// Every replica of the relay; with several, each request goes to a random one
+    /// (a load balancer in front of the replicas).
+    var replicas: [NodeID] = []
     private var nextRequest = 1
     private var nextTimer: UInt64 = 1
     private var timerActions: [UInt64: (NodeContext) -> Void] = [:]
@@ -151,6 +157,11 @@ final class ClientNode: SimNode {
     }
 
     func crashed() { pendingOK.removeAll(); pendingGit.removeAll(); timerActions.removeAll() }
+
+    private func pickRelay(_ ctx: NodeContext) -> NodeID {
+        guard replicas.count > 1 else { return relay }
+        return replicas[Int(ctx.withRandom { $0.below(UInt64(replicas.count)) })]
+    }
 
     private func after(_ d: SimDuration, _ ctx: NodeContext, _ body: @escaping (NodeContext) -> Void) {
         let tag = nextTimer; nextTimer += 1
@@ -197,7 +208,7 @@ final class ClientNode: SimNode {
     func publish(_ event: NostrEvent, _ run: StepRun, _ ctx: NodeContext) {
         world.record(.published(step: run.id, actor: actor, event: event, attempt: run.attempt))
         pendingOK[event.id] = (run, event)
-        ctx.send(NostrFrame(message: .event(event), source: .user), to: relay)
+        ctx.send(NostrFrame(message: .event(event), source: .user), to: pickRelay(ctx))
         let attempt = run.attempt
         after(Self.okTimeout, ctx) { [unowned self] ctx in
             guard let p = self.pendingOK[event.id], p.step.attempt == attempt else { return }
@@ -211,7 +222,7 @@ final class ClientNode: SimNode {
     func gitRequest(_ path: String, _ body: GitRequest.Body, _ run: StepRun, _ phase: GitPhase, _ ctx: NodeContext) {
         let id = nextRequest; nextRequest += 1
         pendingGit[id] = (run, phase)
-        ctx.send(GitRequest(id: id, path: path, body: body), to: relay)
+        ctx.send(GitRequest(id: id, path: path, body: body), to: pickRelay(ctx))
         after(Self.requestTimeout, ctx) { [unowned self] ctx in
             guard self.pendingGit.removeValue(forKey: id) != nil else { return }
             self.attemptFailed(run, "timeout: no answer from git host", ctx)

@@ -25,7 +25,7 @@ final class LockServiceNode: SimNode {
     init(model: LockServiceModel) { self.model = model }
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
         guard let r = message as? LockRequest else { return }
-        ctx.send(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
+        ctx.sendBackground(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
     }
 }
 
@@ -54,6 +54,10 @@ final class Replication {
     static let lockTimer: UInt64 = 1 << 40
     static let stepTimer: UInt64 = 2 << 40
     static let cycleTimer: UInt64 = 3
+    static let retryTimer: UInt64 = 4 << 40
+    /// When each push/advertisement op first asked for its lock, and its next backoff.
+    var firstAsked: [UInt64: SimTime] = [:]
+    var backoff: [UInt64: SimDuration] = [:]
 
     init(instance: String, service: NodeID, settings: DeploymentSettings) {
         client = LockClient(instanceID: instance, options: settings.lock)
@@ -74,7 +78,9 @@ extension RelayNode {
 
     func replicaStart(_ ctx: NodeContext) {
         guard let rep = replication else { return }
-        ctx.setTimer(after: rep.settings.cycleInterval, tag: Replication.cycleTimer, periodic: true)
+        // Replicas start at different moments: the first cycle comes at a random phase.
+        let phase = ctx.withRandom { $0.int(in: 0...rep.settings.cycleInterval) }
+        ctx.setTimer(after: rep.settings.cycleInterval + phase, tag: Replication.cycleTimer, periodic: true)
     }
 
     /// Returns true when the message was handled by the replica layer.
@@ -116,6 +122,20 @@ extension RelayNode {
             runLock(rep.client.handle(.timer(tag & ~Replication.lockTimer), now: ctx.now), ctx)
             return true
         }
+        if tag & Replication.retryTimer == Replication.retryTimer {
+            let op = tag & ((1 << 40) - 1)
+            if let what = rep.op(op) {
+                let (repo, purpose): (RepoKey, LockPurpose) = {
+                    switch what {
+                    case .push(_, _, _, _, _, let r): return (r, .push)
+                    case .advertise(_, _, _, let r): return (r, .advertisement)
+                    case .cycle(let r): return (r, .background)
+                    }
+                }()
+                runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: purpose), now: ctx.now), ctx)
+            }
+            return true
+        }
         if tag >= Replication.stepTimer {
             cycleStepDue(generation: tag & ((1 << 40) - 1), ctx)
             return true
@@ -129,21 +149,42 @@ extension RelayNode {
         guard let rep = replication else { return }
         for e in effects {
             switch e {
-            case .send(let id, let command): ctx.send(LockRequest(id: id, command: command), to: rep.service)
-            case .setTimer(let id, let after): ctx.setTimer(after: after, tag: Replication.lockTimer | id)
+            // Lock traffic is housekeeping: it never keeps the world from being quiescent
+            // (a push waiting for a lock is still pending on its client's side).
+            case .send(let id, let command): ctx.sendBackground(LockRequest(id: id, command: command), to: rep.service)
+            case .setTimer(let id, let after): ctx.setTimer(after: after, tag: Replication.lockTimer | id, periodic: true)
             case .granted(let op, let repo, let token):
                 world.record(.replica(replica: name, .lockGranted(repo: repo, token: token)))
                 granted(op, token, ctx)
             case .denied(let op, let repo, let why):
+                // The in-process guard answers at once; push and advertisement paths retry
+                // it like any acquisition, within the same budget.
+                if why == .inProgress, retryInProgress(op, ctx) { continue }
                 world.record(.replica(replica: name, .lockDenied(repo: repo, reason: why.rawValue)))
                 denied(op, why, ctx)
             case .aborted(let op, let repo, let reason):
                 world.record(.replica(replica: name, .lockAborted(repo: repo, reason: reason)))
                 ctx.trace("replica.abort", [("op", String(op)), ("repo", repo), ("why", reason)])
-            case .released: break
+            case .released(_, let repo):
+                world.record(.replica(replica: name, .lockReleased(repo: repo)))
             case .trace(let kind, let fields): ctx.trace("lock." + kind, fields)
             }
         }
+    }
+
+    /// Schedules another acquisition for a push/advertisement op refused by the in-process
+    /// guard; false when its budget is spent (or it is a background op, which never retries).
+    private func retryInProgress(_ op: UInt64, _ ctx: NodeContext) -> Bool {
+        guard let rep = replication, let what = rep.op(op) else { return false }
+        if case .cycle = what { return false }
+        if rep.settings.lock.faultNoPushRetry { return false }
+        let first = rep.firstAsked[op] ?? ctx.now
+        rep.firstAsked[op] = first
+        let delay = rep.backoff[op] ?? rep.settings.lock.retryInitial
+        guard ctx.now + delay - first <= rep.settings.lock.retryBudget else { return false }
+        rep.backoff[op] = min(delay * 2, rep.settings.lock.retryMax)
+        ctx.setTimer(after: delay, tag: Replication.retryTimer | op, periodic: true)
+        return true
     }
 
     private func release(_ op: UInt64, _ ctx: NodeContext) {
@@ -264,7 +305,7 @@ extension RelayNode {
             nextCycleRepo(ctx)
         } else {
             rep.advanceStep()
-            ctx.setTimer(after: rep.settings.cycleStep, tag: Replication.stepTimer | rep.generation)
+            ctx.setTimer(after: rep.settings.cycleStep, tag: Replication.stepTimer | rep.generation, periodic: true)
         }
     }
 }
@@ -272,7 +313,7 @@ extension RelayNode {
 extension Replication {
     func newOp(_ op: Op) -> UInt64 { let id = nextOp; nextOp += 1; ops[id] = op; return id }
     func op(_ id: UInt64) -> Op? { ops[id] }
-    func forget(_ id: UInt64) { ops[id] = nil }
+    func forget(_ id: UInt64) { ops[id] = nil; firstAsked[id] = nil; backoff[id] = nil }
 
     func startCycle(repos: [RepoKey]) {
         cycleRunning = true

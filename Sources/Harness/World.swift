@@ -155,9 +155,7 @@ public final class World {
             let targets = relayNodes[relayName] ?? []
             let client = ClientNode(actor: a.name, keys: keys[a.name]!, relay: targets.first ?? NodeID(0), world: self)
             let id = sim.addNode(client, name: a.name)
-            if targets.count > 1 {
-                client.relay = targets[Int(sim.withRandomForSetup { $0.below(UInt64(targets.count)) })]
-            }
+            client.replicas = targets
             clients[a.name] = (id, client)
         }
         for s in schedule.steps { sim.schedule(at: s.time, "step \(s.step.id)") { [unowned self] _ in self.perform(s) } }

@@ -37,7 +37,7 @@ public final class RepositoryStorage {
     public var recordWrites = true
     /// With fencing on, a write must carry a token >= the highest accepted for the repo.
     public var fencing = false
-    private var highestToken: [RepoKey: UInt64] = [:]
+    private var highestToken: [RepoKey: (token: UInt64, writer: String)] = [:]
 
     public init() {}
 
@@ -71,9 +71,13 @@ public final class RepositoryStorage {
 
     private func admit(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ op: String) throws {
         if fencing, let token {
-            let highest = highestToken[key] ?? 0
-            if token < highest { throw StorageError.staleFencingToken(key, token: token, highest: highest) }
-            highestToken[key] = token
+            // Lower than the highest accepted: stale. Equal but from another writer: the
+            // same token granted twice (a lock-service failover lost the grant and the
+            // counter) — refused too, so a duplicate grant is detected, not obeyed.
+            if let h = highestToken[key], token < h.token || (token == h.token && writer != h.writer) {
+                throw StorageError.staleFencingToken(key, token: token, highest: h.token)
+            }
+            highestToken[key] = (token, writer)
         }
         if recordWrites { writes.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op)) }
     }

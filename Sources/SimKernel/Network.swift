@@ -70,7 +70,7 @@ struct NetworkState {
     var cut: Set<LinkKey> = []
     /// Directed links whose messages are held until released.
     var clogged: Set<LinkKey> = []
-    var held: [LinkKey: [(message: any SimMessage, sentAt: SimTime)]] = [:]
+    var held: [LinkKey: [(message: any SimMessage, sentAt: SimTime, counted: Bool)]] = [:]
     /// Last scheduled delivery per link, for FIFO links.
     var lastDelivery: [LinkKey: SimTime] = [:]
 

@@ -52,6 +52,12 @@ public struct NodeContext {
 
     public func send(_ message: any SimMessage, to: NodeID) { sim.send(message, from: node, to: to) }
 
+    /// Sends background traffic (housekeeping a periodic activity starts): like `send`,
+    /// but it does not keep the world from being quiescent.
+    public func sendBackground(_ message: any SimMessage, to: NodeID) {
+        sim.send(message, from: node, to: to, counted: false)
+    }
+
     /// Arms a timer `after` of this node's local time. Periodic timers do not count
     /// against quiescence.
     public func setTimer(after: SimDuration, tag: UInt64, periodic: Bool = false) {
@@ -74,7 +80,8 @@ public enum NodeStatus: Equatable, Sendable { case running, paused, down }
 /// (time, sequence), the simulated network, node lifecycles and the trace.
 public final class Simulation {
     enum Payload {
-        case deliver(from: NodeID, to: NodeID, message: any SimMessage)
+        /// `counted`: foreground traffic, which keeps the world from being quiescent.
+        case deliver(from: NodeID, to: NodeID, message: any SimMessage, counted: Bool)
         case timer(node: NodeID, incarnation: UInt32, tag: UInt64, periodic: Bool)
         case action(label: String, body: (Simulation) -> Void)
         /// A free slot of the queue's payload table.
@@ -183,7 +190,7 @@ public final class Simulation {
     /// inject external input, such as a scripted client step).
     public func inject(_ message: any SimMessage, from: NodeID, to: NodeID) {
         busyCount += 1
-        push(now, .deliver(from: from, to: to, message: message))
+        push(now, .deliver(from: from, to: to, message: message, counted: true))
     }
 
     // MARK: network
@@ -200,21 +207,21 @@ public final class Simulation {
     public func linkConfig(_ from: NodeID, _ to: NodeID) -> LinkConfig { network.config(LinkKey(from, to)) }
 
     /// Sends over the simulated network as if `from` had sent it (drivers and scripted steps).
-    public func send(_ message: any SimMessage, from: NodeID, to: NodeID) {
+    public func send(_ message: any SimMessage, from: NodeID, to: NodeID, counted: Bool = true) {
         let key = LinkKey(from, to)
         if network.cut.contains(key) {
             traceNet(from, "drop", [("to", name(of: to)), ("why", "partition"), ("msg", message.traceLabel)])
             return
         }
         if network.clogged.contains(key) {
-            network.held[key, default: []].append((message, now))
+            network.held[key, default: []].append((message, now, counted))
             traceNet(from, "hold", [("to", name(of: to)), ("msg", message.traceLabel)])
             return
         }
-        transmit(message, key: key)
+        transmit(message, key: key, counted: counted)
     }
 
-    private func transmit(_ message: any SimMessage, key: LinkKey) {
+    private func transmit(_ message: any SimMessage, key: LinkKey, counted: Bool) {
         let cfg = network.config(key)
         if networkRandom.chance(cfg.loss) {
             traceNet(key.from, "drop", [("to", name(of: key.to)), ("why", "loss"), ("msg", message.traceLabel)])
@@ -230,8 +237,8 @@ public final class Simulation {
                 at = max(at, network.lastDelivery[key] ?? 0)
                 network.lastDelivery[key] = at
             }
-            busyCount += 1
-            push(at, .deliver(from: key.from, to: key.to, message: message))
+            if counted { busyCount += 1 }
+            push(at, .deliver(from: key.from, to: key.to, message: message, counted: counted))
             if copy == 1 { traceNet(key.from, "duplicate", [("to", name(of: key.to)), ("msg", message.traceLabel)]) }
         }
     }
@@ -274,7 +281,7 @@ public final class Simulation {
         traceFault("release", [("from", name(of: from)), ("to", name(of: to)),
                                ("held", String(network.held[key]?.count ?? 0))])
         let held = network.held.removeValue(forKey: key) ?? []
-        for h in held { transmit(h.message, key: key) }
+        for h in held { transmit(h.message, key: key, counted: h.counted) }
     }
 
     /// Repairs every cut and releases every clog (the "heal" step before liveness checks).
@@ -349,7 +356,10 @@ public final class Simulation {
     }
 
     private func dropHeld(_ i: Int) {
-        for e in slots[i].held { if case .deliver = e.payload { busyCount -= 1 } else if case .timer(_, _, _, let p) = e.payload, !p { busyCount -= 1 } }
+        for e in slots[i].held {
+            if case .deliver(_, _, _, let counted) = e.payload, counted { busyCount -= 1 }
+            else if case .timer(_, _, _, let p) = e.payload, !p { busyCount -= 1 }
+        }
         slots[i].held.removeAll()
     }
 
@@ -419,8 +429,8 @@ public final class Simulation {
             if slots[i].status == .paused { slots[i].held.append(e); return }
             if !periodic { busyCount -= 1 }
             slots[i].node.timerFired(tag, NodeContext(sim: self, node: node))
-        case .deliver(let from, let to, let message):
-            deliver(e, from: from, to: to, message: message)
+        case .deliver(let from, let to, let message, let counted):
+            deliver(e, from: from, to: to, message: message, counted: counted)
         case .action(_, let body):
             pendingActions -= 1
             body(self)
@@ -429,21 +439,22 @@ public final class Simulation {
         }
     }
 
-    func deliver(_ e: Entry, from: NodeID, to: NodeID, message: any SimMessage) {
+    func deliver(_ e: Entry, from: NodeID, to: NodeID, message: any SimMessage, counted: Bool) {
         let i = Int(to.raw)
+        let done = counted ? 1 : 0
         if network.cut.contains(LinkKey(from, to)) {
-            busyCount -= 1
+            busyCount -= done
             traceNet(from, "drop", [("to", slots[i].name), ("why", "partition"), ("msg", message.traceLabel)])
             return
         }
         switch slots[i].status {
         case .down:
-            busyCount -= 1
+            busyCount -= done
             traceNet(from, "drop", [("to", slots[i].name), ("why", "node down"), ("msg", message.traceLabel)])
         case .paused:
             slots[i].held.append(e)
         case .running:
-            busyCount -= 1
+            busyCount -= done
             if traceNetwork { trace(node: to, kind: "net.recv", [("from", slots[Int(from.raw)].name), ("msg", message.traceLabel)]) }
             slots[i].node.receive(message, from: from, NodeContext(sim: self, node: to))
         }
