@@ -2,6 +2,7 @@ import SimKernel
 import Nostr
 import GitStore
 import Relay
+import Coordination
 
 /// One fact of a run's history, in time order: the relay's own decisions plus what the
 /// clients saw. The invariants read these.
@@ -55,4 +56,15 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
         self.invariant = invariant; self.time = time; self.node = node; self.message = message
     }
     public var description: String { "[\(invariant)] at \(Time.format(time)) on \(node): \(message)" }
+}
+
+/// One command the lock service executed: who sent it and what the key held before.
+public struct LockCommandRecord: Sendable {
+    public var time: SimTime
+    public var sender: String
+    public var command: LockCommand
+    public var valueBefore: String?
+    public init(time: SimTime, sender: String, command: LockCommand, valueBefore: String?) {
+        self.time = time; self.sender = sender; self.command = command; self.valueBefore = valueBefore
+    }
 }

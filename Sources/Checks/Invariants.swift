@@ -23,6 +23,8 @@ public protocol WorldView: AnyObject {
     /// Longest a legitimate holder keeps one lease (ttl plus the longest locked operation).
     var maxTenure: SimDuration { get }
     var max503Share: Double { get }
+    /// Commands the lock service executed, with senders.
+    var lockCommands: [LockCommandRecord] { get }
 }
 
 /// The invariants of the arrival family, with a one-line description each.
@@ -38,6 +40,7 @@ public enum InvariantCatalog {
         ("purgatory-settles", "after healing, every waiting entry is released or expired within its bound"),
         ("quiescence", "after healing, no messages or one-shot timers remain within the stated bound"),
         ("single-writer", "no replica writes a repository while another holds its lock; storage never accepts a stale fencing token"),
+ ("lease-ownership", "a replica only deletes or extends a lease it owns"),
         ("lock-liveness", "no lease is held longer than ttl plus the longest locked operation, and none outlives its holder"),
         ("no-half-applied-push", "a push answered 503 leaves the repository's refs exactly as before"),
         ("head-is-default", "every advertisement's HEAD is the repository's default branch"),
@@ -456,6 +459,17 @@ extension CheckSuite {
                     fail("single-writer", wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")
                 }
                 if tok >= highest[wr.repo]?.token ?? 0 { highest[wr.repo] = (tok, wr.writer) }
+            }
+        }
+        for c in w.lockCommands where c.command.key.hasPrefix("lock:") {
+            guard let v = c.valueBefore else { continue }
+            let owner = LockClient.instance(ofLease: v)
+            switch c.command {
+            case .del(let key) where owner != c.sender:
+                fail("lease-ownership", c.time, c.sender, "\(c.sender) deleted \(key), which held \(owner)'s lease \(v)")
+            case .pexpire(let key, _) where owner != c.sender:
+                fail("lease-ownership", c.time, c.sender, "\(c.sender) extended \(key), which held \(owner)'s lease \(v)")
+            default: break
             }
         }
         // Tenures: a lease value held continuously.

@@ -86,6 +86,7 @@ public final class World {
     /// The lock service, when some relay runs several replicas.
     public private(set) var lockService: LockServiceModel?
     private(set) var lockNode: NodeID?
+    private var lockServiceNode: LockServiceNode?
     private(set) var clients: [String: (id: NodeID, node: ClientNode)] = [:]
     private(set) var keys: [String: KeyPair] = [:]
     /// repo handle → commit name → id
@@ -125,7 +126,9 @@ public final class World {
         if scenario.relays.contains(where: { $0.replicas > 1 }) {
             let model = LockServiceModel(failoverLag: deployment.failoverLag)
             lockService = model
-            lockNode = sim.addNode(LockServiceNode(model: model), name: "locks")
+            let node = LockServiceNode(model: model, world: self)
+            lockServiceNode = node
+            lockNode = sim.addNode(node, name: "locks")
             if let at = deployment.failoverAt {
                 sim.schedule(at: at, "lock failover") { [unowned self] s in
                     model.failover(now: s.now)
@@ -452,6 +455,7 @@ extension World: WorldView {
     }
     public var maxTenure: SimDuration { deployment.lock.ttl + 3 * deployment.cycleStep + Time.s(10) }
     public var max503Share: Double { deployment.max503Share }
+    public var lockCommands: [LockCommandRecord] { lockServiceNode?.log ?? [] }
 
     public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {
         guard let id = relayNodes[replica]?.first else { return 0 }
