@@ -1,10 +1,35 @@
+import Foundation
 // EventStore: NIP-01 event storage on SQLite (GRDB) with replaceable/addressable
 // semantics, filter queries and NIP-09 deletion.
 import GRDB
 import Nostr
 
-public final class EventStore: Sendable {
+public final class EventStore: @unchecked Sendable {
     private let db: DatabaseQueue
+    /// Results of reads since the last write. Reads are pure functions of the stored data,
+    /// and simulations ask the same questions many times between writes; every write (and
+    /// `reset`) clears this. Guarded by `cacheLock` (a store may be handed between threads).
+    private var queryCache: [[Filter]: [NostrEvent]] = [:]
+    private var latestCache: [ReplacementKey: NostrEvent?] = [:]
+    private var eventCache: [String: NostrEvent?] = [:]
+    private let cacheLock = NSLock()
+
+    private func invalidate() {
+        cacheLock.lock(); defer { cacheLock.unlock() }
+        queryCache.removeAll(keepingCapacity: true)
+        latestCache.removeAll(keepingCapacity: true)
+        eventCache.removeAll(keepingCapacity: true)
+    }
+
+    private func cached<K: Hashable, V>(_ cache: ReferenceWritableKeyPath<EventStore, [K: V]>, _ key: K,
+                                        _ compute: () throws -> V) rethrows -> V {
+        cacheLock.lock()
+        if let v = self[keyPath: cache][key] { cacheLock.unlock(); return v }
+        cacheLock.unlock()
+        let v = try compute()
+        cacheLock.lock(); self[keyPath: cache][key] = v; cacheLock.unlock()
+        return v
+    }
 
     /// An in-memory database.
     public convenience init() throws {
@@ -24,6 +49,7 @@ public final class EventStore: Sendable {
     /// Empties every table, keeping the schema and the prepared-statement cache: a
     /// simulation worker reuses one store across seeds instead of building SQLite anew.
     public func reset() throws {
+        invalidate()
         try db.write { db in
             for table in ["events", "tags", "deleted_ids", "deleted_addresses"] {
                 try db.cachedStatement(sql: "DELETE FROM \(table)").execute()
@@ -87,6 +113,7 @@ public final class EventStore: Sendable {
 
     public func insert(_ e: NostrEvent) throws -> InsertOutcome {
         if e.kindClass == .ephemeral { return .ephemeral }
+        invalidate()
         return try db.write { db in try Self.insert(e, db) }
     }
 
@@ -149,7 +176,8 @@ public final class EventStore: Sendable {
     /// answered `.deleted`. Returns the removed ids, sorted. Non-kind-5 input removes nothing.
     @discardableResult
     public func applyDeletion(_ deletion: NostrEvent) throws -> [String] {
-        try db.write { db in try Self.applyDeletion(deletion, db) }
+        invalidate()
+        return try db.write { db in try Self.applyDeletion(deletion, db) }
     }
 
     private static func applyDeletion(_ del: NostrEvent, _ db: Database) throws -> [String] {
@@ -188,22 +216,27 @@ public final class EventStore: Sendable {
 
     /// Removes an event without remembering it as deleted.
     public func remove(id: String) throws {
+        invalidate()
         try db.write { db in try Self.delete(id, db) }
     }
 
     // MARK: reading
 
     public func event(id: String) throws -> NostrEvent? {
-        try db.read { db in try Self.fetch(db, sql: "SELECT \(Self.columns) FROM events WHERE id = ?", [id]).first }
+        try cached(\.eventCache, id) {
+            try db.read { db in try Self.fetch(db, sql: "SELECT \(Self.columns) FROM events WHERE id = ?", [id]).first }
+        }
     }
 
     /// The stored (preferred) version for a replaceable/addressable key.
     public func latest(_ key: ReplacementKey) throws -> NostrEvent? {
-        try db.read { db in
-            try Self.fetch(db, sql: """
-                SELECT \(Self.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
-                ORDER BY created_at DESC, id ASC LIMIT 1
-                """, [key.kind, key.pubkey, key.d]).first
+        try cached(\.latestCache, key) {
+            try db.read { db in
+                try Self.fetch(db, sql: """
+                    SELECT \(Self.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
+                    ORDER BY created_at DESC, id ASC LIMIT 1
+                    """, [key.kind, key.pubkey, key.d]).first
+            }
         }
     }
 
@@ -214,6 +247,10 @@ public final class EventStore: Sendable {
     /// The OR of `filters`. Each filter's `limit` applies to its own newest-first results; the
     /// union is deduplicated and ordered newest first, ties by lowest id.
     public func query(_ filters: [Filter]) throws -> [NostrEvent] {
+        try cached(\.queryCache, filters) { try uncachedQuery(filters) }
+    }
+
+    private func uncachedQuery(_ filters: [Filter]) throws -> [NostrEvent] {
         try db.read { db in
             var seen = Set<String>()
             var out: [NostrEvent] = []

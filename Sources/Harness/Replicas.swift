@@ -9,14 +9,14 @@ import Checks
 struct LockRequest: SimMessage {
     var id: UInt64
     var command: LockCommand
-    var traceLabel: String { "lock \(command)" }
+    var traceLabel: String { "lock " + command.traceLabel }
 }
 
 /// Lock service → replica.
 struct LockResponse: SimMessage {
     var id: UInt64
     var reply: LockReply
-    var traceLabel: String { "lock reply \(reply)" }
+    var traceLabel: String { "lock reply " + reply.traceLabel }
 }
 
 /// The Redis-like lock service as a simulated node (its links take the usual faults).

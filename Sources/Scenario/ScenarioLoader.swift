@@ -1141,8 +1141,10 @@ final class ScenarioDecoder {
                         r.error(p.location, "'locks' (the lock service) exists only when some relay has replicas > 1")
                     }
                 } else if !relayNames.contains(p.name) && !actorNames.contains(p.name) {
-                    unknown("node", p.name, relayNames + actorNames + ["locks"], p.location,
-                            hint: "name an actor, a relay, one replica as relay#k, or locks")
+                    let hasLocks = s.relays.contains(where: { $0.replicas > 1 })
+                    unknown("node", p.name, relayNames + actorNames + (hasLocks ? ["locks"] : []), p.location,
+                            hint: hasLocks ? "name an actor, a relay, one replica as relay#k, or locks"
+                                           : "name an actor, a relay, or one replica as relay#k")
                 }
             }
         }
