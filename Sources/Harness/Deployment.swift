@@ -25,6 +25,9 @@ public struct DeploymentSettings: Sendable {
     public var faultUnserializedAdvertisement = false
     /// §8.9: the 503 is sent after the first ref update was applied.
     public var faultLate503 = false
+    /// Checker validation: a finished cycle never releases its lock (its heartbeat keeps
+    /// the lease alive).
+    public var faultLeakCycleLock = false
 
     public init() {}
 
@@ -48,6 +51,7 @@ public struct DeploymentSettings: Sendable {
         ("fault.unserialized_advertisement", "SPEC §8.7: advertisement outside the lock, unpinned (bool)"),
         ("fault.no_push_retry", "SPEC §8.8: no bounded retry on push/advertisement (bool)"),
         ("fault.late_503", "SPEC §8.9: 503 after the first ref update (bool)"),
+        ("fault.leak_cycle_lock", "checker validation: cycles never release their lock (bool)"),
     ]
 
     public mutating func set(_ key: String, _ value: String) throws -> Bool {
@@ -77,6 +81,7 @@ public struct DeploymentSettings: Sendable {
         case "fault.unserialized_advertisement": faultUnserializedAdvertisement = try bool()
         case "fault.no_push_retry": lock.faultNoPushRetry = try bool()
         case "fault.late_503": faultLate503 = try bool()
+        case "fault.leak_cycle_lock": faultLeakCycleLock = try bool()
         default: return false
         }
         return true

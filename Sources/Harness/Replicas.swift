@@ -306,7 +306,7 @@ extension RelayNode {
             return
         }
         if step >= 2 {
-            release(op, ctx)
+            if rep.settings.faultLeakCycleLock { rep.forget(op) } else { release(op, ctx) }
             nextCycleRepo(ctx)
         } else {
             rep.advanceStep()
