@@ -69,6 +69,9 @@ public enum Shrinker {
         if rounded != best, stillFails(rounded) { best = rounded }
 
         if bestScenario.steps.count != best.steps.count { bestScenario = fixed(scenario, best) }
+        // A reproducer of an invariant failure carries no expectations: they are about the
+        // original scenario's steps, not about the failure being reproduced.
+        if target != "expectations" { bestScenario.expectations = [] }
         bestScenario.description = "Reproducer shrunk from \(scenario.file) seed \(seed) (\(target)); replay with: graspsim replay <this file> --seed \(seed)"
         bestScenario.name = scenario.name + "-seed\(seed)-min"
         return Outcome(scenario: bestScenario, schedule: best, violations: bestViolations, invariant: target, runs: runs,
