@@ -30,6 +30,13 @@ public enum Report {
         return cmd
     }
 
+    static func shrinkCommand(_ f: SeedFailure, meta: Meta) -> String {
+        var cmd = "graspsim shrink \(f.file) --seed \(f.seed)"
+        if meta.swarm { cmd += " --swarm" }
+        for (k, v) in meta.overrides { cmd += " --set \(k)=\(v)" }
+        return cmd
+    }
+
     // MARK: summary.json
 
     public static func summaryJSON(_ summaries: [ScenarioSummary], meta: Meta) -> String {
@@ -156,7 +163,7 @@ public enum Report {
         for d in details {
             let f = d.failure
             h += "<div class=\"fail\" id=\"\(anchor(f.scenario))\"><h3>\(xmlText(f.scenario)) — seed \(f.seed) (\(xmlText(f.kind)))</h3>"
-            h += "<p>Replay: <code>\(xmlText(replayCommand(f, meta: meta)))</code><br>Shrink: <code>graspsim shrink \(xmlText(f.file)) --seed \(f.seed)</code></p><ul>"
+            h += "<p>Replay: <code>\(xmlText(replayCommand(f, meta: meta)))</code><br>Shrink: <code>\(xmlText(shrinkCommand(f, meta: meta)))</code></p><ul>"
             for v in f.violations { h += "<li><b>\(xmlText(v.invariant))</b> at \(Time.format(v.time)) on \(xmlText(v.node)): \(xmlText(v.message))</li>" }
             h += "</ul>"
             if let w = d.world { h += Timeline.svg(w, violations: f.violations) }
@@ -186,13 +193,17 @@ public enum Report {
 /// entries as bars, faults as shaded bands, violations in red.
 enum Timeline {
     static func svg(_ w: World, violations: [Violation]) -> String {
-        let end = max(w.sim.now, 1)
-        var lanes: [String] = w.purgatories.map(\.replica)
+        // The axis covers the run up to its last recorded activity (plus a margin), not
+        // the idle tail: a 40-minute run whose story happens in 3 minutes stays readable.
+        let lastActivity = max(w.history.last?.time ?? 0, violations.map(\.time).filter { $0 < w.sim.now }.max() ?? 0)
+        let end = max(Time.min(1), min(w.sim.now, lastActivity + max(Time.s(30), lastActivity / 10)))
+        var lanes: [String] = w.replicas.map(\.name)
+        if w.lockService != nil { lanes.append("locks") }
         lanes += w.scenario.actors.map(\.name)
         let laneH = 34.0, left = 120.0, width = 1000.0
         let top = 28.0
         let height = top + Double(lanes.count) * laneH + 40
-        func x(_ t: SimTime) -> Double { left + Double(t) / Double(end) * (width - left - 10) }
+        func x(_ t: SimTime) -> Double { left + Double(min(t, end)) / Double(end) * (width - left - 10) }
         func y(_ lane: String) -> Double { top + Double(lanes.firstIndex(of: lane) ?? 0) * laneH + laneH / 2 }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"system-ui,sans-serif\" font-size=\"11\">"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
@@ -234,6 +245,23 @@ enum Timeline {
             let color = b.3 == 30617 ? "#7e57c2" : (b.3 == 30618 ? "#1e88e5" : "#00897b")
             s += "<rect x=\"\(x(b.1))\" y=\"\(yy)\" width=\"\(max(2, x(b.2) - x(b.1)))\" height=\"5\" fill=\"\(color)\" opacity=\"0.75\"><title>kind \(b.3) in purgatory \(Time.format(b.1))–\(Time.format(b.2)): \(b.4)</title></rect>"
         }
+        // lock tenures as each replica saw them (grant → release)
+        var tenures: [String: (SimTime, String, UInt64?)] = [:]
+        var tenureBars: [(String, SimTime, SimTime, String, UInt64?)] = []
+        for h in w.history {
+            guard case .replica(let replica, let ev) = h.item else { continue }
+            switch ev {
+            case .lockGranted(let repo, let token): tenures[replica + "|" + repo] = (h.time, repo, token)
+            case .lockReleased(let repo):
+                if let t = tenures.removeValue(forKey: replica + "|" + repo) { tenureBars.append((replica, t.0, h.time, repo, t.2)) }
+            default: break
+            }
+        }
+        for (k, t) in tenures.sorted(by: { $0.key < $1.key }) { tenureBars.append((String(k.prefix { $0 != "|" }), t.0, end, t.1, t.2)) }
+        for b in tenureBars {
+            let repoName = b.3.split(separator: "/").last.map(String.init) ?? b.3
+            s += "<rect x=\"\(x(b.1))\" y=\"\(y(b.0) + 5)\" width=\"\(max(2, x(b.2) - x(b.1)))\" height=\"6\" fill=\"#ef6c00\"><title>holds the lock of \(Report.xmlText(repoName)) \(Time.format(b.1))–\(Time.format(b.2))\(b.4.map { ", fencing token \($0)" } ?? "")</title></rect>"
+        }
         // marks
         for h in w.history {
             switch h.item {
@@ -257,7 +285,7 @@ enum Timeline {
             s += "<circle cx=\"\(x(v.time))\" cy=\"\(y(lane))\" r=\"6\" fill=\"#d50000\"><title>\(Report.xmlText(v.description))</title></circle></g>"
         }
         s += "</svg>"
-        s += "<div class=\"legend\"><span><i class=\"sw\" style=\"background:#7e57c2\"></i>announcement in purgatory</span><span><i class=\"sw\" style=\"background:#1e88e5\"></i>state in purgatory</span><span><i class=\"sw\" style=\"background:#00897b\"></i>PR in purgatory</span><span><i class=\"sw\" style=\"background:#ffe0b2\"></i>fault</span><span>● publish ▪ push ◆ clone | OK/served</span><span style=\"color:#d50000\">┃ violation</span></div>"
+        s += "<div class=\"legend\"><span><i class=\"sw\" style=\"background:#7e57c2\"></i>announcement in purgatory</span><span><i class=\"sw\" style=\"background:#1e88e5\"></i>state in purgatory</span><span><i class=\"sw\" style=\"background:#00897b\"></i>PR in purgatory</span><span><i class=\"sw\" style=\"background:#ef6c00\"></i>lock held</span><span><i class=\"sw\" style=\"background:#ffe0b2\"></i>fault</span><span>● publish ▪ push ◆ clone | OK/served</span><span style=\"color:#d50000\">┃ violation</span></div>"
         return s
     }
 
