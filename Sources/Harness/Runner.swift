@@ -18,6 +18,8 @@ public enum Runner {
     public static func runOne(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
                               swarm: Bool = false, schedule: Schedule? = nil) throws -> (RunResult, World) {
         let sched = schedule ?? Self.schedule(for: scenario, seed: seed, swarm: swarm)
+        var options = options
+        if swarm { options.checkExpectations = false }
         let world = try World(scenario: scenario, schedule: sched, seed: seed, options: options)
         return (world.run(), world)
     }

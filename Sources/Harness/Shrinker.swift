@@ -19,7 +19,7 @@ public enum Shrinker {
     public static func shrink(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
                               swarm: Bool = false, maxRuns: Int = 400) throws -> Outcome? {
         let original = Runner.schedule(for: scenario, seed: seed, swarm: swarm)
-        let (first, _) = try Runner.runOne(scenario, seed: seed, options: options, schedule: original)
+        let (first, _) = try Runner.runOne(scenario, seed: seed, options: options, swarm: swarm, schedule: original)
         guard let target = first.violations.first?.invariant else { return nil }
         var runs = 1
         var best = original
@@ -30,7 +30,7 @@ public enum Shrinker {
             guard runs < maxRuns else { return false }
             runs += 1
             let sc = fixed(scenario, s)
-            guard let (r, _) = try? Runner.runOne(sc, seed: seed, options: options, schedule: s) else { return false }
+            guard let (r, _) = try? Runner.runOne(sc, seed: seed, options: options, swarm: swarm, schedule: s) else { return false }
             if r.violations.contains(where: { $0.invariant == target }) {
                 bestViolations = r.violations.filter { $0.invariant == target }
                 bestScenario = sc

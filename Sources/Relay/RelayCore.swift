@@ -635,7 +635,9 @@ public final class RelayCore {
             observe(.refsChanged(repo: key, refs: repo.refs, head: repo.head, why: "push"))
         }
         for u in acceptedNostr { prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
-        if !acceptedNormal.isEmpty { settle(identifier: key.d) }
+        // Any accepted push may have brought objects a waiting state needs — a PR's
+        // commits usually contain the base its state names (found by a swarm run).
+        if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty { settle(identifier: key.d) }
     }
 
     enum PushError: Error, CustomStringConvertible {

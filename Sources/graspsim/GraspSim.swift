@@ -60,7 +60,7 @@ struct Run: ParsableCommand {
     @Option(help: "Parallel jobs (default: all cores).") var jobs: Int?
     @Option(help: "Run only shard K of N (K/N, 1-based).") var shard: String?
     @Option(name: .customLong("report-dir"), help: "Folder for reports (a run folder is made inside).") var reportDir = "reports"
-    @Flag(help: "Per seed, randomize which fault kinds are enabled and their rates.") var swarm = false
+    @Flag(help: "Per seed, randomize which fault kinds are enabled and their rates (invariants only: expectations are not checked).") var swarm = false
     @Option(name: .customLong("time-budget"), help: "Stop starting new seeds after this long (e.g. 10m).") var timeBudget: String?
     @Option(name: .customLong("set"), help: "Override configuration: key=value (repeatable).") var sets: [String] = []
     @Option(name: .customLong("determinism-sample"), help: "Share of passing seeds re-run to compare trace hashes.") var determinismSample = 0.05
@@ -162,7 +162,9 @@ struct Replay: ParsableCommand {
             handle = FileHandle(forWritingAtPath: trace)
         }
         let schedule = Runner.schedule(for: sc, seed: seed, swarm: swarm)
-        let world = try World(scenario: sc, schedule: schedule, seed: seed, options: RunOptions(overrides: overrides))
+        var options = RunOptions(overrides: overrides)
+        options.checkExpectations = !swarm
+        let world = try World(scenario: sc, schedule: schedule, seed: seed, options: options)
         if let handle { world.sim.trace.sink = { r in handle.write((r.jsonLine + "\n").data(using: .utf8)!) } }
         let r = world.run()
         try? handle?.close()

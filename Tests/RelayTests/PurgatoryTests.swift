@@ -260,3 +260,66 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         #expect(f.relay.purgatory.state(id: st.id) == nil)
     }
 }
+
+@Suite struct GitDataFromAnyPush {
+    /// A PR push to refs/nostr/<id> whose objects include a waiting state's commits
+    /// releases that state: every arrival of git data goes through the same routine.
+    @Test func prPushCompletesAWaitingState() {
+        let f = Fixture()
+        let c1 = f.commit("c1")
+        let p1 = f.commit("p1", parent: c1)
+        f.publish(f.announcement(f.alice))
+        let st = f.state(f.alice, refs: [("refs/heads/main", c1)])
+        f.publish(st)
+        let pr = f.pr(f.bob, owner: f.alice, commit: p1)
+        #expect(f.push(f.alice, [("refs/nostr/\(pr.id)", p1)]).allOK)
+        #expect(f.served(st))
+        #expect(f.refs(f.alice)["refs/heads/main"] == c1)
+    }
+}
+
+@Suite struct SubscriptionsAndInfo {
+    @Test func reqReturnsStoredThenEOSEAndLiveReleasedEventsButNeverPurgatory() {
+        let f = Fixture()
+        let c1 = f.commit("c1")
+        let ann = f.announcement(f.alice)
+        f.publish(ann)
+        let out = f.handle(.nostr(7, .req(subID: "s", filters: [Filter(kinds: [30617, 30618])]), .user))
+        // Nothing served yet: the announcement waits in purgatory. Just EOSE.
+        #expect(out.count == 1)
+        if case .send(7, .eose("s")) = out[0] {} else { Issue.record("expected EOSE first, got \(out)") }
+        let st = f.state(f.alice, refs: [("refs/heads/main", c1)])
+        let held = f.handle(.nostr(1, .event(st), .user))
+        #expect(!held.contains { if case .send(7, .event) = $0 { return true }; return false })
+        _ = f.push(f.alice, [("refs/heads/main", c1)])
+        let live = f.lastOutputs.compactMap { o -> String? in
+            if case .send(7, .event("s", let e)) = o { return e.id }
+            return nil
+        }
+        #expect(Set(live) == [ann.id, st.id])          // released events reach live subscriptions
+        let again = f.handle(.nostr(7, .req(subID: "t", filters: [Filter(kinds: [30617, 30618])]), .user))
+        let stored = again.compactMap { o -> String? in if case .send(7, .event("t", let e)) = o { return e.id }; return nil }
+        #expect(Set(stored) == [ann.id, st.id])
+        if case .send(7, .eose("t")) = again.last! {} else { Issue.record("EOSE must come last") }
+        _ = f.handle(.nostr(7, .close(subID: "s"), .user))
+        let issue = f.event(f.bob, kind: 1621, tags: [["a", "30617:\(f.alice.publicKey):repo"], ["subject", "x"]])
+        let after = f.handle(.nostr(1, .event(issue), .user))
+        #expect(!after.contains { if case .send(7, .event("s", _)) = $0 { return true }; return false })
+    }
+
+    @Test func nip11AndMalformedFrames() {
+        let f = Fixture()
+        guard case .reply(_, .nip11(let doc)) = f.handle(.nip11(1)).first else { Issue.record("no NIP-11"); return }
+        #expect(doc.contains("\"supported_grasps\":[\"GRASP-01\"]"))
+        #expect(doc.contains("repo_acceptance_criteria"))
+        #expect(!doc.contains("curation"))
+        let bad = f.handle(.nostrText(1, "[\"EVENT\", {\"id\": 5}]", .user))
+        guard case .send(1, .notice(let msg)) = bad.first else { Issue.record("expected NOTICE"); return }
+        #expect(msg.hasPrefix("invalid:"))
+        var forged = f.announcement(f.alice)
+        forged.content = "changed after signing"
+        let (ok, why) = f.publish(forged)
+        #expect(!ok && why.hasPrefix("invalid:"))
+        #expect(f.relay.purgatory.announcements.isEmpty)   // nothing accepted, nothing lost
+    }
+}
