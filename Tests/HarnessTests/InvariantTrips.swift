@@ -147,3 +147,21 @@ final class Counter: @unchecked Sendable {
     private var n = 0
     func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
 }
+
+@Suite struct SwarmSettings {
+    @Test func swarmIsDeterministicPerSeedAndVariesAcrossSeeds() throws {
+        let s = try arrival("01-announce-state-push.yaml")
+        let a = Swarm.configure(s, seed: 5).randomFaults, b = Swarm.configure(s, seed: 5).randomFaults
+        #expect(a == b)
+        let kinds = Set((0..<40).map { Swarm.configure(s, seed: UInt64($0)).randomFaults!.kinds })
+        #expect(kinds.count > 5)
+        for seed in UInt64(0)..<40 {
+            let rf = Swarm.configure(s, seed: seed).randomFaults!
+            #expect(!rf.kinds.isEmpty && rf.kinds.allSatisfy(Swarm.kinds.contains))
+            #expect(rf.end <= s.duration)
+        }
+        // Swarm schedules carry drawn faults; the plain schedule does not.
+        #expect(Runner.schedule(for: s, seed: 3, swarm: false).faults.isEmpty)
+        #expect((0..<10).contains { !Runner.schedule(for: s, seed: UInt64($0), swarm: true).faults.isEmpty })
+    }
+}
