@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Relay", dependencies: [
-            "Nostr", "GitStore", "EventStore",
+            "SimKernel", "Nostr", "GitStore", "EventStore",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "Coordination", dependencies: ["SimKernel"]),

@@ -121,7 +121,7 @@ public func parseBool(_ v: String, key: String) throws -> Bool {
 
 /// `250ms`, `30s`, `5m`, `2h`, `1d`, `1h30m`, `0`.
 public func parseDuration(_ text: String, key: String = "duration") throws -> SimDuration {
-    if let d = Time.parse(text) { return d }
+    if let d = DurationText.parse(text) { return d }
     throw ConfigValueError(key: key, value: text, expected: "a duration such as 500ms, 30s, 5m, 2h")
 }
 

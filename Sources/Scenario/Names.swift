@@ -1,3 +1,4 @@
+import Foundation
 /// Keywords of the file format shared by the loader, the writer and the docs.
 extension StepAction {
     /// The YAML key of this action (`announce`, `pull_request`, `push_pr`, ...).
@@ -122,5 +123,13 @@ enum RefName {
             return "ref '\(ref)': no part may start with '.'"
         }
         return nil
+    }
+}
+
+extension String {
+    /// Splits `a..b` into its two halves; nil if there is no `..`.
+    func splitRange() -> (String, String)? {
+        guard let r = range(of: "..") else { return nil }
+        return (String(self[..<r.lowerBound]).trimmingSpaces(), String(self[r.upperBound...]).trimmingSpaces())
     }
 }

@@ -12,26 +12,10 @@ public enum LatencyModel: Equatable, Sendable {
         case .uniform(let lo, let hi): return hi <= lo ? lo : rng.int(in: lo...hi)
         case .exponential(let base, let mean):
             let u = max(rng.unit(), 1e-12)
-            let tail = -Double(mean) * _log(u)
+            let tail = -Double(mean) * DeterministicMath.ln(u)
             return base + SimDuration(min(tail, Double(mean) * 50))
         }
     }
-}
-
-@usableFromInline func _log(_ x: Double) -> Double {
-    // Natural log without Foundation: ln(x) = log2(x) * ln 2, log2 via exponent + series.
-    var m = x
-    var e = 0.0
-    while m >= 2 { m /= 2; e += 1 }
-    while m < 1 { m *= 2; e -= 1 }
-    // ln(m) for m in [1,2): atanh series ln(m) = 2 * sum(z^(2k+1)/(2k+1)), z=(m-1)/(m+1)
-    let z = (m - 1) / (m + 1)
-    let z2 = z * z
-    var term = z
-    var sum = 0.0
-    var k = 1.0
-    for _ in 0..<30 { sum += term / k; term *= z2; k += 2 }
-    return 2 * sum + e * 0.6931471805599453
 }
 
 /// Behaviour of one directed link. All probabilities are per message.

@@ -44,42 +44,4 @@ public enum Time {
         }
         return neg ? "-" + out : out
     }
-    /// Parses `250ms`, `30s`, `5m`, `2h`, `1d`, `1h30m` or `0`; nil when malformed.
-    public static func parse(_ text: String) -> SimDuration? {
-        let s = Array(trim(text).utf8)
-        if s == Array("0".utf8) { return 0 }
-        if s.isEmpty { return nil }
-        var i = 0
-        var total: SimDuration = 0
-        while i < s.count {
-            var n: Int64 = 0
-            var digits = 0
-            while i < s.count, s[i] >= 48, s[i] <= 57 {
-                n = n * 10 + Int64(s[i] - 48); i += 1; digits += 1
-                if n > 1_000_000_000_000 { return nil }
-            }
-            if digits == 0 { return nil }
-            var unit = ""
-            while i < s.count, (s[i] >= 97 && s[i] <= 122) { unit.append(Character(UnicodeScalar(s[i]))); i += 1 }
-            switch unit {
-            case "ns": total += n
-            case "us": total += n * microsecond
-            case "ms": total += n * millisecond
-            case "s": total += n * second
-            case "m": total += n * minute
-            case "h": total += n * hour
-            case "d": total += n * day
-            default: return nil
-            }
-        }
-        return total
-    }
-
-
-    static func trim(_ s: String) -> String {
-        var t = Substring(s)
-        while let f = t.first, f == " " || f == "\t" { t = t.dropFirst() }
-        while let l = t.last, l == " " || l == "\t" { t = t.dropLast() }
-        return String(t)
-    }
 }

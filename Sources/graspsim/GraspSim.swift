@@ -79,7 +79,7 @@ struct Run: ParsableCommand {
             opts.shard = (p[0], p[1])
         }
         if let tb = timeBudget {
-            guard let d = Time.parse(tb) else { stderr("error: --time-budget expects a duration such as 10m"); throw Exit.badInput }
+            guard let d = DurationText.parse(tb) else { stderr("error: --time-budget expects a duration such as 10m"); throw Exit.badInput }
             opts.timeBudget = Double(d) / 1e9
         }
         opts.swarm = swarm

@@ -1,11 +1,10 @@
-import SimKernel
-
-/// Durations as scenario files write them: `250ms`, `30s`, `5m`, `2h`, `1h30m`, `1m30s250ms`,
-/// `0`. Units (largest first, each at most once): `h`, `m`, `s`, `ms`, `us`, `ns`. Numbers are
+/// Durations as scenario files and `--set` write them: `250ms`, `30s`, `5m`, `2h`, `1h30m`,
+/// `1m30s250ms`, `7d`, `0`. Units (largest first, each at most once): `d`, `h`, `m`, `s`,
+/// `ms`, `us`, `ns`. Numbers are
 /// whole. A leading `-` is accepted only where a negative value makes sense (clock skew).
 public enum DurationText {
     static let units: [(String, SimDuration)] = [
-        ("h", Time.hour), ("m", Time.minute), ("s", Time.second),
+        ("d", Time.day), ("h", Time.hour), ("m", Time.minute), ("s", Time.second),
         ("ms", Time.millisecond), ("us", Time.microsecond), ("ns", Time.nanosecond),
     ]
 
@@ -67,16 +66,10 @@ public enum DurationText {
 }
 
 extension String {
-    func trimmingSpaces() -> String {
+    public func trimmingSpaces() -> String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
         return String(s)
-    }
-
-    /// Splits `a..b` into its two halves; nil if there is no `..`.
-    func splitRange() -> (String, String)? {
-        guard let r = range(of: "..") else { return nil }
-        return (String(self[..<r.lowerBound]).trimmingSpaces(), String(self[r.upperBound...]).trimmingSpaces())
     }
 }
