@@ -1,1 +1,0 @@
-// Sync module (see docs/architecture.md)

@@ -1,0 +1,492 @@
+// GRASP-02 proactive git-data sync (SPEC §5): an identifier-based hunt queue with a
+// per-domain throttle, as a sans-IO state machine.
+import SimKernel
+
+/// Where the event that made an identifier wait came from.
+public enum EventOrigin: String, Sendable {
+    /// Submitted by a user: a push is expected soon, so the hunt starts late.
+    case user
+    /// Received from another relay: the data probably exists elsewhere already.
+    case sync
+}
+
+/// One clone URL the repository's data may be fetched from.
+public struct CloneSource: Sendable, Hashable {
+    public var url: String
+    /// Host the throttle and block list are kept for (lowercase, no port, no user).
+    public var domain: String
+    /// The URL came from an announcement that is still in purgatory (SPEC §8.2).
+    public var fromPurgatory: Bool
+
+    public init(url: String, domain: String, fromPurgatory: Bool = false) {
+        self.url = url; self.domain = domain; self.fromPurgatory = fromPurgatory
+    }
+
+    /// Derives `domain` from the URL (see `domain(ofURL:)`).
+    public init(url: String, fromPurgatory: Bool = false) {
+        self.init(url: url, domain: CloneSource.domain(ofURL: url), fromPurgatory: fromPurgatory)
+    }
+
+    /// The host of `https://user@Host:8080/path`, `git://host/path` or scp-like
+    /// `git@host:path`, lowercased; the whole input lowercased when nothing matches.
+    public static func domain(ofURL url: String) -> String {
+        var rest = Substring(url)
+        if let r = schemeEnd(rest) {
+            rest = rest[r...]
+            if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+            if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+            if rest.hasPrefix("[") {  // IPv6 literal
+                if let close = rest.firstIndex(of: "]") { rest = rest[...close] }
+            } else if let colon = rest.firstIndex(of: ":") {
+                rest = rest[..<colon]
+            }
+        } else {
+            if let at = rest.firstIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+            if let colon = rest.firstIndex(of: ":") { rest = rest[..<colon] }
+            if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        }
+        return rest.lowercased()
+    }
+}
+
+/// Index just after `://`, nil when absent (no Foundation here).
+private func schemeEnd(_ s: Substring) -> Substring.Index? {
+    var i = s.startIndex
+    while i < s.endIndex {
+        if s[i...].hasPrefix("://") { return s.index(i, offsetBy: 3) }
+        i = s.index(after: i)
+    }
+    return nil
+}
+
+/// What the driver tells the queue.
+public enum SyncInput: Sendable {
+    /// An event for this identifier entered purgatory and waits for git data.
+    case eventWaiting(identifier: String, origin: EventOrigin)
+    /// Every waiting event of the identifier was released: stop hunting.
+    case identifierSatisfied(identifier: String)
+    /// Purgatory gave up on the identifier: stop hunting and remember it (SPEC §8.13).
+    case identifierExpired(identifier: String)
+    /// The sync loop (every `SyncConfig.tick`, or when a `setTimer` fires).
+    case tick
+    /// A fetch started by a `.fetch` effect ended.
+    case fetchFinished(request: UInt64, outcome: FetchOutcome)
+}
+
+/// How a fetch ended, as far as the throttle is concerned. Whether the fetched objects
+/// released events is the driver's business (it then sends `identifierSatisfied`).
+public enum FetchOutcome: String, Sendable {
+    /// The fetch brought everything the waiting events need.
+    case complete
+    /// The fetch brought some objects.
+    case partial
+    /// The remote answered but had nothing new.
+    case nothingNew
+    /// The remote refused because of its own rate limit (HTTP 429): counts as a finished
+    /// fetch of the attempt, never towards blocking the domain.
+    case rateLimited
+    /// Down, timeout or error: counts towards blocking the domain.
+    case failed
+}
+
+/// What the driver must do.
+public enum SyncEffect: Sendable {
+    /// Fetch `source.url` for `identifier`; report the end with `.fetchFinished(request:)`.
+    case fetch(request: UInt64, identifier: String, source: CloneSource)
+    /// Send `.tick` after this delay (a driver ticking every `config.tick` may ignore it).
+    case setTimer(after: SimDuration)
+    case trace(String, [(String, String)])
+}
+
+/// The hunt queue. The work is per identifier (a repository, or a PR event), not per event:
+/// events arriving for an identifier only reschedule its hunt.
+///
+/// - An identifier's attempt starts on the first tick at or after its `nextAttempt`. It
+///   walks the identifier's sources (own domain, blocked domains and — only under
+///   `faultPurgatoryAnnouncementsIgnored` — purgatory URLs are skipped) and queues one
+///   fetch per source on the source's domain.
+/// - A domain starts a queued fetch only while it has fewer than `domainConcurrency`
+///   fetches in flight and fewer than `domainRate` starts in the last `rateWindow`
+///   (sliding). Queued fetches are served round-robin over identifiers.
+/// - When every fetch of an attempt ended (or was dropped because its domain got blocked),
+///   the next attempt is scheduled `min(backoffBase × 2^attempt, backoffCap)` later.
+/// - A new event resets the attempt count and may move the next attempt earlier, never later.
+/// - `blockAfterFailures` consecutive `failed` fetches block a domain for `blockDuration`.
+/// - A hunt ends when satisfied, expired, or `giveUpAfter` after its last event. Expired
+///   identifiers are remembered: a later synced event for them is ignored (a user event
+///   starts a new hunt).
+public final class SyncQueue {
+    public let config: SyncConfig
+    public let ownDomain: String
+
+    /// Every fetch started, in order: the throttle invariants are checked over it.
+    public private(set) var requestLog: [(time: SimTime, domain: String, identifier: String)] = []
+
+    private struct Hunt {
+        var generation: UInt64
+        var attempt = 0
+        /// nil while an attempt runs.
+        var nextAttempt: SimTime?
+        /// Earliest time asked for by events that arrived while an attempt was running.
+        var eventDue: SimTime?
+        var lastEvent: SimTime
+        /// Fetches of the running attempt not yet ended (queued or in flight).
+        var outstanding = 0
+    }
+
+    private struct Job {
+        var identifier: String
+        var generation: UInt64
+        var source: CloneSource
+    }
+
+    private struct Domain {
+        var inFlight = 0
+        /// Identifiers with queued jobs, in service order.
+        var rotation: [String] = []
+        var jobs: [String: [Job]] = [:]
+        /// Start times not older than one rate window, ascending.
+        var starts: [SimTime] = []
+        var consecutiveFailures = 0
+        var blockedUntil: SimTime?
+        var queuedCount: Int { jobs.values.reduce(0) { $0 + $1.count } }
+    }
+
+    private struct Request {
+        var identifier: String
+        var generation: UInt64
+        var domain: String
+    }
+
+    private var hunts: [String: Hunt] = [:]
+    private var domains: [String: Domain] = [:]
+    private var requests: [UInt64: Request] = [:]
+    private var expired: [String: SimTime] = [:]
+    private var nextRequest: UInt64 = 1
+    private var nextGeneration: UInt64 = 1
+    /// Time of the last `setTimer` asked for (nil: none pending).
+    private var armed: SimTime?
+
+    public init(config: SyncConfig, ownDomain: String) {
+        self.config = config
+        self.ownDomain = ownDomain.lowercased()
+    }
+
+    // MARK: inspection
+
+    /// Identifiers waiting for their next attempt, sorted by (nextAttempt, identifier).
+    /// `attempt` counts the attempts made since the last fresh start.
+    public var pending: [(identifier: String, nextAttempt: SimTime, attempt: Int)] {
+        hunts.compactMap { id, h in h.nextAttempt.map { (id, $0, h.attempt) } }
+            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+    }
+
+    /// Every identifier being hunted (waiting or with an attempt running), sorted.
+    public var hunting: [String] { hunts.keys.sorted() }
+
+    /// Identifiers whose attempt is running, sorted.
+    public var attemptsRunning: [String] { hunts.filter { $0.value.nextAttempt == nil }.keys.sorted() }
+
+    /// Fetches in flight per domain (domains with none are left out).
+    public var inFlight: [String: Int] {
+        var out: [String: Int] = [:]
+        for (d, s) in domains where s.inFlight > 0 { out[d] = s.inFlight }
+        return out
+    }
+
+    /// Fetches waiting for the throttle per domain (domains with none are left out).
+    public var queued: [String: Int] {
+        var out: [String: Int] = [:]
+        for (d, s) in domains where s.queuedCount > 0 { out[d] = s.queuedCount }
+        return out
+    }
+
+    /// Domains blocked at `now`, sorted, with the end of their block.
+    public func blockedDomains(now: SimTime) -> [(domain: String, until: SimTime)] {
+        domains.compactMap { d, s in
+            guard let u = s.blockedUntil, u > now else { return nil }
+            return (d, u)
+        }.sorted { $0.domain < $1.domain }
+    }
+
+    /// Expired identifiers still remembered, sorted.
+    public var expiredIdentifiers: [String] { expired.keys.sorted() }
+
+    /// The attempt count of a hunted identifier.
+    public func attempt(of identifier: String) -> Int? { hunts[identifier]?.attempt }
+
+    /// The earliest time the queue has something to do without new input.
+    public func nextWakeUp(now: SimTime) -> SimTime? {
+        var wake: SimTime?
+        func consider(_ t: SimTime) { wake = min(wake ?? t, t) }
+        for h in hunts.values {
+            if let n = h.nextAttempt { consider(n) }
+            consider(h.lastEvent + config.giveUpAfter)
+        }
+        for s in domains.values where s.queuedCount > 0 && s.inFlight < config.effectiveConcurrency {
+            if let u = s.blockedUntil, u > now { continue }
+            consider(rateFree(s, now: now))
+        }
+        return wake
+    }
+
+    /// The sources an attempt uses, in the caller's order without duplicate URLs: not on the
+    /// own domain, not on a blocked domain, and — only when `ignorePurgatory` (the §8.2
+    /// fault) — not from a purgatory announcement.
+    public static func selectSources(_ sources: [CloneSource], ownDomain: String,
+                                     ignorePurgatory: Bool,
+                                     isBlocked: (String) -> Bool = { _ in false }) -> [CloneSource] {
+        var seen = Set<String>()
+        var out: [CloneSource] = []
+        let own = ownDomain.lowercased()
+        for s in sources {
+            if s.domain.lowercased() == own { continue }
+            if ignorePurgatory && s.fromPurgatory { continue }
+            if isBlocked(s.domain) { continue }
+            if !seen.insert(s.url).inserted { continue }
+            out.append(s)
+        }
+        return out
+    }
+
+    // MARK: input
+
+    /// Advances the machine. `sources(identifier)` returns the clone URLs of the
+    /// identifier's announcements (served and purgatory) and PR clone tags, as the caller
+    /// knows them now; it is only called when an attempt starts.
+    public func handle(_ input: SyncInput, now: SimTime,
+                       sources: (String) -> [CloneSource]) -> [SyncEffect] {
+        var out: [SyncEffect] = []
+        forgetOldExpired(now: now)
+        switch input {
+        case let .eventWaiting(id, origin):
+            eventWaiting(id, origin: origin, now: now, &out)
+        case let .identifierSatisfied(id):
+            if hunts[id] != nil {
+                endHunt(id, now: now, &out)
+                out.append(.trace("sync.satisfied", [("identifier", id)]))
+            }
+        case let .identifierExpired(id):
+            if hunts[id] != nil { endHunt(id, now: now, &out) }
+            expired[id] = now
+            out.append(.trace("sync.expired", [("identifier", id)]))
+        case .tick:
+            tick(now: now, sources: sources, &out)
+        case let .fetchFinished(request, outcome):
+            fetchFinished(request, outcome, now: now, &out)
+        }
+        arm(now: now, &out)
+        return out
+    }
+
+    private func eventWaiting(_ id: String, origin: EventOrigin, now: SimTime, _ out: inout [SyncEffect]) {
+        if origin == .sync, expired[id] != nil, !config.faultRefetchExpired {
+            out.append(.trace("sync.ignored-expired", [("identifier", id)]))
+            return
+        }
+        let due = now + (origin == .user ? config.userDelay : config.syncedDelay)
+        if var h = hunts[id] {
+            h.lastEvent = now
+            if !config.faultNoFreshStart {
+                h.attempt = 0
+                if let n = h.nextAttempt {
+                    h.nextAttempt = min(n, due)
+                } else {
+                    h.eventDue = min(h.eventDue ?? due, due)
+                }
+            }
+            hunts[id] = h
+        } else {
+            hunts[id] = Hunt(generation: nextGeneration, nextAttempt: due, lastEvent: now)
+            nextGeneration += 1
+        }
+        let next = hunts[id]!.nextAttempt.map { Time.format($0) } ?? "after running attempt"
+        out.append(.trace("sync.event", [("identifier", id), ("origin", origin.rawValue), ("next", next)]))
+    }
+
+    private func tick(now: SimTime, sources: (String) -> [CloneSource], _ out: inout [SyncEffect]) {
+        for name in domains.keys.sorted() {
+            if let u = domains[name]!.blockedUntil, u <= now {
+                domains[name]!.blockedUntil = nil
+                domains[name]!.consecutiveFailures = 0
+                out.append(.trace("sync.domain-unblocked", [("domain", name)]))
+            }
+        }
+        for id in hunts.keys.sorted() where now >= hunts[id]!.lastEvent + config.giveUpAfter {
+            endHunt(id, now: now, &out)
+            out.append(.trace("sync.give-up", [("identifier", id)]))
+        }
+        let ready = hunts.compactMap { id, h -> (SimTime, String)? in
+            guard let n = h.nextAttempt, n <= now else { return nil }
+            return (n, id)
+        }.sorted { $0 < $1 }
+        for (_, id) in ready { startAttempt(id, now: now, sources: sources, &out) }
+        for name in domains.keys.sorted() { drain(name, now: now, &out) }
+    }
+
+    private func startAttempt(_ id: String, now: SimTime, sources: (String) -> [CloneSource],
+                              _ out: inout [SyncEffect]) {
+        guard var h = hunts[id] else { return }
+        let chosen = SyncQueue.selectSources(
+            sources(id), ownDomain: ownDomain,
+            ignorePurgatory: config.faultPurgatoryAnnouncementsIgnored,
+            isBlocked: { self.isBlocked($0, now: now) })
+        h.nextAttempt = nil
+        h.eventDue = nil
+        h.outstanding = chosen.count
+        hunts[id] = h
+        out.append(.trace("sync.attempt", [("identifier", id), ("attempt", "\(h.attempt)"),
+                                           ("sources", "\(chosen.count)")]))
+        if chosen.isEmpty {
+            finishAttempt(id, now: now, &out)
+            return
+        }
+        for s in chosen {
+            var d = domains[s.domain] ?? Domain()
+            if d.jobs[id] == nil { d.rotation.append(id) }
+            d.jobs[id, default: []].append(Job(identifier: id, generation: h.generation, source: s))
+            domains[s.domain] = d
+        }
+    }
+
+    private func finishAttempt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
+        guard var h = hunts[id] else { return }
+        var next = now + config.backoff(afterAttempt: h.attempt)
+        if let due = h.eventDue, due < next { next = max(due, now) }
+        h.attempt += 1
+        h.nextAttempt = next
+        h.eventDue = nil
+        hunts[id] = h
+        out.append(.trace("sync.backoff", [("identifier", id), ("attempt", "\(h.attempt)"),
+                                           ("next", Time.format(next))]))
+    }
+
+    private func fetchFinished(_ request: UInt64, _ outcome: FetchOutcome, now: SimTime,
+                               _ out: inout [SyncEffect]) {
+        guard let r = requests.removeValue(forKey: request) else {
+            out.append(.trace("sync.unknown-request", [("request", "\(request)")]))
+            return
+        }
+        out.append(.trace("sync.fetch-finished", [("request", "\(request)"), ("identifier", r.identifier),
+                                                  ("domain", r.domain), ("outcome", outcome.rawValue)]))
+        var d = domains[r.domain]!
+        d.inFlight -= 1
+        var blockNow = false
+        if outcome == .failed {
+            d.consecutiveFailures += 1
+            if d.consecutiveFailures >= config.blockAfterFailures, d.blockedUntil == nil {
+                blockNow = true
+            }
+        } else {
+            d.consecutiveFailures = 0
+        }
+        domains[r.domain] = d
+        jobEnded(r.identifier, generation: r.generation, now: now, &out)
+        if blockNow { block(r.domain, now: now, &out) }
+        drain(r.domain, now: now, &out)
+    }
+
+    // MARK: domains
+
+    private func isBlocked(_ domain: String, now: SimTime) -> Bool {
+        guard let u = domains[domain]?.blockedUntil else { return false }
+        return u > now
+    }
+
+    private func block(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
+        var d = domains[name]!
+        d.blockedUntil = now + config.blockDuration
+        d.consecutiveFailures = 0
+        let dropped = d.rotation.flatMap { d.jobs[$0] ?? [] }
+        d.rotation = []
+        d.jobs = [:]
+        domains[name] = d
+        out.append(.trace("sync.domain-blocked", [("domain", name), ("until", Time.format(now + config.blockDuration)),
+                                                  ("dropped", "\(dropped.count)")]))
+        for j in dropped { jobEnded(j.identifier, generation: j.generation, now: now, &out) }
+    }
+
+    private func jobEnded(_ id: String, generation: UInt64, now: SimTime, _ out: inout [SyncEffect]) {
+        guard var h = hunts[id], h.generation == generation, h.nextAttempt == nil else { return }
+        h.outstanding -= 1
+        hunts[id] = h
+        if h.outstanding == 0 { finishAttempt(id, now: now, &out) }
+    }
+
+    /// Time from which one more start fits the rate limit.
+    private func rateFree(_ d: Domain, now: SimTime) -> SimTime {
+        let w = config.rateWindow
+        if config.faultFixedWindow {
+            let bucket = floorDiv(now, w)
+            let n = d.starts.filter { floorDiv($0, w) == bucket }.count
+            return n < config.domainRate ? now : (bucket + 1) * w
+        }
+        let recent = d.starts.filter { $0 > now - w }
+        if recent.count < config.domainRate { return now }
+        return recent[recent.count - config.domainRate] + w
+    }
+
+    private func drain(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
+        guard var d = domains[name] else { return }
+        if let u = d.blockedUntil, u > now { return }
+        d.starts.removeAll { $0 <= now - config.rateWindow }
+        while !d.rotation.isEmpty, d.inFlight < config.effectiveConcurrency, rateFree(d, now: now) <= now {
+            let index: Int
+            if config.faultNoRoundRobin {
+                index = d.rotation.indices.min { d.rotation[$0] < d.rotation[$1] }!
+            } else {
+                index = 0
+            }
+            let id = d.rotation.remove(at: index)
+            var jobs = d.jobs[id]!
+            let job = jobs.removeFirst()
+            if jobs.isEmpty {
+                d.jobs[id] = nil
+            } else {
+                d.jobs[id] = jobs
+                d.rotation.append(id)
+            }
+            let request = nextRequest
+            nextRequest += 1
+            d.inFlight += 1
+            d.starts.append(now)
+            requests[request] = Request(identifier: id, generation: job.generation, domain: name)
+            requestLog.append((now, name, id))
+            out.append(.trace("sync.fetch", [("request", "\(request)"), ("identifier", id),
+                                             ("domain", name), ("url", job.source.url)]))
+            out.append(.fetch(request: request, identifier: id, source: job.source))
+        }
+        domains[name] = d
+    }
+
+    // MARK: bookkeeping
+
+    /// Drops the hunt and its queued jobs; fetches in flight finish without effect on it.
+    private func endHunt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
+        hunts[id] = nil
+        for name in domains.keys.sorted() where domains[name]!.jobs[id] != nil {
+            domains[name]!.jobs[id] = nil
+            domains[name]!.rotation.removeAll { $0 == id }
+        }
+    }
+
+    private func forgetOldExpired(now: SimTime) {
+        if expired.isEmpty { return }
+        for id in expired.keys.sorted() where now - expired[id]! >= config.rememberExpiredFor {
+            expired[id] = nil
+        }
+    }
+
+    private func arm(now: SimTime, _ out: inout [SyncEffect]) {
+        guard let wake = nextWakeUp(now: now) else { return }
+        if let a = armed, a > now, a <= wake { return }
+        armed = wake
+        out.append(.setTimer(after: max(0, wake - now)))
+    }
+}
+
+@inline(__always)
+private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
