@@ -25,14 +25,16 @@ final class RelayNode: SimNode {
          sharedPurgatory: PurgatoryBox? = nil) {
         self.name = name; self.config = config; self.store = store; self.storage = storage; self.world = world
         self.sharedPurgatory = sharedPurgatory
-        core = RelayCore(config: config, replica: name, store: store, storage: storage)
-        core = makeCore()
+        core = Self.makeCore(config, name, store, storage, sharedPurgatory)
     }
 
-    func makeCore() -> RelayCore {
+    func makeCore() -> RelayCore { Self.makeCore(config, name, store, storage, sharedPurgatory) }
+
+    private static func makeCore(_ config: RelayConfig, _ name: String, _ store: EventStore,
+                                 _ storage: RepositoryStorage, _ shared: PurgatoryBox?) -> RelayCore {
         let c = RelayCore(config: config, replica: name, store: store, storage: storage,
-                          purgatory: sharedPurgatory ?? PurgatoryBox())
-        c.deferRepositoryWrites = sharedPurgatory != nil
+                          purgatory: shared ?? PurgatoryBox())
+        c.deferRepositoryWrites = shared != nil
         return c
     }
 

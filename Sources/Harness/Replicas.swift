@@ -213,7 +213,7 @@ extension RelayNode {
             core.writeToken = token
             process(core.handle(.maintain(repo), now: ctx.now), ctx)
             core.writeToken = nil
-            rep.beginSteps(op)
+            rep.beginSteps()
             cycleStepDue(generation: rep.generation, ctx)
         }
     }
@@ -334,7 +334,7 @@ extension Replication {
     var currentCycleOp: UInt64? { cycleOp }
     var step: Int { cycleStep }
     var generation: UInt64 { cycleGeneration }
-    func beginSteps(_ op: UInt64) { cycleStep = 0 }
+    func beginSteps() { cycleStep = 0 }
     func advanceStep() { cycleStep += 1 }
     func token(_ op: UInt64) -> UInt64? { client.holding.first { $0.op == op }?.token }
 }

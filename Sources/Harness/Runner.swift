@@ -102,13 +102,17 @@ public final class Sweep {
     /// Runs every scenario for every seed of this shard. Results do not depend on `jobs`.
     public func run() -> [ScenarioSummary] {
         let seeds = options.seedList
-        var work: [Work] = []
-        for i in scenarios.indices { for s in seeds { work.append(Work(scenario: i, seed: s)) } }
-        var done = [Done?](repeating: nil, count: work.count)
-        let lock = NSLock()
-        var next = 0
-        var finished = 0
-        var failures = 0
+        let work: [Work] = scenarios.indices.flatMap { i in seeds.map { Work(scenario: i, seed: $0) } }
+        /// What the worker threads share, always under `lock`.
+        final class Shared: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0
+            var finished = 0
+            var failures = 0
+            var done: [Done?]
+            init(count: Int) { done = [Done?](repeating: nil, count: count) }
+        }
+        let shared = Shared(count: work.count)
         let started = Date()
         let deadline = options.timeBudget.map { started.addingTimeInterval($0) }
         let jobs = max(1, min(options.jobs, work.count))
@@ -116,18 +120,19 @@ public final class Sweep {
         for _ in 0..<jobs {
             let thread = Thread { [self] in
                 while true {
-                    lock.lock()
-                    if let deadline, Date() > deadline { lock.unlock(); break }
-                    let i = next; next += 1
-                    lock.unlock()
+                    shared.lock.lock()
+                    if let deadline, Date() > deadline { shared.lock.unlock(); break }
+                    let i = shared.next
+                    shared.next += 1
+                    shared.lock.unlock()
                     if i >= work.count { break }
                     let d = execute(work[i])
-                    lock.lock()
-                    done[i] = d
-                    finished += 1
-                    if d.error != nil || d.result?.passed == false || d.determinism != nil { failures += 1 }
-                    let (f, fl) = (finished, failures)
-                    lock.unlock()
+                    shared.lock.lock()
+                    shared.done[i] = d
+                    shared.finished += 1
+                    if d.error != nil || d.result?.passed == false || d.determinism != nil { shared.failures += 1 }
+                    let (f, fl) = (shared.finished, shared.failures)
+                    shared.lock.unlock()
                     progress?(f, work.count, fl)
                 }
                 group.leave()
@@ -137,6 +142,7 @@ public final class Sweep {
             thread.start()
         }
         group.wait()
+        let done = shared.done
 
         var summaries = scenarios.map { s in
             var sum = ScenarioSummary(name: s.name, file: s.file)

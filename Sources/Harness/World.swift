@@ -342,7 +342,7 @@ public final class World {
             return nil
         }
         let aux: [UInt8] = ctx.withRandom { g in (0..<4).flatMap { _ in withUnsafeBytes(of: g.next().littleEndian, Array.init) } }
-        return try NostrEvent.signed(kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: me, auxRand: aux)
+        return NostrEvent.signed(kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: me, auxRand: aux)
     }
 
     // MARK: faults
