@@ -13,6 +13,9 @@ public final class EventStore: @unchecked Sendable {
     private var latestCache: [ReplacementKey: NostrEvent?] = [:]
     private var eventCache: [String: NostrEvent?] = [:]
     private let cacheLock = NSLock()
+    /// Serve repeated reads from the cache (on by default; benchmarks turn it off to
+    /// measure SQLite itself).
+    public var readCache = true
 
     private func invalidate() {
         cacheLock.lock(); defer { cacheLock.unlock() }
@@ -23,6 +26,7 @@ public final class EventStore: @unchecked Sendable {
 
     private func cached<K: Hashable, V>(_ cache: ReferenceWritableKeyPath<EventStore, [K: V]>, _ key: K,
                                         _ compute: () throws -> V) rethrows -> V {
+        guard readCache else { return try compute() }
         cacheLock.lock()
         if let v = self[keyPath: cache][key] { cacheLock.unlock(); return v }
         cacheLock.unlock()
