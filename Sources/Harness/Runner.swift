@@ -14,6 +14,21 @@ public enum Runner {
         return materialize(s, rng: &rng)
     }
 
+    /// Runs a seed twice with full traces and compares them record by record: the first
+    /// diverging record, or nil when the runs are identical.
+    public static func determinismCheck(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
+                                        swarm: Bool = false) throws -> DeterminismCheck.Outcome {
+        var opts = options
+        opts.keepTrace = true
+        var failure: Error? = nil
+        let outcome = DeterminismCheck.check(seed: seed) { s in
+            do { return try Runner.runOne(scenario, seed: s, options: opts, swarm: swarm).1.sim.trace }
+            catch { failure = error; return Trace() }
+        }
+        if let failure { throw failure }
+        return outcome
+    }
+
     /// One run of one scenario. Throws only for configuration the scenario cannot run with.
     public static func runOne(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
                               swarm: Bool = false, schedule: Schedule? = nil) throws -> (RunResult, World) {
@@ -192,7 +207,14 @@ public final class Sweep {
             if !r.passed || sampled(w.seed) {
                 let (again, w2) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
                 w2.recycle()
-                det = .some(again.traceHash == r.traceHash ? nil : "same seed gave trace hash \(r.traceHash) then \(again.traceHash)")
+                if again.traceHash == r.traceHash {
+                    det = .some(nil)
+                } else {
+                    // Name the first record that differs (two more runs with full traces).
+                    let where_ = (try? Runner.determinismCheck(s, seed: w.seed, options: options.run, swarm: options.swarm))?
+                        .divergence?.description ?? "no diverging record found on a third and fourth run"
+                    det = .some("same seed gave trace hash \(r.traceHash) then \(again.traceHash); \(where_)")
+                }
             }
             return Done(result: r, error: nil, wall: Date().timeIntervalSince(t0), determinism: det)
         } catch {

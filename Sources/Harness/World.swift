@@ -428,13 +428,6 @@ public final class World {
     }
 }
 
-extension Simulation {
-    /// Draws used while wiring the world (replica choice), from their own stream.
-    func withRandomForSetup<T>(_ body: (inout Xoshiro256StarStar) -> T) -> T {
-        var g = streams.stream("setup")
-        return body(&g)
-    }
-}
 
 extension World: WorldView {
     public var now: SimTime { sim.now }

@@ -152,14 +152,28 @@ struct Replay: ParsableCommand {
     @Option(help: "Write the JSON Lines trace to this file.") var trace: String?
     @Flag(help: "The seed was run with --swarm.") var swarm = false
     @Option(name: .customLong("set"), help: "Override configuration: key=value.") var sets: [String] = []
+    @Flag(name: .customLong("check-determinism"), help: "Run the seed twice and report the first trace record that differs.")
+    var checkDeterminism = false
 
     func run() throws {
         let overrides = try parseOverrides(sets)
         let sc = try loadOne(scenario, overrides: overrides)
+        if checkDeterminism {
+            let o = try Runner.determinismCheck(sc, seed: seed, options: RunOptions(overrides: overrides), swarm: swarm)
+            print("records: \(o.records)")
+            if let d = o.divergence { print("NONDETERMINISTIC: \(d)") } else { print("deterministic: both runs produced identical traces") }
+            print("trace-hash: \(o.hashA)")
+            if !o.isDeterministic { throw Exit.failed }
+            return
+        }
         var handle: FileHandle? = nil
         if let trace {
-            FileManager.default.createFile(atPath: trace, contents: nil)
-            handle = FileHandle(forWritingAtPath: trace)
+            guard FileManager.default.createFile(atPath: trace, contents: nil),
+                  let h = FileHandle(forWritingAtPath: trace) else {
+                stderr("error: cannot write the trace file \(trace)")
+                throw Exit.badInput
+            }
+            handle = h
         }
         let schedule = Runner.schedule(for: sc, seed: seed, swarm: swarm)
         var options = RunOptions(overrides: overrides)

@@ -128,6 +128,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         let sums = Sweep(scenarios: [s], options: o).run()
         #expect(sums[0].failures.count == 3)
         #expect(sums[0].failures.allSatisfy { $0.kind == "determinism" })
+        // The failure names the first record that differs, not just two hashes.
+        #expect(sums[0].failures.allSatisfy { $0.violations.first?.message.contains("traces diverge at record") == true })
+        #expect(sums[0].failures.allSatisfy { $0.violations.first?.message.contains("perturb") == true })
     }
 
     @Test func shardsPartitionTheSeeds() {
