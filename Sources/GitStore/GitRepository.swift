@@ -79,6 +79,11 @@ public final class GitRepository {
 
     public func read(_ id: ObjectID) throws -> RawObject {
         if isInMemory && !memObjects.contains(id) { throw GitStoreError.objectNotFound(id) }
+        return try readFromDatabase(id)
+    }
+
+    /// Reads an object from libgit2's object database, bypassing the in-memory table.
+    func readFromDatabase(_ id: ObjectID) throws -> RawObject {
         var oid = id.oid
         var obj: OpaquePointer?
         let rc = git_odb_read(&obj, odb, &oid)
@@ -89,12 +94,7 @@ public final class GitRepository {
             throw GitStoreError.invalidObject("unsupported object type for \(id.hex)")
         }
         let size = git_odb_object_size(obj)
-        let data: [UInt8]
-        if size == 0 {
-            data = []
-        } else {
-            data = Array(UnsafeRawBufferPointer(start: git_odb_object_data(obj), count: size))
-        }
+        let data = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: git_odb_object_data(obj), count: size))
         return RawObject(id: id, type: type, data: data)
     }
 

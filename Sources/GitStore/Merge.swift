@@ -95,20 +95,4 @@ extension GitRepository {
             }
         }
     }
-
-    /// Reads an object from libgit2's object database, bypassing the in-memory table.
-    private func readFromDatabase(_ id: ObjectID) throws -> RawObject {
-        var oid = id.oid
-        var obj: OpaquePointer?
-        let rc = git_odb_read(&obj, odb, &oid)
-        if rc == gitNotFound { throw GitStoreError.objectNotFound(id) }
-        try check(rc)
-        defer { git_odb_object_free(obj) }
-        guard let type = ObjectType(git_odb_object_type(obj)) else {
-            throw GitStoreError.invalidObject("unsupported object type for \(id.hex)")
-        }
-        let size = git_odb_object_size(obj)
-        let data = size == 0 ? [] : Array(UnsafeRawBufferPointer(start: git_odb_object_data(obj), count: size))
-        return RawObject(id: id, type: type, data: data)
-    }
 }
