@@ -72,6 +72,8 @@ extension World {
                 if repo.head != ref { fail("expected HEAD \(ref) in \(repoName); found \(repo.head)") }
             case .repoAbsent(let repoName, let owner):
                 if let k = key(repoName, owner: owner), storage.exists(k) { fail("expected repository \(repoName) to be deleted; it exists") }
+            case .reconciled, .remoteRefs, .syncFetches:
+                break  // checked once the sync family is driven (issue 7)
             }
         }
     }

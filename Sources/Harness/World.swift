@@ -271,7 +271,7 @@ public final class World {
                             refs: [(ref, commitID(repoName, commit) ?? .zero)], run, ctx)
             case .clone(let repoName, let owner):
                 client.clone(path: repoPath(repoSpec(repoName)!, owner: owner), run, ctx)
-            case .shutdown, .crash, .restart:
+            case .shutdown, .crash, .restart, .reconcile:
                 break
             }
         } catch {

@@ -35,6 +35,8 @@ public struct Scenario: Sendable {
     public var actors: [ActorSpec]
     public var relays: [RelaySpec]
     public var repos: [RepoSpec]
+    /// Git servers on other domains (mirrors, upstreams) the relay can fetch from.
+    public var remotes: [RemoteSpec]
     /// Default link between clients and relays.
     public var network: LinkSpec
     public var steps: [StepSpec]
@@ -47,7 +49,7 @@ public struct Scenario: Sendable {
     public init(name: String, file: String) {
         self.name = name; self.description = ""; self.file = file
         duration = Time.min(60); healAt = nil; quiescenceBound = Time.min(35)
-        config = []; actors = []; relays = []; repos = []; network = LinkSpec()
+        config = []; actors = []; relays = []; repos = []; remotes = []; network = LinkSpec()
         steps = []; faults = []; randomFaults = nil; expectations = []; invariants = []
     }
 }
@@ -87,11 +89,86 @@ public struct RepoSpec: Hashable, Sendable {
     public var owner: String
     public var maintainers: [String]
     public var commits: [CommitSpec]
+    /// The owner's copy on the relay mirrors this upstream (SPEC §7); `reconcile` steps use it.
+    public var upstream: UpstreamSpec?
     public var location: SourceLocation
     public init(name: String, identifier: String, owner: String, maintainers: [String] = [],
-                commits: [CommitSpec] = [], location: SourceLocation) {
+                commits: [CommitSpec] = [], upstream: UpstreamSpec? = nil, location: SourceLocation) {
         self.name = name; self.identifier = identifier; self.owner = owner
-        self.maintainers = maintainers; self.commits = commits; self.location = location
+        self.maintainers = maintainers; self.commits = commits; self.upstream = upstream; self.location = location
+    }
+}
+
+/// `upstream: {domain: up.example, branch: main}`: the remote at
+/// `https://<domain>/<npub of owner>/<identifier>.git`, fetched as remote `origin`.
+public struct UpstreamSpec: Hashable, Sendable {
+    /// A domain of a `remotes` entry.
+    public var domain: String
+    /// Branch name without `refs/heads/` (default `main`).
+    public var branch: String
+    public var location: SourceLocation
+    public init(domain: String, branch: String = "main", location: SourceLocation) {
+        self.domain = domain; self.branch = branch; self.location = location
+    }
+}
+
+/// A git server on another domain, holding some repositories' objects, with scripted
+/// misbehaviour. It answers fetches for any owner's path of a repo it holds.
+public struct RemoteSpec: Hashable, Sendable {
+    public var domain: String
+    /// Time to answer a healthy request, uniform in [latencyMin, latencyMax] (default 20ms..200ms).
+    public var latencyMin: SimDuration
+    public var latencyMax: SimDuration
+    public var holds: [RemoteHolding]
+    public var behaviours: [RemoteBehaviour]
+    public var location: SourceLocation
+    public init(domain: String, latencyMin: SimDuration = Time.ms(20), latencyMax: SimDuration = Time.ms(200),
+                holds: [RemoteHolding] = [], behaviours: [RemoteBehaviour] = [], location: SourceLocation) {
+        self.domain = domain; self.latencyMin = latencyMin; self.latencyMax = latencyMax
+        self.holds = holds; self.behaviours = behaviours; self.location = location
+    }
+}
+
+/// What a remote holds of one scenario repo.
+public struct RemoteHolding: Hashable, Sendable {
+    public var repo: String
+    /// Full history: every object reachable from these commits.
+    public var commits: [String]
+    /// Part of the objects: only these commits' own objects (the commit, its tree and
+    /// blobs), not their parents'. Split a history across servers with this.
+    public var only: [String]
+    /// Refs the remote has (an upstream for reconciliation); their commits are held in full.
+    public var refs: [RefSpec]
+    public var location: SourceLocation
+    public init(repo: String, commits: [String] = [], only: [String] = [], refs: [RefSpec] = [],
+                location: SourceLocation) {
+        self.repo = repo; self.commits = commits; self.only = only; self.refs = refs; self.location = location
+    }
+}
+
+/// A remote misbehaving during [from, until) (until nil: to the end of the run).
+public struct RemoteBehaviour: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// Connection refused at once.
+        case down
+        /// Never answers (the fetcher's timeout ends the request).
+        case timeout
+        /// Answers HTTP 429 Too Many Requests.
+        case rateLimited = "rate_limited"
+        /// Answers after `latency`.
+        case slow
+        /// Serves only the objects of the newest commit it would send (a broken pack).
+        case partial
+    }
+    public var kind: Kind
+    public var from: SimDuration
+    public var until: SimDuration?
+    /// For `slow`: the time to answer.
+    public var latency: SimDuration?
+    public var location: SourceLocation
+    public init(kind: Kind, from: SimDuration, until: SimDuration?, latency: SimDuration? = nil,
+                location: SourceLocation) {
+        self.kind = kind; self.from = from; self.until = until; self.latency = latency; self.location = location
     }
 }
 
@@ -142,9 +219,17 @@ public struct StepSpec: Hashable, Sendable {
     public var action: StepAction
     /// Retry a rejected or unanswered attempt (publish: no OK / OK false; push: rejected).
     public var retry: RetrySpec?
+    /// `via: sync`: the event reaches the relay from another relay (synced), not from a user
+    /// (announce, state, pull_request, issue). Synced events start a hunt after 500 ms.
+    public var viaSync: Bool
+    /// Extra clone URLs `https://<domain>/<npub>/<identifier>.git` in the event (announce:
+    /// `clone` tag; pull_request: `clone` tag), from `clone: [domain, ...]` in the action.
+    public var cloneDomains: [String]
     public var location: SourceLocation
-    public init(id: String, actor: String, timing: Timing, action: StepAction, retry: RetrySpec? = nil, location: SourceLocation) {
-        self.id = id; self.actor = actor; self.timing = timing; self.action = action; self.retry = retry; self.location = location
+    public init(id: String, actor: String, timing: Timing, action: StepAction, retry: RetrySpec? = nil,
+                viaSync: Bool = false, cloneDomains: [String] = [], location: SourceLocation) {
+        self.id = id; self.actor = actor; self.timing = timing; self.action = action; self.retry = retry
+        self.viaSync = viaSync; self.cloneDomains = cloneDomains; self.location = location
     }
 }
 
@@ -172,6 +257,9 @@ public enum StepAction: Hashable, Sendable {
     case shutdown(relay: String)
     case crash(relay: String)
     case restart(relay: String)
+    /// The relay reconciles the owner's copy of `repo` with its `upstream` (SPEC §7), under
+    /// the repository lock. `relay` defaults to the first relay. Takes no actor.
+    case reconcile(repo: String, relay: String?)
 }
 
 /// Link behaviour: `latency: 5ms..80ms` (uniform) or `latency: 20ms`, plus probabilities.
@@ -253,6 +341,14 @@ public enum ExpectationKind: Hashable, Sendable {
     case head(repo: String, owner: String?, ref: String)
     /// At the end, the bare repository does not exist.
     case repoAbsent(repo: String, owner: String?)
+    /// The last reconciliation of the repo reported this outcome (`in-sync`,
+    /// `fast-forwarded`, `pushed-ahead`, `rebased`, `conflict-escaped`, `fetch-failed`).
+    case reconciled(repo: String, outcome: String)
+    /// At the end, the remote's copy of the repo has exactly these refs. A ref name ending
+    /// in `*` matches exactly one ref with that prefix (`refs/heads/conflicts/*`).
+    case remoteRefs(domain: String, repo: String, refs: [RefSpec])
+    /// The relay started between `min` and `max` sync fetches for the repo's identifier.
+    case syncFetches(repo: String, min: Int?, max: Int?)
 }
 
 // MARK: - A seed's concrete schedule

@@ -15,6 +15,7 @@ extension StepAction {
         case .shutdown: return "shutdown"
         case .crash: return "crash"
         case .restart: return "restart"
+        case .reconcile: return "reconcile"
         }
     }
 
@@ -22,7 +23,8 @@ extension StepAction {
     public var repo: String? {
         switch self {
         case .announce(let r, _, _), .state(let r, _, _, _), .push(let r, _, _),
-             .pullRequest(let r, _, _), .pushPR(let r, _, _, _), .issue(let r, _), .clone(let r, _):
+             .pullRequest(let r, _, _), .pushPR(let r, _, _, _), .issue(let r, _), .clone(let r, _),
+             .reconcile(let r, _):
             return r
         case .delete, .shutdown, .crash, .restart:
             return nil
@@ -37,10 +39,10 @@ extension StepAction {
         }
     }
 
-    /// True for relay lifecycle actions, which need no actor.
+    /// True for relay-side actions (lifecycle, reconcile), which need no actor.
     public var isLifecycle: Bool {
         switch self {
-        case .shutdown, .crash, .restart: return true
+        case .shutdown, .crash, .restart, .reconcile: return true
         default: return false
         }
     }
@@ -52,7 +54,7 @@ extension StepAction {
     }
 
     static let keywords = ["announce", "state", "push", "pull_request", "push_pr", "issue",
-                           "delete", "clone", "shutdown", "crash", "restart"]
+                           "delete", "clone", "shutdown", "crash", "restart", "reconcile"]
 }
 
 extension FaultKind {
@@ -84,10 +86,14 @@ extension ExpectationKind {
         case .refs: return "refs"
         case .head: return "head"
         case .repoAbsent: return "repo_absent"
+        case .reconciled: return "reconciled"
+        case .remoteRefs: return "remote_refs"
+        case .syncFetches: return "sync_fetches"
         }
     }
 
-    static let keywords = ["served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent"]
+    static let keywords = ["served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent",
+                           "reconciled", "remote_refs", "sync_fetches"]
 }
 
 extension RandomFaultSpec {

@@ -176,6 +176,12 @@ public enum ScenarioWriter {
         case let .shutdown(relay): parts.append("shutdown: \(scalar(relay))")
         case let .crash(relay): parts.append("crash: \(scalar(relay))")
         case let .restart(relay): parts.append("restart: \(scalar(relay))")
+        case let .reconcile(repo, relay):
+            if let relay {
+                parts.append("reconcile: \(flow(["repo: \(scalar(repo))", "relay: \(scalar(relay))"]))")
+            } else {
+                parts.append("reconcile: \(scalar(repo))")
+            }
         }
         if let r = st.retry {
             parts.append("retry: \(flow(["every: \(DurationText.format(r.every))", "for: \(DurationText.format(r.giveUpAfter))"]))")
@@ -230,6 +236,14 @@ public enum ScenarioWriter {
         case let .refs(repo, owner, refs): body = owned(repo, owner, ["equals: \(refMap(refs))"])
         case let .head(repo, owner, ref): body = owned(repo, owner, ["equals: \(scalar(ref))"])
         case let .repoAbsent(repo, owner): body = owner == nil ? scalar(repo) : owned(repo, owner, [])
+        case let .reconciled(repo, outcome): body = flow(["repo: \(scalar(repo))", "outcome: \(scalar(outcome))"])
+        case let .remoteRefs(domain, repo, refs):
+            body = flow(["domain: \(scalar(domain))", "repo: \(scalar(repo))", "equals: \(refMap(refs))"])
+        case let .syncFetches(repo, lo, hi):
+            var a = ["repo: \(scalar(repo))"]
+            if let lo { a.append("min: \(lo)") }
+            if let hi { a.append("max: \(hi)") }
+            body = flow(a)
         }
         return flow(["\(k.keyword): \(body)"])
     }
