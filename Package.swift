@@ -56,7 +56,7 @@ let package = Package(
             "SimKernel", "Nostr",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "Checks", dependencies: ["SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination"]),
+        .target(name: "Checks", dependencies: ["SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync"]),
         .target(name: "Harness", dependencies: [
             "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
             "Scenario", "Checks",

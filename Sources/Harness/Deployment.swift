@@ -2,6 +2,7 @@ import SimKernel
 import Relay
 import Coordination
 import Scenario
+import Sync
 
 /// Settings of the simulated deployment around the relay core: shared storage faults,
 /// the lock service, replica behaviour and lock-client options (`--set` / `config:`).
@@ -28,6 +29,12 @@ public struct DeploymentSettings: Sendable {
     /// Checker validation: a finished cycle never releases its lock (its heartbeat keeps
     /// the lease alive).
     public var faultLeakCycleLock = false
+    /// The git-data hunt queue and its per-domain throttle (SPEC §5).
+    public var sync = SyncConfig()
+    /// A sync fetch or reconcile request with no answer fails after this long.
+    public var remoteTimeout: SimDuration = Time.s(30)
+    /// Upstream reconciliation variants (SPEC §7).
+    public var reconcile = ReconcilerOptions()
 
     public init() {}
 
@@ -52,6 +59,26 @@ public struct DeploymentSettings: Sendable {
         ("fault.no_push_retry", "SPEC §8.8: no bounded retry on push/advertisement (bool)"),
         ("fault.late_503", "SPEC §8.9: 503 after the first ref update (bool)"),
         ("fault.leak_cycle_lock", "checker validation: cycles never release their lock (bool)"),
+        ("sync.user_delay", "hunt delay after a user-submitted event (duration, default 180s)"),
+        ("sync.synced_delay", "hunt delay after an event from another relay (duration, default 500ms)"),
+        ("sync.tick", "sync loop period (duration, default 1s)"),
+        ("sync.backoff_base", "backoff after the first failed attempt, doubling (duration, default 20s)"),
+        ("sync.backoff_cap", "largest backoff (duration, default 120s)"),
+        ("sync.domain_concurrency", "fetches in flight per domain (int, default 5)"),
+        ("sync.domain_rate", "fetches started per domain per window (int, default 30)"),
+        ("sync.rate_window", "the sliding rate window (duration, default 60s)"),
+        ("sync.block_after_failures", "consecutive failures that block a domain (int, default 3)"),
+        ("sync.block_duration", "how long a failing domain stays blocked (duration, default 12h)"),
+        ("sync.give_up_after", "hunts end this long after their last event (duration, default 30m)"),
+        ("sync.fetch_timeout", "a sync fetch or reconcile request fails after this (duration, default 30s)"),
+        ("fault.sync_one_over_concurrency", "broken throttle: one fetch over the concurrency limit (bool)"),
+        ("fault.sync_fixed_window", "broken throttle: fixed instead of sliding rate window (bool)"),
+        ("fault.sync_no_fresh_start", "broken queue: a new event does not reset the attempt count (bool)"),
+        ("fault.sync_no_round_robin", "broken throttle: queued identifiers served in name order (bool)"),
+        ("fault.sync_served_announcements_only", "SPEC §8.2: clone URLs of purgatory announcements ignored (bool)"),
+        ("fault.sync_refetch_expired", "SPEC §8.13: expired synced identifiers hunted again (bool)"),
+        ("fault.reconcile_single_branch_refspec", "SPEC §7: fetch without the explicit refspec (bool)"),
+        ("fault.reconcile_swallow_rebase_failure", "SPEC §7: a failing rebase step is ignored (bool)"),
     ]
 
     public mutating func set(_ key: String, _ value: String) throws -> Bool {
@@ -59,6 +86,14 @@ public struct DeploymentSettings: Sendable {
         func bool() throws -> Bool { try parseBool(value, key: key) }
         func fraction() throws -> Double {
             guard let d = Double(value), d >= 0, d <= 1 else { throw ConfigValueError(key: key, value: value, expected: "a number from 0 to 1") }
+            return d
+        }
+        func count() throws -> Int {
+            guard let n = Int(value), n >= 1 else { throw ConfigValueError(key: key, value: value, expected: "a whole number of at least 1") }
+            return n
+        }
+        func positive(_ d: SimDuration) throws -> SimDuration {
+            guard d > 0 else { throw ConfigValueError(key: key, value: value, expected: "a duration longer than 0") }
             return d
         }
         switch key {
@@ -82,6 +117,26 @@ public struct DeploymentSettings: Sendable {
         case "fault.no_push_retry": lock.faultNoPushRetry = try bool()
         case "fault.late_503": faultLate503 = try bool()
         case "fault.leak_cycle_lock": faultLeakCycleLock = try bool()
+        case "sync.user_delay": sync.userDelay = try dur()
+        case "sync.synced_delay": sync.syncedDelay = try dur()
+        case "sync.tick": sync.tick = try positive(dur())
+        case "sync.backoff_base": sync.backoffBase = try dur()
+        case "sync.backoff_cap": sync.backoffCap = try dur()
+        case "sync.domain_concurrency": sync.domainConcurrency = try count()
+        case "sync.domain_rate": sync.domainRate = try count()
+        case "sync.rate_window": sync.rateWindow = try positive(dur())
+        case "sync.block_after_failures": sync.blockAfterFailures = try count()
+        case "sync.block_duration": sync.blockDuration = try dur()
+        case "sync.give_up_after": sync.giveUpAfter = try dur()
+        case "sync.fetch_timeout": remoteTimeout = try positive(dur())
+        case "fault.sync_one_over_concurrency": sync.faultOneOverConcurrency = try bool()
+        case "fault.sync_fixed_window": sync.faultFixedWindow = try bool()
+        case "fault.sync_no_fresh_start": sync.faultNoFreshStart = try bool()
+        case "fault.sync_no_round_robin": sync.faultNoRoundRobin = try bool()
+        case "fault.sync_served_announcements_only": sync.faultPurgatoryAnnouncementsIgnored = try bool()
+        case "fault.sync_refetch_expired": sync.faultRefetchExpired = try bool()
+        case "fault.reconcile_single_branch_refspec": reconcile.faultSingleBranchRefspec = try bool()
+        case "fault.reconcile_swallow_rebase_failure": reconcile.faultSwallowRebaseFailure = try bool()
         default: return false
         }
         return true

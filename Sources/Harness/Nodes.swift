@@ -4,6 +4,7 @@ import GitStore
 import EventStore
 import Relay
 import Checks
+import Sync
 
 /// One replica of the reference relay/git-host, driven by the kernel.
 final class RelayNode: SimNode {
@@ -19,6 +20,10 @@ final class RelayNode: SimNode {
     let sharedPurgatory: PurgatoryBox?
     /// The lock layer, when this node is one of several replicas.
     var replication: Replication?
+    /// Git-data sync and reconciliation (volatile: a crash or shutdown loses it).
+    var sync: SyncState
+    /// Where the input being handled came from (a user, or another relay's sync).
+    private var currentOrigin: EventOrigin = .user
     static let sweepTag: UInt64 = 1
 
     init(name: String, config: RelayConfig, store: EventStore, storage: RepositoryStorage, world: World,
@@ -26,6 +31,7 @@ final class RelayNode: SimNode {
         self.name = name; self.config = config; self.store = store; self.storage = storage; self.world = world
         self.sharedPurgatory = sharedPurgatory
         core = Self.makeCore(config, name, store, storage, sharedPurgatory)
+        sync = SyncState(config: world.deployment.sync, ownDomain: config.domain)
     }
 
     func makeCore() -> RelayCore { Self.makeCore(config, name, store, storage, sharedPurgatory) }
@@ -44,10 +50,24 @@ final class RelayNode: SimNode {
     }
 
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
+        if let k = message as? ReconcileKick { startReconcile(k.repo, upstream: k.upstream, step: k.step, ctx); return }
+        if let r = message as? RemoteResponse {
+            if r.id >= SyncState.reconcileTimeoutTag { reconcileAnswer(r.id, r.reply, ctx) } else { syncAnswer(r.id, r.reply, ctx) }
+            return
+        }
+        if let g = message as? GitRequest, case .push = g.body, let key = parseRepoPath(g.path), sync.reconciling.contains(key) {
+            // The repository is held by a reconciliation: busy, retry later.
+            let reply = GitReply.httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
+                                           message: "repository busy (reconciling with upstream), retry later")
+            ctx.send(GitResponse(id: g.id, reply: reply), to: from)
+            return
+        }
         if replicaReceive(message, from: from, ctx) { return }
         let conn = Int(from.raw)
         if let f = message as? NostrFrame {
+            currentOrigin = f.source == .sync ? .sync : .user
             process(core.handle(.nostr(conn, f.message, f.source), now: ctx.now), ctx)
+            currentOrigin = .user
         } else if let g = message as? GitRequest {
             let req = (Int(from.raw) << 32) | g.id
             switch g.body {
@@ -59,6 +79,7 @@ final class RelayNode: SimNode {
     }
 
     func timerFired(_ tag: UInt64, _ ctx: NodeContext) {
+        if syncTimer(tag, ctx) { return }
         if replicaTimer(tag, ctx) { return }
         guard tag == Self.sweepTag else { return }
         process(core.handle(.sweep, now: ctx.now), ctx)
@@ -86,6 +107,13 @@ final class RelayNode: SimNode {
             }
         }
         world.afterRelayStep(self)
+        syncAfterStep(outputs, origin: currentOrigin, ctx)
+    }
+
+    /// The process lost its volatile sync state.
+    private func resetSync() {
+        sync = SyncState(config: world.deployment.sync, ownDomain: config.domain)
+        world.record(.sync(replica: name, .reset))
     }
 
     func crashed() {
@@ -96,6 +124,7 @@ final class RelayNode: SimNode {
         if replication?.cycleRunning == true { world.record(.replica(replica: name, .cycleEnded)) }
         replication?.reset()
         core = makeCore()
+        resetSync()
     }
 
     func shutdown(_ ctx: NodeContext) {
@@ -103,6 +132,7 @@ final class RelayNode: SimNode {
         replication?.reset()
         let snapshot = core.shutdown(now: ctx.now)
         if sharedPurgatory == nil { savedPurgatory = snapshot }
+        resetSync()
     }
 
     func restarted(_ ctx: NodeContext, graceful: Bool, downtime: SimDuration) {
@@ -115,6 +145,7 @@ final class RelayNode: SimNode {
         }
         savedPurgatory = nil
         start(ctx)
+        syncRestart(ctx)
     }
 }
 
@@ -207,10 +238,11 @@ final class ClientNode: SimNode {
 
     // MARK: Nostr
 
-    func publish(_ event: NostrEvent, _ run: StepRun, _ ctx: NodeContext) {
+    /// Sends a step's event; `source: .sync` delivers it the way another relay's sync would.
+    func publish(_ event: NostrEvent, _ run: StepRun, source: EventSource = .user, _ ctx: NodeContext) {
         world.record(.published(step: run.id, actor: actor, event: event, attempt: run.attempt))
         pendingOK[event.id] = (run, event)
-        ctx.send(NostrFrame(message: .event(event), source: .user), to: pickRelay(ctx))
+        ctx.send(NostrFrame(message: .event(event), source: source), to: pickRelay(ctx))
         let attempt = run.attempt
         after(Self.okTimeout, ctx) { [unowned self] ctx in
             guard let p = self.pendingOK[event.id], p.step.attempt == attempt else { return }

@@ -42,6 +42,10 @@ final class Replication {
         case push(req: Int, from: NodeID, path: String, updates: [RefUpdate], pack: Pack, repo: RepoKey)
         case advertise(req: Int, from: NodeID, path: String, repo: RepoKey)
         case cycle(repo: RepoKey)
+        /// Store objects a sync fetch brought, then release what they complete.
+        case syncApply(repo: RepoKey, pack: Pack)
+        /// Hold the repository for a reconciliation (released when it ends).
+        case reconcile(run: UInt64, repo: RepoKey)
     }
 
     let client: LockClient
@@ -134,7 +138,7 @@ extension RelayNode {
                     switch what {
                     case .push(_, _, _, _, _, let r): return (r, .push)
                     case .advertise(_, _, _, let r): return (r, .advertisement)
-                    case .cycle(let r): return (r, .background)
+                    case .cycle(let r), .syncApply(let r, _), .reconcile(_, let r): return (r, .background)
                     }
                 }()
                 runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: purpose), now: ctx.now), ctx)
@@ -181,7 +185,10 @@ extension RelayNode {
     /// guard; false when its budget is spent (or it is a background op, which never retries).
     private func retryInProgress(_ op: UInt64, _ ctx: NodeContext) -> Bool {
         guard let rep = replication, let what = rep.op(op) else { return false }
-        if case .cycle = what { return false }
+        switch what {
+        case .cycle, .syncApply, .reconcile: return false
+        default: break
+        }
         if rep.settings.lock.faultNoPushRetry { return false }
         let first = rep.firstAsked[op] ?? ctx.now
         rep.firstAsked[op] = first
@@ -215,8 +222,37 @@ extension RelayNode {
             core.writeToken = nil
             rep.beginSteps()
             cycleStepDue(generation: rep.generation, ctx)
+        case .syncApply(let repo, let pack):
+            do {
+                try storage.write(repo, writer: name, token: token, now: ctx.now, "sync-fetch") { r in _ = try r.receive(pack) }
+                core.writeToken = token
+                process(core.gitDataArrived(repo: repo, now: ctx.now), ctx)
+                core.writeToken = nil
+            } catch {
+                ctx.trace("sync.store-failed", [("repo", repo.description), ("error", "\(error)")])
+            }
+            release(op, ctx)
+        case .reconcile(let run, _):
+            sync.reconciles[run]?.token = token
+            sendMirrorFetch(run, ctx)
         }
     }
+
+    /// Objects from a sync fetch, stored under the repository's lock.
+    func requestSyncApply(_ repo: RepoKey, _ pack: Pack, _ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        let op = rep.newOp(.syncApply(repo: repo, pack: pack))
+        runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: .background), now: ctx.now), ctx)
+    }
+
+    func lockForReconcile(_ run: UInt64, _ repo: RepoKey, _ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        let op = rep.newOp(.reconcile(run: run, repo: repo))
+        sync.reconciles[run]?.lockOp = op
+        runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: .background), now: ctx.now), ctx)
+    }
+
+    func releaseReconcileLock(_ op: UInt64, _ ctx: NodeContext) { release(op, ctx) }
 
     private func denied(_ op: UInt64, _ why: LockDenial, _ ctx: NodeContext) {
         guard let rep = replication, let what = rep.op(op) else { return }
@@ -239,6 +275,13 @@ extension RelayNode {
             process(core.handle(.gitAdvertise(req, path: path), now: ctx.now), ctx, advertised: repo, pinHead: core.defaultBranch(repo))
         case .cycle:
             nextCycleRepo(ctx)
+        case .syncApply(let repo, _):
+            // The data is dropped; the hunt's next attempt fetches it again.
+            ctx.trace("sync.apply-denied", [("repo", repo.description), ("why", why.rawValue)])
+        case .reconcile(let run, let repo):
+            ctx.trace("reconcile.lock-denied", [("repo", repo.description), ("why", why.rawValue)])
+            sync.reconciles[run]?.lockOp = nil
+            abandonReconcile(run, ctx)
         }
     }
 

@@ -91,6 +91,9 @@ public final class World {
     private(set) var lockNode: NodeID?
     private var lockServiceNode: LockServiceNode?
     private(set) var clients: [String: (id: NodeID, node: ClientNode)] = [:]
+    /// Remote git servers by domain.
+    private(set) var remoteNodes: [String: NodeID] = [:]
+    private(set) var remotes: [String: RemoteNode] = [:]
     private(set) var keys: [String: KeyPair] = [:]
     /// repo handle → commit name → id
     private var commitIDs: [String: [String: ObjectID]] = [:]
@@ -158,6 +161,7 @@ public final class World {
                 replicas.append(node)
             }
         }
+        try buildRemotes()
         for a in scenario.actors {
             let relayName = a.relay ?? scenario.relays.first?.name ?? "relay"
             let targets = relayNodes[relayName] ?? []
@@ -187,6 +191,34 @@ public final class World {
                                                  time: config.epochUnix + Int64(i))
             }
             commitIDs[repo.name] = ids
+        }
+    }
+
+    /// Remote git servers with their holdings: full histories, single commits' own
+    /// objects (`only`), and refs.
+    private func buildRemotes() throws {
+        for spec in scenario.remotes {
+            var repos: [String: GitRepository] = [:]
+            for h in spec.holds {
+                guard let repo = repoSpec(h.repo) else { continue }
+                let r = try repos[repo.identifier] ?? GitRepository.inMemory()
+                repos[repo.identifier] = r
+                var full = h.commits.compactMap { commitID(h.repo, $0) }
+                var refTargets: [(String, ObjectID)] = []
+                for ref in h.refs {
+                    guard let t = try refTarget(h.repo, ref) else { continue }
+                    refTargets.append((ref.ref, t)); full.append(t)
+                }
+                if !full.isEmpty { _ = try r.receive(try objects.pack(tips: full, haves: [])) }
+                for c in h.only {
+                    guard let id = commitID(h.repo, c) else { continue }
+                    _ = try r.receive(try objects.pack(tips: [id], haves: try objects.parents(of: id)))
+                }
+                for (name, id) in refTargets { try r.setRef(name, id) }
+            }
+            let node = RemoteNode(spec: spec, repos: repos)
+            remoteNodes[spec.domain] = sim.addNode(node, name: spec.domain)
+            remotes[spec.domain] = node
         }
     }
 
@@ -233,6 +265,14 @@ public final class World {
         case .shutdown(let relay): for n in relayNodes[relay] ?? [] { sim.shutdown(n) }; return
         case .crash(let relay): for n in relayNodes[relay] ?? [] { sim.crash(n) }; return
         case .restart(let relay): for n in relayNodes[relay] ?? [] { sim.restart(n) }; return
+        case .reconcile(let repoName, let relay):
+            guard let repo = repoSpec(repoName), let upstream = repo.upstream,
+                  let nodeID = relayNodes[relay ?? scenario.relays.first?.name ?? ""]?.first,
+                  let node = replicas.first(where: { relayNodes[$0.name]?.first == nodeID }) else { return }
+            let key = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
+            _ = node
+            sim.inject(ReconcileKick(repo: key, upstream: upstream, step: step.id), from: nodeID, to: nodeID)
+            return
         default: break
         }
         guard let client = clients[step.actor] else { return }
@@ -250,7 +290,7 @@ public final class World {
                     record(.stepOutcome(step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
                     return
                 }
-                client.publish(event, run, ctx)
+                client.publish(event, run, source: step.viaSync ? .sync : .user, ctx)
             case .push(let repoName, let owner, let refs):
                 let repo = repoSpec(repoName)!
                 let owned = RepoKey(owner: keys[owner ?? repo.owner]!.publicKey, d: repo.identifier)
@@ -301,7 +341,7 @@ public final class World {
             tags.append(["d", repo.identifier])
             tags.append(["name", repo.identifier])
             let domains = lists ? scenario.relays.map(\.domain) : ["elsewhere.invalid"]
-            tags.append(["clone"] + domains.map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
+            tags.append(["clone"] + (domains + step.cloneDomains).map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
             tags.append(["relays"] + domains.map { "wss://\($0)" })
             let ms = maint ?? (step.actor == repo.owner ? repo.maintainers : [])
             if !ms.isEmpty { tags.append(["maintainers"] + ms.map { keys[$0]!.publicKey }) }
@@ -322,7 +362,7 @@ public final class World {
             kind = Kinds.pullRequest
             tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKey):\(repo.identifier)"])
             tags.append(["c", commitID(repoName, commit)!.hex])
-            tags.append(["clone", "https://\(config.domain)\(repoPath(repo, owner: nil))"])
+            tags.append(["clone"] + ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" })
             tags.append(["subject", "PR from \(step.actor)"])
         case .issue(let repoName, let subject):
             let repo = repoSpec(repoName)!

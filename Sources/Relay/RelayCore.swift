@@ -403,11 +403,30 @@ public final class RelayCore {
         }
     }
 
-    /// Called by the driver when a sync fetch (or anything else) added objects to a repo.
+    /// Called by the driver when a sync fetch (or anything else) added objects to a repo:
+    /// releases every waiting state of the identifier whose objects are now complete, and
+    /// every waiting pull request on this repo whose tip commit is now complete (its
+    /// `refs/nostr/<id>` is written first, as a push of it would). Runs under the caller's
+    /// `writeToken` (the repository lock in replica mode).
     public func gitDataArrived(repo: RepoKey, now: SimTime) -> [RelayOutput] {
         self.now = now
         out.removeAll(keepingCapacity: true)
         settle(identifier: repo.d)
+        for id in purgatory.prs.keys.sorted() {
+            guard let entry = purgatory.prs[id], entry.repo == repo, let e = entry.event,
+                  let commit = entry.commit, let r = storage.repository(repo), r.isComplete([commit]) else { continue }
+            do {
+                try storage.write(repo, writer: replica, token: writeToken, now: now, "pr-ref-from-sync") { r in
+                    try r.setRef("refs/nostr/\(id)", commit)
+                }
+            } catch {
+                trace("repo.write-failed", [("repo", repo.description), ("error", "\(error)")])
+                continue
+            }
+            purgatory.prs[id] = nil
+            observe(.left(eventID: id, kind: e.kind, why: "released"))
+            serve(e, how: "released")
+        }
         return out
     }
 

@@ -336,7 +336,8 @@ public final class SyncQueue {
         h.outstanding = chosen.count
         hunts[id] = h
         out.append(.trace("sync.attempt", [("identifier", id), ("attempt", "\(h.attempt)"),
-                                           ("sources", "\(chosen.count)")]))
+                                           ("sources", "\(chosen.count)"),
+                                           ("domains", chosen.map(\.domain).joined(separator: ","))]))
         if chosen.isEmpty {
             finishAttempt(id, now: now, &out)
             return
