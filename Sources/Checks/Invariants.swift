@@ -29,7 +29,9 @@ public protocol WorldView: AnyObject {
 
 /// The invariants of the arrival family, with a one-line description each.
 public enum InvariantCatalog {
-    public static let all: [(name: String, summary: String)] = [
+    /// Every invariant: the arrival and lock families, then the sync family.
+    public static var all: [(name: String, summary: String)] { base + sync }
+    static let base: [(name: String, summary: String)] = [
         ("served-has-git-data", "a served state, announcement or PR always has its git objects in a hosted repository"),
         ("refs-match-served-state", "a served repository's refs equal the newest served state of its maintainers"),
         ("released-when-data-present", "no event waits in purgatory once its git data is present"),
@@ -75,6 +77,7 @@ public final class CheckSuite {
     private var pushAttempts = 0
     private var push503 = 0
     private var touchedIdentifiers: Set<String> = []
+    let syncChecks = SyncChecks()
 
     public init(selected: [String]) {
         self.selected = selected.isEmpty ? Set(InvariantCatalog.names) : Set(selected)
@@ -150,6 +153,8 @@ public final class CheckSuite {
             checkWellFormed(msg, actor, t)
         case .replica(let replica, let event):
             observeReplica(event, replica, t, w)
+        case .sync(let replica, let record):
+            observeSync(record, replica, t)
         case .pushAnswered(let step, let actor, _, let results, let http):
             pushAttempts += 1
             if http?.hasPrefix("503") == true { push503 += 1 }
@@ -162,6 +167,7 @@ public final class CheckSuite {
     }
 
     private func observeRelay(_ obs: Observation, _ replica: String, _ t: SimTime, _ w: WorldView) {
+        observeSyncRelay(obs, replica, t, w)
         switch obs {
         case .served(let e, _):
             checkServedHasData(e, replica, t, w)
@@ -323,7 +329,8 @@ public final class CheckSuite {
             guard let repo = w.storage.repository(key) else { continue }
             let latest = Self.latestServedState(w, key)
             let served = (try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))) != nil
-            if served, let latest {
+            // A mirror's refs follow its upstream (SPEC §7), not Nostr states.
+            if served, let latest, !syncChecks.mirrors.contains(key) {
                 let want = Self.refs(latest), have = Self.hostedRefs(repo)
                 if want != have {
                     fail("refs-match-served-state", t, replica, "repo \(key) refs \(describe(have)) differ from newest served state \(latest.id.prefix(8)) \(describe(want))")
@@ -375,6 +382,7 @@ public final class CheckSuite {
     public func finish(_ w: WorldView, healedAt: SimTime) {
         let t = w.now
         finishLocks(w)
+        finishSync(w)
         if on("released-when-data-present") { waitingWithData(w, t, identifiers: nil) }
         if pushAttempts >= 10 {
             let share = Double(push503) / Double(pushAttempts)

@@ -4,6 +4,7 @@ import GitStore
 import Relay
 import Scenario
 import Checks
+import Sync
 
 extension World {
     func key(_ repoName: String, owner: String?) -> RepoKey? {
@@ -72,8 +73,44 @@ extension World {
                 if repo.head != ref { fail("expected HEAD \(ref) in \(repoName); found \(repo.head)") }
             case .repoAbsent(let repoName, let owner):
                 if let k = key(repoName, owner: owner), storage.exists(k) { fail("expected repository \(repoName) to be deleted; it exists") }
-            case .reconciled, .remoteRefs, .syncFetches:
-                break  // checked once the sync family is driven (issue 7)
+            case .reconciled(let repoName, let outcome):
+                guard let k = key(repoName, owner: nil) else { continue }
+                var last: ReconcileRecord?
+                for h in history { if case .sync(_, .reconciled(let r)) = h.item, r.repo == k { last = r } }
+                guard let last else { fail("expected \(repoName) to be reconciled (\(outcome)); no reconciliation finished"); continue }
+                if last.outcome.rawValue != outcome {
+                    fail("expected the last reconciliation of \(repoName) to be \(outcome); it was \(last.outcome.rawValue)")
+                }
+            case .remoteRefs(let domain, let repoName, let refs):
+                guard let repo = repoSpec(repoName) else { continue }
+                let have: [String: ObjectID] = {
+                    var m: [String: ObjectID] = [:]
+                    for (n, id) in remotes[domain]?.repos[repo.identifier]?.refs ?? [] where n.hasPrefix("refs/heads/") || n.hasPrefix("refs/tags/") { m[n] = id }
+                    return m
+                }()
+                var unmatched = have
+                var problems: [String] = []
+                for r in refs {
+                    let want = (try? refTarget(repoName, r)) ?? nil
+                    if r.ref.hasSuffix("*") {
+                        let prefix = String(r.ref.dropLast())
+                        let hits = unmatched.keys.filter { $0.hasPrefix(prefix) }.sorted()
+                        if hits.count != 1 { problems.append("\(hits.count) refs match \(r.ref)"); continue }
+                        if unmatched[hits[0]] != want { problems.append("\(hits[0]) is \(unmatched[hits[0]]!.hex.prefix(7))") }
+                        unmatched[hits[0]] = nil
+                    } else {
+                        if unmatched[r.ref] != want { problems.append("\(r.ref) is \(unmatched[r.ref].map { String($0.hex.prefix(7)) } ?? "absent")") }
+                        unmatched[r.ref] = nil
+                    }
+                }
+                for n in unmatched.keys.sorted() { problems.append("unexpected \(n)") }
+                if !problems.isEmpty { fail("expected refs of \(repoName) on \(domain): \(problems.joined(separator: "; "))") }
+            case .syncFetches(let repoName, let lo, let hi):
+                guard let repo = repoSpec(repoName) else { continue }
+                var n = 0
+                for h in history { if case .sync(_, .fetchStarted(_, let d, _)) = h.item, d == repo.identifier { n += 1 } }
+                if let lo, n < lo { fail("expected at least \(lo) sync fetches for \(repoName); there were \(n)") }
+                if let hi, n > hi { fail("expected at most \(hi) sync fetches for \(repoName); there were \(n)") }
             }
         }
     }

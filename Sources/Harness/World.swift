@@ -7,6 +7,7 @@ import Relay
 import Scenario
 import Checks
 import Coordination
+import Sync
 
 /// Starts a scenario step on a client (delivered without network delay).
 struct StepKick: SimMessage {
@@ -390,6 +391,7 @@ public final class World {
     func nodes(_ name: String) -> [NodeID] {
         if let c = clients[name] { return [c.id] }
         if name == "locks", let lockNode { return [lockNode] }
+        if let r = remoteNodes[name] { return [r] }
         return relayNodes[name] ?? []
     }
 
@@ -516,4 +518,17 @@ enum StorePool {
         return try EventStore()
     }
     static func give(_ store: EventStore) { Thread.current.threadDictionary[key] = store }
+}
+
+extension World: SyncWorldView {
+    public var syncConfig: SyncConfig { deployment.sync }
+    public var remoteTimeout: SimDuration { deployment.remoteTimeout }
+    public var scenarioObjects: GitRepository { objects }
+    public func remoteRepository(domain: String, identifier: String) -> GitRepository? {
+        remotes[domain]?.repos[identifier]
+    }
+    public func remoteHealthy(domain: String, from: SimTime, to: SimTime) -> Bool {
+        guard let r = remotes[domain], let id = remoteNodes[domain] else { return false }
+        return r.healthy(from: from, to: to) && sim.unavailable(id, from: from, to: to) == 0
+    }
 }

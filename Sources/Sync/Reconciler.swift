@@ -58,6 +58,23 @@ public enum Reconciler {
         "+refs/heads/\(branch):refs/remotes/\(remote)/\(branch)"
     }
 
+    /// True for `conflicts/YYYY-MM-DDTHH-MM-SSZ`, optionally with a `-<n>` suffix (a second
+    /// escape in the same second).
+    public static func isConflictBranchName(_ name: String) -> Bool {
+        guard name.hasPrefix("conflicts/") else { return false }
+        let stamp = Array(name.dropFirst("conflicts/".count).utf8)
+        let pattern = Array("0000-00-00T00-00-00Z".utf8)
+        guard stamp.count >= pattern.count else { return false }
+        for (c, p) in zip(stamp, pattern) {
+            if p == UInt8(ascii: "0") { if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { return false } }
+            else if c != p { return false }
+        }
+        let rest = stamp.dropFirst(pattern.count)
+        if rest.isEmpty { return true }
+        return rest.first == UInt8(ascii: "-") && rest.count > 1
+            && rest.dropFirst().allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
     /// `conflicts/YYYY-MM-DDTHH-MM-SSZ` for the UTC time `unixNow` (seconds).
     public static func conflictBranchName(unixNow: Int64) -> String {
         "conflicts/" + utcStamp(unixNow)

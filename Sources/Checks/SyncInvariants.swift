@@ -1,0 +1,345 @@
+import SimKernel
+import Nostr
+import GitStore
+import Relay
+import Sync
+
+/// What the sync checks need from the world beyond `WorldView`.
+public protocol SyncWorldView: WorldView {
+    var syncConfig: SyncConfig { get }
+    /// A sync fetch or reconcile request without an answer fails after this long.
+    var remoteTimeout: SimDuration { get }
+    /// What the remote on `domain` holds of `identifier` now (nil: no such remote or repo).
+    func remoteRepository(domain: String, identifier: String) -> GitRepository?
+    /// True when the remote on `domain` exists and answers normally throughout [from, to].
+    func remoteHealthy(domain: String, from: SimTime, to: SimTime) -> Bool
+    /// Every commit the scenario defines (to compute what an event needs).
+    var scenarioObjects: GitRepository { get }
+}
+
+extension InvariantCatalog {
+    public static let sync: [(name: String, summary: String)] = [
+        ("throttle-bounds", "per domain, never more fetches in flight than the concurrency limit, nor more started in any sliding rate window than the rate limit"),
+        ("backoff-schedule", "hunt attempts start when the schedule says (delay after an event, backoff 20s doubling to the cap, reset by new events); expired synced identifiers are not hunted again"),
+        ("fairness", "a fetch queued on a domain starts before more than (queue length - 1) fetches of other identifiers, and within the wait the limits allow"),
+        ("data-found-means-released", "an event whose objects are all on healthy listed servers is released within its bound, and never before its data is local"),
+        ("reconcile-outcome", "a reconciliation reports the outcome the histories call for, and no local commit is lost"),
+    ]
+}
+
+/// The sync family's checks, over the run's sync history (evaluated at the end).
+final class SyncChecks {
+    var entries: [(time: SimTime, replica: String, record: SyncRecord)] = []
+    /// Held states and PRs: event, identifier, replica, time held.
+    var held: [(time: SimTime, replica: String, event: NostrEvent)] = []
+    var left: [String: (time: SimTime, why: String)] = [:]
+    /// Clone URL domains announced for each identifier (announcements held or served).
+    var listedDomains: [String: Set<String>] = [:]
+    /// Repositories a reconciliation has touched: their refs follow the upstream.
+    var mirrors: Set<RepoKey> = []
+
+    func noteAnnouncement(_ e: NostrEvent) {
+        for url in e.allTagValues("clone") { listedDomains[e.dTag, default: []].insert(CloneSource.domain(ofURL: url)) }
+    }
+}
+
+extension CheckSuite {
+    // MARK: live
+
+    func observeSync(_ record: SyncRecord, _ replica: String, _ t: SimTime) {
+        syncChecks.entries.append((t, replica, record))
+        if case .reconciled(let r) = record { syncChecks.mirrors.insert(r.repo) }
+    }
+
+    func observeSyncRelay(_ obs: Observation, _ replica: String, _ t: SimTime, _ w: WorldView) {
+        switch obs {
+        case .held(let e, _):
+            if e.kind == Kinds.repoAnnouncement { syncChecks.noteAnnouncement(e) }
+            if e.kind == Kinds.repoState || e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
+                syncChecks.held.append((t, replica, e))
+            }
+        case .served(let e, _):
+            if e.kind == Kinds.repoAnnouncement { syncChecks.noteAnnouncement(e) }
+        case .left(let id, _, let why):
+            syncChecks.left[id] = (t, why)
+            // Never before its data is local.
+            if why == "released", on("data-found-means-released"),
+               let h = syncChecks.held.last(where: { $0.event.id == id })?.event, let tips = Self.syncTips(h) {
+                let d = Self.syncIdentifier(h) ?? ""
+                let local = Self.owners(w, d).contains { o in
+                    w.storage.repository(RepoKey(owner: o, d: d))?.isComplete(tips) == true
+                }
+                if !local {
+                    fail("data-found-means-released", t, replica, "event \(id.prefix(8)) was released at \(Time.format(t)) while its objects were not in any repository of \(d)")
+                }
+            }
+        case .refsChanged(let repo, _, _, let why) where why == "reconcile":
+            syncChecks.mirrors.insert(repo)
+        default: break
+        }
+    }
+
+    static func syncIdentifier(_ e: NostrEvent) -> String? {
+        if e.kind == Kinds.repoState { return e.dTag }
+        for a in e.tagValues("a") {
+            let parts = a.split(separator: ":", maxSplits: 2)
+            if parts.count == 3, parts[0] == "\(Kinds.repoAnnouncement)" { return String(parts[2]) }
+        }
+        return nil
+    }
+
+    /// The objects a held state or PR needs: its ref targets, or its tip commit.
+    static func syncTips(_ e: NostrEvent) -> [ObjectID]? {
+        if e.kind == Kinds.repoState { return Array(refs(e).values).sorted() }
+        return e.tagValue("c").flatMap(ObjectID.init(hex:)).map { [$0] }
+    }
+
+    // MARK: end of run
+
+    func finishSync(_ w: WorldView) {
+        guard let sw = w as? SyncWorldView else { return }
+        let log = syncChecks.entries
+        guard !log.isEmpty else { return }
+        let replicas = Set(log.map(\.replica)).sorted()
+        for r in replicas {
+            let mine = log.filter { $0.replica == r }
+            if on("throttle-bounds") { throttleBounds(mine, r, sw) }
+            if on("backoff-schedule") { backoffSchedule(mine, r, sw) }
+            if on("fairness") { fairness(mine, r, sw) }
+        }
+        if on("data-found-means-released") { dataFoundMeansReleased(sw) }
+        if on("reconcile-outcome") { reconcileOutcome(sw) }
+    }
+
+    /// Splits a replica's log at process resets (a restarted process starts afresh).
+    private func lives(_ log: [(time: SimTime, replica: String, record: SyncRecord)]) -> [[(time: SimTime, record: SyncRecord)]] {
+        var out: [[(time: SimTime, record: SyncRecord)]] = [[]]
+        for e in log {
+            if case .reset = e.record { out.append([]); continue }
+            out[out.count - 1].append((e.time, e.record))
+        }
+        return out
+    }
+
+    private func throttleBounds(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
+        let c = w.syncConfig.domainConcurrency, rate = w.syncConfig.domainRate, window = w.syncConfig.rateWindow
+        for life in lives(log) {
+            var inFlight: [String: Set<UInt64>] = [:]
+            var starts: [String: [SimTime]] = [:]
+            for (t, rec) in life {
+                switch rec {
+                case let .fetchStarted(request, identifier, domain):
+                    inFlight[domain, default: []].insert(request)
+                    if inFlight[domain]!.count > c {
+                        fail("throttle-bounds", t, replica, "\(inFlight[domain]!.count) fetches in flight to \(domain) after starting one for \(identifier) at \(Time.format(t)); the limit is \(c)")
+                    }
+                    var s = starts[domain, default: []]
+                    s.append(t)
+                    s.removeAll { $0 <= t - window }
+                    starts[domain] = s
+                    if s.count > rate {
+                        fail("throttle-bounds", t, replica, "\(s.count) fetches to \(domain) started in the \(Time.format(window)) before \(Time.format(t)) (first at \(Time.format(s[0]))); the limit is \(rate) per sliding window")
+                    }
+                case let .fetchEnded(request, _, domain, _, _):
+                    inFlight[domain]?.remove(request)
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Recomputes each identifier's schedule from the events the queue was told about and
+    /// the ends of its attempts, and compares the attempt start times.
+    private func backoffSchedule(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
+        let cfg = w.syncConfig
+        // A driver wakes at the due time; allow one tick of lateness (plus any pause).
+        struct Hunt { var attempt = 0; var due: SimTime; var eventDue: SimTime?; var running = false; var lastEvent: SimTime }
+        for life in lives(log) {
+            var hunts: [String: Hunt] = [:]
+            var expired: Set<String> = []
+            for (t, rec) in life {
+                switch rec {
+                case let .waiting(id, origin):
+                    let due = t + (origin == .user ? cfg.userDelay : cfg.syncedDelay)
+                    if origin == .sync && expired.contains(id) { continue }
+                    if var h = hunts[id] {
+                        h.attempt = 0
+                        h.lastEvent = t
+                        if h.running { h.eventDue = min(h.eventDue ?? due, due) } else { h.due = min(h.due, due) }
+                        hunts[id] = h
+                    } else {
+                        if origin == .user { expired.remove(id) }
+                        hunts[id] = Hunt(due: due, lastEvent: t)
+                    }
+                case let .attemptStarted(id, attempt, _):
+                    guard var h = hunts[id] else {
+                        fail("backoff-schedule", t, replica, "attempt for \(id) at \(Time.format(t)) with no event waiting (expired identifiers are not hunted again on synced events)")
+                        continue
+                    }
+                    if h.running { continue }
+                    let late = cfg.tick + w.unavailable(replica: replica, from: h.due, to: t)
+                    if t < h.due {
+                        fail("backoff-schedule", t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))")
+                    } else if t > h.due + late {
+                        fail("backoff-schedule", t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), but was due at \(Time.format(h.due)) (attempt count \(h.attempt) since its last event)")
+                    }
+                    h.running = true
+                    hunts[id] = h
+                case let .attemptEnded(id, _):
+                    guard var h = hunts[id], h.running else { continue }
+                    var next = t + cfg.backoff(afterAttempt: h.attempt)
+                    if let e = h.eventDue, e < next { next = max(e, t) }
+                    h.attempt += 1
+                    h.due = next
+                    h.eventDue = nil
+                    h.running = false
+                    hunts[id] = h
+                case let .huntEnded(id, why):
+                    hunts[id] = nil
+                    if why == "expired" { expired.insert(id) }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Round-robin: a job queued behind Q-1 other identifiers starts before more than Q-1
+    /// starts of others on that domain, and within ⌈Q/c⌉ fetch timeouts plus ⌈Q/r⌉ windows.
+    private func fairness(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
+        let cfg = w.syncConfig
+        struct Job { var identifier: String; var queuedAt: SimTime; var queueLength: Int; var overtaken = 0 }
+        for life in lives(log) {
+            var queues: [String: [Job]] = [:]   // domain → jobs not yet started, in queue order
+            for (t, rec) in life {
+                switch rec {
+                case let .attemptStarted(id, _, domains):
+                    for d in domains {
+                        var q = queues[d, default: []]
+                        let ids = Set(q.map(\.identifier)).union([id])
+                        q.append(Job(identifier: id, queuedAt: t, queueLength: ids.count))
+                        queues[d] = q
+                    }
+                case let .fetchStarted(_, id, domain):
+                    guard var q = queues[domain], let i = q.firstIndex(where: { $0.identifier == id }) else { continue }
+                    let job = q.remove(at: i)
+                    for k in q.indices where q[k].identifier != id && q[k].queuedAt <= t { q[k].overtaken += 1 }
+                    queues[domain] = q
+                    let n = job.queueLength
+                    if job.overtaken > n - 1 {
+                        fail("fairness", t, replica, "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers, started only after \(job.overtaken) fetches of others")
+                    }
+                    let concurrencyRounds = Int64((n + cfg.domainConcurrency - 1) / cfg.domainConcurrency)
+                    let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)
+                    let bound = concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
+                        + w.unavailable(replica: replica, from: job.queuedAt, to: t)
+                    if t - job.queuedAt > bound {
+                        fail("fairness", t, replica, "a fetch for \(id) on \(domain) waited \(Time.format(t - job.queuedAt)) in a queue of \(n); the bound is \(Time.format(bound))")
+                    }
+                case let .huntEnded(id, _):
+                    for d in queues.keys { queues[d]!.removeAll { $0.identifier == id } }
+                case let .domainBlocked(domain, _):
+                    queues[domain] = []
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Every held state or PR whose objects are all on remotes listed for its identifier,
+    /// healthy for the whole window and never blocked, is released within
+    /// delay + a running attempt's fetch + the throttle wait + one fetch + a tick.
+    private func dataFoundMeansReleased(_ w: SyncWorldView) {
+        let cfg = w.syncConfig
+        let log = syncChecks.entries
+        var hunted: [String: Set<String>] = [:]   // replica → identifiers hunted
+        var blocked: [String: [(domain: String, from: SimTime)]] = [:]
+        var origins: [String: [(SimTime, EventOrigin)]] = [:]
+        for e in log {
+            switch e.record {
+            case .waiting(let id, let origin):
+                hunted[e.replica, default: []].insert(id)
+                origins[id, default: []].append((e.time, origin))
+            case .domainBlocked(let d, _): blocked[e.replica, default: []].append((d, e.time))
+            default: break
+            }
+        }
+        var seen = Set<String>()
+        for h in syncChecks.held {
+            guard seen.insert(h.event.id).inserted, let d = Self.syncIdentifier(h.event), let tips = Self.syncTips(h.event),
+                  !tips.isEmpty else { continue }
+            // The queue was told at hold time, with this origin.
+            guard let origin = origins[d]?.last(where: { $0.0 == h.time })?.1 else { continue }
+            let delay = origin == .user ? cfg.userDelay : cfg.syncedDelay
+            let q = max(1, hunted[h.replica]?.count ?? 1)
+            let throttle = Int64((q + cfg.domainConcurrency - 1) / cfg.domainConcurrency) * w.remoteTimeout
+                + Int64((q + cfg.domainRate - 1) / cfg.domainRate) * cfg.rateWindow
+            let bound = h.time + delay + 2 * w.remoteTimeout + throttle + 2 * cfg.tick
+            var domains = syncChecks.listedDomains[d] ?? []
+            if h.event.kind != Kinds.repoState {
+                for url in h.event.allTagValues("clone") { domains.insert(CloneSource.domain(ofURL: url)) }
+            }
+            let healthy = domains.sorted().filter { dom in
+                w.remoteHealthy(domain: dom, from: h.time, to: bound)
+                    && !(blocked[h.replica] ?? []).contains { $0.domain == dom }
+            }
+            guard !healthy.isEmpty, let union = try? GitRepository.inMemory() else { continue }
+            for dom in healthy {
+                guard let r = w.remoteRepository(domain: dom, identifier: d), let ids = try? r.allObjectIDs() else { continue }
+                _ = try? union.receive(Pack(objects: ids.compactMap { try? r.read($0) }))
+            }
+            guard union.isComplete(tips) else { continue }
+            let out = syncChecks.left[h.event.id]
+            let deadline = bound + w.unavailable(replica: h.replica, from: h.time, to: bound)
+            if let out, out.time <= deadline { continue }
+            if out == nil && w.now <= deadline { continue }
+            let what = out.map { "it left by \($0.why) at \(Time.format($0.time))" } ?? "it is still waiting"
+            fail("data-found-means-released", out?.time ?? w.now, h.replica,
+                 "event \(h.event.id.prefix(8)) of \(d), held at \(Time.format(h.time)), has all its objects on \(healthy.joined(separator: ", ")) but was not released by \(Time.format(deadline)); \(what)")
+        }
+    }
+
+    /// The outcome each reconciliation reported, against the local and remote branches
+    /// it actually started from; and no local commit lost.
+    private func reconcileOutcome(_ w: SyncWorldView) {
+        for e in syncChecks.entries {
+            guard case .reconciled(let r) = e.record else { continue }
+            let objects = w.scenarioObjects
+            let local = w.storage.repository(r.repo)
+            func ancestor(_ a: ObjectID, _ b: ObjectID) -> Bool {
+                for repo in [local, objects].compactMap({ $0 }) where repo.contains(a) && repo.contains(b) {
+                    if let yes = try? repo.isAncestor(a, of: b) { return yes }
+                }
+                return false
+            }
+            var expected: [ReconcileOutcome]
+            if !r.remoteAnswered {
+                expected = [.fetchFailed]
+            } else {
+                switch (r.localBefore, r.remoteBefore) {
+                case (nil, nil): expected = [.inSync, .fetchFailed]
+                case (nil, _): expected = [.fastForwarded]
+                case (_, nil): expected = [.fetchFailed, .pushedAhead]
+                case let (l?, rm?):
+                    if l == rm { expected = [.inSync] }
+                    else if ancestor(l, rm) { expected = [.fastForwarded] }
+                    else if ancestor(rm, l) { expected = [.pushedAhead] }
+                    else { expected = [.rebased, .conflictEscaped] }
+                }
+            }
+            if !expected.contains(r.outcome) {
+                fail("reconcile-outcome", e.time, e.replica, "reconciling \(r.repo) (local \(short(r.localBefore)), upstream \(short(r.remoteBefore))) reported \(r.outcome.rawValue); the histories call for \(expected.map(\.rawValue).joined(separator: " or "))")
+                continue
+            }
+            if r.outcome == .conflictEscaped && r.conflictBranch.map({ Reconciler.isConflictBranchName($0) }) != true {
+                fail("reconcile-outcome", e.time, e.replica, "conflict escape of \(r.repo) used branch '\(r.conflictBranch ?? "-")', not conflicts/YYYY-MM-DDTHH-MM-SSZ")
+            }
+            guard let before = r.localBefore, let local else { continue }
+            let remote = w.remoteRepository(domain: r.domain, identifier: r.repo.d)
+            if !Reconciler.noLocalCommitLost(before: before, local: local, remote: remote, branch: r.branch) {
+                fail("reconcile-outcome", e.time, e.replica, "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch")
+            }
+        }
+    }
+
+    private func short(_ id: ObjectID?) -> String { id.map { String($0.hex.prefix(7)) } ?? "none" }
+}
