@@ -13,8 +13,9 @@ final class SyncState {
     let queue: SyncQueue
     /// Sync fetches sent and not yet answered.
     var fetches: [UInt64: (identifier: String, domain: String)] = [:]
-    /// The identifier each held event counts towards, and why the last one left.
+    /// Why the last event of an identifier left, and the identifier of each held event.
     var lastLeft: [String: String] = [:]
+    var heldIdentifier: [String: String] = [:]
     var reconciles: [UInt64: ReconcileRun] = [:]
     /// Repositories with a reconciliation running (single relay: pushes to them get 503).
     var reconciling: Set<RepoKey> = []
@@ -150,11 +151,17 @@ extension RelayNode {
             switch obs {
             case .held(let e, _):
                 guard let d = Self.huntIdentifier(e) else { continue }
+                s.heldIdentifier[e.id] = d
                 world.record(.sync(replica: name, .waiting(identifier: d, origin: origin)))
                 runSync(.eventWaiting(identifier: d, origin: origin), ctx)
-            case .left(_, _, let why):
-                if why == "expired" {
-                    for d in s.queue.hunting where !syncWaiting(d) { s.lastLeft[d] = why }
+            case .left(let id, _, let why):
+                guard let d = s.heldIdentifier.removeValue(forKey: id) else { continue }
+                // Purgatory gave up on the identifier: the queue remembers it even when its
+                // hunt already ended (SPEC §8.13).
+                if why == "expired", !syncWaiting(d), !s.queue.hunting.contains(d) {
+                    runSync(.identifierExpired(identifier: d), ctx)
+                } else if why == "expired" {
+                    s.lastLeft[d] = why
                 }
             default: break
             }
