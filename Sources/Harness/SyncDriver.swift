@@ -367,6 +367,11 @@ extension RelayNode {
         if let r = storage.repository(run.repo) {
             world.record(.relay(replica: name, .refsChanged(repo: run.repo, refs: r.refs, head: r.head, why: "reconcile")))
         }
+        // New objects: the same "git data became available" routine as pushes and fetches
+        // (a state waiting for these commits is released now).
+        core.writeToken = run.token
+        process(core.gitDataArrived(repo: run.repo, now: ctx.now), ctx)
+        core.writeToken = nil
     }
 
     /// The push (if any) answered or timed out: finish local work and report.
