@@ -168,6 +168,12 @@ final class ScenarioDecoder {
     enum RefKind {
         case actor, relay, relayNode, node, repo
         case commit(repo: String)
+        /// A repo that must also pass the check (the closure explains why it does not fit).
+        case repoWhere((RepoSpec) -> String?)
+        /// The domain of a `remotes` entry.
+        case remote
+        /// A domain in a `clone:` list: a remote's or a relay's.
+        case cloneDomain
         /// A step id; the closure explains why the named step does not fit (or nil).
         case step(((StepSpec) -> String?)?)
     }
@@ -184,7 +190,7 @@ final class ScenarioDecoder {
     var stepIDLocations: [SourceLocation] = []
 
     static let topKeys = ["name", "description", "duration", "heal_at", "quiescence_bound", "config",
-                          "relays", "actors", "network", "repos", "steps", "faults", "random_faults",
+                          "relays", "actors", "network", "repos", "remotes", "steps", "faults", "random_faults",
                           "expect", "invariants"]
 
     func ref(_ kind: RefKind, _ name: String, _ node: Node) {
@@ -230,6 +236,7 @@ final class ScenarioDecoder {
             s.network = link.spec
         }
         if let n = top["repos"] { s.repos = decodeRepos(n) }
+        if let n = top["remotes"] { s.remotes = decodeRemotes(n) }
         if let n = top["steps"] { s.steps = decodeSteps(n) }
         if let n = top["faults"] { s.faults = decodeFaults(n, network: s.network) }
         if let n = top["random_faults"] { s.randomFaults = decodeRandomFaults(n, scenario: s) }
@@ -364,7 +371,8 @@ final class ScenarioDecoder {
         guard let items = r.list(node, "'repos'") else { return [] }
         var out: [RepoSpec] = []
         for item in items {
-            guard let f = r.fields(item, "a repo", known: ["name", "identifier", "owner", "maintainers", "commits"]) else { continue }
+            guard let f = r.fields(item, "a repo",
+                                   known: ["name", "identifier", "owner", "maintainers", "commits", "upstream"]) else { continue }
             guard let nn = f["name"] else { r.error(f.location, "missing required key 'name' in a repo"); continue }
             guard let name = r.name(nn, "repo name") else { continue }
             var repo = RepoSpec(name: name, identifier: name, owner: "", location: r.location(nn))
@@ -381,9 +389,39 @@ final class ScenarioDecoder {
             }
             if let n = f["maintainers"] { repo.maintainers = decodeActorList(n, "'maintainers'") }
             if let n = f["commits"] { repo.commits = decodeCommits(n, repo: name) }
+            if let n = f["upstream"] { repo.upstream = decodeUpstream(n) }
             out.append(repo)
         }
         return out
+    }
+
+    /// `upstream: { domain: up.example, branch: main }`. A malformed upstream (reported)
+    /// still counts as one, so `reconcile` steps of the repo report nothing more.
+    func decodeUpstream(_ node: Node) -> UpstreamSpec {
+        let r = reader
+        var upstream = UpstreamSpec(domain: "", location: r.location(node))
+        guard let f = r.fields(node, "'upstream'", known: ["domain", "branch"]) else { return upstream }
+        if let n = f["domain"] {
+            if let d = r.text(n, "'domain'") {
+                ref(.remote, d, n)
+                upstream.domain = d
+            }
+        } else {
+            r.error(f.location, "missing required key 'domain' in 'upstream' (the domain of a 'remotes' entry)")
+        }
+        if let n = f["branch"], let b = r.text(n, "'branch'") {
+            if b.hasPrefix("refs/") {
+                let short = b.hasPrefix("refs/heads/") ? String(b.dropFirst("refs/heads/".count)) : ""
+                r.error(n, "'branch' is a branch name without 'refs/heads/'"
+                    + (short.isEmpty ? ", found '\(b)'" : "; write '\(short)'"))
+            } else if b.isEmpty {
+                r.error(n, "'branch' must not be empty (leave it out for 'main')")
+            } else if let p = RefName.problem("refs/heads/" + b, branchOrTag: true) {
+                r.error(n, "'branch' '\(b)' is not a valid branch name: \(p)")
+            }
+            upstream.branch = b
+        }
+        return upstream
     }
 
     func decodeActorList(_ node: Node, _ what: String) -> [String] {
@@ -456,9 +494,147 @@ final class ScenarioDecoder {
         return out
     }
 
+    // MARK: Remotes
+
+    func decodeRemotes(_ node: Node) -> [RemoteSpec] {
+        let r = reader
+        guard let items = r.list(node, "'remotes'") else { return [] }
+        var out: [RemoteSpec] = []
+        for item in items {
+            guard let f = r.fields(item, "a remote", known: ["domain", "latency", "holds", "behaviours"]) else { continue }
+            guard let dn = f["domain"] else {
+                r.error(f.location, "missing required key 'domain' in a remote (its host name, e.g. mirror.example)")
+                continue
+            }
+            guard let domain = r.text(dn, "'domain'") else { continue }
+            if let problem = Self.hostProblem(domain) { r.error(dn, "remote domain '\(domain)' \(problem)") }
+            var remote = RemoteSpec(domain: domain, location: r.location(dn))
+            if let n = f["latency"], let (lo, hi, _) = r.durationRange(n, "'latency'") {
+                remote.latencyMin = lo; remote.latencyMax = hi
+            }
+            if let n = f["holds"], let holds = r.list(n, "'holds'") {
+                var seen: [String: SourceLocation] = [:]
+                for h in holds {
+                    guard let holding = decodeHolding(h) else { continue }
+                    if let first = seen[holding.repo] {
+                        r.error(holding.location, "remote '\(domain)' holds repo '\(holding.repo)' twice (first at line \(first.line)); merge the two entries")
+                        continue
+                    }
+                    seen[holding.repo] = holding.location
+                    remote.holds.append(holding)
+                }
+            }
+            if let n = f["behaviours"], let list = r.list(n, "'behaviours'") {
+                remote.behaviours = list.compactMap(decodeBehaviour)
+            }
+            out.append(remote)
+        }
+        return out
+    }
+
+    /// Why `domain` is not a lowercase host name (`mirror-a.example`), or nil.
+    static func hostProblem(_ domain: String) -> String? {
+        if domain.isEmpty { return "is empty" }
+        if domain.lowercased() != domain, hostProblem(domain.lowercased()) == nil {
+            return "must be lowercase; write '\(domain.lowercased())'"
+        }
+        let allowed = domain.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "."
+        }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        if !allowed || labels.contains(where: { $0.isEmpty || $0.hasPrefix("-") || $0.hasSuffix("-") }) {
+            return "is not a lowercase host name (labels of a-z, 0-9 and '-' separated by '.', e.g. mirror.example)"
+        }
+        return nil
+    }
+
+    /// `{ repo: web, commits: [c3], only: [c2], refs: { refs/heads/main: c5 } }`
+    func decodeHolding(_ node: Node) -> RemoteHolding? {
+        let r = reader
+        guard let f = r.fields(node, "a holding", known: ["repo", "commits", "only", "refs"]) else { return nil }
+        guard let rn = f["repo"] else {
+            r.error(f.location, "missing required key 'repo' in a holding (the repo whose objects the remote has)")
+            return nil
+        }
+        guard let repo = r.text(rn, "'repo'") else { return nil }
+        ref(.repo, repo, rn)
+        var holding = RemoteHolding(repo: repo, location: f.location)
+        func commitList(_ key: String) -> [String] {
+            guard let n = f[key], let items = r.list(n, "'\(key)'") else { return [] }
+            var out: [String] = []
+            for item in items {
+                guard let c = r.text(item, "a commit in '\(key)'") else { continue }
+                if out.contains(c) { r.error(item, "commit '\(c)' is listed twice in '\(key)'"); continue }
+                ref(.commit(repo: repo), c, item)
+                out.append(c)
+            }
+            return out
+        }
+        let errorsBefore = r.errors.count
+        holding.commits = commitList("commits")
+        holding.only = commitList("only")
+        if let n = f["refs"] { holding.refs = decodeRefMap(n, repo: repo, allowDelete: false, what: "a holding") }
+        let keys = ["commits", "only", "refs"]
+        if !keys.contains(where: f.has) {
+            r.error(f.location, "a holding of repo '\(repo)' must name at least one of 'commits' (full histories), 'only' (single commits' objects) or 'refs'")
+        } else if r.errors.count == errorsBefore, holding.commits.isEmpty, holding.only.isEmpty, holding.refs.isEmpty {
+            r.error(f.location, "a holding of repo '\(repo)' holds nothing; list commits in 'commits', 'only' or 'refs', or leave the holding out")
+        }
+        return holding
+    }
+
+    /// `{ kind: slow, from: 5m, until: 10m, latency: 40s }`
+    func decodeBehaviour(_ node: Node) -> RemoteBehaviour? {
+        let r = reader
+        guard let f = r.fields(node, "a behaviour", known: ["kind", "from", "until", "latency"]) else { return nil }
+        let kinds = RemoteBehaviour.Kind.allCases.map(\.rawValue)
+        var kind: RemoteBehaviour.Kind?
+        if let n = f["kind"] {
+            if let k = r.text(n, "'kind'") {
+                kind = RemoteBehaviour.Kind(rawValue: k)
+                if kind == nil {
+                    var m = "unknown behaviour kind '\(k)'"
+                    if let near = Suggest.closest(to: k, among: kinds) { m += "; did you mean '\(near)'?" }
+                    else { m += " (kinds: \(kinds.joined(separator: ", ")))" }
+                    r.error(n, m)
+                }
+            }
+        } else {
+            r.error(f.location, "missing required key 'kind' in a behaviour (one of: \(kinds.joined(separator: ", ")))")
+        }
+        var from: SimDuration?
+        if let n = f["from"] {
+            from = r.duration(n, "'from'")
+        } else {
+            r.error(f.location, "missing required key 'from' in a behaviour (when it starts, e.g. 0s)")
+        }
+        var until: SimDuration?
+        if let n = f["until"], let u = r.duration(n, "'until'") {
+            if let from, u <= from {
+                r.error(n, "'until' (\(DurationText.format(u))) must be after 'from' (\(DurationText.format(from))); leave it out to last to the end of the run")
+            }
+            until = u
+        }
+        var latency: SimDuration?
+        if let e = f.entry("latency") {
+            if let kind, kind != .slow {
+                r.error(e.keyNode, "'latency' only applies to kind 'slow', not '\(kind.rawValue)'")
+            } else if let l = r.duration(e.value, "'latency'") {
+                if l <= 0 { r.error(e.value, "'latency' must be longer than 0") }
+                latency = l
+            }
+        } else if kind == .slow {
+            r.error(f.location, "missing required key 'latency' in a 'slow' behaviour (the time to answer, e.g. 40s)")
+        }
+        guard let kind, let from else { return nil }
+        return RemoteBehaviour(kind: kind, from: from, until: until, latency: latency, location: f.location)
+    }
+
     // MARK: Steps
 
-    static let stepKeys = ["id", "at", "after", "delay", "actor", "retry", "by"] + StepAction.keywords
+    static let stepKeys = ["id", "at", "after", "delay", "actor", "retry", "by", "via"] + StepAction.keywords
+    /// Actions whose event may arrive from another relay (`via: sync`).
+    static let syncableActions = ["announce", "state", "pull_request", "issue"]
 
     func decodeSteps(_ node: Node) -> [StepSpec] {
         let r = reader
@@ -539,7 +715,21 @@ final class ScenarioDecoder {
                 }
             }
         }
-        guard let action = decodeAction(actionEntry, stepID: id, byCoordinate: byCoordinate) else { return nil }
+        var viaSync = false
+        if let e = f.entry("via") {
+            if !Self.syncableActions.contains(actionEntry.key) {
+                r.error(e.keyNode, "'via' only applies to announce, state, pull_request and issue steps, but step '\(id)' is a '\(actionEntry.key)' step")
+            } else if let v = r.text(e.value, "'via'") {
+                switch v {
+                case "sync": viaSync = true
+                case "user": viaSync = false
+                default: r.error(e.value, "'via' must be 'sync' (the event comes from another relay) or 'user' (the default), found '\(v)'")
+                }
+            }
+        }
+        var cloneDomains: [String] = []
+        guard let action = decodeAction(actionEntry, stepID: id, byCoordinate: byCoordinate,
+                                        cloneDomains: &cloneDomains) else { return nil }
 
         var actor = ""
         if let n = f["actor"] {
@@ -564,7 +754,8 @@ final class ScenarioDecoder {
             if let every, let giveUp { retry = RetrySpec(every: every, giveUpAfter: giveUp) }
         }
         stepIDLocations.append(idLocation)
-        return StepSpec(id: id, actor: actor, timing: timing, action: action, retry: retry, location: r.location(node))
+        return StepSpec(id: id, actor: actor, timing: timing, action: action, retry: retry,
+                        viaSync: viaSync, cloneDomains: cloneDomains, location: r.location(node))
     }
 
     /// `at:` (a time or a range) or `after:` with an optional `delay:`.
@@ -594,7 +785,7 @@ final class ScenarioDecoder {
         return nil
     }
 
-    func decodeAction(_ e: Fields.Entry, stepID: String, byCoordinate: Bool) -> StepAction? {
+    func decodeAction(_ e: Fields.Entry, stepID: String, byCoordinate: Bool, cloneDomains: inout [String]) -> StepAction? {
         let r = reader
         let v = e.value
         func repoField(_ f: Fields, _ what: String) -> String? {
@@ -607,6 +798,18 @@ final class ScenarioDecoder {
             guard let n = f["owner"], let o = r.text(n, "'owner'") else { return nil }
             ref(.actor, o, n)
             return o
+        }
+        /// `clone: [domain, ...]` of announce and pull_request: extra clone URLs.
+        func domainList(_ f: Fields) -> [String] {
+            guard let n = f["clone"], let items = r.list(n, "'clone'") else { return [] }
+            var out: [String] = []
+            for item in items {
+                guard let d = r.text(item, "a domain in 'clone'") else { continue }
+                if out.contains(d) { r.error(item, "domain '\(d)' is listed twice in 'clone'"); continue }
+                ref(.cloneDomain, d, item)
+                out.append(d)
+            }
+            return out
         }
         func commitField(_ f: Fields, _ repo: String?, _ what: String) -> String? {
             guard let n = f["commit"] else { r.error(f.location, "missing required key 'commit' in '\(what)'"); return nil }
@@ -621,8 +824,9 @@ final class ScenarioDecoder {
                 ref(.repo, repo, v)
                 return .announce(repo: repo, maintainers: nil, listsService: true)
             }
-            guard let f = r.fields(v, "'announce'", known: ["repo", "maintainers", "lists_service"]) else { return nil }
+            guard let f = r.fields(v, "'announce'", known: ["repo", "maintainers", "lists_service", "clone"]) else { return nil }
             let repo = repoField(f, "announce")
+            cloneDomains = domainList(f)
             var maintainers: [String]?
             if let n = f["maintainers"] { maintainers = decodeActorList(n, "'maintainers'") }
             var lists = true
@@ -662,8 +866,9 @@ final class ScenarioDecoder {
             return .push(repo: repo, owner: owner, refs: refs)
 
         case "pull_request":
-            guard let f = r.fields(v, "'pull_request'", known: ["repo", "commit"]) else { return nil }
+            guard let f = r.fields(v, "'pull_request'", known: ["repo", "commit", "clone"]) else { return nil }
             let repo = repoField(f, "pull_request")
+            cloneDomains = domainList(f)
             let commit = commitField(f, repo, "pull_request")
             guard let repo, let commit else { return nil }
             return .pullRequest(repo: repo, pr: stepID, commit: commit)
@@ -745,13 +950,37 @@ final class ScenarioDecoder {
             case "crash": return .crash(relay: relay)
             default: return .restart(relay: relay)
             }
+
+        case "reconcile":
+            let hasUpstream: (RepoSpec) -> String? = { repo in
+                repo.upstream == nil
+                    ? "step '\(stepID)' reconciles repo '\(repo.name)', which has no 'upstream'; give the repo one, e.g. upstream: { domain: up.example }"
+                    : nil
+            }
+            if case .scalar = v {
+                guard let repo = r.text(v, "'reconcile'") else { return nil }
+                ref(.repoWhere(hasUpstream), repo, v)
+                return .reconcile(repo: repo, relay: nil)
+            }
+            guard let f = r.fields(v, "'reconcile'", known: ["repo", "relay"]) else { return nil }
+            var repo: String?
+            if let n = f["repo"] {
+                repo = r.text(n, "'repo'")
+                if let repo { ref(.repoWhere(hasUpstream), repo, n) }
+            } else { r.error(f.location, "missing required key 'repo' in 'reconcile'") }
+            var relay: String?
+            if let n = f["relay"], let t = r.text(n, "'relay'") { ref(.relayNode, t, n); relay = t }
+            guard let repo else { return nil }
+            return .reconcile(repo: repo, relay: relay)
         default:
             return nil
         }
     }
 
     /// `{ refs/heads/main: c2, refs/tags/v1: { commit: c1, annotated: true }, refs/heads/x: null }`
-    func decodeRefMap(_ node: Node, repo: String?, allowDelete: Bool, what: String) -> [RefSpec] {
+    /// With `allowWildcard`, a name may end in `*` (a prefix pattern: `refs/heads/conflicts/*`).
+    func decodeRefMap(_ node: Node, repo: String?, allowDelete: Bool, what: String,
+                      allowWildcard: Bool = false) -> [RefSpec] {
         let r = reader
         guard case .mapping(let m) = node else {
             r.error(node, "'refs' must be a mapping of ref: commit, found \(NodeReader.describe(node))")
@@ -760,7 +989,9 @@ final class ScenarioDecoder {
         var out: [RefSpec] = []
         for (k, v) in m {
             guard let refName = r.text(k, "a ref name") else { continue }
-            if let p = RefName.problem(refName, branchOrTag: true) { r.error(k, p); continue }
+            if allowWildcard, refName.hasSuffix("*") {
+                if let p = Self.refPatternProblem(refName) { r.error(k, p); continue }
+            } else if let p = RefName.problem(refName, branchOrTag: true) { r.error(k, p); continue }
             if NodeReader.isNull(v) {
                 if allowDelete { out.append(RefSpec(ref: refName, commit: nil)) } else {
                     r.error(v, "\(what) cannot delete a ref: '\(refName)' needs a commit")
@@ -785,6 +1016,23 @@ final class ScenarioDecoder {
             out.append(RefSpec(ref: refName, commit: c))
         }
         return out
+    }
+
+    /// Why the prefix pattern `refName` (ending in `*`) is not acceptable, or nil: the part
+    /// before `*` must be under refs/heads/ or refs/tags/ and be the start of a valid ref name.
+    static func refPatternProblem(_ refName: String) -> String? {
+        let prefix = String(refName.dropLast())
+        if prefix.contains("*") {
+            return "ref pattern '\(refName)' may contain only one '*', at the end"
+        }
+        guard prefix.hasPrefix("refs/heads/") || prefix.hasPrefix("refs/tags/") else {
+            return "ref pattern '\(refName)' must start with refs/heads/ or refs/tags/ (e.g. refs/heads/conflicts/*)"
+        }
+        // Any ref the pattern matches extends the prefix by at least one character; check
+        // the prefix as the start of such a name.
+        let sample = prefix + "x"
+        guard let p = RefName.problem(sample, branchOrTag: true) else { return nil }
+        return p.replacingOccurrences(of: "ref '\(sample)'", with: "ref pattern '\(refName)'")
     }
 
     // MARK: Faults
@@ -963,7 +1211,7 @@ final class ScenarioDecoder {
         }
         let attempts: (StepSpec) -> String? = { t in
             switch t.action {
-            case .clone, .shutdown, .crash, .restart:
+            case .clone, .shutdown, .crash, .restart, .reconcile:
                 return "'\(e.key)' is about a push or a publish, but step '\(t.id)' is \(t.action.keywordWithArticle) step"
             default: return nil
             }
@@ -1036,10 +1284,83 @@ final class ScenarioDecoder {
         case "repo_absent":
             guard let (repo, owner, _) = repoTarget([], allowShorthand: true) else { return nil }
             return .repoAbsent(repo: repo, owner: owner)
+        case "reconciled":
+            guard let f = r.fields(v, "'reconciled'", known: ["repo", "outcome"]) else { return nil }
+            var repo: String?
+            if let n = f["repo"] {
+                repo = r.text(n, "'repo'")
+                if let repo {
+                    ref(.repoWhere({ spec in
+                        spec.upstream == nil
+                            ? "'reconciled' is about reconciliation with an upstream, but repo '\(spec.name)' has no 'upstream'"
+                            : nil
+                    }), repo, n)
+                }
+            } else { r.error(f.location, "missing required key 'repo' in 'reconciled'") }
+            var outcome: String?
+            if let n = f["outcome"] {
+                if let o = r.text(n, "'outcome'") {
+                    if Self.reconcileOutcomes.contains(o) {
+                        outcome = o
+                    } else {
+                        var m = "unknown reconciliation outcome '\(o)'"
+                        if let near = Suggest.closest(to: o, among: Self.reconcileOutcomes) { m += "; did you mean '\(near)'?" }
+                        else { m += " (outcomes: \(Self.reconcileOutcomes.joined(separator: ", ")))" }
+                        r.error(n, m)
+                    }
+                }
+            } else {
+                r.error(f.location, "missing required key 'outcome' in 'reconciled' (one of: \(Self.reconcileOutcomes.joined(separator: ", ")))")
+            }
+            guard let repo, let outcome else { return nil }
+            return .reconciled(repo: repo, outcome: outcome)
+        case "remote_refs":
+            guard let f = r.fields(v, "'remote_refs'", known: ["domain", "repo", "equals"]) else { return nil }
+            var domain: String?
+            if let n = f["domain"] {
+                domain = r.text(n, "'domain'")
+                if let domain { ref(.remote, domain, n) }
+            } else { r.error(f.location, "missing required key 'domain' in 'remote_refs' (the domain of a 'remotes' entry)") }
+            var repo: String?
+            if let n = f["repo"] {
+                repo = r.text(n, "'repo'")
+                if let repo { ref(.repo, repo, n) }
+            } else { r.error(f.location, "missing required key 'repo' in 'remote_refs'") }
+            guard let n = f["equals"] else {
+                r.error(f.location, "missing required key 'equals' in 'remote_refs' (the exact refs expected; {} for none)")
+                return nil
+            }
+            let refs = decodeRefMap(n, repo: repo, allowDelete: false, what: "an expected ref list", allowWildcard: true)
+            guard let domain, let repo else { return nil }
+            return .remoteRefs(domain: domain, repo: repo, refs: refs)
+        case "sync_fetches":
+            guard let f = r.fields(v, "'sync_fetches'", known: ["repo", "min", "max"]) else { return nil }
+            var repo: String?
+            if let n = f["repo"] {
+                repo = r.text(n, "'repo'")
+                if let repo { ref(.repo, repo, n) }
+            } else { r.error(f.location, "missing required key 'repo' in 'sync_fetches'") }
+            func count(_ key: String) -> Int? {
+                guard let n = f[key], let c = r.integer(n, "'\(key)'") else { return nil }
+                if c < 0 { r.error(n, "'\(key)' must not be negative, found \(c)"); return nil }
+                return Int(clamping: c)
+            }
+            let lo = count("min"), hi = count("max")
+            if !f.has("min") && !f.has("max") {
+                r.error(f.location, "'sync_fetches' needs 'min' and/or 'max' (bounds on the number of sync fetches)")
+            }
+            if let lo, let hi, lo > hi, let n = f["max"] {
+                r.error(n, "'max' (\(hi)) is less than 'min' (\(lo))")
+            }
+            guard let repo else { return nil }
+            return .syncFetches(repo: repo, min: lo, max: hi)
         default:
             return nil
         }
     }
+
+    /// What `reconciled:` accepts (the reconciler's outcome names, docs/sync.md).
+    static let reconcileOutcomes = ["in-sync", "fast-forwarded", "pushed-ahead", "rebased", "conflict-escaped", "fetch-failed"]
 
     // MARK: Validation across the file
 
@@ -1054,6 +1375,17 @@ final class ScenarioDecoder {
             if let first = domains[relay.domain] {
                 r.error(relay.location, "relay '\(relay.name)' uses domain '\(relay.domain)', which the relay at line \(first.line) already uses")
             } else { domains[relay.domain] = relay.location }
+        }
+        var remotes: [String: SourceLocation] = [:]
+        for remote in s.remotes {
+            if let first = remotes[remote.domain] {
+                r.error(remote.location, "remote '\(remote.domain)' is defined twice (first at line \(first.line))")
+                continue
+            }
+            remotes[remote.domain] = remote.location
+            if let relay = s.relays.first(where: { $0.domain == remote.domain }) {
+                r.error(remote.location, "remote '\(remote.domain)' has the domain of relay '\(relay.name)'; a remote is a git server on another domain")
+            }
         }
         var actors: [String: SourceLocation] = [:]
         for actor in s.actors {
@@ -1084,6 +1416,7 @@ final class ScenarioDecoder {
         let actorNames = s.actors.map(\.name)
         let relayNames = s.relays.map(\.name)
         let repoNames = s.repos.map(\.name)
+        let remoteDomains = s.remotes.map(\.domain)
         let stepIDs = s.steps.map(\.id)
         var stepByID: [String: StepSpec] = [:]
         for step in s.steps where stepByID[step.id] == nil { stepByID[step.id] = step }
@@ -1111,6 +1444,29 @@ final class ScenarioDecoder {
                 if !relayNames.contains(p.name) { unknown("relay", p.name, relayNames, p.location) }
             case .repo:
                 if !repoNames.contains(p.name) { unknown("repo", p.name, repoNames, p.location, hint: "define repos under 'repos'") }
+            case .repoWhere(let check):
+                guard let spec = reposByName[p.name] else {
+                    unknown("repo", p.name, repoNames, p.location, hint: "define repos under 'repos'"); continue
+                }
+                if let problem = check(spec) { r.error(p.location, problem) }
+            case .remote:
+                if remoteDomains.contains(p.name) { continue }
+                if let relay = s.relays.first(where: { $0.domain == p.name }) {
+                    r.error(p.location, "'\(p.name)' is the domain of relay '\(relay.name)', not of a remote; name a 'remotes' entry")
+                } else {
+                    unknown("remote", p.name, remoteDomains, p.location, hint: "define remotes under 'remotes'")
+                }
+            case .cloneDomain:
+                let relayDomains = s.relays.map(\.domain)
+                if remoteDomains.contains(p.name) || relayDomains.contains(p.name) { continue }
+                var m = "unknown domain '\(p.name)' in 'clone'"
+                if let near = Suggest.closest(to: p.name, among: remoteDomains + relayDomains) {
+                    m += "; did you mean '\(near)'?"
+                } else {
+                    m += " (remotes: \(remoteDomains.isEmpty ? "none" : remoteDomains.joined(separator: ", "))"
+                        + "; relay domains: \(relayDomains.joined(separator: ", ")))"
+                }
+                r.error(p.location, m)
             case .commit(let repo):
                 guard let spec = reposByName[repo] else { continue }  // the unknown repo is reported already
                 let names = spec.commits.map(\.name)

@@ -43,6 +43,24 @@ public enum ScenarioWriter {
                     w.add("    commits:")
                     for c in r.commits { w.add("      - \(commit(c))") }
                 }
+                if let u = r.upstream {
+                    w.add("    upstream: \(flow(["domain: \(scalar(u.domain))", "branch: \(scalar(u.branch))"]))")
+                }
+            }
+        }
+        if !s.remotes.isEmpty {
+            w.add("remotes:")
+            for r in s.remotes {
+                w.add("  - domain: \(scalar(r.domain))")
+                w.add("    latency: \(DurationText.formatRange(r.latencyMin, r.latencyMax, collapse: true))")
+                if !r.holds.isEmpty {
+                    w.add("    holds:")
+                    for h in r.holds { w.add("      - \(holding(h))") }
+                }
+                if !r.behaviours.isEmpty {
+                    w.add("    behaviours:")
+                    for b in r.behaviours { w.add("      - \(behaviour(b))") }
+                }
             }
         }
         let steps: [(StepSpec, Timing)] = schedule.map { $0.steps.map { ($0.step, Timing.at($0.time)) } }
@@ -121,6 +139,21 @@ public enum ScenarioWriter {
         return flow(parts)
     }
 
+    static func holding(_ h: RemoteHolding) -> String {
+        var parts = ["repo: \(scalar(h.repo))"]
+        if !h.commits.isEmpty { parts.append("commits: \(list(h.commits))") }
+        if !h.only.isEmpty { parts.append("only: \(list(h.only))") }
+        if !h.refs.isEmpty { parts.append("refs: \(refMap(h.refs))") }
+        return flow(parts)
+    }
+
+    static func behaviour(_ b: RemoteBehaviour) -> String {
+        var parts = ["kind: \(scalar(b.kind.rawValue))", "from: \(DurationText.format(b.from))"]
+        if let u = b.until { parts.append("until: \(DurationText.format(u))") }
+        if let l = b.latency { parts.append("latency: \(DurationText.format(l))") }
+        return flow(parts)
+    }
+
     static func refMap(_ refs: [RefSpec]) -> String {
         flow(refs.map { r in
             let value: String
@@ -136,15 +169,19 @@ public enum ScenarioWriter {
     static func step(_ st: StepSpec, _ timing: Timing) -> String {
         var parts = ["id: \(scalar(st.id))"] + timingParts(timing)
         if !st.actor.isEmpty || !st.action.isLifecycle { parts.append("actor: \(scalar(st.actor))") }
+        // `via` is written whatever the action, so an invalid combination is reported when
+        // the file is read back rather than lost.
+        if st.viaSync { parts.append("via: sync") }
+        let clone = st.cloneDomains.isEmpty ? [] : ["clone: \(list(st.cloneDomains))"]
         switch st.action {
         case let .announce(repo, maintainers, listsService):
-            if maintainers == nil && listsService {
+            if maintainers == nil && listsService && clone.isEmpty {
                 parts.append("announce: \(scalar(repo))")
             } else {
                 var a = ["repo: \(scalar(repo))"]
                 if let m = maintainers { a.append("maintainers: \(list(m))") }
                 if !listsService { a.append("lists_service: false") }
-                parts.append("announce: \(flow(a))")
+                parts.append("announce: \(flow(a + clone))")
             }
         case let .state(repo, refs, head, peeled):
             var a = ["repo: \(scalar(repo))", "refs: \(refMap(refs))"]
@@ -157,7 +194,7 @@ public enum ScenarioWriter {
             a.append("refs: \(refMap(refs))")
             parts.append("push: \(flow(a))")
         case let .pullRequest(repo, _, commit):
-            parts.append("pull_request: \(flow(["repo: \(scalar(repo))", "commit: \(scalar(commit))"]))")
+            parts.append("pull_request: \(flow(["repo: \(scalar(repo))", "commit: \(scalar(commit))"] + clone))")
         case let .pushPR(repo, pr, commit, rawRef):
             var a = ["repo: \(scalar(repo))", "pr: \(scalar(pr))", "commit: \(scalar(commit))"]
             if let rawRef { a.append("raw_ref: \(scalar(rawRef))") }

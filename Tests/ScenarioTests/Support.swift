@@ -48,9 +48,28 @@ let examplesDirectory: String = {
         .deletingLastPathComponent().appendingPathComponent("docs/examples").path
 }()
 
+/// `withoutLocations()`, plus the locations it leaves: remotes (their holdings and
+/// behaviours) and repo upstreams.
+func withoutAnyLocations(_ s: Scenario) -> Scenario {
+    var s = s.withoutLocations()
+    s.repos = s.repos.map { r in
+        var r = r
+        if var u = r.upstream { u.location = .unknown; r.upstream = u }
+        return r
+    }
+    s.remotes = s.remotes.map { r in
+        var r = r
+        r.location = .unknown
+        r.holds = r.holds.map { var h = $0; h.location = .unknown; return h }
+        r.behaviours = r.behaviours.map { var b = $0; b.location = .unknown; return b }
+        return r
+    }
+    return s
+}
+
 /// Compares every field of two scenarios, ignoring source locations.
 func expectSameContent(_ a: Scenario, _ b: Scenario, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    let a = a.withoutLocations(), b = b.withoutLocations()
+    let a = withoutAnyLocations(a), b = withoutAnyLocations(b)
     #expect(a.name == b.name, sourceLocation: sourceLocation)
     #expect(a.description == b.description, sourceLocation: sourceLocation)
     #expect(a.duration == b.duration, sourceLocation: sourceLocation)
@@ -60,6 +79,7 @@ func expectSameContent(_ a: Scenario, _ b: Scenario, sourceLocation: Testing.Sou
     #expect(a.actors == b.actors, sourceLocation: sourceLocation)
     #expect(a.relays == b.relays, sourceLocation: sourceLocation)
     #expect(a.repos == b.repos, sourceLocation: sourceLocation)
+    #expect(a.remotes == b.remotes, sourceLocation: sourceLocation)
     #expect(a.network == b.network, sourceLocation: sourceLocation)
     #expect(a.steps == b.steps, sourceLocation: sourceLocation)
     #expect(a.faults == b.faults, sourceLocation: sourceLocation)
