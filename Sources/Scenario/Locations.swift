@@ -10,7 +10,15 @@ extension Scenario {
             var r = r
             r.location = .unknown
             r.commits = r.commits.map { var c = $0; c.location = .unknown; return c }
+            if var u = r.upstream { u.location = .unknown; r.upstream = u }
             return r
+        }
+        s.remotes = remotes.map { rm in
+            var rm = rm
+            rm.location = .unknown
+            rm.holds = rm.holds.map { var h = $0; h.location = .unknown; return h }
+            rm.behaviours = rm.behaviours.map { var b = $0; b.location = .unknown; return b }
+            return rm
         }
         s.steps = steps.map { var st = $0; st.location = .unknown; return st }
         s.faults = faults.map { var f = $0; f.location = .unknown; return f }

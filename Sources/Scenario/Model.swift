@@ -134,8 +134,8 @@ public struct RemoteHolding: Hashable, Sendable {
     public var repo: String
     /// Full history: every object reachable from these commits.
     public var commits: [String]
-    /// Part of the objects: only these commits' own objects (the commit, its tree and
-    /// blobs), not their parents'. Split a history across servers with this.
+    /// Part of the objects: only what each of these commits introduces (the commit and
+    /// the trees and blobs its parents lack). Split a history across servers with this.
     public var only: [String]
     /// Refs the remote has (an upstream for reconciliation); their commits are held in full.
     public var refs: [RefSpec]
@@ -157,7 +157,7 @@ public struct RemoteBehaviour: Hashable, Sendable {
         case rateLimited = "rate_limited"
         /// Answers after `latency`.
         case slow
-        /// Serves only the objects of the newest commit it would send (a broken pack).
+        /// Serves only its commit objects, no trees or blobs (a truncated pack).
         case partial
     }
     public var kind: Kind
