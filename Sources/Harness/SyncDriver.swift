@@ -146,6 +146,7 @@ extension RelayNode {
     /// identifiers that stopped waiting.
     func syncAfterStep(_ outputs: [RelayOutput], origin: EventOrigin, _ ctx: NodeContext) {
         let s = sync
+        var someLeft = false
         for o in outputs {
             guard case .observe(let obs) = o else { continue }
             switch obs {
@@ -155,6 +156,7 @@ extension RelayNode {
                 world.record(.sync(replica: name, .waiting(identifier: d, origin: origin)))
                 runSync(.eventWaiting(identifier: d, origin: origin), ctx)
             case .left(let id, _, let why):
+                someLeft = true
                 guard let d = s.heldIdentifier.removeValue(forKey: id) else { continue }
                 // Purgatory gave up on the identifier: the queue remembers it even when its
                 // hunt already ended (SPEC §8.13).
@@ -166,6 +168,14 @@ extension RelayNode {
             default: break
             }
         }
+        // Identifiers stop waiting only when events leave purgatory; a release another
+        // replica made (shared purgatory) is noticed at this node's next wake-up.
+        if someLeft { endSatisfiedHunts(ctx) }
+    }
+
+    /// Tells the queue about hunted identifiers with nothing waiting any more.
+    func endSatisfiedHunts(_ ctx: NodeContext) {
+        let s = sync
         for d in s.queue.hunting where !syncWaiting(d) {
             if s.lastLeft.removeValue(forKey: d) == "expired" {
                 runSync(.identifierExpired(identifier: d), ctx)
@@ -222,7 +232,11 @@ extension RelayNode {
 
     /// Timers of the sync layer; true when handled.
     func syncTimer(_ tag: UInt64, _ ctx: NodeContext) -> Bool {
-        if tag == SyncState.tickTag { runSync(.tick, ctx); return true }
+        if tag == SyncState.tickTag {
+            endSatisfiedHunts(ctx)
+            runSync(.tick, ctx)
+            return true
+        }
         if tag >= SyncState.reconcileTimeoutTag {
             let id = tag & ((1 << 40) - 1)
             reconcileTimedOut(id, ctx)
