@@ -138,7 +138,8 @@ extension RelayNode {
                     switch what {
                     case .push(_, _, _, _, _, let r): return (r, .push)
                     case .advertise(_, _, _, let r): return (r, .advertisement)
-                    case .cycle(let r), .syncApply(let r, _), .reconcile(_, let r): return (r, .background)
+                    case .syncApply(let r, _): return (r, .push)
+                    case .cycle(let r), .reconcile(_, let r): return (r, .background)
                     }
                 }()
                 runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: purpose), now: ctx.now), ctx)
@@ -186,7 +187,7 @@ extension RelayNode {
     private func retryInProgress(_ op: UInt64, _ ctx: NodeContext) -> Bool {
         guard let rep = replication, let what = rep.op(op) else { return false }
         switch what {
-        case .cycle, .syncApply, .reconcile: return false
+        case .cycle, .reconcile: return false
         default: break
         }
         if rep.settings.lock.faultNoPushRetry { return false }
@@ -241,8 +242,9 @@ extension RelayNode {
     /// Objects from a sync fetch, stored under the repository's lock.
     func requestSyncApply(_ repo: RepoKey, _ pack: Pack, _ ctx: NodeContext) {
         guard let rep = replication else { return }
+        // A data write like a push: it retries for the lock within the push budget.
         let op = rep.newOp(.syncApply(repo: repo, pack: pack))
-        runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: .background), now: ctx.now), ctx)
+        runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: .push), now: ctx.now), ctx)
     }
 
     func lockForReconcile(_ run: UInt64, _ repo: RepoKey, _ ctx: NodeContext) {
