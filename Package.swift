@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),
         .testTarget(name: "HarnessTests", dependencies: [
-            "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr",
+            "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr", "Sync",
         ]),
     ],
     swiftLanguageModes: [.v5]

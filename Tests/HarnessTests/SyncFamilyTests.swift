@@ -2,6 +2,7 @@ import Testing
 import SimKernel
 import Scenario
 import Checks
+import Sync
 @testable import Harness
 
 func syncScenario(_ file: String) throws -> Scenario {
@@ -103,5 +104,32 @@ func syncScenario(_ file: String) throws -> Scenario {
         let a = try Runner.runOne(s, seed: 9, options: RunOptions()).0
         let b = try Runner.runOne(s, seed: 9, options: RunOptions()).0
         #expect(a.traceHash == b.traceHash)
+    }
+
+    /// A push arriving while a reconciliation holds the repository is answered 503 with
+    /// Retry-After, and succeeds on a retry once the reconciliation is done.
+    @Test func pushDuringReconciliationGets503ThenSucceeds() throws {
+        let s = try syncScenario("11-reconcile-unreachable.yaml")
+        let (r, w) = try Runner.runOne(s, seed: 4)
+        #expect(r.violations.isEmpty, "\(r.violations)")
+        var busy = 0
+        var outcomes: [String] = []
+        for h in w.history {
+            if case .pushAnswered("repush", _, _, _, let http?) = h.item, http.hasPrefix("503"), http.contains("reconciling") { busy += 1 }
+            if case .sync(_, .reconciled(let rec)) = h.item { outcomes.append(rec.outcome.rawValue) }
+        }
+        #expect(busy >= 1)
+        #expect(outcomes == ["fetch-failed", "fast-forwarded"])
+    }
+}
+
+@Suite struct ConflictBranchNames {
+    @Test func namesAreRecognised() {
+        #expect(Reconciler.isConflictBranchName(Reconciler.conflictBranchName(unixNow: 1_700_000_000)))
+        #expect(Reconciler.isConflictBranchName("conflicts/2026-11-22T15-04-05Z-2"))
+        #expect(!Reconciler.isConflictBranchName("conflicts/2026-11-22T15:04:05Z"))
+        #expect(!Reconciler.isConflictBranchName("conflicts/2026-11-22"))
+        #expect(!Reconciler.isConflictBranchName("conflict/2026-11-22T15-04-05Z"))
+        #expect(!Reconciler.isConflictBranchName("conflicts/2026-11-22T15-04-05Z-"))
     }
 }
