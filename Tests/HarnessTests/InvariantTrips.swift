@@ -29,6 +29,19 @@ func firstViolation(_ s: Scenario, _ invariant: String, overrides: [(String, Str
     return nil
 }
 
+/// The reference holds `invariant` on `s` over `referenceSeeds`; the broken setting breaks
+/// it on some seed of `brokenSeeds` with a violation that says what and when.
+func expectBrokenVariantCaught(_ s: Scenario, _ invariant: String, setting: (String, String),
+                               referenceSeeds: Range<UInt64>, brokenSeeds: Range<UInt64>) throws {
+    #expect(try firstViolation(s, invariant, overrides: [], seeds: referenceSeeds) == nil, "reference must hold")
+    let hits = try firstViolation(s, invariant, overrides: [setting], seeds: brokenSeeds)
+    #expect(hits != nil, "\(setting.0)=\(setting.1) must break \(invariant)")
+    if let v = hits?.first {
+        #expect(!v.message.isEmpty)
+        #expect(v.time > 0)
+    }
+}
+
 struct TripCase: CustomTestStringConvertible, Sendable {
     var invariant: String
     var scenario: String
@@ -54,14 +67,8 @@ struct TripCase: CustomTestStringConvertible, Sendable {
 
     /// The reference holds the invariant on the scenario; the broken variant breaks it.
     @Test(arguments: cases) func brokenRelayIsCaught(_ c: TripCase) throws {
-        let s = try arrival(c.scenario)
-        #expect(try firstViolation(s, c.invariant, overrides: [], seeds: 0..<10) == nil, "reference must hold")
-        let hits = try firstViolation(s, c.invariant, overrides: [(c.setting, "true")])
-        #expect(hits != nil, "\(c.setting) must break \(c.invariant)")
-        if let v = hits?.first {
-            #expect(!v.message.isEmpty)
-            #expect(v.time > 0)
-        }
+        try expectBrokenVariantCaught(try arrival(c.scenario), c.invariant, setting: (c.setting, "true"),
+                                      referenceSeeds: 0..<10, brokenSeeds: 0..<30)
     }
 
     /// A node that keeps arming one-shot timers never lets the world go quiet.

@@ -26,14 +26,8 @@ func syncScenario(_ file: String) throws -> Scenario {
     ]
 
     @Test(arguments: cases) func brokenSyncIsCaught(_ c: TripCase) throws {
-        let s = try syncScenario(c.scenario)
-        #expect(try firstViolation(s, c.invariant, overrides: [], seeds: 0..<5) == nil, "reference must hold")
-        let hits = try firstViolation(s, c.invariant, overrides: [(c.setting, "true")], seeds: 0..<10)
-        #expect(hits != nil, "\(c.setting) must break \(c.invariant)")
-        if let v = hits?.first {
-            #expect(!v.message.isEmpty)
-            #expect(v.time > 0)
-        }
+        try expectBrokenVariantCaught(try syncScenario(c.scenario), c.invariant, setting: (c.setting, "true"),
+                                      referenceSeeds: 0..<5, brokenSeeds: 0..<10)
     }
 }
 
