@@ -97,14 +97,50 @@ public struct HistoryEntry {
 
 /// A broken invariant: which, when, where, and the records involved.
 public struct Violation: Sendable, Hashable, CustomStringConvertible {
-    public var invariant: String
+    public var invariant: InvariantName
     public var time: SimTime
     public var node: String
     public var message: String
-    public init(invariant: String, time: SimTime, node: String, message: String) {
+    public init(invariant: InvariantName, time: SimTime, node: String, message: String) {
         self.invariant = invariant; self.time = time; self.node = node; self.message = message
     }
     public var description: String { "[\(invariant)] at \(Time.format(time)) on \(node): \(message)" }
+
+    /// What makes two violations the same failure: the invariant and the message with
+    /// its particulars (ids, hashes, numbers, times) blanked out. An expectation's message
+    /// names its kind, step or repository after a `file:line:column:` prefix, which is left
+    /// out (a reproducer file puts the same expectation on another line). Shrinking keeps
+    /// this identity, so a reproducer fails the way the original run failed.
+    public var identity: String { "\(invariant.rawValue): \(Self.shape(of: Self.withoutLocation(message)))" }
+
+    /// `message` without a leading `file:line:column: `.
+    static func withoutLocation(_ message: String) -> String {
+        let chars = Array(message)
+        guard let colon = chars.indices.first(where: { $0 + 1 < chars.count && chars[$0] == ":" && chars[$0 + 1] == " " })
+        else { return message }
+        let parts = String(chars[..<colon]).split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return message }
+        return String(chars[(colon + 2)...])
+    }
+
+    static func shape(of message: String) -> String {
+        var out = ""
+        var run = ""
+        func flush() {
+            guard let first = run.first else { return }
+            // Numbers and times (`42`, `250ms`, `12m03`) and ids or hashes (`3fa9c2e1`).
+            let blank = first.isNumber || (run.count >= 6 && run.allSatisfy(\.isHexDigit) && run.contains(where: \.isNumber))
+            out += blank ? "#" : run
+            run = ""
+        }
+        for c in message {
+            // A decimal point inside a number or time (`12m03.250s`) belongs to it.
+            if c.isLetter || c.isNumber || (c == "." && run.first?.isNumber == true) { run.append(c) }
+            else { flush(); out.append(c) }
+        }
+        flush()
+        return out
+    }
 }
 
 /// One command the lock service executed: who sent it and what the key held before.

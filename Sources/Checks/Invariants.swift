@@ -27,36 +27,10 @@ public protocol WorldView: AnyObject {
     var lockCommands: [LockCommandRecord] { get }
 }
 
-/// The invariants of the arrival family, with a one-line description each.
-public enum InvariantCatalog {
-    /// Every invariant: the arrival and lock families, then the sync family.
-    public static var all: [(name: String, summary: String)] { base + sync }
-    static let base: [(name: String, summary: String)] = [
-        ("served-has-git-data", "a served state, announcement or PR always has its git objects in a hosted repository"),
-        ("refs-match-served-state", "a served repository's refs equal the newest served state of its maintainers"),
-        ("released-when-data-present", "no event waits in purgatory once its git data is present"),
-        ("late-binding", "a push matching a waiting authorized state, or a no-op push, is never rejected"),
-        ("no-acknowledged-loss", "acknowledged events and pushes are never lost (only replaced, deleted or expired)"),
-        ("purgatory-exit-timing", "purgatory entries leave only by release, expiry or deletion, and expire on time"),
-        ("well-formed-replies", "every relay reply is well formed, with a standard machine-readable prefix"),
-        ("purgatory-settles", "after healing, every waiting entry is released or expired within its bound"),
-        ("quiescence", "after healing, no messages or one-shot timers remain within the stated bound"),
-        ("single-writer", "no replica writes a repository while another holds its lock; storage never accepts a stale fencing token"),
- ("lease-ownership", "a replica only deletes or extends a lease it owns"),
-        ("lock-liveness", "no lease is held longer than ttl plus the longest locked operation, and none outlives its holder"),
-        ("no-half-applied-push", "a push answered 503 leaves the repository's refs exactly as before"),
-        ("head-is-default", "every advertisement's HEAD is the repository's default branch"),
-        ("no-overlapping-cycles", "background cycles never overlap on one replica"),
-        ("push-availability", "the share of push attempts answered 503 stays under the configured bound"),
-        ("expectations", "the scenario's expected outcomes happen"),
-    ]
-    public static var names: [String] { all.map(\.name) }
-}
-
 /// Runs the selected invariants over one run, live and at the end.
 public final class CheckSuite {
     public private(set) var violations: [Violation] = []
-    public let selected: Set<String>
+    public let selected: Set<InvariantName>
     /// Keep reports readable: past this, further violations are counted, not kept.
     public var maxViolations = 20
     public private(set) var suppressed = 0
@@ -79,13 +53,13 @@ public final class CheckSuite {
     private var touchedIdentifiers: Set<String> = []
     let syncChecks = SyncChecks()
 
-    public init(selected: [String]) {
-        self.selected = selected.isEmpty ? Set(InvariantCatalog.names) : Set(selected)
+    public init(selected: [InvariantName]) {
+        self.selected = selected.isEmpty ? Set(InvariantName.selectable) : Set(selected)
     }
 
-    func on(_ name: String) -> Bool { selected.contains(name) }
+    func on(_ name: InvariantName) -> Bool { selected.contains(name) }
 
-    public func fail(_ invariant: String, _ time: SimTime, _ node: String, _ message: String) {
+    public func fail(_ invariant: InvariantName, _ time: SimTime, _ node: String, _ message: String) {
         guard on(invariant) else { return }
         if violations.count >= maxViolations { suppressed += 1; return }
         violations.append(Violation(invariant: invariant, time: time, node: node, message: message))
@@ -158,9 +132,9 @@ public final class CheckSuite {
         case .pushAnswered(let step, let actor, _, let results, let http):
             pushAttempts += 1
             if http?.hasPrefix("503") == true { push503 += 1 }
-            if http == nil && results.isEmpty { fail("well-formed-replies", t, actor, "push \(step): empty result") }
+            if http == nil && results.isEmpty { fail(.wellFormedReplies, t, actor, "push \(step): empty result") }
             for r in results where r.error?.isEmpty == true {
-                fail("well-formed-replies", t, actor, "push \(step): ref \(r.name) rejected without a reason")
+                fail(.wellFormedReplies, t, actor, "push \(step): ref \(r.name) rejected without a reason")
             }
         default: break
         }
@@ -179,7 +153,7 @@ public final class CheckSuite {
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {
                 if t < d.deadline {
-                    fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))")
+                    fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))")
                 }
                 var slack = w.config.sweepInterval + w.unavailable(replica: replica, from: d.deadline, to: t)
                 // An announcement whose repository could not be deleted stays until it can.
@@ -187,14 +161,14 @@ public final class CheckSuite {
                     slack += failed - d.deadline
                 }
                 if t > d.deadline + slack {
-                    fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) expired \(Time.format(t - d.deadline)) after its deadline \(Time.format(d.deadline)) (allowed \(Time.format(slack)))")
+                    fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) expired \(Time.format(t - d.deadline)) after its deadline \(Time.format(d.deadline)) (allowed \(Time.format(slack)))")
                 }
             }
             if why == "expired", let key = heldAnnouncements[id], w.storage.exists(key) {
-                fail("purgatory-exit-timing", t, replica, "announcement \(id.prefix(8)) soft-expired but its repository \(key) still exists")
+                fail(.purgatoryExitTiming, t, replica, "announcement \(id.prefix(8)) soft-expired but its repository \(key) still exists")
             }
             if !["released", "expired", "deleted", "superseded", "replaced", "crash-lost"].contains(why) {
-                fail("purgatory-exit-timing", t, replica, "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
+                fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
             }
         case .unserved(let ids, _):
             unservedIDs.formUnion(ids)
@@ -224,19 +198,19 @@ public final class CheckSuite {
         switch event {
         case .cycleStarted:
             if !cycleRunning.insert(replica).inserted {
-                fail("no-overlapping-cycles", t, replica, "a background cycle started while the previous one on \(replica) was still running")
+                fail(.noOverlappingCycles, t, replica, "a background cycle started while the previous one on \(replica) was still running")
             }
         case .cycleEnded:
             cycleRunning.remove(replica)
         case .pushRefused(let repo, let status, let before, let after):
             if before != after {
-                fail("no-half-applied-push", t, replica, "push to \(repo) answered \(status) after changing refs: before \(describe(before)), after \(describe(after))")
+                fail(.noHalfAppliedPush, t, replica, "push to \(repo) answered \(status) after changing refs: before \(describe(before)), after \(describe(after))")
             }
         case .advertised(let repo, let head):
             guard let latest = Self.latestServedState(w, repo), let def = (try? RepoState(latest))?.head else { return }
             guard let r = w.storage.repository(repo), r.ref(def) != nil else { return }
             if head != def {
-                fail("head-is-default", t, replica, "advertisement of \(repo) gave HEAD \(head ?? "none") instead of the default branch \(def)")
+                fail(.headIsDefault, t, replica, "advertisement of \(repo) gave HEAD \(head ?? "none") instead of the default branch \(def)")
             }
         case .lockGranted(let repo, _):
             tenureLog.append((t, replica, repo, true))
@@ -254,16 +228,16 @@ public final class CheckSuite {
             let ok = Self.owners(w, e.dTag).map { RepoKey(owner: $0, d: e.dTag) }
                 .filter { Self.maintainers(w, $0).contains(e.pubkey) }
                 .contains { w.storage.repository($0)?.isComplete(tips) == true }
-            if !ok { fail("served-has-git-data", t, replica, "state \(e.id.prefix(8)) (\(e.dTag)) served but no authoritative repository holds all its objects") }
+            if !ok { fail(.servedHasGitData, t, replica, "state \(e.id.prefix(8)) (\(e.dTag)) served but no authoritative repository holds all its objects") }
         case Kinds.repoAnnouncement:
             guard Self.listsService(w, e) else { return }
             let key = RepoKey(owner: e.pubkey, d: e.dTag)
             guard let repo = w.storage.repository(key) else {
-                fail("served-has-git-data", t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository does not exist"); return
+                fail(.servedHasGitData, t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository does not exist"); return
             }
             let refs = Self.hostedRefs(repo)
             if refs.isEmpty || !repo.isComplete(Array(refs.values)) {
-                fail("served-has-git-data", t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository has no git data")
+                fail(.servedHasGitData, t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository has no git data")
             }
         case Kinds.pullRequest, Kinds.pullRequestUpdate:
             guard let c = e.tagValue("c").flatMap(ObjectID.init(hex:)) else { return }
@@ -271,7 +245,7 @@ public final class CheckSuite {
                 guard let r = w.storage.repository(k) else { return false }
                 return r.ref("refs/nostr/\(e.id)") == c && r.isComplete([c])
             }
-            if !ok { fail("served-has-git-data", t, replica, "PR \(e.id.prefix(8)) served but no repository has refs/nostr/\(e.id.prefix(8)) at its commit") }
+            if !ok { fail(.servedHasGitData, t, replica, "PR \(e.id.prefix(8)) served but no repository has refs/nostr/\(e.id.prefix(8)) at its commit") }
         default: break
         }
     }
@@ -284,14 +258,14 @@ public final class CheckSuite {
         // refusing the write (e.g. a fencing token after a lock-service failover).
         if errors.contains(where: { $0.contains("stale info") || $0.hasPrefix("unpack error") || $0.hasPrefix("error:") }) { return }
         if normal.allSatisfy(\.isNoOp) {
-            fail("late-binding", t, replica, "no-op push to \(repo) rejected: \(errors.first ?? "")"); return
+            fail(.lateBinding, t, replica, "no-op push to \(repo) rejected: \(errors.first ?? "")"); return
         }
         var proposed = Self.hostedRefs(r)
         for u in normal { proposed[u.name] = u.isDelete ? nil : u.new }
         let maint = Self.maintainers(w, repo)
         for (_, p) in w.purgatories {
             for s in p.states[repo.d] ?? [] where maint.contains(s.event.pubkey) && Self.refs(s.event) == proposed {
-                fail("late-binding", t, replica, "push to \(repo) rejected (\(errors.first ?? "")) although state \(s.event.id.prefix(8)) waits in purgatory for exactly these refs")
+                fail(.lateBinding, t, replica, "push to \(repo) rejected (\(errors.first ?? "")) although state \(s.event.id.prefix(8)) waits in purgatory for exactly these refs")
                 return
             }
         }
@@ -301,18 +275,18 @@ public final class CheckSuite {
         switch msg {
         case .ok(let id, let accepted, let message):
             if id.utf8.count != 64 || !id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
-                fail("well-formed-replies", t, actor, "OK with a malformed event id '\(id)'")
+                fail(.wellFormedReplies, t, actor, "OK with a malformed event id '\(id)'")
             }
-            if !accepted && message.isEmpty { fail("well-formed-replies", t, actor, "OK false without a message for \(id.prefix(8))") }
+            if !accepted && message.isEmpty { fail(.wellFormedReplies, t, actor, "OK false without a message for \(id.prefix(8))") }
             if !message.isEmpty && !Self.prefixes.contains(where: { message.hasPrefix($0) }) {
-                fail("well-formed-replies", t, actor, "OK message without a standard prefix: '\(message)'")
+                fail(.wellFormedReplies, t, actor, "OK message without a standard prefix: '\(message)'")
             }
         case .closed(_, let message):
             if !Self.prefixes.contains(where: { message.hasPrefix($0) }) {
-                fail("well-formed-replies", t, actor, "CLOSED message without a standard prefix: '\(message)'")
+                fail(.wellFormedReplies, t, actor, "CLOSED message without a standard prefix: '\(message)'")
             }
         case .event(_, let e):
-            if (try? e.validate()) == nil { fail("well-formed-replies", t, actor, "EVENT \(e.id.prefix(8)) does not validate") }
+            if (try? e.validate()) == nil { fail(.wellFormedReplies, t, actor, "EVENT \(e.id.prefix(8)) does not validate") }
         case .eose, .notice: break
         }
     }
@@ -333,20 +307,20 @@ public final class CheckSuite {
             if served, let latest, !syncChecks.mirrors.contains(key) {
                 let want = Self.refs(latest), have = Self.hostedRefs(repo)
                 if want != have {
-                    fail("refs-match-served-state", t, replica, "repo \(key) refs \(describe(have)) differ from newest served state \(latest.id.prefix(8)) \(describe(want))")
+                    fail(.refsMatchServedState, t, replica, "repo \(key) refs \(describe(have)) differ from newest served state \(latest.id.prefix(8)) \(describe(want))")
                 }
             }
             // An announcement still in purgatory although its repo already carries served data.
             // (Replicas apply such data in their next locked maintenance cycle: checked at the end.)
-            if on("released-when-data-present"), w.lockService == nil, let latest, !Self.refs(latest).isEmpty, Self.hostedRefs(repo) == Self.refs(latest) {
+            if on(.releasedWhenDataPresent), w.lockService == nil, let latest, !Self.refs(latest).isEmpty, Self.hostedRefs(repo) == Self.refs(latest) {
                 for (name, p) in w.purgatories {
                     if let a = p.announcements[key], !a.softExpired {
-                        fail("released-when-data-present", t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")
+                        fail(.releasedWhenDataPresent, t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")
                     }
                 }
             }
         }
-        guard on("released-when-data-present"), w.lockService == nil else { return }
+        guard on(.releasedWhenDataPresent), w.lockService == nil else { return }
         waitingWithData(w, t, identifiers: Set(keys.map(\.d)))
     }
 
@@ -360,7 +334,7 @@ public final class CheckSuite {
                         .filter { Self.maintainers(w, $0).contains(s.event.pubkey) }
                         .contains { w.storage.repository($0)?.isComplete(tips) == true }
                     if complete {
-                        fail("released-when-data-present", t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in an authoritative repository")
+                        fail(.releasedWhenDataPresent, t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in an authoritative repository")
                     }
                 }
             }
@@ -375,7 +349,7 @@ public final class CheckSuite {
 
     public func quiescence(reached: Bool, at t: SimTime, bound: SimTime) {
         if !reached {
-            fail("quiescence", t, "sim", "not quiescent by \(Time.format(bound)): messages or one-shot timers still pending after healing")
+            fail(.quiescence, t, "sim", "not quiescent by \(Time.format(bound)): messages or one-shot timers still pending after healing")
         }
     }
 
@@ -383,11 +357,11 @@ public final class CheckSuite {
         let t = w.now
         finishLocks(w)
         finishSync(w)
-        if on("released-when-data-present") { waitingWithData(w, t, identifiers: nil) }
+        if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
         if pushAttempts >= 10 {
             let share = Double(push503) / Double(pushAttempts)
             if share > w.max503Share {
-                fail("push-availability", t, "relay", "\(push503) of \(pushAttempts) push attempts (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
+                fail(.pushAvailability, t, "relay", "\(push503) of \(pushAttempts) push attempts (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
             }
         }
         // Liveness: nothing waits past its deadline (plus a sweep) after healing.
@@ -401,27 +375,27 @@ public final class CheckSuite {
             for (id, deadline) in entries {
                 let bound = max(deadline, healedAt) + w.config.sweepInterval + w.unavailable(replica: name, from: healedAt, to: t)
                 if t > bound {
-                    fail("purgatory-settles", t, name, "entry \(id.prefix(8)) still waiting at \(Time.format(t)), deadline was \(Time.format(deadline))")
+                    fail(.purgatorySettles, t, name, "entry \(id.prefix(8)) still waiting at \(Time.format(t)), deadline was \(Time.format(deadline))")
                 }
             }
         }
         // Acknowledged events are still served unless replaced, deleted or legitimately gone.
         for (id, at) in okAcks.sorted(by: { $0.key < $1.key }) {
             if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) { continue }
-            fail("no-acknowledged-loss", t, "relay", "event \(id.prefix(8)) acknowledged at \(Time.format(at)) is no longer served")
+            fail(.noAcknowledgedLoss, t, "relay", "event \(id.prefix(8)) acknowledged at \(Time.format(at)) is no longer served")
         }
         for (id, at) in purgatoryAcks.sorted(by: { $0.key < $1.key }) {
             if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) || leftWhy[id] != nil { continue }
             if w.purgatories.contains(where: { $0.purgatory.waitingIDs.contains(id) }) { continue }
-            fail("no-acknowledged-loss", t, "relay", "event \(id.prefix(8)) accepted into purgatory at \(Time.format(at)) vanished without release, expiry or deletion")
+            fail(.noAcknowledgedLoss, t, "relay", "event \(id.prefix(8)) accepted into purgatory at \(Time.format(at)) vanished without release, expiry or deletion")
         }
         for p in acceptedPushes {
             if let del = deletedRepos[p.repo], del >= p.time { continue }
             guard let repo = w.storage.repository(p.repo) else {
-                fail("no-acknowledged-loss", t, "relay", "repository \(p.repo) of a push accepted at \(Time.format(p.time)) is gone"); continue
+                fail(.noAcknowledgedLoss, t, "relay", "repository \(p.repo) of a push accepted at \(Time.format(p.time)) is gone"); continue
             }
             for id in p.ids where !repo.contains(id) {
-                fail("no-acknowledged-loss", t, "relay", "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
+                fail(.noAcknowledgedLoss, t, "relay", "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
             }
         }
     }
@@ -454,7 +428,7 @@ extension CheckSuite {
             if holding[name]?[wr.writer] != nil {
                 if let first = firstWrite[name]?[wr.writer] {
                     for (other, t) in (lastWrite[name] ?? [:]).sorted(by: { $0.key < $1.key }) where other != wr.writer && t > first {
-                        fail("single-writer", wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) within the tenure it began writing at \(Time.format(first)), but \(other) wrote it in between, at \(Time.format(t))")
+                        fail(.singleWriter, wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) within the tenure it began writing at \(Time.format(first)), but \(other) wrote it in between, at \(Time.format(t))")
                         break
                     }
                 } else {
@@ -464,7 +438,7 @@ extension CheckSuite {
             lastWrite[name, default: [:]][wr.writer] = wr.time
             if let tok = wr.token {
                 if let hi = highest[wr.repo], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
-                    fail("single-writer", wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")
+                    fail(.singleWriter, wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")
                 }
                 if tok >= highest[wr.repo]?.token ?? 0 { highest[wr.repo] = (tok, wr.writer) }
             }
@@ -474,9 +448,9 @@ extension CheckSuite {
             let owner = LockClient.instance(ofLease: v)
             switch c.command {
             case .del(let key) where owner != c.sender:
-                fail("lease-ownership", c.time, c.sender, "\(c.sender) deleted \(key), which held \(owner)'s lease \(v)")
+                fail(.leaseOwnership, c.time, c.sender, "\(c.sender) deleted \(key), which held \(owner)'s lease \(v)")
             case .pexpire(let key, _) where owner != c.sender:
-                fail("lease-ownership", c.time, c.sender, "\(c.sender) extended \(key), which held \(owner)'s lease \(v)")
+                fail(.leaseOwnership, c.time, c.sender, "\(c.sender) extended \(key), which held \(owner)'s lease \(v)")
             default: break
             }
         }
@@ -485,7 +459,7 @@ extension CheckSuite {
         func close(_ key: String, at end: SimTime) {
             guard let o = open.removeValue(forKey: key) else { return }
             if end - o.since > w.maxTenure {
-                fail("lock-liveness", end, "locks", "lease \(o.value) held \(key) for \(Time.format(end - o.since)) (from \(Time.format(o.since))), longer than \(Time.format(w.maxTenure))")
+                fail(.lockLiveness, end, "locks", "lease \(o.value) held \(key) for \(Time.format(end - o.since)) (from \(Time.format(o.since))), longer than \(Time.format(w.maxTenure))")
             }
         }
         for e in lock.history where e.key.hasPrefix("lock:") {
@@ -504,7 +478,7 @@ extension CheckSuite {
             guard let o = open[key] else { continue }
             // Still held at the end: fine only if a live operation holds it.
             if lock.value(of: key, now: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
-                fail("lock-liveness", t, "locks", "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")
+                fail(.lockLiveness, t, "locks", "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")
             }
             close(key, at: t)
         }

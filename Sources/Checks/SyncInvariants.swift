@@ -17,16 +17,6 @@ public protocol SyncWorldView: WorldView {
     var scenarioObjects: GitRepository { get }
 }
 
-extension InvariantCatalog {
-    public static let sync: [(name: String, summary: String)] = [
-        ("throttle-bounds", "per domain, never more fetches in flight than the concurrency limit, nor more started in any sliding rate window than the rate limit"),
-        ("backoff-schedule", "hunt attempts start when the schedule says (delay after an event, backoff 20s doubling to the cap, reset by new events); expired synced identifiers are not hunted again"),
-        ("fairness", "a fetch queued on a domain starts before more than (queue length - 1) fetches of other identifiers, and within the wait the limits allow"),
-        ("data-found-means-released", "an event whose objects are all on healthy listed servers is released within its bound, and never before its data is local"),
-        ("reconcile-outcome", "a reconciliation reports the outcome the histories call for, and no local commit is lost"),
-    ]
-}
-
 /// The sync family's checks, over the run's sync history (evaluated at the end).
 final class SyncChecks {
     var entries: [(time: SimTime, replica: String, record: SyncRecord)] = []
@@ -63,14 +53,14 @@ extension CheckSuite {
         case .left(let id, _, let why):
             syncChecks.left[id] = (t, why)
             // Never before its data is local.
-            if why == "released", on("data-found-means-released"),
+            if why == "released", on(.dataFoundMeansReleased),
                let h = syncChecks.held.last(where: { $0.event.id == id })?.event, let tips = Self.syncTips(h) {
                 let d = Self.syncIdentifier(h) ?? ""
                 let local = Self.owners(w, d).contains { o in
                     w.storage.repository(RepoKey(owner: o, d: d))?.isComplete(tips) == true
                 }
                 if !local {
-                    fail("data-found-means-released", t, replica, "event \(id.prefix(8)) was released at \(Time.format(t)) while its objects were not in any repository of \(d)")
+                    fail(.dataFoundMeansReleased, t, replica, "event \(id.prefix(8)) was released at \(Time.format(t)) while its objects were not in any repository of \(d)")
                 }
             }
         case .refsChanged(let repo, _, _, let why) where why == "reconcile":
@@ -103,12 +93,12 @@ extension CheckSuite {
         let replicas = Set(log.map(\.replica)).sorted()
         for r in replicas {
             let mine = log.filter { $0.replica == r }
-            if on("throttle-bounds") { throttleBounds(mine, r, sw) }
-            if on("backoff-schedule") { backoffSchedule(mine, r, sw) }
-            if on("fairness") { fairness(mine, r, sw) }
+            if on(.throttleBounds) { throttleBounds(mine, r, sw) }
+            if on(.backoffSchedule) { backoffSchedule(mine, r, sw) }
+            if on(.fairness) { fairness(mine, r, sw) }
         }
-        if on("data-found-means-released") { dataFoundMeansReleased(sw) }
-        if on("reconcile-outcome") { reconcileOutcome(sw) }
+        if on(.dataFoundMeansReleased) { dataFoundMeansReleased(sw) }
+        if on(.reconcileOutcome) { reconcileOutcome(sw) }
     }
 
     /// Splits a replica's log at process resets (a restarted process starts afresh).
@@ -131,14 +121,14 @@ extension CheckSuite {
                 case let .fetchStarted(request, identifier, domain):
                     inFlight[domain, default: []].insert(request)
                     if inFlight[domain]!.count > c {
-                        fail("throttle-bounds", t, replica, "\(inFlight[domain]!.count) fetches in flight to \(domain) after starting one for \(identifier) at \(Time.format(t)); the limit is \(c)")
+                        fail(.throttleBounds, t, replica, "\(inFlight[domain]!.count) fetches in flight to \(domain) after starting one for \(identifier) at \(Time.format(t)); the limit is \(c)")
                     }
                     var s = starts[domain, default: []]
                     s.append(t)
                     s.removeAll { $0 <= t - window }
                     starts[domain] = s
                     if s.count > rate {
-                        fail("throttle-bounds", t, replica, "\(s.count) fetches to \(domain) started in the \(Time.format(window)) before \(Time.format(t)) (first at \(Time.format(s[0]))); the limit is \(rate) per sliding window")
+                        fail(.throttleBounds, t, replica, "\(s.count) fetches to \(domain) started in the \(Time.format(window)) before \(Time.format(t)) (first at \(Time.format(s[0]))); the limit is \(rate) per sliding window")
                     }
                 case let .fetchEnded(request, _, domain, _, _):
                     inFlight[domain]?.remove(request)
@@ -173,15 +163,15 @@ extension CheckSuite {
                     }
                 case let .attemptStarted(id, attempt, _):
                     guard var h = hunts[id] else {
-                        fail("backoff-schedule", t, replica, "attempt for \(id) at \(Time.format(t)) with no event waiting (expired identifiers are not hunted again on synced events)")
+                        fail(.backoffSchedule, t, replica, "attempt for \(id) at \(Time.format(t)) with no event waiting (expired identifiers are not hunted again on synced events)")
                         continue
                     }
                     if h.running { continue }
                     let late = cfg.tick + w.unavailable(replica: replica, from: h.due, to: t)
                     if t < h.due {
-                        fail("backoff-schedule", t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))")
+                        fail(.backoffSchedule, t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))")
                     } else if t > h.due + late {
-                        fail("backoff-schedule", t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), but was due at \(Time.format(h.due)) (attempt count \(h.attempt) since its last event)")
+                        fail(.backoffSchedule, t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), but was due at \(Time.format(h.due)) (attempt count \(h.attempt) since its last event)")
                     }
                     h.running = true
                     hunts[id] = h
@@ -226,14 +216,14 @@ extension CheckSuite {
                     queues[domain] = q
                     let n = job.queueLength
                     if job.overtaken > n - 1 {
-                        fail("fairness", t, replica, "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers, started only after \(job.overtaken) fetches of others")
+                        fail(.fairness, t, replica, "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers, started only after \(job.overtaken) fetches of others")
                     }
                     let concurrencyRounds = Int64((n + cfg.domainConcurrency - 1) / cfg.domainConcurrency)
                     let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)
                     let bound = concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
                         + w.unavailable(replica: replica, from: job.queuedAt, to: t)
                     if t - job.queuedAt > bound {
-                        fail("fairness", t, replica, "a fetch for \(id) on \(domain) waited \(Time.format(t - job.queuedAt)) in a queue of \(n); the bound is \(Time.format(bound))")
+                        fail(.fairness, t, replica, "a fetch for \(id) on \(domain) waited \(Time.format(t - job.queuedAt)) in a queue of \(n); the bound is \(Time.format(bound))")
                     }
                 case let .huntEnded(id, _):
                     for d in queues.keys { queues[d]!.removeAll { $0.identifier == id } }
@@ -293,7 +283,7 @@ extension CheckSuite {
             if let out, out.time <= deadline { continue }
             if out == nil && w.now <= deadline { continue }
             let what = out.map { "it left by \($0.why) at \(Time.format($0.time))" } ?? "it is still waiting"
-            fail("data-found-means-released", out?.time ?? w.now, h.replica,
+            fail(.dataFoundMeansReleased, out?.time ?? w.now, h.replica,
                  "event \(h.event.id.prefix(8)) of \(d), held at \(Time.format(h.time)), has all its objects on \(healthy.joined(separator: ", ")) but was not released by \(Time.format(deadline)); \(what)")
         }
     }
@@ -327,16 +317,16 @@ extension CheckSuite {
                 }
             }
             if !expected.contains(r.outcome) {
-                fail("reconcile-outcome", e.time, e.replica, "reconciling \(r.repo) (local \(short(r.localBefore)), upstream \(short(r.remoteBefore))) reported \(r.outcome.rawValue); the histories call for \(expected.map(\.rawValue).joined(separator: " or "))")
+                fail(.reconcileOutcome, e.time, e.replica, "reconciling \(r.repo) (local \(short(r.localBefore)), upstream \(short(r.remoteBefore))) reported \(r.outcome.rawValue); the histories call for \(expected.map(\.rawValue).joined(separator: " or "))")
                 continue
             }
             if r.outcome == .conflictEscaped && r.conflictBranch.map({ Reconciler.isConflictBranchName($0) }) != true {
-                fail("reconcile-outcome", e.time, e.replica, "conflict escape of \(r.repo) used branch '\(r.conflictBranch ?? "-")', not conflicts/YYYY-MM-DDTHH-MM-SSZ")
+                fail(.reconcileOutcome, e.time, e.replica, "conflict escape of \(r.repo) used branch '\(r.conflictBranch ?? "-")', not conflicts/YYYY-MM-DDTHH-MM-SSZ")
             }
             guard let before = r.localBefore, let local else { continue }
             let remote = w.remoteRepository(domain: r.domain, identifier: r.repo.d)
             if !Reconciler.noLocalCommitLost(before: before, local: local, remote: remote, branch: r.branch) {
-                fail("reconcile-outcome", e.time, e.replica, "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch")
+                fail(.reconcileOutcome, e.time, e.replica, "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch")
             }
         }
     }

@@ -34,7 +34,7 @@ extension World {
     func checkExpectations() {
         for ex in scenario.expectations {
             let loc = ex.location.description
-            func fail(_ msg: String) { checks.fail("expectations", sim.now, "scenario", "\(loc): \(msg)") }
+            func fail(_ msg: String) { checks.fail(.expectations, sim.now, "scenario", "\(loc): \(msg)") }
             switch ex.kind {
             case .served(let step, let by):
                 guard let e = stepEvents[step] else { fail("expected \(step) to be served, but it never published an event (\(describeOutcome(step)))"); continue }

@@ -44,7 +44,7 @@ public struct Scenario: Sendable {
     public var randomFaults: RandomFaultSpec?
     public var expectations: [Expectation]
     /// Invariant names to check; empty means every invariant that applies.
-    public var invariants: [String]
+    public var invariants: [InvariantName]
 
     public init(name: String, file: String) {
         self.name = name; self.description = ""; self.file = file

@@ -246,7 +246,16 @@ final class ScenarioDecoder {
             for item in items {
                 guard let name = r.text(item, "an invariant name") else { continue }
                 if !seen.insert(name).inserted { r.error(item, "invariant '\(name)' is listed twice") }
-                s.invariants.append(name)
+                guard let known = InvariantName(rawValue: name), InvariantName.selectable.contains(known) else {
+                    var m = "unknown invariant '\(name)'"
+                    let names = InvariantName.selectable.map(\.rawValue)
+                    if let near = Suggest.closest(to: name, among: names) { m += "; did you mean '\(near)'?" }
+                    else if name == InvariantName.determinism.rawValue { m += "; determinism is always checked by sweeps" }
+                    else { m += " (`graspsim invariants` lists them)" }
+                    r.error(item, m)
+                    continue
+                }
+                s.invariants.append(known)
             }
         }
         checkNames(s)

@@ -99,7 +99,7 @@ public enum ScenarioWriter {
             w.add("expect:")
             for e in s.expectations { w.add("  - \(expectation(e.kind))") }
         }
-        if !s.invariants.isEmpty { w.add("invariants: \(list(s.invariants))") }
+        if !s.invariants.isEmpty { w.add("invariants: \(list(s.invariants.map(\.rawValue)))") }
         return w.text
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Harness
 import Checks
+import SimKernel
 
 /// Combines shard reports (`graspsim run --shard K/N`) into one report folder.
 struct Merge: ParsableCommand {
@@ -30,16 +31,18 @@ struct Merge: ParsableCommand {
                 if byName[name] == nil {
                     order.append(name)
                     var sum = ScenarioSummary(name: name, file: s["file"] as? String ?? "")
-                    sum.invariants = s["invariants"] as? [String] ?? []
+                    sum.invariants = try (s["invariants"] as? [String] ?? []).map { try invariant($0, in: dir) }
                     byName[name] = sum
                 }
-                byName[name]!.seedsRun += (s["seeds_run"] as? NSNumber)?.intValue ?? 0
+                let ran = (s["seeds_run"] as? NSNumber)?.intValue ?? 0
+                byName[name]!.seedsRun += ran
+                byName[name]!.seedsPlanned += (s["seeds_planned"] as? NSNumber)?.intValue ?? ran
                 byName[name]!.wallSeconds += (s["wall_seconds"] as? NSNumber)?.doubleValue ?? 0
                 byName[name]!.events += (s["events"] as? NSNumber)?.uint64Value ?? 0
                 byName[name]!.determinismChecks += (s["determinism_checks"] as? NSNumber)?.intValue ?? 0
                 for f in s["failures"] as? [[String: Any]] ?? [] {
-                    let vs = (f["violations"] as? [[String: Any]] ?? []).map { v in
-                        Violation(invariant: v["invariant"] as? String ?? "?", time: (v["time_ns"] as? NSNumber)?.int64Value ?? 0,
+                    let vs = try (f["violations"] as? [[String: Any]] ?? []).map { v in
+                        Violation(invariant: try invariant(v["invariant"] as? String ?? "", in: dir), time: (v["time_ns"] as? NSNumber)?.int64Value ?? 0,
                                   node: v["node"] as? String ?? "?", message: v["message"] as? String ?? "")
                     }
                     byName[name]!.failures.append(SeedFailure(scenario: name, file: byName[name]!.file,
@@ -57,5 +60,14 @@ struct Merge: ParsableCommand {
         let failing = summaries.reduce(0) { $0 + $1.failures.count }
         print("merged \(dirs.count) reports: \(summaries.reduce(0) { $0 + $1.seedsRun }) runs, \(failing) failing → \(out)/index.html")
         if failing > 0 { throw Exit.failed }
+    }
+
+    /// An invariant name from a shard's summary: an unknown one is bad input, never dropped.
+    func invariant(_ name: String, in dir: String) throws -> InvariantName {
+        guard let n = InvariantName(rawValue: name) else {
+            stderr("error: \(dir)/summary.json names an unknown invariant '\(name)' (written by another GraspSim version?)")
+            throw Exit.badInput
+        }
+        return n
     }
 }

@@ -21,9 +21,10 @@ func arrival(_ file: String) throws -> Scenario {
 
 /// Runs seeds until one breaks `invariant`; returns that seed's violations.
 func firstViolation(_ s: Scenario, _ invariant: String, overrides: [(String, String)], seeds: Range<UInt64> = 0..<30) throws -> [Violation]? {
+    #expect(InvariantName(rawValue: invariant) != nil, "the test names an unknown invariant '\(invariant)'")
     for seed in seeds {
         let (r, _) = try Runner.runOne(s, seed: seed, options: RunOptions(overrides: overrides))
-        let hits = r.violations.filter { $0.invariant == invariant }
+        let hits = r.violations.filter { $0.invariant.rawValue == invariant }
         if !hits.isEmpty { return hits }
     }
     return nil
@@ -82,9 +83,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         var opts = RunOptions()
         opts.beforeRun = { w in w.sim.addNode(Busy(), name: "busy") }
         let (broken, _) = try Runner.runOne(s, seed: 1, options: opts)
-        #expect(broken.violations.contains { $0.invariant == "quiescence" })
+        #expect(broken.violations.contains { $0.invariant.rawValue == "quiescence" })
         let (ok, _) = try Runner.runOne(s, seed: 1)
-        #expect(!ok.violations.contains { $0.invariant == "quiescence" })
+        #expect(!ok.violations.contains { $0.invariant.rawValue == "quiescence" })
     }
 }
 

@@ -48,16 +48,16 @@ struct LockTrip: CustomTestStringConvertible, Sendable {
         var failing: UInt64? = nil
         for seed in UInt64(0)..<40 {
             let (r, _) = try Runner.runOne(s, seed: seed, options: opts)
-            if r.violations.contains(where: { $0.invariant == "single-writer" }) { failing = seed; break }
+            if r.violations.contains(where: { $0.invariant.rawValue == "single-writer" }) { failing = seed; break }
         }
         let seed = try #require(failing)
         let out = try #require(try Shrinker.shrink(s, seed: seed, options: opts, maxRuns: 60))
-        #expect(out.invariant == "single-writer")
+        #expect(out.invariant == .singleWriter)
         #expect(out.schedule.steps.count + out.schedule.faults.count < s.steps.count + s.faults.count)
         #expect(out.schedule.steps.count <= 3)
         // The reproducer file parses and, replayed with the same seed, fails the same way.
         let reparsed = try ScenarioLoader.parse(yaml: out.yaml, file: "repro.yaml")
         let (again, _) = try Runner.runOne(reparsed, seed: seed, options: opts)
-        #expect(again.violations.contains { $0.invariant == "single-writer" })
+        #expect(again.violations.contains { $0.invariant.rawValue == "single-writer" })
     }
 }

@@ -103,7 +103,7 @@ import SimKernel
             .head(repo: "web", owner: nil, ref: "refs/heads/main"),
             .repoAbsent(repo: "bobs-web", owner: "bob"),
         ])
-        #expect(s.invariants == ["served-has-git-data", "single-writer"])
+        #expect(s.invariants == [.servedHasGitData, .singleWriter])
     }
 
     @Test func minimalFileGetsTheDefaults() throws {
@@ -187,7 +187,7 @@ import SimKernel
         #expect(DurationText.parse(DurationText.format(value)) == value)
     }
 
-    @Test(arguments: ["", "5", "1.5s", "5 minutes", "30m1h", "1m1m", "-3s", "3w", "s", "1h-5m", "ms5", "+5s"])
+    @Test(arguments: ["", "5", "1,5s", "1.s", ".5s", "5 minutes", "30m1h", "1m1m", "-3s", "3w", "s", "1h-5m", "ms5", "+5s"])
     func nonDurationsAreRejected(text: String) {
         #expect(DurationText.parse(text) == nil)
     }
