@@ -59,6 +59,9 @@ final class Replication {
     private var cycleStep = 0
     private(set) var cycleRunning = false
     private var cycleGeneration: UInt64 = 0
+    /// The run is settling before its end-of-run checks: no new cycle starts and a running
+    /// one stops after the repository it is working on.
+    var draining = false
 
     static let lockTimer: UInt64 = 1 << 40
     static let stepTimer: UInt64 = 2 << 40
@@ -301,6 +304,10 @@ extension RelayNode {
             ctx.trace("replica.cycle-skipped", [("why", "previous cycle still running")])
             return
         }
+        if rep.draining {
+            ctx.trace("replica.cycle-skipped", [("why", "run settling")])
+            return
+        }
         world.record(.replica(replica: name, .cycleStarted))
         rep.startCycle(repos: core.maintenanceTargets)
         nextCycleRepo(ctx)
@@ -308,7 +315,7 @@ extension RelayNode {
 
     private func nextCycleRepo(_ ctx: NodeContext) {
         guard let rep = replication else { return }
-        guard let repo = rep.popCycleRepo() else {
+        guard !rep.draining, let repo = rep.popCycleRepo() else {
             if rep.finishCycle() { world.record(.replica(replica: name, .cycleEnded)) }
             return
         }
@@ -358,6 +365,22 @@ extension RelayNode {
             ctx.setTimer(after: rep.settings.cycleStep, tag: Replication.stepTimer | rep.generation, periodic: true)
         }
     }
+}
+
+extension RelayNode {
+    /// True while a repository operation is under way on this replica: a maintenance
+    /// cycle between asking for a repository's lock and its last write, any lock held by
+    /// a live operation, or a reconciliation. A client never observes such a moment's
+    /// repository (advertisements wait for the lock or pin HEAD), so end-of-run checks
+    /// wait until no replica is in one (`World.settle`).
+    var midOperation: Bool {
+        if !sync.reconciles.isEmpty || !sync.reconciling.isEmpty { return true }
+        guard let rep = replication else { return false }
+        return rep.currentCycleOp != nil || !rep.client.holding.isEmpty
+    }
+
+    /// Stops background cycles from starting (the run is settling).
+    func drain() { replication?.draining = true }
 }
 
 extension Replication {

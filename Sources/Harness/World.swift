@@ -50,27 +50,42 @@ public struct ConfigError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Builds a configuration from scenario overrides and command-line overrides.
+/// Builds a configuration from scenario overrides and command-line overrides; throws a
+/// `ConfigError` listing every problem (see `configErrors`).
 public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throws -> RelayConfig {
+    let (config, errors) = configWithErrors(scenario: scenario, overrides: overrides)
+    if !errors.isEmpty { throw ConfigError(message: errors.joined(separator: "\n")) }
+    return config
+}
+
+/// Every problem with a scenario's `config:` block and the `--set` overrides, one line
+/// each: unknown keys (with the nearest known key) and malformed values. The scenario's
+/// lines start with file:line:column, the command line's with `--set`.
+public func configErrors(scenario: Scenario, overrides: [(String, String)]) -> [String] {
+    configWithErrors(scenario: scenario, overrides: overrides).errors
+}
+
+private func configWithErrors(scenario: Scenario, overrides: [(String, String)]) -> (config: RelayConfig, errors: [String]) {
     var c = RelayConfig()
     if let first = scenario.relays.first { c.domain = first.domain }
-    for o in scenario.config {
+    var errors: [String] = []
+    let allKeys = (RelayConfig.keys + DeploymentSettings.keys).map(\.0)
+    func apply(_ key: String, _ value: String, where place: String) {
         do {
             var probe = DeploymentSettings()
-            if try probe.set(o.key, o.value) { continue }
-            guard try c.set(o.key, o.value) else {
-                throw ConfigError(message: "\(o.location): error: unknown configuration key '\(o.key)'")
-            }
-        } catch let e as ConfigValueError { throw ConfigError(message: "\(o.location): error: \(e)") }
+            if try probe.set(key, value) { return }
+            if try c.set(key, value) { return }
+            var m = "\(place)unknown configuration key '\(key)'"
+            if let near = Suggest.closest(to: key, among: allKeys) { m += "; did you mean '\(near)'?" }
+            else { m += " (`graspsim invariants` lists the keys)" }
+            errors.append(m)
+        } catch {
+            errors.append("\(place)\(error)")
+        }
     }
-    for (k, v) in overrides {
-        do {
-            var probe = DeploymentSettings()
-            if try probe.set(k, v) { continue }
-            guard try c.set(k, v) else { throw ConfigError(message: "--set: unknown configuration key '\(k)'") }
-        } catch let e as ConfigValueError { throw ConfigError(message: "--set: \(e)") }
-    }
-    return c
+    for o in scenario.config { apply(o.key, o.value, where: "\(o.location): error: ") }
+    for (k, v) in overrides { apply(k, v, where: "--set: error: ") }
+    return (c, errors)
 }
 
 /// One simulated deployment running one scenario for one seed.
@@ -441,6 +456,21 @@ public final class World {
         }
     }
 
+    /// End-of-run checks judge what a client can observe, never a repository in the middle
+    /// of a multi-step operation (a maintenance cycle's temporary HEAD, say). When some
+    /// replica is mid-operation at the end, background cycles stop starting and the run
+    /// goes on until none is, within the longest tenure plus the push retry budget. Runs
+    /// with no such operation at the end are not extended at all.
+    private func settle() {
+        guard replicas.contains(where: \.midOperation) else { return }
+        sim.trace("settle")
+        for r in replicas { r.drain() }
+        let deadline = sim.now + maxTenure + deployment.lock.retryBudget
+        while replicas.contains(where: \.midOperation), let next = sim.nextEventTime, next <= deadline {
+            _ = sim.step()
+        }
+    }
+
     /// Returns the event store to this thread's pool (call when the world is done).
     public func recycle() { StorePool.give(store) }
 
@@ -462,6 +492,7 @@ public final class World {
         let quiet = sim.runUntilQuiescent(deadline: heal + scenario.quiescenceBound)
         checks.quiescence(reached: quiet, at: sim.now, bound: heal + scenario.quiescenceBound)
         sim.run(until: max(scenario.duration, sim.now))
+        settle()
         checks.finish(self, healedAt: heal)
         if expectationsOn { checkExpectations() }
         return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
