@@ -227,10 +227,10 @@ final class NodeReader {
 }
 
 /// "Did you mean" suggestions.
-enum Suggest {
+public enum Suggest {
     /// The candidate closest to `word`: equal up to case, `_` and `-`, or within a small
     /// edit distance (transpositions count once). Ties go to the earlier candidate.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         func norm(_ s: String) -> String { s.lowercased().filter { $0 != "_" && $0 != "-" } }
         let n = norm(word)
         if let same = candidates.first(where: { norm($0) == n }) { return same }

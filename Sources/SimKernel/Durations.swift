@@ -1,7 +1,9 @@
 /// Durations as scenario files and `--set` write them: `250ms`, `30s`, `5m`, `2h`, `1h30m`,
 /// `1m30s250ms`, `7d`, `0`. Units (largest first, each at most once): `d`, `h`, `m`, `s`,
-/// `ms`, `us`, `ns`. Numbers are
-/// whole. A leading `-` is accepted only where a negative value makes sense (clock skew).
+/// `ms`, `us`, `ns`. A number may carry a decimal fraction that comes to whole
+/// nanoseconds (`1.5s`, `12m03.250s`): that is how reports, traces and messages print
+/// times (`Time.format`), so anything they print can be pasted into a scenario.
+/// A leading `-` is accepted only where a negative value makes sense (clock skew).
 public enum DurationText {
     static let units: [(String, SimDuration)] = [
         ("d", Time.day), ("h", Time.hour), ("m", Time.minute), ("s", Time.second),
@@ -29,6 +31,14 @@ public enum DurationText {
                 digits.append(Character(Unicode.Scalar(chars[i]))); i += 1
             }
             guard !digits.isEmpty else { return nil }
+            var fraction = ""
+            if i < chars.count, chars[i] == UInt8(ascii: ".") {
+                i += 1
+                while i < chars.count, chars[i] >= UInt8(ascii: "0"), chars[i] <= UInt8(ascii: "9") {
+                    fraction.append(Character(Unicode.Scalar(chars[i]))); i += 1
+                }
+                guard !fraction.isEmpty, fraction.count <= 18 else { return nil }
+            }
             var unit = ""
             while i < chars.count, chars[i] >= UInt8(ascii: "a"), chars[i] <= UInt8(ascii: "z") {
                 unit.append(Character(Unicode.Scalar(chars[i]))); i += 1
@@ -40,6 +50,18 @@ public enum DurationText {
             let (sum, o2) = total.addingReportingOverflow(product)
             if o1 || o2 { return nil }
             total = sum
+            if !fraction.isEmpty {
+                // fraction × unit must be a whole number of nanoseconds.
+                guard let f = Int64(fraction) else { return nil }
+                var scale: Int64 = 1
+                for _ in 0..<fraction.count { scale *= 10 }
+                let unitSize = units[idx].1
+                let (fp, o3) = f.multipliedReportingOverflow(by: unitSize)
+                guard !o3, fp % scale == 0 else { return nil }
+                let (withFraction, o4) = total.addingReportingOverflow(fp / scale)
+                if o4 { return nil }
+                total = withFraction
+            }
         }
         return negative ? -total : total
     }

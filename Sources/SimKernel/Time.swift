@@ -16,32 +16,43 @@ public enum Time {
     @inlinable public static func s(_ v: Int64) -> SimDuration { v * 1_000_000_000 }
     @inlinable public static func min(_ v: Int64) -> SimDuration { v * 60_000_000_000 }
 
-    /// Human form used in traces and reports: `12m03.250s`, `450ms`, `1h02m00.000s`.
+    /// Human form used in traces, reports and messages: `12m03.250s`, `450ms`,
+    /// `1h02m00.000s`; sub-millisecond parts are kept (`3.000000250s`, `1500us`, `17ns`).
+    /// Exact: `DurationText.parse(format(t)) == t` for every value, so a time a report
+    /// prints can be written into a scenario as it is.
     public static func format(_ t: SimTime) -> String {
         let neg = t < 0
-        let a = neg ? -t : t
+        let a = t.magnitude
+        let msU = UInt64(millisecond), usU = UInt64(microsecond), sU = UInt64(second)
         var out: String
-        if a < second {
-            if a % millisecond == 0 { out = "\(a / millisecond)ms" }
-            else { out = "\(a / microsecond)us" }
+        if a < sU {
+            if a % msU == 0 { out = "\(a / msU)ms" }
+            else if a % usU == 0 { out = "\(a / usU)us" }
+            else { out = "\(a)ns" }
         } else {
-            let totalMs = a / millisecond
-            let ms = totalMs % 1000
-            let totalS = totalMs / 1000
+            let sub = a % sU
+            let fraction: String
+            if sub % msU == 0 { fraction = pad(sub / msU, 3) }
+            else if sub % usU == 0 { fraction = pad(sub / usU, 6) }
+            else { fraction = pad(sub, 9) }
+            let totalS = a / sU
             let s = totalS % 60
             let m = (totalS / 60) % 60
             let h = totalS / 3600
-            let msStr = ms < 10 ? "00\(ms)" : (ms < 100 ? "0\(ms)" : "\(ms)")
-            let sStr = s < 10 ? "0\(s)" : "\(s)"
             if h > 0 {
-                let mStr = m < 10 ? "0\(m)" : "\(m)"
-                out = "\(h)h\(mStr)m\(sStr).\(msStr)s"
+                out = "\(h)h\(pad(m, 2))m\(pad(s, 2)).\(fraction)s"
             } else if m > 0 {
-                out = "\(m)m\(sStr).\(msStr)s"
+                out = "\(m)m\(pad(s, 2)).\(fraction)s"
             } else {
-                out = "\(s).\(msStr)s"
+                out = "\(s).\(fraction)s"
             }
         }
         return neg ? "-" + out : out
+    }
+
+    /// `n` in decimal, left-padded with zeros to `width` digits.
+    static func pad(_ n: UInt64, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

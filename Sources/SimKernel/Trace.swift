@@ -27,11 +27,18 @@ public struct TraceRecord: Equatable, Sendable {
         return s
     }
 
-    /// One JSON object (a JSON Lines row).
+    /// One JSON object (a JSON Lines row): `t` (ns), `at` (the same time as a duration),
+    /// `node`, `record` (what kind of record) and `fields` (the emitter's fields, in order).
+    /// Fields sit in their own object so that a field named like a top-level key (an
+    /// event's `kind`, say) never collides with it.
     public var jsonLine: String {
-        var s = "{\"t\":\(time),\"at\":\(jsonString(Time.format(time))),\"node\":\(jsonString(node)),\"kind\":\(jsonString(kind))"
-        for (k, v) in fields { s += ",\(jsonString(k)):\(jsonString(v))" }
-        return s + "}"
+        var s = "{\"t\":\(time),\"at\":\(jsonString(Time.format(time))),\"node\":\(jsonString(node)),\"record\":\(jsonString(kind)),\"fields\":{"
+        var first = true
+        for (k, v) in fields {
+            s += (first ? "" : ",") + "\(jsonString(k)):\(jsonString(v))"
+            first = false
+        }
+        return s + "}}"
     }
 }
 
