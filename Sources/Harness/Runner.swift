@@ -75,16 +75,29 @@ public struct ScenarioSummary: Sendable {
     public var name: String
     public var file: String
     public var seedsRun = 0
+    /// Seeds the sweep meant to run (more than `seedsRun` when a time budget cut it short).
+    public var seedsPlanned = 0
     public var failures: [SeedFailure] = []
     public var wallSeconds: Double = 0
     public var simulatedNanos: Int64 = 0
     public var events: UInt64 = 0
     public var determinismChecks = 0
     /// Invariants checked in this scenario (for junit).
-    public var invariants: [String] = []
+    public var invariants: [InvariantName] = []
     /// A few trace hashes (first seeds) for the summary.
     public var sampleHashes: [(UInt64, String)] = []
     public init(name: String, file: String) { self.name = name; self.file = file }
+
+    /// Seeds that failed (a seed that broke invariants and was also nondeterministic counts once).
+    public var failedSeeds: Int { Set(failures.map(\.seed)).count }
+    /// For each broken invariant, how many seeds broke it (sorted by name).
+    public var invariantFailureCounts: [(InvariantName, Int)] {
+        var seeds: [InvariantName: Set<UInt64>] = [:]
+        for f in failures { for v in f.violations { seeds[v.invariant, default: []].insert(f.seed) } }
+        return seeds.keys.sorted().map { ($0, seeds[$0]!.count) }
+    }
+    /// Every invariant some seed broke, sorted.
+    public var brokenInvariants: [InvariantName] { Set(failures.flatMap { $0.violations.map(\.invariant) }).sorted() }
 }
 
 public struct SweepOptions: Sendable {
@@ -105,10 +118,24 @@ public struct SweepOptions: Sendable {
     }
 }
 
+/// How far a sweep has come (reported after every run).
+public struct SweepProgress: Sendable {
+    public var done: Int
+    public var total: Int
+    /// Runs that failed so far (each run once, whatever it broke).
+    public var failingRuns: Int
+    /// The scenario of the run that just finished.
+    public var scenario: String
+    /// Wall-clock seconds since the sweep started.
+    public var elapsed: Double
+    /// Seconds left at the rate so far (nil before the first run).
+    public var eta: Double? { done == 0 ? nil : elapsed / Double(done) * Double(total - done) }
+}
+
 public final class Sweep {
     public let scenarios: [Scenario]
     public let options: SweepOptions
-    public var progress: ((Int, Int, Int) -> Void)?   // done, total, failures
+    public var progress: ((SweepProgress) -> Void)?
     public init(scenarios: [Scenario], options: SweepOptions) { self.scenarios = scenarios; self.options = options }
 
     private struct Work { var scenario: Int; var seed: UInt64 }
@@ -117,7 +144,9 @@ public final class Sweep {
     /// Runs every scenario for every seed of this shard. Results do not depend on `jobs`.
     public func run() -> [ScenarioSummary] {
         let seeds = options.seedList
-        let work: [Work] = scenarios.indices.flatMap { i in seeds.map { Work(scenario: i, seed: $0) } }
+        // Seed-major order: a sweep cut short by its time budget has run every scenario
+        // for about as many seeds, never all of one scenario and none of the next.
+        let work: [Work] = seeds.flatMap { seed in scenarios.indices.map { Work(scenario: $0, seed: seed) } }
         /// What the worker threads share, always under `lock`.
         final class Shared: @unchecked Sendable {
             let lock = NSLock()
@@ -145,10 +174,14 @@ public final class Sweep {
                     shared.lock.lock()
                     shared.done[i] = d
                     shared.finished += 1
-                    if d.error != nil || d.result?.passed == false || d.determinism != nil { shared.failures += 1 }
-                    let (f, fl) = (shared.finished, shared.failures)
+                    // A run fails when it broke an invariant, could not run, or gave another
+                    // trace hash when re-run; a passing determinism re-check is no failure.
+                    let nondeterministic = (d.determinism ?? nil) != nil
+                    if d.error != nil || d.result?.passed == false || nondeterministic { shared.failures += 1 }
+                    let p = SweepProgress(done: shared.finished, total: work.count, failingRuns: shared.failures,
+                                          scenario: scenarios[work[i].scenario].name, elapsed: Date().timeIntervalSince(started))
                     shared.lock.unlock()
-                    progress?(f, work.count, fl)
+                    progress?(p)
                 }
                 group.leave()
             }
@@ -161,7 +194,8 @@ public final class Sweep {
 
         var summaries = scenarios.map { s in
             var sum = ScenarioSummary(name: s.name, file: s.file)
-            sum.invariants = (s.invariants.isEmpty ? InvariantCatalog.names : s.invariants) + ["determinism"]
+            sum.seedsPlanned = seeds.count
+            sum.invariants = (s.invariants.isEmpty ? InvariantName.selectable : s.invariants) + [.determinism]
             return sum
         }
         for (i, w) in work.enumerated() {
@@ -178,12 +212,12 @@ public final class Sweep {
                 }
             }
             if let err = d.error {
-                summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: "error", time: 0, node: "harness", message: err)], traceHash: "", kind: "error"))
+                summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: .runError, time: 0, node: "harness", message: err)], traceHash: "", kind: "error"))
             }
             if let det = d.determinism {
                 summaries[w.scenario].determinismChecks += 1
                 if let msg = det {
-                    summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: "determinism", time: 0, node: "harness", message: msg)], traceHash: d.result?.traceHash ?? "", kind: "determinism"))
+                    summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: .determinism, time: 0, node: "harness", message: msg)], traceHash: d.result?.traceHash ?? "", kind: "determinism"))
                 }
             }
         }

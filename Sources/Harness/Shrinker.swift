@@ -3,14 +3,17 @@ import Scenario
 import Checks
 
 /// Reduces a failing seed to a small reproducer: removes faults and steps while the same
-/// invariant still fails, then rounds times; the result is a standalone scenario whose
-/// every time is fixed.
+/// failure still happens (same invariant, same expectation or kind of violation: see
+/// `Violation.identity`), then rounds times; the result is a standalone scenario whose
+/// every time is fixed and whose `config:` carries the `--set` overrides it ran with.
 public enum Shrinker {
     public struct Outcome {
         public var scenario: Scenario
         public var schedule: Schedule
         public var violations: [Violation]
-        public var invariant: String
+        public var invariant: InvariantName
+        /// The failure kept while shrinking (`Violation.identity`).
+        public var identity: String
         public var runs: Int
         public var before: (steps: Int, faults: Int)
         public var yaml: String
@@ -20,7 +23,8 @@ public enum Shrinker {
                               swarm: Bool = false, maxRuns: Int = 400) throws -> Outcome? {
         let original = Runner.schedule(for: scenario, seed: seed, swarm: swarm)
         let (first, _) = try Runner.runOne(scenario, seed: seed, options: options, swarm: swarm, schedule: original)
-        guard let target = first.violations.first?.invariant else { return nil }
+        guard let targetViolation = first.violations.first else { return nil }
+        let target = targetViolation.identity
         var runs = 1
         var best = original
         var bestScenario = fixed(scenario, original)
@@ -31,8 +35,8 @@ public enum Shrinker {
             runs += 1
             let sc = fixed(scenario, s)
             guard let (r, _) = try? Runner.runOne(sc, seed: seed, options: options, swarm: swarm, schedule: s) else { return false }
-            if r.violations.contains(where: { $0.invariant == target }) {
-                bestViolations = r.violations.filter { $0.invariant == target }
+            if r.violations.contains(where: { $0.identity == target }) {
+                bestViolations = r.violations.filter { $0.identity == target }
                 bestScenario = sc
                 return true
             }
@@ -71,12 +75,25 @@ public enum Shrinker {
         if bestScenario.steps.count != best.steps.count { bestScenario = fixed(scenario, best) }
         // A reproducer of an invariant failure carries no expectations: they are about the
         // original scenario's steps, not about the failure being reproduced.
-        if target != "expectations" { bestScenario.expectations = [] }
-        bestScenario.description = "Reproducer shrunk from \(scenario.file) seed \(seed) (\(target)); replay with: graspsim replay <this file> --seed \(seed)"
+        let invariant = targetViolation.invariant
+        if invariant != .expectations { bestScenario.expectations = [] }
+        bestScenario.config = withOverrides(bestScenario.config, options.overrides)
+        bestScenario.description = "Reproducer shrunk from \(scenario.file) seed \(seed) (\(invariant): \(target)); replay with: graspsim replay <this file> --seed \(seed)"
         bestScenario.name = scenario.name + "-seed\(seed)-min"
-        return Outcome(scenario: bestScenario, schedule: best, violations: bestViolations, invariant: target, runs: runs,
+        return Outcome(scenario: bestScenario, schedule: best, violations: bestViolations, invariant: invariant, identity: target, runs: runs,
                        before: (original.steps.count, original.faults.count),
                        yaml: ScenarioWriter.yaml(bestScenario, schedule: best))
+    }
+
+    /// The scenario's own configuration with the command line's overrides applied on top
+    /// (a key set on both keeps its place and takes the override's value).
+    static func withOverrides(_ config: [ConfigOverride], _ overrides: [(String, String)]) -> [ConfigOverride] {
+        var out = config
+        for (k, v) in overrides {
+            let o = ConfigOverride(key: k, value: v, location: .unknown)
+            if let i = out.firstIndex(where: { $0.key == k }) { out[i] = o } else { out.append(o) }
+        }
+        return out
     }
 
     /// The scenario with exactly `schedule`'s steps and faults at fixed times.

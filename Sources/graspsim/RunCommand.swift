@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import SimKernel
+import Scenario
+import Harness
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Sweep seeds over scenarios and write a report.")
+    @Argument(help: "Scenario files or folders (default: Scenarios/).") var paths: [String] = []
+    @Option(help: "Seeds per scenario.") var seeds: UInt64 = 100
+    @Option(name: .customLong("seed-start"), help: "First seed.") var seedStart: UInt64 = 0
+    @Option(help: "Parallel jobs (default: all cores).") var jobs: Int?
+    @Option(help: "Run only shard K of N (K/N, 1-based).") var shard: String?
+    @Option(name: .customLong("report-dir"), help: "Folder for reports (a run folder is made inside).") var reportDir = "reports"
+    @Flag(help: "Per seed, randomize which fault kinds are enabled and their rates (invariants only: expectations are not checked).") var swarm = false
+    @Option(name: .customLong("time-budget"), help: "Stop starting new seeds after this long (e.g. 10m).") var timeBudget: String?
+    @Option(name: .customLong("set"), help: "Override configuration: key=value (repeatable).") var sets: [String] = []
+    @Option(name: .customLong("determinism-sample"), help: "Share of passing seeds re-run to compare trace hashes.") var determinismSample = 0.05
+    @Flag(name: .customLong("no-progress"), help: "Do not report progress.") var noProgress = false
+
+    func run() throws {
+        let overrides = try parseOverrides(sets)
+        let scenarios = try loadScenarios(paths, overrides: overrides)
+        var opts = SweepOptions()
+        opts.seeds = seeds
+        opts.seedStart = seedStart
+        if let jobs { guard jobs > 0 else { stderr("error: --jobs must be positive"); throw Exit.badInput }; opts.jobs = jobs }
+        if let shard {
+            let p = shard.split(separator: "/").compactMap { Int($0) }
+            guard p.count == 2, p[1] > 0, p[0] >= 1, p[0] <= p[1] else { stderr("error: --shard expects K/N with 1 <= K <= N"); throw Exit.badInput }
+            opts.shard = (p[0], p[1])
+        }
+        if let tb = timeBudget {
+            guard let d = DurationText.parse(tb), d > 0 else { stderr("error: --time-budget expects a duration such as 10m"); throw Exit.badInput }
+            opts.timeBudget = Double(d) / 1e9
+        }
+        guard (0...1).contains(determinismSample) else { stderr("error: --determinism-sample expects a share from 0 to 1"); throw Exit.badInput }
+        opts.swarm = swarm
+        opts.determinismSample = determinismSample
+        opts.run = RunOptions(overrides: overrides)
+        let sweep = Sweep(scenarios: scenarios, options: opts)
+        let started = Date()
+        if !noProgress { sweep.progress = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1).report }
+        let summaries = sweep.run()
+        let wall = Date().timeIntervalSince(started)
+
+        printTable(summaries)
+        let fmt = DateFormatter()
+        fmt.dateFormat = "yyyyMMdd-HHmmss"
+        fmt.timeZone = TimeZone(identifier: "UTC")
+        var runID = fmt.string(from: started)
+        if let shard { runID += "-shard" + shard.replacingOccurrences(of: "/", with: "of") }
+        let meta = Report.Meta(runID: runID, command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+                               seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides,
+                               wallSeconds: wall, jobs: opts.jobs, timeBudget: timeBudget)
+        let details = Report.failureDetails(summaries, scenarios: scenarios, options: opts)
+        let dir = try Report.write(to: reportDir + "/" + runID, summaries: summaries, details: details, meta: meta)
+        let runs = summaries.reduce(0) { $0 + $1.seedsRun }
+        let failing = summaries.reduce(0) { $0 + $1.failedSeeds }
+        let planned = summaries.reduce(0) { $0 + $1.seedsPlanned }
+        if runs < planned, let timeBudget {
+            let notRun = summaries.filter { $0.seedsRun == 0 }.count
+            print("time budget \(timeBudget) reached: ran \(runs) of \(planned) planned runs"
+                  + (notRun > 0 ? "; \(notRun) scenario(s) ran no seed at all" : ""))
+        }
+        print("\(runs) runs in \(String(format: "%.1f", wall)) s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")")
+        print("report: \(dir)/index.html")
+        if failing > 0 { throw Exit.failed }
+    }
+
+    func printTable(_ summaries: [ScenarioSummary]) {
+        print(pad("scenario", 34) + pad("seeds", 8) + pad("failed", 8) + pad("seeds/s", 10) + "verdict")
+        for s in summaries {
+            let rate = s.wallSeconds > 0 ? Double(s.seedsRun) / s.wallSeconds : 0
+            let verdict: String
+            if s.seedsRun == 0 { verdict = "not run (time budget)" }
+            else if s.failedSeeds == 0 { verdict = "held" }
+            else { verdict = "FAILED: " + s.brokenInvariants.map(\.rawValue).joined(separator: ", ") }
+            print(pad(s.name, 34) + pad("\(s.seedsRun)", 8) + pad("\(s.failedSeeds)", 8) + pad(String(format: "%.0f", rate), 10) + verdict)
+        }
+    }
+
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+}
+
+/// Reports a sweep's progress on standard error: a redrawn bar on a terminal, plain
+/// lines every ten seconds otherwise (so CI logs stay readable). Both name the current
+/// scenario, the runs failed so far and the time left at the rate so far.
+final class ProgressReporter: @unchecked Sendable {
+    let terminal: Bool
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    init(terminal: Bool) { self.terminal = terminal }
+
+    func report(_ p: SweepProgress) {
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        let interval = terminal ? 0.2 : 10
+        guard p.done == p.total || now.timeIntervalSince(last) >= interval else { return }
+        last = now
+        let eta = p.eta.map { "ETA " + Self.clock($0) } ?? "ETA -"
+        let failing = "\(p.failingRuns) failing"
+        if terminal {
+            let width = 30
+            let filled = p.total == 0 ? width : p.done * width / p.total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            var line = "\r[\(bar)] \(p.done)/\(p.total) runs, \(failing), \(eta), \(p.scenario)"
+            line = line.count > 118 ? String(line.prefix(118)) : line + String(repeating: " ", count: 118 - line.count)
+            FileHandle.standardError.write(line.data(using: .utf8)!)
+            if p.done == p.total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+        } else {
+            let pct = p.total == 0 ? 100 : p.done * 100 / p.total
+            let line = "progress: \(p.done)/\(p.total) runs (\(pct)%), \(failing), elapsed \(Self.clock(p.elapsed)), \(eta), at \(p.scenario)\n"
+            FileHandle.standardError.write(line.data(using: .utf8)!)
+        }
+    }
+
+    /// `1h02m03s`, `4m05s`, `12s`.
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        if h > 0 { return "\(h)h\(two(m))m\(two(sec))s" }
+        if m > 0 { return "\(m)m\(two(sec))s" }
+        return "\(sec)s"
+    }
+}
