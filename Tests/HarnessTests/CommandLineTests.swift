@@ -1,0 +1,135 @@
+import Testing
+import Foundation
+
+/// The `graspsim` binary next to the test bundle (built by `swift test` with the tests).
+let graspsimBinary: String = {
+    var dir = Bundle.main.bundleURL
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent("graspsim").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir.deleteLastPathComponent()
+    }
+    return repoRoot + "/.build/debug/graspsim"
+}()
+
+struct CommandOutput {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `graspsim` with `arguments` in the repository root (stdin closed, stderr a pipe,
+/// so never a terminal).
+func graspsim(_ arguments: [String]) throws -> CommandOutput {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: graspsimBinary)
+    p.arguments = arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    // Read both pipes to the end before waiting, so a chatty child never blocks.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let errThread = Thread { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
+    errThread.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    while errThread.isExecuting { usleep(1000) }
+    return CommandOutput(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errBox.data, as: UTF8.self))
+}
+
+func temporaryDirectory() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graspsim-test-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+@Suite(.serialized) struct CommandLine {
+    /// Typos in configuration keys get suggestions, and every error of the block shows.
+    @Test func configTyposAreAllReportedWithSuggestions() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/typos.yaml"
+        try """
+        name: typos
+        config: { purgatory_tll: 10m, lock.tll: 10s, sweep_interval: soon }
+        actors: [alice]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try graspsim(["validate", file, "--set", "purgatory-ttl=5m", "--set", "fencng=false"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("typos.yaml:2:11: error: unknown configuration key 'purgatory_tll'; did you mean 'purgatory_ttl'?"))
+        #expect(r.stderr.contains("unknown configuration key 'lock.tll'; did you mean 'lock.ttl'?"))
+        #expect(r.stderr.contains("bad value 'soon' for sweep_interval"))
+        #expect(r.stderr.contains("--set: error: unknown configuration key 'fencng'; did you mean 'fencing'?"))
+        // A dash for an underscore is still a typo, and gets the right name.
+        #expect(r.stderr.contains("--set: error: unknown configuration key 'purgatory-ttl'; did you mean 'purgatory_ttl'?"))
+    }
+
+    /// `shrink` on a seed that holds says so and exits non-zero.
+    @Test func shrinkingAHoldingSeedFails() throws {
+        let r = try graspsim(["shrink", "Scenarios/arrival/01-announce-state-push.yaml", "--seed", "1", "--out", "/dev/null"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("holds every invariant: nothing to shrink"))
+    }
+
+    /// A time budget that cuts the sweep short says how much ran; progress is written as
+    /// plain lines (no carriage returns) when standard error is not a terminal.
+    @Test func timeBudgetAndPlainProgress() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try graspsim(["run", "Scenarios/arrival/01-announce-state-push.yaml", "Scenarios/arrival/02-any-order-arrival.yaml",
+                              "--seeds", "100000", "--time-budget", "2s", "--jobs", "1", "--report-dir", dir])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("time budget 2s reached: ran "))
+        #expect(r.stdout.contains(" of 200000 planned runs"))
+        #expect(!r.stderr.contains("\r"))
+        #expect(r.stderr.contains("progress: "))
+        #expect(r.stderr.contains("ETA"))
+        let runDir = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+        let json = try String(contentsOfFile: dir + "/" + runDir + "/summary.json", encoding: .utf8)
+        #expect(json.contains("\"time_budget\": \"2s\""))
+        #expect(json.contains("\"runs_planned\": 200000"))
+    }
+
+    /// `replay --trace --only` keeps the chosen roles; each record parses with unique keys.
+    @Test func traceFilter() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let all = dir + "/all.jsonl", relay = dir + "/relay.jsonl"
+        let scenario = "Scenarios/locks/10-replicated-ordinary-flow.yaml"
+        let a = try graspsim(["replay", scenario, "--seed", "4", "--trace", all])
+        let b = try graspsim(["replay", scenario, "--seed", "4", "--trace", relay, "--only", "relay,client"])
+        #expect(a.status == 0 && b.status == 0)
+        // Filtering changes the file, never the run.
+        #expect(a.stdout.split(separator: "\n").last == b.stdout.split(separator: "\n").last)
+        let allLines = try String(contentsOfFile: all, encoding: .utf8).split(separator: "\n")
+        let relayLines = try String(contentsOfFile: relay, encoding: .utf8).split(separator: "\n")
+        #expect(relayLines.count < allLines.count)
+        for line in relayLines {
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let node = obj["node"] as? String ?? ""
+            let record = obj["record"] as? String ?? ""
+            #expect(node.hasPrefix("relay") || node == "alice", "unexpected node \(node)")
+            #expect(!record.hasPrefix("lock."))
+        }
+        let bad = try graspsim(["replay", scenario, "--seed", "4", "--trace", relay, "--only", "relya"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("did you mean 'relay'?"))
+    }
+
+    /// One invalid file stops the whole run with exit 2 and names the place.
+    @Test func oneInvalidFileStopsTheRun() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: repoRoot + "/Scenarios/arrival/01-announce-state-push.yaml", toPath: dir + "/good.yaml")
+        try "name: bad\nactors: [alice]\ninvariants: [singel-writer]\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let r = try graspsim(["run", dir, "--seeds", "2", "--report-dir", dir + "/reports"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.yaml:3:14: error: unknown invariant 'singel-writer'; did you mean 'single-writer'?"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/reports"))
+    }
+}
