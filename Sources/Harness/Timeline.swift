@@ -11,13 +11,15 @@ enum Timeline {
     /// A time window to draw (the whole run when nil).
     struct Window { var from: SimTime; var to: SimTime }
 
-    /// The window around the first violation that has a time inside the run: a minute and
-    /// a half before it (a lease's life, a backoff step) and half a minute after. Nil when
-    /// that window would be most of the run anyway.
+    /// The window around the first violation found while the run was active: a minute and
+    /// a half before it (a lease's life, a backoff step) and half a minute after. Nil for
+    /// violations found by end-of-run checks (the whole run is their context) and when
+    /// the window would be most of the run anyway.
     static func window(_ w: World, around violations: [Violation]) -> Window? {
         let end = runEnd(w, violations)
-        guard let focus = violations.map(\.time).filter({ $0 > 0 }).min() else { return nil }
-        let from = max(0, min(focus, end) - Time.s(90)), to = min(end, focus + Time.s(30))
+        let lastActivity = w.history.last?.time ?? 0
+        guard let focus = violations.map(\.time).filter({ $0 > 0 && $0 <= lastActivity }).min() else { return nil }
+        let from = max(0, focus - Time.s(90)), to = min(end, focus + Time.s(30))
         return to - from < end * 3 / 4 ? Window(from: from, to: max(to, from + Time.s(1))) : nil
     }
 
@@ -32,7 +34,7 @@ enum Timeline {
         let end = window?.to ?? runEnd(w, violations)
         var lanes: [String] = w.replicas.map(\.name)
         let syncLanes = Set(w.history.compactMap { h -> String? in
-            if case .sync(let replica, let r) = h.item, !r.isReset { return replica }
+            if case .sync(let replica, let r) = h.item, r.isDrawn { return replica }
             return nil
         })
         lanes += w.replicas.map(\.name).filter(syncLanes.contains).map { $0 + " sync" }
@@ -49,11 +51,13 @@ enum Timeline {
         }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"system-ui,sans-serif\" font-size=\"11\">"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
-        let ticks = 8
-        for i in 0...ticks {
-            let t = start + (end - start) * Int64(i) / Int64(ticks)
+        // Grid lines at round times (`1m30s`, `1m45s`, …), about eight of them.
+        let step = tickStep(end - start)
+        var t = (start + step - 1) / step * step
+        while t <= end {
             s += "<line x1=\"\(x(t))\" y1=\"\(top - 6)\" x2=\"\(x(t))\" y2=\"\(height - 30)\" stroke=\"#eceef2\"/>"
-            s += "<text x=\"\(x(t))\" y=\"\(height - 14)\" text-anchor=\"middle\" fill=\"#5b6475\">\(Time.format(t))</text>"
+            s += "<text x=\"\(x(t))\" y=\"\(height - 14)\" text-anchor=\"middle\" fill=\"#5b6475\">\(DurationText.format(t))</text>"
+            t += step
         }
         for l in lanes {
             s += "<text x=\"8\" y=\"\(y(l) + 4)\" fill=\"#1d2330\">\(Report.xmlText(l))</text>"
@@ -97,6 +101,14 @@ enum Timeline {
             s += "<circle cx=\"\(x(v.time))\" cy=\"\(y(lane))\" r=\"6\" fill=\"#d50000\"><title>\(Report.xmlText(v.description))</title></circle></g>"
         }
         return s + "</svg>"
+    }
+
+    /// The smallest round step that cuts `span` into at most eight parts.
+    static func tickStep(_ span: SimDuration) -> SimDuration {
+        let steps: [SimDuration] = [1, 2, 5, 10, 20, 50, 100, 200, 500].map { Time.ms($0) }
+            + [1, 2, 5, 10, 15, 30].map { Time.s($0) } + [1, 2, 5, 10, 15, 30].map { Time.min($0) }
+            + [1, 2, 3, 6, 12].map { Time.hour * $0 } + [1, 2, 7, 30].map { Time.day * $0 }
+        return steps.first { span / $0 <= 8 } ?? max(1, span / 8)
     }
 
     typealias Bar = (SimTime, SimTime, Double, Double, String, String, Double) -> String
@@ -222,5 +234,11 @@ enum Timeline {
 }
 
 extension SyncRecord {
-    var isReset: Bool { if case .reset = self { return true }; return false }
+    /// Records the sync lane draws (a lane appears only for a replica that has some).
+    var isDrawn: Bool {
+        switch self {
+        case .attemptStarted, .fetchStarted, .fetchEnded, .huntEnded, .domainBlocked, .reconciled, .ignoredExpired: return true
+        case .waiting, .attemptEnded, .reset: return false
+        }
+    }
 }
