@@ -170,6 +170,9 @@ public final class CheckSuite {
             if !["released", "expired", "deleted", "superseded", "replaced", "crash-lost"].contains(why) {
                 fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
             }
+            // The entry is gone: a later entry for the same id (a git-first placeholder
+            // after a crash lost the event, say) has a deadline of its own.
+            deadlines[id] = nil
         case .unserved(let ids, _):
             unservedIDs.formUnion(ids)
         case .acknowledged(let id, let accepted, let message):
@@ -189,7 +192,10 @@ public final class CheckSuite {
             deletedRepos[key] = t
         case .repoDeleteFailed(let key):
             lastDeleteFailure[key] = t
-        case .repoCreated, .placeholder:
+        case .placeholder(let id, _, _):
+            // Git first: the placeholder lives one purgatory ttl from now (SPEC §4).
+            deadlines[id] = (t + w.config.purgatoryTTL, replica)
+        case .repoCreated:
             break
         }
     }

@@ -195,3 +195,15 @@ import Checks
         }
     }
 }
+
+@Suite struct SwarmRegressions {
+    /// A crash loses a waiting PR event, its git data then arrives first as a placeholder:
+    /// the placeholder has a deadline of its own (one ttl from its creation), not the lost
+    /// entry's. These seeds were false `purgatory-exit-timing` alarms.
+    @Test(arguments: [UInt64(338), 369, 704, 788]) func gitFirstPRAfterCrashHolds(seed: UInt64) throws {
+        let s = try arrival("03-git-first-pr.yaml")
+        let (r, w) = try Runner.runOne(s, seed: seed, swarm: true)
+        w.recycle()
+        #expect(r.passed, "\(r.violations.map(\.description))")
+    }
+}
