@@ -87,6 +87,8 @@ public enum ReplicaEvent: Sendable {
     case pushRefused(repo: RepoKey, status: Int, before: [String: ObjectID], after: [String: ObjectID])
     /// An advertisement was answered with this HEAD.
     case advertised(repo: RepoKey, head: String?)
+    /// The replica's process crashed (it holds nothing any more, whatever the service says).
+    case crashed
 }
 
 public struct HistoryEntry {

@@ -23,6 +23,14 @@ public protocol WorldView: AnyObject {
     /// Longest a legitimate holder keeps one lease (ttl plus the longest locked operation).
     var maxTenure: SimDuration { get }
     var max503Share: Double { get }
+    /// The lock client's options (ttl, heartbeat period, command timeout).
+    var lockOptions: LockOptions { get }
+    /// Longest a crashed holder's lease may outlive the crash.
+    var maxLockedAfterCrash: SimDuration { get }
+    /// The scenario network's largest latency and its loss rate (for judging whether
+    /// heartbeats could have arrived).
+    var networkLatencyMax: SimDuration { get }
+    var networkLoss: Double { get }
     /// Commands the lock service executed, with senders.
     var lockCommands: [LockCommandRecord] { get }
 }
@@ -47,10 +55,15 @@ public final class CheckSuite {
     private var touched: Set<RepoKey> = []
     private var cycleRunning: Set<String> = []
     /// (time, replica, lock name, granted/released) as the replicas saw it.
-    private var tenureLog: [(SimTime, String, String, Bool)] = []
+    var tenureLog: [(SimTime, String, String, Bool)] = []
     private var pushAttempts = 0
     private var push503 = 0
     private var touchedIdentifiers: Set<String> = []
+    /// Replica crashes, and faults as [start, end) (one-off faults have start == end).
+    var crashes: [(time: SimTime, replica: String)] = []
+    struct FaultSpan { var start: SimTime; var end: SimTime?; var isFailover: Bool }
+    var faultSpans: [FaultSpan] = []
+    var openFaults: [String: Int] = [:]
     let syncChecks = SyncChecks()
 
     public init(selected: [InvariantName]) {
@@ -129,6 +142,8 @@ public final class CheckSuite {
             observeReplica(event, replica, t, w)
         case .sync(let replica, let record):
             observeSync(record, replica, t)
+        case .fault(let text):
+            noteFault(text, t)
         case .pushAnswered(let step, let actor, _, let results, let http):
             pushAttempts += 1
             if http?.hasPrefix("503") == true { push503 += 1 }
@@ -222,6 +237,8 @@ public final class CheckSuite {
             tenureLog.append((t, replica, repo, true))
         case .lockReleased(let repo):
             tenureLog.append((t, replica, repo, false))
+        case .crashed:
+            crashes.append((t, replica))
         case .lockDenied, .lockAborted:
             break
         }
@@ -362,6 +379,7 @@ public final class CheckSuite {
     public func finish(_ w: WorldView, healedAt: SimTime) {
         let t = w.now
         finishLocks(w)
+        finishLeases(w)
         finishSync(w)
         if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
         if pushAttempts >= 10 {

@@ -138,6 +138,14 @@ extension CheckSuite {
         }
     }
 
+    /// The wait after `failedAttempts` attempts since the last fresh start, by this check's
+    /// own arithmetic (never the queue's): min(base · 2ⁿ, cap), saturating.
+    public static func expectedBackoff(base: SimDuration, cap: SimDuration, failedAttempts n: Int) -> SimDuration {
+        guard n < 62 else { return cap }
+        let (d, overflow) = base.multipliedReportingOverflow(by: Int64(1) << Int64(n))
+        return overflow ? cap : min(d, cap)
+    }
+
     /// Recomputes each identifier's schedule from the events the queue was told about and
     /// the ends of its attempts, and compares the attempt start times.
     private func backoffSchedule(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
@@ -177,7 +185,7 @@ extension CheckSuite {
                     hunts[id] = h
                 case let .attemptEnded(id, _):
                     guard var h = hunts[id], h.running else { continue }
-                    var next = t + cfg.backoff(afterAttempt: h.attempt)
+                    var next = t + Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
                     if let e = h.eventDue, e < next { next = max(e, t) }
                     h.attempt += 1
                     h.due = next

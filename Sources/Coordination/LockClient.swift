@@ -23,13 +23,21 @@ public struct LockOptions: Sendable, Equatable {
     public var faultHeartbeatWithoutCompare = false
     /// §8.8 push/advertisement paths do not retry.
     public var faultNoPushRetry = false
+    /// Test doubles: replace the heartbeat period, or the lease time the client asks the
+    /// service for (tests plant mistakes here; no configuration key sets them).
+    public var heartbeatHook: TestHook<SimDuration, SimDuration>? = nil
+    public var leaseTimeHook: TestHook<SimDuration, SimDuration>? = nil
 
     public init() {}
 
     /// The heartbeat period (at least 1 ns).
     public var heartbeatInterval: SimDuration {
-        max(1, SimDuration(Double(ttl) * heartbeatFraction))
+        let d = max(1, SimDuration(Double(ttl) * heartbeatFraction))
+        return heartbeatHook?.body(d) ?? d
     }
+
+    /// The lease time sent with SET and each heartbeat.
+    var leaseTime: SimDuration { leaseTimeHook?.body(ttl) ?? ttl }
 }
 
 public enum LockDenial: String, Sendable { case inProgress = "in-progress", lockHeld = "lock-held", unavailable }
@@ -226,7 +234,7 @@ public final class LockClient {
         o.lease = "\(instanceID):\(op):\(attemptCounter)"
         o.phase = .setting
         o.retryTimer = nil
-        let cmd = send(.set(key: Self.lockKey(o.repo), value: o.lease, nx: true, px: options.ttl),
+        let cmd = send(.set(key: Self.lockKey(o.repo), value: o.lease, nx: true, px: options.leaseTime),
                        as: .set(op: op, repo: o.repo, lease: o.lease), &out)
         o.command = cmd
         ops[op] = o
@@ -316,8 +324,8 @@ public final class LockClient {
     private func heartbeat(op: UInt64, _ out: inout [LockClientEffect]) {
         guard var o = ops[op], o.phase == .holding, !o.aborted else { return }
         let command: LockCommand = options.faultHeartbeatWithoutCompare
-            ? .pexpire(key: Self.lockKey(o.repo), ttl: options.ttl)
-            : .compareAndPExpire(key: Self.lockKey(o.repo), value: o.lease, ttl: options.ttl)
+            ? .pexpire(key: Self.lockKey(o.repo), ttl: options.leaseTime)
+            : .compareAndPExpire(key: Self.lockKey(o.repo), value: o.lease, ttl: options.leaseTime)
         _ = send(command, as: .heartbeat(op: op, lease: o.lease), &out)
         o.heartbeatTimer = newTimer(.heartbeat(op: op), after: options.heartbeatInterval, &out)
         ops[op] = o

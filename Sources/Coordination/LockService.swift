@@ -325,6 +325,9 @@ extension LockServiceModel {
         return e.value
     }
 
+    /// Every key the history mentions, sorted.
+    public var keysInHistory: [String] { eventsByKey.keys.sorted() }
+
     /// Every maximal interval during which `key` held one value, in order. Two adjacent
     /// tenures with different values and no gap are a handover (or a failover revert).
     public func tenures(of key: String) -> [LockTenure] {

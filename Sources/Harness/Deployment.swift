@@ -19,6 +19,9 @@ public struct DeploymentSettings: Sendable {
     public var failoverLag: SimDuration = Time.s(2)
     /// Largest share of push attempts answered 503 the `push-availability` check allows.
     public var max503Share: Double = 0.2
+    /// Longest a crashed holder's lease may outlive the crash (`lock-freed-after-crash`);
+    /// nil: the lock ttl plus one second.
+    public var maxLockedAfterCrash: SimDuration? = nil
     // Deliberately broken replica behaviour (SPEC §8):
     /// §8.6: no re-entrancy guard on the background poll loop.
     public var faultNoCycleGuard = false
@@ -52,6 +55,7 @@ public struct DeploymentSettings: Sendable {
         ("replica.cycle_interval", "background cycle period (duration, default 15s)"),
         ("replica.cycle_step", "duration of each maintenance step (duration, default 1s)"),
         ("checks.max_503_share", "push-availability threshold (0..1, default 0.2)"),
+        ("checks.max_locked_after_crash", "lock-freed-after-crash bound (duration, default lock.ttl + 1s)"),
         ("fault.plain_delete_release", "SPEC §8.3: release with DEL (bool)"),
         ("fault.heartbeat_without_compare", "SPEC §8.4: heartbeat with plain PEXPIRE (bool)"),
         ("fault.no_cycle_guard", "SPEC §8.6: no re-entrancy guard on cycles (bool)"),
@@ -110,6 +114,7 @@ public struct DeploymentSettings: Sendable {
         case "replica.cycle_interval": cycleInterval = try dur()
         case "replica.cycle_step": cycleStep = try dur()
         case "checks.max_503_share": max503Share = try fraction()
+        case "checks.max_locked_after_crash": maxLockedAfterCrash = try positive(dur())
         case "fault.plain_delete_release": lock.faultPlainDeleteRelease = try bool()
         case "fault.heartbeat_without_compare": lock.faultHeartbeatWithoutCompare = try bool()
         case "fault.no_cycle_guard": faultNoCycleGuard = try bool()

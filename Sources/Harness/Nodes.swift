@@ -122,6 +122,7 @@ final class RelayNode: SimNode {
             for id in core.purgatory.waitingIDs { world.record(.relay(replica: name, .left(eventID: id, kind: 0, why: "crash-lost"))) }
         }
         if replication?.cycleRunning == true { world.record(.replica(replica: name, .cycleEnded)) }
+        if replication != nil { world.record(.replica(replica: name, .crashed)) }
         replication?.reset()
         core = makeCore()
         resetSync()

@@ -27,6 +27,9 @@ public struct RunOptions: Sendable {
     /// Check the scenario's `expect:` list. Swarm runs turn this off: faults drawn at
     /// random can legitimately prevent outcomes written for the scenario's own faults.
     public var checkExpectations = true
+    /// Test double: adjusts the deployment settings after the scenario's and the command
+    /// line's (tests plant mistakes through the hooks these settings hold).
+    public var adjustDeployment: (@Sendable (inout DeploymentSettings) -> Void)? = nil
     public init(overrides: [(String, String)] = [], keepTrace: Bool = false) {
         self.overrides = overrides; self.keepTrace = keepTrace
     }
@@ -130,6 +133,7 @@ public final class World {
         store = try StorePool.take()
         storage = RepositoryStorage()
         deployment = DeploymentSettings.from(scenario, options.overrides)
+        options.adjustDeployment?(&deployment)
         storage.deletesFailUntil = deployment.deleteFailsUntil
         storage.fencing = deployment.lock.fencing
         objects = try GitRepository.inMemory()
@@ -526,6 +530,12 @@ extension World: WorldView {
     }
     public var maxTenure: SimDuration { deployment.lock.ttl + 3 * deployment.cycleStep + Time.s(10) }
     public var max503Share: Double { deployment.max503Share }
+    public var lockOptions: LockOptions { deployment.lock }
+    public var maxLockedAfterCrash: SimDuration {
+        deployment.maxLockedAfterCrash ?? deployment.lock.ttl + Time.s(1) + networkLatencyMax
+    }
+    public var networkLatencyMax: SimDuration { scenario.network.latencyMax }
+    public var networkLoss: Double { scenario.network.loss }
     public var lockCommands: [LockCommandRecord] { lockServiceNode?.log ?? [] }
 
     public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {

@@ -44,10 +44,14 @@ public struct SyncConfig: Sendable, Equatable {
     /// SPEC §8.13: a synced event for an expired identifier starts a new hunt.
     public var faultRefetchExpired = false
 
+    /// Test double: replaces the backoff rule (tests plant mistakes here).
+    public var backoffHook: TestHook<Int, SimDuration>? = nil
+
     public init() {}
 
     /// Delay of the attempt `attempt` (0-based count of finished attempts) before the next one.
     public func backoff(afterAttempt attempt: Int) -> SimDuration {
+        if let backoffHook { return backoffHook.body(attempt) }
         // 2^attempt overflows quickly; the cap is reached long before.
         var d = backoffBase
         var i = 0

@@ -1,0 +1,76 @@
+import SimKernel
+import Coordination
+
+/// `lease-kept-alive` and `lock-freed-after-crash`: the lease lock's liveness, judged
+/// from the lock service's history, the replicas' own tenures and crashes, and the faults
+/// the run injected — with the ttl, heartbeat period and bounds from the configuration,
+/// never from what the lock client reports.
+extension CheckSuite {
+    /// Faults as spans: `start X` opens one, `end X` closes it, anything else (heal, a
+    /// lock-service failover) is an instant.
+    func noteFault(_ text: String, _ t: SimTime) {
+        if text.hasPrefix("start ") {
+            openFaults[String(text.dropFirst(6)), default: -1] = faultSpans.count
+            faultSpans.append(FaultSpan(start: t, end: nil, isFailover: false))
+        } else if text.hasPrefix("end "), let i = openFaults.removeValue(forKey: String(text.dropFirst(4))), i >= 0 {
+            faultSpans[i].end = t
+        } else if text != "heal" {
+            faultSpans.append(FaultSpan(start: t, end: t, isFailover: text.hasPrefix("lock service failover")))
+        }
+    }
+
+    /// True when no injected fault touched [from, to].
+    func faultFree(from: SimTime, to: SimTime) -> Bool {
+        !faultSpans.contains { $0.start <= to && ($0.end ?? SimTime.max) >= from }
+    }
+
+    /// Whether `replica` held `lockName` at `t`, as the replica saw it (its last grant or
+    /// release at or before `t`; a crash ends every tenure).
+    func held(_ replica: String, _ lockName: String, at t: SimTime) -> Bool {
+        var holding = false
+        for (time, r, name, granted) in tenureLog where time <= t && r == replica && name == lockName { holding = granted }
+        if holding, let crash = crashes.last(where: { $0.replica == replica && $0.time <= t }),
+           let grant = tenureLog.last(where: { $0.0 <= t && $0.1 == replica && $0.2 == lockName && $0.3 }), crash.time >= grant.0 {
+            return false
+        }
+        return holding
+    }
+
+    func finishLeases(_ w: WorldView) {
+        guard let lock = w.lockService else { return }
+        let o = w.lockOptions
+        // The heartbeat period the configuration asks for (not what the client computes).
+        let period = max(1, SimDuration(Double(o.ttl) * o.heartbeatFraction))
+        // Heartbeats can keep a lease only if one fits in a ttl with its trip to the
+        // service, and replies come before the command timeout; otherwise say nothing.
+        let heartbeatsCanWork = w.networkLoss == 0 && w.networkLatencyMax < o.commandTimeout
+            && period + w.networkLatencyMax < o.ttl
+        for e in lock.history where e.kind == .expired && e.key.hasPrefix("lock:") {
+            guard on(.leaseKeptAlive), heartbeatsCanWork, let value = e.value else { continue }
+            let owner = LockClient.instance(ofLease: value)
+            let name = String(e.key.dropFirst(5))
+            let window = (from: e.time - o.ttl, to: e.time)
+            guard held(owner, name, at: e.time), w.unavailable(replica: owner, from: window.from, to: window.to) == 0,
+                  faultFree(from: window.from, to: window.to) else { continue }
+            fail(.leaseKeptAlive, e.time, owner, "lease \(value) on \(e.key) expired at \(Time.format(e.time)) while \(owner) still held it, ran, and reached the lock service: heartbeats every \(Time.format(period)) should have kept it (ttl \(Time.format(o.ttl)))")
+        }
+        guard on(.lockFreedAfterCrash) else { return }
+        for c in crashes {
+            let bound = c.time + w.maxLockedAfterCrash
+            // A lossy failover can bring an old lease back: not this check's business.
+            if faultSpans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) { continue }
+            // Leases of this replica on the service at the crash.
+            for key in lock.keysInHistory where key.hasPrefix("lock:") {
+                guard let value = lock.holder(of: key, at: c.time), LockClient.instance(ofLease: value) == c.replica else { continue }
+                let gone = lock.events(of: key).first { ev in
+                    ev.time >= c.time && (ev.kind == .expired || ev.kind == .deleted || ev.kind == .failoverReverted
+                                          || (ev.kind == .set && ev.value != value))
+                }?.time
+                let end = gone ?? w.now
+                if end > bound {
+                    fail(.lockFreedAfterCrash, min(end, w.now), c.replica, "\(c.replica) crashed at \(Time.format(c.time)) holding \(key); its lease \(value) was \(gone == nil ? "still there at the end, " : "")gone only \(Time.format(end - c.time)) later, beyond the bound of \(Time.format(w.maxLockedAfterCrash))")
+                }
+            }
+        }
+    }
+}
