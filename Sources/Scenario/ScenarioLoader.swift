@@ -242,6 +242,12 @@ final class ScenarioDecoder {
         if let n = top["random_faults"] { s.randomFaults = decodeRandomFaults(n, scenario: s) }
         if let n = top["expect"] { s.expectations = decodeExpectations(n) }
         if let n = top["invariants"], let items = r.list(n, "'invariants'") {
+            defer {
+                // An `expect:` list that no invariant judges would be a check silently dropped.
+                if !s.expectations.isEmpty, !s.invariants.isEmpty, !s.invariants.contains(.expectations) {
+                    r.error(n, "'invariants' leaves out 'expectations', so the 'expect' list would not be judged; add 'expectations' (or drop 'invariants' to check everything)")
+                }
+            }
             var seen = Set<String>()
             for item in items {
                 guard let name = r.text(item, "an invariant name") else { continue }

@@ -207,3 +207,25 @@ import Checks
         #expect(r.passed, "\(r.violations.map(\.description))")
     }
 }
+
+@Suite struct NoCheckSilentlyDropped {
+    /// An `expect:` list that the `invariants:` list would leave unjudged is an error.
+    @Test func expectationsLeftOutOfInvariantsIsAnError() throws {
+        let yaml = """
+        name: unjudged
+        actors: [alice]
+        repos: [ { name: web, owner: alice, commits: [ { name: c1 } ] } ]
+        steps: [ { id: ann, at: 0s, actor: alice, announce: web } ]
+        expect: [ { served: ann } ]
+        invariants: [quiescence]
+        """
+        do {
+            _ = try ScenarioLoader.parse(yaml: yaml, file: "unjudged.yaml")
+            Issue.record("an unjudged expect: list validated")
+        } catch let e as ScenarioErrors {
+            #expect(e.description.contains("unjudged.yaml:6:13: error: 'invariants' leaves out 'expectations'"))
+        }
+        let fixed = yaml.replacingOccurrences(of: "[quiescence]", with: "[quiescence, expectations]")
+        #expect(throws: Never.self) { try ScenarioLoader.parse(yaml: fixed, file: "judged.yaml") }
+    }
+}

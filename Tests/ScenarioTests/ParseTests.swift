@@ -103,7 +103,7 @@ import SimKernel
             .head(repo: "web", owner: nil, ref: "refs/heads/main"),
             .repoAbsent(repo: "bobs-web", owner: "bob"),
         ])
-        #expect(s.invariants == [.servedHasGitData, .singleWriter])
+        #expect(s.invariants == [.servedHasGitData, .singleWriter, .expectations])
     }
 
     @Test func minimalFileGetsTheDefaults() throws {
