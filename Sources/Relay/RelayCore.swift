@@ -170,6 +170,11 @@ public final class RelayCore {
                !e.supersedes(stored) {
                 ok(conn, e, true, "duplicate: have this or a newer announcement"); return
             }
+            // A newer version of this very announcement waits in purgatory: the older one is
+            // not served (NIP-01 replacement order holds across purgatory; docs/relay.md).
+            if let waiting = purgatory.announcements[key], !e.supersedes(waiting.event) {
+                ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return
+            }
             serve(e, how: "accepted")
             ok(conn, e, true, "")
             return

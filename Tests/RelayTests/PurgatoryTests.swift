@@ -38,6 +38,20 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         #expect(f.served(elsewhere))
     }
 
+    /// An older version of an announcement that does not list this service, replayed while
+    /// a newer version waits in purgatory, is not served under the maintainer exception:
+    /// the relay already holds a newer version of that replaceable event.
+    @Test func olderAnnouncementElsewhereNotServedOverNewerInPurgatory() {
+        let f = Fixture()
+        let older = f.announcement(f.alice, listsService: false)
+        f.now = Time.s(10)
+        let newer = f.announcement(f.alice)
+        #expect(f.publish(newer) == (true, purgatoryMsg))
+        #expect(f.publish(older) == (true, "duplicate: a newer announcement is in purgatory"))
+        #expect(!f.served(older))
+        #expect(f.relay.purgatory.announcements[RepoKey(owner: f.alice.publicKey, d: "repo")]?.event.id == newer.id)
+    }
+
     @Test func stateRejectedWithoutAnnouncementOrForUnauthorizedAuthor() {
         let f = Fixture()
         let c1 = f.commit("c1")
