@@ -43,8 +43,16 @@ public final class CheckSuite {
     public var maxViolations = 20
     public private(set) var suppressed = 0
 
-    private var deadlines: [String: (deadline: SimTime, replica: String)] = [:]
+    /// Each waiting entry's deadline as this check computes it: one purgatory ttl after
+    /// the entry was made, and for an announcement after the last state that extended it
+    /// (SPEC §4) — never the deadline the relay reports.
+    private var deadlines: [String: (deadline: SimTime, replica: String, since: SimTime)] = [:]
     private var heldAnnouncements: [String: RepoKey] = [:]
+    /// The announcement waiting in purgatory for each repository, and the states waiting.
+    private var waitingAnnouncement: [RepoKey: String] = [:]
+    private var waitingStates: [String: SimTime] = [:]
+    /// Every event a client sent, by id (to know what an acknowledgement was for).
+    private var sentEvents: [String: NostrEvent] = [:]
     private var lastDeleteFailure: [RepoKey: SimTime] = [:]
     private var okAcks: [String: SimTime] = [:]
     private var purgatoryAcks: [String: SimTime] = [:]
@@ -136,6 +144,8 @@ public final class CheckSuite {
         switch entry.item {
         case .relay(let replica, let obs):
             observeRelay(obs, replica, t, w)
+        case .published(_, _, let e, _):
+            sentEvents[e.id] = e
         case .clientReceived(let actor, let msg):
             checkWellFormed(msg, actor, t)
         case .replica(let replica, let event):
@@ -145,8 +155,12 @@ public final class CheckSuite {
         case .fault(let text):
             noteFault(text, t)
         case .pushAnswered(let step, let actor, _, let results, let http):
-            pushAttempts += 1
-            if http?.hasPrefix("503") == true { push503 += 1 }
+            // Availability is judged on a healthy system: an attempt that an injected fault
+            // may have overlapped (its whole retry budget before the answer) is not counted.
+            if faultFree(from: t - w.lockOptions.retryBudget - Time.s(1), to: t) {
+                pushAttempts += 1
+                if http?.hasPrefix("503") == true { push503 += 1 }
+            }
             if http == nil && results.isEmpty { fail(.wellFormedReplies, t, actor, "push \(step): empty result") }
             for r in results where r.error?.isEmpty == true {
                 fail(.wellFormedReplies, t, actor, "push \(step): ref \(r.name) rejected without a reason")
@@ -161,16 +175,23 @@ public final class CheckSuite {
         case .served(let e, _):
             checkServedHasData(e, replica, t, w)
             touchedIdentifiers.insert(e.dTag)
-        case .held(let e, let deadline):
-            deadlines[e.id] = (deadline, replica)
-            if e.kind == Kinds.repoAnnouncement { heldAnnouncements[e.id] = RepoKey(owner: e.pubkey, d: e.dTag) }
+        case .held(let e, _):
+            deadlines[e.id] = (t + w.config.purgatoryTTL, replica, t)
+            if e.kind == Kinds.repoAnnouncement {
+                let key = RepoKey(owner: e.pubkey, d: e.dTag)
+                heldAnnouncements[e.id] = key
+                waitingAnnouncement[key] = e.id
+            }
+            if e.kind == Kinds.repoState, waitingStates[e.id] == nil { waitingStates[e.id] = t }
         case .left(let id, _, let why):
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {
                 if t < d.deadline {
                     fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))")
                 }
-                var slack = w.config.sweepInterval + w.unavailable(replica: replica, from: d.deadline, to: t)
+                // A graceful restart keeps each entry's remaining time: downtime since the
+                // entry was made moves its deadline.
+                var slack = w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
                 // An announcement whose repository could not be deleted stays until it can.
                 if let key = heldAnnouncements[id], let failed = lastDeleteFailure[key], failed >= d.deadline {
                     slack += failed - d.deadline
@@ -188,9 +209,12 @@ public final class CheckSuite {
             // The entry is gone: a later entry for the same id (a git-first placeholder
             // after a crash lost the event, say) has a deadline of its own.
             deadlines[id] = nil
+            waitingStates[id] = nil
+            if let key = heldAnnouncements[id], waitingAnnouncement[key] == id { waitingAnnouncement[key] = nil }
         case .unserved(let ids, _):
             unservedIDs.formUnion(ids)
         case .acknowledged(let id, let accepted, let message):
+            extendAnnouncements(forStateAnswered: id, t, w)
             guard accepted else { break }
             if message.hasPrefix("purgatory:") { purgatoryAcks[id] = t }
             else if !message.hasPrefix("duplicate:") { okAcks[id] = t }
@@ -209,7 +233,7 @@ public final class CheckSuite {
             lastDeleteFailure[key] = t
         case .placeholder(let id, _, _):
             // Git first: the placeholder lives one purgatory ttl from now (SPEC §4).
-            deadlines[id] = (t + w.config.purgatoryTTL, replica)
+            deadlines[id] = (t + w.config.purgatoryTTL, replica, t)
         case .repoCreated:
             break
         }
@@ -241,6 +265,21 @@ public final class CheckSuite {
             crashes.append((t, replica))
         case .lockDenied, .lockAborted:
             break
+        }
+    }
+
+    /// SPEC §4: a state whose author is in an owner's maintainer set, and that is not
+    /// already waiting, extends that owner's waiting announcement to one ttl from now —
+    /// whatever the relay then answers. Computed here from the event and the maintainer
+    /// sets, so a relay that forgets to extend (and says nothing) is caught at expiry.
+    private func extendAnnouncements(forStateAnswered id: String, _ t: SimTime, _ w: WorldView) {
+        guard let e = sentEvents[id], e.kind == Kinds.repoState else { return }
+        if let since = waitingStates[id], since < t { return }   // already waiting: "duplicate: in purgatory"
+        for owner in Self.owners(w, e.dTag) {
+            let key = RepoKey(owner: owner, d: e.dTag)
+            guard let annID = waitingAnnouncement[key], let d = deadlines[annID],
+                  Self.maintainers(w, key).contains(e.pubkey) else { continue }
+            deadlines[annID] = (t + w.config.purgatoryTTL, d.replica, d.since)
         }
     }
 
@@ -385,7 +424,7 @@ public final class CheckSuite {
         if pushAttempts >= 10 {
             let share = Double(push503) / Double(pushAttempts)
             if share > w.max503Share {
-                fail(.pushAvailability, t, "relay", "\(push503) of \(pushAttempts) push attempts (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
+                fail(.pushAvailability, t, "relay", "\(push503) of \(pushAttempts) push attempts made with no fault injected (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
             }
         }
         // Liveness: nothing waits past its deadline (plus a sweep) after healing.

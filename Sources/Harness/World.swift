@@ -30,6 +30,8 @@ public struct RunOptions: Sendable {
     /// Test double: adjusts the deployment settings after the scenario's and the command
     /// line's (tests plant mistakes through the hooks these settings hold).
     public var adjustDeployment: (@Sendable (inout DeploymentSettings) -> Void)? = nil
+    /// Test double: adjusts the relay configuration likewise.
+    public var adjustRelayConfig: (@Sendable (inout RelayConfig) -> Void)? = nil
     public init(overrides: [(String, String)] = [], keepTrace: Bool = false) {
         self.overrides = overrides; self.keepTrace = keepTrace
     }
@@ -128,7 +130,9 @@ public final class World {
         self.scenario = scenario
         self.schedule = schedule
         self.seed = seed
-        config = try relayConfig(scenario: scenario, overrides: options.overrides)
+        var relayConfiguration = try relayConfig(scenario: scenario, overrides: options.overrides)
+        options.adjustRelayConfig?(&relayConfiguration)
+        config = relayConfiguration
         sim = Simulation(seed: seed, trace: Trace(keepRecords: options.keepTrace))
         store = try StorePool.take()
         storage = RepositoryStorage()

@@ -49,6 +49,9 @@ public struct RelayConfig: Sendable, Equatable {
     public var faultNoExpiry = false
     /// Rejection messages without their machine-readable prefix.
     public var faultUnprefixedMessages = false
+    /// Test double: asked before a state extends a waiting announcement (tests plant a
+    /// relay that forgets the extension here; no configuration key sets it).
+    public var extendAnnouncementHook: TestHook<RepoKey, Bool>? = nil
 
     public init() {}
 

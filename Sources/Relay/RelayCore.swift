@@ -303,7 +303,7 @@ public final class RelayCore {
             ok(conn, e, false, "invalid: author not authorized for this repository"); return
         }
         for key in auth {
-            guard var entry = purgatory.announcements[key] else { continue }
+            guard var entry = purgatory.announcements[key], config.extendAnnouncementHook?.body(key) ?? true else { continue }
             if entry.softExpired { revive(key, &entry) } else { entry.deadline = now + config.purgatoryTTL }
             purgatory.announcements[key] = entry
             observe(.held(entry.event, deadline: entry.deadline))

@@ -62,7 +62,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
         case .noHalfAppliedPush: return "a push answered 503 leaves the repository's refs exactly as before"
         case .headIsDefault: return "every advertisement's HEAD is the repository's default branch"
         case .noOverlappingCycles: return "background cycles never overlap on one replica"
-        case .pushAvailability: return "the share of push attempts answered 503 stays under the configured bound"
+        case .pushAvailability: return "the share of push attempts answered 503 while no fault is injected stays under the configured bound"
         case .leaseKeptAlive: return "a lease never expires while its holder runs and the network to the lock service is healthy (heartbeats keep it)"
         case .lockFreedAfterCrash: return "a crashed holder's lease is gone within checks.max_locked_after_crash (default ttl + 1s) of the crash"
         case .throttleBounds: return "per domain, never more fetches in flight than the concurrency limit, nor more started in any sliding rate window than the rate limit"

@@ -99,4 +99,25 @@ import Sync
         }
         #expect(hits?.first?.message.contains("beyond the bound of 31.040s") == true)
     }
+
+    /// A relay that forgets to extend a waiting announcement when a state arrives late in
+    /// its window expires it at the original deadline; the check computes the extended
+    /// deadline itself and reports the early expiry (before, it took the relay's word).
+    @Test func forgottenAnnouncementExtensionIsCaught() throws {
+        let s = try arrival("16-late-state-extends-announcement.yaml")
+        var options = RunOptions()
+        options.adjustRelayConfig = { c in c.extendAnnouncementHook = TestHook { _ in false } }
+        var hit: Violation?
+        for seed in UInt64(0)..<5 {
+            let (r, w) = try Runner.runOne(s, seed: seed, options: options)
+            w.recycle()
+            if let v = r.violations.first(where: { $0.invariant == .purgatoryExitTiming }) { hit = v; break }
+        }
+        #expect(hit?.message.contains("before its deadline") == true)
+        for seed in UInt64(0)..<5 {
+            let (r, w) = try Runner.runOne(s, seed: seed)
+            w.recycle()
+            #expect(r.passed, "\(r.violations.map(\.description))")
+        }
+    }
 }
