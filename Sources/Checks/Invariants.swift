@@ -53,6 +53,14 @@ public final class CheckSuite {
     private var waitingStates: [String: SimTime] = [:]
     /// Every event a client sent, by id (to know what an acknowledgement was for).
     private var sentEvents: [String: NostrEvent] = [:]
+    /// Situations this run created (see `Situation`).
+    public internal(set) var situations: Set<Situation> = []
+    /// The newest version sent of each replaceable event; placeholders; expired ones.
+    var versionsSent: [ReplacementKey: NostrEvent] = [:]
+    var placeholderIDs: Set<String> = []
+    var expiredPlaceholders: Set<String> = []
+    func waitingAnnouncementID(_ key: RepoKey) -> String? { waitingAnnouncement[key] }
+    func sentEventByID(_ id: String) -> NostrEvent? { sentEvents[id] }
     private var lastDeleteFailure: [RepoKey: SimTime] = [:]
     private var okAcks: [String: SimTime] = [:]
     private var purgatoryAcks: [String: SimTime] = [:]
@@ -88,9 +96,14 @@ public final class CheckSuite {
 
     // MARK: oracle helpers
 
+    /// The owner's announcement for the identifier: the newest version, waiting or served
+    /// (NIP-01 replacement order, lowest id on equal `created_at`).
     static func announcement(_ w: WorldView, _ key: RepoKey) -> NostrEvent? {
-        for (_, p) in w.purgatories { if let e = p.announcements[key]?.event { return e } }
-        return try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+        var newest = try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+        for (_, p) in w.purgatories {
+            if let e = p.announcements[key]?.event, newest.map({ e.supersedes($0) }) ?? true { newest = e }
+        }
+        return newest
     }
 
     static func owners(_ w: WorldView, _ d: String) -> [String] {
@@ -145,6 +158,7 @@ public final class CheckSuite {
         case .relay(let replica, let obs):
             observeRelay(obs, replica, t, w)
         case .published(_, _, let e, _):
+            coverSent(e, w)
             sentEvents[e.id] = e
         case .clientReceived(let actor, let msg):
             checkWellFormed(msg, actor, t)
@@ -155,9 +169,10 @@ public final class CheckSuite {
         case .fault(let text):
             noteFault(text, t)
         case .pushAnswered(let step, let actor, _, let results, let http):
-            // Availability is judged on a healthy system: an attempt that an injected fault
-            // may have overlapped (its whole retry budget before the answer) is not counted.
-            if faultFree(from: t - w.lockOptions.retryBudget - Time.s(1), to: t) {
+            // Availability is judged on a healthy system: an attempt an injected fault may
+            // have affected is not counted — one within its retry budget, or within a ttl
+            // before that (a paused or cut-off holder's lease outlives the fault by a ttl).
+            if faultFree(from: t - w.lockOptions.retryBudget - w.lockOptions.ttl - Time.s(1), to: t) {
                 pushAttempts += 1
                 if http?.hasPrefix("503") == true { push503 += 1 }
             }
@@ -176,13 +191,21 @@ public final class CheckSuite {
             checkServedHasData(e, replica, t, w)
             touchedIdentifiers.insert(e.dTag)
         case .held(let e, _):
-            deadlines[e.id] = (t + w.config.purgatoryTTL, replica, t)
+            // A new entry waits one ttl (a PR event taking over its git-first placeholder
+            // too); the relay re-reporting an announcement it extended is not taken as an
+            // extension (`extendAnnouncements` decides those).
+            if deadlines[e.id] == nil || e.kind != Kinds.repoAnnouncement {
+                deadlines[e.id] = (t + w.config.purgatoryTTL, replica, t)
+            }
             if e.kind == Kinds.repoAnnouncement {
                 let key = RepoKey(owner: e.pubkey, d: e.dTag)
                 heldAnnouncements[e.id] = key
                 waitingAnnouncement[key] = e.id
             }
-            if e.kind == Kinds.repoState, waitingStates[e.id] == nil { waitingStates[e.id] = t }
+            if e.kind == Kinds.repoState, waitingStates[e.id] == nil {
+                waitingStates[e.id] = t
+                coverHeldState(e, w)
+            }
         case .left(let id, _, let why):
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {
@@ -210,6 +233,7 @@ public final class CheckSuite {
             // after a crash lost the event, say) has a deadline of its own.
             deadlines[id] = nil
             waitingStates[id] = nil
+            if why == "expired", placeholderIDs.contains(id) { expiredPlaceholders.insert(id) }
             if let key = heldAnnouncements[id], waitingAnnouncement[key] == id { waitingAnnouncement[key] = nil }
         case .unserved(let ids, _):
             unservedIDs.formUnion(ids)
@@ -234,6 +258,7 @@ public final class CheckSuite {
         case .placeholder(let id, _, _):
             // Git first: the placeholder lives one purgatory ttl from now (SPEC §4).
             deadlines[id] = (t + w.config.purgatoryTTL, replica, t)
+            placeholderIDs.insert(id)
         case .repoCreated:
             break
         }
@@ -279,6 +304,7 @@ public final class CheckSuite {
             let key = RepoKey(owner: owner, d: e.dTag)
             guard let annID = waitingAnnouncement[key], let d = deadlines[annID],
                   Self.maintainers(w, key).contains(e.pubkey) else { continue }
+            if d.deadline - t < w.config.purgatoryTTL / 2 { situations.insert(.lateStateExtendsAnnouncement) }
             deadlines[annID] = (t + w.config.purgatoryTTL, d.replica, d.since)
         }
     }
@@ -325,8 +351,11 @@ public final class CheckSuite {
         var proposed = Self.hostedRefs(r)
         for u in normal { proposed[u.name] = u.isDelete ? nil : u.new }
         let maint = Self.maintainers(w, repo)
+        // A state older than the newest served one cannot take the repository back.
+        let newest = Self.latestServedState(w, repo)
         for (_, p) in w.purgatories {
             for s in p.states[repo.d] ?? [] where maint.contains(s.event.pubkey) && Self.refs(s.event) == proposed {
+                if let newest, newest.supersedes(s.event) { continue }
                 fail(.lateBinding, t, replica, "push to \(repo) rejected (\(errors.first ?? "")) although state \(s.event.id.prefix(8)) waits in purgatory for exactly these refs")
                 return
             }
@@ -419,9 +448,11 @@ public final class CheckSuite {
         let t = w.now
         finishLocks(w)
         finishLeases(w)
+        coverAtEnd(w)
         finishSync(w)
         if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
-        if pushAttempts >= 10 {
+        // A share of fewer attempts says more about chance than about availability.
+        if pushAttempts >= 20 {
             let share = Double(push503) / Double(pushAttempts)
             if share > w.max503Share {
                 fail(.pushAvailability, t, "relay", "\(push503) of \(pushAttempts) push attempts made with no fault injected (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")

@@ -155,6 +155,8 @@ extension CheckSuite {
         for life in lives(log) {
             var hunts: [String: Hunt] = [:]
             var expired: Set<String> = []
+            var answered: Set<String> = []
+            var attemptsAtCap: [String: Int] = [:]
             for (t, rec) in life {
                 switch rec {
                 case let .waiting(id, origin):
@@ -185,6 +187,13 @@ extension CheckSuite {
                     hunts[id] = h
                 case let .attemptEnded(id, _):
                     guard var h = hunts[id], h.running else { continue }
+                    // Coverage: a server answered (without the data) and the wait is at its cap.
+                    if answered.contains(id),
+                       Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt) == cfg.backoffCap {
+                        attemptsAtCap[id, default: 0] += 1
+                        if attemptsAtCap[id]! >= 2 { situations.insert(.backoffHeldAtCap) }
+                    }
+                    answered.remove(id)
                     var next = t + Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
                     if let e = h.eventDue, e < next { next = max(e, t) }
                     h.attempt += 1
@@ -192,6 +201,8 @@ extension CheckSuite {
                     h.eventDue = nil
                     h.running = false
                     hunts[id] = h
+                case let .fetchEnded(_, id, _, outcome, _):
+                    if outcome == .nothingNew || outcome == .partial { answered.insert(id) }
                 case let .huntEnded(id, why):
                     hunts[id] = nil
                     if why == "expired" { expired.insert(id) }

@@ -54,6 +54,9 @@ public enum Report {
         let failing = summaries.reduce(0) { $0 + $1.failedSeeds }
         s += "  \"failed_runs\": \(failing),\n"
         s += "  \"verdict\": \(jsonString(failing == 0 ? "held" : "failed")),\n"
+        let cov = coverage(summaries)
+        s += "  \"coverage\": " + coverageJSON(Dictionary(uniqueKeysWithValues: cov)) + ",\n"
+        s += "  \"coverage_gaps\": [" + cov.filter { $0.1 == 0 }.map { jsonString($0.0.rawValue) }.joined(separator: ", ") + "],\n"
         s += "  \"scenarios\": [\n"
         s += summaries.map { sum in
             var o = "    {\n      \"name\": \(jsonString(sum.name)),\n      \"file\": \(jsonString(sum.file)),\n"
@@ -65,6 +68,7 @@ public enum Report {
             o += "      \"seeds_per_second\": \(fmt(sum.wallSeconds > 0 ? Double(sum.seedsRun) / sum.wallSeconds : 0)),\n"
             o += "      \"sim_to_wall_ratio\": \(fmt(sum.wallSeconds > 0 ? Double(sum.simulatedNanos) / 1e9 / sum.wallSeconds : 0)),\n"
             o += "      \"events\": \(sum.events),\n      \"determinism_checks\": \(sum.determinismChecks),\n"
+            o += "      \"coverage\": " + coverageJSON(sum.coverage) + ",\n"
             o += "      \"invariants\": [" + sum.invariants.map { jsonString($0.rawValue) }.joined(separator: ", ") + "],\n"
             o += "      \"trace_hashes\": {" + sum.sampleHashes.map { "\"\($0.0)\": \(jsonString($0.1))" }.joined(separator: ", ") + "},\n"
             o += "      \"failures\": [" + sum.failures.map { f in
@@ -83,6 +87,15 @@ public enum Report {
     /// `held`, `failed`, or `not run` (a time budget ended the sweep before its first seed).
     static func verdict(_ s: ScenarioSummary) -> String {
         s.seedsRun == 0 ? "not run" : (s.failedSeeds == 0 ? "held" : "failed")
+    }
+
+    /// Every situation with the number of runs (of all scenarios) that created it.
+    public static func coverage(_ summaries: [ScenarioSummary]) -> [(Situation, Int)] {
+        Situation.allCases.map { s in (s, summaries.reduce(0) { $0 + ($1.coverage[s] ?? 0) }) }
+    }
+
+    static func coverageJSON(_ counts: [Situation: Int]) -> String {
+        "{" + Situation.allCases.map { "\(jsonString($0.rawValue)): \(counts[$0] ?? 0)" }.joined(separator: ", ") + "}"
     }
 
     static func fmt(_ d: Double) -> String {

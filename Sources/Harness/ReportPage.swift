@@ -23,7 +23,9 @@ extension Report {
     public static func failureDetails(_ summaries: [ScenarioSummary], scenarios: [Scenario],
                                       options: SweepOptions) -> [FailureDetail] {
         summaries.compactMap { s in
-            guard let f = s.failures.first, let sc = scenarios.first(where: { $0.name == s.name }) else { return nil }
+            guard let f = s.failures.first else { return nil }
+            let generated = options.generate.map { WorkloadGenerator.scenario(profile: $0, seed: f.seed) }
+            guard let sc = generated ?? scenarios.first(where: { $0.name == s.name }) else { return nil }
             let world = try? Runner.runOne(sc, seed: f.seed, options: options.run, swarm: options.swarm).1
             return FailureDetail(failure: f, world: world)
         }
@@ -66,6 +68,12 @@ extension Report {
             h += "<td class=\"num\">\(fmt(s.wallSeconds > 0 ? Double(s.seedsRun) / s.wallSeconds : 0))</td>"
             h += "<td class=\"num\">\(Int(s.wallSeconds > 0 ? Double(s.simulatedNanos) / 1e9 / s.wallSeconds : 0))×</td>"
             h += "<td>\(xmlText(broken))</td></tr>\n"
+        }
+        h += "</table>\n"
+        h += "<h2 id=\"coverage\">Coverage</h2><p>Runs that created each situation (a situation no run created is a gap: nothing was tested there).</p>"
+        h += "<table><tr><th>situation</th><th class=\"num\">runs</th><th>what</th></tr>"
+        for (s, n) in coverage(summaries) {
+            h += "<tr><td><code>\(s.rawValue)</code></td><td class=\"num \(n == 0 ? "failed" : "")\">\(n == 0 ? "gap" : "\(n)")</td><td>\(xmlText(s.summary))</td></tr>"
         }
         h += "</table>\n<h2>Scenarios</h2>\n"
         for s in summaries {

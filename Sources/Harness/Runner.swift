@@ -84,6 +84,8 @@ public struct ScenarioSummary: Sendable {
     public var determinismChecks = 0
     /// Invariants checked in this scenario (for junit).
     public var invariants: [InvariantName] = []
+    /// In how many runs each situation was created.
+    public var coverage: [Situation: Int] = [:]
     /// A few trace hashes (first seeds) for the summary.
     public var sampleHashes: [(UInt64, String)] = []
     public init(name: String, file: String) { self.name = name; self.file = file }
@@ -110,6 +112,9 @@ public struct SweepOptions: Sendable {
     /// Fraction of passing seeds re-run to compare trace hashes.
     public var determinismSample = 0.05
     public var timeBudget: Double? = nil
+    /// Generated workloads: each seed runs the scenario the generator draws for it (the
+    /// sweep's scenario list is then one placeholder that names the summary).
+    public var generate: GeneratorProfile? = nil
     public init() {}
 
     /// The seeds this shard runs: seed i belongs to shard (i mod n).
@@ -200,12 +205,13 @@ public final class Sweep {
         }
         for (i, w) in work.enumerated() {
             guard let d = done[i] else { continue }
-            let s = scenarios[w.scenario]
+            let s = options.generate == nil ? scenarios[w.scenario] : scenario(w.scenario, seed: w.seed)
             summaries[w.scenario].seedsRun += 1
             summaries[w.scenario].wallSeconds += d.wall
             if let r = d.result {
                 summaries[w.scenario].simulatedNanos += r.simulatedTime
                 summaries[w.scenario].events += r.events
+                for s in r.situations { summaries[w.scenario].coverage[s, default: 0] += 1 }
                 if summaries[w.scenario].sampleHashes.count < 5 { summaries[w.scenario].sampleHashes.append((w.seed, r.traceHash)) }
                 if !r.passed {
                     summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: r.violations, traceHash: r.traceHash, kind: "invariant"))
@@ -231,8 +237,19 @@ public final class Sweep {
         return Double(g.next() >> 11) * 0x1.0p-53 < options.determinismSample
     }
 
+    /// The scenario a work item runs: the listed one, or the one generated for its seed.
+    public func scenario(_ index: Int, seed: UInt64) -> Scenario {
+        if let profile = options.generate { return WorkloadGenerator.scenario(profile: profile, seed: seed) }
+        return scenarios[index]
+    }
+
+    /// The placeholder a generated sweep reports under.
+    public static func generatedPlaceholder(_ profile: GeneratorProfile) -> Scenario {
+        Scenario(name: "generated-\(profile.rawValue)", file: "<generated \(profile.rawValue)>")
+    }
+
     private func execute(_ w: Work) -> Done {
-        let s = scenarios[w.scenario]
+        let s = scenario(w.scenario, seed: w.seed)
         let t0 = Date()
         do {
             let (r, world) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)

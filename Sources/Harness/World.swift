@@ -46,6 +46,8 @@ public struct RunResult: Sendable {
     public var traceRecords: Int
     public var events: UInt64
     public var simulatedTime: SimTime
+    /// Situations the run created (see `Situation`), sorted.
+    public var situations: [Situation] = []
     public var passed: Bool { violations.isEmpty }
 }
 
@@ -505,7 +507,7 @@ public final class World {
         if expectationsOn { checkExpectations() }
         return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
                          traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
-                         events: sim.eventsProcessed, simulatedTime: sim.now)
+                         events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted())
     }
 }
 

@@ -177,13 +177,19 @@ public final class RelayCore {
             }
             serve(e, how: "accepted")
             ok(conn, e, true, "")
+            // Its maintainers can make waiting states authoritative for repositories that
+            // already hold their data.
+            if !deferRepositoryWrites { settle(identifier: ann.identifier) }
             return
         }
-        // Replacement of an already served announcement: accepted at once.
-        if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)) {
-            if stored.id == e.id || !e.supersedes(stored) {
-                ok(conn, e, true, "duplicate: have this or a newer announcement"); return
-            }
+        // Replacement of an already served announcement: accepted at once — unless the
+        // served version was hosted elsewhere (admitted as a maintainer's), so that no
+        // repository exists here: then this one is new here and waits like any other.
+        let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier))
+        if let stored, stored.id == e.id || !e.supersedes(stored) {
+            ok(conn, e, true, "duplicate: have this or a newer announcement"); return
+        }
+        if stored != nil, storage.exists(key), purgatory.announcements[key] == nil {
             serve(e, how: "accepted")
             ok(conn, e, true, "")
             if !deferRepositoryWrites { settle(identifier: ann.identifier) }
@@ -234,11 +240,15 @@ public final class RelayCore {
         trace("purgatory.revive", [("repo", key.description)])
     }
 
-    /// The announcement of `owner` for `d`: purgatory first (a served one is never also
-    /// in purgatory), then the store.
+    /// The announcement of `owner` for `d`: the newest version, waiting or served. A
+    /// version served under the maintainer exception can be newer than one waiting in
+    /// purgatory (equal `created_at`, lower id): the waiting one no longer speaks for its
+    /// author, e.g. about maintainers.
     private func announcement(_ key: RepoKey) -> NostrEvent? {
-        if let p = purgatory.announcements[key] { return p.event }
-        return try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+        let served = try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+        guard let waiting = purgatory.announcements[key]?.event else { return served }
+        guard let served else { return waiting }
+        return served.supersedes(waiting) ? served : waiting
     }
 
     /// Owners with an announcement for `d`, served or in purgatory (incl. soft-expired).
@@ -398,13 +408,22 @@ public final class RelayCore {
     /// objects are now complete in an authoritative repo, newest first. Pushes, state
     /// arrival and (later) sync fetches all come through here.
     public func settle(identifier d: String) {
-        guard let waiting = purgatory.states[d] else { return }
-        for entry in waiting.sorted(by: { $0.event.supersedes($1.event) }) {
-            guard purgatory.states[d]?.contains(where: { $0.event.id == entry.event.id }) == true else { continue }
-            let auth = authoritativeOwners(author: entry.event.pubkey, d: d)
-            let tips = stateRefs(entry.event).map(\.id)
-            guard auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) else { continue }
-            release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true)
+        // Releasing a state copies its objects into the other repositories it speaks for,
+        // which can complete a state passed over earlier in the same pass (another
+        // maintainer's, newer): repeat until a pass releases nothing. Each release takes
+        // its state out of purgatory, so this ends.
+        var releasedOne = true
+        while releasedOne {
+            releasedOne = false
+            guard let waiting = purgatory.states[d] else { return }
+            for entry in waiting.sorted(by: { $0.event.supersedes($1.event) }) {
+                guard purgatory.states[d]?.contains(where: { $0.event.id == entry.event.id }) == true else { continue }
+                let auth = authoritativeOwners(author: entry.event.pubkey, d: d)
+                let tips = stateRefs(entry.event).map(\.id)
+                guard auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) else { continue }
+                release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true)
+                releasedOne = true
+            }
         }
     }
 
@@ -525,8 +544,10 @@ public final class RelayCore {
             trace("purgatory.deleted", [("id", short(id))])
         }
         do {
-            _ = try store.insert(e)
+            // Delete first: storing a kind-5 event applies it too, and silently, so the other
+            // order never reported what the deletion took from readers.
             let unserved = try store.applyDeletion(e)
+            _ = try store.insert(e)
             if !unserved.isEmpty { observe(.unserved(eventIDs: unserved, why: "deletion \(short(e.id))")) }
             observe(.served(e, how: "accepted"))
             broadcast(e)
@@ -689,16 +710,20 @@ public final class RelayCore {
         for (n, id) in repo.refs where isHostedRef(n) { proposed[n] = id }
         for u in updates { proposed[u.name] = u.isDelete ? nil : u.new }
         let maint = maintainers(of: key)
+        // Only the newest served state speaks for the repository: an older one (another
+        // maintainer's, superseded since) or a waiting state older than it would move the
+        // repository back behind what readers are served.
+        let newestServed = latestServedState(for: key)
         var candidates: [NostrEvent] = []
         if !config.faultAuthorizeFromDatabaseOnly {
-            candidates += (purgatory.states[key.d] ?? []).map(\.event).filter { maint.contains($0.pubkey) }
+            candidates += (purgatory.states[key.d] ?? []).map(\.event).filter { s in
+                maint.contains(s.pubkey) && !(newestServed.map { $0.id != s.id && $0.supersedes(s) } ?? false)
+            }
         }
         // §8.12's broken variant authorizes no-op pushes from purgatory alone: a state applied
         // between the client's fetch and its push is no longer there.
         let purgatoryOnly = noOp && config.faultRejectNoOpPush
-        if !purgatoryOnly, let served = try? store.query([Filter(authors: maint.sorted(), kinds: [Kinds.repoState], tags: ["d": [key.d]])]) {
-            candidates += served.filter { $0.dTag == key.d }
-        }
+        if !purgatoryOnly, let newestServed { candidates.append(newestServed) }
         if candidates.isEmpty { return .failure("authorisation failed: no state events in purgatory") }
         let matching = candidates.filter { s in
             let refs = stateRefs(s)

@@ -17,11 +17,30 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override configuration: key=value (repeatable).") var sets: [String] = []
     @Option(name: .customLong("determinism-sample"), help: "Share of passing seeds re-run to compare trace hashes.") var determinismSample = 0.05
     @Flag(name: .customLong("no-progress"), help: "Do not report progress.") var noProgress = false
+    @Flag(help: "Run generated workloads instead of scenario files: each seed draws its own deployment and timeline.")
+    var generate = false
+    @Option(help: "With --generate: arrival, locks or all.") var profile: String = "all"
 
     func run() throws {
         let overrides = try parseOverrides(sets)
-        let scenarios = try loadScenarios(paths, overrides: overrides)
         var opts = SweepOptions()
+        let scenarios: [Scenario]
+        if generate {
+            guard paths.isEmpty else { stderr("error: --generate draws its own scenarios; give no paths"); throw Exit.badInput }
+            guard let p = GeneratorProfile(rawValue: profile) else {
+                var m = "error: unknown --profile '\(profile)' (\(GeneratorProfile.allCases.map(\.rawValue).joined(separator: ", ")))"
+                if let near = Suggest.closest(to: profile, among: GeneratorProfile.allCases.map(\.rawValue)) { m += "; did you mean '\(near)'?" }
+                stderr(m)
+                throw Exit.badInput
+            }
+            opts.generate = p
+            let placeholder = Sweep.generatedPlaceholder(p)
+            let bad = configErrors(scenario: placeholder, overrides: overrides)
+            if !bad.isEmpty { bad.forEach(stderr); throw Exit.badInput }
+            scenarios = [placeholder]
+        } else {
+            scenarios = try loadScenarios(paths, overrides: overrides)
+        }
         opts.seeds = seeds
         opts.seedStart = seedStart
         if let jobs { guard jobs > 0 else { stderr("error: --jobs must be positive"); throw Exit.badInput }; opts.jobs = jobs }
@@ -45,6 +64,7 @@ struct Run: ParsableCommand {
         let wall = Date().timeIntervalSince(started)
 
         printTable(summaries)
+        printCoverage(summaries)
         let fmt = DateFormatter()
         fmt.dateFormat = "yyyyMMdd-HHmmss"
         fmt.timeZone = TimeZone(identifier: "UTC")
@@ -53,8 +73,10 @@ struct Run: ParsableCommand {
         let meta = Report.Meta(runID: runID, command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
                                seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides,
                                wallSeconds: wall, jobs: opts.jobs, timeBudget: timeBudget)
-        let details = Report.failureDetails(summaries, scenarios: scenarios, options: opts)
-        let dir = try Report.write(to: reportDir + "/" + runID, summaries: summaries, details: details, meta: meta)
+        let folder = reportDir + "/" + runID
+        let summariesOut = opts.generate == nil ? summaries : try writeGeneratedFailures(summaries, sweep: sweep, to: folder + "/generated")
+        let details = Report.failureDetails(summariesOut, scenarios: scenarios, options: opts)
+        let dir = try Report.write(to: folder, summaries: summariesOut, details: details, meta: meta)
         let runs = summaries.reduce(0) { $0 + $1.seedsRun }
         let failing = summaries.reduce(0) { $0 + $1.failedSeeds }
         let planned = summaries.reduce(0) { $0 + $1.seedsPlanned }
@@ -78,6 +100,33 @@ struct Run: ParsableCommand {
             else { verdict = "FAILED: " + s.brokenInvariants.map(\.rawValue).joined(separator: ", ") }
             print(pad(s.name, 34) + pad("\(s.seedsRun)", 8) + pad("\(s.failedSeeds)", 8) + pad(String(format: "%.0f", rate), 10) + verdict)
         }
+    }
+
+    /// Writes every failing generated seed's scenario as an ordinary file (replay and
+    /// shrink take it) and points the failures at it.
+    func writeGeneratedFailures(_ summaries: [ScenarioSummary], sweep: Sweep, to dir: String) throws -> [ScenarioSummary] {
+        var out = summaries
+        for i in out.indices {
+            for k in out[i].failures.indices {
+                let f = out[i].failures[k]
+                let sc = sweep.scenario(0, seed: f.seed)
+                let path = dir + "/\(sc.name).yaml"
+                if !FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    try ScenarioWriter.yaml(sc, schedule: nil).write(toFile: path, atomically: true, encoding: .utf8)
+                }
+                out[i].failures[k].file = path
+            }
+        }
+        return out
+    }
+
+    /// Runs that created each situation; a situation no run created is a gap.
+    func printCoverage(_ summaries: [ScenarioSummary]) {
+        let cov = Report.coverage(summaries)
+        let gaps = cov.filter { $0.1 == 0 }.map(\.0.rawValue)
+        print("coverage: \(cov.count - gaps.count) of \(cov.count) situations created")
+        for (s, n) in cov { print("  " + pad(s.rawValue, 40) + (n == 0 ? "gap" : "\(n) runs")) }
     }
 
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }

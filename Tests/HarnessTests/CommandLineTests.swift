@@ -132,4 +132,30 @@ func temporaryDirectory() throws -> String {
         #expect(r.stderr.contains("bad.yaml:3:14: error: unknown invariant 'singel-writer'; did you mean 'single-writer'?"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/reports"))
     }
+
+    /// `--generate` runs generated workloads: coverage is counted, a failing seed is written
+    /// out as a scenario file that replays to the same verdict, a bad profile is bad input.
+    @Test func generatedSweep() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try graspsim(["run", "--generate", "--profile", "all", "--seeds", "40", "--report-dir", dir])
+        #expect(r.status == 0 || r.status == 1)
+        #expect(r.stdout.contains("coverage: "))
+        let runDir = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+        let data = try #require(FileManager.default.contents(atPath: dir + "/" + runDir + "/summary.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((root["coverage"] as? [String: Int])?["state-authorized-for-one-owner-only"] != nil)
+        let failures = ((root["scenarios"] as? [[String: Any]])?.first?["failures"] as? [[String: Any]]) ?? []
+        #expect((r.status == 1) == !failures.isEmpty)
+        if let f = failures.first, let replay = f["replay"] as? String {
+            let args = replay.split(separator: " ").dropFirst().map(String.init)
+            #expect(FileManager.default.fileExists(atPath: args[1]))
+            let again = try graspsim(args)
+            #expect(again.status == 1)
+            #expect(again.stdout.contains("trace-hash: \(f["trace_hash"] as? String ?? "?")"))
+        }
+        let bad = try graspsim(["run", "--generate", "--profile", "arival", "--seeds", "1", "--report-dir", dir])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("did you mean 'arrival'?"))
+    }
 }
