@@ -393,7 +393,10 @@ public final class CheckSuite {
         for key in keys.sorted() {
             guard let repo = w.storage.repository(key) else { continue }
             let latest = Self.latestServedState(w, key)
-            let served = (try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))) != nil
+            // Served here: the owner's current announcement is served and lists this service
+            // (a version hosted elsewhere, or a newer one still waiting, serves nothing here).
+            let servedAnnouncement = try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+            let served = servedAnnouncement.map { a in Self.announcement(w, key)?.id == a.id && Self.listsService(w, a) } ?? false
             // A mirror's refs follow its upstream (SPEC §7), not Nostr states.
             if served, let latest, !syncChecks.mirrors.contains(key) {
                 let want = Self.refs(latest), have = Self.hostedRefs(repo)
