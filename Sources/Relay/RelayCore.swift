@@ -329,6 +329,8 @@ public final class RelayCore {
         if !deferRepositoryWrites, auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) {
             ok(conn, e, true, "")
             release(state: e, authoritative: auth, how: "applied", fromPurgatory: false)
+            // The copies it made can complete states waiting for other repositories.
+            settle(identifier: d)
             return
         }
         if source == .sync, purgatory.expired[e.id] != nil {

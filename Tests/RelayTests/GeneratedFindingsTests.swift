@@ -132,4 +132,26 @@ import SimKernel
         #expect(!f.served(here))
         #expect(f.storage.exists(RepoKey(owner: f.bob.publicKey, d: "repo")))
     }
+
+    /// A state applied at once (its data already here) copies objects into the other
+    /// repositories it speaks for; a state waiting for one of them is then complete and is
+    /// released too (generated arrival seed 2170).
+    @Test func appliedStateReleasesWhatItsCopiesComplete() {
+        let f = Fixture()
+        let c1 = f.commit("c1")
+        f.publish(f.announcement(f.alice, maintainers: [f.bob]))
+        f.publish(f.announcement(f.carol, maintainers: [f.bob]))
+        f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
+        #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
+        f.now = Time.s(5)
+        let carols = f.state(f.carol, refs: [("refs/heads/main", c1)])
+        f.publish(carols)                                  // Carol's repository has no data yet
+        #expect(!f.served(carols))
+        f.now = Time.s(10)
+        let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
+        #expect(f.publish(bobs) == (true, ""))             // applied: Alice's repository has c1
+        #expect(f.refs(f.carol)["refs/heads/main"] == c1)
+        #expect(f.served(carols))
+        #expect(f.relay.purgatory.states["repo"] == nil)
+    }
 }
