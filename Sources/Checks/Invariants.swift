@@ -51,6 +51,8 @@ public final class CheckSuite {
     /// The announcement waiting in purgatory for each repository, and the states waiting.
     private var waitingAnnouncement: [RepoKey: String] = [:]
     private var waitingStates: [String: SimTime] = [:]
+    /// For each repository, the newest state that was authoritative for it when served.
+    private var appliedStates: [RepoKey: NostrEvent] = [:]
     /// Every event a client sent, by id (to know what an acknowledgement was for).
     private var sentEvents: [String: NostrEvent] = [:]
     /// Situations this run created (see `Situation`).
@@ -190,6 +192,13 @@ public final class CheckSuite {
         case .served(let e, _):
             checkServedHasData(e, replica, t, w)
             touchedIdentifiers.insert(e.dTag)
+            if e.kind == Kinds.repoState {
+                for owner in Self.owners(w, e.dTag) {
+                    let key = RepoKey(owner: owner, d: e.dTag)
+                    guard Self.maintainers(w, key).contains(e.pubkey) else { continue }
+                    if appliedStates[key].map({ e.supersedes($0) }) ?? true { appliedStates[key] = e }
+                }
+            }
         case .held(let e, _):
             // A new entry waits one ttl (a PR event taking over its git-first placeholder
             // too); the relay re-reporting an announcement it extended is not taken as an
@@ -392,7 +401,9 @@ public final class CheckSuite {
         guard !keys.isEmpty else { return }
         for key in keys.sorted() {
             guard let repo = w.storage.repository(key) else { continue }
-            let latest = Self.latestServedState(w, key)
+            // The newest state that spoke for this repository when it was served: a later
+            // change of maintainers does not rewrite a repository (no push, no state).
+            let latest = appliedStates[key]
             // Served here: the owner's current announcement is served and lists this service
             // (a version hosted elsewhere, or a newer one still waiting, serves nothing here).
             let servedAnnouncement = try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
