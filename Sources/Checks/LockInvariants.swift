@@ -1,0 +1,89 @@
+import SimKernel
+import Nostr
+import GitStore
+import Relay
+import Coordination
+
+extension CheckSuite {
+    /// single-writer and lock-liveness, from the storage's write log and the lock
+    /// service's history.
+    func finishLocks(_ w: WorldView) {
+        guard let lock = w.lockService else { return }
+        let t = w.now
+        var highest: [RepoKey: (token: UInt64, writer: String)] = [:]
+        // Interleaving, judged by what the replicas believe (their own grant..release; the
+        // service's view can be reverted by a failover): within one of its tenures a
+        // replica R writes, another replica writes, and R writes again. That is the lease
+        // lock's hazard (a paused holder resuming after another took over); fencing
+        // prevents it by refusing R's late writes.
+        var holding: [String: [String: SimTime]] = [:]          // lock name → replica → tenure start
+        var firstWrite: [String: [String: SimTime]] = [:]       // lock name → replica → first write in tenure
+        var lastWrite: [String: [String: SimTime]] = [:]        // lock name → replica → last write
+        var logIndex = 0
+        for wr in w.storage.writes where wr.operation != "create" {
+            let name = wr.repo.lockName
+            while logIndex < tenureLog.count, tenureLog[logIndex].0 <= wr.time {
+                let (time, replica, lockName, granted) = tenureLog[logIndex]
+                if granted { holding[lockName, default: [:]][replica] = time } else { holding[lockName]?[replica] = nil }
+                firstWrite[lockName]?[replica] = nil
+                logIndex += 1
+            }
+            if holding[name]?[wr.writer] != nil {
+                if let first = firstWrite[name]?[wr.writer] {
+                    for (other, t) in (lastWrite[name] ?? [:]).sorted(by: { $0.key < $1.key }) where other != wr.writer && t > first {
+                        fail(.singleWriter, wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) within the tenure it began writing at \(Time.format(first)), but \(other) wrote it in between, at \(Time.format(t))")
+                        break
+                    }
+                } else {
+                    firstWrite[name, default: [:]][wr.writer] = wr.time
+                }
+            }
+            lastWrite[name, default: [:]][wr.writer] = wr.time
+            if let tok = wr.token {
+                if let hi = highest[wr.repo], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
+                    fail(.singleWriter, wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")
+                }
+                if tok >= highest[wr.repo]?.token ?? 0 { highest[wr.repo] = (tok, wr.writer) }
+            }
+        }
+        for c in w.lockCommands where c.command.key.hasPrefix("lock:") {
+            guard let v = c.valueBefore else { continue }
+            let owner = LockClient.instance(ofLease: v)
+            switch c.command {
+            case .del(let key) where owner != c.sender:
+                fail(.leaseOwnership, c.time, c.sender, "\(c.sender) deleted \(key), which held \(owner)'s lease \(v)")
+            case .pexpire(let key, _) where owner != c.sender:
+                fail(.leaseOwnership, c.time, c.sender, "\(c.sender) extended \(key), which held \(owner)'s lease \(v)")
+            default: break
+            }
+        }
+        // Tenures: a lease value held continuously.
+        var open: [String: (value: String, since: SimTime)] = [:]
+        func close(_ key: String, at end: SimTime) {
+            guard let o = open.removeValue(forKey: key) else { return }
+            if end - o.since > w.maxTenure {
+                fail(.lockLiveness, end, "locks", "lease \(o.value) held \(key) for \(Time.format(end - o.since)) (from \(Time.format(o.since))), longer than \(Time.format(w.maxTenure))")
+            }
+        }
+        for e in lock.history where e.key.hasPrefix("lock:") {
+            switch e.kind {
+            case .set:
+                if let o = open[e.key], o.value == e.value { continue }
+                close(e.key, at: e.time)
+                if let v = e.value { open[e.key] = (v, e.time) }
+            case .deleted, .expired, .failoverReverted:
+                close(e.key, at: e.time)
+            case .extended, .incremented:
+                break
+            }
+        }
+        for key in open.keys.sorted() {
+            guard let o = open[key] else { continue }
+            // Still held at the end: fine only if a live operation holds it.
+            if lock.value(of: key, now: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
+                fail(.lockLiveness, t, "locks", "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")
+            }
+            close(key, at: t)
+        }
+    }
+}
