@@ -51,50 +51,6 @@ public struct RunResult: Sendable {
     public var passed: Bool { violations.isEmpty }
 }
 
-/// A configuration key or value the run cannot use.
-public struct ConfigError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
-/// Builds a configuration from scenario overrides and command-line overrides; throws a
-/// `ConfigError` listing every problem (see `configErrors`).
-public func relayConfig(scenario: Scenario, overrides: [(String, String)]) throws -> RelayConfig {
-    let (config, errors) = configWithErrors(scenario: scenario, overrides: overrides)
-    if !errors.isEmpty { throw ConfigError(message: errors.joined(separator: "\n")) }
-    return config
-}
-
-/// Every problem with a scenario's `config:` block and the `--set` overrides, one line
-/// each: unknown keys (with the nearest known key) and malformed values. The scenario's
-/// lines start with file:line:column, the command line's with `--set`.
-public func configErrors(scenario: Scenario, overrides: [(String, String)]) -> [String] {
-    configWithErrors(scenario: scenario, overrides: overrides).errors
-}
-
-private func configWithErrors(scenario: Scenario, overrides: [(String, String)]) -> (config: RelayConfig, errors: [String]) {
-    var c = RelayConfig()
-    if let first = scenario.relays.first { c.domain = first.domain }
-    var errors: [String] = []
-    let allKeys = (RelayConfig.keys + DeploymentSettings.keys).map(\.0)
-    func apply(_ key: String, _ value: String, where place: String) {
-        do {
-            var probe = DeploymentSettings()
-            if try probe.set(key, value) { return }
-            if try c.set(key, value) { return }
-            var m = "\(place)unknown configuration key '\(key)'"
-            if let near = Suggest.closest(to: key, among: allKeys) { m += "; did you mean '\(near)'?" }
-            else { m += " (`graspsim invariants` lists the keys)" }
-            errors.append(m)
-        } catch {
-            errors.append("\(place)\(error)")
-        }
-    }
-    for o in scenario.config { apply(o.key, o.value, where: "\(o.location): error: ") }
-    for (k, v) in overrides { apply(k, v, where: "--set: error: ") }
-    return (c, errors)
-}
-
 /// One simulated deployment running one scenario for one seed.
 public final class World {
     public let scenario: Scenario
@@ -112,7 +68,7 @@ public final class World {
     /// The lock service, when some relay runs several replicas.
     public private(set) var lockService: LockServiceModel?
     private(set) var lockNode: NodeID?
-    private var lockServiceNode: LockServiceNode?
+    private(set) var lockServiceNode: LockServiceNode?
     private(set) var clients: [String: (id: NodeID, node: ClientNode)] = [:]
     /// Remote git servers by domain.
     private(set) var remoteNodes: [String: NodeID] = [:]
@@ -508,74 +464,5 @@ public final class World {
         return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
                          traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
                          events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted())
-    }
-}
-
-
-extension World: WorldView {
-    public var now: SimTime { sim.now }
-    public var purgatories: [(replica: String, purgatory: Purgatory)] {
-        // Replicas of one relay share a purgatory: report it once.
-        var seen = Set<ObjectIdentifier>()
-        var out: [(String, Purgatory)] = []
-        for r in replicas {
-            if let box = r.sharedPurgatory {
-                guard seen.insert(ObjectIdentifier(box)).inserted else { continue }
-            }
-            out.append((r.name, r.core.purgatory))
-        }
-        return out
-    }
-    public var activeLeases: Set<String> {
-        var s = Set<String>()
-        for r in replicas where sim.status(of: relayNodes[r.name]!.first!) != .down {
-            guard let rep = r.replication else { continue }
-            for h in rep.client.holding { if let l = rep.client.lease(of: h.op) { s.insert(l) } }
-        }
-        return s
-    }
-    public var maxTenure: SimDuration { deployment.lock.ttl + 3 * deployment.cycleStep + Time.s(10) }
-    public var max503Share: Double { deployment.max503Share }
-    public var lockOptions: LockOptions { deployment.lock }
-    public var maxLockedAfterCrash: SimDuration {
-        deployment.maxLockedAfterCrash ?? deployment.lock.ttl + Time.s(1) + networkLatencyMax
-    }
-    public var networkLatencyMax: SimDuration { scenario.network.latencyMax }
-    public var networkLoss: Double { scenario.network.loss }
-    public var lockCommands: [LockCommandRecord] { lockServiceNode?.log ?? [] }
-
-    public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {
-        guard let id = relayNodes[replica]?.first else { return 0 }
-        return sim.unavailable(id, from: from, to: to)
-    }
-}
-
-/// One reusable event store per worker thread: building SQLite's schema and statement
-/// cache for every seed costs more than the run itself. A store is reset before reuse, so
-/// runs never see each other's data.
-enum StorePool {
-    static let key = "graspsim.eventstore"
-    static func take() throws -> EventStore {
-        let dict = Thread.current.threadDictionary
-        if let s = dict[key] as? EventStore {
-            dict.removeObject(forKey: key)
-            try s.reset()
-            return s
-        }
-        return try EventStore()
-    }
-    static func give(_ store: EventStore) { Thread.current.threadDictionary[key] = store }
-}
-
-extension World: SyncWorldView {
-    public var syncConfig: SyncConfig { deployment.sync }
-    public var remoteTimeout: SimDuration { deployment.remoteTimeout }
-    public var scenarioObjects: GitRepository { objects }
-    public func remoteRepository(domain: String, identifier: String) -> GitRepository? {
-        remotes[domain]?.repos[identifier]
-    }
-    public func remoteHealthy(domain: String, from: SimTime, to: SimTime) -> Bool {
-        guard let r = remotes[domain], let id = remoteNodes[domain] else { return false }
-        return r.healthy(from: from, to: to) && sim.unavailable(id, from: from, to: to) == 0
     }
 }

@@ -1,0 +1,58 @@
+import SimKernel
+import GitStore
+import Relay
+import Checks
+import Coordination
+import Sync
+
+/// What the checks may see of a world (read-only views; see `WorldView`).
+extension World: WorldView {
+    public var now: SimTime { sim.now }
+    public var purgatories: [(replica: String, purgatory: Purgatory)] {
+        // Replicas of one relay share a purgatory: report it once.
+        var seen = Set<ObjectIdentifier>()
+        var out: [(String, Purgatory)] = []
+        for r in replicas {
+            if let box = r.sharedPurgatory {
+                guard seen.insert(ObjectIdentifier(box)).inserted else { continue }
+            }
+            out.append((r.name, r.core.purgatory))
+        }
+        return out
+    }
+    public var activeLeases: Set<String> {
+        var s = Set<String>()
+        for r in replicas where sim.status(of: relayNodes[r.name]!.first!) != .down {
+            guard let rep = r.replication else { continue }
+            for h in rep.client.holding { if let l = rep.client.lease(of: h.op) { s.insert(l) } }
+        }
+        return s
+    }
+    public var maxTenure: SimDuration { deployment.lock.ttl + 3 * deployment.cycleStep + Time.s(10) }
+    public var max503Share: Double { deployment.max503Share }
+    public var lockOptions: LockOptions { deployment.lock }
+    public var maxLockedAfterCrash: SimDuration {
+        deployment.maxLockedAfterCrash ?? deployment.lock.ttl + Time.s(1) + networkLatencyMax
+    }
+    public var networkLatencyMax: SimDuration { scenario.network.latencyMax }
+    public var networkLoss: Double { scenario.network.loss }
+    public var lockCommands: [LockCommandRecord] { lockServiceNode?.log ?? [] }
+
+    public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {
+        guard let id = relayNodes[replica]?.first else { return 0 }
+        return sim.unavailable(id, from: from, to: to)
+    }
+}
+
+extension World: SyncWorldView {
+    public var syncConfig: SyncConfig { deployment.sync }
+    public var remoteTimeout: SimDuration { deployment.remoteTimeout }
+    public var scenarioObjects: GitRepository { objects }
+    public func remoteRepository(domain: String, identifier: String) -> GitRepository? {
+        remotes[domain]?.repos[identifier]
+    }
+    public func remoteHealthy(domain: String, from: SimTime, to: SimTime) -> Bool {
+        guard let r = remotes[domain], let id = remoteNodes[domain] else { return false }
+        return r.healthy(from: from, to: to) && sim.unavailable(id, from: from, to: to) == 0
+    }
+}
