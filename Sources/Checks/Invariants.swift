@@ -246,6 +246,9 @@ public final class CheckSuite {
             if let key = heldAnnouncements[id], waitingAnnouncement[key] == id { waitingAnnouncement[key] = nil }
         case .unserved(let ids, _):
             unservedIDs.formUnion(ids)
+            // A deleted (or replaced) state no longer speaks for any repository; until the
+            // next one is served the repository keeps whatever refs it has.
+            for (key, e) in appliedStates where ids.contains(e.id) { appliedStates[key] = nil }
         case .acknowledged(let id, let accepted, let message):
             extendAnnouncements(forStateAnswered: id, t, w)
             guard accepted else { break }
