@@ -132,12 +132,15 @@ public enum WorkloadGenerator {
                 let author = pick(actors)
                 let tip = pick(commits)
                 let pr = "pr-\(repo)"
-                let tEvent = t0 + seconds(5, 900)
+                var tEvent = t0 + seconds(5, 900)
                 let tGit: SimDuration
                 switch g.int(in: 0..<3) {
                 case 0: tGit = max(0, tEvent - seconds(1, 300))
                 case 1: tGit = tEvent + seconds(1, 300)
-                default: tGit = max(0, tEvent - seconds(1860, 2100))
+                default:
+                    // The git data more than a ttl ahead: its placeholder expires first.
+                    tGit = t0 + seconds(5, 300)
+                    tEvent = tGit + seconds(1860, 2100)
                 }
                 let eventStep = StepSpec(id: pr, actor: author, timing: .at(tEvent),
                                          action: .pullRequest(repo: repo, pr: pr, commit: tip), location: loc)
@@ -159,7 +162,9 @@ public enum WorkloadGenerator {
         mutating func replicated() {
             let n = g.int(in: 2..<4)
             scenario.relays = [RelaySpec(name: "relay", domain: "relay.test", replicas: n, location: loc)]
-            let step = pick(["500ms", "1s", "12s", "15s"])
+            // 500 ms and 1 s cycles hold a repository briefly; 16 s and 20 s ones hold it
+            // 32–40 s, past the 30 s ttl.
+            let step = pick(["500ms", "1s", "16s", "20s"])
             scenario.config = [ConfigOverride(key: "replica.cycle_step", value: step, location: loc)]
             // Cycles that hold a repository for half a minute (so that only heartbeats keep
             // the lease) answer pushes 503 by design: the 503 share is a property of such
