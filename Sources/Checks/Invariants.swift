@@ -31,6 +31,7 @@ public protocol WorldView: AnyObject {
     /// heartbeats could have arrived).
     var networkLatencyMax: SimDuration { get }
     var networkLoss: Double { get }
+    var networkReorder: Double { get }
     /// Commands the lock service executed, with senders.
     var lockCommands: [LockCommandRecord] { get }
 }
@@ -81,7 +82,7 @@ public final class CheckSuite {
     var crashes: [(time: SimTime, replica: String)] = []
     struct FaultSpan { var start: SimTime; var end: SimTime?; var isFailover: Bool }
     var faultSpans: [FaultSpan] = []
-    var openFaults: [String: Int] = [:]
+    var openFaults: [String: [Int]] = [:]
     let syncChecks = SyncChecks()
 
     public init(selected: [InvariantName]) {

@@ -20,7 +20,7 @@ public struct DeploymentSettings: Sendable {
     /// Largest share of push attempts answered 503 the `push-availability` check allows.
     public var max503Share: Double = 0.2
     /// Longest a crashed holder's lease may outlive the crash (`lock-freed-after-crash`);
-    /// nil: the lock ttl plus one second.
+    /// nil: the lock ttl plus one second plus the network's largest latency.
     public var maxLockedAfterCrash: SimDuration? = nil
     // Deliberately broken replica behaviour (SPEC §8):
     /// §8.6: no re-entrancy guard on the background poll loop.
@@ -55,7 +55,7 @@ public struct DeploymentSettings: Sendable {
         ("replica.cycle_interval", "background cycle period (duration, default 15s)"),
         ("replica.cycle_step", "duration of each maintenance step (duration, default 1s)"),
         ("checks.max_503_share", "push-availability threshold (0..1, default 0.2)"),
-        ("checks.max_locked_after_crash", "lock-freed-after-crash bound (duration, default lock.ttl + 1s)"),
+        ("checks.max_locked_after_crash", "lock-freed-after-crash bound (duration, default lock.ttl + 1s + the largest latency)"),
         ("fault.plain_delete_release", "SPEC §8.3: release with DEL (bool)"),
         ("fault.heartbeat_without_compare", "SPEC §8.4: heartbeat with plain PEXPIRE (bool)"),
         ("fault.no_cycle_guard", "SPEC §8.6: no re-entrancy guard on cycles (bool)"),

@@ -37,7 +37,10 @@ public enum DurationText {
                 while i < chars.count, chars[i] >= UInt8(ascii: "0"), chars[i] <= UInt8(ascii: "9") {
                     fraction.append(Character(Unicode.Scalar(chars[i]))); i += 1
                 }
-                guard !fraction.isEmpty, fraction.count <= 18 else { return nil }
+                guard !fraction.isEmpty else { return nil }
+                // Trailing zeros add no precision (`1.500000d` is `1.5d`).
+                while fraction.count > 1, fraction.last == "0" { fraction.removeLast() }
+                guard fraction.count <= 18 else { return nil }
             }
             var unit = ""
             while i < chars.count, chars[i] >= UInt8(ascii: "a"), chars[i] <= UInt8(ascii: "z") {

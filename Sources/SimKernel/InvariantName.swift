@@ -64,7 +64,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
         case .noOverlappingCycles: return "background cycles never overlap on one replica"
         case .pushAvailability: return "the share of push attempts answered 503 while no fault is injected stays under the configured bound"
         case .leaseKeptAlive: return "a lease never expires while its holder runs and the network to the lock service is healthy (heartbeats keep it)"
-        case .lockFreedAfterCrash: return "a crashed holder's lease is gone within checks.max_locked_after_crash (default ttl + 1s) of the crash"
+        case .lockFreedAfterCrash: return "a crashed holder's lease is gone within checks.max_locked_after_crash (default ttl + 1s + the largest network latency) of the crash"
         case .throttleBounds: return "per domain, never more fetches in flight than the concurrency limit, nor more started in any sliding rate window than the rate limit"
         case .backoffSchedule: return "hunt attempts start when the schedule says (delay after an event, backoff 20s doubling to the cap, reset by new events); expired synced identifiers are not hunted again"
         case .fairness: return "a fetch queued on a domain starts before more than (queue length - 1) fetches of other identifiers, and within the wait the limits allow"

@@ -18,7 +18,7 @@ public enum Time {
 
     /// Human form used in traces, reports and messages: `12m03.250s`, `450ms`,
     /// `1h02m00.000s`; sub-millisecond parts are kept (`3.000000250s`, `1500us`, `17ns`).
-    /// Exact: `DurationText.parse(format(t)) == t` for every value, so a time a report
+    /// Exact: `DurationText.parse(format(t)) == t` for every value but `Int64.min`, so a time a report
     /// prints can be written into a scenario as it is.
     public static func format(_ t: SimTime) -> String {
         let neg = t < 0

@@ -59,8 +59,10 @@ struct Run: ParsableCommand {
         opts.run = RunOptions(overrides: overrides)
         let sweep = Sweep(scenarios: scenarios, options: opts)
         let started = Date()
-        if !noProgress { sweep.progress = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1).report }
+        let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
+        if !noProgress { sweep.progress = reporter.report }
         let summaries = sweep.run()
+        reporter.finish()
         let wall = Date().timeIntervalSince(started)
 
         printTable(summaries)
@@ -139,10 +141,22 @@ final class ProgressReporter: @unchecked Sendable {
     let terminal: Bool
     private let lock = NSLock()
     private var last = Date.distantPast
+    private var lastDone = 0
+    private var drawn = false
     init(terminal: Bool) { self.terminal = terminal }
+
+    /// Ends the bar's line (a time budget can stop the sweep before its last run).
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if terminal && drawn { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+        drawn = false
+    }
 
     func report(_ p: SweepProgress) {
         lock.lock(); defer { lock.unlock() }
+        // Workers report after releasing the sweep's lock: drop a report overtaken by a later one.
+        guard p.done >= lastDone else { return }
+        lastDone = p.done
         let now = Date()
         let interval = terminal ? 0.2 : 10
         guard p.done == p.total || now.timeIntervalSince(last) >= interval else { return }
@@ -156,7 +170,7 @@ final class ProgressReporter: @unchecked Sendable {
             var line = "\r[\(bar)] \(p.done)/\(p.total) runs, \(failing), \(eta), \(p.scenario)"
             line = line.count > 118 ? String(line.prefix(118)) : line + String(repeating: " ", count: 118 - line.count)
             FileHandle.standardError.write(line.data(using: .utf8)!)
-            if p.done == p.total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+            drawn = true
         } else {
             let pct = p.total == 0 ? 100 : p.done * 100 / p.total
             let line = "progress: \(p.done)/\(p.total) runs (\(pct)%), \(failing), elapsed \(Self.clock(p.elapsed)), \(eta), at \(p.scenario)\n"

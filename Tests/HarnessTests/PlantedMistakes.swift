@@ -2,7 +2,7 @@ import Testing
 import Foundation
 import SimKernel
 import Scenario
-import Checks
+@testable import Checks
 import Sync
 @testable import Harness
 
@@ -119,5 +119,18 @@ import Sync
             w.recycle()
             #expect(r.passed, "\(r.violations.map(\.description))")
         }
+    }
+
+    /// Fault spans for the lock checks: identical faults close one at a time, healing
+    /// closes the rest (faults without a duration end there), so judging resumes.
+    @Test func faultSpansCloseAtTheirEndOrAtHealing() {
+        let c = CheckSuite(selected: [])
+        c.noteFault("start pause(relay#0)", 10)
+        c.noteFault("start pause(relay#0)", 20)
+        c.noteFault("end pause(relay#0)", 30)
+        #expect(!c.faultFree(from: 31, to: 40))      // the second is still open
+        c.noteFault("heal", 50)
+        #expect(c.faultFree(from: 51, to: 100))
+        #expect(!c.faultFree(from: 45, to: 49))
     }
 }

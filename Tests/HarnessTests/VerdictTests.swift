@@ -182,6 +182,7 @@ import Checks
     @Test func printedTimesParseBack() {
         #expect(DurationText.parse("12m03.250s") == Time.min(12) + Time.s(3) + Time.ms(250))
         #expect(DurationText.parse("1.5s") == Time.ms(1500))
+        #expect(DurationText.parse("1.500000000000000000000d") == Time.day * 3 / 2)
         #expect(DurationText.parse("1h02m00.000s") == Time.hour + Time.min(2))
         #expect(DurationText.parse("0.0000000001s") == nil)   // not whole nanoseconds
         #expect(DurationText.parse("1.s") == nil)
