@@ -685,6 +685,9 @@ public final class RelayCore {
         // Any accepted push may have brought objects a waiting state needs — a PR's
         // commits usually contain the base its state names (found by a swarm run).
         if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty { settle(identifier: key.d) }
+        // A push authorized by the served state brings the repository to it: its waiting
+        // announcement leaves purgatory too (R8; generated seed 929).
+        if !acceptedNormal.isEmpty, let by = authorizedBy, (try? store.event(id: by)) != nil { promote(key) }
     }
 
     enum PushError: Error, CustomStringConvertible {

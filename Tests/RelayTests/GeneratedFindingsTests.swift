@@ -154,4 +154,19 @@ import SimKernel
         #expect(f.served(carols))
         #expect(f.relay.purgatory.states["repo"] == nil)
     }
+
+    /// A push authorized by a served state (another maintainer's) releases the pushed
+    /// repository's waiting announcement (generated arrival seed 929).
+    @Test func pushAuthorizedByServedStatePromotesTheAnnouncement() {
+        let f = Fixture()
+        let c1 = f.commit("c1")
+        f.publish(f.announcement(f.bob))
+        f.publish(f.state(f.bob, refs: [("refs/heads/main", c1)]))
+        #expect(f.push(f.bob, [("refs/heads/main", c1)]).allOK)     // Bob's state is served
+        let alices = f.announcement(f.alice, maintainers: [f.bob])
+        #expect(f.publish(alices) == (true, purgatoryMsg))
+        #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)   // authorized by Bob's served state
+        #expect(f.served(alices))
+        #expect(f.relay.purgatory.announcements.isEmpty)
+    }
 }
