@@ -258,6 +258,7 @@ public final class CheckSuite {
         case .push(let repo, let updates, let results, _):
             if results.allSatisfy(\.ok) {
                 acceptedPushes.append((repo, updates.filter { !$0.isDelete }.map(\.new), t))
+                notePushedState(repo, w)
             } else {
                 checkLateBinding(repo, updates, results, replica, t, w)
             }
@@ -303,6 +304,23 @@ public final class CheckSuite {
             crashes.append((t, replica))
         case .lockDenied, .lockAborted:
             break
+        }
+    }
+
+    /// An accepted push that brings a repository to the refs of the newest served state of
+    /// its current maintainers makes that state speak for it (after a change of
+    /// maintainers it can be older than the newest state applied to the repository).
+    /// Found from the refs and the store, not from the relay's report of what authorized
+    /// the push; a push to an older served state's refs changes nothing here, so it is
+    /// still reported.
+    private func notePushedState(_ repo: RepoKey, _ w: WorldView) {
+        guard let r = w.storage.repository(repo) else { return }
+        let have = Self.hostedRefs(r)
+        guard !have.isEmpty else { return }
+        let m = Self.maintainers(w, repo).sorted()
+        let states = (try? w.store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [repo.d]])])) ?? []
+        if let newest = states.filter({ $0.dTag == repo.d }).sorted(by: queryOrder).first, Self.refs(newest) == have {
+            appliedStates[repo] = newest
         }
     }
 
