@@ -34,6 +34,9 @@ public protocol WorldView: AnyObject {
     var networkReorder: Double { get }
     /// Commands the lock service executed, with senders.
     var lockCommands: [LockCommandRecord] { get }
+    /// A replicated deployment's maintenance settings (each replica starts a cycle every
+    /// `interval`; a cycle holds each repository for two steps); nil for a single relay.
+    var maintenance: (interval: SimDuration, step: SimDuration)? { get }
 }
 
 /// Runs the selected invariants over one run, live and at the end.
@@ -72,6 +75,8 @@ public final class CheckSuite {
     private var acceptedPushes: [(repo: RepoKey, ids: [ObjectID], time: SimTime)] = []
     private var deletedRepos: [RepoKey: SimTime] = [:]
     private var touched: Set<RepoKey> = []
+    /// The most repositories storage has held at once (a maintenance pass visits each).
+    private var mostRepositories = 0
     private var cycleRunning: Set<String> = []
     /// (time, replica, lock name, granted/released) as the replicas saw it.
     var tenureLog: [(SimTime, String, String, Bool)] = []
@@ -225,6 +230,7 @@ public final class CheckSuite {
                 // A graceful restart keeps each entry's remaining time: downtime since the
                 // entry was made moves its deadline.
                 var slack = w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
+                    + replicatedExpiryDelay(w)
                 // An announcement whose repository could not be deleted stays until it can.
                 if let key = heldAnnouncements[id], let failed = lastDeleteFailure[key], failed >= d.deadline {
                     slack += failed - d.deadline
@@ -363,6 +369,7 @@ public final class CheckSuite {
     /// After every relay input: state of the repos it touched.
     public func afterRelayStep(_ w: WorldView, replica: String) {
         let t = w.now
+        mostRepositories = max(mostRepositories, w.storage.keys.count)
         var keys = touched
         for d in touchedIdentifiers { for o in Self.owners(w, d) { keys.insert(RepoKey(owner: o, d: d)) } }
         touched.removeAll(keepingCapacity: true)
@@ -396,6 +403,18 @@ public final class CheckSuite {
         }
         guard on(.releasedWhenDataPresent), w.lockService == nil else { return }
         waitingWithData(w, t, identifiers: Set(keys.map(\.d)))
+    }
+
+    /// How late a replicated deployment may carry out an expiry: repository writes happen
+    /// only in maintenance, under the repository's lock. The first cycle to start after
+    /// the deadline may wait for one already running (started before the deadline, past
+    /// this repository), and a cycle that finds the lock held by a push skips the
+    /// repository until the next: two rounds of (start interval + a pass over every
+    /// repository, two steps and a lock acquisition each).
+    private func replicatedExpiryDelay(_ w: WorldView) -> SimDuration {
+        guard let m = w.maintenance else { return 0 }
+        let pass = SimDuration(max(mostRepositories, 1)) * (2 * m.step + w.lockOptions.retryBudget)
+        return 2 * (m.interval + pass)
     }
 
     /// Purgatory states whose objects are complete in an authoritative repository.

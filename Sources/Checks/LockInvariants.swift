@@ -10,7 +10,7 @@ extension CheckSuite {
     func finishLocks(_ w: WorldView) {
         guard let lock = w.lockService else { return }
         let t = w.now
-        var highest: [RepoKey: (token: UInt64, writer: String)] = [:]
+        var highest: [String: (token: UInt64, writer: String)] = [:]        // lock name → highest token accepted
         // Interleaving, judged by what the replicas believe (their own grant..release; the
         // service's view can be reverted by a failover): within one of its tenures a
         // replica R writes, another replica writes, and R writes again. That is the lease
@@ -40,10 +40,10 @@ extension CheckSuite {
             }
             lastWrite[name, default: [:]][wr.writer] = wr.time
             if let tok = wr.token {
-                if let hi = highest[wr.repo], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
+                if let hi = highest[name], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
                     fail(.singleWriter, wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")
                 }
-                if tok >= highest[wr.repo]?.token ?? 0 { highest[wr.repo] = (tok, wr.writer) }
+                if tok >= highest[name]?.token ?? 0 { highest[name] = (tok, wr.writer) }
             }
         }
         for c in w.lockCommands where c.command.key.hasPrefix("lock:") {

@@ -41,7 +41,8 @@ final class Replication {
     enum Op {
         case push(req: Int, from: NodeID, path: String, updates: [RefUpdate], pack: Pack, repo: RepoKey)
         case advertise(req: Int, from: NodeID, path: String, repo: RepoKey)
-        case cycle(repo: RepoKey)
+        /// Maintenance of every repository of one identifier (they share a lock).
+        case cycle(identifier: String)
         /// Store objects a sync fetch brought, then release what they complete.
         case syncApply(repo: RepoKey, pack: Pack)
         /// Hold the repository for a reconciliation (released when it ends).
@@ -53,8 +54,8 @@ final class Replication {
     let settings: DeploymentSettings
     private var ops: [UInt64: Op] = [:]
     private var nextOp: UInt64 = 1
-    /// Cycle in progress: repos left, the op holding the current repo's lock, its step.
-    private var cycleQueue: [RepoKey] = []
+    /// Cycle in progress: identifiers left, the op holding the current one's lock, its step.
+    private var cycleQueue: [String] = []
     private var cycleOp: UInt64? = nil
     private var cycleStep = 0
     private(set) var cycleRunning = false
@@ -137,14 +138,16 @@ extension RelayNode {
         if tag & Replication.retryTimer == Replication.retryTimer {
             let op = tag & ((1 << 40) - 1)
             if let what = rep.op(op) {
-                let (repo, purpose): (RepoKey, LockPurpose) = {
+                let (repo, purpose): (RepoKey?, LockPurpose) = {
                     switch what {
                     case .push(_, _, _, _, _, let r): return (r, .push)
                     case .advertise(_, _, _, let r): return (r, .advertisement)
                     case .syncApply(let r, _): return (r, .push)
-                    case .cycle(let r), .reconcile(_, let r): return (r, .background)
+                    case .reconcile(_, let r): return (r, .background)
+                    case .cycle: return (nil, .background)
                     }
                 }()
+                guard let repo else { return true }   // cycles never retry
                 runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: purpose), now: ctx.now), ctx)
             }
             return true
@@ -220,9 +223,11 @@ extension RelayNode {
         case .advertise(let req, _, let path, let repo):
             process(core.handle(.gitAdvertise(req, path: path), now: ctx.now), ctx, advertised: repo, pinHead: core.defaultBranch(repo))
             release(op, ctx)
-        case .cycle(let repo):
+        case .cycle(let identifier):
             core.writeToken = token
-            process(core.handle(.maintain(repo), now: ctx.now), ctx)
+            for repo in core.maintenanceTargets where repo.d == identifier {
+                process(core.handle(.maintain(repo), now: ctx.now), ctx)
+            }
             core.writeToken = nil
             rep.beginSteps()
             cycleStepDue(generation: rep.generation, ctx)
@@ -309,53 +314,56 @@ extension RelayNode {
             return
         }
         world.record(.replica(replica: name, .cycleStarted))
-        rep.startCycle(repos: core.maintenanceTargets)
+        rep.startCycle(identifiers: core.maintenanceTargets.map(\.d))
         nextCycleRepo(ctx)
     }
 
     private func nextCycleRepo(_ ctx: NodeContext) {
         guard let rep = replication else { return }
-        guard !rep.draining, let repo = rep.popCycleRepo() else {
+        guard !rep.draining, let identifier = rep.popCycleIdentifier() else {
             if rep.finishCycle() { world.record(.replica(replica: name, .cycleEnded)) }
             return
         }
-        let op = rep.newOp(.cycle(repo: repo))
+        let op = rep.newOp(.cycle(identifier: identifier))
         rep.setCycleOp(op)
-        runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: .background), now: ctx.now), ctx)
+        runLock(rep.client.handle(.acquire(op: op, repo: RepoKey.lockName(identifier: identifier), purpose: .background), now: ctx.now), ctx)
     }
 
-    /// One step of the multi-step maintenance write: move HEAD to a work branch, rewrite,
-    /// move HEAD back. The abort signal is checked before each step.
+    /// One step of the multi-step maintenance write, over each repository of the
+    /// identifier: move HEAD to a work branch, rewrite, move HEAD back. The abort signal is
+    /// checked before each step.
     private func cycleStepDue(generation: UInt64, _ ctx: NodeContext) {
         guard let rep = replication, generation == rep.generation, let op = rep.currentCycleOp,
-              case .cycle(let repo)? = rep.op(op) else { return }
+              case .cycle(let identifier)? = rep.op(op) else { return }
         if rep.client.isAborted(op: op) {
-            ctx.trace("replica.cycle-aborted", [("repo", repo.description), ("step", String(rep.step))])
+            ctx.trace("replica.cycle-aborted", [("identifier", identifier), ("step", String(rep.step))])
             release(op, ctx)
             nextCycleRepo(ctx)
             return
         }
         let step = rep.step
-        let defaultHead = core.defaultBranch(repo) ?? storage.repository(repo)?.head ?? "refs/heads/main"
-        do {
-            switch step {
-            case 0:
-                try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-checkout") { r in
-                    try r.setHead("refs/heads/graspsim-maintenance")
+        for repo in storage.keys where repo.d == identifier {
+            let defaultHead = core.defaultBranch(repo) ?? storage.repository(repo)?.head ?? "refs/heads/main"
+            do {
+                switch step {
+                case 0:
+                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-checkout") { r in
+                        try r.setHead("refs/heads/graspsim-maintenance")
+                    }
+                case 1:
+                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-rewrite") { _ in }
+                default:
+                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-restore-head") { r in
+                        try r.setHead(defaultHead)
+                    }
                 }
-            case 1:
-                try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-rewrite") { _ in }
-            default:
-                try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-restore-head") { r in
-                    try r.setHead(defaultHead)
-                }
+            } catch {
+                // A stale fencing token: this holder no longer owns the lock.
+                ctx.trace("replica.cycle-write-refused", [("repo", repo.description), ("step", String(step)), ("error", "\(error)")])
+                release(op, ctx)
+                nextCycleRepo(ctx)
+                return
             }
-        } catch {
-            // A stale fencing token (or a vanished repo): this holder no longer owns it.
-            ctx.trace("replica.cycle-write-refused", [("repo", repo.description), ("step", String(step)), ("error", "\(error)")])
-            release(op, ctx)
-            nextCycleRepo(ctx)
-            return
         }
         if step >= 2 {
             if rep.settings.faultLeakCycleLock { rep.forget(op) } else { release(op, ctx) }
@@ -388,11 +396,12 @@ extension Replication {
     func op(_ id: UInt64) -> Op? { ops[id] }
     func forget(_ id: UInt64) { ops[id] = nil; firstAsked[id] = nil; backoff[id] = nil }
 
-    func startCycle(repos: [RepoKey]) {
+    func startCycle(identifiers: [String]) {
         cycleRunning = true
-        cycleQueue = repos.reversed()
+        var seen = Set<String>()
+        cycleQueue = identifiers.filter { seen.insert($0).inserted }.reversed()
     }
-    func popCycleRepo() -> RepoKey? { cycleQueue.popLast() }
+    func popCycleIdentifier() -> String? { cycleQueue.popLast() }
     /// Returns true when a running cycle ended now.
     func finishCycle() -> Bool {
         defer { cycleRunning = false; cycleOp = nil }

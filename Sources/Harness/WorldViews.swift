@@ -30,6 +30,9 @@ extension World: WorldView {
     }
     public var maxTenure: SimDuration { deployment.lock.ttl + 3 * deployment.cycleStep + Time.s(10) }
     public var max503Share: Double { deployment.max503Share }
+    public var maintenance: (interval: SimDuration, step: SimDuration)? {
+        lockService == nil ? nil : (deployment.cycleInterval, deployment.cycleStep)
+    }
     public var lockOptions: LockOptions { deployment.lock }
     public var maxLockedAfterCrash: SimDuration {
         deployment.maxLockedAfterCrash ?? deployment.lock.ttl + Time.s(1) + networkLatencyMax

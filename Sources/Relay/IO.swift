@@ -19,7 +19,12 @@ public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func < (a: RepoKey, b: RepoKey) -> Bool { (a.owner, a.d) < (b.owner, b.d) }
     public var description: String { "\(owner.prefix(8))/\(d)" }
     /// The name of this repository's lease lock (`lock:<name>` in the lock service).
-    public var lockName: String { "\(owner)/\(d)" }
+    /// All repositories of one identifier share it: a state speaks for every maintainer's
+    /// repository of its identifier, so releasing it (and the settling that follows)
+    /// writes all of them in one operation, and each of those writes must be under the
+    /// lock whose fencing token it carries.
+    public var lockName: String { Self.lockName(identifier: d) }
+    public static func lockName(identifier d: String) -> String { d }
     /// The announcement's coordinate `30617:<owner>:<d>`.
     public var coordinate: String { "\(Kinds.repoAnnouncement):\(owner):\(d)" }
 }

@@ -35,9 +35,11 @@ public final class RepositoryStorage {
     /// Every write, in order, for the checks.
     public private(set) var writes: [WriteRecord] = []
     public var recordWrites = true
-    /// With fencing on, a write must carry a token >= the highest accepted for the repo.
+    /// With fencing on, a write must carry a token >= the highest accepted under the
+    /// repository's lock (`RepoKey.lockName`: the tokens of one lock are one sequence, and
+    /// every repository that lock covers is fenced by it).
     public var fencing = false
-    private var highestToken: [RepoKey: (token: UInt64, writer: String)] = [:]
+    private var highestToken: [String: (token: UInt64, writer: String)] = [:]
 
     public init() {}
 
@@ -74,10 +76,10 @@ public final class RepositoryStorage {
             // Lower than the highest accepted: stale. Equal but from another writer: the
             // same token granted twice (a lock-service failover lost the grant and the
             // counter) — refused too, so a duplicate grant is detected, not obeyed.
-            if let h = highestToken[key], token < h.token || (token == h.token && writer != h.writer) {
+            if let h = highestToken[key.lockName], token < h.token || (token == h.token && writer != h.writer) {
                 throw StorageError.staleFencingToken(key, token: token, highest: h.token)
             }
-            highestToken[key] = (token, writer)
+            highestToken[key.lockName] = (token, writer)
         }
         if recordWrites { writes.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op)) }
     }
