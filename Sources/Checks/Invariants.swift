@@ -201,8 +201,12 @@ public final class CheckSuite {
             if e.kind == Kinds.repoState {
                 for owner in Self.owners(w, e.dTag) {
                     let key = RepoKey(owner: owner, d: e.dTag)
-                    guard Self.maintainers(w, key).contains(e.pubkey) else { continue }
-                    if appliedStates[key].map({ e.supersedes($0) }) ?? true { appliedStates[key] = e }
+                    let maint = Self.maintainers(w, key)
+                    guard maint.contains(e.pubkey) else { continue }
+                    // Newer than the state that spoke last — or that one's author is no
+                    // longer a maintainer (the announcement changed): the newest served
+                    // state of the *current* maintainers speaks (generated arrival seed 4131).
+                    if appliedStates[key].map({ e.supersedes($0) || !maint.contains($0.pubkey) }) ?? true { appliedStates[key] = e }
                 }
             }
         case .held(let e, _):
@@ -393,7 +397,10 @@ public final class CheckSuite {
             }
             // An announcement still in purgatory although its repo already carries served data.
             // (Replicas apply such data in their next locked maintenance cycle: checked at the end.)
-            if on(.releasedWhenDataPresent), w.lockService == nil, let latest, !Self.refs(latest).isEmpty, Self.hostedRefs(repo) == Self.refs(latest) {
+            // Only a state of a current maintainer releases it: data left from an announcement
+            // deleted and made again with other maintainers does not (generated arrival seed 3522).
+            if on(.releasedWhenDataPresent), w.lockService == nil, let latest, !Self.refs(latest).isEmpty,
+               Self.hostedRefs(repo) == Self.refs(latest), Self.maintainers(w, key).contains(latest.pubkey) {
                 for (name, p) in w.purgatories {
                     if let a = p.announcements[key], !a.softExpired {
                         fail(.releasedWhenDataPresent, t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")

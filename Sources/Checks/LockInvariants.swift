@@ -58,7 +58,9 @@ extension CheckSuite {
             }
         }
         // Tenures: a lease value held continuously.
-        var open: [String: (value: String, since: SimTime)] = [:]
+        // The service notices expiries lazily (at its next command), so a lease nobody
+        // asks about again has no `expired` event: its deadline is kept here instead.
+        var open: [String: (value: String, since: SimTime, expiresAt: SimTime?)] = [:]
         func close(_ key: String, at end: SimTime) {
             guard let o = open.removeValue(forKey: key) else { return }
             if end - o.since > w.maxTenure {
@@ -68,12 +70,14 @@ extension CheckSuite {
         for e in lock.history where e.key.hasPrefix("lock:") {
             switch e.kind {
             case .set:
-                if let o = open[e.key], o.value == e.value { continue }
+                if let o = open[e.key], o.value == e.value { open[e.key]?.expiresAt = e.expiresAt; continue }
                 close(e.key, at: e.time)
-                if let v = e.value { open[e.key] = (v, e.time) }
+                if let v = e.value { open[e.key] = (v, e.time, e.expiresAt) }
             case .deleted, .expired, .failoverReverted:
                 close(e.key, at: e.time)
-            case .extended, .incremented:
+            case .extended:
+                open[e.key]?.expiresAt = e.expiresAt
+            case .incremented:
                 break
             }
         }
@@ -83,7 +87,7 @@ extension CheckSuite {
             if lock.value(of: key, now: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
                 fail(.lockLiveness, t, "locks", "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")
             }
-            close(key, at: t)
+            close(key, at: min(t, o.expiresAt ?? t))
         }
     }
 }

@@ -415,6 +415,7 @@ public final class RelayCore {
         // maintainer's, newer): repeat until a pass releases nothing. Each release takes
         // its state out of purgatory, so this ends.
         var releasedOne = true
+        defer { promoteAnnouncementsWithServedData(d) }
         while releasedOne {
             releasedOne = false
             guard let waiting = purgatory.states[d] else { return }
@@ -426,6 +427,19 @@ public final class RelayCore {
                 release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true)
                 releasedOne = true
             }
+        }
+    }
+
+    /// A waiting announcement whose repository already carries the newest served state of
+    /// its maintainers has its git data: it is served. (An announcement deleted and made
+    /// again leaves its repository and refs behind; generated arrival seed 1620.)
+    private func promoteAnnouncementsWithServedData(_ d: String) {
+        for key in purgatory.announcements.keys.sorted() where key.d == d {
+            guard let repo = storage.repository(key), let state = latestServedState(for: key) else { continue }
+            let want = stateRefs(state)
+            var have: [(String, ObjectID)] = repo.refs.filter { isHostedRef($0.name) }.map { ($0.name, $0.id) }
+            have.sort { $0.0 < $1.0 }
+            if !want.isEmpty, want.map(\.name) == have.map(\.0), want.map(\.id) == have.map(\.1) { promote(key) }
         }
     }
 

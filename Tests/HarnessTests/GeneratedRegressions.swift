@@ -22,4 +22,23 @@ import Scenario
     func identifierLockCoversEveryWriteOfARelease(_ seed: UInt64) throws {
         #expect(try holds(.locks, seed) == [])
     }
+
+    /// Arrival profile, check mistakes around a changed maintainer set: a state served
+    /// after the announcement dropped the author of a newer one must speak for the
+    /// repository (4131); data left by a deleted announcement does not release the new one
+    /// when its state's author is no longer a maintainer (3522).
+    @Test(arguments: [UInt64(3522), 4131])
+    func maintainerChangesAreJudgedByCurrentMaintainers(_ seed: UInt64) throws {
+        #expect(try holds(.arrival, seed) == [])
+    }
+
+    /// A waiting announcement whose repository already carries the newest served state of
+    /// its maintainers (deleted, then announced again) is served: a relay fix (`all` seed
+    /// 1620). A crashed holder's lease that nobody asked about again was taken as held to
+    /// the end of the run, because the lock service notices expiries lazily: a check fix
+    /// (`all` seed 6864).
+    @Test(arguments: [UInt64(1620), 6864])
+    func reannouncedRepositoryAndUnobservedLeaseExpiry(_ seed: UInt64) throws {
+        #expect(try holds(.all, seed) == [])
+    }
 }
