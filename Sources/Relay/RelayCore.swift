@@ -189,7 +189,11 @@ public final class RelayCore {
         if let stored, stored.id == e.id || !e.supersedes(stored) {
             ok(conn, e, true, "duplicate: have this or a newer announcement"); return
         }
-        if stored != nil, storage.exists(key), purgatory.announcements[key] == nil {
+        // (Whether the served version listed this service is read from it, not guessed from
+        // a repository existing: a crash that lost a waiting entry leaves its empty
+        // repository behind; generated swarm seed 2863.)
+        if let stored, (try? RepoAnnouncement(stored)).map(listsThisService) == true,
+           storage.exists(key), purgatory.announcements[key] == nil {
             serve(e, how: "accepted")
             ok(conn, e, true, "")
             if !deferRepositoryWrites { settle(identifier: ann.identifier) }
