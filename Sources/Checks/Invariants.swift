@@ -89,6 +89,7 @@ public final class CheckSuite {
     var faultSpans: [FaultSpan] = []
     var openFaults: [String: [Int]] = [:]
     let syncChecks = SyncChecks()
+    let model = RelayModel()
 
     public init(selected: [InvariantName]) {
         self.selected = selected.isEmpty ? Set(InvariantName.selectable) : Set(selected)
@@ -164,8 +165,10 @@ public final class CheckSuite {
         let t = entry.time
         switch entry.item {
         case .relay(let replica, let obs):
+            if on(.relayModel) { model.record(obs) }
             observeRelay(obs, replica, t, w)
         case .published(_, _, let e, _):
+            if on(.relayModel) { model.sent(e) }
             coverSent(e, w)
             sentEvents[e.id] = e
         case .clientReceived(let actor, let msg):
@@ -373,6 +376,11 @@ public final class CheckSuite {
     /// After every relay input: state of the repos it touched.
     public func afterRelayStep(_ w: WorldView, replica: String) {
         let t = w.now
+        if on(.relayModel) {
+            model.step(w, t, replica: replica, mirrors: syncChecks.mirrors, slack: replicatedExpiryDelay(w)) {
+                fail(.relayModel, t, replica, $0)
+            }
+        }
         mostRepositories = max(mostRepositories, w.storage.keys.count)
         var keys = touched
         for d in touchedIdentifiers { for o in Self.owners(w, d) { keys.insert(RepoKey(owner: o, d: d)) } }
@@ -402,7 +410,9 @@ public final class CheckSuite {
             if on(.releasedWhenDataPresent), w.lockService == nil, let latest, !Self.refs(latest).isEmpty,
                Self.hostedRefs(repo) == Self.refs(latest), Self.maintainers(w, key).contains(latest.pubkey) {
                 for (name, p) in w.purgatories {
-                    if let a = p.announcements[key], !a.softExpired {
+                    // A waiting version superseded by a served one (the maintainer exception,
+                    // equal created_at) no longer speaks for its author: it only expires.
+                    if let a = p.announcements[key], !a.softExpired, Self.announcement(w, key)?.id == a.event.id {
                         fail(.releasedWhenDataPresent, t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")
                     }
                 }
@@ -418,7 +428,7 @@ public final class CheckSuite {
     /// this repository), and a cycle that finds the lock held by a push skips the
     /// repository until the next: two rounds of (start interval + a pass over every
     /// repository, two steps and a lock acquisition each).
-    private func replicatedExpiryDelay(_ w: WorldView) -> SimDuration {
+    func replicatedExpiryDelay(_ w: WorldView) -> SimDuration {
         guard let m = w.maintenance else { return 0 }
         let pass = SimDuration(max(mostRepositories, 1)) * (2 * m.step + w.lockOptions.retryBudget)
         return 2 * (m.interval + pass)
@@ -459,6 +469,7 @@ public final class CheckSuite {
         finishLeases(w)
         coverAtEnd(w)
         finishSync(w)
+        if on(.relayModel) { model.finish(w, t) { fail(.relayModel, t, "relay", $0) } }
         if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
         // A share of fewer attempts says more about chance than about availability.
         if pushAttempts >= 20 {

@@ -150,6 +150,21 @@ public final class EventStore: @unchecked Sendable {
         return outcome
     }
 
+    /// Whether a deletion request of its author already covers `e` (by id, or by
+    /// coordinate up to the request's `created_at`): such an event is never stored again.
+    public func isDeleted(_ e: NostrEvent) throws -> Bool {
+        guard e.kind != Kinds.deletion else { return false }
+        return try db.read { db in
+            if try db.one(Bool.self, "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?", [e.id, e.pubkey]) == true {
+                return true
+            }
+            guard let key = e.replacementKey else { return false }
+            let until = try db.one(Int64.self, "SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d_tag = ?",
+                                   [key.kind, key.pubkey, key.d])
+            return until.map { e.createdAt <= $0 } ?? false
+        }
+    }
+
     private static func exists(_ id: String, _ db: Database) throws -> Bool {
         try db.one(Bool.self, "SELECT 1 FROM events WHERE id = ?", [id]) == true
     }

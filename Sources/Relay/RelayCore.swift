@@ -112,6 +112,11 @@ public final class RelayCore {
             ok(conn, e, false, "invalid: \(error)"); return
         }
         if e.kindClass == .ephemeral { ok(conn, e, true, ""); return }
+        // NIP-09: what its author deleted is not taken again — not even into purgatory,
+        // where it could never be served (found by the relay model, generated seed 2442).
+        if (try? store.isDeleted(e)) == true {
+            ok(conn, e, false, "blocked: deleted by its author"); return
+        }
         switch e.kind {
         case Kinds.repoAnnouncement: handleAnnouncement(conn, e)
         case Kinds.repoState: handleState(conn, e, source)
@@ -405,6 +410,11 @@ public final class RelayCore {
 
     private func promote(_ key: RepoKey) {
         guard let entry = purgatory.announcements[key], !entry.softExpired else { return }
+        // A newer version served (under the maintainer exception) leaves nothing to
+        // promote: this one would be taken out of purgatory and never served (found by
+        // the relay model, generated arrival seed 22). It waits until it expires.
+        if let stored = try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d)),
+           stored.supersedes(entry.event) { return }
         purgatory.announcements[key] = nil
         observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "released"))
         serve(entry.event, how: "released")
@@ -438,6 +448,8 @@ public final class RelayCore {
     /// its maintainers has its git data: it is served. (An announcement deleted and made
     /// again leaves its repository and refs behind; generated arrival seed 1620.)
     private func promoteAnnouncementsWithServedData(_ d: String) {
+        // §8.15's broken variant never promotes a repository that received a copy.
+        if config.faultSkipPromotingCopies { return }
         for key in purgatory.announcements.keys.sorted() where key.d == d {
             guard let repo = storage.repository(key), let state = latestServedState(for: key) else { continue }
             let want = stateRefs(state)

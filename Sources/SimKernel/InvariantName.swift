@@ -14,6 +14,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
     case wellFormedReplies = "well-formed-replies"
     case purgatorySettles = "purgatory-settles"
     case quiescence = "quiescence"
+    case relayModel = "relay-model"
     // Lock family (replicas under a lease lock).
     case singleWriter = "single-writer"
     case leaseOwnership = "lease-ownership"
@@ -56,6 +57,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
         case .wellFormedReplies: return "every relay reply is well formed, with a standard machine-readable prefix"
         case .purgatorySettles: return "after healing, every waiting entry is released or expired within its bound"
         case .quiescence: return "after healing, no messages or one-shot timers remain within the stated bound"
+        case .relayModel: return "the relay's answers to events and pushes, its removals, its ref changes and the versions it serves agree with an independent model of GRASP-01 stepped along the history"
         case .singleWriter: return "no replica writes a repository while another holds its lock; storage never accepts a stale fencing token"
         case .leaseOwnership: return "a replica only deletes or extends a lease it owns"
         case .lockLiveness: return "no lease is held longer than ttl plus the longest locked operation, and none outlives its holder"

@@ -1,0 +1,486 @@
+import SimKernel
+import Nostr
+import GitStore
+import Relay
+
+/// An independent model of what a GRASP-01 relay must decide, stepped along the run's
+/// history and compared with what the relay did: the answer to each event a client sent
+/// (served, waiting in purgatory, duplicate, rejected), the verdict on each push (late
+/// binding against the model's own maintainer sets and states), every removal (a
+/// deletion must name what it removes and remove all it names; a replaced entry needs a
+/// newer version), every change of a repository's refs (only an authorized push or a
+/// state of the repository's maintainers may make it), and at the end the version each
+/// replaceable event's slot serves (NIP-01 order, lowest id on equal `created_at`).
+///
+/// It shares nothing with `RelayCore` but the Nostr types: its own replacement order, its
+/// own maintainer sets (from the announcements it saw served or waiting), its own
+/// purgatory view. Entries leave its purgatory only on the relay's word, and each such
+/// word is judged (`purgatory-exit-timing` judges when). Where the outcome honestly
+/// depends on timing the model cannot see — a soft-expired announcement forgotten within
+/// a sweep — it makes no prediction rather than guess. The first divergence is reported;
+/// the model stops there, since everything after it may follow from it.
+final class RelayModel {
+    /// A replaceable or addressable event's slot: later versions replace earlier ones.
+    struct Slot: Hashable, Comparable {
+        var kind: Int
+        var pubkey: String
+        var d: String
+        static func < (a: Slot, b: Slot) -> Bool { (a.kind, a.pubkey, a.d) < (b.kind, b.pubkey, b.d) }
+    }
+
+    /// How the relay answered an event.
+    enum Answer: String { case served, waits, duplicate, rejected }
+
+    /// NIP-01: the later `created_at` wins; on a tie, the lowest id.
+    static func newer(_ a: NostrEvent, than b: NostrEvent) -> Bool {
+        a.createdAt != b.createdAt ? a.createdAt > b.createdAt : a.id < b.id
+    }
+
+    /// Replaceable (0, 3, 10000–19999) and addressable (30000–39999) kinds.
+    static func hasSlots(kind: Int) -> Bool {
+        kind == 0 || kind == 3 || (10000..<20000).contains(kind) || (30000..<40000).contains(kind)
+    }
+
+    static func slot(_ e: NostrEvent) -> Slot? {
+        guard hasSlots(kind: e.kind) else { return nil }
+        return Slot(kind: e.kind, pubkey: e.pubkey, d: (30000..<40000).contains(e.kind) ? e.dTag : "")
+    }
+
+    private(set) var diverged = false
+    private var sent: [String: NostrEvent] = [:]
+    /// Each slot's newest served version (older ones were replaced; a deleted one is gone).
+    private var served: [Slot: NostrEvent] = [:]
+    /// Events the store holds now, as far as the model knows.
+    private var servedIDs: Set<String> = []
+    private var servedPRs: [String: NostrEvent] = [:]
+    private var waitingAnnouncements: [RepoKey: (event: NostrEvent, softExpiredAt: SimTime?)] = [:]
+    private var waitingStates: [String: NostrEvent] = [:]
+    private var waitingPRs: [String: NostrEvent] = [:]
+    /// What accepted deletion requests cover (NIP-09): ids of their authors, and each
+    /// slot up to the newest request's `created_at`. Such events are never taken again.
+    private var deletedIDs: Set<String> = []
+    private var deletedUntil: [Slot: Int64] = [:]
+    /// What the relay reported during the step being processed.
+    private var pending: [Observation] = []
+    /// Repositories and their hosted refs before the step (from the shared storage).
+    private var reposBefore: Set<RepoKey> = []
+    private var refsBefore: [RepoKey: [String: ObjectID]] = [:]
+
+    func sent(_ e: NostrEvent) { sent[e.id] = e }
+
+    /// A relay observation: kept until the end of its step, so that the decision it
+    /// belongs to is predicted from the model as it was before the step. A crash's losses
+    /// happen outside any step and apply at once.
+    func record(_ o: Observation) {
+        if case .left(let id, _, "crash-lost") = o { forgetWaiting(id); return }
+        pending.append(o)
+    }
+
+    // MARK: the model's view
+
+    private func newestServed(_ s: Slot) -> NostrEvent? { served[s] }
+
+    /// The owner's announcement for `d`: the newest version, served or waiting.
+    private func announcement(_ key: RepoKey) -> NostrEvent? {
+        let s = newestServed(Slot(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+        guard let w = waitingAnnouncements[key]?.event else { return s }
+        guard let s else { return w }
+        return Self.newer(s, than: w) ? s : w
+    }
+
+    private func owners(_ d: String) -> [String] {
+        var o = Set(waitingAnnouncements.keys.filter { $0.d == d }.map(\.owner))
+        for s in served.keys where s.kind == Kinds.repoAnnouncement && s.d == d { o.insert(s.pubkey) }
+        return o.sorted()
+    }
+
+    /// The owner, its maintainers, theirs in their own announcements of `d`, and so on.
+    private func maintainers(_ key: RepoKey) -> Set<String> {
+        var set: Set<String> = [key.owner]
+        var stack = [key.owner]
+        while let m = stack.popLast() {
+            guard let e = announcement(RepoKey(owner: m, d: key.d)), let a = try? RepoAnnouncement(e) else { continue }
+            for x in a.maintainers where set.insert(x).inserted { stack.append(x) }
+        }
+        return set
+    }
+
+    private func lists(_ a: RepoAnnouncement, _ w: WorldView) -> Bool {
+        a.cloneURLs.contains { $0.hasPrefix(w.config.gitBaseURL) }
+            && a.relayURLs.contains { $0 == w.config.relayURL || $0 == w.config.relayURL + "/" }
+    }
+
+    /// The newest served state of `key`'s maintainers.
+    private func newestServedState(_ key: RepoKey, _ maint: Set<String>) -> NostrEvent? {
+        var best: NostrEvent?
+        for m in maint {
+            if let s = newestServed(Slot(kind: Kinds.repoState, pubkey: m, d: key.d)), best.map({ Self.newer(s, than: $0) }) ?? true { best = s }
+        }
+        return best
+    }
+
+    /// A soft-expired announcement of `d` the relay forgets at its first sweep (or
+    /// maintenance) after the retention: until the model knows it is gone, answers that
+    /// depend on it are not predicted.
+    private func uncertain(_ d: String, _ t: SimTime, _ w: WorldView) -> Bool {
+        for (k, v) in waitingAnnouncements where k.d == d {
+            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention { return true }
+        }
+        return false
+    }
+
+    private func forgetLongExpired(_ t: SimTime, _ w: WorldView, slack: SimDuration) {
+        for (k, v) in waitingAnnouncements {
+            if let at = v.softExpiredAt, t > at + w.config.softExpiryRetention + w.config.sweepInterval + slack {
+                waitingAnnouncements[k] = nil
+            }
+        }
+    }
+
+    // MARK: stepping
+
+    /// The end of a relay step: predict the step's decision from the model as it was,
+    /// compare, then take in what the relay reported (judging each removal) and check the
+    /// refs the step changed.
+    func step(_ w: WorldView, _ t: SimTime, replica: String, mirrors: Set<RepoKey>, slack: SimDuration,
+              fail: (String) -> Void) {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            snapshot(w)
+        }
+        guard !diverged else { return }
+        let report: (String) -> Void = { [self] m in
+            guard !diverged else { return }
+            diverged = true
+            fail(m)
+        }
+        forgetLongExpired(t, w, slack: slack)
+        var pushes: [(repo: RepoKey, proposed: [String: ObjectID])] = []
+        var acked: NostrEvent?
+        for o in pending {
+            switch o {
+            case .acknowledged(let id, let accepted, let message):
+                guard let e = sent[id] else { continue }
+                acked = e
+                judgeAnswer(e, accepted, message, w, t, report)
+            case .push(let repo, let updates, let results, _):
+                if let p = judgePush(repo, updates, results, w, t, report) { pushes.append((repo, p)) }
+            default: break
+            }
+        }
+        guard !diverged else { return }
+        apply(pending, acked: acked, w, report)
+        guard !diverged else { return }
+        judgeRefChanges(w, pushes: pushes, mirrors: mirrors, report)
+    }
+
+    private func snapshot(_ w: WorldView) {
+        reposBefore = Set(w.storage.keys)
+        refsBefore.removeAll(keepingCapacity: true)
+        for k in reposBefore { if let r = w.storage.repository(k) { refsBefore[k] = CheckSuite.hostedRefs(r) } }
+    }
+
+    // MARK: answers to events
+
+    private func answer(_ accepted: Bool, _ message: String) -> Answer? {
+        if !accepted { return message.hasPrefix("error:") ? nil : .rejected }
+        if message.hasPrefix("duplicate:") { return .duplicate }
+        if message.hasPrefix("purgatory:") { return .waits }
+        return message.isEmpty ? .served : nil
+    }
+
+    private func judgeAnswer(_ e: NostrEvent, _ accepted: Bool, _ message: String, _ w: WorldView, _ t: SimTime,
+                             _ report: (String) -> Void) {
+        guard let got = answer(accepted, message), let (expected, why) = predict(e, w, t), !expected.contains(got) else { return }
+        let want = expected.map(\.rawValue).sorted().joined(separator: " or ")
+        report("event \(e.id.prefix(8)) (kind \(e.kind)\(e.dTag.isEmpty ? "" : ", \(e.dTag)")): the relay answered \(got.rawValue) (\"\(message)\"), the model expects \(want): \(why)")
+    }
+
+    /// What the relay should answer to `e` now, and why; nil when the model cannot tell.
+    private func predict(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+        if e.kind != Kinds.deletion {
+            if deletedIDs.contains(e.pubkey + e.id) { return ([.rejected], "its author deleted it") }
+            if let s = Self.slot(e), let until = deletedUntil[s], e.createdAt <= until {
+                return ([.rejected], "its author deleted its slot up to \(until)")
+            }
+        }
+        switch e.kind {
+        case Kinds.repoAnnouncement: return predictAnnouncement(e, w, t)
+        case Kinds.repoState: return predictState(e, w, t)
+        case Kinds.pullRequest, Kinds.pullRequestUpdate:
+            guard e.tagValue("c").flatMap(ObjectID.init(hex:)) != nil else { return ([.rejected], "a pull request needs a c tag") }
+            let targets = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
+                .filter { $0.kind == Kinds.repoAnnouncement }.map { RepoKey(owner: $0.pubkey, d: $0.d) }
+            if targets.contains(where: { uncertain($0.d, t, w) }) { return nil }
+            if !targets.contains(where: { announcement($0) != nil }) {
+                return ([.rejected], "it names no repository announced here")
+            }
+            return ([.served, .waits, .duplicate], "it names a repository announced here")
+        case Kinds.deletion:
+            return ([.served], "deletion requests are accepted")
+        default:
+            return nil
+        }
+    }
+
+    private func predictAnnouncement(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+        guard let a = try? RepoAnnouncement(e), !a.identifier.isEmpty else { return ([.rejected], "no d tag") }
+        let d = a.identifier
+        if uncertain(d, t, w) { return nil }
+        let key = RepoKey(owner: e.pubkey, d: d)
+        let stored = newestServed(Slot(kind: Kinds.repoAnnouncement, pubkey: e.pubkey, d: d))
+        let waiting = waitingAnnouncements[key]?.event
+        if !lists(a, w) {
+            let maintainer = owners(d).contains { maintainers(RepoKey(owner: $0, d: d)).contains(e.pubkey) }
+            if !maintainer { return ([.rejected], "it does not list this service and its author maintains no repository of \(d)") }
+            if let stored, !Self.newer(e, than: stored) { return ([.duplicate], "version \(stored.id.prefix(8)) served is as new or newer") }
+            if let waiting, !Self.newer(e, than: waiting) { return ([.duplicate], "version \(waiting.id.prefix(8)) waiting is as new or newer") }
+            return ([.served], "a maintainer may announce a copy hosted elsewhere")
+        }
+        if let stored, !Self.newer(e, than: stored) { return ([.duplicate], "version \(stored.id.prefix(8)) served is as new or newer") }
+        if let stored, waiting == nil, reposBefore.contains(key), (try? RepoAnnouncement(stored)).map({ lists($0, w) }) == true {
+            return ([.served], "it replaces served version \(stored.id.prefix(8)), hosted here")
+        }
+        if let waiting, !Self.newer(e, than: waiting) { return ([.duplicate], "version \(waiting.id.prefix(8)) waiting is as new or newer") }
+        return ([.waits], waiting == nil ? "a new repository waits for its git data" : "it replaces waiting version \(waiting!.id.prefix(8))")
+    }
+
+    private func predictState(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+        let d = e.dTag
+        if uncertain(d, t, w) { return nil }
+        if waitingStates[e.id] != nil { return ([.duplicate], "it waits already") }
+        let owners = owners(d)
+        if owners.isEmpty { return ([.rejected], "no announcement of \(d) is served or waiting") }
+        let auth = owners.map { RepoKey(owner: $0, d: d) }.filter { maintainers($0).contains(e.pubkey) }
+        if auth.isEmpty { return ([.rejected], "its author maintains no repository of \(d)") }
+        if servedIDs.contains(e.id) { return ([.duplicate], "it is served already") }
+        if let s = newestServed(Slot(kind: Kinds.repoState, pubkey: e.pubkey, d: d)), !Self.newer(e, than: s) {
+            return ([.duplicate], "state \(s.id.prefix(8)) served is as new or newer")
+        }
+        let tips = Array(CheckSuite.refs(e).values)
+        if auth.contains(where: { w.storage.repository($0)?.isComplete(tips) == true }) {
+            // Replicas apply it in their next locked maintenance instead.
+            return (w.lockService == nil ? [.served] : [.served, .waits], "its objects are in a repository it speaks for")
+        }
+        return ([.waits], "its objects are in no repository it speaks for")
+    }
+
+    // MARK: pushes
+
+    /// Judges a push; returns the refs it proposed when it was accepted.
+    private func judgePush(_ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ w: WorldView, _ t: SimTime,
+                           _ report: (String) -> Void) -> [String: ObjectID]? {
+        var result: [String: RefResult] = [:]
+        for r in results { result[r.name] = r }
+        func notDecided(_ r: RefResult?) -> Bool {
+            guard let e = r?.error else { return false }
+            return e.contains("stale info") || e.hasPrefix("unpack error") || e.hasPrefix("error:") || e == "not processed"
+        }
+        var proposed = refsBefore[repo] ?? [:]
+        let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
+        for u in normal { proposed[u.name] = u.isDelete ? nil : u.new }
+        let accepted = !normal.isEmpty && normal.allSatisfy { result[$0.name]?.ok == true }
+        if !normal.isEmpty, !normal.contains(where: { notDecided(result[$0.name]) }), !uncertain(repo.d, t, w) {
+            let (authorized, why) = authorizes(repo, proposed, noOp: normal.allSatisfy(\.isNoOp))
+            if accepted != authorized {
+                report("push to \(repo) of \(describe(proposed)): the relay \(accepted ? "accepted" : "rejected (\(result[normal[0].name]?.error ?? ""))") it, the model \(authorized ? "authorizes" : "does not authorize") it: \(why)")
+                return nil
+            }
+        }
+        for u in updates where u.name.hasPrefix("refs/nostr/") && !notDecided(result[u.name]) {
+            let id = String(u.name.dropFirst("refs/nostr/".count))
+            let known = (waitingPRs[id] ?? servedPRs[id])?.tagValue("c").flatMap(ObjectID.init(hex:))
+            let ok = id.count == 64 && id.allSatisfy(\.isHexDigit) && id == id.lowercased() && !u.isDelete && (known == nil || known == u.new)
+            let got = result[u.name]?.ok == true
+            if got != ok {
+                report("push to \(repo) of \(u.name)=\(u.new.hex.prefix(7)): the relay \(got ? "accepted" : "rejected") it, the model expects it \(ok ? "accepted" : "rejected")\(known.map { " (the pull request names \($0.hex.prefix(7)))" } ?? "")")
+                return nil
+            }
+        }
+        return accepted ? proposed : nil
+    }
+
+    /// Late binding: the refs after the push equal a state of the repository's maintainers
+    /// that is either the newest served one or waiting and not older than it.
+    private func authorizes(_ repo: RepoKey, _ proposed: [String: ObjectID], noOp: Bool) -> (Bool, String) {
+        if noOp { return (true, "a push that changes nothing is always accepted") }
+        let maint = maintainers(repo)
+        let newest = newestServedState(repo, maint)
+        var candidates = waitingStates.values.filter { s in
+            s.dTag == repo.d && maint.contains(s.pubkey) && !(newest.map { $0.id != s.id && Self.newer($0, than: s) } ?? false)
+        }
+        if let newest { candidates.append(newest) }
+        if let s = candidates.sorted(by: { Self.newer($0, than: $1) }).first(where: { CheckSuite.refs($0) == proposed }) {
+            return (true, "state \(s.id.prefix(8)) by a maintainer names exactly these refs")
+        }
+        return (false, "no state of its maintainers \(maint.map { String($0.prefix(8)) }.sorted()) that may speak for it names exactly these refs (\(candidates.count) candidates)")
+    }
+
+    // MARK: taking in the step
+
+    private func apply(_ obs: [Observation], acked: NostrEvent?, _ w: WorldView, _ report: (String) -> Void) {
+        var removedByDeletion: Set<String> = []
+        // An entry released from purgatory is served in the same step.
+        let servedNow = Set(obs.compactMap { o -> String? in if case .served(let e, _) = o { return e.id } else { return nil } })
+        for case .left(let id, _, "released") in obs where !servedNow.contains(id) {
+            report("\(id.prefix(8)) left purgatory as released but was not served")
+            return
+        }
+        for o in obs {
+            switch o {
+            case .held(let e, _):
+                switch e.kind {
+                case Kinds.repoAnnouncement: waitingAnnouncements[RepoKey(owner: e.pubkey, d: e.dTag)] = (e, nil)
+                case Kinds.repoState: waitingStates[e.id] = e
+                case Kinds.pullRequest, Kinds.pullRequestUpdate: waitingPRs[e.id] = e
+                default: break
+                }
+            case .served(let e, _):
+                if let s = Self.slot(e), let newest = newestServed(s), newest.id != e.id, Self.newer(newest, than: e) {
+                    report("the relay served \(e.id.prefix(8)) (kind \(e.kind)) although version \(newest.id.prefix(8)) of the same slot, served earlier, is newer")
+                    return
+                }
+                if e.kind == Kinds.repoState {
+                    let speaksFor = owners(e.dTag).contains { maintainers(RepoKey(owner: $0, d: e.dTag)).contains(e.pubkey) }
+                    if !speaksFor {
+                        report("the relay served state \(e.id.prefix(8)) (\(e.dTag)) whose author maintains no repository of \(e.dTag)")
+                        return
+                    }
+                }
+                forgetWaiting(e.id)
+                if let s = Self.slot(e) {
+                    if let old = served[s] { servedIDs.remove(old.id) }
+                    served[s] = e
+                }
+                if e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate { servedPRs[e.id] = e }
+                servedIDs.insert(e.id)
+            case .left(let id, _, let why):
+                switch why {
+                case "deleted":
+                    removedByDeletion.insert(id)
+                    forgetWaiting(id)
+                case "replaced":
+                    // The event being answered replaces it: same slot, newer.
+                    guard let old = waitingEvent(id), let acked else { break }
+                    if !(Self.slot(acked) == Self.slot(old) && Self.newer(acked, than: old)) {
+                        report("waiting \(id.prefix(8)) left purgatory as replaced by \(acked.id.prefix(8)), which is not a newer version of it")
+                        return
+                    }
+                case "superseded":
+                    if let old = waitingStates[id],
+                       !(served[Slot(kind: old.kind, pubkey: old.pubkey, d: old.dTag)].map { Self.newer($0, than: old) } ?? false) {
+                        report("waiting state \(id.prefix(8)) left purgatory as superseded, but no newer state of its author is served")
+                        return
+                    }
+                    waitingStates[id] = nil
+                case "expired":
+                    if let k = waitingAnnouncements.first(where: { $0.value.event.id == id })?.key {
+                        waitingAnnouncements[k]?.softExpiredAt = w.now
+                    } else {
+                        forgetWaiting(id)
+                    }
+                default: break   // released: the `served` that follows moves it
+                }
+            case .unserved(let ids, let why):
+                if why.hasPrefix("deletion") { removedByDeletion.formUnion(ids) }
+                for id in ids where why.hasPrefix("deletion") { unserve(id) }
+            default: break
+            }
+        }
+        judgeDeletion(acked, removedByDeletion, report)
+    }
+
+    /// A deletion removes exactly what it names among its author's events: by id, or by
+    /// coordinate every version not newer than the request.
+    private func judgeDeletion(_ acked: NostrEvent?, _ removed: Set<String>, _ report: (String) -> Void) {
+        guard let del = acked, del.kind == Kinds.deletion else {
+            if let id = removed.sorted().first { report("\(id.prefix(8)) was removed as deleted, but no deletion request was being processed") }
+            return
+        }
+        guard let req = try? DeletionRequest(del) else { return }
+        for id in req.eventIDs { deletedIDs.insert(del.pubkey + id) }
+        for c in req.coordinates where c.pubkey == del.pubkey && c.kind != Kinds.deletion {
+            let s = Slot(kind: c.kind, pubkey: c.pubkey, d: c.d)
+            guard Self.hasSlots(kind: c.kind) else { continue }
+            deletedUntil[s] = max(deletedUntil[s] ?? .min, del.createdAt)
+        }
+        func named(_ e: NostrEvent) -> Bool {
+            guard e.pubkey == del.pubkey, e.kind != Kinds.deletion else { return false }
+            if req.eventIDs.contains(e.id) { return true }
+            return req.coordinates.contains { $0.kind == e.kind && $0.pubkey == e.pubkey && $0.d == e.dTag && e.createdAt <= del.createdAt && Self.slot(e) != nil }
+        }
+        for id in removed.sorted() {
+            guard let e = sent[id] else { continue }
+            if !named(e) {
+                report("deletion \(del.id.prefix(8)) by \(del.pubkey.prefix(8)) removed \(id.prefix(8)) (kind \(e.kind), by \(e.pubkey.prefix(8))), which it does not name")
+                return
+            }
+        }
+        let stillThere = waitingStates.values.filter(named) + waitingPRs.values.filter(named)
+            + waitingAnnouncements.values.map(\.event).filter(named)
+            + served.values.filter(named) + servedPRs.values.filter(named)
+        if let e = stillThere.sorted(by: { $0.id < $1.id }).first {
+            report("deletion \(del.id.prefix(8)) names \(e.id.prefix(8)) (kind \(e.kind)) of its author, which is still \(servedIDs.contains(e.id) ? "served" : "waiting")")
+        }
+    }
+
+    private func waitingEvent(_ id: String) -> NostrEvent? {
+        waitingStates[id] ?? waitingPRs[id] ?? waitingAnnouncements.values.first { $0.event.id == id }?.event
+    }
+
+    private func forgetWaiting(_ id: String) {
+        waitingStates[id] = nil
+        waitingPRs[id] = nil
+        if let k = waitingAnnouncements.first(where: { $0.value.event.id == id })?.key {
+            waitingAnnouncements[k] = nil
+        }
+    }
+
+    private func unserve(_ id: String) {
+        servedIDs.remove(id)
+        servedPRs[id] = nil
+        for (s, e) in served where e.id == id { served[s] = nil }
+    }
+
+    // MARK: refs
+
+    /// A repository's refs change only to what an accepted push proposed or to the refs of
+    /// a state of its maintainers.
+    private func judgeRefChanges(_ w: WorldView, pushes: [(repo: RepoKey, proposed: [String: ObjectID])],
+                                 mirrors: Set<RepoKey>, _ report: (String) -> Void) {
+        for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
+            guard let r = w.storage.repository(key) else { continue }
+            let now = CheckSuite.hostedRefs(r)
+            guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
+            if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }
+            let maint = maintainers(key)
+            let named = served.values.contains { s in
+                s.kind == Kinds.repoState && s.dTag == key.d && maint.contains(s.pubkey) && CheckSuite.refs(s) == now
+            }
+            if !named {
+                report("the refs of \(key) changed from \(describe(refsBefore[key] ?? [:])) to \(describe(now)): no accepted push proposed them and no served state of its maintainers names them")
+                return
+            }
+        }
+    }
+
+    // MARK: the end
+
+    /// Each slot serves its newest version that was served and not deleted.
+    func finish(_ w: WorldView, _ t: SimTime, fail: (String) -> Void) {
+        guard !diverged else { return }
+        for s in served.keys.sorted() where s.kind == Kinds.repoAnnouncement || s.kind == Kinds.repoState {
+            guard let want = newestServed(s), !uncertain(s.d, t, w) else { continue }
+            let have = try? w.store.latest(ReplacementKey(kind: s.kind, pubkey: s.pubkey, d: s.d))
+            if have?.id != want.id {
+                diverged = true
+                fail("slot \(s.kind):\(s.pubkey.prefix(8)):\(s.d) serves \(have.map { String($0.id.prefix(8)) } ?? "nothing"), the model's newest served version is \(want.id.prefix(8)) (created_at \(want.createdAt))")
+                return
+            }
+        }
+    }
+
+    private func describe(_ refs: [String: ObjectID]) -> String {
+        "{" + refs.keys.sorted().map { "\($0)=\(refs[$0]!.hex.prefix(7))" }.joined(separator: ",") + "}"
+    }
+}
