@@ -206,10 +206,11 @@ public final class CheckSuite {
                     let key = RepoKey(owner: owner, d: e.dTag)
                     let maint = Self.maintainers(w, key)
                     guard maint.contains(e.pubkey) else { continue }
-                    // Newer than the state that spoke last — or that one's author is no
-                    // longer a maintainer (the announcement changed): the newest served
-                    // state of the *current* maintainers speaks (generated arrival seed 4131).
-                    if appliedStates[key].map({ e.supersedes($0) || !maint.contains($0.pubkey) }) ?? true { appliedStates[key] = e }
+                    // A released state speaks for the repository when it is the newest served
+                    // state of the *current* maintainers (an older one never moves it back;
+                    // one whose author was dropped no longer counts: arrival seed 4131, sync
+                    // seed 2790).
+                    if Self.latestServedState(w, key)?.id == e.id { appliedStates[key] = e }
                 }
             }
         case .held(let e, _):
@@ -264,7 +265,9 @@ public final class CheckSuite {
             // next one is served the repository keeps whatever refs it has.
             for (key, e) in appliedStates where ids.contains(e.id) { appliedStates[key] = nil }
         case .acknowledged(let id, let accepted, let message):
-            extendAnnouncements(forStateAnswered: id, t, w)
+            // An event its author deleted is refused before anything else (NIP-09): it
+            // extends nothing.
+            if accepted || !message.hasPrefix("blocked:") { extendAnnouncements(forStateAnswered: id, t, w) }
             guard accepted else { break }
             if message.hasPrefix("purgatory:") { purgatoryAcks[id] = t }
             else if !message.hasPrefix("duplicate:") { okAcks[id] = t }
@@ -434,17 +437,19 @@ public final class CheckSuite {
         return 2 * (m.interval + pass)
     }
 
-    /// Purgatory states whose objects are complete in an authoritative repository.
+    /// Purgatory states with an authoritative repository whose objects are complete in
+    /// some repository of their identifier (git data here is data for the identifier).
     func waitingWithData(_ w: WorldView, _ t: SimTime, identifiers: Set<String>?) {
         for (name, p) in w.purgatories {
             for d in p.states.keys.sorted() where identifiers?.contains(d) ?? true {
                 for s in p.states[d]! {
                     let tips = Array(Self.refs(s.event).values)
-                    let complete = Self.owners(w, d).map { RepoKey(owner: $0, d: d) }
-                        .filter { Self.maintainers(w, $0).contains(s.event.pubkey) }
-                        .contains { w.storage.repository($0)?.isComplete(tips) == true }
-                    if complete {
-                        fail(.releasedWhenDataPresent, t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in an authoritative repository")
+                    let authorized = Self.owners(w, d).contains {
+                        w.storage.exists(RepoKey(owner: $0, d: d)) && Self.maintainers(w, RepoKey(owner: $0, d: d)).contains(s.event.pubkey)
+                    }
+                    let here = w.storage.keys.first { $0.d == d && w.storage.repository($0)?.isComplete(tips) == true }
+                    if authorized, let here {
+                        fail(.releasedWhenDataPresent, t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in \(here), a repository of its identifier")
                     }
                 }
             }

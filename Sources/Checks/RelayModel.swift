@@ -258,11 +258,13 @@ final class RelayModel {
             return ([.duplicate], "state \(s.id.prefix(8)) served is as new or newer")
         }
         let tips = Array(CheckSuite.refs(e).values)
-        if auth.contains(where: { w.storage.repository($0)?.isComplete(tips) == true }) {
+        // (A repository the state itself revives — its soft-expired announcement's — counts.)
+        let home = auth.contains(where: w.storage.exists)
+        if home, w.storage.keys.contains(where: { $0.d == d && w.storage.repository($0)?.isComplete(tips) == true }) {
             // Replicas apply it in their next locked maintenance instead.
-            return (w.lockService == nil ? [.served] : [.served, .waits], "its objects are in a repository it speaks for")
+            return (w.lockService == nil ? [.served] : [.served, .waits], "its objects are in a repository of \(d)")
         }
-        return ([.waits], "its objects are in no repository it speaks for")
+        return ([.waits], home ? "its objects are in no repository of \(d)" : "no repository it speaks for exists here")
     }
 
     // MARK: pushes

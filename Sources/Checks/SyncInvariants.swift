@@ -22,14 +22,34 @@ final class SyncChecks {
     var entries: [(time: SimTime, replica: String, record: SyncRecord)] = []
     /// Held states and PRs: event, identifier, replica, time held.
     var held: [(time: SimTime, replica: String, event: NostrEvent)] = []
-    var left: [String: (time: SimTime, why: String)] = [:]
-    /// Clone URL domains announced for each identifier (announcements held or served).
-    var listedDomains: [String: Set<String>] = [:]
+    /// Every time each entry left purgatory (an event can wait again after leaving: a replay).
+    var left: [String: [(time: SimTime, why: String)]] = [:]
+    /// Each announcement's clone URL domains while it was held or served (by event id):
+    /// the relay hunts with the announcements it has at the time, so a server counts for
+    /// a waiting event only if some announcement listed it for the event's whole window.
+    var listings: [String: (d: String, domains: Set<String>, from: SimTime, until: SimTime?)] = [:]
     /// Repositories a reconciliation has touched: their refs follow the upstream.
     var mirrors: Set<RepoKey> = []
+    /// Held states and PRs not yet left, and those that at some moment while waiting had
+    /// no repository here to go to (no authoritative repository, or the PR's repository
+    /// absent): git data found elsewhere cannot release those, so they are not judged.
+    var waiting: [String: NostrEvent] = [:]
+    var homeless: Set<String> = []
 
-    func noteAnnouncement(_ e: NostrEvent) {
-        for url in e.allTagValues("clone") { listedDomains[e.dTag, default: []].insert(CloneSource.domain(ofURL: url)) }
+    func noteAnnouncement(_ e: NostrEvent, _ t: SimTime) {
+        if let open = listings[e.id], open.until == nil { return }
+        listings[e.id] = (e.dTag, Set(e.allTagValues("clone").map(CloneSource.domain(ofURL:))), t, nil)
+    }
+
+    func endListing(_ id: String, _ t: SimTime) {
+        if listings[id] != nil, listings[id]!.until == nil { listings[id]!.until = t }
+    }
+
+    /// Domains some announcement of `d` listed throughout [from, to].
+    func listedDomains(_ d: String, from: SimTime, to: SimTime) -> Set<String> {
+        var out = Set<String>()
+        for l in listings.values where l.d == d && l.from <= from && (l.until.map { $0 >= to } ?? true) { out.formUnion(l.domains) }
+        return out
     }
 }
 
@@ -44,14 +64,18 @@ extension CheckSuite {
     func observeSyncRelay(_ obs: Observation, _ replica: String, _ t: SimTime, _ w: WorldView) {
         switch obs {
         case .held(let e, _):
-            if e.kind == Kinds.repoAnnouncement { syncChecks.noteAnnouncement(e) }
+            if e.kind == Kinds.repoAnnouncement { syncChecks.noteAnnouncement(e, t) }
             if e.kind == Kinds.repoState || e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
                 syncChecks.held.append((t, replica, e))
+                syncChecks.waiting[e.id] = e
             }
         case .served(let e, _):
-            if e.kind == Kinds.repoAnnouncement { syncChecks.noteAnnouncement(e) }
+            if e.kind == Kinds.repoAnnouncement { syncChecks.noteAnnouncement(e, t) }
+        case .unserved(let ids, _):
+            for id in ids { syncChecks.endListing(id, t) }
         case .left(let id, _, let why):
-            syncChecks.left[id] = (t, why)
+            syncChecks.left[id, default: []].append((t, why))
+            if why != "released" { syncChecks.endListing(id, t) }
             // Never before its data is local.
             if why == "released", on(.dataFoundMeansReleased),
                let h = syncChecks.held.last(where: { $0.event.id == id })?.event, let tips = Self.syncTips(h) {
@@ -66,6 +90,25 @@ extension CheckSuite {
         case .refsChanged(let repo, _, _, let why) where why == "reconcile":
             syncChecks.mirrors.insert(repo)
         default: break
+        }
+        if case .left(let id, _, _) = obs { syncChecks.waiting[id] = nil }
+        noteHomeless(w)
+    }
+
+    /// Marks waiting states and PRs that have no repository here to take their data now.
+    private func noteHomeless(_ w: WorldView) {
+        for (id, e) in syncChecks.waiting where !syncChecks.homeless.contains(id) {
+            let home: Bool
+            if e.kind == Kinds.repoState {
+                home = Self.owners(w, e.dTag).contains { o in
+                    let key = RepoKey(owner: o, d: e.dTag)
+                    return w.storage.exists(key) && Self.maintainers(w, key).contains(e.pubkey)
+                }
+            } else {
+                home = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
+                    .contains { $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d)) }
+            }
+            if !home { syncChecks.homeless.insert(id) }
         }
     }
 
@@ -274,8 +317,8 @@ extension CheckSuite {
         }
         var seen = Set<String>()
         for h in syncChecks.held {
-            guard seen.insert(h.event.id).inserted, let d = Self.syncIdentifier(h.event), let tips = Self.syncTips(h.event),
-                  !tips.isEmpty else { continue }
+            guard seen.insert(h.event.id).inserted, !syncChecks.homeless.contains(h.event.id),
+                  let d = Self.syncIdentifier(h.event), let tips = Self.syncTips(h.event), !tips.isEmpty else { continue }
             // The queue was told at hold time, with this origin.
             guard let origin = origins[d]?.last(where: { $0.0 == h.time })?.1 else { continue }
             let delay = origin == .user ? cfg.userDelay : cfg.syncedDelay
@@ -283,7 +326,7 @@ extension CheckSuite {
             let throttle = Int64((q + cfg.domainConcurrency - 1) / cfg.domainConcurrency) * w.remoteTimeout
                 + Int64((q + cfg.domainRate - 1) / cfg.domainRate) * cfg.rateWindow
             let bound = h.time + delay + 2 * w.remoteTimeout + throttle + 2 * cfg.tick
-            var domains = syncChecks.listedDomains[d] ?? []
+            var domains = syncChecks.listedDomains(d, from: h.time, to: bound)
             if h.event.kind != Kinds.repoState {
                 for url in h.event.allTagValues("clone") { domains.insert(CloneSource.domain(ofURL: url)) }
             }
@@ -297,7 +340,8 @@ extension CheckSuite {
                 _ = try? union.receive(Pack(objects: ids.compactMap { try? r.read($0) }))
             }
             guard union.isComplete(tips) else { continue }
-            let out = syncChecks.left[h.event.id]
+            // The exit of this wait (not of a later one: a replay can make it wait again).
+            let out = syncChecks.left[h.event.id]?.first { $0.time >= h.time }
             let deadline = bound + w.unavailable(replica: h.replica, from: h.time, to: bound)
             if let out, out.time <= deadline { continue }
             if out == nil && w.now <= deadline { continue }

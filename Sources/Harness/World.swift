@@ -267,7 +267,7 @@ public final class World {
     private func attempt(_ step: StepSpec, _ run: ClientNode.StepRun, _ client: ClientNode, _ ctx: NodeContext) {
         do {
             switch step.action {
-            case .announce, .state, .pullRequest, .issue, .delete:
+            case .announce, .state, .pullRequest, .issue, .delete, .replay:
                 guard let event = try eventFor(step, ctx) else {
                     record(.stepOutcome(step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
                     return
@@ -304,6 +304,7 @@ public final class World {
     /// The event a publishing step sends: signed once, on first need. A git-first PR push
     /// needs its PR's id before the PR is published, as a real client signs first.
     private func eventFor(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
+        if case .replay(let target) = step.action { return stepEvents[target] }
         if let e = stepEvents[step.id] { return e }
         guard let e = try makeEvent(step, ctx) else { return nil }
         stepEvents[step.id] = e

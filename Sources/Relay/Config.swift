@@ -49,9 +49,9 @@ public struct RelayConfig: Sendable, Equatable {
     public var faultNoExpiry = false
     /// Rejection messages without their machine-readable prefix.
     public var faultUnprefixedMessages = false
-    /// Test double: asked before a state extends a waiting announcement (tests plant a
-    /// relay that forgets the extension here; no configuration key sets it).
-    public var extendAnnouncementHook: TestHook<RepoKey, Bool>? = nil
+    /// Test double: overrules one of the relay's decisions (`RelayDecision`) to plant a
+    /// mistake; no configuration key sets it.
+    public var decisionHook: TestHook<RelayDecision, Bool>? = nil
 
     public init() {}
 

@@ -167,17 +167,19 @@ public final class RelayCore {
         let key = RepoKey(owner: e.pubkey, d: ann.identifier)
         if !listsThisService(ann) {
             // R2 exception: an existing maintainer may announce a copy hosted elsewhere.
-            let isMaintainer = announcementOwners(ann.identifier).contains { maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey) }
+            let isMaintainer = decide(.maintainerException(author: e.pubkey, identifier: ann.identifier, reference:
+                announcementOwners(ann.identifier).contains { maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey) }))
             guard isMaintainer else {
                 ok(conn, e, false, "invalid: announcement must list this service in clone and relays"); return
             }
             if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)),
-               !e.supersedes(stored) {
+               !newer(e, stored) {
                 ok(conn, e, true, "duplicate: have this or a newer announcement"); return
             }
             // A newer version of this very announcement waits in purgatory: the older one is
             // not served (NIP-01 replacement order holds across purgatory; docs/relay.md).
-            if let waiting = purgatory.announcements[key], !e.supersedes(waiting.event) {
+            if let waiting = purgatory.announcements[key],
+               decide(.notNewerThanWaiting(arriving: e, waiting: waiting.event, reference: !newer(e, waiting.event))) {
                 ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return
             }
             serve(e, how: "accepted")
@@ -191,7 +193,7 @@ public final class RelayCore {
         // served version was hosted elsewhere (admitted as a maintainer's), so that no
         // repository exists here: then this one is new here and waits like any other.
         let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier))
-        if let stored, stored.id == e.id || !e.supersedes(stored) {
+        if let stored, stored.id == e.id || !newer(e, stored) {
             ok(conn, e, true, "duplicate: have this or a newer announcement"); return
         }
         // (Whether the served version listed this service is read from it, not guessed from
@@ -206,7 +208,9 @@ public final class RelayCore {
         }
         if var entry = purgatory.announcements[key] {
             if entry.event.id == e.id { ok(conn, e, true, "duplicate: in purgatory"); return }
-            if !e.supersedes(entry.event) { ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return }
+            if decide(.notNewerThanWaiting(arriving: e, waiting: entry.event, reference: !newer(e, entry.event))) {
+                ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return
+            }
             if config.faultReplacementBypassesPurgatory {
                 // §8.10: the replacement is taken as a new, data-less announcement and served.
                 purgatory.announcements[key] = nil
@@ -257,7 +261,7 @@ public final class RelayCore {
         let served = try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
         guard let waiting = purgatory.announcements[key]?.event else { return served }
         guard let served else { return waiting }
-        return served.supersedes(waiting) ? served : waiting
+        return newer(served, waiting) ? served : waiting
     }
 
     /// Owners with an announcement for `d`, served or in purgatory (incl. soft-expired).
@@ -287,8 +291,21 @@ public final class RelayCore {
 
     /// Repos (owners of `d`) for which `author`'s state is authoritative.
     func authoritativeOwners(author: String, d: String) -> [RepoKey] {
-        announcementOwners(d).map { RepoKey(owner: $0, d: d) }.filter { maintainers(of: $0).contains(author) }
+        announcementOwners(d).map { RepoKey(owner: $0, d: d) }.filter { speaksFor(author, $0) }
     }
+
+    /// Whether a state by `author` speaks for `key`: the author is in its maintainer set.
+    func speaksFor(_ author: String, _ key: RepoKey) -> Bool {
+        decide(.speaksFor(author: author, repo: key, reference: maintainers(of: key).contains(author)))
+    }
+
+    /// NIP-01 replacement order (later `created_at`; on a tie the lowest id).
+    func newer(_ a: NostrEvent, _ b: NostrEvent) -> Bool {
+        decide(.replaces(newer: a, older: b, reference: a.supersedes(b)))
+    }
+
+    /// The reference answer, unless a test overrules it (`RelayConfig.decisionHook`).
+    func decide(_ d: RelayDecision) -> Bool { config.decisionHook?.body(d) ?? d.reference }
 
     // MARK: states
 
@@ -317,12 +334,12 @@ public final class RelayCore {
         if owners.isEmpty {
             ok(conn, e, false, "invalid: no announcement exists for this repository"); return
         }
-        let auth = owners.map { RepoKey(owner: $0, d: d) }.filter { maintainers(of: $0).contains(e.pubkey) }
+        let auth = owners.map { RepoKey(owner: $0, d: d) }.filter { speaksFor(e.pubkey, $0) }
         if auth.isEmpty {
             ok(conn, e, false, "invalid: author not authorized for this repository"); return
         }
         for key in auth {
-            guard var entry = purgatory.announcements[key], config.extendAnnouncementHook?.body(key) ?? true else { continue }
+            guard var entry = purgatory.announcements[key], decide(.extendAnnouncement(repo: key, reference: true)) else { continue }
             if entry.softExpired { revive(key, &entry) } else { entry.deadline = now + config.purgatoryTTL }
             purgatory.announcements[key] = entry
             observe(.held(entry.event, deadline: entry.deadline))
@@ -330,12 +347,12 @@ public final class RelayCore {
         if (try? store.event(id: e.id)) != nil {
             ok(conn, e, true, "duplicate: already have this event"); return
         }
-        if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !e.supersedes(stored) {
+        if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !newer(e, stored) {
             ok(conn, e, true, "duplicate: a newer state is already served"); return
         }
         // Data already present in some authoritative repo: apply and serve now.
         let tips = stateRefs(e).map(\.id)
-        if !deferRepositoryWrites, auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) {
+        if !deferRepositoryWrites, auth.contains(where: storage.exists), dataSource(d, tips) != nil {
             ok(conn, e, true, "")
             release(state: e, authoritative: auth, how: "applied", fromPurgatory: false)
             // The copies it made can complete states waiting for other repositories.
@@ -362,27 +379,42 @@ public final class RelayCore {
 
     /// Serves `state`, brings every authoritative repo to its refs (copying objects from a
     /// repo that has them), sets HEAD, and promotes those repos' purgatory announcements.
-    private func release(state e: NostrEvent, authoritative auth: [RepoKey], how: String, fromPurgatory: Bool) {
+    /// Returns whether the state left purgatory (false: no repository could take its data).
+    @discardableResult
+    private func release(state e: NostrEvent, authoritative auth: [RepoKey], how: String, fromPurgatory: Bool) -> Bool {
         let refs = stateRefs(e)
         let tips = refs.map(\.id)
-        guard let source = auth.first(where: { storage.repository($0)?.isComplete(tips) == true }) else { return }
+        let targets = auth.filter { storage.exists($0) }
+        guard let source = dataSource(e.dTag, tips, preferring: targets), !targets.isEmpty else {
+            trace("release.no-source", [("id", short(e.id)), ("targets", targets.map(\.description).joined(separator: ","))])
+            return false
+        }
+        // The objects go to every repository the state speaks for first (a served state's
+        // data is in each of them), even one whose refs stay with a newer state.
+        for key in targets where key != source {
+            guard let repo = storage.repository(key), let from = storage.repository(source), !repo.isComplete(tips) else { continue }
+            do {
+                let pack = try from.pack(tips: tips, haves: repo.refs.map(\.id).filter { from.contains($0) })
+                try storage.write(key, writer: replica, token: writeToken, now: now, "copy-objects") { r in _ = try r.receive(pack) }
+            } catch {
+                trace("repo.write-failed", [("repo", key.description), ("error", "\(error)")])
+            }
+        }
+        guard targets.contains(where: { storage.repository($0)?.isComplete(tips) == true }) else {
+            trace("release.copy-incomplete", [("id", short(e.id)), ("source", source.description)])
+            return false
+        }
         if fromPurgatory {
             purgatory.states[e.dTag]?.removeAll { $0.event.id == e.id }
             if purgatory.states[e.dTag]?.isEmpty == true { purgatory.states[e.dTag] = nil }
             observe(.left(eventID: e.id, kind: e.kind, why: "released"))
         }
-        guard serve(e, how: how) else { return }
-        for key in auth {
-            guard let repo = storage.repository(key) else { continue }
-            // Never move a repo back to an older state than one already served for it.
-            if let newest = latestServedState(for: key), newest.id != e.id, newest.supersedes(e) { continue }
+        guard serve(e, how: how) else { return true }
+        for key in targets {
+            guard let repo = storage.repository(key), repo.isComplete(tips) else { continue }
             do {
-                if key != source, let from = storage.repository(source) {
-                    let pack = try from.pack(tips: tips, haves: repo.refs.map(\.id).filter { from.contains($0) })
-                    try storage.write(key, writer: replica, token: writeToken, now: now, "copy-objects") { r in
-                        _ = try r.receive(pack)
-                    }
-                }
+                // Never move a repo back to an older state than one already served for it.
+                if let newest = latestServedState(for: key), newest.id != e.id, newer(newest, e) { continue }
                 try storage.write(key, writer: replica, token: writeToken, now: now, "apply-state") { r in
                     let wanted = Dictionary(uniqueKeysWithValues: refs.map { ($0.name, $0.id) })
                     for (name, _) in r.refs where isHostedRef(name) && wanted[name] == nil { try r.deleteRef(name) }
@@ -398,11 +430,22 @@ public final class RelayCore {
         }
         // Older waiting states of the same author are superseded by this one.
         if var waiting = purgatory.states[e.dTag] {
-            let superseded = waiting.filter { $0.event.pubkey == e.pubkey && e.supersedes($0.event) }
+            let superseded = waiting.filter { $0.event.pubkey == e.pubkey && newer(e, $0.event) }
             for s in superseded { observe(.left(eventID: s.event.id, kind: s.event.kind, why: "superseded")) }
             waiting.removeAll { w in superseded.contains { $0.event.id == w.event.id } }
             purgatory.states[e.dTag] = waiting.isEmpty ? nil : waiting
         }
+        return true
+    }
+
+    /// A repository of identifier `d` holding every object reachable from `tips` (one of
+    /// `preferring` first). Git data that reached any repository of the identifier — a
+    /// fetch lands in the repository of the owner whose URL answered — is data for every
+    /// state and pull request of it: the ids name the content (found by the generated
+    /// sync profile: a state waited out its ttl with its objects in a sibling repository).
+    private func dataSource(_ d: String, _ tips: [ObjectID], preferring: [RepoKey] = []) -> RepoKey? {
+        let candidates = preferring + storage.keys.filter { $0.d == d && !preferring.contains($0) }
+        return candidates.first { storage.repository($0)?.isComplete(tips) == true }
     }
 
     /// Refs that a state governs.
@@ -414,7 +457,7 @@ public final class RelayCore {
         // promote: this one would be taken out of purgatory and never served (found by
         // the relay model, generated arrival seed 22). It waits until it expires.
         if let stored = try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d)),
-           stored.supersedes(entry.event) { return }
+           newer(stored, entry.event) { return }
         purgatory.announcements[key] = nil
         observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "released"))
         serve(entry.event, how: "released")
@@ -429,17 +472,19 @@ public final class RelayCore {
         // maintainer's, newer): repeat until a pass releases nothing. Each release takes
         // its state out of purgatory, so this ends.
         var releasedOne = true
-        defer { promoteAnnouncementsWithServedData(d) }
+        defer {
+            settlePullRequests(d)
+            promoteAnnouncementsWithServedData(d)
+        }
         while releasedOne {
             releasedOne = false
             guard let waiting = purgatory.states[d] else { return }
-            for entry in waiting.sorted(by: { $0.event.supersedes($1.event) }) {
+            for entry in waiting.sorted(by: { newer($0.event, $1.event) }) {
                 guard purgatory.states[d]?.contains(where: { $0.event.id == entry.event.id }) == true else { continue }
                 let auth = authoritativeOwners(author: entry.event.pubkey, d: d)
                 let tips = stateRefs(entry.event).map(\.id)
-                guard auth.contains(where: { storage.repository($0)?.isComplete(tips) == true }) else { continue }
-                release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true)
-                releasedOne = true
+                guard auth.contains(where: storage.exists), dataSource(d, tips) != nil else { continue }
+                if release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true) { releasedOne = true }
             }
         }
     }
@@ -468,22 +513,41 @@ public final class RelayCore {
         self.now = now
         out.removeAll(keepingCapacity: true)
         settle(identifier: repo.d)
+        return out
+    }
+
+    /// Releases every waiting pull request of identifier `d` whose tip commit is complete
+    /// in some repository of the identifier: its objects are copied into the repository it
+    /// names (a fetch lands in the repository of the owner whose URL answered, a push in
+    /// the one pushed to) and `refs/nostr/<id>` is written, as a push of it would.
+    private func settlePullRequests(_ d: String) {
+        // A fetch lands in the repository of the owner whose URL answered; a pull request
+        // of the identifier waiting on another owner's repository takes the objects from
+        // there (generated sync profile: the data was here, in the wrong repository).
+        let siblings = storage.keys.filter { $0.d == d }
         for id in purgatory.prs.keys.sorted() {
-            guard let entry = purgatory.prs[id], entry.repo == repo, let e = entry.event,
-                  let commit = entry.commit, let r = storage.repository(repo), r.isComplete([commit]) else { continue }
+            guard let entry = purgatory.prs[id], entry.repo.d == d, let e = entry.event,
+                  let commit = entry.commit, let target = storage.repository(entry.repo),
+                  let source = siblings.first(where: { storage.repository($0)?.isComplete([commit]) == true }),
+                  let from = storage.repository(source) else { continue }
             do {
-                try storage.write(repo, writer: replica, token: writeToken, now: now, "pr-ref-from-sync") { r in
+                if !target.isComplete([commit]) {
+                    let pack = try from.pack(tips: [commit], haves: target.refs.map(\.id).filter { from.contains($0) })
+                    try storage.write(entry.repo, writer: replica, token: writeToken, now: now, "pr-objects-from-sync") { r in
+                        _ = try r.receive(pack)
+                    }
+                }
+                try storage.write(entry.repo, writer: replica, token: writeToken, now: now, "pr-ref-from-sync") { r in
                     try r.setRef("refs/nostr/\(id)", commit)
                 }
             } catch {
-                trace("repo.write-failed", [("repo", repo.description), ("error", "\(error)")])
+                trace("repo.write-failed", [("repo", entry.repo.description), ("error", "\(error)")])
                 continue
             }
             purgatory.prs[id] = nil
             observe(.left(eventID: id, kind: e.kind, why: "released"))
             serve(e, how: "released")
         }
-        return out
     }
 
     // MARK: pull requests
@@ -533,7 +597,9 @@ public final class RelayCore {
         purgatory.prs[e.id] = .init(event: e, repo: target, commit: commit, deadline: deadline)
         observe(.held(e, deadline: deadline))
         trace("purgatory.hold", [("id", short(e.id)), ("kind", String(e.kind))])
-        ok(conn, e, true, Self.purgatoryMessage)
+        // Its commit may be here already, in another repository of the identifier.
+        if !deferRepositoryWrites { settlePullRequests(target.d) }
+        ok(conn, e, true, purgatory.prs[e.id] == nil ? "" : Self.purgatoryMessage)
     }
 
     // MARK: deletions and related events
@@ -558,11 +624,12 @@ public final class RelayCore {
                 purgatory.prs[id] = nil; removed.append(id)
             }
         }
-        for key in purgatory.announcements.keys.sorted() where key.owner == e.pubkey {
+        for key in purgatory.announcements.keys.sorted() {
             let entry = purgatory.announcements[key]!
             let byID = ids.contains(entry.event.id)
             let byCoord = coords.contains { $0.kind == Kinds.repoAnnouncement && $0.pubkey == key.owner && $0.d == key.d && entry.event.createdAt <= e.createdAt }
-            if byID || byCoord {
+            // Only its own author's: NIP-09.
+            if decide(.deletionRemovesWaiting(deletion: e, waiting: entry.event, reference: key.owner == e.pubkey && (byID || byCoord))) {
                 purgatory.announcements[key] = nil
                 removed.append(entry.event.id)
                 if deferRepositoryWrites { purgatory.repoDeletes.insert(key) }
@@ -585,6 +652,11 @@ public final class RelayCore {
             broadcast(e)
         } catch {
             ok(conn, e, false, "error: \(error)"); return
+        }
+        // Deleting a served version can make the author's waiting one current again, with
+        // its repository already holding served data (generated sync seed 1334).
+        if !deferRepositoryWrites {
+            for d in Set(purgatory.announcements.keys.filter { $0.owner == e.pubkey }.map(\.d)).sorted() { settle(identifier: d) }
         }
         ok(conn, e, true, "")
     }
@@ -752,7 +824,7 @@ public final class RelayCore {
         var candidates: [NostrEvent] = []
         if !config.faultAuthorizeFromDatabaseOnly {
             candidates += (purgatory.states[key.d] ?? []).map(\.event).filter { s in
-                maint.contains(s.pubkey) && !(newestServed.map { $0.id != s.id && $0.supersedes(s) } ?? false)
+                maint.contains(s.pubkey) && !(newestServed.map { $0.id != s.id && newer($0, s) } ?? false)
             }
         }
         // §8.12's broken variant authorizes no-op pushes from purgatory alone: a state applied
@@ -764,7 +836,7 @@ public final class RelayCore {
             let refs = stateRefs(s)
             return refs.count == proposed.count && refs.allSatisfy { proposed[$0.name] == $0.id }
         }
-        guard let best = matching.sorted(by: { $0.supersedes($1) }).first else {
+        guard let best = matching.sorted(by: { newer($0, $1) }).first else {
             return .failure("authorisation failed: pushed refs do not match any authorized state event")
         }
         return .success(best.id)
@@ -811,7 +883,7 @@ public final class RelayCore {
         for id in purgatory.prs.keys.sorted() {
             let entry = purgatory.prs[id]!
             guard entry.deadline <= now else { continue }
-            purgatory.prs[id] = nil
+            if entry.event != nil || decide(.forgetExpiredPlaceholder(id: id, reference: true)) { purgatory.prs[id] = nil }
             if let e = entry.event {
                 purgatory.expired[id] = now + config.expiredMemory
                 observe(.left(eventID: id, kind: e.kind, why: "expired"))

@@ -7,6 +7,9 @@ public enum GeneratorProfile: String, CaseIterable, Sendable {
     /// The arrival grammar on a relay of two or three replicas under the lease lock, with
     /// maintenance cycles that outlast the ttl, pauses and crashes.
     case locks
+    /// The arrival grammar with git servers on other domains holding part of the data,
+    /// listed in announcements, some events arriving by sync, and servers that misbehave.
+    case sync
     /// Every seed picks one of the profiles above.
     case all
 }
@@ -33,8 +36,9 @@ public enum GeneratorProfile: String, CaseIterable, Sendable {
 public enum WorkloadGenerator {
     public static func scenario(profile: GeneratorProfile, seed: UInt64) -> Scenario {
         var g = RandomStreams(seed: seed).stream("generator")
-        let chosen: GeneratorProfile = profile == .all ? (g.chance(0.5) ? .arrival : .locks) : profile
+        let chosen: GeneratorProfile = profile == .all ? [.arrival, .locks, .sync][g.int(in: 0..<3)] : profile
         var b = Builder(g: g)
+        if chosen == .sync { b.remotes() }
         b.arrival()
         if chosen == .locks { b.replicated() }
         var s = b.scenario
@@ -49,6 +53,8 @@ public enum WorkloadGenerator {
         var scenario = Scenario(name: "generated", file: "<generated>")
         var steps: [StepSpec] = []
         var actors: [String] = []
+        /// Domains of the sync profile's git servers (empty otherwise).
+        var remoteDomains: [String] = []
         let loc = SourceLocation.unknown
 
         init(g: Xoshiro256StarStar) { self.g = g }
@@ -61,8 +67,23 @@ public enum WorkloadGenerator {
         mutating func add(_ actor: String, at t: SimDuration, _ action: StepAction, retry: Bool = false) -> String {
             let id = "s\(steps.count + 1)"
             let r: RetrySpec? = retry ? RetrySpec(every: Time.s(g.int(in: 5...60)), giveUpAfter: Time.min(g.int(in: 2...10))) : nil
-            steps.append(StepSpec(id: id, actor: actor, timing: .at(t), action: action, retry: r, location: loc))
+            var step = StepSpec(id: id, actor: actor, timing: .at(t), action: action, retry: r, location: loc)
+            if !remoteDomains.isEmpty {
+                // Sync profile: announcements list some of the servers; some events come
+                // from another relay instead of a user.
+                if case .announce(_, _, true) = action { step.cloneDomains = subset(remoteDomains, 0.6) }
+                switch action {
+                case .announce, .state, .pullRequest: step.viaSync = g.chance(0.25)
+                default: break
+                }
+            }
+            steps.append(step)
             return id
+        }
+
+        func time(of id: String) -> SimDuration {
+            if case .at(let t)? = steps.first(where: { $0.id == id })?.timing { return t }
+            return 0
         }
 
         mutating func arrival() {
@@ -87,6 +108,7 @@ public enum WorkloadGenerator {
                 }
             }
             scenario.steps = steps
+            fillRemotes()
         }
 
         /// One repository's story: announcements, states, pushes, PRs, deletions, clones.
@@ -100,6 +122,11 @@ public enum WorkloadGenerator {
                 let t = g.chance(0.3) ? t0 : t0 + seconds(1, 1200)
                 announcements.append(add(owner, at: t, .announce(repo: repo, maintainers: subset(actors.filter { $0 != owner }, 0.5),
                                                                   listsService: g.chance(0.9))))
+            }
+            // A replay of the older version after the newer one was sent (a stale relay, a
+            // late retry): while the newer one may still wait in purgatory.
+            if announcements.count > 1, g.chance(0.5) {
+                add(pick(actors), at: time(of: announcements[1]) + seconds(1, 900), .replay(target: announcements[0]))
             }
             for m in maintainers where g.chance(0.3) {
                 add(m, at: seconds(0, 600), .announce(repo: repo, maintainers: subset(actors.filter { $0 != m }, 0.4),
@@ -117,6 +144,11 @@ public enum WorkloadGenerator {
                                                    head: "refs/heads/main", peeled: false), retry: g.chance(0.2))
                 stateRefs.append(tip)
                 stateSteps.append((id, author))
+            }
+            // A replay of the earliest state after the latest one was sent.
+            if stateSteps.count > 1, g.chance(0.3) {
+                let byTime = stateSteps.map(\.id).sorted { time(of: $0) < time(of: $1) }
+                add(pick(actors), at: time(of: byTime.last!) + seconds(1, 600), .replay(target: byTime.first!))
             }
             // Pushes: the refs of some state, or something no state names.
             for _ in 0..<g.int(in: 1..<4) {
@@ -155,6 +187,35 @@ public enum WorkloadGenerator {
                 add(deleter, at: t0 + seconds(2, 2000), .delete(targets: [target], byCoordinate: g.chance(0.4)))
             }
             if g.chance(0.5) { add(pick(actors), at: t0 + seconds(60, 2600), .clone(repo: repo, owner: nil)) }
+        }
+
+        /// The sync profile's servers: one to three domains, each holding each identifier's
+        /// history up to some commit (or nothing of it), some misbehaving for a while.
+        mutating func remotes() {
+            let n = g.int(in: 1..<4)
+            remoteDomains = (1...n).map { "git\($0).example" }
+            scenario.quiescenceBound = Time.min(40)
+        }
+
+        /// Fills in what the sync profile's servers hold, once the repositories exist.
+        mutating func fillRemotes() {
+            guard !remoteDomains.isEmpty else { return }
+            var byIdentifier: [String: String] = [:]     // identifier → one repo handle
+            for r in scenario.repos where byIdentifier[r.identifier] == nil { byIdentifier[r.identifier] = r.name }
+            for domain in remoteDomains {
+                var holds: [RemoteHolding] = []
+                for (_, repo) in byIdentifier.sorted(by: { $0.key < $1.key }) where g.chance(0.7) {
+                    holds.append(RemoteHolding(repo: repo, commits: [pick(["c1", "c2", "c3"])], location: loc))
+                }
+                var behaviours: [RemoteBehaviour] = []
+                if g.chance(0.4) {
+                    let kind = pick(RemoteBehaviour.Kind.allCases)
+                    let from = seconds(0, 1800)
+                    behaviours.append(RemoteBehaviour(kind: kind, from: from, until: g.chance(0.7) ? from + seconds(30, 900) : nil,
+                                                      latency: kind == .slow ? seconds(5, 40) : nil, location: loc))
+                }
+                scenario.remotes.append(RemoteSpec(domain: domain, holds: holds, behaviours: behaviours, location: loc))
+            }
         }
 
         /// The locks profile: two or three replicas whose maintenance cycles may outlast the

@@ -251,6 +251,9 @@ public enum StepAction: Hashable, Sendable {
     case issue(repo: String, subject: String)
     /// NIP-09 deletion of events published by earlier steps: by id or by coordinate.
     case delete(targets: [String], byCoordinate: Bool)
+    /// Send again, unchanged (same id, same `created_at`), the event an earlier step
+    /// published: a replay, as a stale relay syncing or a client retrying late would.
+    case replay(target: String)
     /// Clone the repo: ref advertisement + fetch of every advertised tip.
     case clone(repo: String, owner: String?)
     /// Relay lifecycle: `restart` after a graceful `shutdown` or a `crash`.

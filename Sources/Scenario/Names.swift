@@ -11,6 +11,7 @@ extension StepAction {
         case .pushPR: return "push_pr"
         case .issue: return "issue"
         case .delete: return "delete"
+        case .replay: return "replay"
         case .clone: return "clone"
         case .shutdown: return "shutdown"
         case .crash: return "crash"
@@ -26,15 +27,16 @@ extension StepAction {
              .pullRequest(let r, _, _), .pushPR(let r, _, _, _), .issue(let r, _), .clone(let r, _),
              .reconcile(let r, _):
             return r
-        case .delete, .shutdown, .crash, .restart:
+        case .delete, .replay, .shutdown, .crash, .restart:
             return nil
         }
     }
 
-    /// True for actions that publish a Nostr event (announce, state, pull_request, issue, delete).
+    /// True for actions that publish a Nostr event (announce, state, pull_request, issue,
+    /// delete, replay).
     public var publishesEvent: Bool {
         switch self {
-        case .announce, .state, .pullRequest, .issue, .delete: return true
+        case .announce, .state, .pullRequest, .issue, .delete, .replay: return true
         default: return false
         }
     }
@@ -54,7 +56,7 @@ extension StepAction {
     }
 
     static let keywords = ["announce", "state", "push", "pull_request", "push_pr", "issue",
-                           "delete", "clone", "shutdown", "crash", "restart", "reconcile"]
+                           "delete", "replay", "clone", "shutdown", "crash", "restart", "reconcile"]
 }
 
 extension FaultKind {

@@ -945,6 +945,16 @@ final class ScenarioDecoder {
             }
             return .delete(targets: targets, byCoordinate: byCoordinate)
 
+        case "replay":
+            guard let t = r.text(v, "a step id in 'replay'") else { return nil }
+            ref(.step({ target in
+                switch target.action {
+                case .announce, .state, .pullRequest, .issue, .delete: return nil
+                default: return "'replay' names step '\(t)', \(target.action.keywordWithArticle) step, which publishes no event"
+                }
+            }), t, v)
+            return .replay(target: t)
+
         case "clone":
             if case .scalar = v {
                 guard let repo = r.text(v, "'clone'") else { return nil }

@@ -204,6 +204,8 @@ public enum ScenarioWriter {
         case let .delete(targets, byCoordinate):
             parts.append("delete: \(list(targets))")
             if byCoordinate { parts.append("by: coordinate") }
+        case let .replay(target):
+            parts.append("replay: \(scalar(target))")
         case let .clone(repo, owner):
             if let owner {
                 parts.append("clone: \(flow(["repo: \(scalar(repo))", "owner: \(scalar(owner))"]))")

@@ -106,7 +106,9 @@ import Sync
     @Test func forgottenAnnouncementExtensionIsCaught() throws {
         let s = try arrival("16-late-state-extends-announcement.yaml")
         var options = RunOptions()
-        options.adjustRelayConfig = { c in c.extendAnnouncementHook = TestHook { _ in false } }
+        options.adjustRelayConfig = { c in
+            c.decisionHook = TestHook { d in if case .extendAnnouncement = d { return false }; return d.reference }
+        }
         var hit: Violation?
         for seed in UInt64(0)..<5 {
             let (r, w) = try Runner.runOne(s, seed: seed, options: options)

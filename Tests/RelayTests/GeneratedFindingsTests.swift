@@ -100,23 +100,29 @@ import SimKernel
     }
 
     /// A maintainer's announcement admitted by the exception can make a waiting state
-    /// authoritative for a repository that already holds its data: it is released at once
-    /// (generated arrival seed 56).
+    /// authoritative for a repository: it is released as soon as its data is here (generated
+    /// arrival seed 56). Git data anywhere in the identifier counts (generated sync
+    /// profile), so the state waits only while no repository it speaks for exists.
     @Test func exceptionAnnouncementReleasesWhatItAuthorizes() {
         let f = Fixture()
         let c1 = f.commit("c1")
         f.publish(f.announcement(f.alice))
-        f.publish(f.announcement(f.bob))
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
         #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
+        f.publish(f.announcement(f.bob))
         f.now = Time.s(5)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
-        f.publish(bobs)                     // waits: Bob's repository lacks c1, Alice's is not his
-        #expect(!f.served(bobs))
-        f.now = Time.s(10)
-        // Alice's newer announcement, hosted elsewhere, names Bob as a maintainer.
-        #expect(f.publish(f.announcement(f.alice, maintainers: [f.bob], listsService: false)) == (true, ""))
+        #expect(f.publish(bobs) == (true, ""))   // Bob's repository gets c1 from Alice's
         #expect(f.served(bobs))
+        #expect(f.refs(f.bob)["refs/heads/main"] == c1)
+        // A state by Carol, who maintains nothing yet, is refused; once Alice's newer
+        // announcement (hosted elsewhere) names her, hers is taken and applied at once.
+        let carols = f.state(f.carol, refs: [("refs/heads/main", c1)])
+        #expect(f.publish(carols).0 == false)
+        f.now = Time.s(10)
+        #expect(f.publish(f.announcement(f.alice, maintainers: [f.carol], listsService: false)) == (true, ""))
+        f.now = Time.s(15)
+        #expect(f.publish(f.state(f.carol, refs: [("refs/heads/main", c1)])) == (true, ""))
     }
 
     /// A listing announcement replacing a served one that was hosted elsewhere is new
@@ -144,13 +150,14 @@ import SimKernel
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
         #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
         f.now = Time.s(5)
+        // Carol's repository has no data yet, Alice's has: git data anywhere in the
+        // identifier counts, so Carol's state is applied at once, its objects copied.
         let carols = f.state(f.carol, refs: [("refs/heads/main", c1)])
-        f.publish(carols)                                  // Carol's repository has no data yet
-        #expect(!f.served(carols))
+        #expect(f.publish(carols) == (true, ""))
+        #expect(f.refs(f.carol)["refs/heads/main"] == c1)
         f.now = Time.s(10)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
         #expect(f.publish(bobs) == (true, ""))             // applied: Alice's repository has c1
-        #expect(f.refs(f.carol)["refs/heads/main"] == c1)
         #expect(f.served(carols))
         #expect(f.relay.purgatory.states["repo"] == nil)
     }
