@@ -259,7 +259,11 @@ extension CheckSuite {
     /// starts of others on that domain, and within ⌈Q/c⌉ fetch timeouts plus ⌈Q/r⌉ windows.
     private func fairness(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
         let cfg = w.syncConfig
-        struct Job { var identifier: String; var queuedAt: SimTime; var queueLength: Int; var overtaken = 0 }
+        // `position`: the job's place among its identifier's jobs on the domain (an attempt
+        // can list several URLs on one domain); round-robin lets each other identifier go
+        // once per round, so a job at place p can be overtaken (others - 1)·p times.
+        // `peers`: the most identifiers queued on the domain while it waited.
+        struct Job { var identifier: String; var queuedAt: SimTime; var queueLength: Int; var position: Int; var peers: Int; var overtaken = 0 }
         for life in lives(log) {
             var queues: [String: [Job]] = [:]   // domain → jobs not yet started, in queue order
             for (t, rec) in life {
@@ -268,7 +272,9 @@ extension CheckSuite {
                     for d in domains {
                         var q = queues[d, default: []]
                         let ids = Set(q.map(\.identifier)).union([id])
-                        q.append(Job(identifier: id, queuedAt: t, queueLength: ids.count))
+                        let place = q.filter { $0.identifier == id }.count + 1
+                        q.append(Job(identifier: id, queuedAt: t, queueLength: ids.count, position: place, peers: ids.count))
+                        for k in q.indices { q[k].peers = max(q[k].peers, ids.count) }
                         queues[d] = q
                     }
                 case let .fetchStarted(_, id, domain):
@@ -277,8 +283,10 @@ extension CheckSuite {
                     for k in q.indices where q[k].identifier != id && q[k].queuedAt <= t { q[k].overtaken += 1 }
                     queues[domain] = q
                     let n = job.queueLength
-                    if job.overtaken > n - 1 {
-                        fail(.fairness, t, replica, "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers, started only after \(job.overtaken) fetches of others")
+                    // Identifiers that joined after this job may take their turns too.
+                    let allowed = (job.peers - 1) * job.position
+                    if job.overtaken > allowed {
+                        fail(.fairness, t, replica, "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers (place \(job.position) among its own), started only after \(job.overtaken) fetches of others")
                     }
                     let concurrencyRounds = Int64((n + cfg.domainConcurrency - 1) / cfg.domainConcurrency)
                     let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)

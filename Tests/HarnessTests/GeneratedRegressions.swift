@@ -66,6 +66,9 @@ import Scenario
         Case(file: "generated-sync-seed1.yaml", seed: 1),
         Case(file: "generated-sync-seed4912.yaml", seed: 4912),
         Case(file: "generated-sync-seed1281.yaml", seed: 1281),
+        // Check (swarm): fairness counted, against a job of an identifier with several
+        // URLs on one domain, the round-robin turns of an identifier that joined after it (218).
+        Case(file: "generated-sync-seed218.yaml", seed: 218, swarm: true),
     ]
 
     @Test(arguments: cases)
