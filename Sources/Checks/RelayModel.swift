@@ -60,6 +60,9 @@ final class RelayModel {
     /// slot up to the newest request's `created_at`. Such events are never taken again.
     private var deletedIDs: Set<String> = []
     private var deletedUntil: [Slot: Int64] = [:]
+    /// Git-first placeholders: `refs/nostr/<id>` pushes accepted before the pull request
+    /// was known, by id → repository.
+    private var placeholders: [String: RepoKey] = [:]
     /// What the relay reported during the step being processed.
     private var pending: [Observation] = []
     /// Repositories and their hosted refs before the step (from the shared storage).
@@ -294,6 +297,7 @@ final class RelayModel {
             let known = (waitingPRs[id] ?? servedPRs[id])?.tagValue("c").flatMap(ObjectID.init(hex:))
             let ok = id.count == 64 && id.allSatisfy(\.isHexDigit) && id == id.lowercased() && !u.isDelete && (known == nil || known == u.new)
             let got = result[u.name]?.ok == true
+            if got, known == nil, waitingPRs[id] == nil, servedPRs[id] == nil { placeholders[id] = repo }
             if got != ok {
                 report("push to \(repo) of \(u.name)=\(u.new.hex.prefix(7)): the relay \(got ? "accepted" : "rejected") it, the model expects it \(ok ? "accepted" : "rejected")\(known.map { " (the pull request names \($0.hex.prefix(7)))" } ?? "")")
                 return nil
@@ -334,7 +338,9 @@ final class RelayModel {
                 switch e.kind {
                 case Kinds.repoAnnouncement: waitingAnnouncements[RepoKey(owner: e.pubkey, d: e.dTag)] = (e, nil)
                 case Kinds.repoState: waitingStates[e.id] = e
-                case Kinds.pullRequest, Kinds.pullRequestUpdate: waitingPRs[e.id] = e
+                case Kinds.pullRequest, Kinds.pullRequestUpdate:
+                    waitingPRs[e.id] = e
+                    placeholders[e.id] = nil       // the event took over (or dropped) its placeholder
                 default: break
                 }
             case .served(let e, _):
@@ -354,7 +360,10 @@ final class RelayModel {
                     if let old = served[s] { servedIDs.remove(old.id) }
                     served[s] = e
                 }
-                if e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate { servedPRs[e.id] = e }
+                if e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
+                    servedPRs[e.id] = e
+                    placeholders[e.id] = nil
+                }
                 servedIDs.insert(e.id)
             case .left(let id, _, let why):
                 switch why {
@@ -376,6 +385,13 @@ final class RelayModel {
                     }
                     waitingStates[id] = nil
                 case "expired":
+                    // An unclaimed placeholder's ref goes with it (replicas drop it in their
+                    // next locked maintenance).
+                    if let repo = placeholders.removeValue(forKey: id), w.lockService == nil,
+                       w.storage.repository(repo)?.ref("refs/nostr/\(id)") != nil {
+                        report("git-first placeholder \(id.prefix(8)) expired but refs/nostr/\(id.prefix(8)) is still in \(repo)")
+                        return
+                    }
                     if let k = waitingAnnouncements.first(where: { $0.value.event.id == id })?.key {
                         waitingAnnouncements[k]?.softExpiredAt = w.now
                     } else {

@@ -496,11 +496,21 @@ public final class RelayCore {
         // §8.15's broken variant never promotes a repository that received a copy.
         if config.faultSkipPromotingCopies { return }
         for key in purgatory.announcements.keys.sorted() where key.d == d {
-            guard let repo = storage.repository(key), let state = latestServedState(for: key) else { continue }
-            let want = stateRefs(state)
+            guard let repo = storage.repository(key) else { continue }
             var have: [(String, ObjectID)] = repo.refs.filter { isHostedRef($0.name) }.map { ($0.name, $0.id) }
             have.sort { $0.0 < $1.0 }
-            if !want.isEmpty, want.map(\.name) == have.map(\.0), want.map(\.id) == have.map(\.1) { promote(key) }
+            guard !have.isEmpty else { continue }
+            // Any served state of a current maintainer naming exactly these refs: the
+            // repository carries data a maintainer vouched for (the newest one may be
+            // another maintainer's, newer, whose data a change of maintainers brought in
+            // without rewriting the repository; generated seed 69877).
+            let m = maintainers(of: key).sorted()
+            let states = (try? store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [d]])])) ?? []
+            let matches = states.contains { s in
+                let want = stateRefs(s)
+                return s.dTag == d && want.map(\.name) == have.map(\.0) && want.map(\.id) == have.map(\.1)
+            }
+            if matches { promote(key) }
         }
     }
 
@@ -569,12 +579,17 @@ public final class RelayCore {
             if entry.event != nil { ok(conn, e, true, "duplicate: in purgatory"); return }
             // Git came first (placeholder).
             purgatory.prs[e.id] = nil
-            if entry.commit == commit {
+            // The placeholder stands for its ref only while the ref is there: deleting the
+            // repository (its announcement deleted or expired) took it (generated seed 6442).
+            let refThere = storage.repository(entry.repo)?.ref("refs/nostr/\(e.id)") == commit
+            if entry.commit == commit, refThere {
                 ok(conn, e, true, "")
                 serve(e, how: "released")
                 return
             }
-            if deferRepositoryWrites {
+            if entry.commit == commit {
+                trace("pr.placeholder-ref-gone", [("id", short(e.id)), ("repo", entry.repo.description)])
+            } else if deferRepositoryWrites {
                 purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: e.id))
             } else {
                 dropPlaceholderRef(entry.repo, e.id)
@@ -582,7 +597,9 @@ public final class RelayCore {
                     observe(.refsChanged(repo: entry.repo, refs: r.refs, head: r.head, why: "wrong PR commit"))
                 }
             }
-            trace("pr.placeholder-mismatch", [("id", short(e.id)), ("had", entry.commit?.hex ?? "-"), ("wants", commitHex)])
+            if entry.commit != commit {
+                trace("pr.placeholder-mismatch", [("id", short(e.id)), ("had", entry.commit?.hex ?? "-"), ("wants", commitHex)])
+            }
         }
         // Data already on a ref for this event?
         for key in repos where storage.repository(key)?.ref("refs/nostr/\(e.id)") == commit {
@@ -883,13 +900,14 @@ public final class RelayCore {
         for id in purgatory.prs.keys.sorted() {
             let entry = purgatory.prs[id]!
             guard entry.deadline <= now else { continue }
-            if entry.event != nil || decide(.forgetExpiredPlaceholder(id: id, reference: true)) { purgatory.prs[id] = nil }
+            purgatory.prs[id] = nil
             if let e = entry.event {
                 purgatory.expired[id] = now + config.expiredMemory
                 observe(.left(eventID: id, kind: e.kind, why: "expired"))
             } else {
                 // An unclaimed placeholder: nothing authorizes its ref any more.
-                if deferRepositoryWrites { purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: id)) }
+                if !decide(.dropExpiredPlaceholderRef(id: id, reference: true)) {}
+                else if deferRepositoryWrites { purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: id)) }
                 else { dropPlaceholderRef(entry.repo, id) }
                 observe(.left(eventID: id, kind: Kinds.pullRequest, why: "expired"))
             }

@@ -16,15 +16,15 @@ public enum RelayDecision: Sendable {
     case speaksFor(author: String, repo: RepoKey, reference: Bool)
     /// NIP-01 replacement order: whether `newer` replaces `older`.
     case replaces(newer: NostrEvent, older: NostrEvent, reference: Bool)
-    /// Whether an expired git-first placeholder's entry is forgotten along with its ref.
-    case forgetExpiredPlaceholder(id: String, reference: Bool)
+    /// Whether an expired (unclaimed) git-first placeholder's ref is deleted.
+    case dropExpiredPlaceholderRef(id: String, reference: Bool)
     /// Whether a state arriving for `repo`'s waiting announcement extends its deadline.
     case extendAnnouncement(repo: RepoKey, reference: Bool)
 
     public var reference: Bool {
         switch self {
         case .maintainerException(_, _, let r), .notNewerThanWaiting(_, _, let r), .deletionRemovesWaiting(_, _, let r),
-             .speaksFor(_, _, let r), .replaces(_, _, let r), .forgetExpiredPlaceholder(_, let r),
+             .speaksFor(_, _, let r), .replaces(_, _, let r), .dropExpiredPlaceholderRef(_, let r),
              .extendAnnouncement(_, let r):
             return r
         }

@@ -69,6 +69,16 @@ import Scenario
         // Check (swarm): fairness counted, against a job of an identifier with several
         // URLs on one domain, the round-robin turns of an identifier that joined after it (218).
         Case(file: "generated-sync-seed218.yaml", seed: 218, swarm: true),
+        // From the 100,000-seed run. Relay: a git-first placeholder outlived its ref (the
+        // repository was deleted with its announcement and made again), and the pull
+        // request was served against nothing (6442); a waiting announcement whose
+        // repository carried a current maintainer's served state — not the newest one,
+        // which a change of maintainers made authoritative — was never promoted (69877,
+        // 49739, 78848).
+        Case(file: "generated-arrival-seed6442.yaml", seed: 6442),
+        Case(file: "generated-arrival-seed69877.yaml", seed: 69877),
+        Case(file: "generated-sync-seed49739.yaml", seed: 49739),
+        Case(file: "generated-sync-seed78848.yaml", seed: 78848),
     ]
 
     @Test(arguments: cases)

@@ -94,13 +94,13 @@ import Sync
         #expect(c?.violation.message.contains("before its deadline") == true, "\(String(describing: c?.violation))")
     }
 
-    /// An expired git-first placeholder's ref is dropped but its entry kept: the pull
-    /// request arriving later is served against a ref that is gone.
-    @Test func expiredPlaceholderEntryKept() throws {
-        let c = try firstCatch(.arrival, .prAfterPlaceholderExpired, .servedHasGitData, relay { d in
-            if case .forgetExpiredPlaceholder = d { return false }; return nil
+    /// An expired git-first placeholder's ref is kept: nothing authorizes it any more, and
+    /// the pull request arriving later would be served from it.
+    @Test func expiredPlaceholderRefKept() throws {
+        let c = try firstCatch(.arrival, .prAfterPlaceholderExpired, .relayModel, relay { d in
+            if case .dropExpiredPlaceholderRef = d { return false }; return nil
         })
-        #expect(c?.violation.message.contains("refs/nostr") == true, "\(String(describing: c?.violation))")
+        #expect(c?.violation.message.contains("is still in") == true, "\(String(describing: c?.violation))")
     }
 
     /// A backoff that never holds its cap (keeps doubling).
