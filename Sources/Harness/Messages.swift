@@ -6,7 +6,7 @@ import Relay
 /// Client → relay: one NIP-01 frame on the client's websocket.
 struct NostrFrame: SimMessage {
     var message: ClientMessage
-    var source: EventSource
+    var source: EventOrigin
     var traceLabel: String {
         switch message {
         case .event(let e): return "EVENT \(e.kind) \(e.id.prefix(8))"

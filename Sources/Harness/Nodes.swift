@@ -24,7 +24,6 @@ final class RelayNode: SimNode {
     var sync: SyncState
     /// Where the input being handled came from (a user, or another relay's sync).
     private var currentOrigin: EventOrigin = .user
-    static let sweepTag: UInt64 = 1
 
     init(name: String, config: RelayConfig, store: EventStore, storage: RepositoryStorage, world: World,
          sharedPurgatory: PurgatoryBox? = nil) {
@@ -45,14 +44,14 @@ final class RelayNode: SimNode {
     }
 
     func start(_ ctx: NodeContext) {
-        ctx.setTimer(after: config.sweepInterval, tag: Self.sweepTag, periodic: true)
+        ctx.setTimer(after: config.sweepInterval, .sweep)
         replicaStart(ctx)
     }
 
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
         if let k = message as? ReconcileKick { startReconcile(k.repo, upstream: k.upstream, step: k.step, ctx); return }
         if let r = message as? RemoteResponse {
-            if r.id >= SyncState.reconcileTimeoutTag { reconcileAnswer(r.id, r.reply, ctx) } else { syncAnswer(r.id, r.reply, ctx) }
+            if r.id >= SyncState.reconcileRequestBase { reconcileAnswer(r.id, r.reply, ctx) } else { syncAnswer(r.id, r.reply, ctx) }
             return
         }
         if let g = message as? GitRequest, case .push = g.body, let key = parseRepoPath(g.path), sync.reconciling.contains(key) {
@@ -65,11 +64,11 @@ final class RelayNode: SimNode {
         if replicaReceive(message, from: from, ctx) { return }
         let conn = Int(from.raw)
         if let f = message as? NostrFrame {
-            currentOrigin = f.source == .sync ? .sync : .user
+            currentOrigin = f.source
             process(core.handle(.nostr(conn, f.message, f.source), now: ctx.now), ctx)
             currentOrigin = .user
         } else if let g = message as? GitRequest {
-            let req = (Int(from.raw) << 32) | g.id
+            let req = RequestID(client: Int(from.raw), number: g.id)
             switch g.body {
             case .advertise: process(core.handle(.gitAdvertise(req, path: g.path), now: ctx.now), ctx)
             case .push(let u, let p): process(core.handle(.gitPush(req, path: g.path, updates: u, pack: p), now: ctx.now), ctx)
@@ -79,11 +78,16 @@ final class RelayNode: SimNode {
     }
 
     func timerFired(_ tag: UInt64, _ ctx: NodeContext) {
-        if syncTimer(tag, ctx) { return }
-        if replicaTimer(tag, ctx) { return }
-        guard tag == Self.sweepTag else { return }
-        process(core.handle(.sweep, now: ctx.now), ctx)
-        ctx.setTimer(after: config.sweepInterval, tag: Self.sweepTag, periodic: true)
+        guard let timer = RelayTimer(tag: tag) else { return }
+        switch timer {
+        case .sweep:
+            process(core.handle(.sweep, now: ctx.now), ctx)
+            ctx.setTimer(after: config.sweepInterval, .sweep)
+        case .syncTick, .fetchTimeout, .reconcileTimeout:
+            syncTimer(timer, ctx)
+        case .cycle, .lock, .cycleStep, .lockRetry:
+            replicaTimer(timer, ctx)
+        }
     }
 
     /// Delivers the core's outputs. For an advertisement, `pinHead` replaces HEAD with the
@@ -101,7 +105,7 @@ final class RelayNode: SimNode {
                     }
                     if let repo = advertised { world.record(.replica(replica: name, .advertised(repo: repo, head: adv.head))) }
                 }
-                ctx.send(GitResponse(id: req & 0xFFFF_FFFF, reply: reply), to: NodeID(Int32(req >> 32)))
+                ctx.send(GitResponse(id: req.number, reply: reply), to: NodeID(Int32(req.client)))
             case .trace(let kind, let fields): ctx.trace("relay." + kind, fields)
             case .observe(let obs): world.record(.relay(replica: name, obs))
             }
@@ -240,7 +244,7 @@ final class ClientNode: SimNode {
     // MARK: Nostr
 
     /// Sends a step's event; `source: .sync` delivers it the way another relay's sync would.
-    func publish(_ event: NostrEvent, _ run: StepRun, source: EventSource = .user, _ ctx: NodeContext) {
+    func publish(_ event: NostrEvent, _ run: StepRun, source: EventOrigin = .user, _ ctx: NodeContext) {
         world.record(.published(step: run.id, actor: actor, event: event, attempt: run.attempt))
         pendingOK[event.id] = (run, event)
         ctx.send(NostrFrame(message: .event(event), source: source), to: pickRelay(ctx))

@@ -39,8 +39,8 @@ final class LockServiceNode: SimNode {
 /// fallbacks when the lock cannot be had.
 final class Replication {
     enum Op {
-        case push(req: Int, from: NodeID, path: String, updates: [RefUpdate], pack: Pack, repo: RepoKey)
-        case advertise(req: Int, from: NodeID, path: String, repo: RepoKey)
+        case push(req: RequestID, from: NodeID, path: String, updates: [RefUpdate], pack: Pack, repo: RepoKey)
+        case advertise(req: RequestID, from: NodeID, path: String, repo: RepoKey)
         /// Maintenance of every repository of one identifier (they share a lock).
         case cycle(identifier: String)
         /// Store objects a sync fetch brought, then release what they complete.
@@ -64,10 +64,6 @@ final class Replication {
     /// one stops after the repository it is working on.
     var draining = false
 
-    static let lockTimer: UInt64 = 1 << 40
-    static let stepTimer: UInt64 = 2 << 40
-    static let cycleTimer: UInt64 = 3
-    static let retryTimer: UInt64 = 4 << 40
     /// When each push/advertisement op first asked for its lock, and its next backoff.
     var firstAsked: [UInt64: SimTime] = [:]
     var backoff: [UInt64: SimDuration] = [:]
@@ -93,7 +89,7 @@ extension RelayNode {
         guard let rep = replication else { return }
         // Replicas start at different moments: the first cycle comes at a random phase.
         let phase = ctx.withRandom { $0.int(in: 0...rep.settings.cycleInterval) }
-        ctx.setTimer(after: rep.settings.cycleInterval + phase, tag: Replication.cycleTimer, periodic: true)
+        ctx.setTimer(after: rep.settings.cycleInterval + phase, .cycle)
     }
 
     /// Returns true when the message was handled by the replica layer.
@@ -104,7 +100,7 @@ extension RelayNode {
             return true
         }
         guard let g = message as? GitRequest else { return false }
-        let req = (Int(from.raw) << 32) | g.id
+        let req = RequestID(client: Int(from.raw), number: g.id)
         guard let key = parseRepoPath(g.path) else { return false }   // the core answers 404
         switch g.body {
         case .push(let updates, let pack):
@@ -124,19 +120,15 @@ extension RelayNode {
         return true
     }
 
-    func replicaTimer(_ tag: UInt64, _ ctx: NodeContext) -> Bool {
-        guard let rep = replication else { return false }
-        if tag == Replication.cycleTimer {
-            ctx.setTimer(after: rep.settings.cycleInterval, tag: Replication.cycleTimer, periodic: true)
+    func replicaTimer(_ timer: RelayTimer, _ ctx: NodeContext) {
+        guard let rep = replication else { return }
+        switch timer {
+        case .cycle:
+            ctx.setTimer(after: rep.settings.cycleInterval, .cycle)
             startCycle(ctx)
-            return true
-        }
-        if tag & Replication.lockTimer != 0 && tag < Replication.stepTimer {
-            runLock(rep.client.handle(.timer(tag & ~Replication.lockTimer), now: ctx.now), ctx)
-            return true
-        }
-        if tag & Replication.retryTimer == Replication.retryTimer {
-            let op = tag & ((1 << 40) - 1)
+        case .lock(let id):
+            runLock(rep.client.handle(.timer(id), now: ctx.now), ctx)
+        case .lockRetry(let op):
             if let what = rep.op(op) {
                 let (repo, purpose): (RepoKey?, LockPurpose) = {
                     switch what {
@@ -147,16 +139,13 @@ extension RelayNode {
                     case .cycle: return (nil, .background)
                     }
                 }()
-                guard let repo else { return true }   // cycles never retry
+                guard let repo else { return }   // cycles never retry
                 runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: purpose), now: ctx.now), ctx)
             }
-            return true
+        case .cycleStep(let generation):
+            cycleStepDue(generation: generation, ctx)
+        default: break
         }
-        if tag >= Replication.stepTimer {
-            cycleStepDue(generation: tag & ((1 << 40) - 1), ctx)
-            return true
-        }
-        return false
     }
 
     // MARK: lock effects
@@ -168,7 +157,7 @@ extension RelayNode {
             // Lock traffic is housekeeping: it never keeps the world from being quiescent
             // (a push waiting for a lock is still pending on its client's side).
             case .send(let id, let command): ctx.sendBackground(LockRequest(id: id, command: command), to: rep.service)
-            case .setTimer(let id, let after): ctx.setTimer(after: after, tag: Replication.lockTimer | id, periodic: true)
+            case .setTimer(let id, let after): ctx.setTimer(after: after, .lock(id))
             case .granted(let op, let repo, let token):
                 world.record(.replica(replica: name, .lockGranted(repo: repo, token: token)))
                 granted(op, token, ctx)
@@ -202,7 +191,7 @@ extension RelayNode {
         let delay = rep.backoff[op] ?? rep.settings.lock.retryInitial
         guard ctx.now + delay - first <= rep.settings.lock.retryBudget else { return false }
         rep.backoff[op] = min(delay * 2, rep.settings.lock.retryMax)
-        ctx.setTimer(after: delay, tag: Replication.retryTimer | op, periodic: true)
+        ctx.setTimer(after: delay, .lockRetry(op: op))
         return true
     }
 
@@ -279,7 +268,7 @@ extension RelayNode {
             world.record(.replica(replica: name, .pushRefused(repo: repo, status: 503, before: before, after: refMap(repo))))
             let reply = GitReply.httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
                                            message: "repository busy (\(why.rawValue)), retry later")
-            ctx.send(GitResponse(id: req & 0xFFFF_FFFF, reply: reply), to: from)
+            ctx.send(GitResponse(id: req.number, reply: reply), to: from)
         case .advertise(let req, _, let path, let repo):
             // Fallback after the budget: serve without the lock, HEAD pinned to the default.
             process(core.handle(.gitAdvertise(req, path: path), now: ctx.now), ctx, advertised: repo, pinHead: core.defaultBranch(repo))
@@ -370,7 +359,7 @@ extension RelayNode {
             nextCycleRepo(ctx)
         } else {
             rep.advanceStep()
-            ctx.setTimer(after: rep.settings.cycleStep, tag: Replication.stepTimer | rep.generation, periodic: true)
+            ctx.setTimer(after: rep.settings.cycleStep, .cycleStep(generation: rep.generation))
         }
     }
 }

@@ -21,10 +21,8 @@ final class SyncState {
     var reconciling: Set<RepoKey> = []
     var nextReconcile: UInt64 = 1
 
-    static let tickTag: UInt64 = 5
-    /// Tags at or above this belong to sync (checked before the replica layer's tags).
-    static let fetchTimeoutTag: UInt64 = 8 << 40
-    static let reconcileTimeoutTag: UInt64 = 16 << 40
+    /// Remote request ids of reconciliations are numbered from here (fetches below it).
+    static let reconcileRequestBase: UInt64 = 16 << 40
 
     init(config: SyncConfig, ownDomain: String) {
         queue = SyncQueue(config: config, ownDomain: ownDomain)
@@ -70,9 +68,9 @@ extension RelayNode {
                 }
                 s.fetches[request] = (identifier, source.domain)
                 ctx.sendBackground(RemoteRequest(id: request, body: .fetch(identifier: Harness.identifier(ofCloneURL: source.url))), to: remote)
-                ctx.setTimer(after: world.deployment.remoteTimeout, tag: SyncState.fetchTimeoutTag | request, periodic: true)
+                ctx.setTimer(after: world.deployment.remoteTimeout, .fetchTimeout(request: request))
             case .setTimer(let after):
-                ctx.setTimer(after: after, tag: SyncState.tickTag, periodic: true)
+                ctx.setTimer(after: after, .syncTick)
             case let .trace(kind, fields):
                 ctx.trace(kind, fields)
                 recordQueueReport(kind, fields, ctx)
@@ -230,23 +228,16 @@ extension RelayNode {
         }
     }
 
-    /// Timers of the sync layer; true when handled.
-    func syncTimer(_ tag: UInt64, _ ctx: NodeContext) -> Bool {
-        if tag == SyncState.tickTag {
+    /// Timers of the sync layer.
+    func syncTimer(_ timer: RelayTimer, _ ctx: NodeContext) {
+        switch timer {
+        case .syncTick:
             endSatisfiedHunts(ctx)
             runSync(.tick, ctx)
-            return true
+        case .reconcileTimeout(let run): reconcileTimedOut(run, ctx)
+        case .fetchTimeout(let request): fetchEnded(request, .failed, objects: 0, ctx)
+        default: break
         }
-        if tag >= SyncState.reconcileTimeoutTag {
-            let id = tag & ((1 << 40) - 1)
-            reconcileTimedOut(id, ctx)
-            return true
-        }
-        if tag >= SyncState.fetchTimeoutTag {
-            fetchEnded(tag & ((1 << 40) - 1), .failed, objects: 0, ctx)
-            return true
-        }
-        return false
     }
 
     /// A restarted process hunts again for everything still waiting.
@@ -286,8 +277,8 @@ extension RelayNode {
 
     func sendMirrorFetch(_ id: UInt64, _ ctx: NodeContext) {
         guard let run = sync.reconciles[id] else { return }
-        let rid = SyncState.reconcileTimeoutTag | id
-        ctx.setTimer(after: world.deployment.remoteTimeout, tag: rid, periodic: true)
+        let rid = SyncState.reconcileRequestBase | id
+        ctx.setTimer(after: world.deployment.remoteTimeout, .reconcileTimeout(run: id))
         guard let remote = world.remoteNodes[run.upstream.domain] else { return }  // times out
         ctx.sendBackground(RemoteRequest(id: rid, body: .mirror(identifier: run.repo.d)), to: remote)
     }
@@ -360,8 +351,8 @@ extension RelayNode {
                 return
             }
             let objects = try remoteView!.allObjectIDs().map { try remoteView!.read($0) }
-            let rid = SyncState.reconcileTimeoutTag | id
-            ctx.setTimer(after: world.deployment.remoteTimeout, tag: rid, periodic: true)
+            let rid = SyncState.reconcileRequestBase | id
+            ctx.setTimer(after: world.deployment.remoteTimeout, .reconcileTimeout(run: id))
             if let remote = world.remoteNodes[run.upstream.domain] {
                 ctx.sendBackground(RemoteRequest(id: rid, body: .push(identifier: run.repo.d, refs: changed, pack: Pack(objects: objects))), to: remote)
             }

@@ -4,11 +4,25 @@ import SimKernel
 
 /// A client connection (websocket) to the relay, numbered by the driver.
 public typealias ConnectionID = Int
-/// An HTTP request to the git host, numbered by the driver.
-public typealias RequestID = Int
+/// An HTTP request to the git host, as the driver names it: the client connection that
+/// asked and the request's number there. The core hands it back with the reply.
+public struct RequestID: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+    public var client: Int
+    public var number: Int
+    public init(client: Int, number: Int) { self.client = client; self.number = number }
+    /// A request of client 0 (tests).
+    public init(integerLiteral number: Int) { self.init(client: 0, number: number) }
+    public var description: String { "\(client)/\(number)" }
+}
 
-/// Where an event came from: a user's client, or another relay during sync (GRASP-02).
-public enum EventSource: String, Sendable { case user, sync }
+/// Where an event came from — one type for the relay (an event once expired is not taken
+/// again from another relay) and the sync queue (a user's event starts its hunt late).
+public enum EventOrigin: String, Sendable {
+    /// Submitted by a user's client: a push is expected soon.
+    case user
+    /// Received from another relay during sync (GRASP-02): the data probably exists elsewhere.
+    case sync
+}
 
 public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Owner pubkey, hex.
@@ -42,9 +56,9 @@ public struct RefUpdate: Hashable, Sendable {
 /// Inputs of the relay state machine.
 public enum RelayInput {
     /// A NIP-01 frame as text (parsed and validated by the relay).
-    case nostrText(ConnectionID, String, EventSource)
+    case nostrText(ConnectionID, String, EventOrigin)
     /// A NIP-01 message already parsed (drivers that hold typed messages).
-    case nostr(ConnectionID, ClientMessage, EventSource)
+    case nostr(ConnectionID, ClientMessage, EventOrigin)
     case disconnect(ConnectionID)
     /// `GET /` with `Accept: application/nostr+json`.
     case nip11(RequestID)

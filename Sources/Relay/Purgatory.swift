@@ -16,7 +16,7 @@ public struct Purgatory: Sendable {
     public struct StateEntry: Sendable {
         public var event: NostrEvent
         public var deadline: SimTime
-        public var source: EventSource
+        public var source: EventOrigin
     }
     /// A PR or PR update waiting for `refs/nostr/<id>`; `event == nil` is a PLACEHOLDER:
     /// the push came first and waits for its event.

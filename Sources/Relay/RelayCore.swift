@@ -75,7 +75,7 @@ public final class RelayCore {
 
     // MARK: NIP-01
 
-    private func handleClient(_ conn: ConnectionID, _ msg: ClientMessage, _ source: EventSource) {
+    private func handleClient(_ conn: ConnectionID, _ msg: ClientMessage, _ source: EventOrigin) {
         switch msg {
         case .event(let e): handleEvent(conn, e, source)
         case .req(let subID, let filters):
@@ -107,7 +107,7 @@ public final class RelayCore {
 
     static let purgatoryMessage = "purgatory: won't be served until git data arrives"
 
-    private func handleEvent(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventSource) {
+    private func handleEvent(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) {
         do { try e.validate() } catch {
             ok(conn, e, false, "invalid: \(error)"); return
         }
@@ -325,7 +325,7 @@ public final class RelayCore {
 
     func stateHead(_ e: NostrEvent) -> String? { (try? RepoState(e))?.head }
 
-    private func handleState(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventSource) {
+    private func handleState(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) {
         let d = e.dTag
         if purgatory.states[d]?.contains(where: { $0.event.id == e.id }) == true {
             ok(conn, e, true, "duplicate: in purgatory"); return
@@ -562,7 +562,7 @@ public final class RelayCore {
 
     // MARK: pull requests
 
-    private func handlePR(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventSource) {
+    private func handlePR(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) {
         guard let commitHex = e.tagValue("c"), let commit = ObjectID(hex: commitHex) else {
             ok(conn, e, false, "invalid: pull request needs a c tag with the tip commit"); return
         }

@@ -1,14 +1,8 @@
 // GRASP-02 proactive git-data sync (SPEC §5): an identifier-based hunt queue with a
 // per-domain throttle, as a sans-IO state machine.
 import SimKernel
+import Relay
 
-/// Where the event that made an identifier wait came from.
-public enum EventOrigin: String, Sendable {
-    /// Submitted by a user: a push is expected soon, so the hunt starts late.
-    case user
-    /// Received from another relay: the data probably exists elsewhere already.
-    case sync
-}
 
 /// One clone URL the repository's data may be fetched from.
 public struct CloneSource: Sendable, Hashable {

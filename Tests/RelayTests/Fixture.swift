@@ -66,7 +66,7 @@ final class Fixture {
 
     /// Publishes; returns the OK (accepted, message).
     @discardableResult
-    func publish(_ e: NostrEvent, source: EventSource = .user) -> (Bool, String) {
+    func publish(_ e: NostrEvent, source: EventOrigin = .user) -> (Bool, String) {
         for o in handle(.nostr(1, .event(e), source)) {
             if case .send(_, .ok(let id, let ok, let msg)) = o, id == e.id { return (ok, msg) }
         }
@@ -88,7 +88,7 @@ final class Fixture {
         let tips = us.filter { !$0.isDelete }.map(\.new)
         let pack = try! local.pack(tips: tips, haves: current.values.filter { local.contains($0) })
         nextReq += 1
-        for o in handle(.gitPush(nextReq, path: path(owner, d), updates: us, pack: pack)) {
+        for o in handle(.gitPush(RequestID(client: 0, number: nextReq), path: path(owner, d), updates: us, pack: pack)) {
             if case .reply(_, .pushResult(let r)) = o { return r }
             if case .reply(_, .httpError(let s, _, let m)) = o { return us.map { RefResult(name: $0.name, error: "HTTP \(s) \(m)") } }
         }
