@@ -73,31 +73,26 @@ extension RelayNode {
                 ctx.setTimer(after: after, .syncTick)
             case let .trace(kind, fields):
                 ctx.trace(kind, fields)
-                recordQueueReport(kind, fields, ctx)
+            case .report(let r):
+                record(r, ctx)
             }
         }
         for r in failedAtOnce { fetchEnded(r, .failed, objects: 0, ctx) }
     }
 
-    /// Turns the queue's own report (its trace records) into history for the checks.
-    private func recordQueueReport(_ kind: String, _ fields: [(String, String)], _ ctx: NodeContext) {
-        func f(_ k: String) -> String { fields.first { $0.0 == k }?.1 ?? "" }
-        let id = f("identifier")
-        switch kind {
-        case "sync.attempt":
-            let domains = f("domains").split(separator: ",").map(String.init)
-            world.record(.sync(replica: name, .attemptStarted(identifier: id, attempt: Int(f("attempt")) ?? 0, domains: domains)))
-        case "sync.backoff":
-            let next = sync.queue.pending.first { $0.identifier == id }?.nextAttempt ?? ctx.now
-            world.record(.sync(replica: name, .attemptEnded(identifier: id, next: world.sim.now + (next - ctx.now))))
-        case "sync.satisfied": world.record(.sync(replica: name, .huntEnded(identifier: id, why: "satisfied")))
-        case "sync.expired": world.record(.sync(replica: name, .huntEnded(identifier: id, why: "expired")))
-        case "sync.give-up": world.record(.sync(replica: name, .huntEnded(identifier: id, why: "give-up")))
-        case "sync.ignored-expired": world.record(.sync(replica: name, .ignoredExpired(identifier: id)))
-        case "sync.domain-blocked":
-            world.record(.sync(replica: name, .domainBlocked(domain: f("domain"), until: world.sim.now + syncConfig.blockDuration)))
-        default: break
+    /// The queue's facts into history for the checks (queue time is this replica's clock;
+    /// history is in global time).
+    private func record(_ report: SyncReport, _ ctx: NodeContext) {
+        let global = { (t: SimTime) in self.world.sim.now + (t - ctx.now) }
+        let record: SyncRecord
+        switch report {
+        case let .attemptStarted(id, attempt, domains): record = .attemptStarted(identifier: id, attempt: attempt, domains: domains)
+        case let .attemptEnded(id, next): record = .attemptEnded(identifier: id, next: global(next))
+        case let .huntEnded(id, why): record = .huntEnded(identifier: id, why: why)
+        case let .ignoredExpired(id): record = .ignoredExpired(identifier: id)
+        case let .domainBlocked(domain, until): record = .domainBlocked(domain: domain, until: global(until))
         }
+        world.record(.sync(replica: name, record))
     }
 
     /// The clone URLs of the identifier's announcements — served and in purgatory — and of

@@ -90,6 +90,23 @@ public enum SyncEffect: Sendable {
     /// Send `.tick` after this delay (a driver ticking every `config.tick` may ignore it).
     case setTimer(after: SimDuration)
     case trace(String, [(String, String)])
+    /// A fact for the driver's history, typed (the trace record printed with it says the same).
+    case report(SyncReport)
+}
+
+/// What the queue did, as facts a driver records for the checks (never parsed back from
+/// trace text).
+public enum SyncReport: Sendable, Equatable {
+    /// An attempt started, fetching from sources on these domains (one per source).
+    case attemptStarted(identifier: String, attempt: Int, domains: [String])
+    /// Every fetch of the attempt ended; the next attempt is due at `next` (queue time).
+    case attemptEnded(identifier: String, next: SimTime)
+    /// The hunt ended: `satisfied`, `expired` or `give-up`.
+    case huntEnded(identifier: String, why: String)
+    /// A synced event for an expired identifier was ignored.
+    case ignoredExpired(identifier: String)
+    /// A domain is blocked until `until` (queue time).
+    case domainBlocked(domain: String, until: SimTime)
 }
 
 /// The hunt queue. The work is per identifier (a repository, or a PR event), not per event:
@@ -259,11 +276,13 @@ public final class SyncQueue {
             if hunts[id] != nil {
                 endHunt(id, now: now, &out)
                 out.append(.trace("sync.satisfied", [("identifier", id)]))
+                out.append(.report(.huntEnded(identifier: id, why: "satisfied")))
             }
         case let .identifierExpired(id):
             if hunts[id] != nil { endHunt(id, now: now, &out) }
             expired[id] = now
             out.append(.trace("sync.expired", [("identifier", id)]))
+            out.append(.report(.huntEnded(identifier: id, why: "expired")))
         case .tick:
             tick(now: now, sources: sources, &out)
         case let .fetchFinished(request, outcome):
@@ -276,6 +295,7 @@ public final class SyncQueue {
     private func eventWaiting(_ id: String, origin: EventOrigin, now: SimTime, _ out: inout [SyncEffect]) {
         if origin == .sync, expired[id] != nil, !config.faultRefetchExpired {
             out.append(.trace("sync.ignored-expired", [("identifier", id)]))
+            out.append(.report(.ignoredExpired(identifier: id)))
             return
         }
         let due = now + (origin == .user ? config.userDelay : config.syncedDelay)
@@ -309,6 +329,7 @@ public final class SyncQueue {
         for id in hunts.keys.sorted() where now >= hunts[id]!.lastEvent + config.giveUpAfter {
             endHunt(id, now: now, &out)
             out.append(.trace("sync.give-up", [("identifier", id)]))
+            out.append(.report(.huntEnded(identifier: id, why: "give-up")))
         }
         let ready = hunts.compactMap { id, h -> (SimTime, String)? in
             guard let n = h.nextAttempt, n <= now else { return nil }
@@ -332,6 +353,7 @@ public final class SyncQueue {
         out.append(.trace("sync.attempt", [("identifier", id), ("attempt", "\(h.attempt)"),
                                            ("sources", "\(chosen.count)"),
                                            ("domains", chosen.map(\.domain).joined(separator: ","))]))
+        out.append(.report(.attemptStarted(identifier: id, attempt: h.attempt, domains: chosen.map(\.domain))))
         if chosen.isEmpty {
             finishAttempt(id, now: now, &out)
             return
@@ -354,6 +376,7 @@ public final class SyncQueue {
         hunts[id] = h
         out.append(.trace("sync.backoff", [("identifier", id), ("attempt", "\(h.attempt)"),
                                            ("next", Time.format(next))]))
+        out.append(.report(.attemptEnded(identifier: id, next: next)))
     }
 
     private func fetchFinished(_ request: UInt64, _ outcome: FetchOutcome, now: SimTime,
@@ -398,6 +421,7 @@ public final class SyncQueue {
         domains[name] = d
         out.append(.trace("sync.domain-blocked", [("domain", name), ("until", Time.format(now + config.blockDuration)),
                                                   ("dropped", "\(dropped.count)")]))
+        out.append(.report(.domainBlocked(domain: name, until: now + config.blockDuration)))
         for j in dropped { jobEnded(j.identifier, generation: j.generation, now: now, &out) }
     }
 

@@ -67,6 +67,9 @@ final class QueueNet {
         now = end
     }
 
+    /// The queue's typed reports, in order.
+    var reports: [SyncReport] = []
+
     private func apply(_ effects: [SyncEffect]) {
         for e in effects {
             switch e {
@@ -81,6 +84,8 @@ final class QueueNet {
                 timers.append(after)
             case let .trace(label, _):
                 traces.append(label)
+            case .report(let r):
+                reports.append(r)
             }
         }
         for (d, n) in queue.inFlight { maxInFlight[d] = max(maxInFlight[d] ?? 0, n) }

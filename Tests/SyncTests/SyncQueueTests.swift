@@ -492,3 +492,36 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         #expect(unknown.contains { if case .trace("sync.unknown-request", _) = $0 { return true } else { return false } })
     }
 }
+
+/// The queue hands its driver typed facts (never parsed back from trace text); each says
+/// what the trace record printed with it says.
+@Suite struct SyncQueueReports {
+    @Test func reportsMatchTheTraces() {
+        let net = QueueNet()
+        net.sources = ["a": [remote], "b": [remote, CloneSource(url: "https://down.example/x/b.git")]]
+        net.outcome = { _, s in s.domain == "down.example" ? .failed : .nothingNew }
+        net.send(.eventWaiting(identifier: "a", origin: .sync))
+        net.send(.eventWaiting(identifier: "b", origin: .user))
+        net.at(Time.min(10), .identifierSatisfied(identifier: "a"))
+        net.run(until: Time.min(45))
+        func count(_ label: String) -> Int { net.traces.filter { $0 == label }.count }
+        var started = 0, ended = 0, hunts: [String] = []
+        for r in net.reports {
+            switch r {
+            case .attemptStarted: started += 1
+            case .attemptEnded: ended += 1
+            case .huntEnded(_, let why): hunts.append(why)
+            default: break
+            }
+        }
+        #expect(started > 3 && started == count("sync.attempt"))
+        #expect(ended == count("sync.backoff"))
+        #expect(hunts.filter { $0 == "satisfied" }.count == count("sync.satisfied") && hunts.contains("satisfied"))
+        #expect(hunts.filter { $0 == "give-up" }.count == count("sync.give-up") && hunts.contains("give-up"))
+        // The attempt's domains are the chosen sources', one per source.
+        let domains = net.reports.compactMap { r -> [String]? in
+            if case .attemptStarted("b", _, let d) = r { return d } else { return nil }
+        }
+        #expect(domains.first.map { Set($0) } == ["git.remote.example", "down.example"])
+    }
+}
