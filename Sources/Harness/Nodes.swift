@@ -37,10 +37,10 @@ final class RelayNode: SimNode {
 
     private static func makeCore(_ config: RelayConfig, _ name: String, _ store: EventStore,
                                  _ storage: RepositoryStorage, _ shared: PurgatoryBox?) -> RelayCore {
-        let c = RelayCore(config: config, replica: name, store: store, storage: storage,
-                          purgatory: shared ?? PurgatoryBox())
-        c.deferRepositoryWrites = shared != nil
-        return c
+        var config = config
+        config.deferRepositoryWrites = shared != nil
+        return RelayCore(config: config, replica: name, store: store, storage: storage,
+                         purgatory: shared ?? PurgatoryBox())
     }
 
     func start(_ ctx: NodeContext) {

@@ -205,27 +205,21 @@ extension RelayNode {
         guard let rep = replication, let what = rep.op(op) else { return }
         switch what {
         case .push(let req, _, let path, let updates, let pack, _):
-            core.writeToken = token
-            process(core.handle(.gitPush(req, path: path, updates: updates, pack: pack), now: ctx.now), ctx)
-            core.writeToken = nil
+            process(core.handle(.gitPush(req, path: path, updates: updates, pack: pack), now: ctx.now, writeToken: token), ctx)
             release(op, ctx)
         case .advertise(let req, _, let path, let repo):
             process(core.handle(.gitAdvertise(req, path: path), now: ctx.now), ctx, advertised: repo, pinHead: core.defaultBranch(repo))
             release(op, ctx)
         case .cycle(let identifier):
-            core.writeToken = token
             for repo in core.maintenanceTargets where repo.d == identifier {
-                process(core.handle(.maintain(repo), now: ctx.now), ctx)
+                process(core.handle(.maintain(repo), now: ctx.now, writeToken: token), ctx)
             }
-            core.writeToken = nil
             rep.beginSteps()
             cycleStepDue(generation: rep.generation, ctx)
         case .syncApply(let repo, let pack):
             do {
                 try storage.write(repo, writer: name, token: token, now: ctx.now, "sync-fetch") { r in _ = try r.receive(pack) }
-                core.writeToken = token
-                process(core.gitDataArrived(repo: repo, now: ctx.now), ctx)
-                core.writeToken = nil
+                process(core.handle(.gitDataArrived(repo), now: ctx.now, writeToken: token), ctx)
             } catch {
                 ctx.trace("sync.store-failed", [("repo", repo.description), ("error", "\(error)")])
             }

@@ -210,7 +210,7 @@ extension RelayNode {
                     ctx.trace("sync.store-failed", [("repo", key.description), ("error", "\(error)")])
                     continue
                 }
-                process(core.gitDataArrived(repo: key, now: ctx.now), ctx)
+                process(core.handle(.gitDataArrived(key), now: ctx.now), ctx)
             }
             let outcome: FetchOutcome = !syncWaiting(f.identifier) ? .complete : (added > 0 ? .partial : .nothingNew)
             fetchEnded(request, outcome, objects: added, ctx)
@@ -369,9 +369,7 @@ extension RelayNode {
         }
         // New objects: the same "git data became available" routine as pushes and fetches
         // (a state waiting for these commits is released now).
-        core.writeToken = run.token
-        process(core.gitDataArrived(repo: run.repo, now: ctx.now), ctx)
-        core.writeToken = nil
+        process(core.handle(.gitDataArrived(run.repo), now: ctx.now, writeToken: run.token), ctx)
     }
 
     /// The push (if any) answered or timed out: finish local work and report.

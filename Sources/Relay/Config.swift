@@ -49,6 +49,10 @@ public struct RelayConfig: Sendable, Equatable {
     public var faultNoExpiry = false
     /// Rejection messages without their machine-readable prefix.
     public var faultUnprefixedMessages = false
+    /// Replicas share storage: repository writes happen only under a repository lock, so
+    /// those an event or the sweep would make are left to locked maintenance. Set by the
+    /// deployment, not a configuration key.
+    public var deferRepositoryWrites = false
     /// Test double: overrules one of the relay's decisions (`RelayDecision`) to plant a
     /// mistake; no configuration key sets it.
     public var decisionHook: TestHook<RelayDecision, Bool>? = nil

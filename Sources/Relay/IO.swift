@@ -72,6 +72,9 @@ public enum RelayInput {
     case sweep
     /// Maintenance of one repository, run under its lock (replicated deployments).
     case maintain(RepoKey)
+    /// Objects reached a repository (a sync fetch, a reconciliation): release what of its
+    /// identifier they complete.
+    case gitDataArrived(RepoKey)
 }
 
 /// What the relay answers to a ref advertisement.

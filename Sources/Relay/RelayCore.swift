@@ -17,17 +17,18 @@ public final class RelayCore {
         get { box.value }
         set { box.value = newValue }
     }
-    /// With replicas, repository writes not made under a lock — the sweep's (deleting
-    /// expired announcements' repos, dropping placeholder refs) and those an arriving event
-    /// would trigger (applying a state whose data is present, deleting a deleted
-    /// announcement's repo, dropping a wrong PR ref) — are left to `.maintain(repo)`, which
-    /// the driver runs under that repository's lock. Pushes already hold it.
-    public var deferRepositoryWrites = false
+    /// With replicas (`config.deferRepositoryWrites`), repository writes not made under a
+    /// lock — the sweep's (deleting expired announcements' repos, dropping placeholder refs)
+    /// and those an arriving event would trigger (applying a state whose data is present,
+    /// deleting a deleted announcement's repo, dropping a wrong PR ref) — are left to
+    /// `.maintain(repo)`, which the driver runs under that repository's lock. Pushes
+    /// already hold it.
+    private var deferRepositoryWrites: Bool { config.deferRepositoryWrites }
     private var subscriptions: [ConnectionID: [(id: String, filters: [Filter])]] = [:]
     private var out: [RelayOutput] = []
     private var now: SimTime = 0
-    /// Fencing token for storage writes (set by the lock client of a later layer).
-    public var writeToken: UInt64? = nil
+    /// The fencing token of the call being handled (its repository lock's grant).
+    private var writeToken: UInt64? = nil
 
     public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,
                 purgatory: PurgatoryBox = PurgatoryBox()) {
@@ -40,8 +41,13 @@ public final class RelayCore {
 
     // MARK: entry point
 
-    public func handle(_ input: RelayInput, now: SimTime) -> [RelayOutput] {
+    /// Handles one input. `writeToken` is the fencing token of the repository lock the
+    /// driver holds for it (replicas: pushes, maintenance, arriving git data); every
+    /// repository write the input causes carries it.
+    public func handle(_ input: RelayInput, now: SimTime, writeToken: UInt64? = nil) -> [RelayOutput] {
         self.now = now
+        self.writeToken = writeToken
+        defer { self.writeToken = nil }
         out.removeAll(keepingCapacity: true)
         switch input {
         case .nostrText(let conn, let text, let source):
@@ -55,6 +61,7 @@ public final class RelayCore {
         case .gitFetch(let req, let path, let wants, let haves): fetch(req, path, wants, haves)
         case .sweep: sweep()
         case .maintain(let key): maintain(key)
+        case .gitDataArrived(let key): settle(identifier: key.d)
         }
         return out
     }
@@ -466,7 +473,7 @@ public final class RelayCore {
     /// "Git data became available" for identifier `d`: release every waiting state whose
     /// objects are now complete in an authoritative repo, newest first. Pushes, state
     /// arrival and (later) sync fetches all come through here.
-    public func settle(identifier d: String) {
+    private func settle(identifier d: String) {
         // Releasing a state copies its objects into the other repositories it speaks for,
         // which can complete a state passed over earlier in the same pass (another
         // maintainer's, newer): repeat until a pass releases nothing. Each release takes
@@ -514,17 +521,6 @@ public final class RelayCore {
         }
     }
 
-    /// Called by the driver when a sync fetch (or anything else) added objects to a repo:
-    /// releases every waiting state of the identifier whose objects are now complete, and
-    /// every waiting pull request on this repo whose tip commit is now complete (its
-    /// `refs/nostr/<id>` is written first, as a push of it would). Runs under the caller's
-    /// `writeToken` (the repository lock in replica mode).
-    public func gitDataArrived(repo: RepoKey, now: SimTime) -> [RelayOutput] {
-        self.now = now
-        out.removeAll(keepingCapacity: true)
-        settle(identifier: repo.d)
-        return out
-    }
 
     /// Releases every waiting pull request of identifier `d` whose tip commit is complete
     /// in some repository of the identifier: its objects are copied into the repository it
