@@ -237,8 +237,10 @@ public final class CheckSuite {
                 }
                 // A graceful restart keeps each entry's remaining time: downtime since the
                 // entry was made moves its deadline.
+                // Replicas delete an expired announcement's repository (and so mark it
+                // expired) only in locked maintenance; states and PRs expire in the sweep.
                 var slack = w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
-                    + replicatedExpiryDelay(w)
+                    + (heldAnnouncements[id] != nil ? replicatedExpiryDelay(w) : 0)
                 // An announcement whose repository could not be deleted stays until it can.
                 if let key = heldAnnouncements[id], let failed = lastDeleteFailure[key], failed >= d.deadline {
                     slack += failed - d.deadline

@@ -19,6 +19,13 @@ import Relay
 /// depends on timing the model cannot see — a soft-expired announcement forgotten within
 /// a sweep — it makes no prediction rather than guess. The first divergence is reported;
 /// the model stops there, since everything after it may follow from it.
+///
+/// What it does not judge (named gaps, see docs/generated-workloads.md): the answer to
+/// kinds other than announcements, states, pull requests and deletions, and `error:`
+/// answers; whether a pull request waits or is served (only that it is taken); an expired
+/// placeholder's ref with replicas (dropped later, in maintenance); a ref change that
+/// empties a repository; the end-of-run version of slots other than announcements and
+/// states.
 final class RelayModel {
     /// A replaceable or addressable event's slot: later versions replace earlier ones.
     struct Slot: Hashable, Comparable {
@@ -56,6 +63,10 @@ final class RelayModel {
     private var waitingAnnouncements: [RepoKey: (event: NostrEvent, softExpiredAt: SimTime?)] = [:]
     private var waitingStates: [String: NostrEvent] = [:]
     private var waitingPRs: [String: NostrEvent] = [:]
+    /// When states and pull requests expired from purgatory: the same event arriving again
+    /// by sync within `expired_memory` may be refused (the model does not know an event's
+    /// origin, so it allows either answer there).
+    private var expiredAt: [String: SimTime] = [:]
     /// What accepted deletion requests cover (NIP-09): ids of their authors, and each
     /// slot up to the newest request's `created_at`. Such events are never taken again.
     private var deletedIDs: Set<String> = []
@@ -201,6 +212,15 @@ final class RelayModel {
 
     /// What the relay should answer to `e` now, and why; nil when the model cannot tell.
     private func predict(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+        guard var p = predictIgnoringExpiry(e, w, t) else { return nil }
+        if let at = expiredAt[e.id], t < at + w.config.expiredMemory {
+            p.0.insert(.rejected)
+            p.1 += " (or refused: it expired from purgatory at \(Time.format(at)), and may come back by sync)"
+        }
+        return p
+    }
+
+    private func predictIgnoringExpiry(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
         if e.kind != Kinds.deletion {
             if deletedIDs.contains(e.pubkey + e.id) { return ([.rejected], "its author deleted it") }
             if let s = Self.slot(e), let until = deletedUntil[s], e.createdAt <= until {
@@ -265,7 +285,8 @@ final class RelayModel {
         let home = auth.contains(where: w.storage.exists)
         if home, w.storage.keys.contains(where: { $0.d == d && w.storage.repository($0)?.isComplete(tips) == true }) {
             // Replicas apply it in their next locked maintenance instead.
-            return (w.lockService == nil ? [.served] : [.served, .waits], "its objects are in a repository of \(d)")
+            return w.lockService == nil ? ([.served], "its objects are in a repository of \(d)")
+                : ([.waits], "replicas apply a state only under its repository's lock, in maintenance")
         }
         return ([.waits], home ? "its objects are in no repository of \(d)" : "no repository it speaks for exists here")
     }
@@ -377,6 +398,7 @@ final class RelayModel {
                         report("waiting \(id.prefix(8)) left purgatory as replaced by \(acked.id.prefix(8)), which is not a newer version of it")
                         return
                     }
+                    forgetWaiting(id)
                 case "superseded":
                     if let old = waitingStates[id],
                        !(served[Slot(kind: old.kind, pubkey: old.pubkey, d: old.dTag)].map { Self.newer($0, than: old) } ?? false) {
@@ -396,6 +418,7 @@ final class RelayModel {
                         waitingAnnouncements[k]?.softExpiredAt = w.now
                     } else {
                         forgetWaiting(id)
+                        expiredAt[id] = w.now
                     }
                 default: break   // released: the `served` that follows moves it
                 }
@@ -405,12 +428,12 @@ final class RelayModel {
             default: break
             }
         }
-        judgeDeletion(acked, removedByDeletion, report)
+        judgeDeletion(acked, removedByDeletion, w, report)
     }
 
     /// A deletion removes exactly what it names among its author's events: by id, or by
     /// coordinate every version not newer than the request.
-    private func judgeDeletion(_ acked: NostrEvent?, _ removed: Set<String>, _ report: (String) -> Void) {
+    private func judgeDeletion(_ acked: NostrEvent?, _ removed: Set<String>, _ w: WorldView, _ report: (String) -> Void) {
         guard let del = acked, del.kind == Kinds.deletion else {
             if let id = removed.sorted().first { report("\(id.prefix(8)) was removed as deleted, but no deletion request was being processed") }
             return
@@ -425,7 +448,8 @@ final class RelayModel {
         func named(_ e: NostrEvent) -> Bool {
             guard e.pubkey == del.pubkey, e.kind != Kinds.deletion else { return false }
             if req.eventIDs.contains(e.id) { return true }
-            return req.coordinates.contains { $0.kind == e.kind && $0.pubkey == e.pubkey && $0.d == e.dTag && e.createdAt <= del.createdAt && Self.slot(e) != nil }
+            guard let s = Self.slot(e) else { return false }
+            return req.coordinates.contains { $0.kind == e.kind && $0.pubkey == e.pubkey && $0.d == s.d && e.createdAt <= del.createdAt }
         }
         for id in removed.sorted() {
             guard let e = sent[id] else { continue }
@@ -434,9 +458,11 @@ final class RelayModel {
                 return
             }
         }
-        let stillThere = waitingStates.values.filter(named) + waitingPRs.values.filter(named)
-            + waitingAnnouncements.values.map(\.event).filter(named)
-            + served.values.filter(named) + servedPRs.values.filter(named)
+        // (A soft-expired announcement past its retention may be forgotten already.)
+        var stillThere: [NostrEvent] = waitingStates.values.filter(named) + waitingPRs.values.filter(named)
+        stillThere += waitingAnnouncements.values.map(\.event).filter { named($0) && !uncertain($0.dTag, w.now, w) }
+        stillThere += served.values.filter(named)
+        stillThere += servedPRs.values.filter(named)
         if let e = stillThere.sorted(by: { $0.id < $1.id }).first {
             report("deletion \(del.id.prefix(8)) names \(e.id.prefix(8)) (kind \(e.kind)) of its author, which is still \(servedIDs.contains(e.id) ? "served" : "waiting")")
         }

@@ -357,13 +357,21 @@ public final class RelayCore {
         if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !newer(e, stored) {
             ok(conn, e, true, "duplicate: a newer state is already served"); return
         }
-        // Data already present in some authoritative repo: apply and serve now.
+        // Data already present in the identifier: apply and serve now.
         let tips = stateRefs(e).map(\.id)
         if !deferRepositoryWrites, auth.contains(where: storage.exists), dataSource(d, tips) != nil {
             ok(conn, e, true, "")
-            release(state: e, authoritative: auth, how: "applied", fromPurgatory: false)
-            // The copies it made can complete states waiting for other repositories.
-            settle(identifier: d)
+            if release(state: e, authoritative: auth, how: "applied", fromPurgatory: false) {
+                // The copies it made can complete states waiting for other repositories.
+                settle(identifier: d)
+                return
+            }
+            // Its repositories could not take the objects (a storage error): it waits
+            // like any other rather than being lost.
+            let deadline = now + config.purgatoryTTL
+            purgatory.states[d, default: []].append(.init(event: e, deadline: deadline, source: source))
+            observe(.held(e, deadline: deadline))
+            trace("purgatory.hold", [("id", short(e.id)), ("kind", "30618"), ("d", d), ("why", "release failed")])
             return
         }
         if source == .sync, purgatory.expired[e.id] != nil {
