@@ -76,7 +76,7 @@ public final class CheckSuite {
     private var deletedRepos: [RepoKey: SimTime] = [:]
     private var touched: Set<RepoKey> = []
     /// The most repositories storage has held at once (a maintenance pass visits each).
-    private var mostRepositories = 0
+    var mostRepositories = 0
     private var cycleRunning: Set<String> = []
     /// (time, replica, lock name, granted/released) as the replicas saw it.
     var tenureLog: [(SimTime, String, String, Bool)] = []
@@ -425,37 +425,6 @@ public final class CheckSuite {
         }
         guard on(.releasedWhenDataPresent), w.lockService == nil else { return }
         waitingWithData(w, t, identifiers: Set(keys.map(\.d)))
-    }
-
-    /// How late a replicated deployment may carry out an expiry: repository writes happen
-    /// only in maintenance, under the repository's lock. The first cycle to start after
-    /// the deadline may wait for one already running (started before the deadline, past
-    /// this repository), and a cycle that finds the lock held by a push skips the
-    /// repository until the next: two rounds of (start interval + a pass over every
-    /// repository, two steps and a lock acquisition each).
-    func replicatedExpiryDelay(_ w: WorldView) -> SimDuration {
-        guard let m = w.maintenance else { return 0 }
-        let pass = SimDuration(max(mostRepositories, 1)) * (2 * m.step + w.lockOptions.retryBudget)
-        return 2 * (m.interval + pass)
-    }
-
-    /// Purgatory states with an authoritative repository whose objects are complete in
-    /// some repository of their identifier (git data here is data for the identifier).
-    func waitingWithData(_ w: WorldView, _ t: SimTime, identifiers: Set<String>?) {
-        for (name, p) in w.purgatories {
-            for d in p.states.keys.sorted() where identifiers?.contains(d) ?? true {
-                for s in p.states[d]! {
-                    let tips = Array(Self.refs(s.event).values)
-                    let authorized = Self.owners(w, d).contains {
-                        w.storage.exists(RepoKey(owner: $0, d: d)) && Self.maintainers(w, RepoKey(owner: $0, d: d)).contains(s.event.pubkey)
-                    }
-                    let here = w.storage.keys.first { $0.d == d && w.storage.repository($0)?.isComplete(tips) == true }
-                    if authorized, let here {
-                        fail(.releasedWhenDataPresent, t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in \(here), a repository of its identifier")
-                    }
-                }
-            }
-        }
     }
 
     private func describe(_ refs: [String: ObjectID]) -> String {
