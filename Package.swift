@@ -56,10 +56,17 @@ let package = Package(
             "SimKernel", "Nostr",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "Checks", dependencies: ["SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync"]),
+        // One relay/git-host process around the core (locks, maintenance, sync,
+        // reconciliation), sans-IO: the simulator and a real server both drive it.
+        .target(name: "RelayProcess", dependencies: [
+            "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
+        ]),
+        .target(name: "Checks", dependencies: [
+            "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync", "RelayProcess",
+        ]),
         .target(name: "Harness", dependencies: [
             "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
-            "Scenario", "Checks",
+            "RelayProcess", "Scenario", "Checks",
             .product(name: "Collections", package: "swift-collections"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -76,8 +83,11 @@ let package = Package(
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),
+        .testTarget(name: "RelayProcessTests", dependencies: [
+            "RelayProcess", "Relay", "Nostr", "GitStore", "EventStore", "Coordination", "Sync", "SimKernel",
+        ]),
         .testTarget(name: "HarnessTests", dependencies: [
-            "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr", "Sync",
+            "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr", "Sync", "RelayProcess",
         ]),
     ],
     swiftLanguageModes: [.v5]

@@ -4,6 +4,7 @@ import GitStore
 import Relay
 import Coordination
 import Sync
+import RelayProcess
 
 /// One fact of a run's history, in time order: the relay's own decisions plus what the
 /// clients saw. The invariants read these.
@@ -27,68 +28,6 @@ public enum HistoryItem {
     case replica(replica: String, ReplicaEvent)
     /// Something a relay's git-data sync or upstream reconciliation did.
     case sync(replica: String, SyncRecord)
-}
-
-/// The sync driver's facts: what the hunt queue was told and what it did, the fetches
-/// actually sent and answered, and reconciliations.
-public enum SyncRecord: Sendable {
-    /// The queue was told an event for `identifier` waits (origin user or sync).
-    case waiting(identifier: String, origin: EventOrigin)
-    /// An attempt started, fetching from sources on these domains (one entry per source).
-    case attemptStarted(identifier: String, attempt: Int, domains: [String])
-    /// Every fetch of the identifier's attempt ended; the next one is due at `next`.
-    case attemptEnded(identifier: String, next: SimTime)
-    /// The hunt ended: `satisfied`, `expired` or `give-up`.
-    case huntEnded(identifier: String, why: String)
-    /// A synced event for an expired identifier was ignored (SPEC §8.13).
-    case ignoredExpired(identifier: String)
-    /// A fetch request went out to a remote.
-    case fetchStarted(request: UInt64, identifier: String, domain: String)
-    /// It ended (answer or timeout) with this outcome.
-    case fetchEnded(request: UInt64, identifier: String, domain: String, outcome: FetchOutcome, objects: Int)
-    case domainBlocked(domain: String, until: SimTime)
-    /// The relay process lost its sync state (crash or restart): in-flight accounting restarts.
-    case reset
-    case reconciled(ReconcileRecord)
-}
-
-/// One reconciliation as the relay ran it, with what the checks need to judge it.
-public struct ReconcileRecord: Sendable {
-    public var repo: RepoKey
-    public var branch: String
-    public var domain: String
-    public var outcome: ReconcileOutcome
-    /// The local branch before, and the upstream branch as the remote actually answered
-    /// (nil: absent; `remoteAnswered` false: no answer).
-    public var localBefore: ObjectID?
-    public var remoteAnswered: Bool
-    public var remoteBefore: ObjectID?
-    public var localAfter: ObjectID?
-    public var conflictBranch: String?
-    public var pushFailed: Bool
-    public init(repo: RepoKey, branch: String, domain: String, outcome: ReconcileOutcome,
-                localBefore: ObjectID?, remoteAnswered: Bool, remoteBefore: ObjectID?,
-                localAfter: ObjectID?, conflictBranch: String?, pushFailed: Bool) {
-        self.repo = repo; self.branch = branch; self.domain = domain; self.outcome = outcome
-        self.localBefore = localBefore; self.remoteAnswered = remoteAnswered; self.remoteBefore = remoteBefore
-        self.localAfter = localAfter; self.conflictBranch = conflictBranch; self.pushFailed = pushFailed
-    }
-}
-
-public enum ReplicaEvent: Sendable {
-    case cycleStarted
-    case cycleEnded
-    case lockGranted(repo: String, token: UInt64?)
-    case lockDenied(repo: String, reason: String)
-    case lockAborted(repo: String, reason: String)
-    /// The replica let go of the lock (its own view, whatever the service thinks).
-    case lockReleased(repo: String)
-    /// A push answered with an HTTP error before (or, when broken, after) touching refs.
-    case pushRefused(repo: RepoKey, status: Int, before: [String: ObjectID], after: [String: ObjectID])
-    /// An advertisement was answered with this HEAD.
-    case advertised(repo: RepoKey, head: String?)
-    /// The replica's process crashed (it holds nothing any more, whatever the service says).
-    case crashed
 }
 
 public struct HistoryEntry {

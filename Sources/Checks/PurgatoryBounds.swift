@@ -1,3 +1,4 @@
+import RelayProcess
 import SimKernel
 import Relay
 

@@ -1,3 +1,4 @@
+import RelayProcess
 import Nostr
 import GitStore
 

@@ -3,6 +3,7 @@ import Nostr
 import GitStore
 import Relay
 import Sync
+import RelayProcess
 
 /// What the sync checks need from the world beyond `WorldView`.
 public protocol SyncWorldView: WorldView {

@@ -5,6 +5,7 @@ import Relay
 import Scenario
 import Checks
 import Sync
+import RelayProcess
 
 extension World {
     func key(_ repoName: String, owner: String?) -> RepoKey? {

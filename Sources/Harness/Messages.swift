@@ -2,6 +2,7 @@ import SimKernel
 import Nostr
 import GitStore
 import Relay
+import RelayProcess
 
 /// Client → relay: one NIP-01 frame on the client's websocket.
 struct NostrFrame: SimMessage {
@@ -32,14 +33,9 @@ struct RelayFrame: SimMessage {
 
 /// Client → git host: one smart-HTTP request.
 struct GitRequest: SimMessage {
-    enum Body {
-        case advertise
-        case push(updates: [RefUpdate], pack: Pack)
-        case fetch(wants: [ObjectID], haves: [ObjectID])
-    }
     var id: Int
     var path: String
-    var body: Body
+    var body: GitRequestBody
     var traceLabel: String {
         switch body {
         case .advertise: return "GET info/refs \(path)"

@@ -2,43 +2,25 @@ import SimKernel
 import GitStore
 import Scenario
 import Relay
+import RelayProcess
 
 /// Relay → a remote git server (another domain). Sync fetches and reconciliation use it.
 struct RemoteRequest: SimMessage {
-    enum Body {
-        /// Every object the remote holds of the repository (a sync fetch).
-        case fetch(identifier: String)
-        /// Refs and objects (an upstream fetch for reconciliation).
-        case mirror(identifier: String)
-        /// Set these refs after taking the objects (a reconciliation push).
-        case push(identifier: String, refs: [(name: String, id: ObjectID)], pack: Pack)
-    }
-    var id: UInt64
-    var body: Body
+    var id: RemoteCallID
+    var call: RemoteCall
     var traceLabel: String {
-        switch body {
-        case .fetch(let d): return "remote fetch \(d)"
-        case .mirror(let d): return "remote mirror \(d)"
-        case .push(let d, let refs, _): return "remote push \(d) \(refs.count) refs"
+        switch call {
+        case .fetch(_, let url): return "remote fetch \(identifier(ofCloneURL: url))"
+        case .mirror(_, let d): return "remote mirror \(d)"
+        case .push(_, let d, let refs, _): return "remote push \(d) \(refs.count) refs"
         }
     }
 }
 
 /// A remote's answer.
 struct RemoteResponse: SimMessage {
-    enum Reply {
-        case objects(Pack)
-        case mirror(refs: [(name: String, id: ObjectID)], pack: Pack)
-        case pushed
-        /// The remote has no such repository.
-        case notFound
-        /// Connection refused (the remote is down).
-        case refused
-        /// An HTTP error status (429 when rate limiting).
-        case status(Int)
-    }
-    var id: UInt64
-    var reply: Reply
+    var id: RemoteCallID
+    var reply: RemoteReply
     var traceLabel: String {
         switch reply {
         case .objects(let p): return "remote objects \(p.objects.count)"
@@ -46,6 +28,7 @@ struct RemoteResponse: SimMessage {
         case .pushed: return "remote pushed"
         case .notFound: return "remote 404"
         case .refused: return "remote refused"
+        case .unreachable: return "remote unreachable"
         case .status(let s): return "remote \(s)"
         }
     }
@@ -88,7 +71,7 @@ final class RemoteNode: SimNode {
             return
         default: break
         }
-        let reply: RemoteResponse.Reply = b?.kind == .rateLimited ? .status(429) : answer(r.body, partial: b?.kind == .partial)
+        let reply: RemoteReply = b?.kind == .rateLimited ? .status(429) : answer(r.call, partial: b?.kind == .partial)
         let latency = b?.kind == .slow ? (b?.latency ?? 0)
             : ctx.withRandom { $0.int(in: spec.latencyMin...max(spec.latencyMin, spec.latencyMax)) }
         let tag = nextTag; nextTag += 1
@@ -103,15 +86,15 @@ final class RemoteNode: SimNode {
 
     func crashed() { delayed.removeAll() }
 
-    private func answer(_ body: RemoteRequest.Body, partial: Bool) -> RemoteResponse.Reply {
-        switch body {
-        case .fetch(let d):
-            guard let repo = repos[d] else { return .notFound }
+    private func answer(_ call: RemoteCall, partial: Bool) -> RemoteReply {
+        switch call {
+        case .fetch(_, let url):
+            guard let repo = repos[identifier(ofCloneURL: url)] else { return .notFound }
             return .objects(everything(repo, commitsOnly: partial))
-        case .mirror(let d):
+        case .mirror(_, let d):
             guard let repo = repos[d] else { return .notFound }
             return .mirror(refs: repo.refs, pack: everything(repo, commitsOnly: partial))
-        case .push(let d, let refs, let pack):
+        case .push(_, let d, let refs, let pack):
             do {
                 let repo = try repos[d] ?? GitRepository.inMemory()
                 repos[d] = repo
@@ -148,7 +131,6 @@ func identifier(ofCloneURL url: String) -> String {
 /// Starts a `reconcile` step on a relay node (delivered without network delay).
 struct ReconcileKick: SimMessage {
     let repo: RepoKey
-    let upstream: UpstreamSpec
-    let step: String
+    let upstream: Upstream
     var traceLabel: String { "reconcile \(repo)" }
 }

@@ -2,6 +2,7 @@ import SimKernel
 import Relay
 import Checks
 import Sync
+import RelayProcess
 
 /// An SVG picture of one run: a lane per relay replica, the lock service and each actor,
 /// plus a sync lane per replica that hunted git data or reconciled; events and pushes as

@@ -8,6 +8,7 @@ import Scenario
 import Checks
 import Coordination
 import Sync
+import RelayProcess
 
 /// Starts a scenario step on a client (delivered without network delay).
 struct StepKick: SimMessage {
@@ -133,11 +134,11 @@ public final class World {
             let shared: PurgatoryBox? = r.replicas > 1 ? PurgatoryBox() : nil
             for k in 0..<max(1, r.replicas) {
                 let name = r.replicas > 1 ? "\(r.name)#\(k)" : r.name
-                let node = RelayNode(name: name, config: cfg, store: store, storage: storage, world: self, sharedPurgatory: shared)
+                let process = RelayProcess(name: name, config: cfg, settings: deployment.process, store: store,
+                                           storage: storage, sharedPurgatory: shared,
+                                           replicated: r.replicas > 1 && lockNode != nil)
+                let node = RelayNode(process: process, world: self, lockService: lockNode)
                 let id = sim.addNode(node, name: name)
-                if r.replicas > 1, let lockNode {
-                    node.replication = Replication(instance: name, service: lockNode, settings: deployment)
-                }
                 relayNodes[r.name, default: []].append(id)
                 if r.replicas > 1 { relayNodes[name] = [id] }
                 replicas.append(node)
@@ -253,7 +254,8 @@ public final class World {
                   let node = replicas.first(where: { relayNodes[$0.name]?.first == nodeID }) else { return }
             let key = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
             _ = node
-            sim.inject(ReconcileKick(repo: key, upstream: upstream, step: step.id), from: nodeID, to: nodeID)
+            sim.inject(ReconcileKick(repo: key, upstream: Upstream(domain: upstream.domain, branch: upstream.branch)),
+                       from: nodeID, to: nodeID)
             return
         default: break
         }
@@ -429,11 +431,11 @@ public final class World {
     /// goes on until none is, within the longest tenure plus the push retry budget. Runs
     /// with no such operation at the end are not extended at all.
     private func settle() {
-        guard replicas.contains(where: \.midOperation) else { return }
+        guard replicas.contains(where: \.process.midOperation) else { return }
         sim.trace("settle")
         for r in replicas { r.drain() }
         let deadline = sim.now + maxTenure + deployment.lock.retryBudget
-        while replicas.contains(where: \.midOperation), let next = sim.nextEventTime, next <= deadline {
+        while replicas.contains(where: \.process.midOperation), let next = sim.nextEventTime, next <= deadline {
             _ = sim.step()
         }
     }

@@ -13,18 +13,17 @@ extension World: WorldView {
         var seen = Set<ObjectIdentifier>()
         var out: [(String, Purgatory)] = []
         for r in replicas {
-            if let box = r.sharedPurgatory {
+            if let box = r.process.sharedPurgatory {
                 guard seen.insert(ObjectIdentifier(box)).inserted else { continue }
             }
-            out.append((r.name, r.core.purgatory))
+            out.append((r.name, r.process.core.purgatory))
         }
         return out
     }
     public var activeLeases: Set<String> {
         var s = Set<String>()
         for r in replicas where sim.status(of: relayNodes[r.name]!.first!) != .down {
-            guard let rep = r.replication else { continue }
-            for h in rep.client.holding { if let l = rep.client.lease(of: h.op) { s.insert(l) } }
+            s.formUnion(r.process.leasesHeld)
         }
         return s
     }

@@ -3,6 +3,7 @@ import SimKernel
 import Scenario
 import Checks
 import Sync
+import RelayProcess
 @testable import Harness
 
 func syncScenario(_ file: String) throws -> Scenario {

@@ -1,158 +1,9 @@
 import SimKernel
 import Nostr
 import GitStore
-import EventStore
 import Relay
 import Checks
-import Sync
-
-/// One replica of the reference relay/git-host, driven by the kernel.
-final class RelayNode: SimNode {
-    let name: String
-    let config: RelayConfig
-    let store: EventStore
-    let storage: RepositoryStorage
-    unowned let world: World
-    var core: RelayCore
-    /// Written only by a graceful shutdown (the "file" purgatory is saved to).
-    private var savedPurgatory: PurgatorySnapshot?
-    /// Replicas share one purgatory (like the event store); a lone relay owns its own.
-    let sharedPurgatory: PurgatoryBox?
-    /// The lock layer, when this node is one of several replicas.
-    var replication: Replication?
-    /// Git-data sync and reconciliation (volatile: a crash or shutdown loses it).
-    var sync: SyncState
-    /// Where the input being handled came from (a user, or another relay's sync).
-    private var currentOrigin: EventOrigin = .user
-
-    init(name: String, config: RelayConfig, store: EventStore, storage: RepositoryStorage, world: World,
-         sharedPurgatory: PurgatoryBox? = nil) {
-        self.name = name; self.config = config; self.store = store; self.storage = storage; self.world = world
-        self.sharedPurgatory = sharedPurgatory
-        core = Self.makeCore(config, name, store, storage, sharedPurgatory)
-        sync = SyncState(config: world.deployment.sync, ownDomain: config.domain)
-    }
-
-    func makeCore() -> RelayCore { Self.makeCore(config, name, store, storage, sharedPurgatory) }
-
-    private static func makeCore(_ config: RelayConfig, _ name: String, _ store: EventStore,
-                                 _ storage: RepositoryStorage, _ shared: PurgatoryBox?) -> RelayCore {
-        var config = config
-        config.deferRepositoryWrites = shared != nil
-        return RelayCore(config: config, replica: name, store: store, storage: storage,
-                         purgatory: shared ?? PurgatoryBox())
-    }
-
-    func start(_ ctx: NodeContext) {
-        ctx.setTimer(after: config.sweepInterval, .sweep)
-        replicaStart(ctx)
-    }
-
-    func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
-        if let k = message as? ReconcileKick { startReconcile(k.repo, upstream: k.upstream, step: k.step, ctx); return }
-        if let r = message as? RemoteResponse {
-            if r.id >= SyncState.reconcileRequestBase { reconcileAnswer(r.id, r.reply, ctx) } else { syncAnswer(r.id, r.reply, ctx) }
-            return
-        }
-        if let g = message as? GitRequest, case .push = g.body, let key = parseRepoPath(g.path), sync.reconciling.contains(key) {
-            // The repository is held by a reconciliation: busy, retry later.
-            let reply = GitReply.httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
-                                           message: "repository busy (reconciling with upstream), retry later")
-            ctx.send(GitResponse(id: g.id, reply: reply), to: from)
-            return
-        }
-        if replicaReceive(message, from: from, ctx) { return }
-        let conn = Int(from.raw)
-        if let f = message as? NostrFrame {
-            currentOrigin = f.source
-            process(core.handle(.nostr(conn, f.message, f.source), now: ctx.now), ctx)
-            currentOrigin = .user
-        } else if let g = message as? GitRequest {
-            let req = RequestID(client: Int(from.raw), number: g.id)
-            switch g.body {
-            case .advertise: process(core.handle(.gitAdvertise(req, path: g.path), now: ctx.now), ctx)
-            case .push(let u, let p): process(core.handle(.gitPush(req, path: g.path, updates: u, pack: p), now: ctx.now), ctx)
-            case .fetch(let w, let h): process(core.handle(.gitFetch(req, path: g.path, wants: w, haves: h), now: ctx.now), ctx)
-            }
-        }
-    }
-
-    func timerFired(_ tag: UInt64, _ ctx: NodeContext) {
-        guard let timer = RelayTimer(tag: tag) else { return }
-        switch timer {
-        case .sweep:
-            process(core.handle(.sweep, now: ctx.now), ctx)
-            ctx.setTimer(after: config.sweepInterval, .sweep)
-        case .syncTick, .fetchTimeout, .reconcileTimeout:
-            syncTimer(timer, ctx)
-        case .cycle, .lock, .cycleStep, .lockRetry:
-            replicaTimer(timer, ctx)
-        }
-    }
-
-    /// Delivers the core's outputs. For an advertisement, `pinHead` replaces HEAD with the
-    /// default branch and `advertised` names the repo for the checks.
-    func process(_ outputs: [RelayOutput], _ ctx: NodeContext, advertised: RepoKey? = nil, pinHead: String? = nil) {
-        for o in outputs {
-            switch o {
-            case .send(let conn, let msg): ctx.send(RelayFrame(message: msg), to: NodeID(Int32(conn)))
-            case .reply(let req, var reply):
-                if case .advertisement(var adv) = reply {
-                    if let pin = pinHead, adv.refs.contains(where: { $0.name == pin }) {
-                        adv.head = pin
-                        adv.capabilities = adv.capabilities.filter { !$0.hasPrefix("symref=") } + ["symref=HEAD:\(pin)"]
-                        reply = .advertisement(adv)
-                    }
-                    if let repo = advertised { world.record(.replica(replica: name, .advertised(repo: repo, head: adv.head))) }
-                }
-                ctx.send(GitResponse(id: req.number, reply: reply), to: NodeID(Int32(req.client)))
-            case .trace(let kind, let fields): ctx.trace("relay." + kind, fields)
-            case .observe(let obs): world.record(.relay(replica: name, obs))
-            }
-        }
-        world.afterRelayStep(self)
-        syncAfterStep(outputs, origin: currentOrigin, ctx)
-    }
-
-    /// The process lost its volatile sync state.
-    private func resetSync() {
-        sync = SyncState(config: world.deployment.sync, ownDomain: config.domain)
-        world.record(.sync(replica: name, .reset))
-    }
-
-    func crashed() {
-        // Volatile purgatory is gone; the store and repositories are durable.
-        if sharedPurgatory == nil {
-            for id in core.purgatory.waitingIDs { world.record(.relay(replica: name, .left(eventID: id, kind: 0, why: "crash-lost"))) }
-        }
-        if replication?.cycleRunning == true { world.record(.replica(replica: name, .cycleEnded)) }
-        if replication != nil { world.record(.replica(replica: name, .crashed)) }
-        replication?.reset()
-        core = makeCore()
-        resetSync()
-    }
-
-    func shutdown(_ ctx: NodeContext) {
-        if replication?.cycleRunning == true { world.record(.replica(replica: name, .cycleEnded)) }
-        replication?.reset()
-        let snapshot = core.shutdown(now: ctx.now)
-        if sharedPurgatory == nil { savedPurgatory = snapshot }
-        resetSync()
-    }
-
-    func restarted(_ ctx: NodeContext, graceful: Bool, downtime: SimDuration) {
-        core = makeCore()
-        replication?.reset()
-        if graceful, sharedPurgatory == nil, let saved = savedPurgatory {
-            core.restore(saved, now: ctx.now, downtime: downtime)
-            ctx.trace("relay.purgatory-restored", [("entries", String(core.purgatory.waitingIDs.count)),
-                                                   ("downtime", Time.format(downtime))])
-        }
-        savedPurgatory = nil
-        start(ctx)
-        syncRestart(ctx)
-    }
-}
+import RelayProcess
 
 /// An actor's client: a Nostr client plus a git client with every scenario commit locally.
 final class ClientNode: SimNode {
@@ -258,7 +109,7 @@ final class ClientNode: SimNode {
 
     // MARK: git
 
-    func gitRequest(_ path: String, _ body: GitRequest.Body, _ run: StepRun, _ phase: GitPhase, _ ctx: NodeContext) {
+    func gitRequest(_ path: String, _ body: GitRequestBody, _ run: StepRun, _ phase: GitPhase, _ ctx: NodeContext) {
         let id = nextRequest; nextRequest += 1
         pendingGit[id] = (run, phase)
         ctx.send(GitRequest(id: id, path: path, body: body), to: pickRelay(ctx))

@@ -1,0 +1,32 @@
+import SimKernel
+import Coordination
+import Checks
+
+/// Replica → lock service: one command.
+struct LockRequest: SimMessage {
+    var id: UInt64
+    var command: LockCommand
+    var traceLabel: String { "lock " + command.traceLabel }
+}
+
+/// Lock service → replica.
+struct LockResponse: SimMessage {
+    var id: UInt64
+    var reply: LockReply
+    var traceLabel: String { "lock reply " + reply.traceLabel }
+}
+
+/// The Redis-like lock service as a simulated node (its links take the usual faults).
+final class LockServiceNode: SimNode {
+    let model: LockServiceModel
+    /// Every command with its sender and the key's value just before it (for checks).
+    private(set) var log: [LockCommandRecord] = []
+    unowned let world: World
+    init(model: LockServiceModel, world: World) { self.model = model; self.world = world }
+    func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
+        guard let r = message as? LockRequest else { return }
+        let before = model.value(of: r.command.key, now: ctx.now)
+        log.append(LockCommandRecord(time: ctx.now, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
+        ctx.sendBackground(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
+    }
+}
