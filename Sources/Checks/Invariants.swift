@@ -230,6 +230,10 @@ public final class CheckSuite {
                 waitingStates[e.id] = t
                 coverHeldState(e, w)
             }
+        case .storeFailed(let input, let error):
+            fail(.storeReadable, t, replica, "could not read the event store while handling \(input): \(error)")
+        case .repoWriteRefused:
+            break   // storage's own record of each refused write is what single-writer reads
         case .left(let id, _, let why):
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {

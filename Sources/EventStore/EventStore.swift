@@ -16,6 +16,14 @@ public final class EventStore: @unchecked Sendable {
     /// Serve repeated reads from the cache (on by default; benchmarks turn it off to
     /// measure SQLite itself).
     public var readCache = true
+    /// Test double: when it answers true for an operation name (`event`, `latest`,
+    /// `query`, `isDeleted`), that read fails as an unreadable database would. Tests use
+    /// it to show a store failure is reported, never read as "absent".
+    public var readFailureHook: (@Sendable (String) -> Bool)? = nil
+
+    private func checkRead(_ operation: String) throws {
+        if let hook = readFailureHook, hook(operation) { throw EventStoreError.readFailed(operation: operation) }
+    }
 
     private func invalidate() {
         cacheLock.lock(); defer { cacheLock.unlock() }
@@ -53,6 +61,7 @@ public final class EventStore: @unchecked Sendable {
     /// Empties every table, keeping the schema and the prepared-statement cache: a
     /// simulation worker reuses one store across seeds instead of building SQLite anew.
     public func reset() throws {
+        readFailureHook = nil
         invalidate()
         try db.write { db in
             for table in ["events", "tags", "deleted_ids", "deleted_addresses"] {
@@ -153,6 +162,7 @@ public final class EventStore: @unchecked Sendable {
     /// Whether a deletion request of its author already covers `e` (by id, or by
     /// coordinate up to the request's `created_at`): such an event is never stored again.
     public func isDeleted(_ e: NostrEvent) throws -> Bool {
+        try checkRead("isDeleted")
         guard e.kind != Kinds.deletion else { return false }
         return try db.read { db in
             if try db.one(Bool.self, "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?", [e.id, e.pubkey]) == true {
@@ -242,14 +252,16 @@ public final class EventStore: @unchecked Sendable {
     // MARK: reading
 
     public func event(id: String) throws -> NostrEvent? {
-        try cached(\.eventCache, id) {
+        try checkRead("event")
+        return try cached(\.eventCache, id) {
             try db.read { db in try Self.fetch(db, sql: "SELECT \(Self.columns) FROM events WHERE id = ?", [id]).first }
         }
     }
 
     /// The stored (preferred) version for a replaceable/addressable key.
     public func latest(_ key: ReplacementKey) throws -> NostrEvent? {
-        try cached(\.latestCache, key) {
+        try checkRead("latest")
+        return try cached(\.latestCache, key) {
             try db.read { db in
                 try Self.fetch(db, sql: """
                     SELECT \(Self.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
@@ -266,7 +278,8 @@ public final class EventStore: @unchecked Sendable {
     /// The OR of `filters`. Each filter's `limit` applies to its own newest-first results; the
     /// union is deduplicated and ordered newest first, ties by lowest id.
     public func query(_ filters: [Filter]) throws -> [NostrEvent] {
-        try cached(\.queryCache, filters) { try uncachedQuery(filters) }
+        try checkRead("query")
+        return try cached(\.queryCache, filters) { try uncachedQuery(filters) }
     }
 
     private func uncachedQuery(_ filters: [Filter]) throws -> [NostrEvent] {
@@ -343,9 +356,12 @@ public final class EventStore: @unchecked Sendable {
 
 public enum EventStoreError: Error, CustomStringConvertible, Equatable {
     case corruptTags(id: String)
+    /// A read failed (the database could not be read).
+    case readFailed(operation: String)
     public var description: String {
         switch self {
         case let .corruptTags(id): return "stored tags of event \(id) are not a JSON array of string arrays"
+        case let .readFailed(operation): return "the event store could not be read (\(operation))"
         }
     }
 }

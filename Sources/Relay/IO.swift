@@ -138,4 +138,9 @@ public enum Observation: Sendable {
     case repoDeleteFailed(RepoKey)
     /// An OK reply (so checks can verify acknowledgements are never lost).
     case acknowledged(eventID: String, accepted: Bool, message: String)
+    /// Reading the event store failed while handling `input`: the input stopped there and
+    /// its client was answered with an error, never as if the data were absent.
+    case storeFailed(input: String, error: String)
+    /// Storage refused a repository write (a stale fencing token, a failing deletion).
+    case repoWriteRefused(repo: RepoKey, operation: String, error: String)
 }

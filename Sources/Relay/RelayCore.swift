@@ -51,19 +51,57 @@ public final class RelayCore {
         out.removeAll(keepingCapacity: true)
         switch input {
         case .nostrText(let conn, let text, let source):
-            do { handleClient(conn, try ClientMessage.parse(text), source) }
-            catch { out.append(.send(conn, .notice("invalid: \(error)"))) }
+            let message: ClientMessage
+            do { message = try ClientMessage.parse(text) } catch {
+                out.append(.send(conn, .notice("invalid: \(error)"))); break
+            }
+            handleClient(conn, message, source)
         case .nostr(let conn, let msg, let source): handleClient(conn, msg, source)
         case .disconnect(let conn): subscriptions[conn] = nil
         case .nip11(let req): out.append(.reply(req, .nip11(nip11Document())))
-        case .gitAdvertise(let req, let path): advertise(req, path)
-        case .gitPush(let req, let path, let updates, let pack): push(req, path, updates, pack)
-        case .gitFetch(let req, let path, let wants, let haves): fetch(req, path, wants, haves)
+        case .gitAdvertise(let req, let path): answering(req, "advertisement") { try advertise(req, path) }
+        case .gitPush(let req, let path, let updates, let pack): answering(req, "push") { try push(req, path, updates, pack) }
+        case .gitFetch(let req, let path, let wants, let haves): answering(req, "fetch") { try fetch(req, path, wants, haves) }
         case .sweep: sweep()
-        case .maintain(let key): maintain(key)
-        case .gitDataArrived(let key): settle(identifier: key.d)
+        case .maintain(let key): reporting("maintenance of \(key)") { try maintain(key) }
+        case .gitDataArrived(let key): reporting("git data for \(key.d)") { try settle(identifier: key.d) }
         }
         return out
+    }
+
+    // MARK: failures
+
+    // A read of the event store failing mid-input is never taken as "absent": the input
+    // stops, its client gets an `error:` answer (unless it already got its answer), and
+    // the failure is observed for the checks.
+
+    private func storeFailed(_ what: String, _ error: Error) {
+        observe(.storeFailed(input: what, error: "\(error)"))
+        trace("store.failed", [("input", what), ("error", "\(error)")])
+    }
+
+    private func answering(_ req: RequestID, _ what: String, _ body: () throws -> Void) {
+        do { try body() } catch {
+            storeFailed(what, error)
+            let answered = out.contains { if case .reply(let r, _) = $0 { return r == req } else { return false } }
+            if !answered {
+                out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "error: \(error)")))
+            }
+        }
+    }
+
+    private func reporting(_ what: String, _ body: () throws -> Void) {
+        do { try body() } catch { storeFailed(what, error) }
+    }
+
+    /// A repository write that storage may refuse (a stale fencing token, a deletion that
+    /// fails): the refusal is observed and the caller learns whether the write happened.
+    @discardableResult
+    private func repositoryWrite(_ repo: RepoKey, _ operation: String, _ body: () throws -> Void) -> Bool {
+        do { try body(); return true } catch {
+            observe(.repoWriteRefused(repo: repo, operation: operation, error: "\(error)"))
+            return false
+        }
     }
 
     /// Graceful shutdown: the purgatory to persist. Subscriptions end.
@@ -84,10 +122,16 @@ public final class RelayCore {
 
     private func handleClient(_ conn: ConnectionID, _ msg: ClientMessage, _ source: EventOrigin) {
         switch msg {
-        case .event(let e): handleEvent(conn, e, source)
+        case .event(let e):
+            do { try handleEvent(conn, e, source) } catch {
+                storeFailed("event \(short(e.id))", error)
+                let answered = out.contains { if case .send(_, .ok(e.id, _, _)) = $0 { return true } else { return false } }
+                if !answered { ok(conn, e, false, "error: \(error)") }
+            }
         case .req(let subID, let filters):
             let events: [NostrEvent]
             do { events = try store.query(filters) } catch {
+                storeFailed("subscription \(subID)", error)
                 out.append(.send(conn, .closed(subID: subID, message: "error: \(error)"))); return
             }
             for e in events { out.append(.send(conn, .event(subID: subID, e))) }
@@ -114,22 +158,22 @@ public final class RelayCore {
 
     static let purgatoryMessage = "purgatory: won't be served until git data arrives"
 
-    private func handleEvent(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) {
+    private func handleEvent(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) throws {
         do { try e.validate() } catch {
             ok(conn, e, false, "invalid: \(error)"); return
         }
         if e.kindClass == .ephemeral { ok(conn, e, true, ""); return }
         // NIP-09: what its author deleted is not taken again — not even into purgatory,
         // where it could never be served (found by the relay model, generated seed 2442).
-        if (try? store.isDeleted(e)) == true {
+        if (try store.isDeleted(e)) == true {
             ok(conn, e, false, "blocked: deleted by its author"); return
         }
         switch e.kind {
-        case Kinds.repoAnnouncement: handleAnnouncement(conn, e)
-        case Kinds.repoState: handleState(conn, e, source)
-        case Kinds.pullRequest, Kinds.pullRequestUpdate: handlePR(conn, e, source)
-        case Kinds.deletion: handleDeletion(conn, e)
-        default: handleRelated(conn, e)
+        case Kinds.repoAnnouncement: try handleAnnouncement(conn, e)
+        case Kinds.repoState: try handleState(conn, e, source)
+        case Kinds.pullRequest, Kinds.pullRequestUpdate: try handlePR(conn, e, source)
+        case Kinds.deletion: try handleDeletion(conn, e)
+        default: try handleRelated(conn, e)
         }
     }
 
@@ -167,7 +211,7 @@ public final class RelayCore {
             && a.relayURLs.contains { $0 == config.relayURL || $0 == config.relayURL + "/" }
     }
 
-    private func handleAnnouncement(_ conn: ConnectionID, _ e: NostrEvent) {
+    private func handleAnnouncement(_ conn: ConnectionID, _ e: NostrEvent) throws {
         guard let ann = try? RepoAnnouncement(e), !ann.identifier.isEmpty else {
             ok(conn, e, false, "invalid: announcement needs a d tag"); return
         }
@@ -175,11 +219,11 @@ public final class RelayCore {
         if !listsThisService(ann) {
             // R2 exception: an existing maintainer may announce a copy hosted elsewhere.
             let isMaintainer = decide(.maintainerException(author: e.pubkey, identifier: ann.identifier, reference:
-                announcementOwners(ann.identifier).contains { maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey) }))
+                try announcementOwners(ann.identifier).contains { try maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey) }))
             guard isMaintainer else {
                 ok(conn, e, false, "invalid: announcement must list this service in clone and relays"); return
             }
-            if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)),
+            if let stored = try store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)),
                !newer(e, stored) {
                 ok(conn, e, true, "duplicate: have this or a newer announcement"); return
             }
@@ -193,13 +237,13 @@ public final class RelayCore {
             ok(conn, e, true, "")
             // Its maintainers can make waiting states authoritative for repositories that
             // already hold their data.
-            if !deferRepositoryWrites { settle(identifier: ann.identifier) }
+            if !deferRepositoryWrites { try settle(identifier: ann.identifier) }
             return
         }
         // Replacement of an already served announcement: accepted at once — unless the
         // served version was hosted elsewhere (admitted as a maintainer's), so that no
         // repository exists here: then this one is new here and waits like any other.
-        let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier))
+        let stored = try store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier))
         if let stored, stored.id == e.id || !newer(e, stored) {
             ok(conn, e, true, "duplicate: have this or a newer announcement"); return
         }
@@ -210,7 +254,7 @@ public final class RelayCore {
            storage.exists(key), purgatory.announcements[key] == nil {
             serve(e, how: "accepted")
             ok(conn, e, true, "")
-            if !deferRepositoryWrites { settle(identifier: ann.identifier) }
+            if !deferRepositoryWrites { try settle(identifier: ann.identifier) }
             return
         }
         if var entry = purgatory.announcements[key] {
@@ -233,7 +277,7 @@ public final class RelayCore {
             purgatory.announcements[key] = entry
             observe(.held(e, deadline: entry.deadline))
             ok(conn, e, true, Self.purgatoryMessage)
-            if !deferRepositoryWrites { settle(identifier: ann.identifier) }
+            if !deferRepositoryWrites { try settle(identifier: ann.identifier) }
             return
         }
         // New announcement: the bare repo exists at once so pushes can land.
@@ -247,14 +291,14 @@ public final class RelayCore {
         observe(.held(e, deadline: now + config.purgatoryTTL))
         trace("purgatory.hold", [("id", short(e.id)), ("kind", "30617"), ("repo", key.description)])
         ok(conn, e, true, Self.purgatoryMessage)
-        if !deferRepositoryWrites { settle(identifier: ann.identifier) }
+        if !deferRepositoryWrites { try settle(identifier: ann.identifier) }
     }
 
     private func revive(_ key: RepoKey, _ entry: inout Purgatory.AnnouncementEntry) {
         entry.softExpired = false
         entry.forgetAt = nil
         entry.deadline = now + config.purgatoryTTL
-        if (try? storage.create(key, writer: replica, token: writeToken, now: now)) != nil {
+        if repositoryWrite(key, "create", { try storage.create(key, writer: replica, token: writeToken, now: now) }) {
             observe(.repoCreated(key))
         }
         trace("purgatory.revive", [("repo", key.description)])
@@ -264,30 +308,30 @@ public final class RelayCore {
     /// version served under the maintainer exception can be newer than one waiting in
     /// purgatory (equal `created_at`, lower id): the waiting one no longer speaks for its
     /// author, e.g. about maintainers.
-    private func announcement(_ key: RepoKey) -> NostrEvent? {
-        let served = try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+    private func announcement(_ key: RepoKey) throws -> NostrEvent? {
+        let served = try store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
         guard let waiting = purgatory.announcements[key]?.event else { return served }
         guard let served else { return waiting }
         return newer(served, waiting) ? served : waiting
     }
 
     /// Owners with an announcement for `d`, served or in purgatory (incl. soft-expired).
-    func announcementOwners(_ d: String) -> [String] {
+    func announcementOwners(_ d: String) throws -> [String] {
         var owners = Set<String>()
         for k in purgatory.announcements.keys where k.d == d { owners.insert(k.owner) }
-        if let served = try? store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])]) {
-            for e in served where e.dTag == d { owners.insert(e.pubkey) }
+        for e in try store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])]) where e.dTag == d {
+            owners.insert(e.pubkey)
         }
         return owners.sorted()
     }
 
     /// The recursive maintainer set of (owner, d): the owner, the owner's `maintainers`,
     /// and the maintainers listed in each maintainer's own announcement for `d`.
-    public func maintainers(of key: RepoKey) -> Set<String> {
+    public func maintainers(of key: RepoKey) throws -> Set<String> {
         var set: Set<String> = [key.owner]
         var queue = [key.owner]
         while let m = queue.popLast() {
-            guard let ev = announcement(RepoKey(owner: m, d: key.d)),
+            guard let ev = try announcement(RepoKey(owner: m, d: key.d)),
                   let ann = try? RepoAnnouncement(ev) else { continue }
             for x in ann.maintainers where !set.contains(x) {   // visited set: cycles end here
                 set.insert(x); queue.append(x)
@@ -297,13 +341,13 @@ public final class RelayCore {
     }
 
     /// Repos (owners of `d`) for which `author`'s state is authoritative.
-    func authoritativeOwners(author: String, d: String) -> [RepoKey] {
-        announcementOwners(d).map { RepoKey(owner: $0, d: d) }.filter { speaksFor(author, $0) }
+    func authoritativeOwners(author: String, d: String) throws -> [RepoKey] {
+        try announcementOwners(d).map { RepoKey(owner: $0, d: d) }.filter { try speaksFor(author, $0) }
     }
 
     /// Whether a state by `author` speaks for `key`: the author is in its maintainer set.
-    func speaksFor(_ author: String, _ key: RepoKey) -> Bool {
-        decide(.speaksFor(author: author, repo: key, reference: maintainers(of: key).contains(author)))
+    func speaksFor(_ author: String, _ key: RepoKey) throws -> Bool {
+        decide(.speaksFor(author: author, repo: key, reference: try maintainers(of: key).contains(author)))
     }
 
     /// NIP-01 replacement order (later `created_at`; on a tie the lowest id).
@@ -332,16 +376,16 @@ public final class RelayCore {
 
     func stateHead(_ e: NostrEvent) -> String? { (try? RepoState(e))?.head }
 
-    private func handleState(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) {
+    private func handleState(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) throws {
         let d = e.dTag
         if purgatory.states[d]?.contains(where: { $0.event.id == e.id }) == true {
             ok(conn, e, true, "duplicate: in purgatory"); return
         }
-        let owners = announcementOwners(d)
+        let owners = try announcementOwners(d)
         if owners.isEmpty {
             ok(conn, e, false, "invalid: no announcement exists for this repository"); return
         }
-        let auth = owners.map { RepoKey(owner: $0, d: d) }.filter { speaksFor(e.pubkey, $0) }
+        let auth = try owners.map { RepoKey(owner: $0, d: d) }.filter { try speaksFor(e.pubkey, $0) }
         if auth.isEmpty {
             ok(conn, e, false, "invalid: author not authorized for this repository"); return
         }
@@ -351,19 +395,19 @@ public final class RelayCore {
             purgatory.announcements[key] = entry
             observe(.held(entry.event, deadline: entry.deadline))
         }
-        if (try? store.event(id: e.id)) != nil {
+        if (try store.event(id: e.id)) != nil {
             ok(conn, e, true, "duplicate: already have this event"); return
         }
-        if let stored = try? store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !newer(e, stored) {
+        if let stored = try store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !newer(e, stored) {
             ok(conn, e, true, "duplicate: a newer state is already served"); return
         }
         // Data already present in the identifier: apply and serve now.
         let tips = stateRefs(e).map(\.id)
         if !deferRepositoryWrites, auth.contains(where: storage.exists), dataSource(d, tips) != nil {
             ok(conn, e, true, "")
-            if release(state: e, authoritative: auth, how: "applied", fromPurgatory: false) {
+            if try release(state: e, authoritative: auth, how: "applied", fromPurgatory: false) {
                 // The copies it made can complete states waiting for other repositories.
-                settle(identifier: d)
+                try settle(identifier: d)
                 return
             }
             // Its repositories could not take the objects (a storage error): it waits
@@ -385,10 +429,9 @@ public final class RelayCore {
     }
 
     /// The newest served state authoritative for `key`.
-    private func latestServedState(for key: RepoKey) -> NostrEvent? {
-        let m = maintainers(of: key).sorted()
-        guard let states = try? store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])
-        else { return nil }
+    private func latestServedState(for key: RepoKey) throws -> NostrEvent? {
+        let m = try maintainers(of: key).sorted()
+        let states = try store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])
         return states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
     }
 
@@ -396,7 +439,7 @@ public final class RelayCore {
     /// repo that has them), sets HEAD, and promotes those repos' purgatory announcements.
     /// Returns whether the state left purgatory (false: no repository could take its data).
     @discardableResult
-    private func release(state e: NostrEvent, authoritative auth: [RepoKey], how: String, fromPurgatory: Bool) -> Bool {
+    private func release(state e: NostrEvent, authoritative auth: [RepoKey], how: String, fromPurgatory: Bool) throws -> Bool {
         let refs = stateRefs(e)
         let tips = refs.map(\.id)
         let targets = auth.filter { storage.exists($0) }
@@ -429,7 +472,7 @@ public final class RelayCore {
             guard let repo = storage.repository(key), repo.isComplete(tips) else { continue }
             do {
                 // Never move a repo back to an older state than one already served for it.
-                if let newest = latestServedState(for: key), newest.id != e.id, newer(newest, e) { continue }
+                if let newest = try latestServedState(for: key), newest.id != e.id, newer(newest, e) { continue }
                 try storage.write(key, writer: replica, token: writeToken, now: now, "apply-state") { r in
                     let wanted = Dictionary(uniqueKeysWithValues: refs.map { ($0.name, $0.id) })
                     for (name, _) in r.refs where isHostedRef(name) && wanted[name] == nil { try r.deleteRef(name) }
@@ -441,7 +484,7 @@ public final class RelayCore {
                 trace("repo.write-failed", [("repo", key.description), ("error", "\(error)")])
                 continue
             }
-            if key == source || !config.faultSkipPromotingCopies { promote(key) }
+            if key == source || !config.faultSkipPromotingCopies { try promote(key) }
         }
         // Older waiting states of the same author are superseded by this one.
         if var waiting = purgatory.states[e.dTag] {
@@ -466,12 +509,12 @@ public final class RelayCore {
     /// Refs that a state governs.
     func isHostedRef(_ name: String) -> Bool { name.hasPrefix("refs/heads/") || name.hasPrefix("refs/tags/") }
 
-    private func promote(_ key: RepoKey) {
+    private func promote(_ key: RepoKey) throws {
         guard let entry = purgatory.announcements[key], !entry.softExpired else { return }
         // A newer version served (under the maintainer exception) leaves nothing to
         // promote: this one would be taken out of purgatory and never served (found by
         // the relay model, generated arrival seed 22). It waits until it expires.
-        if let stored = try? store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d)),
+        if let stored = try store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d)),
            newer(stored, entry.event) { return }
         purgatory.announcements[key] = nil
         observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "released"))
@@ -481,33 +524,31 @@ public final class RelayCore {
     /// "Git data became available" for identifier `d`: release every waiting state whose
     /// objects are now complete in an authoritative repo, newest first. Pushes, state
     /// arrival and (later) sync fetches all come through here.
-    private func settle(identifier d: String) {
+    private func settle(identifier d: String) throws {
         // Releasing a state copies its objects into the other repositories it speaks for,
         // which can complete a state passed over earlier in the same pass (another
         // maintainer's, newer): repeat until a pass releases nothing. Each release takes
         // its state out of purgatory, so this ends.
         var releasedOne = true
-        defer {
-            settlePullRequests(d)
-            promoteAnnouncementsWithServedData(d)
-        }
         while releasedOne {
             releasedOne = false
-            guard let waiting = purgatory.states[d] else { return }
+            guard let waiting = purgatory.states[d] else { break }
             for entry in waiting.sorted(by: { newer($0.event, $1.event) }) {
                 guard purgatory.states[d]?.contains(where: { $0.event.id == entry.event.id }) == true else { continue }
-                let auth = authoritativeOwners(author: entry.event.pubkey, d: d)
+                let auth = try authoritativeOwners(author: entry.event.pubkey, d: d)
                 let tips = stateRefs(entry.event).map(\.id)
                 guard auth.contains(where: storage.exists), dataSource(d, tips) != nil else { continue }
-                if release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true) { releasedOne = true }
+                if try release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true) { releasedOne = true }
             }
         }
+        try settlePullRequests(d)
+        try promoteAnnouncementsWithServedData(d)
     }
 
     /// A waiting announcement whose repository already carries the newest served state of
     /// its maintainers has its git data: it is served. (An announcement deleted and made
     /// again leaves its repository and refs behind; generated arrival seed 1620.)
-    private func promoteAnnouncementsWithServedData(_ d: String) {
+    private func promoteAnnouncementsWithServedData(_ d: String) throws {
         // §8.15's broken variant never promotes a repository that received a copy.
         if config.faultSkipPromotingCopies { return }
         for key in purgatory.announcements.keys.sorted() where key.d == d {
@@ -519,13 +560,13 @@ public final class RelayCore {
             // repository carries data a maintainer vouched for (the newest one may be
             // another maintainer's, newer, whose data a change of maintainers brought in
             // without rewriting the repository; generated seed 69877).
-            let m = maintainers(of: key).sorted()
-            let states = (try? store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [d]])])) ?? []
+            let m = try maintainers(of: key).sorted()
+            let states = try store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [d]])])
             let matches = states.contains { s in
                 let want = stateRefs(s)
                 return s.dTag == d && want.map(\.name) == have.map(\.0) && want.map(\.id) == have.map(\.1)
             }
-            if matches { promote(key) }
+            if matches { try promote(key) }
         }
     }
 
@@ -566,19 +607,19 @@ public final class RelayCore {
 
     // MARK: pull requests
 
-    private func handlePR(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) {
+    private func handlePR(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) throws {
         guard let commitHex = e.tagValue("c"), let commit = ObjectID(hex: commitHex) else {
             ok(conn, e, false, "invalid: pull request needs a c tag with the tip commit"); return
         }
-        let repos = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
+        let repos = try e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
             .filter { $0.kind == Kinds.repoAnnouncement }
             .map { RepoKey(owner: $0.pubkey, d: $0.d) }
-            .filter { announcement($0) != nil }
+            .filter { try announcement($0) != nil }
             .sorted()
         guard let target = repos.first else {
             ok(conn, e, false, "invalid: pull request for a repository not hosted here"); return
         }
-        if (try? store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
+        if (try store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
         if let entry = purgatory.prs[e.id] {
             if entry.event != nil { ok(conn, e, true, "duplicate: in purgatory"); return }
             // Git came first (placeholder).
@@ -625,7 +666,7 @@ public final class RelayCore {
 
     // MARK: deletions and related events
 
-    private func handleDeletion(_ conn: ConnectionID, _ e: NostrEvent) {
+    private func handleDeletion(_ conn: ConnectionID, _ e: NostrEvent) throws {
         let req = try? DeletionRequest(e)
         let ids = Set(req?.eventIDs ?? [])
         let coords = req?.coordinates ?? []
@@ -654,7 +695,8 @@ public final class RelayCore {
                 purgatory.announcements[key] = nil
                 removed.append(entry.event.id)
                 if deferRepositoryWrites { purgatory.repoDeletes.insert(key) }
-                else if !entry.softExpired, (try? storage.delete(key, writer: replica, token: writeToken, now: now)) != nil {
+                else if !entry.softExpired,
+                        repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) }) {
                     observe(.repoDeleted(key))
                 }
             }
@@ -677,21 +719,21 @@ public final class RelayCore {
         // Deleting a served version can make the author's waiting one current again, with
         // its repository already holding served data (generated sync seed 1334).
         if !deferRepositoryWrites {
-            for d in Set(purgatory.announcements.keys.filter { $0.owner == e.pubkey }.map(\.d)).sorted() { settle(identifier: d) }
+            for d in Set(purgatory.announcements.keys.filter { $0.owner == e.pubkey }.map(\.d)).sorted() { try settle(identifier: d) }
         }
         ok(conn, e, true, "")
     }
 
     /// R3: events that reference hosted repositories or stored events are accepted.
-    private func handleRelated(_ conn: ConnectionID, _ e: NostrEvent) {
+    private func handleRelated(_ conn: ConnectionID, _ e: NostrEvent) throws {
         var related = false
         for t in e.tags where t.count >= 2 {
             switch t[0] {
             case "a", "A":
                 if let c = ReplacementKey(coordinate: t[1]), c.kind == Kinds.repoAnnouncement,
-                   announcement(RepoKey(owner: c.pubkey, d: c.d)) != nil { related = true }
+                   try announcement(RepoKey(owner: c.pubkey, d: c.d)) != nil { related = true }
             case "e", "E", "q":
-                if (try? store.event(id: t[1])) != nil { related = true }
+                if (try store.event(id: t[1])) != nil { related = true }
             default: break
             }
             if related { break }
@@ -699,7 +741,7 @@ public final class RelayCore {
         guard related || config.acceptOrphans else {
             ok(conn, e, false, "blocked: event does not reference a repository hosted here"); return
         }
-        if (try? store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
+        if (try store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
         if !config.faultForgetAcceptedEvents { serve(e, how: "accepted") }
         ok(conn, e, true, "")
     }
@@ -708,10 +750,10 @@ public final class RelayCore {
 
     /// `/<npub>/<d>.git` → repo key, when the path names a repo this service hosts
     /// (announcement served or in purgatory, repo present).
-    func hostedRepo(_ path: String) -> RepoKey? {
+    func hostedRepo(_ path: String) throws -> RepoKey? {
         guard let key = parseRepoPath(path), storage.exists(key) else { return nil }
         if let p = purgatory.announcements[key] { return p.softExpired ? nil : key }
-        return announcement(key) == nil ? nil : key
+        return try announcement(key) == nil ? nil : key
     }
 
     static let capabilities = ["report-status", "delete-refs", "side-band-64k", "ofs-delta", "no-thin",
@@ -725,8 +767,8 @@ public final class RelayCore {
         out.append(.reply(req, .httpError(status: 404, headers: Self.corsHeaders, message: "repository not found: \(path)")))
     }
 
-    private func advertise(_ req: RequestID, _ path: String) {
-        guard let key = hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+    private func advertise(_ req: RequestID, _ path: String) throws {
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
         let refs = repo.refs
         let head: String? = refs.contains { $0.name == repo.head } ? repo.head : nil
         var caps = Self.capabilities
@@ -734,20 +776,27 @@ public final class RelayCore {
         out.append(.reply(req, .advertisement(Advertisement(refs: refs, head: head, capabilities: caps))))
     }
 
-    private func fetch(_ req: RequestID, _ path: String, _ wants: [ObjectID], _ haves: [ObjectID]) {
-        guard let key = hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+    private func fetch(_ req: RequestID, _ path: String, _ wants: [ObjectID], _ haves: [ObjectID]) throws {
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
         // allow-reachable-sha1-in-want: any object reachable from an advertised tip.
         let tips = repo.refs.map(\.id)
-        for w in wants where !repo.contains(w) || !tips.contains(where: { (try? repo.isAncestor(w, of: $0)) == true || $0 == w }) {
-            out.append(.reply(req, .httpError(status: 400, headers: Self.corsHeaders, message: "upload-pack: not our ref \(w.hex)")))
-            return
+        for w in wants {
+            let reachable: Bool
+            do { reachable = try repo.contains(w) && tips.contains { try $0 == w || repo.isAncestor(w, of: $0) } } catch {
+                out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)")))
+                return
+            }
+            guard reachable else {
+                out.append(.reply(req, .httpError(status: 400, headers: Self.corsHeaders, message: "upload-pack: not our ref \(w.hex)")))
+                return
+            }
         }
         do { out.append(.reply(req, .pack(try repo.pack(tips: wants, haves: haves)))) }
         catch { out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)"))) }
     }
 
-    private func push(_ req: RequestID, _ path: String, _ updates: [RefUpdate], _ pack: Pack) {
-        guard let key = hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+    private func push(_ req: RequestID, _ path: String, _ updates: [RefUpdate], _ pack: Pack) throws {
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
         var results: [String: String?] = [:]   // ref → error
         let nostrUpdates = updates.filter { $0.name.hasPrefix("refs/nostr/") }
         let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
@@ -755,7 +804,7 @@ public final class RelayCore {
         var acceptedNormal: [RefUpdate] = []
 
         if !normal.isEmpty {
-            let outcome = authorize(key: key, repo: repo, updates: normal)
+            let outcome = try authorize(key: key, repo: repo, updates: normal)
             switch outcome {
             case .failure(let msg): for u in normal { results[u.name] = msg }
             case .success(let by):
@@ -770,7 +819,7 @@ public final class RelayCore {
                 results[u.name] = "invalid nostr ref: \(u.name) must be refs/nostr/<64 hex event id>"; continue
             }
             if u.isDelete { results[u.name] = "deleting refs/nostr refs is not allowed"; continue }
-            if let known = knownPRCommit(id), known != u.new {
+            if let known = try knownPRCommit(id), known != u.new {
                 results[u.name] = "rejected: event \(short(id)) names commit \(known.hex)"; continue
             }
             acceptedNostr.append(u)
@@ -804,13 +853,13 @@ public final class RelayCore {
         if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty {
             observe(.refsChanged(repo: key, refs: repo.refs, head: repo.head, why: "push"))
         }
-        for u in acceptedNostr { prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
+        for u in acceptedNostr { try prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
         // Any accepted push may have brought objects a waiting state needs — a PR's
         // commits usually contain the base its state names (found by a swarm run).
-        if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty { settle(identifier: key.d) }
+        if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty { try settle(identifier: key.d) }
         // A push authorized by the served state brings the repository to it: its waiting
         // announcement leaves purgatory too (R8; generated seed 929).
-        if !acceptedNormal.isEmpty, let by = authorizedBy, (try? store.event(id: by)) != nil { promote(key) }
+        if !acceptedNormal.isEmpty, let by = authorizedBy, (try store.event(id: by)) != nil { try promote(key) }
     }
 
     enum PushError: Error, CustomStringConvertible {
@@ -824,7 +873,7 @@ public final class RelayCore {
 
     /// LATE BINDING (SPEC §4): the refs after this push must EXACTLY equal a waiting (or
     /// served) state of an authorized author; the newest such state wins.
-    private func authorize(key: RepoKey, repo: GitRepository, updates: [RefUpdate]) -> AuthResult {
+    private func authorize(key: RepoKey, repo: GitRepository, updates: [RefUpdate]) throws -> AuthResult {
         if config.faultAcceptUnauthorizedPush { return .success("unauthorized") }
         for u in updates {
             let current = repo.ref(u.name) ?? .zero
@@ -837,11 +886,11 @@ public final class RelayCore {
         var proposed: [String: ObjectID] = [:]
         for (n, id) in repo.refs where isHostedRef(n) { proposed[n] = id }
         for u in updates { proposed[u.name] = u.isDelete ? nil : u.new }
-        let maint = maintainers(of: key)
+        let maint = try maintainers(of: key)
         // Only the newest served state speaks for the repository: an older one (another
         // maintainer's, superseded since) or a waiting state older than it would move the
         // repository back behind what readers are served.
-        let newestServed = latestServedState(for: key)
+        let newestServed = try latestServedState(for: key)
         var candidates: [NostrEvent] = []
         if !config.faultAuthorizeFromDatabaseOnly {
             candidates += (purgatory.states[key.d] ?? []).map(\.event).filter { s in
@@ -863,15 +912,15 @@ public final class RelayCore {
         return .success(best.id)
     }
 
-    private func knownPRCommit(_ id: String) -> ObjectID? {
+    private func knownPRCommit(_ id: String) throws -> ObjectID? {
         if let e = purgatory.prs[id]?.event { return e.tagValue("c").flatMap(ObjectID.init(hex:)) }
-        if let e = try? store.event(id: id), e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
+        if let e = try store.event(id: id), e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
             return e.tagValue("c").flatMap(ObjectID.init(hex:))
         }
         return nil
     }
 
-    private func prDataArrived(id: String, repo: RepoKey, commit: ObjectID) {
+    private func prDataArrived(id: String, repo: RepoKey, commit: ObjectID) throws {
         if let entry = purgatory.prs[id], let e = entry.event {
             guard e.tagValue("c") == commit.hex else { return }
             purgatory.prs[id] = nil
@@ -879,7 +928,7 @@ public final class RelayCore {
             serve(e, how: "released")
             return
         }
-        if (try? store.event(id: id)) != nil { return }
+        if (try store.event(id: id)) != nil { return }
         // Git first: a placeholder waits for the event.
         purgatory.prs[id] = .init(event: nil, repo: repo, commit: commit, deadline: now + config.purgatoryTTL)
         observe(.placeholder(eventID: id, repo: repo, commit: commit))
@@ -925,24 +974,28 @@ public final class RelayCore {
 
 
     private func dropPlaceholderRef(_ repo: RepoKey, _ id: String) {
-        try? storage.write(repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
-            if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
+        repositoryWrite(repo, "drop-placeholder-ref") {
+            try storage.write(repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
+                if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
+            }
         }
     }
 
     /// Repository maintenance for one repo, run by the driver under that repo's lock:
     /// the sweep's repository writes, then applying waiting states whose data is present.
-    private func maintain(_ key: RepoKey) {
+    private func maintain(_ key: RepoKey) throws {
         for p in purgatory.refDrops.filter({ $0.repo == key }).sorted() {
             dropPlaceholderRef(key, p.id)
             purgatory.refDrops.remove(p)
         }
-        if purgatory.repoDeletes.remove(key) != nil, purgatory.announcements[key] == nil, announcement(key) == nil {
-            if (try? storage.delete(key, writer: replica, token: writeToken, now: now)) != nil { observe(.repoDeleted(key)) }
+        if purgatory.repoDeletes.remove(key) != nil, purgatory.announcements[key] == nil, try announcement(key) == nil {
+            if repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) }) {
+                observe(.repoDeleted(key))
+            }
             return
         }
         if purgatory.announcements[key] != nil { expireAnnouncement(key) }
-        settle(identifier: key.d)
+        try settle(identifier: key.d)
     }
 
     /// Repositories with work for `maintain` (sorted): hosted ones and expiring ones.
@@ -950,8 +1003,8 @@ public final class RelayCore {
 
     /// The default branch of a repository: the HEAD of its newest served state (what an
     /// advertisement pins HEAD to while a maintenance cycle may have moved it).
-    public func defaultBranch(_ key: RepoKey) -> String? {
-        latestServedState(for: key).flatMap(stateHead)
+    public func defaultBranch(_ key: RepoKey) throws -> String? {
+        try latestServedState(for: key).flatMap(stateHead)
     }
 
     /// Expiry of one purgatory announcement: soft-expired ones are forgotten after their

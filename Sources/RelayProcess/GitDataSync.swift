@@ -31,7 +31,7 @@ extension RelayProcess {
     /// Feeds one input to the queue and carries out its effects.
     func runSync(_ input: SyncInput, _ ctx: ProcessContext) {
         let s = sync
-        let effects = s.queue.handle(input, now: ctx.now, sources: { [unowned self] in self.syncSources($0) })
+        let effects = s.queue.handle(input, now: ctx.now, sources: { [unowned self] in self.syncSources($0, ctx) })
         for e in effects {
             switch e {
             case let .fetch(request, identifier, source):
@@ -63,11 +63,15 @@ extension RelayProcess {
     }
 
     /// The clone URLs of the identifier's announcements — served and in purgatory — and of
-    /// waiting pull requests' `clone` tags.
-    func syncSources(_ d: String) -> [CloneSource] {
+    /// waiting pull requests' `clone` tags. A store that cannot be read is reported, and the
+    /// attempt goes on with the purgatory's sources.
+    func syncSources(_ d: String, _ ctx: ProcessContext) -> [CloneSource] {
         var out: [CloneSource] = []
-        let served = ((try? store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])])) ?? [])
-            .filter { $0.dTag == d }.sorted { $0.pubkey < $1.pubkey }
+        var served: [NostrEvent] = []
+        do { served = try store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])]) } catch {
+            ctx.observe(.relay(.storeFailed(input: "sync sources of \(d)", error: "\(error)")))
+        }
+        served = served.filter { $0.dTag == d }.sorted { $0.pubkey < $1.pubkey }
         for e in served { for url in e.allTagValues("clone") { out.append(CloneSource(url: url)) } }
         let p = core.purgatory
         for key in p.announcements.keys.sorted() where key.d == d {

@@ -1,4 +1,5 @@
 import SimKernel
+import EventStore
 import Relay
 
 /// A replica's background maintenance cycle: every `cycleInterval`, each identifier's
@@ -44,8 +45,8 @@ extension RelayProcess {
         }
         let step = rep.step
         for repo in storage.keys where repo.d == identifier {
-            let defaultHead = core.defaultBranch(repo) ?? storage.repository(repo)?.head ?? "refs/heads/main"
             do {
+                let defaultHead = try core.defaultBranch(repo) ?? storage.repository(repo)?.head ?? "refs/heads/main"
                 switch step {
                 case 0:
                     try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-checkout") { r in
@@ -59,7 +60,11 @@ extension RelayProcess {
                     }
                 }
             } catch {
-                // A stale fencing token: this holder no longer owns the lock.
+                // A stale fencing token (this holder no longer owns the lock), or the store
+                // could not say which branch is the default: the cycle stops here.
+                if case .some = error as? EventStoreError {
+                    ctx.observe(.relay(.storeFailed(input: "maintenance of \(repo)", error: "\(error)")))
+                }
                 ctx.trace("replica.cycle-write-refused", [("repo", repo.description), ("step", String(step)), ("error", "\(error)")])
                 release(op, ctx)
                 nextCycleRepo(ctx)

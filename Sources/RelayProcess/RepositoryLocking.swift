@@ -177,7 +177,7 @@ extension RelayProcess {
             coreStep(.gitPush(req, path: path, updates: updates, pack: pack), writeToken: token, ctx)
             release(op, ctx)
         case .advertise(let req, let path, let repo):
-            coreStep(.gitAdvertise(req, path: path), advertised: repo, pinHead: core.defaultBranch(repo), ctx)
+            pinnedAdvertisement(req, path, repo, ctx)
             release(op, ctx)
         case .cycle(let identifier):
             for repo in core.maintenanceTargets where repo.d == identifier {
@@ -221,7 +221,8 @@ extension RelayProcess {
         case .push(let req, _, let updates, _, let repo):
             let before = refMap(repo)
             if settings.faultLate503, let first = updates.first(where: { !$0.name.hasPrefix("refs/nostr/") }) {
-                // §8.9: the first ref update lands, then the 503.
+                // §8.9: the first ref update lands, then the 503 (a broken variant: whether
+                // the write happened is read back from the refs below).
                 try? storage.write(repo, writer: name, token: nil, now: ctx.now, "late-503-update") { r in
                     if first.isDelete { try r.deleteRef(first.name) } else { try r.setRef(first.name, first.new) }
                 }
@@ -231,7 +232,7 @@ extension RelayProcess {
                                             message: "repository busy (\(why.rawValue)), retry later")))
         case .advertise(let req, let path, let repo):
             // Fallback after the budget: serve without the lock, HEAD pinned to the default.
-            coreStep(.gitAdvertise(req, path: path), advertised: repo, pinHead: core.defaultBranch(repo), ctx)
+            pinnedAdvertisement(req, path, repo, ctx)
         case .cycle:
             nextCycleRepo(ctx)
         case .syncApply(let repo, _):
@@ -242,6 +243,18 @@ extension RelayProcess {
             sync.reconciles[run]?.lockOp = nil
             endReconcile(run, ctx)
         }
+    }
+
+    /// An advertisement with HEAD pinned to the default branch the served state names
+    /// (what a maintenance cycle's temporary HEAD must never replace).
+    private func pinnedAdvertisement(_ req: RequestID, _ path: String, _ repo: RepoKey, _ ctx: ProcessContext) {
+        let pin: String?
+        do { pin = try core.defaultBranch(repo) } catch {
+            ctx.observe(.relay(.storeFailed(input: "advertisement", error: "\(error)")))
+            ctx.emit(.reply(req, .httpError(status: 500, headers: RelayCore.corsHeaders, message: "error: \(error)")))
+            return
+        }
+        coreStep(.gitAdvertise(req, path: path), advertised: repo, pinHead: pin, ctx)
     }
 
     private func refMap(_ key: RepoKey) -> [String: ObjectID] {

@@ -72,6 +72,18 @@ struct TripCase: CustomTestStringConvertible, Sendable {
                                       referenceSeeds: 0..<10, brokenSeeds: 0..<30)
     }
 
+    /// An event store whose reads fail: the relay reports each failure (the client gets an
+    /// `error:` OK), and `store-readable` says so; the same seed holds with a healthy store.
+    @Test func storeReadableTripsOnAFailingStore() throws {
+        let s = try arrival("01-announce-state-push.yaml")
+        var opts = RunOptions()
+        opts.beforeRun = { w in w.store.readFailureHook = { $0 == "latest" } }
+        let (broken, _) = try Runner.runOne(s, seed: 1, options: opts)
+        #expect(broken.violations.contains { $0.invariant == .storeReadable && $0.message.contains("could not read") })
+        let (ok, _) = try Runner.runOne(s, seed: 1)
+        #expect(!ok.violations.contains { $0.invariant == .storeReadable })
+    }
+
     /// A node that keeps arming one-shot timers never lets the world go quiet.
     @Test func quiescenceTripsOnABusyNode() throws {
         final class Busy: SimNode {
