@@ -41,6 +41,8 @@ struct GitRequest: SimMessage {
         case .advertise: return "GET info/refs \(path)"
         case .push(let u, let p): return "POST receive-pack \(path) \(u.map { "\($0.name)=\($0.new.hex.prefix(7))" }.joined(separator: ",")) \(p.objects.count) objects"
         case .fetch(let w, _): return "POST upload-pack \(path) \(w.count) wants"
+        case .proposePush(let u): return "pre-receive \(path) \(u.count) refs"
+        case .pushApplied(let u): return "post-receive \(path) \(u.count) refs"
         }
     }
 }

@@ -57,10 +57,14 @@ public struct RelayConfig: Sendable, Equatable {
     /// mistake; no configuration key sets it.
     public var decisionHook: TestHook<RelayDecision, Bool>? = nil
 
+    /// Whether the service's URLs use TLS (`https://`, `wss://`). A plain local server
+    /// (`graspsim serve` on loopback) announces `http://` and `ws://`. Set by the driver.
+    public var secureTransport = true
+
     public init() {}
 
-    public var relayURL: String { "wss://\(domain)" }
-    public var gitBaseURL: String { "https://\(domain)/" }
+    public var relayURL: String { (secureTransport ? "wss://" : "ws://") + domain }
+    public var gitBaseURL: String { (secureTransport ? "https://" : "http://") + domain + "/" }
 
     /// Keys accepted by `set(_:_:)`, with a one-line description each (for `--set`).
     public static let keys: [(String, String)] = [

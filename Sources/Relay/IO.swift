@@ -68,6 +68,11 @@ public enum RelayInput {
     case gitPush(RequestID, path: String, updates: [RefUpdate], pack: Pack)
     /// `POST /<npub>/<d>.git/git-upload-pack`.
     case gitFetch(RequestID, path: String, wants: [ObjectID], haves: [ObjectID])
+    /// A real server's pre-receive hook: may these updates land? (Objects are in git's
+    /// quarantine; git applies all or none.) Answered with `.pushResult`.
+    case gitPushProposed(RequestID, path: String, updates: [RefUpdate])
+    /// Its post-receive hook: git applied these updates. Answered with `.pushResult`.
+    case gitPushApplied(RequestID, path: String, updates: [RefUpdate])
     /// Periodic timer: the expiry sweep.
     case sweep
     /// Maintenance of one repository, run under its lock (replicated deployments).

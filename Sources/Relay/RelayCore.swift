@@ -29,6 +29,9 @@ public final class RelayCore {
     private var now: SimTime = 0
     /// The fencing token of the call being handled (its repository lock's grant).
     private var writeToken: UInt64? = nil
+    /// Pushes the git programs are applying: accepted by `pushProposed`, waiting for
+    /// `pushApplied` (one per repository: a server runs one receive-pack per repository).
+    private var proposedPushes: [RepoKey: PushDecision] = [:]
 
     public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,
                 purgatory: PurgatoryBox = PurgatoryBox()) {
@@ -62,6 +65,8 @@ public final class RelayCore {
         case .gitAdvertise(let req, let path): answering(req, "advertisement") { try advertise(req, path) }
         case .gitPush(let req, let path, let updates, let pack): answering(req, "push") { try push(req, path, updates, pack) }
         case .gitFetch(let req, let path, let wants, let haves): answering(req, "fetch") { try fetch(req, path, wants, haves) }
+        case .gitPushProposed(let req, let path, let updates): answering(req, "push") { try pushProposed(req, path, updates) }
+        case .gitPushApplied(let req, let path, let updates): answering(req, "push") { try pushApplied(req, path, updates) }
         case .sweep: sweep()
         case .maintain(let key): reporting("maintenance of \(key)") { try maintain(key) }
         case .gitDataArrived(let key): reporting("git data for \(key.d)") { try settle(identifier: key.d) }
@@ -795,36 +800,46 @@ public final class RelayCore {
         catch { out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)"))) }
     }
 
-    private func push(_ req: RequestID, _ path: String, _ updates: [RefUpdate], _ pack: Pack) throws {
-        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
-        var results: [String: String?] = [:]   // ref → error
+    /// What authorization made of a push: per-ref errors (nil: accepted) and what may land.
+    private struct PushDecision {
+        var results: [String: String?] = [:]
+        var acceptedNormal: [RefUpdate] = []
+        var acceptedNostr: [RefUpdate] = []
+        var authorizedBy: String? = nil
+        var accepted: [RefUpdate] { acceptedNormal + acceptedNostr }
+    }
+
+    /// Late binding for the normal refs, the `refs/nostr/<id>` rules for the others.
+    private func decidePush(_ key: RepoKey, _ repo: GitRepository, _ updates: [RefUpdate]) throws -> PushDecision {
+        var d = PushDecision()
         let nostrUpdates = updates.filter { $0.name.hasPrefix("refs/nostr/") }
         let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
-        var authorizedBy: String? = nil
-        var acceptedNormal: [RefUpdate] = []
-
         if !normal.isEmpty {
-            let outcome = try authorize(key: key, repo: repo, updates: normal)
-            switch outcome {
-            case .failure(let msg): for u in normal { results[u.name] = msg }
+            switch try authorize(key: key, repo: repo, updates: normal) {
+            case .failure(let msg): for u in normal { d.results[u.name] = msg }
             case .success(let by):
-                authorizedBy = by
-                acceptedNormal = normal
+                d.authorizedBy = by
+                d.acceptedNormal = normal
             }
         }
-        var acceptedNostr: [RefUpdate] = []
         for u in nostrUpdates {
             let id = String(u.name.dropFirst("refs/nostr/".count))
             if !isEventID(id) {
-                results[u.name] = "invalid nostr ref: \(u.name) must be refs/nostr/<64 hex event id>"; continue
+                d.results[u.name] = "invalid nostr ref: \(u.name) must be refs/nostr/<64 hex event id>"; continue
             }
-            if u.isDelete { results[u.name] = "deleting refs/nostr refs is not allowed"; continue }
+            if u.isDelete { d.results[u.name] = "deleting refs/nostr refs is not allowed"; continue }
             if let known = try knownPRCommit(id), known != u.new {
-                results[u.name] = "rejected: event \(short(id)) names commit \(known.hex)"; continue
+                d.results[u.name] = "rejected: event \(short(id)) names commit \(known.hex)"; continue
             }
-            acceptedNostr.append(u)
+            d.acceptedNostr.append(u)
         }
-        let toApply = acceptedNormal + acceptedNostr
+        return d
+    }
+
+    private func push(_ req: RequestID, _ path: String, _ updates: [RefUpdate], _ pack: Pack) throws {
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        var d = try decidePush(key, repo, updates)
+        let toApply = d.accepted
         if !toApply.isEmpty {
             do {
                 try storage.write(key, writer: replica, token: writeToken, now: now, "receive-pack") { r in
@@ -837,29 +852,67 @@ public final class RelayCore {
                         else if r.ref(u.name) != u.new { try r.setRef(u.name, u.new) }
                     }
                 }
-                for u in toApply { results[u.name] = .some(nil) }
+                for u in toApply { d.results[u.name] = .some(nil) }
             } catch {
                 let msg = (error as? PushError)?.description ?? "error: \(error)"
-                for u in toApply { results[u.name] = msg }
-                acceptedNormal = []; acceptedNostr = []
-                authorizedBy = nil
+                for u in toApply { d.results[u.name] = msg }
+                d.acceptedNormal = []; d.acceptedNostr = []
+                d.authorizedBy = nil
             }
         }
-        let ordered = updates.map { RefResult(name: $0.name, error: results[$0.name] ?? "not processed") }
-        observe(.push(repo: key, updates: updates, results: ordered, authorizedBy: authorizedBy))
+        try finishPush(req, key, repo, updates, d)
+    }
+
+    /// Pushes whose objects and refs the `git` programs write (a real server): the
+    /// pre-receive hook asks here, with the objects still in git's quarantine, whether the
+    /// updates may land. Git applies all or none, so one refused ref refuses the push; an
+    /// accepted decision waits for `pushApplied`.
+    private func pushProposed(_ req: RequestID, _ path: String, _ updates: [RefUpdate]) throws {
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        var d = try decidePush(key, repo, updates)
+        if d.accepted.count == updates.count {
+            proposedPushes[key] = d
+            out.append(.reply(req, .pushResult(updates.map { RefResult(name: $0.name, error: nil) })))
+            return
+        }
+        for u in d.accepted { d.results[u.name] = "not applied: another ref of this push was refused" }
+        d.acceptedNormal = []; d.acceptedNostr = []; d.authorizedBy = nil
+        try finishPush(req, key, repo, updates, d)
+    }
+
+    /// The post-receive hook: git applied `updates` (after `pushProposed` accepted them).
+    private func pushApplied(_ req: RequestID, _ path: String, _ updates: [RefUpdate]) throws {
+        guard let key = parseRepoPath(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        var d = proposedPushes.removeValue(forKey: key) ?? PushDecision()
+        // Only what was proposed and accepted counts as authorized; anything else git
+        // reports (no hook ran) is recorded as applied without authorization.
+        let proposed = Set(d.accepted.map(\.name))
+        for u in updates where !proposed.contains(u.name) {
+            if u.name.hasPrefix("refs/nostr/") { d.acceptedNostr.append(u) } else { d.acceptedNormal.append(u) }
+        }
+        for u in updates { d.results[u.name] = .some(nil) }
+        try finishPush(req, key, repo, updates, d)
+    }
+
+    /// Reports a decided push and runs what accepted refs cause: PR placeholders or
+    /// releases, "git data became available", promotion of the announcement.
+    private func finishPush(_ req: RequestID, _ key: RepoKey, _ repo: GitRepository, _ updates: [RefUpdate],
+                            _ d: PushDecision) throws {
+        let ordered = updates.map { RefResult(name: $0.name, error: d.results[$0.name] ?? "not processed") }
+        observe(.push(repo: key, updates: updates, results: ordered, authorizedBy: d.authorizedBy))
         trace("git.push", [("repo", key.description), ("refs", updates.map(\.name).joined(separator: ",")),
                            ("result", ordered.allSatisfy(\.ok) ? "ok" : (ordered.first { !$0.ok }?.error ?? ""))])
         out.append(.reply(req, .pushResult(ordered)))
-        if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty {
+        if !d.accepted.isEmpty {
             observe(.refsChanged(repo: key, refs: repo.refs, head: repo.head, why: "push"))
         }
-        for u in acceptedNostr { try prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
+        for u in d.acceptedNostr { try prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
         // Any accepted push may have brought objects a waiting state needs — a PR's
         // commits usually contain the base its state names (found by a swarm run).
-        if !acceptedNormal.isEmpty || !acceptedNostr.isEmpty { try settle(identifier: key.d) }
+        if !d.accepted.isEmpty { try settle(identifier: key.d) }
         // A push authorized by the served state brings the repository to it: its waiting
         // announcement leaves purgatory too (R8; generated seed 929).
-        if !acceptedNormal.isEmpty, let by = authorizedBy, (try store.event(id: by)) != nil { try promote(key) }
+        if !d.acceptedNormal.isEmpty, let by = d.authorizedBy, (try store.event(id: by)) != nil { try promote(key) }
     }
 
     enum PushError: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import Foundation
 import GitStore
 import SimKernel
 
@@ -41,7 +42,32 @@ public final class RepositoryStorage {
     public var fencing = false
     private var highestToken: [String: (token: UInt64, writer: String)] = [:]
 
-    public init() {}
+    /// Where bare repositories live on disk (`<root>/<npub>/<percent-encoded d>.git`, the
+    /// layout `git http-backend` serves); nil keeps them in memory (the simulation).
+    public let root: String?
+
+    public init() { root = nil }
+
+    /// Storage on disk under `root`, holding the repositories already there.
+    public init(root: String) throws {
+        self.root = root
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for owner in try fm.contentsOfDirectory(atPath: root).sorted() {
+            let ownerDir = root + "/" + owner
+            guard let names = try? fm.contentsOfDirectory(atPath: ownerDir) else { continue }
+            for name in names.sorted() where name.hasSuffix(".git") {
+                guard let key = parseRepoPath("/\(owner)/\(name)") else { continue }
+                do { repos[key] = try GitRepository.openOrCreateBare(path: ownerDir + "/" + name) }
+                catch { throw StorageError.git(error) }
+            }
+        }
+    }
+
+    /// The directory of `key`'s repository on disk (nil in memory).
+    public func directory(_ key: RepoKey) -> String? {
+        root.map { $0 + repoPath(key) }
+    }
 
     public func repository(_ key: RepoKey) -> GitRepository? { repos[key] }
     public func exists(_ key: RepoKey) -> Bool { repos[key] != nil }
@@ -60,13 +86,24 @@ public final class RepositoryStorage {
     public func create(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
         if repos[key] != nil { return }
         try admit(key, writer: writer, token: token, now: now, "create")
-        do { repos[key] = try GitRepository.inMemory() } catch { throw StorageError.git(error) }
+        do {
+            if let dir = directory(key) {
+                try FileManager.default.createDirectory(atPath: (dir as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true)
+                repos[key] = try GitRepository.openOrCreateBare(path: dir)
+            } else {
+                repos[key] = try GitRepository.inMemory()
+            }
+        } catch { throw StorageError.git(error) }
     }
 
     public func delete(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
         try admit(key, writer: writer, token: token, now: now, "delete")
         if failingDeletes.contains(key) || (deletesFailUntil.map { now < $0 } ?? false) {
             throw StorageError.deleteFailed(key)
+        }
+        if let dir = directory(key), repos[key] != nil {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { throw StorageError.deleteFailed(key) }
         }
         repos[key] = nil
     }

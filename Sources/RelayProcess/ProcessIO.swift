@@ -12,6 +12,11 @@ public enum GitRequestBody: Sendable {
     case push(updates: [RefUpdate], pack: Pack)
     /// `POST …/git-upload-pack`.
     case fetch(wants: [ObjectID], haves: [ObjectID])
+    /// The `git` programs receive a push (a real server): its pre-receive hook asks whether
+    /// these updates may land…
+    case proposePush(updates: [RefUpdate])
+    /// …and its post-receive hook says they did.
+    case pushApplied(updates: [RefUpdate])
 }
 
 /// Where a reconciliation fetches from and pushes to (SPEC §7).

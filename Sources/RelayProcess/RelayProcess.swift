@@ -163,7 +163,7 @@ public final class RelayProcess {
 
     private func gitRequest(_ req: RequestID, _ path: String, _ body: GitRequestBody, _ ctx: ProcessContext) {
         let key = parseRepoPath(path)
-        if case .push = body, let key, sync.reconciling.contains(key) {
+        if body.writesRefs, let key, sync.reconciling.contains(key) {
             // The repository is held by a reconciliation: busy, retry later.
             ctx.emit(.reply(req, .httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
                                             message: "repository busy (reconciling with upstream), retry later")))
@@ -176,6 +176,8 @@ public final class RelayProcess {
         case .advertise: coreStep(.gitAdvertise(req, path: path), ctx)
         case .push(let updates, let pack): coreStep(.gitPush(req, path: path, updates: updates, pack: pack), ctx)
         case .fetch(let wants, let haves): coreStep(.gitFetch(req, path: path, wants: wants, haves: haves), ctx)
+        case .proposePush(let updates): coreStep(.gitPushProposed(req, path: path, updates: updates), ctx)
+        case .pushApplied(let updates): coreStep(.gitPushApplied(req, path: path, updates: updates), ctx)
         }
     }
 
@@ -206,5 +208,15 @@ public final class RelayProcess {
         }
         ctx.emit(.relayStepEnded)
         syncAfterStep(outputs, origin: origin, ctx)
+    }
+}
+
+extension GitRequestBody {
+    /// A request that would change refs (refused while a reconciliation holds the repository).
+    var writesRefs: Bool {
+        switch self {
+        case .push, .proposePush: return true
+        case .advertise, .fetch, .pushApplied: return false
+        }
     }
 }

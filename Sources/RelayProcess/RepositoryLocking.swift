@@ -87,7 +87,9 @@ extension RelayProcess {
             }
             let op = rep.newOp(.advertise(req: req, path: path, repo: key))
             runLock(rep.client.handle(.acquire(op: op, repo: key.lockName, purpose: .advertisement), now: ctx.now), ctx)
-        case .fetch:
+        case .fetch, .proposePush, .pushApplied:
+            // Fetches need no lock; pushes the git programs apply are serialized by the
+            // server that runs them (a lone process: no replicas share its repositories).
             return false
         }
         return true

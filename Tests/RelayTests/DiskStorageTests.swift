@@ -1,0 +1,35 @@
+import Testing
+import Foundation
+import Nostr
+import GitStore
+@testable import Relay
+
+@Suite struct DiskStorageTests {
+    let alice = KeyPair.deterministic(name: "alice", salt: 3)
+
+    @Test func repositoriesLiveOnDiskAndComeBack() throws {
+        let root = NSTemporaryDirectory() + "graspsim-storage-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let key = RepoKey(owner: alice.publicKey, d: "my repo")
+        let storage = try RepositoryStorage(root: root)
+        try storage.create(key, writer: "t", token: nil, now: 0)
+        let dir = try #require(storage.directory(key))
+        #expect(dir == root + "/\(alice.npub)/my%20repo.git")
+        #expect(FileManager.default.fileExists(atPath: dir + "/HEAD"))
+        let again = try RepositoryStorage(root: root)
+        #expect(again.keys == [key])
+        try again.delete(key, writer: "t", token: nil, now: 0)
+        #expect(!FileManager.default.fileExists(atPath: dir))
+    }
+
+    /// Paths that would leave the repository folder name no repository.
+    @Test(arguments: ["..", "%2e%2e", "%2E%2E", "a%2Fb", "..%2F..%2Fetc", "%2F", ".", "a%00b"])
+    func traversalNamesNoRepository(_ segment: String) {
+        #expect(parseRepoPath("/\(alice.npub)/\(segment).git/info/refs") == nil)
+    }
+
+    @Test func percentEncodedIdentifierRoundTrips() {
+        let key = RepoKey(owner: alice.publicKey, d: "a b%c")
+        #expect(parseRepoPath(repoPath(key)) == key)
+    }
+}
