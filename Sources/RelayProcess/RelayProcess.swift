@@ -25,8 +25,9 @@ public final class RelayProcess {
     /// Replicas share one purgatory (like the event store); a lone relay owns its own.
     public let sharedPurgatory: PurgatoryBox?
     public private(set) var core: RelayCore
-    /// Written only by a graceful shutdown (the "file" purgatory is saved to).
-    private var savedPurgatory: PurgatorySnapshot?
+    /// The purgatory file: written by a graceful shutdown, read by a graceful restart. A
+    /// driver with a real disk persists it and hands it back before `.restart`.
+    public var savedPurgatory: PurgatorySnapshot?
     /// The lock layer, when this process is one of several replicas.
     var replication: Replication?
     /// Git-data sync and reconciliation (volatile: a crash or shutdown loses it).
@@ -87,7 +88,13 @@ public final class RelayProcess {
     /// store, repositories and a shared purgatory are durable.
     public func crashed(report: (ProcessObservation) -> Void) {
         if sharedPurgatory == nil {
-            for id in core.purgatory.waitingIDs { report(.relay(.left(eventID: id, kind: 0, why: "crash-lost"))) }
+            // Every entry goes, soft-expired announcements too: the memory that would let a
+            // later state revive them dies with the process (swarm seed 78 of
+            // 06-expiry-and-revival: the model expected a revival after a crash).
+            let softExpired = core.purgatory.announcements.values.filter(\.softExpired).map(\.event.id)
+            for id in (core.purgatory.waitingIDs + softExpired).sorted() {
+                report(.relay(.left(eventID: id, kind: 0, why: "crash-lost")))
+            }
         }
         if replication?.cycleRunning == true { report(.replica(.cycleEnded)) }
         if replication != nil { report(.replica(.crashed)) }

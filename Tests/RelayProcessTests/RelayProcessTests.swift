@@ -111,6 +111,20 @@ import RelayProcess
         #expect(p.process.core.purgatory.waitingIDs.isEmpty)
     }
 
+    /// A soft-expired announcement is purgatory memory too (a later state would revive
+    /// it): a crash loses it and says so.
+    @Test func crashReportsLostSoftExpiredAnnouncement() throws {
+        let p = try EmbeddedProcess()
+        p.feed(.start)
+        let ann = p.announcement(p.alice)
+        p.publish(ann)
+        p.advance(to: Time.min(32))
+        #expect(p.process.core.purgatory.announcements.values.first?.softExpired == true)
+        var report: [ProcessObservation] = []
+        p.process.crashed { report.append($0) }
+        #expect(report.contains { if case .relay(.left(ann.id, _, "crash-lost")) = $0 { return true } else { return false } })
+    }
+
     /// Replicas share purgatory: a replica's crash loses none of it, and says it crashed.
     @Test func replicaCrashLosesNoSharedPurgatory() throws {
         let p = try EmbeddedProcess(replicated: true, shared: PurgatoryBox())
