@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // C libraries from the system (apt: libsecp256k1-dev, libgit2-dev).
@@ -70,8 +74,18 @@ let package = Package(
             .product(name: "Collections", package: "swift-collections"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The reference on a real network: the relay process behind Hummingbird (HTTP +
+        // WebSocket) with the git programs serving repositories.
+        .target(name: "Server", dependencies: [
+            "RelayProcess", "Relay", "EventStore", "GitStore", "Nostr", "SimKernel",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "graspsim", dependencies: [
-            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks",
+            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,6 +99,11 @@ let package = Package(
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),
         .testTarget(name: "RelayProcessTests", dependencies: [
             "RelayProcess", "Relay", "Nostr", "GitStore", "EventStore", "Coordination", "Sync", "SimKernel",
+        ]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Nostr", "Relay",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HarnessTests", dependencies: [
             "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr", "Sync", "RelayProcess",

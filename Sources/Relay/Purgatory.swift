@@ -12,11 +12,17 @@ public struct Purgatory: Sendable {
         /// state can revive it.
         public var softExpired = false
         public var forgetAt: SimTime? = nil
+        public init(event: NostrEvent, deadline: SimTime, softExpired: Bool = false, forgetAt: SimTime? = nil) {
+            self.event = event; self.deadline = deadline; self.softExpired = softExpired; self.forgetAt = forgetAt
+        }
     }
     public struct StateEntry: Sendable {
         public var event: NostrEvent
         public var deadline: SimTime
         public var source: EventOrigin
+        public init(event: NostrEvent, deadline: SimTime, source: EventOrigin) {
+            self.event = event; self.deadline = deadline; self.source = source
+        }
     }
     /// A PR or PR update waiting for `refs/nostr/<id>`; `event == nil` is a PLACEHOLDER:
     /// the push came first and waits for its event.
@@ -25,6 +31,9 @@ public struct Purgatory: Sendable {
         public var repo: RepoKey
         public var commit: ObjectID?
         public var deadline: SimTime
+        public init(event: NostrEvent?, repo: RepoKey, commit: ObjectID?, deadline: SimTime) {
+            self.event = event; self.repo = repo; self.commit = commit; self.deadline = deadline
+        }
     }
 
     public var announcements: [RepoKey: AnnouncementEntry] = [:]
@@ -39,6 +48,7 @@ public struct Purgatory: Sendable {
     public struct RefDrop: Hashable, Comparable, Sendable {
         public var repo: RepoKey
         public var id: String
+        public init(repo: RepoKey, id: String) { self.repo = repo; self.id = id }
         public static func < (a: RefDrop, b: RefDrop) -> Bool { (a.repo, a.id) < (b.repo, b.id) }
     }
     public var refDrops: Set<RefDrop> = []
@@ -79,6 +89,11 @@ public struct PurgatorySnapshot: Sendable {
         for k in q.expired.keys { q.expired[k]! -= now }
         purgatory = q
         savedAt = now
+    }
+
+    /// A snapshot read back from a file: `purgatory`'s times are already offsets.
+    public init(relative purgatory: Purgatory, savedAt: SimTime) {
+        self.purgatory = purgatory; self.savedAt = savedAt
     }
 
     /// Deadlines at `now`, after `downtime` spent down: each offset loses the downtime.

@@ -755,6 +755,10 @@ public final class RelayCore {
 
     /// `/<npub>/<d>.git` → repo key, when the path names a repo this service hosts
     /// (announcement served or in purgatory, repo present).
+    /// The repository a git path names when this service hosts it (served, or waiting in
+    /// purgatory and not soft-expired); nil otherwise.
+    public func hostedRepository(path: String) throws -> RepoKey? { try hostedRepo(path) }
+
     func hostedRepo(_ path: String) throws -> RepoKey? {
         guard let key = parseRepoPath(path), storage.exists(key) else { return nil }
         if let p = purgatory.announcements[key] { return p.softExpired ? nil : key }

@@ -7,11 +7,13 @@ import Harness
 import Relay
 import Checks
 
-struct GraspSim: ParsableCommand {
+@main
+struct GraspSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graspsim",
         abstract: "Deterministic simulation and conformance harness for GRASP relay/git-hosts.",
-        subcommands: [Run.self, Replay.self, Shrink.self, Validate.self, Merge.self, Bench.self, Invariants.self])
+        subcommands: [Run.self, Replay.self, Shrink.self, Validate.self, Merge.self, Bench.self, Invariants.self,
+                      Serve.self, Hook.self])
 }
 
 /// Exit codes of the contract: 0 all held, 1 an invariant failed, 2 bad input.

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import Logging
+import HummingbirdWSClient
+import Nostr
+
+/// A `graspsim serve` process on a free loopback port with its own data folder, stopped
+/// by PID when the test is done.
+final class ServedRelay: @unchecked Sendable {
+    let process = Process()
+    let data: String
+    private(set) var port = 0
+    private let output = Pipe()
+
+    var base: String { "http://127.0.0.1:\(port)" }
+    var ws: String { "ws://127.0.0.1:\(port)" }
+
+    init(data: String? = nil, settings: [String] = []) throws {
+        self.data = data ?? NSTemporaryDirectory() + "graspsim-serve-\(UUID().uuidString)"
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["serve", "--port", "0", "--data", self.data, "--log-level", "warning"]
+            + settings.flatMap { ["--set", $0] }
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for "graspsim serve: listening on http://127.0.0.1:PORT".
+        let handle = output.fileHandleForReading
+        var seen = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { if !process.isRunning { break }; continue }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let r = seen.range(of: "listening on http://127.0.0.1:"),
+               let line = seen[r.upperBound...].split(separator: "\n").first, let p = Int(line) {
+                port = p
+                return
+            }
+        }
+        stop()
+        throw FixtureError("graspsim serve did not start: \(seen)")
+    }
+
+    func stop(signal: Int32 = SIGTERM) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    deinit { stop(signal: SIGKILL) }
+
+    /// The built `graspsim` next to the test bundle (`swift test` builds it).
+    static func binary() throws -> String {
+        var candidates: [URL] = []
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("graspsim"))
+        candidates.append(exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("graspsim"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/graspsim"))
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) { return c.path }
+        throw FixtureError("graspsim binary not found (looked at \(candidates.map(\.path)))")
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Runs a program; returns status, stdout and stderr.
+@discardableResult
+func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    var environment = ProcessInfo.processInfo.environment
+    environment["GIT_TERMINAL_PROMPT"] = "0"
+    environment["GIT_CONFIG_NOSYSTEM"] = "1"
+    environment["HOME"] = NSTemporaryDirectory()
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// A git working repository in a fresh folder.
+func gitWorkdir() throws -> String {
+    let dir = NSTemporaryDirectory() + "graspsim-git-\(UUID().uuidString)"
+    try sh(["git", "init", "-q", "-b", "main", dir])
+    return dir
+}
+
+func commit(_ dir: String, _ file: String, _ content: String) throws -> String {
+    try content.write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
+    try sh(["git", "add", file], cwd: dir)
+    try sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", file], cwd: dir)
+    return try sh(["git", "rev-parse", "HEAD"], cwd: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// Sends NIP-01 messages over one WebSocket and collects the relay's answers until every
+/// EVENT got its OK and every REQ its EOSE.
+func nostr(_ url: String, _ messages: [ClientMessage]) async throws -> [RelayMessage] {
+    let expectedOK = Set(messages.compactMap { if case .event(let e) = $0 { return e.id } else { return nil } })
+    let expectedEOSE = Set(messages.compactMap { if case .req(let s, _) = $0 { return s } else { return nil } })
+    let box = MessageBox()
+    try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20),
+                                      logger: Logger(label: "test")) { inbound, outbound, _ in
+        for m in messages { try await outbound.write(.text(m.json)) }
+        var oks = Set<String>(), eoses = Set<String>()
+        for try await frame in inbound.messages(maxSize: 1 << 20) {
+            guard case .text(let text) = frame, let msg = try? RelayMessage.parse(text) else { continue }
+            box.append(msg)
+            if case .ok(let id, _, _) = msg { oks.insert(id) }
+            if case .eose(let s) = msg { eoses.insert(s) }
+            if case .closed(let s, _) = msg { eoses.insert(s) }
+            if expectedOK.isSubset(of: oks) && expectedEOSE.isSubset(of: eoses) { break }
+        }
+    }
+    return box.messages
+}
+
+final class MessageBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [RelayMessage] = []
+    func append(_ m: RelayMessage) { lock.lock(); items.append(m); lock.unlock() }
+    var messages: [RelayMessage] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+/// Signs NIP-34 events for a test actor.
+struct Actor {
+    let keys: KeyPair
+    init(_ name: String) { keys = KeyPair.deterministic(name: name + UUID().uuidString, salt: 0) }
+    var npub: String { keys.npub }
+
+    func event(_ kind: Int, _ tags: [[String]]) -> NostrEvent {
+        NostrEvent.signed(kind: kind, tags: tags, content: "", createdAt: Int64(Date().timeIntervalSince1970),
+                          keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
+    }
+    func announcement(_ relay: ServedRelay, d: String, maintainers: [Actor] = []) -> NostrEvent {
+        var tags = [["d", d], ["clone", "\(relay.base)/\(npub)/\(d).git"], ["relays", relay.ws]]
+        if !maintainers.isEmpty { tags.append(["maintainers"] + maintainers.map(\.keys.publicKey)) }
+        return event(30617, tags)
+    }
+    func state(d: String, main: String) -> NostrEvent {
+        event(30618, [["d", d], ["refs/heads/main", main], ["HEAD", "ref: refs/heads/main"]])
+    }
+}
+
+func okMessage(_ replies: [RelayMessage], _ e: NostrEvent) -> (Bool, String)? {
+    for r in replies { if case .ok(let id, let ok, let m) = r, id == e.id { return (ok, m) } }
+    return nil
+}
+
+func served(_ replies: [RelayMessage], sub: String) -> [NostrEvent] {
+    replies.compactMap { if case .event(let s, let e) = $0, s == sub { return e } else { return nil } }
+}
