@@ -135,6 +135,10 @@ struct HTTPRoutes: Sendable {
             contentType: request.headers[.contentType], contentEncoding: request.headers[.contentEncoding],
             gitProtocol: request.headers[HTTPField.Name("Git-Protocol")!], body: Data(buffer: body),
             repoPath: Relay.repoPath(key))
+        if request.method == .post && answer.body.isEmpty {
+            // git ended without a word (malformed pkt-lines or pack): say so; it changed nothing.
+            throw HTTPError(.badRequest, message: "git: not a valid \(suffix.dropFirst()) request (malformed pkt-lines or pack)")
+        }
         var headers = HTTPFields()
         for (name, value) in answer.headers { if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) } }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import Nostr
+import Logging
+import HummingbirdWSClient
 
 /// `graspsim serve` used by the real `git` CLI and a WebSocket Nostr client.
 @Suite(.serialized) struct ServeWithGitTests {
@@ -123,5 +125,73 @@ import Nostr
         defer { second.stop() }
         let lsRemote = try sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/kept.git"])
         #expect(lsRemote.status == 0, "\(lsRemote.err)")
+    }
+}
+
+/// Bad input gets a clear answer and the connection (and what was accepted) survives.
+@Suite struct ServeBadInputTests {
+    @Test func badFramesAreAnsweredAndTheConnectionStays() async throws {
+        let relay = try ServedRelay()
+        defer { relay.stop() }
+        let alice = Actor("alice")
+        let good = alice.announcement(relay, d: "ok")
+        var forged = alice.announcement(relay, d: "forged")
+        forged.sig = String(repeating: "0", count: 128)
+        let box = MessageBox()
+        try await WebSocketClient.connect(url: relay.ws, configuration: .init(maxFrameSize: 1 << 20),
+                                          logger: Logger(label: "test")) { inbound, outbound, _ in
+            try await outbound.write(.text("this is not json"))
+            try await outbound.write(.text(#"["HELLO"]"#))
+            try await outbound.write(.text(ClientMessage.event(forged).json))
+            try await outbound.write(.text(ClientMessage.event(good).json))
+            var oks = 0
+            for try await frame in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = frame, let m = try? RelayMessage.parse(text) else { continue }
+                box.append(m)
+                if case .ok = m { oks += 1 }
+                if oks == 2 { break }
+            }
+        }
+        let notices = box.messages.compactMap { if case .notice(let n) = $0 { return n } else { return nil } }
+        #expect(notices.count == 2 && notices.allSatisfy { $0.hasPrefix("invalid:") }, "\(notices)")
+        let forgedOK = try #require(okMessage(box.messages, forged))
+        #expect(!forgedOK.0 && forgedOK.1.hasPrefix("invalid:"))
+        let goodOK = try #require(okMessage(box.messages, good))
+        #expect(goodOK.0)
+    }
+
+    /// A push whose pack is garbage: git's error, the refs unchanged.
+    @Test func malformedPushBodyLeavesRefsAlone() async throws {
+        let relay = try ServedRelay()
+        defer { relay.stop() }
+        let alice = Actor("alice")
+        _ = try await nostr(relay.ws, [.event(alice.announcement(relay, d: "junk"))])
+        let url = "\(relay.base)/\(alice.npub)/junk.git"
+        let r = try sh(["curl", "-s", "-i", "-X", "POST", "-H", "Content-Type: application/x-git-receive-pack-request",
+                        "--data-binary", "0032garbage-not-a-pkt-line-at-all", url + "/git-receive-pack"])
+        #expect(r.out.hasPrefix("HTTP/1.1 400"), "\(r.out.prefix(200))")
+        #expect(r.out.contains("malformed pkt-lines or pack"))
+        let refs = try sh(["git", "ls-remote", url])
+        #expect(refs.status == 0 && refs.out.isEmpty, "\(refs)")
+    }
+
+    /// A state by one maintainer releases into every maintainer's repository.
+    @Test func secondMaintainerRepositoryReceivesTheCopy() async throws {
+        let relay = try ServedRelay()
+        defer { relay.stop() }
+        let alice = Actor("alice"), bob = Actor("bob")
+        _ = try await nostr(relay.ws, [.event(alice.announcement(relay, d: "shared", maintainers: [bob])),
+                                       .event(bob.announcement(relay, d: "shared", maintainers: [alice]))])
+        let work = try gitWorkdir()
+        let c1 = try commit(work, "a.txt", "shared\n")
+        _ = try await nostr(relay.ws, [.event(alice.state(d: "shared", main: c1))])
+        try sh(["git", "remote", "add", "origin", "\(relay.base)/\(alice.npub)/shared.git"], cwd: work)
+        let push = try sh(["git", "push", "origin", "main"], cwd: work)
+        #expect(push.status == 0, "\(push.err)")
+        let bobs = try sh(["git", "ls-remote", "\(relay.base)/\(bob.npub)/shared.git"])
+        #expect(bobs.out.contains("\(c1)\trefs/heads/main"), "\(bobs)")
+        let clone = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
+        #expect(try sh(["git", "clone", "\(relay.base)/\(bob.npub)/shared.git", clone]).status == 0)
+        #expect(try sh(["git", "rev-parse", "HEAD"], cwd: clone).out.hasPrefix(c1))
     }
 }
