@@ -117,6 +117,16 @@ import HummingbirdWSClient
     @Test func purgatorySurvivesSIGKILL() async throws {
         let first = try ServedRelay()
         let alice = Actor("alice")
+        // One repository served (announcement, state and push accepted)…
+        let served1 = alice.announcement(first, d: "served")
+        _ = try await nostr(first.ws, [.event(served1)])
+        let work = try gitWorkdir()
+        let c1 = try commit(work, "a.txt", "kept\n")
+        let st = alice.state(d: "served", main: c1)
+        _ = try await nostr(first.ws, [.event(st)])
+        try sh(["git", "remote", "add", "origin", "\(first.base)/\(alice.npub)/served.git"], cwd: work)
+        #expect(try sh(["git", "push", "origin", "main"], cwd: work).status == 0)
+        // …and one waiting.
         let ann = alice.announcement(first, d: "kept")
         let ok = try #require(okMessage(try await nostr(first.ws, [.event(ann)]), ann))
         #expect(ok.0)
@@ -125,6 +135,10 @@ import HummingbirdWSClient
         defer { second.stop() }
         let lsRemote = try sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/kept.git"])
         #expect(lsRemote.status == 0, "\(lsRemote.err)")
+        let pushed = try sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/served.git"])
+        #expect(pushed.out.contains("\(c1)\trefs/heads/main"))
+        let replies = try await nostr(second.ws, [.req(subID: "k", filters: [Filter(authors: [alice.keys.publicKey])])])
+        #expect(Set(served(replies, sub: "k").map(\.id)) == [served1.id, st.id])
     }
 }
 
