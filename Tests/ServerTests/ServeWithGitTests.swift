@@ -17,6 +17,8 @@ import HummingbirdWSClient
         let options = try sh(["curl", "-s", "-i", "-X", "OPTIONS", relay.base + "/anything/at/all"])
         #expect(options.out.hasPrefix("HTTP/1.1 204"))
         #expect(options.out.lowercased().contains("access-control-allow-origin: *"))
+        let page = try sh(["curl", "-s", "-i", relay.base + "/"])
+        #expect(page.out.hasPrefix("HTTP/1.1 200") && page.out.contains("text/html"))
         let unknown = try sh(["curl", "-s", "-i", relay.base + "/\(Actor("x").npub)/nothing.git/info/refs?service=git-upload-pack"])
         #expect(unknown.out.hasPrefix("HTTP/1.1 404"))
         #expect(unknown.out.lowercased().contains("access-control-allow-origin: *"))
@@ -64,6 +66,8 @@ import HummingbirdWSClient
 
         let visible = try await nostr(relay.ws, [.req(subID: "b", filters: [Filter(authors: [alice.keys.publicKey])])])
         #expect(Set(served(visible, sub: "b").map(\.id)) == [ann.id, st.id])
+        let page = try sh(["curl", "-s", "-i", url])
+        #expect(page.out.hasPrefix("HTTP/1.1 200") && page.out.contains(c2), "\(page.out.prefix(200))")
 
         for version in ["2", "0"] {
             let dir = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
@@ -110,6 +114,19 @@ import HummingbirdWSClient
         #expect(prOK.0)
         let shown = try await nostr(relay.ws, [.req(subID: "p", filters: [Filter(kinds: [1618])])])
         #expect(served(shown, sub: "p").map(\.id) == [pr.id])
+
+        // Event first: the PR waits until its commit is pushed; another commit is refused.
+        let c3 = try commit(work, "pr2.txt", "second\n")
+        let pr2 = bob.event(1618, [["a", "30617:\(alice.keys.publicKey):prs"], ["c", c3], ["subject", "another"]])
+        let pr2OK = try #require(okMessage(try await nostr(relay.ws, [.event(pr2)]), pr2))
+        #expect(pr2OK.0 && pr2OK.1.hasPrefix("purgatory:"), "\(pr2OK)")
+        let wrong = try sh(["git", "push", "origin", "\(c2):refs/nostr/\(pr2.id)"], cwd: work)
+        #expect(wrong.status != 0)
+        #expect(wrong.err.contains("names commit \(c3)"), "\(wrong.err)")
+        let right = try sh(["git", "push", "origin", "\(c3):refs/nostr/\(pr2.id)"], cwd: work)
+        #expect(right.status == 0, "\(right.err)")
+        let both = try await nostr(relay.ws, [.req(subID: "q", filters: [Filter(kinds: [1618])])])
+        #expect(Set(served(both, sub: "q").map(\.id)) == [pr.id, pr2.id])
     }
 
     /// SIGKILL right after an announcement was acknowledged: its purgatory entry survives
