@@ -7,7 +7,7 @@ import RelayProcess
 /// simulated messages, timers and lifecycle calls to `RelayProcess` inputs, and from its
 /// effects back to messages, kernel timers and history. Everything the relay decides
 /// lives in the process; this only carries.
-final class RelayNode: SimNode {
+final class RelayNode: SimNode, ProcessDriver {
     let process: RelayProcess
     unowned let world: World
     /// The lock service node (replicated deployments).
@@ -15,6 +15,8 @@ final class RelayNode: SimNode {
     /// Remote calls to domains no remote node serves, answered `.unreachable` once the
     /// current input's effects are out (a failed DNS lookup).
     private var unreachable: [RemoteCallID] = []
+    /// The kernel context of the input being handled (valid only during `run`).
+    private var kernel: NodeContext?
 
     var name: String { process.name }
 
@@ -61,8 +63,9 @@ final class RelayNode: SimNode {
     // MARK: effects
 
     private func run(_ input: ProcessInput, _ ctx: NodeContext) {
-        let context = ProcessContext(now: ctx.now, draw: { range in ctx.withRandom { $0.int(in: range) } },
-                                     emit: { [unowned self] in self.apply($0, ctx) })
+        kernel = ctx
+        defer { kernel = nil }
+        let context = ProcessContext(now: ctx.now, driver: self)
         process.handle(input, context)
         while !unreachable.isEmpty {
             let call = unreachable.removeFirst()
@@ -70,7 +73,10 @@ final class RelayNode: SimNode {
         }
     }
 
-    private func apply(_ effect: ProcessEffect, _ ctx: NodeContext) {
+    func draw(_ range: ClosedRange<Int64>) -> Int64 { kernel!.withRandom { $0.int(in: range) } }
+
+    func emit(_ effect: ProcessEffect) {
+        let ctx = kernel!
         switch effect {
         case .send(let conn, let message):
             ctx.send(RelayFrame(message: message), to: NodeID(Int32(conn)))
@@ -91,7 +97,10 @@ final class RelayNode: SimNode {
         case .trace(let kind, let fields):
             ctx.trace(kind, fields)
         case .observe(let observation):
-            record(observation, clockOffset: ctx.globalNow - ctx.now)
+            // Only sync records carry times (in the process's clock): the offset is read
+            // for them alone.
+            if case .sync = observation { record(observation, clockOffset: ctx.globalNow - ctx.now) }
+            else { record(observation, clockOffset: 0) }
         case .relayStepEnded:
             world.afterRelayStep(self)
         }

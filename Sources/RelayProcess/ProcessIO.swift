@@ -140,16 +140,22 @@ public enum ProcessEffect {
     case relayStepEnded
 }
 
-/// What a driver lends the process for one input: its clock, a random draw and where
-/// effects go. Effects are delivered as they happen, so a driver that applies them at
-/// once sees shared storage exactly as it was when each effect was made.
+/// The driver side of one input: where effects go and where random draws come from.
+/// Effects are delivered as they happen, so a driver that applies them at once sees
+/// shared storage exactly as it was when each effect was made.
+public protocol ProcessDriver: AnyObject {
+    func emit(_ effect: ProcessEffect)
+    func draw(_ range: ClosedRange<Int64>) -> Int64
+}
+
+/// What a driver lends the process for one input: its clock and itself.
 public struct ProcessContext {
     public let now: SimTime
-    let draw: (ClosedRange<Int64>) -> Int64
-    let emit: (ProcessEffect) -> Void
-    public init(now: SimTime, draw: @escaping (ClosedRange<Int64>) -> Int64, emit: @escaping (ProcessEffect) -> Void) {
-        self.now = now; self.draw = draw; self.emit = emit
-    }
+    unowned(unsafe) let driver: any ProcessDriver
+    /// `driver` must outlive the call this context is passed to.
+    public init(now: SimTime, driver: any ProcessDriver) { self.now = now; self.driver = driver }
+    func emit(_ effect: ProcessEffect) { driver.emit(effect) }
+    func draw(_ range: ClosedRange<Int64>) -> Int64 { driver.draw(range) }
     func trace(_ kind: String, _ fields: [(String, String)] = []) { emit(.trace(kind, fields)) }
     func observe(_ o: ProcessObservation) { emit(.observe(o)) }
     func setTimer(after: SimDuration, _ timer: ProcessTimer) { emit(.setTimer(after: after, timer)) }

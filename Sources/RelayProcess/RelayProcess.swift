@@ -78,9 +78,9 @@ public final class RelayProcess {
     /// take `draw`, the lowest value by default.
     public func handle(_ input: ProcessInput, now: SimTime,
                        draw: @escaping (ClosedRange<Int64>) -> Int64 = { $0.lowerBound }) -> [ProcessEffect] {
-        var effects: [ProcessEffect] = []
-        handle(input, ProcessContext(now: now, draw: draw, emit: { effects.append($0) }))
-        return effects
+        let collector = EffectCollector(draw: draw)
+        withExtendedLifetime(collector) { handle(input, ProcessContext(now: now, driver: collector)) }
+        return collector.effects
     }
 
     /// The process died: report what died with it (waiting events of a purgatory it owned
@@ -216,6 +216,15 @@ public final class RelayProcess {
         ctx.emit(.relayStepEnded)
         syncAfterStep(outputs, origin: origin, ctx)
     }
+}
+
+/// A driver that keeps every effect (tests, batching drivers).
+final class EffectCollector: ProcessDriver {
+    var effects: [ProcessEffect] = []
+    let drawing: (ClosedRange<Int64>) -> Int64
+    init(draw: @escaping (ClosedRange<Int64>) -> Int64) { drawing = draw }
+    func emit(_ effect: ProcessEffect) { effects.append(effect) }
+    func draw(_ range: ClosedRange<Int64>) -> Int64 { drawing(range) }
 }
 
 extension GitRequestBody {

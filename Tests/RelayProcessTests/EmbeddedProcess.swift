@@ -51,8 +51,7 @@ final class EmbeddedProcess {
     /// Feeds one input; returns the effects it produced.
     @discardableResult
     func feed(_ input: ProcessInput) -> [ProcessEffect] {
-        var out: [ProcessEffect] = []
-        process.handle(input, ProcessContext(now: now, draw: draw, emit: { out.append($0) }))
+        let out = process.handle(input, now: now, draw: draw)
         for e in out {
             switch e {
             case .setTimer(let after, let t): seq += 1; timers.append((now + after, seq, t))
