@@ -45,6 +45,9 @@ public enum ProcessInput {
     case remoteReply(RemoteCallID, RemoteReply)
     /// A timer the process set fired.
     case timer(ProcessTimer)
+    /// Objects reached `repo` outside a push the process saw (a real server's repositories
+    /// at start, after a crash between git moving refs and its post-receive hook).
+    case gitDataArrived(RepoKey)
     /// An operator asks for a reconciliation of `repo` with its upstream.
     case reconcile(RepoKey, upstream: Upstream)
     /// The process is asked to wind down: no new maintenance cycle starts and a running

@@ -68,6 +68,7 @@ public final class RelayProcess {
         case .remoteReply(.reconcile(let run), let reply): reconcileAnswer(run, reply, ctx)
         case .timer(let timer): timerFired(timer, ctx)
         case .reconcile(let repo, let upstream): startReconcile(repo, upstream: upstream, ctx)
+        case .gitDataArrived(let repo): coreStep(.gitDataArrived(repo), ctx)
         case .drain: replication?.draining = true
         case .shutdown: shutdown(ctx)
         case .restart(let graceful, let downtime): restart(graceful: graceful, downtime: downtime, ctx)

@@ -82,6 +82,9 @@ public enum RelayServer {
         } else {
             await host.run(.start)
         }
+        // A crash between git moving refs and the post-receive hook leaves data the process
+        // never heard of: every repository's data is "arrived" once at start.
+        for key in storage.keys { await host.run(.gitDataArrived(key)) }
 
         let token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let hooks = data + "/hooks"

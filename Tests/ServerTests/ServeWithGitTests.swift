@@ -159,6 +159,30 @@ import HummingbirdWSClient
     }
 }
 
+/// Killed after git moved the refs but before its post-receive hook told the process: at
+/// the next start the data is noticed and the waiting state released.
+@Suite struct ServeRestartTests {
+    @Test func dataWrittenWithoutThePostReceiveHookIsNoticedAtStart() async throws {
+        let first = try ServedRelay()
+        let alice = Actor("alice")
+        _ = try await nostr(first.ws, [.event(alice.announcement(first, d: "late"))])
+        let work = try gitWorkdir()
+        let c1 = try commit(work, "a.txt", "late\n")
+        let st = alice.state(d: "late", main: c1)
+        _ = try await nostr(first.ws, [.event(st)])
+        // Straight into the bare repository on disk: no hook runs.
+        let bare = first.data + "/repos/\(alice.npub)/late.git"
+        #expect(try sh(["git", "push", bare, "main"], cwd: work).status == 0)
+        let waiting = try await nostr(first.ws, [.req(subID: "w", filters: [Filter(ids: [st.id])])])
+        #expect(served(waiting, sub: "w").isEmpty)
+        first.stop(signal: SIGKILL)
+        let second = try ServedRelay(data: first.data)
+        defer { second.stop() }
+        let released = try await nostr(second.ws, [.req(subID: "r", filters: [Filter(ids: [st.id])])])
+        #expect(served(released, sub: "r").map(\.id) == [st.id])
+    }
+}
+
 /// Bad input gets a clear answer and the connection (and what was accepted) survives.
 @Suite struct ServeBadInputTests {
     @Test func badFramesAreAnsweredAndTheConnectionStays() async throws {
