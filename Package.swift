@@ -84,8 +84,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `graspsim conform`: requirement-by-requirement checks of a live implementation
+        // over a real WebSocket, HTTP and the git CLI.
+        .target(name: "Conformance", dependencies: [
+            "Nostr",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "graspsim", dependencies: [
-            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks", "Server",
+            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks", "Server", "Conformance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -101,7 +108,7 @@ let package = Package(
             "RelayProcess", "Relay", "Nostr", "GitStore", "EventStore", "Coordination", "Sync", "SimKernel",
         ]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Nostr", "Relay",
+            "Server", "Nostr", "Relay", "Conformance",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),

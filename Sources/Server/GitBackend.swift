@@ -66,14 +66,20 @@ struct GitBackend: Sendable {
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Blocking pipe I/O runs on Dispatch threads, never on the concurrency pool (two
+        // threads on two cores): a push's hook calls back into this server while git runs.
         // Write the body and read the answer at once: either can fill a pipe.
-        async let written: Void = Task.detached {
-            try? stdin.fileHandleForWriting.write(contentsOf: body)
-            try? stdin.fileHandleForWriting.close()
-        }.value
-        let output = await Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value
-        await written
-        await Task.detached { process.waitUntilExit() }.value
+        let output: Data = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                try? stdin.fileHandleForWriting.write(contentsOf: body)
+                try? stdin.fileHandleForWriting.close()
+            }
+            DispatchQueue.global().async {
+                let data = stdout.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }
+        }
         return try Self.parseCGI(output)
     }
 

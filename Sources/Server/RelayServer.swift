@@ -44,6 +44,13 @@ public enum ServeError: Error, CustomStringConvertible {
 /// The reference relay/git-host on a real network: one port serves NIP-01 over WebSocket
 /// at `/`, NIP-11, and git smart HTTP at `/<npub>/<identifier>.git`.
 public enum RelayServer {
+    /// Relay switches serve refuses: no conformance check could observe them here, so a
+    /// server started with one could not be shown broken.
+    public static let unavailableSettings: [String: String] = [
+        "fault.soft_expire_on_failed_delete": "serve has no way to make a repository deletion fail",
+        "fault.reject_noop_push": "the git CLI never sends a no-op push, so nothing would exercise it",
+    ]
+
     /// Runs until SIGTERM/SIGINT (or `stop` is triggered); `listening` gets the bound port.
     public static func run(_ options: ServeOptions, logger: Logger,
                            listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
@@ -54,9 +61,12 @@ public enum RelayServer {
         var config = RelayConfig()
         var settings = ProcessSettings()
         for (k, v) in options.settings {
+            if let why = Self.unavailableSettings[k] { throw ServeError.badSetting(k, why) }
+            if ProcessSettings.keys.contains(where: { $0.0 == k }) {
+                throw ServeError.badSetting(k, "applies to replicas, git-data sync or reconciliation, which serve does not run")
+            }
             do {
                 if try config.set(k, v) { continue }
-                if try settings.set(k, v) { continue }
             } catch { throw ServeError.badSetting(k, "\(error)") }
             throw ServeError.unknownSetting(k)
         }

@@ -13,7 +13,7 @@ struct GraspSim: AsyncParsableCommand {
         commandName: "graspsim",
         abstract: "Deterministic simulation and conformance harness for GRASP relay/git-hosts.",
         subcommands: [Run.self, Replay.self, Shrink.self, Validate.self, Merge.self, Bench.self, Invariants.self,
-                      Serve.self, Hook.self])
+                      Serve.self, Hook.self, Conform.self])
 }
 
 /// Exit codes of the contract: 0 all held, 1 an invariant failed, 2 bad input.

@@ -9,22 +9,22 @@ import HummingbirdWSClient
     @Test func nip11CorsOptionsAndNotFound() async throws {
         let relay = try ServedRelay()
         defer { relay.stop() }
-        let nip11 = try sh(["curl", "-s", "-i", "-H", "Accept: application/nostr+json", relay.base + "/"])
+        let nip11 = try await sh(["curl", "-s", "-i", "-H", "Accept: application/nostr+json", relay.base + "/"])
         #expect(nip11.out.contains("200"))
         #expect(nip11.out.contains("\"supported_grasps\""))
         #expect(nip11.out.lowercased().contains("access-control-allow-origin: *"))
         #expect(!nip11.out.contains("\"curation\""))
-        let options = try sh(["curl", "-s", "-i", "-X", "OPTIONS", relay.base + "/anything/at/all"])
+        let options = try await sh(["curl", "-s", "-i", "-X", "OPTIONS", relay.base + "/anything/at/all"])
         #expect(options.out.hasPrefix("HTTP/1.1 204"))
         #expect(options.out.lowercased().contains("access-control-allow-origin: *"))
-        let page = try sh(["curl", "-s", "-i", relay.base + "/"])
+        let page = try await sh(["curl", "-s", "-i", relay.base + "/"])
         #expect(page.out.hasPrefix("HTTP/1.1 200") && page.out.contains("text/html"))
-        let unknown = try sh(["curl", "-s", "-i", relay.base + "/\(Actor("x").npub)/nothing.git/info/refs?service=git-upload-pack"])
+        let unknown = try await sh(["curl", "-s", "-i", relay.base + "/\(Actor("x").npub)/nothing.git/info/refs?service=git-upload-pack"])
         #expect(unknown.out.hasPrefix("HTTP/1.1 404"))
         #expect(unknown.out.lowercased().contains("access-control-allow-origin: *"))
         for path in ["/\(Actor("x").npub)/..%2F..%2Fetc.git/info/refs", "/\(Actor("x").npub)/%2e%2e.git/info/refs",
                      "/%2e%2e/%2e%2e/etc/passwd", "/\(Actor("x").npub)/a%2Fb.git/info/refs"] {
-            let r = try sh(["curl", "-s", "-i", "--path-as-is", relay.base + path])
+            let r = try await sh(["curl", "-s", "-i", "--path-as-is", relay.base + path])
             #expect(r.out.hasPrefix("HTTP/1.1 404"), "\(path): \(r.out.prefix(40))")
         }
     }
@@ -44,14 +44,14 @@ import HummingbirdWSClient
 
         // An empty repository exists while the announcement waits.
         let empty = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
-        let cloneEmpty = try sh(["git", "clone", url, empty])
+        let cloneEmpty = try await sh(["git", "clone", url, empty])
         #expect(cloneEmpty.status == 0, "\(cloneEmpty.err)")
 
-        let work = try gitWorkdir()
-        let c1 = try commit(work, "a.txt", "one\n")
-        let c2 = try commit(work, "b.txt", "two\n")
-        try sh(["git", "remote", "add", "origin", url], cwd: work)
-        let refused = try sh(["git", "push", "origin", "main"], cwd: work)
+        let work = try await gitWorkdir()
+        let c1 = try await commit(work, "a.txt", "one\n")
+        let c2 = try await commit(work, "b.txt", "two\n")
+        try await sh(["git", "remote", "add", "origin", url], cwd: work)
+        let refused = try await sh(["git", "push", "origin", "main"], cwd: work)
         #expect(refused.status != 0)
         #expect(refused.err.contains("authorisation failed: no state events in purgatory"), "\(refused.err)")
 
@@ -61,32 +61,32 @@ import HummingbirdWSClient
         let st = alice.state(d: "demo", main: c2)
         let stOK = try #require(okMessage(try await nostr(relay.ws, [.event(st)]), st))
         #expect(stOK.0 && stOK.1.hasPrefix("purgatory:"))
-        let pushed = try sh(["git", "push", "origin", "main"], cwd: work)
+        let pushed = try await sh(["git", "push", "origin", "main"], cwd: work)
         #expect(pushed.status == 0, "\(pushed.err)")
 
         let visible = try await nostr(relay.ws, [.req(subID: "b", filters: [Filter(authors: [alice.keys.publicKey])])])
         #expect(Set(served(visible, sub: "b").map(\.id)) == [ann.id, st.id])
-        let page = try sh(["curl", "-s", "-i", url])
+        let page = try await sh(["curl", "-s", "-i", url])
         #expect(page.out.hasPrefix("HTTP/1.1 200") && page.out.contains(c2), "\(page.out.prefix(200))")
 
         for version in ["2", "0"] {
             let dir = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
-            let clone = try sh(["git", "-c", "protocol.version=\(version)", "clone", url, dir])
+            let clone = try await sh(["git", "-c", "protocol.version=\(version)", "clone", url, dir])
             #expect(clone.status == 0, "v\(version): \(clone.err)")
-            #expect(try sh(["git", "rev-parse", "HEAD"], cwd: dir).out.hasPrefix(c2))
-            #expect(try sh(["git", "symbolic-ref", "HEAD"], cwd: dir).out.contains("refs/heads/main"))
+            #expect(try await sh(["git", "rev-parse", "HEAD"], cwd: dir).out.hasPrefix(c2))
+            #expect(try await sh(["git", "symbolic-ref", "HEAD"], cwd: dir).out.contains("refs/heads/main"))
         }
         let partial = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
-        let filtered = try sh(["git", "clone", "--filter=blob:none", url, partial])
+        let filtered = try await sh(["git", "clone", "--filter=blob:none", url, partial])
         #expect(filtered.status == 0, "\(filtered.err)")
-        #expect(try sh(["git", "config", "remote.origin.promisor"], cwd: partial).out.contains("true"))
+        #expect(try await sh(["git", "config", "remote.origin.promisor"], cwd: partial).out.contains("true"))
 
         // c1 is not advertised (only main = c2) but reachable: fetch it by id with v0.
-        let byID = try gitWorkdir()
-        try sh(["git", "remote", "add", "origin", url], cwd: byID)
-        let fetch = try sh(["git", "-c", "protocol.version=0", "fetch", "origin", c1], cwd: byID)
+        let byID = try await gitWorkdir()
+        try await sh(["git", "remote", "add", "origin", url], cwd: byID)
+        let fetch = try await sh(["git", "-c", "protocol.version=0", "fetch", "origin", c1], cwd: byID)
         #expect(fetch.status == 0, "\(fetch.err)")
-        #expect(try sh(["git", "cat-file", "-t", c1], cwd: byID).out.contains("commit"))
+        #expect(try await sh(["git", "cat-file", "-t", c1], cwd: byID).out.contains("commit"))
     }
 
     /// `refs/nostr/<id>`: an invalid id is refused; a PR's commit pushed first waits as a
@@ -98,17 +98,17 @@ import HummingbirdWSClient
         let url = "\(relay.base)/\(alice.npub)/prs.git"
         let ann = alice.announcement(relay, d: "prs")
         _ = try await nostr(relay.ws, [.event(ann)])
-        let work = try gitWorkdir()
-        let c1 = try commit(work, "a.txt", "one\n")
-        try sh(["git", "remote", "add", "origin", url], cwd: work)
+        let work = try await gitWorkdir()
+        let c1 = try await commit(work, "a.txt", "one\n")
+        try await sh(["git", "remote", "add", "origin", url], cwd: work)
         _ = try await nostr(relay.ws, [.event(alice.state(d: "prs", main: c1))])
-        #expect(try sh(["git", "push", "origin", "main"], cwd: work).status == 0)
-        let c2 = try commit(work, "pr.txt", "pr\n")
-        let bad = try sh(["git", "push", "origin", "HEAD:refs/nostr/not-an-event-id"], cwd: work)
+        #expect(try await sh(["git", "push", "origin", "main"], cwd: work).status == 0)
+        let c2 = try await commit(work, "pr.txt", "pr\n")
+        let bad = try await sh(["git", "push", "origin", "HEAD:refs/nostr/not-an-event-id"], cwd: work)
         #expect(bad.status != 0)
         #expect(bad.err.contains("invalid nostr ref"), "\(bad.err)")
         let pr = bob.event(1618, [["a", "30617:\(alice.keys.publicKey):prs"], ["c", c2], ["subject", "a change"]])
-        let gitFirst = try sh(["git", "push", "origin", "HEAD:refs/nostr/\(pr.id)"], cwd: work)
+        let gitFirst = try await sh(["git", "push", "origin", "HEAD:refs/nostr/\(pr.id)"], cwd: work)
         #expect(gitFirst.status == 0, "\(gitFirst.err)")
         let prOK = try #require(okMessage(try await nostr(relay.ws, [.event(pr)]), pr))
         #expect(prOK.0)
@@ -116,14 +116,14 @@ import HummingbirdWSClient
         #expect(served(shown, sub: "p").map(\.id) == [pr.id])
 
         // Event first: the PR waits until its commit is pushed; another commit is refused.
-        let c3 = try commit(work, "pr2.txt", "second\n")
+        let c3 = try await commit(work, "pr2.txt", "second\n")
         let pr2 = bob.event(1618, [["a", "30617:\(alice.keys.publicKey):prs"], ["c", c3], ["subject", "another"]])
         let pr2OK = try #require(okMessage(try await nostr(relay.ws, [.event(pr2)]), pr2))
         #expect(pr2OK.0 && pr2OK.1.hasPrefix("purgatory:"), "\(pr2OK)")
-        let wrong = try sh(["git", "push", "origin", "\(c2):refs/nostr/\(pr2.id)"], cwd: work)
+        let wrong = try await sh(["git", "push", "origin", "\(c2):refs/nostr/\(pr2.id)"], cwd: work)
         #expect(wrong.status != 0)
         #expect(wrong.err.contains("names commit \(c3)"), "\(wrong.err)")
-        let right = try sh(["git", "push", "origin", "\(c3):refs/nostr/\(pr2.id)"], cwd: work)
+        let right = try await sh(["git", "push", "origin", "\(c3):refs/nostr/\(pr2.id)"], cwd: work)
         #expect(right.status == 0, "\(right.err)")
         let both = try await nostr(relay.ws, [.req(subID: "q", filters: [Filter(kinds: [1618])])])
         #expect(Set(served(both, sub: "q").map(\.id)) == [pr.id, pr2.id])
@@ -137,12 +137,12 @@ import HummingbirdWSClient
         // One repository served (announcement, state and push accepted)…
         let served1 = alice.announcement(first, d: "served")
         _ = try await nostr(first.ws, [.event(served1)])
-        let work = try gitWorkdir()
-        let c1 = try commit(work, "a.txt", "kept\n")
+        let work = try await gitWorkdir()
+        let c1 = try await commit(work, "a.txt", "kept\n")
         let st = alice.state(d: "served", main: c1)
         _ = try await nostr(first.ws, [.event(st)])
-        try sh(["git", "remote", "add", "origin", "\(first.base)/\(alice.npub)/served.git"], cwd: work)
-        #expect(try sh(["git", "push", "origin", "main"], cwd: work).status == 0)
+        try await sh(["git", "remote", "add", "origin", "\(first.base)/\(alice.npub)/served.git"], cwd: work)
+        #expect(try await sh(["git", "push", "origin", "main"], cwd: work).status == 0)
         // …and one waiting.
         let ann = alice.announcement(first, d: "kept")
         let ok = try #require(okMessage(try await nostr(first.ws, [.event(ann)]), ann))
@@ -150,9 +150,9 @@ import HummingbirdWSClient
         first.stop(signal: SIGKILL)
         let second = try ServedRelay(data: first.data)
         defer { second.stop() }
-        let lsRemote = try sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/kept.git"])
+        let lsRemote = try await sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/kept.git"])
         #expect(lsRemote.status == 0, "\(lsRemote.err)")
-        let pushed = try sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/served.git"])
+        let pushed = try await sh(["git", "ls-remote", "\(second.base)/\(alice.npub)/served.git"])
         #expect(pushed.out.contains("\(c1)\trefs/heads/main"))
         let replies = try await nostr(second.ws, [.req(subID: "k", filters: [Filter(authors: [alice.keys.publicKey])])])
         #expect(Set(served(replies, sub: "k").map(\.id)) == [served1.id, st.id])
@@ -166,13 +166,13 @@ import HummingbirdWSClient
         let first = try ServedRelay()
         let alice = Actor("alice")
         _ = try await nostr(first.ws, [.event(alice.announcement(first, d: "late"))])
-        let work = try gitWorkdir()
-        let c1 = try commit(work, "a.txt", "late\n")
+        let work = try await gitWorkdir()
+        let c1 = try await commit(work, "a.txt", "late\n")
         let st = alice.state(d: "late", main: c1)
         _ = try await nostr(first.ws, [.event(st)])
         // Straight into the bare repository on disk: no hook runs.
         let bare = first.data + "/repos/\(alice.npub)/late.git"
-        #expect(try sh(["git", "push", bare, "main"], cwd: work).status == 0)
+        #expect(try await sh(["git", "push", bare, "main"], cwd: work).status == 0)
         let waiting = try await nostr(first.ws, [.req(subID: "w", filters: [Filter(ids: [st.id])])])
         #expect(served(waiting, sub: "w").isEmpty)
         first.stop(signal: SIGKILL)
@@ -190,8 +190,9 @@ import HummingbirdWSClient
         defer { relay.stop() }
         let alice = Actor("alice")
         let good = alice.announcement(relay, d: "ok")
-        var forged = alice.announcement(relay, d: "forged")
-        forged.sig = String(repeating: "0", count: 128)
+        var forging = alice.announcement(relay, d: "forged")
+        forging.sig = String(repeating: "0", count: 128)
+        let forged = forging
         let box = MessageBox()
         try await WebSocketClient.connect(url: relay.ws, configuration: .init(maxFrameSize: 1 << 20),
                                           logger: Logger(label: "test")) { inbound, outbound, _ in
@@ -222,11 +223,11 @@ import HummingbirdWSClient
         let alice = Actor("alice")
         _ = try await nostr(relay.ws, [.event(alice.announcement(relay, d: "junk"))])
         let url = "\(relay.base)/\(alice.npub)/junk.git"
-        let r = try sh(["curl", "-s", "-i", "-X", "POST", "-H", "Content-Type: application/x-git-receive-pack-request",
+        let r = try await sh(["curl", "-s", "-i", "-X", "POST", "-H", "Content-Type: application/x-git-receive-pack-request",
                         "--data-binary", "0032garbage-not-a-pkt-line-at-all", url + "/git-receive-pack"])
         #expect(r.out.hasPrefix("HTTP/1.1 400"), "\(r.out.prefix(200))")
         #expect(r.out.contains("malformed pkt-lines or pack"))
-        let refs = try sh(["git", "ls-remote", url])
+        let refs = try await sh(["git", "ls-remote", url])
         #expect(refs.status == 0 && refs.out.isEmpty, "\(refs)")
     }
 
@@ -237,16 +238,16 @@ import HummingbirdWSClient
         let alice = Actor("alice"), bob = Actor("bob")
         _ = try await nostr(relay.ws, [.event(alice.announcement(relay, d: "shared", maintainers: [bob])),
                                        .event(bob.announcement(relay, d: "shared", maintainers: [alice]))])
-        let work = try gitWorkdir()
-        let c1 = try commit(work, "a.txt", "shared\n")
+        let work = try await gitWorkdir()
+        let c1 = try await commit(work, "a.txt", "shared\n")
         _ = try await nostr(relay.ws, [.event(alice.state(d: "shared", main: c1))])
-        try sh(["git", "remote", "add", "origin", "\(relay.base)/\(alice.npub)/shared.git"], cwd: work)
-        let push = try sh(["git", "push", "origin", "main"], cwd: work)
+        try await sh(["git", "remote", "add", "origin", "\(relay.base)/\(alice.npub)/shared.git"], cwd: work)
+        let push = try await sh(["git", "push", "origin", "main"], cwd: work)
         #expect(push.status == 0, "\(push.err)")
-        let bobs = try sh(["git", "ls-remote", "\(relay.base)/\(bob.npub)/shared.git"])
+        let bobs = try await sh(["git", "ls-remote", "\(relay.base)/\(bob.npub)/shared.git"])
         #expect(bobs.out.contains("\(c1)\trefs/heads/main"), "\(bobs)")
         let clone = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
-        #expect(try sh(["git", "clone", "\(relay.base)/\(bob.npub)/shared.git", clone]).status == 0)
-        #expect(try sh(["git", "rev-parse", "HEAD"], cwd: clone).out.hasPrefix(c1))
+        #expect(try await sh(["git", "clone", "\(relay.base)/\(bob.npub)/shared.git", clone]).status == 0)
+        #expect(try await sh(["git", "rev-parse", "HEAD"], cwd: clone).out.hasPrefix(c1))
     }
 }

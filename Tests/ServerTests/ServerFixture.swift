@@ -67,9 +67,19 @@ struct FixtureError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Runs a program; returns status, stdout and stderr.
+/// Runs a program on a Dispatch thread (waiting for it must not hold one of the few
+/// concurrency-pool threads the WebSocket clients resume on); returns status and output.
 @discardableResult
-func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) async throws -> (status: Int32, out: String, err: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            do { continuation.resume(returning: try shBlocking(args, cwd: cwd, env: env)) }
+            catch { continuation.resume(throwing: error) }
+        }
+    }
+}
+
+func shBlocking(_ args: [String], cwd: String?, env: [String: String]) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
@@ -90,17 +100,17 @@ func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throw
 }
 
 /// A git working repository in a fresh folder.
-func gitWorkdir() throws -> String {
+func gitWorkdir() async throws -> String {
     let dir = NSTemporaryDirectory() + "graspsim-git-\(UUID().uuidString)"
-    try sh(["git", "init", "-q", "-b", "main", dir])
+    try await sh(["git", "init", "-q", "-b", "main", dir])
     return dir
 }
 
-func commit(_ dir: String, _ file: String, _ content: String) throws -> String {
+func commit(_ dir: String, _ file: String, _ content: String) async throws -> String {
     try content.write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
-    try sh(["git", "add", file], cwd: dir)
-    try sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", file], cwd: dir)
-    return try sh(["git", "rev-parse", "HEAD"], cwd: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    try await sh(["git", "add", file], cwd: dir)
+    try await sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", file], cwd: dir)
+    return try await sh(["git", "rev-parse", "HEAD"], cwd: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 /// Sends NIP-01 messages over one WebSocket and collects the relay's answers until every

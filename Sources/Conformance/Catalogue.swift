@@ -1,0 +1,336 @@
+import Foundation
+import Nostr
+
+/// Every check, in report order. Requirement ids follow SPEC §3 (GRASP-01 R1–R12) and NIP-01.
+public enum Catalogue {
+    public static let checks: [Check] = nip01 + grasp + slow
+
+    // MARK: NIP-01 basics a GRASP relay relies on
+
+    static let nip01: [Check] = [
+        Check("NIP-01.req-eose", "NIP-01", .must, "A REQ is answered with the stored events and then EOSE") { c in
+            let sub = "eose"
+            let replies = try await c.peer.nostr([.req(subID: sub, filters: [Filter(ids: [String(repeating: "0", count: 64)])])])
+            try expect(replies.contains { if case .eose(sub) = $0 { return true } else { return false } },
+                       "no EOSE for a REQ that matches nothing")
+        },
+        Check("NIP-01.bad-signature", "NIP-01", .must, "An event whose signature does not verify is refused with `invalid:`") { c in
+            var e = c.actor("a").announcement(c.identifier())
+            e.sig = String(repeating: "0", count: 128)
+            let ok = try unwrap(try await c.peer.publish(e), "no OK for an event with a bad signature")
+            try expect(!ok.accepted && ok.message.hasPrefix("invalid:"), "answered \(ok.accepted) \"\(ok.message)\"")
+        },
+        Check("NIP-01.bad-id", "NIP-01", .must, "An event whose id is not the hash of its content is refused with `invalid:`") { c in
+            let good = c.actor("a").announcement(c.identifier())
+            var e = good
+            e.content = "changed after signing"
+            let ok = try unwrap(try await c.peer.publish(e), "no OK for an event with a wrong id")
+            try expect(!ok.accepted && ok.message.hasPrefix("invalid:"), "answered \(ok.accepted) \"\(ok.message)\"")
+        },
+        Check("NIP-01.invalid-json", "NIP-01", .should, "A frame that is not JSON gets a NOTICE and the connection stays usable") { c in
+            let sub = "after"
+            let replies = try await c.peer.nostr([.req(subID: sub, filters: [Filter(ids: [String(repeating: "1", count: 64)])])],
+                                                 raw: ["this is not json"])
+            try expect(replies.contains { if case .notice = $0 { return true } else { return false } }, "no NOTICE for a frame that is not JSON")
+            try expect(replies.contains { if case .eose(sub) = $0 { return true } else { return false } }, "the connection did not answer a REQ afterwards")
+        },
+        Check("NIP-01.addressable-tie-break", "NIP-01", .must,
+              "Of two versions of an addressable event with equal created_at, the one with the lowest id is kept") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let t = Int64(Date().timeIntervalSince1970) + 5
+            let a = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "a"]])
+            let b = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "b"]])
+            _ = try await c.peer.nostr([.event(a), .event(b)])
+            let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [30618]))
+            let lowest = min(a.id, b.id)
+            try expect(got.map(\.id) == [lowest], "served \(got.map { String($0.id.prefix(8)) }), expected only \(lowest.prefix(8))")
+        },
+        Check("NIP-01.limit-newest-first", "NIP-01", .must, "`limit` returns the newest events, newest first") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let base = Int64(Date().timeIntervalSince1970) - 100
+            let issues = (0..<3).map { i in
+                owner.event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "issue \(i)"]], content: "issue \(i)",
+                            createdAt: base + Int64(i))
+            }
+            _ = try await c.peer.nostr(issues.map { .event($0) })
+            let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [1621], limit: 2))
+            try expect(got.map(\.id) == [issues[2].id, issues[1].id],
+                       "got \(got.map { $0.createdAt }), expected the two newest, newest first")
+        },
+    ]
+
+    // MARK: GRASP-01
+
+    static let grasp: [Check] = [
+        Check("R1.announcement-accepted", "R1", .must, "The relay at `/` accepts a repository announcement (30617) that lists it") { c in
+            try await c.accepted(c.actor("owner").announcement(c.identifier()), "announcement")
+        },
+        Check("R1.state-accepted", "R1", .must, "The relay accepts a state (30618) for an accepted announcement") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (_, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
+        },
+        Check("R2.not-listing-rejected", "R2", .must,
+              "An announcement that does not list this service in `clone` and `relays` is refused, with a standard prefix") { c in
+            let e = c.actor("owner").announcement(c.identifier(), listsService: false)
+            let ok = try unwrap(try await c.peer.publish(e), "no OK")
+            try expect(!ok.accepted, "accepted an announcement that lists another host only")
+            try expect(hasStandardPrefix(ok.message), "refusal without a standard prefix: \"\(ok.message)\"")
+        },
+        Check("R2.maintainer-exception", "R2", .must,
+              "A maintainer of a repository accepted here may announce a copy hosted elsewhere") { c in
+            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
+            try await c.accepted(owner.announcement(d, maintainers: [maint]), "owner's announcement")
+            try await c.accepted(maint.announcement(d, listsService: false), "maintainer's announcement hosted elsewhere")
+        },
+        Check("R3.issue-accepted", "R3", .must, "An issue tagging an accepted announcement is accepted and served") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "bug"]], content: "bug")
+            try await c.accepted(issue, "issue")
+            try expect(try await c.served([issue]), "the accepted issue is not served")
+        },
+        Check("R4.purgatory-message", "R4", .should,
+              "A new announcement is accepted with `purgatory: won't be served until git data arrives`") { c in
+            let message = try await c.accepted(c.actor("owner").announcement(c.identifier()), "announcement")
+            try expect(message.hasPrefix("purgatory:"), "OK message \"\(message)\"")
+        },
+        Check("R4.hidden-until-push", "R4", .should, "A new announcement and state are not served before their git data arrives") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let ann = owner.announcement(d)
+            try await c.accepted(ann, "announcement")
+            let (_, c1) = try await c.workdir(owner, d)
+            let st = owner.state(d, refs: [("refs/heads/main", c1)])
+            try await c.accepted(st, "state")
+            let got = try await c.peer.query(Filter(ids: [ann.id, st.id]))
+            try expect(got.isEmpty, "served before any push: \(got.map { "kind \($0.kind)" })")
+        },
+        Check("R4.replacement-stays-hidden", "R4", .should,
+              "A newer version of a waiting announcement replaces it and also waits for git data") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let newer = owner.event(30617, [["d", d], ["name", "renamed"], ["clone", c.cloneURL(owner, d)], ["relays", c.peer.target.relay]],
+                                    createdAt: Int64(Date().timeIntervalSince1970) + 2)
+            try await c.accepted(newer, "replacement")
+            try expect(try await c.peer.query(Filter(ids: [newer.id])).isEmpty, "the replacement is served with no git data")
+        },
+        Check("R4.deletion-removes-waiting-state", "R4", .should,
+              "A NIP-09 deletion of a waiting state removes it: a push matching it is then refused") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            let st = owner.state(d, refs: [("refs/heads/main", c1)])
+            try await c.accepted(st, "state")
+            try await c.accepted(owner.event(5, [["e", st.id], ["k", "30618"]]), "deletion")
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status != 0, "a push matching a deleted state was accepted")
+        },
+        Check("R5.supported-grasps", "R5", .must, "NIP-11 lists `supported_grasps` including GRASP-01") { c in
+            let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
+            try expect(r.status == 200, "NIP-11 answered \(r.status)")
+            let doc = try unwrap(try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any], "NIP-11 is not a JSON object")
+            let grasps = try unwrap(doc["supported_grasps"] as? [String], "no supported_grasps array")
+            try expect(grasps.contains("GRASP-01"), "supported_grasps \(grasps)")
+        },
+        Check("R5.acceptance-criteria", "R5", .must, "NIP-11 has `repo_acceptance_criteria` as a string") { c in
+            let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
+            let doc = try unwrap(try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any], "NIP-11 is not a JSON object")
+            try expect(doc["repo_acceptance_criteria"] is String, "repo_acceptance_criteria missing or not a string")
+        },
+        Check("R6.purgatory-repo-served", "R6", .must, "Git smart HTTP serves a repository whose announcement waits in purgatory") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let ls = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
+            try expect(ls.status == 0, "git ls-remote failed: \(ls.err)")
+        },
+        Check("R7.no-state-rejected", "R7", .must, "A push with no authorizing state is refused") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, _) = try await c.workdir(owner, d)
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status != 0, "a push without any state was accepted")
+        },
+        Check("R7.owner-state-accepted", "R7", .must, "A push whose refs equal the owner's waiting state is accepted") { c in
+            _ = try await c.servedRepository(c.actor("owner"), c.identifier())
+        },
+        Check("R7.wrong-commit-rejected", "R7", .must, "A push whose refs differ from every authorized state is refused") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
+            _ = try await c.peer.commit(dir, "other", "not in the state\n")
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status != 0, "a push of a commit no state names was accepted")
+        },
+        Check("R7.maintainer-state-accepted", "R7", .must, "A state by a listed maintainer authorizes a push to the owner's repository") { c in
+            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
+            try await c.accepted(owner.announcement(d, maintainers: [maint]), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(maint.state(d, refs: [("refs/heads/main", c1)]), "maintainer's state")
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status == 0, "refused: \(push.err)")
+        },
+        Check("R7.peeled-entries-ignored", "R7", .should,
+              "A state's peeled `^{}` entries take no part in comparing refs: an annotated tag push matching it is accepted") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.peer.git(["-c", "user.name=conform", "-c", "user.email=conform@graspsim.invalid", "tag", "-a", "v1", "-m", "v1"], in: dir)
+            let tag = try await c.peer.git(["rev-parse", "v1"], in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1), ("refs/tags/v1", tag), ("refs/tags/v1^{}", c1)]), "state")
+            let push = try await c.peer.git(["push", "origin", "main", "v1"], in: dir)
+            try expect(push.status == 0, "refused: \(push.err)")
+        },
+        Check("R7.non-maintainer-state-rejected", "R7", .must, "A state by someone outside the maintainer set authorizes nothing") { c in
+            let owner = c.actor("owner"), stranger = c.actor("stranger"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            _ = try await c.peer.publish(stranger.state(d, refs: [("refs/heads/main", c1)]))
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status != 0, "a push authorized only by a stranger's state was accepted")
+        },
+        Check("R8.released-after-push", "R8", .must, "After the push the announcement and state are served") { c in
+            let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
+            try expect(try await c.served([repo.announcement, repo.state]), "announcement or state not served after the push")
+        },
+        Check("R8.head-as-state-says", "R8", .must, "After the push HEAD is the branch the state names") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.peer.git(["branch", "dev"], in: dir)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1), ("refs/heads/dev", c1)], head: "refs/heads/dev"), "state")
+            let push = try await c.peer.git(["push", "origin", "main", "dev"], in: dir)
+            try expect(push.status == 0, "refused: \(push.err)")
+            let ls = try await c.peer.git(["ls-remote", "--symref", c.cloneURL(owner, d), "HEAD"])
+            try expect(ls.out.contains("ref: refs/heads/dev\tHEAD"), "HEAD is \(ls.out.split(separator: "\n").first ?? "unset")")
+        },
+        Check("R8.copied-to-maintainers", "R8", .must,
+              "After the push, other maintainers' repositories this state speaks for have the same refs") { c in
+            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
+            try await c.accepted(owner.announcement(d, maintainers: [maint]), "owner's announcement")
+            try await c.accepted(maint.announcement(d, maintainers: [owner]), "maintainer's announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
+            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
+            let ls = try await c.peer.git(["ls-remote", c.cloneURL(maint, d)])
+            try expect(ls.out.contains("\(c1)\trefs/heads/main"), "the maintainer's repository has \(ls.out.isEmpty ? "no refs" : ls.out)")
+        },
+        Check("R8.copies-release-announcements", "R8", .must,
+              "A maintainer's waiting announcement whose repository received the copy is released (served)") { c in
+            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
+            try await c.accepted(owner.announcement(d, maintainers: [maint]), "owner's announcement")
+            let theirs = maint.announcement(d, maintainers: [owner])
+            try await c.accepted(theirs, "maintainer's announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
+            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
+            try expect(try await c.served([theirs]), "the maintainer's announcement is still not served")
+        },
+        Check("R9.invalid-id-rejected", "R9", .should, "A push to `refs/nostr/<x>` where x is not an event id is refused") { c in
+            let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
+            let push = try await c.peer.git(["push", "origin", "main:refs/nostr/not-an-event-id"], in: repo.dir)
+            try expect(push.status != 0, "accepted refs/nostr/not-an-event-id")
+        },
+        Check("R9.git-first-accepted", "R9", .must, "A push to `refs/nostr/<id>` of a PR not seen yet is accepted") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
+            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
+            let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir)
+            try expect(push.status == 0, "refused: \(push.err)")
+        },
+        Check("R9.other-tip-rejected", "R9", .should, "A push to `refs/nostr/<id>` naming another commit than the waiting PR's `c` is refused") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
+            let c3 = try await c.peer.commit(repo.dir, "pr2", "another\n")
+            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
+            try await c.accepted(pr, "pull request")
+            let push = try await c.peer.git(["push", "origin", "\(c3):refs/nostr/\(pr.id)"], in: repo.dir)
+            try expect(push.status != 0, "accepted a tip the PR does not name")
+        },
+        Check("R10.capabilities-v0", "R10", .must,
+              "Over protocol v0 the advertisement has `allow-tip-sha1-in-want`, `allow-reachable-sha1-in-want` and `filter`") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let r = try await c.peer.http("GET", "/\(owner.npub)/\(d).git/info/refs?service=git-upload-pack")
+            for cap in ["allow-tip-sha1-in-want", "allow-reachable-sha1-in-want", "filter"] {
+                try expect(r.body.contains(cap), "not advertised: \(cap)")
+            }
+        },
+        Check("R10.reachable-by-id", "R10", .must, "A commit reachable from an advertised tip can be fetched by id") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            let c2 = try await c.peer.commit(dir, "second", "two\n")
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)]), "state")
+            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
+            let fresh = try await c.peer.workdir()
+            try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
+            let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", c1], in: fresh)
+            try expect(f.status == 0, "fetching \(c1.prefix(8)) by id failed: \(f.err)")
+        },
+        Check("R10.unreachable-refused", "R10", .must, "A commit the repository does not have cannot be fetched") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let other = try await c.peer.workdir()
+            let stranger = try await c.peer.commit(other, "x", "not pushed\n")
+            let fresh = try await c.peer.workdir()
+            try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
+            let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", stranger], in: fresh)
+            try expect(f.status != 0, "fetched a commit the repository never received")
+        },
+        Check("R11.cors", "R11", .must, "Every response carries `Access-Control-Allow-Origin: *` (NIP-11, git, 404)") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let answers = [
+                try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"]),
+                try await c.peer.http("GET", "/\(owner.npub)/\(d).git/info/refs?service=git-upload-pack"),
+                try await c.peer.http("GET", "/\(owner.npub)/no-such-\(d).git/info/refs?service=git-upload-pack"),
+            ]
+            for a in answers { try expect(a.header("Access-Control-Allow-Origin") == "*", "a \(a.status) answer without Access-Control-Allow-Origin: *") }
+        },
+        Check("R11.options-204", "R11", .must, "OPTIONS is answered 204 with CORS headers") { c in
+            let owner = c.actor("owner")
+            let r = try await c.peer.http("OPTIONS", "/\(owner.npub)/\(c.identifier()).git/info/refs")
+            try expect(r.status == 204, "OPTIONS answered \(r.status)")
+            try expect(r.header("Access-Control-Allow-Origin") == "*", "no Access-Control-Allow-Origin: *")
+        },
+        Check("R12.unknown-repo-404", "R12", .should, "An unknown repository is a 404") { c in
+            let r = try await c.peer.http("GET", "/\(c.actor("nobody").npub)/\(c.identifier()).git/info/refs?service=git-upload-pack")
+            try expect(r.status == 404, "answered \(r.status)")
+        },
+        Check("R12.web-page", "R12", .should, "The repository URL serves a web page") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let r = try await c.peer.http("GET", "/\(owner.npub)/\(d).git", headers: ["Accept": "text/html"])
+            try expect(r.status == 200 && (r.header("Content-Type") ?? "").contains("text/html"), "answered \(r.status) \(r.header("Content-Type") ?? "")")
+        },
+    ]
+
+    // MARK: needs the server's purgatory ttl
+
+    static let slow: [Check] = [
+        Check("R4.kept-until-ttl", "R4", .should,
+              "A waiting state still authorizes its push shortly before the purgatory ttl", slow: true) { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
+            try await Task.sleep(nanoseconds: UInt64(c.purgatoryTTL * 0.8 * 1e9))
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status == 0, "the state no longer authorizes its push after \(c.purgatoryTTL * 0.8)s of a \(c.purgatoryTTL)s ttl: \(push.err)")
+        },
+        Check("R4.expires", "R4", .should, "An announcement whose git data never arrives is discarded after the purgatory ttl", slow: true) { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            // The ttl, plus room for the server's expiry sweep.
+            try await Task.sleep(nanoseconds: UInt64((c.purgatoryTTL + c.expiryMargin) * 1e9))
+            let ls = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
+            try expect(ls.status != 0, "the repository is still served \(Int(c.purgatoryTTL + c.expiryMargin))s after the announcement")
+        },
+    ]
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Nostr
+
+/// How strongly GRASP-01 (or NIP-01) asks for what a check tests.
+public enum Level: String, Sendable, Codable { case must = "MUST", should = "SHOULD", may = "MAY" }
+
+/// One requirement, tested against a live implementation.
+public struct Check: Sendable {
+    /// A stable name: `<requirement>.<what>` (`R7.owner-state-accepted`).
+    public let id: String
+    /// The requirement it belongs to (`NIP-01`, `R1`…`R12`, `purgatory`).
+    public let section: String
+    public let level: Level
+    /// What the requirement asks, in one sentence.
+    public let requirement: String
+    /// Needs the server's purgatory ttl to pass (runs only with `--slow`).
+    public let slow: Bool
+    let body: @Sendable (CheckContext) async throws -> Void
+
+    init(_ id: String, _ section: String, _ level: Level, _ requirement: String, slow: Bool = false,
+         _ body: @escaping @Sendable (CheckContext) async throws -> Void) {
+        self.id = id; self.section = section; self.level = level; self.requirement = requirement
+        self.slow = slow; self.body = body
+    }
+}
+
+/// A check's expectation that did not hold.
+public struct CheckFailed: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Fails the check with `message` unless `condition` holds.
+func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+    if !condition { throw CheckFailed(description: message()) }
+}
+
+func unwrap<T>(_ value: T?, _ message: @autoclosure () -> String) throws -> T {
+    guard let value else { throw CheckFailed(description: message()) }
+    return value
+}
+
+/// What a check works with: the peer (recording its transcript), fresh keys and a
+/// repository identifier of its own, and the run's settings.
+public struct CheckContext: Sendable {
+    public let peer: Peer
+    public let runID: String
+    public let checkID: String
+    /// The server's purgatory ttl and how long after it expiry may take (slow checks).
+    public let purgatoryTTL: Double
+    public let expiryMargin: Double
+
+    /// A fresh actor for this check (its own keys: checks never disturb each other).
+    func actor(_ role: String) -> ConformActor {
+        ConformActor(keys: KeyPair.deterministic(name: "\(runID)/\(checkID)/\(role)", salt: 0), context: self)
+    }
+
+    /// A repository identifier of this check's own.
+    func identifier(_ suffix: String = "repo") -> String {
+        "conform-\(runID.prefix(8))-\(checkID.replacingOccurrences(of: ".", with: "-"))-\(suffix)"
+    }
+
+    /// The tag every event of the run carries.
+    var runTag: [String] { ["t", "graspsim-conform-\(runID)"] }
+
+    func cloneURL(_ owner: ConformActor, _ d: String) -> String { "\(peer.target.http)/\(owner.npub)/\(d).git" }
+}
+
+/// An actor of one check: signs NIP-34 events that name the run.
+struct ConformActor: Sendable {
+    let keys: KeyPair
+    let context: CheckContext
+    var npub: String { keys.npub }
+    var pubkey: String { keys.publicKey }
+
+    func event(_ kind: Int, _ tags: [[String]], content: String = "", createdAt: Int64? = nil) -> NostrEvent {
+        NostrEvent.signed(kind: kind, tags: tags + [context.runTag], content: content,
+                          createdAt: createdAt ?? Int64(Date().timeIntervalSince1970),
+                          keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
+    }
+
+    /// An announcement listing the service under test (or another host) in `clone` and `relays`.
+    func announcement(_ d: String, maintainers: [ConformActor] = [], listsService: Bool = true) -> NostrEvent {
+        let http = listsService ? context.peer.target.http : "https://elsewhere.invalid"
+        let ws = listsService ? context.peer.target.relay : "wss://elsewhere.invalid"
+        var tags = [["d", d], ["name", d], ["clone", "\(http)/\(npub)/\(d).git"], ["relays", ws]]
+        if !maintainers.isEmpty { tags.append(["maintainers"] + maintainers.map(\.pubkey)) }
+        return event(30617, tags)
+    }
+
+    func state(_ d: String, refs: [(String, String)], head: String = "refs/heads/main", createdAt: Int64? = nil,
+               extra: [[String]] = []) -> NostrEvent {
+        event(30618, [["d", d]] + refs.map { [$0.0, $0.1] } + [["HEAD", "ref: \(head)"]] + extra, createdAt: createdAt)
+    }
+
+    func pullRequest(owner: ConformActor, _ d: String, commit: String) -> NostrEvent {
+        event(1618, [["a", "30617:\(owner.pubkey):\(d)"], ["c", commit], ["subject", "conformance"]])
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import HummingbirdWSClient
+import Nostr
+
+/// Where the implementation under test lives: its relay URL and the HTTP base that goes
+/// with it (`ws://h:p` → `http://h:p`, `wss://` → `https://`).
+public struct Target: Sendable {
+    public let relay: String
+    public let http: String
+    public init(_ url: String) throws {
+        var u = url
+        while u.hasSuffix("/") { u.removeLast() }
+        if u.hasPrefix("ws://") { http = "http://" + u.dropFirst(5) }
+        else if u.hasPrefix("wss://") { http = "https://" + u.dropFirst(6) }
+        else { throw ConformError.badTarget(url) }
+        relay = u
+    }
+}
+
+public enum ConformError: Error, CustomStringConvertible {
+    case badTarget(String)
+    case unreachable(String)
+    case timeout(String)
+    public var description: String {
+        switch self {
+        case .badTarget(let u): return "not a relay URL (ws:// or wss://): \(u)"
+        case .unreachable(let why): return "server unreachable: \(why)"
+        case .timeout(let what): return "no answer in time: \(what)"
+        }
+    }
+}
+
+/// Everything one check said and heard: frames, HTTP exchanges, git commands and stderr.
+public final class Transcript: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    public func note(_ line: String) { lock.lock(); items.append(line); lock.unlock() }
+    public var lines: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+/// The conformance runner's client side: a Nostr client over WebSocket, an HTTP client
+/// and the real `git` CLI, each recording into the check's transcript.
+public struct Peer: Sendable {
+    public let target: Target
+    public let transcript: Transcript
+    /// Tags every event carries, naming the run (an operator can find and delete them).
+    public let runTag: [String]
+    public var timeout: Double = 10
+
+    // MARK: Nostr
+
+    /// Sends messages on one connection; collects answers until each EVENT has its OK and
+    /// each REQ its EOSE or CLOSED (or `timeout` passes: then what arrived is returned).
+    public func nostr(_ messages: [ClientMessage], raw: [String] = []) async throws -> [RelayMessage] {
+        let expectedOK = Set(messages.compactMap { if case .event(let e) = $0 { return e.id } else { return nil } })
+        let expectedEnd = Set(messages.compactMap { if case .req(let s, _) = $0 { return s } else { return nil } })
+        let box = Box()
+        let transcript = self.transcript
+        let limit = timeout
+        let url = target.relay
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20),
+                                                      logger: Logger(label: "graspsim.conform")) { inbound, outbound, _ in
+                        for r in raw { transcript.note("→ \(r)"); try await outbound.write(.text(r)) }
+                        for m in messages { transcript.note("→ \(m.json)"); try await outbound.write(.text(m.json)) }
+                        if expectedOK.isEmpty && expectedEnd.isEmpty && raw.isEmpty { return }
+                        var oks = Set<String>(), ends = Set<String>()
+                        for try await frame in inbound.messages(maxSize: 1 << 20) {
+                            guard case .text(let text) = frame else { continue }
+                            transcript.note("← \(text)")
+                            guard let m = try? RelayMessage.parse(text) else { continue }
+                            box.append(m)
+                            switch m {
+                            case .ok(let id, _, _): oks.insert(id)
+                            case .eose(let s), .closed(let s, _): ends.insert(s)
+                            case .notice: if expectedOK.isEmpty && expectedEnd.isEmpty { return }
+                            default: break
+                            }
+                            if expectedOK.isSubset(of: oks) && expectedEnd.isSubset(of: ends) { return }
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(limit * 1e9))
+                    throw ConformError.timeout("relay \(url)")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch ConformError.timeout {
+            transcript.note("… no complete answer within \(Int(limit))s")
+        } catch {
+            transcript.note("✗ websocket: \(error)")
+            throw ConformError.unreachable("\(error)")
+        }
+        return box.messages
+    }
+
+    /// The OK for `e` among `replies`.
+    public func ok(_ replies: [RelayMessage], _ e: NostrEvent) -> (accepted: Bool, message: String)? {
+        for r in replies { if case .ok(let id, let a, let m) = r, id == e.id { return (a, m) } }
+        return nil
+    }
+
+    /// Events a REQ got.
+    public func events(_ replies: [RelayMessage], sub: String) -> [NostrEvent] {
+        replies.compactMap { if case .event(let s, let e) = $0, s == sub { return e } else { return nil } }
+    }
+
+    /// Publishes one event; its OK (nil: none arrived).
+    public func publish(_ e: NostrEvent) async throws -> (accepted: Bool, message: String)? {
+        ok(try await nostr([.event(e)]), e)
+    }
+
+    /// What a REQ for `filter` returns now.
+    public func query(_ filter: Filter) async throws -> [NostrEvent] {
+        let sub = "q\(UInt32.random(in: 0...UInt32.max))"
+        return events(try await nostr([.req(subID: sub, filters: [filter])]), sub: sub)
+    }
+
+    // MARK: HTTP
+
+    public struct HTTPAnswer: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
+        public func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    public func http(_ method: String, _ path: String, headers: [String: String] = [:]) async throws -> HTTPAnswer {
+        guard let url = URL(string: target.http + path) else { throw ConformError.badTarget(target.http + path) }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = method
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        transcript.note("→ \(method) \(path) \(headers.map { "\($0.key): \($0.value)" }.joined(separator: "; "))")
+        let (data, response): (Data, URLResponse)
+        do { (data, response) = try await URLSession.shared.data(for: request) } catch {
+            transcript.note("✗ \(error)")
+            throw ConformError.unreachable("\(error)")
+        }
+        let h = response as? HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (k, v) in h?.allHeaderFields ?? [:] { fields["\(k)"] = "\(v)" }
+        let answer = HTTPAnswer(status: h?.statusCode ?? 0, headers: fields, body: String(decoding: data, as: UTF8.self))
+        transcript.note("← \(answer.status) \(fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))")
+        return answer
+    }
+
+    // MARK: git
+
+    public struct GitResult: Sendable { public var status: Int32; public var out: String; public var err: String }
+
+    /// Runs the real `git` CLI (no prompts, no system or user configuration) on a Dispatch
+    /// thread: waiting for it must not hold one of the concurrency pool's few threads.
+    @discardableResult
+    public func git(_ args: [String], in dir: String? = nil) async throws -> GitResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try gitBlocking(args, in: dir)) }
+                catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private func gitBlocking(_ args: [String], in dir: String?) throws -> GitResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git"] + args
+        if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
+        var env = ProcessInfo.processInfo.environment
+        env["GIT_TERMINAL_PROMPT"] = "0"
+        env["GIT_CONFIG_NOSYSTEM"] = "1"
+        env["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        transcript.note("$ git \(args.joined(separator: " "))")
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let r = GitResult(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        if !r.err.isEmpty { transcript.note(r.err.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+        transcript.note("  exit \(r.status)")
+        return r
+    }
+
+    /// A fresh working repository.
+    public func workdir() async throws -> String {
+        let dir = NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
+        try await git(["init", "-q", "-b", "main", dir])
+        return dir
+    }
+
+    /// Commits `content` to `file`; the new commit's id.
+    public func commit(_ dir: String, _ file: String, _ content: String) async throws -> String {
+        try content.write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
+        try await git(["add", file], in: dir)
+        try await git(["-c", "user.name=conform", "-c", "user.email=conform@graspsim.invalid", "commit", "-q", "-m", file], in: dir)
+        return try await git(["rev-parse", "HEAD"], in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private final class Box: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [RelayMessage] = []
+        func append(_ m: RelayMessage) { lock.lock(); items.append(m); lock.unlock() }
+        var messages: [RelayMessage] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+}

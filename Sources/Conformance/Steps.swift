@@ -1,0 +1,45 @@
+import Foundation
+import Nostr
+
+/// Steps several checks share.
+extension CheckContext {
+    /// Publishes and requires an OK true.
+    @discardableResult
+    func accepted(_ e: NostrEvent, _ what: String) async throws -> String {
+        let ok = try unwrap(try await peer.publish(e), "no OK for the \(what)")
+        try expect(ok.accepted, "the \(what) was refused: \(ok.message)")
+        return ok.message
+    }
+
+    /// A working repository with one commit, whose `origin` is `owner`'s repository `d`.
+    func workdir(_ owner: ConformActor, _ d: String, file: String = "README", content: String = "conformance\n")
+        async throws -> (dir: String, commit: String) {
+        let dir = try await peer.workdir()
+        let c = try await peer.commit(dir, file, content)
+        try await peer.git(["remote", "add", "origin", cloneURL(owner, d)], in: dir)
+        return (dir, c)
+    }
+
+    /// Announced, a state for `main`, pushed: a served repository.
+    func servedRepository(_ owner: ConformActor, _ d: String, maintainers: [ConformActor] = [])
+        async throws -> (dir: String, commit: String, announcement: NostrEvent, state: NostrEvent) {
+        let ann = owner.announcement(d, maintainers: maintainers)
+        try await accepted(ann, "announcement")
+        let (dir, c1) = try await workdir(owner, d)
+        let st = owner.state(d, refs: [("refs/heads/main", c1)])
+        try await accepted(st, "state")
+        let push = try await peer.git(["push", "origin", "main"], in: dir)
+        try expect(push.status == 0, "the push authorized by the state was refused: \(push.err)")
+        return (dir, c1, ann, st)
+    }
+
+    /// Whether a REQ for `ids` returns them all.
+    func served(_ events: [NostrEvent]) async throws -> Bool {
+        let got = Set(try await peer.query(Filter(ids: events.map(\.id))).map(\.id))
+        return Set(events.map(\.id)).isSubset(of: got)
+    }
+}
+
+/// Machine-readable prefixes NIP-01 defines for OK and CLOSED messages.
+let standardPrefixes = ["duplicate:", "pow:", "blocked:", "rate-limited:", "invalid:", "restricted:", "mute:", "error:", "auth-required:"]
+func hasStandardPrefix(_ message: String) -> Bool { standardPrefixes.contains { message.hasPrefix($0) } }

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import Conformance
+import Relay
+import Server
+
+/// `graspsim conform` against `graspsim serve`: the reference passes every check, and each
+/// broken-implementation switch serve accepts makes its matching check fail.
+@Suite struct ConformanceTests {
+    static let ttl = 8.0
+
+    private func run(_ relay: ServedRelay, only: [String] = [], slow: Bool = false) async throws -> [CheckResult] {
+        var o = ConformOptions(target: relay.ws)
+        o.only = only
+        o.slow = slow
+        o.purgatoryTTL = Self.ttl
+        o.expiryMargin = 4
+        o.jobs = 4
+        return try await ConformRunner.run(o)
+    }
+
+    @Test func everyCheckPassesAgainstTheReference() async throws {
+        let relay = try ServedRelay(settings: ["purgatory_ttl=\(Int(Self.ttl))s", "sweep_interval=2s"])
+        defer { relay.stop() }
+        let results = try await run(relay, slow: true)
+        #expect(results.count == Catalogue.checks.count)
+        let bad = results.filter { $0.verdict != .pass }
+        #expect(bad.isEmpty, "\(bad.map { "\($0.id): \($0.message)\n" + $0.transcript.joined(separator: "\n") })")
+        #expect(ConformRunner.mustsHold(results))
+    }
+
+    /// Switch → the check that must catch it (docs/conformance.md has the same table).
+    static let trips: [(setting: String, check: String)] = [
+        ("fault.accept_unauthorized_push=true", "R7.no-state-rejected"),
+        ("fault.authorize_from_database_only=true", "R7.owner-state-accepted"),
+        ("fault.compare_peeled_refs=true", "R7.peeled-entries-ignored"),
+        ("fault.unprefixed_messages=true", "R2.not-listing-rejected"),
+        ("fault.replacement_bypasses_purgatory=true", "R4.replacement-stays-hidden"),
+        ("fault.skip_promoting_copies=true", "R8.copies-release-announcements"),
+        ("fault.forget_accepted_events=true", "R3.issue-accepted"),
+        ("fault.no_expiry=true", "R4.expires"),
+        ("fault.expire_early=true", "R4.kept-until-ttl"),
+    ]
+
+    @Test(arguments: trips) func brokenSwitchFailsItsCheck(_ trip: (setting: String, check: String)) async throws {
+        let relay = try ServedRelay(settings: [trip.setting, "purgatory_ttl=\(Int(Self.ttl))s", "sweep_interval=2s"])
+        defer { relay.stop() }
+        let results = try await run(relay, only: [trip.check], slow: true)
+        #expect(results.map(\.id) == [trip.check])
+        #expect(results.first?.verdict == .fail, "\(trip.setting) did not fail \(trip.check)")
+    }
+
+    @Test func unknownCheckNameIsAnError() throws {
+        #expect(throws: ConformRunner.SelectionError.self) { try ConformRunner.select(["R99"]) }
+    }
+
+    @Test func everyRelaySwitchServeAcceptsHasACheck() throws {
+        // The relay's broken variants, minus those serve refuses.
+        let relayFaults = RelayConfig.keys.map(\.0).filter { $0.hasPrefix("fault.") && RelayServer.unavailableSettings[$0] == nil }
+        let covered = Set(Self.trips.map { String($0.setting.split(separator: "=")[0]) })
+        #expect(Set(relayFaults) == covered)
+    }
+}
