@@ -48,6 +48,10 @@ public struct CheckContext: Sendable {
     /// The server's purgatory ttl and how long after it expiry may take (slow checks).
     public let purgatoryTTL: Double
     public let expiryMargin: Double
+    /// The server says it is a GRASP server (NIP-11 `supported_grasps`): NIP-01 checks that
+    /// need stored events store them the GRASP way (a served repository's events); on a
+    /// plain relay they use plain events.
+    public let grasp: Bool
 
     /// A fresh actor for this check (its own keys: checks never disturb each other).
     func actor(_ role: String) -> ConformActor {

@@ -1,4 +1,5 @@
 import Foundation
+import Nostr
 
 /// How `graspsim conform` runs.
 public struct ConformOptions: Sendable {
@@ -50,7 +51,14 @@ public enum ConformRunner {
         let runID = String(UUID().uuidString.lowercased().prefix(13)).replacingOccurrences(of: "-", with: "")
         // Reachable at all? (An unreachable server is bad input, not a row of failures.)
         let probe = Peer(target: target, transcript: Transcript(), runTag: [], timeout: options.timeout)
-        _ = try await probe.http("GET", "/", headers: ["Accept": "application/nostr+json"])
+        var grasp = false
+        if let nip11 = try? await probe.http("GET", "/", headers: ["Accept": "application/nostr+json"]) {
+            let doc = (try? JSONSerialization.jsonObject(with: Data(nip11.body.utf8))) as? [String: Any]
+            grasp = doc?["supported_grasps"] != nil
+        } else {
+            // No HTTP at all: a plain relay may still speak WebSocket (its R-checks fail).
+            _ = try await probe.nostr([.req(subID: "probe", filters: [Filter(ids: [String(repeating: "0", count: 64)])])])
+        }
 
         var results = [CheckResult?](repeating: nil, count: checks.count)
         try await withThrowingTaskGroup(of: (Int, CheckResult).self) { group in
@@ -58,7 +66,7 @@ public enum ConformRunner {
             func launch() {
                 let i = next; next += 1
                 let check = checks[i]
-                group.addTask { (i, await runOne(check, target: target, runID: runID, options: options)) }
+                group.addTask { (i, await runOne(check, target: target, runID: runID, grasp: grasp, options: options)) }
             }
             for _ in 0..<min(max(1, options.jobs), checks.count) { launch() }
             while let (i, r) = try await group.next() {
@@ -69,7 +77,7 @@ public enum ConformRunner {
         return results.compactMap { $0 }
     }
 
-    static func runOne(_ check: Check, target: Target, runID: String, options: ConformOptions) async -> CheckResult {
+    static func runOne(_ check: Check, target: Target, runID: String, grasp: Bool, options: ConformOptions) async -> CheckResult {
         var result = CheckResult(id: check.id, section: check.section, level: check.level, requirement: check.requirement,
                                  verdict: .pass, message: "", seconds: 0, transcript: [])
         if check.slow && !options.slow {
@@ -81,7 +89,7 @@ public enum ConformRunner {
         var peer = Peer(target: target, transcript: transcript, runTag: [], timeout: options.timeout)
         peer.timeout = options.timeout
         let context = CheckContext(peer: peer, runID: runID, checkID: check.id,
-                                   purgatoryTTL: options.purgatoryTTL, expiryMargin: options.expiryMargin)
+                                   purgatoryTTL: options.purgatoryTTL, expiryMargin: options.expiryMargin, grasp: grasp)
         let start = Date()
         do {
             try await check.body(context)

@@ -3,6 +3,7 @@
   publish PORT SECRET_HEX KIND TAGS_JSON  -> {"id", "accepted", "message"} (the relay's OK)
   fetch PORT AUTHOR_HEX                   -> [{"id", "kind", "verified"}] (every event served)
   keys                                    -> {"secret", "public"} (a new key pair)
+  local-relay                             -> prints nostr-sdk's LocalRelay URL, serves until killed
 """
 import asyncio, json, sys
 from datetime import timedelta
@@ -43,8 +44,20 @@ async def fetch(port, author):
     print(json.dumps([{"id": e.id().to_hex(), "kind": e.kind().as_u16(), "verified": e.verify()} for e in events]))
 
 
+async def local_relay():
+    from nostr_sdk import LocalRelayBuilder
+    relay = LocalRelayBuilder().build()
+    await relay.run()
+    print(str(await relay.url()), flush=True)
+    while True:
+        await asyncio.sleep(3600)
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd == "local-relay":
+        asyncio.run(local_relay())
+        return
     if cmd == "keys":
         k = Keys.generate()
         print(json.dumps({"secret": k.secret_key().to_hex(), "public": k.public_key().to_hex()}))

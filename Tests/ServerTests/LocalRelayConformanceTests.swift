@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import Conformance
+
+/// The NIP-01 section of `graspsim conform` against nostr-sdk's `LocalRelay` (rust-nostr,
+/// from PyPI): what that relay really does. docs/conformance.md records the result.
+@Suite struct LocalRelayConformanceTests {
+    @Test func nip01SectionAgainstNostrSdkLocalRelay() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try NostrSdkPeerTests.python())
+        p.arguments = [NostrSdkPeerTests.script, "local-relay"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Stopped by PID (its runtime does not stop on SIGTERM).
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        var url = ""
+        let deadline = Date().addingTimeInterval(30)
+        while url.isEmpty, Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            url = String(decoding: chunk, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        }
+        try #require(url.hasPrefix("ws://"), "LocalRelay did not start")
+        var options = ConformOptions(target: url)
+        options.only = ["NIP-01"]
+        let results = try await ConformRunner.run(options)
+        #expect(results.count == Catalogue.checks.filter { $0.section == "NIP-01" }.count)
+        // What it does (recorded in docs/conformance.md); a change shows up here.
+        let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0.verdict) })
+        print("LocalRelay NIP-01:", results.map { "\($0.id)=\($0.verdict.rawValue) \($0.message)" }.joined(separator: "; "))
+        for id in ["NIP-01.req-eose", "NIP-01.bad-signature", "NIP-01.bad-id", "NIP-01.limit-newest-first", "NIP-01.addressable-tie-break"] {
+            #expect(verdicts[id] == .pass, "\(id): \(results.first { $0.id == id }?.message ?? "")")
+        }
+    }
+}
