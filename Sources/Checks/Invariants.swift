@@ -231,7 +231,7 @@ public final class CheckSuite {
                 coverHeldState(e, w)
             }
         case .storeFailed(let input, let error):
-            fail(.storeReadable, t, replica, "could not read the event store while handling \(input): \(error)")
+            fail(.storeReadable, t, replica, "the event store failed while handling \(input): \(error)")
         case .repoWriteRefused:
             break   // storage's own record of each refused write is what single-writer reads
         case .left(let id, _, let why):

@@ -267,8 +267,9 @@ public enum Catalogue {
             let owner = c.actor("owner"), d = c.identifier()
             _ = try await c.servedRepository(owner, d)
             let r = try await c.peer.http("GET", "/\(owner.npub)/\(d).git/info/refs?service=git-upload-pack")
+            let caps = CheckContext.capabilities(ofAdvertisement: r.body)
             for cap in ["allow-tip-sha1-in-want", "allow-reachable-sha1-in-want", "filter"] {
-                try expect(r.body.contains(cap), "not advertised: \(cap)")
+                try expect(caps.contains(cap), "not advertised: \(cap) (capabilities: \(caps.sorted()))")
             }
         },
         Check("R10.reachable-by-id", "R10", .must, "A commit reachable from an advertised tip can be fetched by id") { c in
@@ -283,15 +284,20 @@ public enum Catalogue {
             let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", c1], in: fresh)
             try expect(f.status == 0, "fetching \(c1.prefix(8)) by id failed: \(f.err)")
         },
-        Check("R10.unreachable-refused", "R10", .must, "A commit the repository does not have cannot be fetched") { c in
+        Check("R10.unreachable-refused", "R10", .should,
+              "A commit the repository holds but no ref reaches is not served by id (reachable ones only)") { c in
             let owner = c.actor("owner"), d = c.identifier()
-            _ = try await c.servedRepository(owner, d)
-            let other = try await c.peer.workdir()
-            let stranger = try await c.peer.commit(other, "x", "not pushed\n")
+            let repo = try await c.servedRepository(owner, d)
+            // A new history replaces main: the first commit stays in the repository, unreachable.
+            try await c.peer.git(["checkout", "-q", "--orphan", "fresh"], in: repo.dir)
+            let c2 = try await c.peer.commit(repo.dir, "other", "another history\n")
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)], createdAt: Int64(Date().timeIntervalSince1970) + 2), "newer state")
+            let push = try await c.peer.git(["push", "-f", "origin", "fresh:main"], in: repo.dir)
+            try expect(push.status == 0, "the push of the newer state was refused: \(push.err)")
             let fresh = try await c.peer.workdir()
             try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
-            let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", stranger], in: fresh)
-            try expect(f.status != 0, "fetched a commit the repository never received")
+            let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", repo.commit], in: fresh)
+            try expect(f.status != 0, "fetched \(repo.commit.prefix(8)) by id although no ref reaches it")
         },
         Check("R11.cors", "R11", .must, "Every response carries `Access-Control-Allow-Origin: *` (NIP-11, git, 404)") { c in
             let owner = c.actor("owner"), d = c.identifier()
@@ -336,9 +342,12 @@ public enum Catalogue {
         },
         Check("R4.expires", "R4", .should, "An announcement whose git data never arrives is discarded after the purgatory ttl", slow: true) { c in
             let owner = c.actor("owner"), d = c.identifier()
+            let control = try await c.servedRepository(c.actor("control"), c.identifier("control"))
             try await c.accepted(owner.announcement(d), "announcement")
             // The ttl, plus room for the server's expiry sweep.
             try await Task.sleep(nanoseconds: UInt64((c.purgatoryTTL + c.expiryMargin) * 1e9))
+            // The server is still there (a dead one would "expire" everything).
+            try expect(try await c.served([control.announcement]), "the server stopped answering")
             let ls = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
             try expect(ls.status != 0, "the repository is still served \(Int(c.purgatoryTTL + c.expiryMargin))s after the announcement")
         },

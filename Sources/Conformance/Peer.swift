@@ -38,6 +38,7 @@ public enum ConformError: Error, CustomStringConvertible {
 public final class Transcript: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
+    public init() {}
     public func note(_ line: String) { lock.lock(); items.append(line); lock.unlock() }
     public var lines: [String] { lock.lock(); defer { lock.unlock() }; return items }
 }
@@ -50,6 +51,10 @@ public struct Peer: Sendable {
     /// Tags every event carries, naming the run (an operator can find and delete them).
     public let runTag: [String]
     public var timeout: Double = 10
+
+    public init(target: Target, transcript: Transcript, runTag: [String], timeout: Double = 10) {
+        self.target = target; self.transcript = transcript; self.runTag = runTag; self.timeout = timeout
+    }
 
     // MARK: Nostr
 
@@ -119,9 +124,16 @@ public struct Peer: Sendable {
     }
 
     /// What a REQ for `filter` returns now.
+    /// Fails the check when the REQ ends neither with EOSE nor CLOSED (a silent relay must
+    /// not look like one that has nothing).
     public func query(_ filter: Filter) async throws -> [NostrEvent] {
         let sub = "q\(UInt32.random(in: 0...UInt32.max))"
-        return events(try await nostr([.req(subID: sub, filters: [filter])]), sub: sub)
+        let replies = try await nostr([.req(subID: sub, filters: [filter])])
+        let ended = replies.contains {
+            switch $0 { case .eose(sub), .closed(sub, _): return true; default: return false }
+        }
+        guard ended else { throw CheckFailed(description: "no EOSE for a REQ within \(Int(timeout))s") }
+        return events(replies, sub: sub)
     }
 
     // MARK: HTTP
@@ -184,7 +196,13 @@ public struct Peer: Sendable {
         p.standardOutput = out; p.standardError = err
         transcript.note("$ git \(args.joined(separator: " "))")
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes at once: either can fill up while the other is being read.
+        let stderrData = DataBox()
+        let stderrDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { stderrData.data = err.fileHandleForReading.readDataToEndOfFile(); stderrDone.signal() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        stderrDone.wait()
+        let e = stderrData.data
         p.waitUntilExit()
         let r = GitResult(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
         if !r.err.isEmpty { transcript.note(r.err.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
@@ -214,3 +232,6 @@ public struct Peer: Sendable {
         var messages: [RelayMessage] { lock.lock(); defer { lock.unlock() }; return items }
     }
 }
+
+/// Data handed from a reading thread to the waiting one (the semaphore orders them).
+final class DataBox: @unchecked Sendable { var data = Data() }

@@ -33,10 +33,24 @@ extension CheckContext {
         return (dir, c1, ann, st)
     }
 
-    /// Whether a REQ for `ids` returns them all.
-    func served(_ events: [NostrEvent]) async throws -> Bool {
-        let got = Set(try await peer.query(Filter(ids: events.map(\.id))).map(\.id))
-        return Set(events.map(\.id)).isSubset(of: got)
+    /// Whether a REQ for `ids` returns them all, asking again for up to `within` seconds
+    /// (a server may finish after answering the push).
+    func served(_ events: [NostrEvent], within: Double = 5) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(within)
+        while true {
+            let got = Set(try await peer.query(Filter(ids: events.map(\.id))).map(\.id))
+            if Set(events.map(\.id)).isSubset(of: got) { return true }
+            if Date() >= deadline { return false }
+            try await Task.sleep(nanoseconds: 250_000_000)
+        }
+    }
+
+    /// The capabilities of a protocol-v0 advertisement (after the NUL of its first ref line).
+    static func capabilities(ofAdvertisement body: String) -> Set<String> {
+        guard let nul = body.firstIndex(of: "\0") else { return [] }
+        let rest = body[body.index(after: nul)...]
+        let line = rest.prefix { $0 != "\n" }
+        return Set(line.split(separator: " ").map { String($0.split(separator: "=").first ?? $0) })
     }
 }
 

@@ -69,7 +69,7 @@ public enum RelayInput {
     /// `POST /<npub>/<d>.git/git-upload-pack`.
     case gitFetch(RequestID, path: String, wants: [ObjectID], haves: [ObjectID])
     /// A real server's pre-receive hook: may these updates land? (Objects are in git's
-    /// quarantine; git applies all or none.) Answered with `.pushResult`.
+    /// quarantine; a refusal refuses the whole push.) Answered with `.pushResult`.
     case gitPushProposed(RequestID, path: String, updates: [RefUpdate])
     /// Its post-receive hook: git applied these updates. Answered with `.pushResult`.
     case gitPushApplied(RequestID, path: String, updates: [RefUpdate])
@@ -143,8 +143,9 @@ public enum Observation: Sendable {
     case repoDeleteFailed(RepoKey)
     /// An OK reply (so checks can verify acknowledgements are never lost).
     case acknowledged(eventID: String, accepted: Bool, message: String)
-    /// Reading the event store failed while handling `input`: the input stopped there and
-    /// its client was answered with an error, never as if the data were absent.
+    /// The event store failed (a read, or an insert) while handling `input`: the input
+    /// stopped there and its client was answered with an error, never as if the data were
+    /// absent or stored; an entry that was to leave purgatory stays.
     case storeFailed(input: String, error: String)
     /// Storage refused a repository write (a stale fencing token, a failing deletion).
     case repoWriteRefused(repo: RepoKey, operation: String, error: String)

@@ -114,6 +114,8 @@ public struct PurgatorySnapshot: Sendable {
 /// Where a relay keeps its purgatory. A single relay owns its box (lost on a crash);
 /// replicas share one box, the way they share the event store.
 public final class PurgatoryBox {
-    public var value = Purgatory()
+    /// Counts every change, so a driver keeping a file of it knows when to write.
+    public private(set) var revision = 0
+    public var value = Purgatory() { didSet { revision &+= 1 } }
     public init() {}
 }

@@ -17,6 +17,8 @@ public final class RelayCore {
         get { box.value }
         set { box.value = newValue }
     }
+    /// Changes whenever purgatory changes (see `PurgatoryBox.revision`).
+    public var purgatoryRevision: Int { box.revision }
     /// With replicas (`config.deferRepositoryWrites`), repository writes not made under a
     /// lock — the sweep's (deleting expired announcements' repos, dropping placeholder refs)
     /// and those an arriving event would trigger (applying a state whose data is present,
@@ -184,11 +186,9 @@ public final class RelayCore {
 
     /// Stores and serves an event, and delivers it to live subscriptions.
     @discardableResult
-    private func serve(_ e: NostrEvent, how: String) -> Bool {
-        let outcome: EventStore.InsertOutcome
-        do { outcome = try store.insert(e) } catch {
-            trace("store.error", [("id", short(e.id)), ("error", "\(error)")]); return false
-        }
+    private func serve(_ e: NostrEvent, how: String) throws -> Bool {
+        // A failed insert stops the input like a failed read: its client hears `error:`.
+        let outcome = try store.insert(e)
         switch outcome {
         case .stored, .replaced:
             if case .replaced(let old) = outcome, !old.isEmpty { observe(.unserved(eventIDs: old, why: "replaced")) }
@@ -238,7 +238,7 @@ public final class RelayCore {
                decide(.notNewerThanWaiting(arriving: e, waiting: waiting.event, reference: !newer(e, waiting.event))) {
                 ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return
             }
-            serve(e, how: "accepted")
+            try serve(e, how: "accepted")
             ok(conn, e, true, "")
             // Its maintainers can make waiting states authoritative for repositories that
             // already hold their data.
@@ -257,7 +257,7 @@ public final class RelayCore {
         // repository behind; generated swarm seed 2863.)
         if let stored, (try? RepoAnnouncement(stored)).map(listsThisService) == true,
            storage.exists(key), purgatory.announcements[key] == nil {
-            serve(e, how: "accepted")
+            try serve(e, how: "accepted")
             ok(conn, e, true, "")
             if !deferRepositoryWrites { try settle(identifier: ann.identifier) }
             return
@@ -271,7 +271,7 @@ public final class RelayCore {
                 // §8.10: the replacement is taken as a new, data-less announcement and served.
                 purgatory.announcements[key] = nil
                 observe(.left(eventID: entry.event.id, kind: e.kind, why: "replaced"))
-                serve(e, how: "accepted")
+                try serve(e, how: "accepted")
                 ok(conn, e, true, "")
                 return
             }
@@ -467,17 +467,23 @@ public final class RelayCore {
             trace("release.copy-incomplete", [("id", short(e.id)), ("source", source.description)])
             return false
         }
+        let waitingBefore = purgatory.states[e.dTag]
         if fromPurgatory {
             purgatory.states[e.dTag]?.removeAll { $0.event.id == e.id }
             if purgatory.states[e.dTag]?.isEmpty == true { purgatory.states[e.dTag] = nil }
             observe(.left(eventID: e.id, kind: e.kind, why: "released"))
         }
-        guard serve(e, how: how) else { return true }
+        let stored: Bool
+        do { stored = try serve(e, how: how) } catch {
+            if fromPurgatory { purgatory.states[e.dTag] = waitingBefore }   // not stored: it keeps waiting
+            throw error
+        }
+        guard stored else { return true }
         for key in targets {
             guard let repo = storage.repository(key), repo.isComplete(tips) else { continue }
+            // Never move a repo back to an older state than one already served for it.
+            if let newest = try latestServedState(for: key), newest.id != e.id, newer(newest, e) { continue }
             do {
-                // Never move a repo back to an older state than one already served for it.
-                if let newest = try latestServedState(for: key), newest.id != e.id, newer(newest, e) { continue }
                 try storage.write(key, writer: replica, token: writeToken, now: now, "apply-state") { r in
                     let wanted = Dictionary(uniqueKeysWithValues: refs.map { ($0.name, $0.id) })
                     for (name, _) in r.refs where isHostedRef(name) && wanted[name] == nil { try r.deleteRef(name) }
@@ -523,7 +529,10 @@ public final class RelayCore {
            newer(stored, entry.event) { return }
         purgatory.announcements[key] = nil
         observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "released"))
-        serve(entry.event, how: "released")
+        do { try serve(entry.event, how: "released") } catch {
+            purgatory.announcements[key] = entry   // not stored: it keeps waiting
+            throw error
+        }
     }
 
     /// "Git data became available" for identifier `d`: release every waiting state whose
@@ -580,7 +589,7 @@ public final class RelayCore {
     /// in some repository of the identifier: its objects are copied into the repository it
     /// names (a fetch lands in the repository of the owner whose URL answered, a push in
     /// the one pushed to) and `refs/nostr/<id>` is written, as a push of it would.
-    private func settlePullRequests(_ d: String) {
+    private func settlePullRequests(_ d: String) throws {
         // A fetch lands in the repository of the owner whose URL answered; a pull request
         // of the identifier waiting on another owner's repository takes the objects from
         // there (generated sync profile: the data was here, in the wrong repository).
@@ -606,7 +615,10 @@ public final class RelayCore {
             }
             purgatory.prs[id] = nil
             observe(.left(eventID: id, kind: e.kind, why: "released"))
-            serve(e, how: "released")
+            do { try serve(e, how: "released") } catch {
+                purgatory.prs[id] = entry   // not stored: it keeps waiting
+                throw error
+            }
         }
     }
 
@@ -633,8 +645,11 @@ public final class RelayCore {
             // repository (its announcement deleted or expired) took it (generated seed 6442).
             let refThere = storage.repository(entry.repo)?.ref("refs/nostr/\(e.id)") == commit
             if entry.commit == commit, refThere {
+                do { try serve(e, how: "released") } catch {
+                    purgatory.prs[e.id] = entry   // the placeholder stays
+                    throw error
+                }
                 ok(conn, e, true, "")
-                serve(e, how: "released")
                 return
             }
             if entry.commit == commit {
@@ -653,8 +668,8 @@ public final class RelayCore {
         }
         // Data already on a ref for this event?
         for key in repos where storage.repository(key)?.ref("refs/nostr/\(e.id)") == commit {
+            try serve(e, how: "released")
             ok(conn, e, true, "")
-            serve(e, how: "released")
             return
         }
         if source == .sync, purgatory.expired[e.id] != nil {
@@ -665,7 +680,7 @@ public final class RelayCore {
         observe(.held(e, deadline: deadline))
         trace("purgatory.hold", [("id", short(e.id)), ("kind", String(e.kind))])
         // Its commit may be here already, in another repository of the identifier.
-        if !deferRepositoryWrites { settlePullRequests(target.d) }
+        if !deferRepositoryWrites { try settlePullRequests(target.d) }
         ok(conn, e, true, purgatory.prs[e.id] == nil ? "" : Self.purgatoryMessage)
     }
 
@@ -747,7 +762,7 @@ public final class RelayCore {
             ok(conn, e, false, "blocked: event does not reference a repository hosted here"); return
         }
         if (try store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
-        if !config.faultForgetAcceptedEvents { serve(e, how: "accepted") }
+        if !config.faultForgetAcceptedEvents { try serve(e, how: "accepted") }
         ok(conn, e, true, "")
     }
 
@@ -869,7 +884,7 @@ public final class RelayCore {
 
     /// Pushes whose objects and refs the `git` programs write (a real server): the
     /// pre-receive hook asks here, with the objects still in git's quarantine, whether the
-    /// updates may land. Git applies all or none, so one refused ref refuses the push; an
+    /// updates may land. The hook refuses the whole push when any ref is refused; an
     /// accepted decision waits for `pushApplied`.
     private func pushProposed(_ req: RequestID, _ path: String, _ updates: [RefUpdate]) throws {
         guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
@@ -982,7 +997,10 @@ public final class RelayCore {
             guard e.tagValue("c") == commit.hex else { return }
             purgatory.prs[id] = nil
             observe(.left(eventID: id, kind: e.kind, why: "released"))
-            serve(e, how: "released")
+            do { try serve(e, how: "released") } catch {
+                purgatory.prs[id] = entry   // not stored: it keeps waiting
+                throw error
+            }
             return
         }
         if (try store.event(id: id)) != nil { return }

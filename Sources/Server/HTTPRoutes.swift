@@ -135,6 +135,8 @@ struct HTTPRoutes: Sendable {
             contentType: request.headers[.contentType], contentEncoding: request.headers[.contentEncoding],
             gitProtocol: request.headers[HTTPField.Name("Git-Protocol")!], body: Data(buffer: body),
             repoPath: Relay.repoPath(key))
+        // Whatever the post-receive hook managed to say, the data that landed is noticed.
+        if pushing { await host.run(.gitDataArrived(key)) }
         if request.method == .post && answer.body.isEmpty {
             // git ended without a word (malformed pkt-lines or pack): say so; it changed nothing.
             throw HTTPError(.badRequest, message: "git: not a valid \(suffix.dropFirst()) request (malformed pkt-lines or pack)")
@@ -148,7 +150,7 @@ struct HTTPRoutes: Sendable {
     /// The hooks' calls: the first body line is the repository path, then git's
     /// `<old> <new> <ref>` lines.
     private func hook(_ request: Request, _ which: String) async throws -> Response {
-        guard request.headers[Self.hookTokenHeader] == backend.hookToken else { throw HTTPError(.forbidden) }
+        guard Self.sameSecret(request.headers[Self.hookTokenHeader] ?? "", backend.hookToken) else { throw HTTPError(.forbidden) }
         let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
         var lines = text.split(separator: "\n").map(String.init)
         guard !lines.isEmpty else { throw HTTPError(.badRequest, message: "no repository named") }
@@ -178,6 +180,15 @@ struct HTTPRoutes: Sendable {
         default:
             throw HTTPError(.internalServerError, message: "unexpected answer to a hook")
         }
+    }
+
+    /// Compares in time independent of where the strings differ.
+    static func sameSecret(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in x.indices { diff |= x[i] ^ y[i] }
+        return diff == 0
     }
 
     private func html(_ status: HTTPResponse.Status, _ content: String) -> Response {

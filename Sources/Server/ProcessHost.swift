@@ -36,46 +36,49 @@ actor ProcessHost {
 
     // MARK: inputs
 
+    private var writtenRevision = -1
+
     func run(_ input: ProcessInput) {
-        var changedPurgatory = false
         let effects = process.handle(input, now: now, draw: { Int64.random(in: $0) })
-        for effect in effects {
-            switch effect {
-            case .send(let conn, let message):
-                connections[conn]?.yield(message.json)
-            case .reply(let req, let reply):
-                waiting.removeValue(forKey: req)?.resume(returning: reply)
-            case .setTimer(let after, let timer):
-                let id = nextTimer; nextTimer += 1
-                timers[id] = Task { [weak self] in
-                    try? await Task.sleep(nanoseconds: UInt64(max(0, after)))
-                    guard !Task.isCancelled else { return }
-                    await self?.fire(id, timer)
-                }
-            case .lock:
-                // A lone process: no replicas, no lock service (pushes are serialized per
-                // repository by the server).
-                break
-            case .remote(let id, let call):
-                // Fetching git data from other servers is not built into `serve` yet: the
-                // call fails as if the host were unreachable, and the hunt backs off.
-                logger.notice("remote fetch not supported by serve; treated as unreachable", metadata: ["domain": "\(call.domain)"])
-                Task { [weak self] in await self?.run(.remoteReply(id, .unreachable)) }
-            case .trace(let kind, let fields):
-                logger.debug("\(kind)", metadata: Dictionary(fields.map { ($0.0, Logger.MetadataValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))
-            case .observe(let o):
-                if case .relay(let r) = o {
-                    switch r {
-                    case .held, .left, .placeholder: changedPurgatory = true
-                    case .storeFailed(let input, let error): logger.error("event store read failed", metadata: ["input": "\(input)", "error": "\(error)"])
-                    default: break
-                    }
-                }
-            case .relayStepEnded:
-                break
-            }
+        // The purgatory file first: no client hears "accepted" before a crash could no
+        // longer lose what it was told.
+        let revision = process.core.purgatoryRevision
+        if revision != writtenRevision {
+            writtenRevision = revision
+            purgatoryChanged(PurgatorySnapshot(process.core.purgatory, now: now))
         }
-        if changedPurgatory { purgatoryChanged(PurgatorySnapshot(process.core.purgatory, now: now)) }
+        for effect in effects { dispatch(effect) }
+    }
+
+    private func dispatch(_ effect: ProcessEffect) {
+        switch effect {
+        case .send(let conn, let message):
+            connections[conn]?.yield(message.json)
+        case .reply(let req, let reply):
+            waiting.removeValue(forKey: req)?.resume(returning: reply)
+        case .setTimer(let after, let timer):
+            let id = nextTimer; nextTimer += 1
+            timers[id] = Task { [weak self] in
+                try? await Task.sleep(nanoseconds: UInt64(max(0, after)))
+                guard !Task.isCancelled else { return }
+                await self?.fire(id, timer)
+            }
+        case .lock:
+            // A lone process: no replicas, no lock service (pushes are serialized per
+            // repository by the server).
+            break
+        case .remote(let id, let call):
+            // Fetching git data from other servers is not built into `serve` yet: the
+            // call fails as if the host were unreachable, and the hunt backs off.
+            logger.debug("remote fetch not supported by serve; treated as unreachable", metadata: ["domain": "\(call.domain)"])
+            Task { [weak self] in await self?.run(.remoteReply(id, .unreachable)) }
+        case .trace(let kind, let fields):
+            logger.debug("\(kind)", metadata: Dictionary(fields.map { ($0.0, Logger.MetadataValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))
+        case .observe(.relay(.storeFailed(let input, let error))):
+            logger.error("event store read failed", metadata: ["input": "\(input)", "error": "\(error)"])
+        case .observe, .relayStepEnded:
+            break
+        }
     }
 
     private func fire(_ id: Int, _ timer: ProcessTimer) {

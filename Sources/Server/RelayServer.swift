@@ -63,7 +63,7 @@ public enum RelayServer {
         for (k, v) in options.settings {
             if let why = Self.unavailableSettings[k] { throw ServeError.badSetting(k, why) }
             if ProcessSettings.keys.contains(where: { $0.0 == k }) {
-                throw ServeError.badSetting(k, "applies to replicas, git-data sync or reconciliation, which serve does not run")
+                throw ServeError.badSetting(k, "applies to replicas, locks, the git-data hunt's fetches or reconciliation, which serve does not carry out")
             }
             do {
                 if try config.set(k, v) { continue }
@@ -100,7 +100,7 @@ public enum RelayServer {
         let hooks = data + "/hooks"
         try GitBackend.installHooks(at: hooks, executable: options.executable)
         let backend = GitBackend(projectRoot: data + "/repos", hooksPath: hooks,
-                                 hookURL: "http://127.0.0.1:\(port)\(HTTPRoutes.hookPrefix)", hookToken: token)
+                                 hookURL: "http://\(Self.hookHost(options.host)):\(port)\(HTTPRoutes.hookPrefix)", hookToken: token)
 
         let router = Router()
         router.add(middleware: CORSEverywhere())
@@ -143,6 +143,16 @@ public enum RelayServer {
         // Graceful stop: purgatory goes to its file with the time it was written.
         if let snapshot = await host.shutdown() { try PurgatoryFile.write(snapshot, to: purgatoryPath) }
         logger.info("stopped", metadata: ["purgatory": "\(purgatoryPath)"])
+    }
+
+    /// Where the hooks reach this server: the bound address, or loopback when bound to
+    /// every address.
+    static func hookHost(_ bound: String) -> String {
+        switch bound {
+        case "0.0.0.0", "": return "127.0.0.1"
+        case "::": return "[::1]"
+        default: return bound.contains(":") ? "[\(bound)]" : bound
+        }
     }
 
     /// A port nobody listens on now (bound and released; the server binds it next).

@@ -59,7 +59,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
         case .purgatorySettles: return "after healing, every waiting entry is released or expired within its bound"
         case .quiescence: return "after healing, no messages or one-shot timers remain within the stated bound"
         case .relayModel: return "the relay's answers to events and pushes, its removals, its ref changes and the versions it serves agree with an independent model of GRASP-01 stepped along the history"
-        case .storeReadable: return "the relay never reports a failed read of its event store (the simulated store does not fail, so a report means the relay lost track of its data); a failed read is answered with an error, never taken as absent"
+        case .storeReadable: return "the relay never reports a failed read or insert of its event store (the simulated store does not fail, so a report means the relay lost track of its data); a failure is answered with an error, never taken as absent or stored"
         case .singleWriter: return "no replica writes a repository while another holds its lock; storage never accepts a stale fencing token"
         case .leaseOwnership: return "a replica only deletes or extends a lease it owns"
         case .lockLiveness: return "no lease is held longer than ttl plus the longest locked operation, and none outlives its holder"

@@ -79,7 +79,7 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         var opts = RunOptions()
         opts.beforeRun = { w in w.store.readFailureHook = { $0 == "latest" } }
         let (broken, _) = try Runner.runOne(s, seed: 1, options: opts)
-        #expect(broken.violations.contains { $0.invariant == .storeReadable && $0.message.contains("could not read") })
+        #expect(broken.violations.contains { $0.invariant == .storeReadable && $0.message.contains("the event store failed") })
         let (ok, _) = try Runner.runOne(s, seed: 1)
         #expect(!ok.violations.contains { $0.invariant == .storeReadable })
     }

@@ -3,6 +3,7 @@ import Testing
 import Logging
 import HummingbirdWSClient
 import Nostr
+import Conformance
 
 /// A `graspsim serve` process on a free loopback port with its own data folder, stopped
 /// by PID when the test is done.
@@ -93,8 +94,13 @@ func shBlocking(_ args: [String], cwd: String?, env: [String: String]) throws ->
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     try p.run()
+    // Both pipes at once: either can fill up while the other is being read.
+    let stderrData = DataBox()
+    let stderrDone = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async { stderrData.data = err.fileHandleForReading.readDataToEndOfFile(); stderrDone.signal() }
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    stderrDone.wait()
+    let e = stderrData.data
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
@@ -114,25 +120,9 @@ func commit(_ dir: String, _ file: String, _ content: String) async throws -> St
 }
 
 /// Sends NIP-01 messages over one WebSocket and collects the relay's answers until every
-/// EVENT got its OK and every REQ its EOSE.
+/// EVENT got its OK and every REQ its EOSE (at most 10 s: the conformance runner's peer).
 func nostr(_ url: String, _ messages: [ClientMessage]) async throws -> [RelayMessage] {
-    let expectedOK = Set(messages.compactMap { if case .event(let e) = $0 { return e.id } else { return nil } })
-    let expectedEOSE = Set(messages.compactMap { if case .req(let s, _) = $0 { return s } else { return nil } })
-    let box = MessageBox()
-    try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20),
-                                      logger: Logger(label: "test")) { inbound, outbound, _ in
-        for m in messages { try await outbound.write(.text(m.json)) }
-        var oks = Set<String>(), eoses = Set<String>()
-        for try await frame in inbound.messages(maxSize: 1 << 20) {
-            guard case .text(let text) = frame, let msg = try? RelayMessage.parse(text) else { continue }
-            box.append(msg)
-            if case .ok(let id, _, _) = msg { oks.insert(id) }
-            if case .eose(let s) = msg { eoses.insert(s) }
-            if case .closed(let s, _) = msg { eoses.insert(s) }
-            if expectedOK.isSubset(of: oks) && expectedEOSE.isSubset(of: eoses) { break }
-        }
-    }
-    return box.messages
+    try await Peer(target: try Target(url), transcript: Transcript(), runTag: []).nostr(messages)
 }
 
 final class MessageBox: @unchecked Sendable {
@@ -170,3 +160,6 @@ func okMessage(_ replies: [RelayMessage], _ e: NostrEvent) -> (Bool, String)? {
 func served(_ replies: [RelayMessage], sub: String) -> [NostrEvent] {
     replies.compactMap { if case .event(let s, let e) = $0, s == sub { return e } else { return nil } }
 }
+
+/// Data handed from a reading thread to the waiting one (the semaphore orders them).
+final class DataBox: @unchecked Sendable { var data = Data() }
