@@ -2,7 +2,6 @@ import SimKernel
 import Nostr
 import Relay
 import Sync
-import RelayProcess
 
 /// Situations a sweep should create, each a place where a real implementation has gone
 /// wrong. A run notes which ones it created, judged from its history and the shared

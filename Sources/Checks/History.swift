@@ -1,10 +1,10 @@
+import RelayProcess
 import SimKernel
 import Nostr
 import GitStore
 import Relay
 import Coordination
 import Sync
-import RelayProcess
 
 /// One fact of a run's history, in time order: the relay's own decisions plus what the
 /// clients saw. The invariants read these.

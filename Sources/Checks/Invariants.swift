@@ -230,10 +230,8 @@ public final class CheckSuite {
                 waitingStates[e.id] = t
                 coverHeldState(e, w)
             }
-        case .storeFailed(let input, let error):
-            fail(.storeReadable, t, replica, "the event store failed while handling \(input): \(error)")
-        case .repoWriteRefused:
-            break   // storage's own record of each refused write is what single-writer reads
+        case .storeFailed(let input, let error): fail(.storeReadable, t, replica, "the event store failed while handling \(input): \(error)")
+        case .repoWriteRefused: break   // single-writer reads storage's own record of each write
         case .left(let id, _, let why):
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {

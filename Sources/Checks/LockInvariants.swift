@@ -1,4 +1,3 @@
-import RelayProcess
 import SimKernel
 import Nostr
 import GitStore

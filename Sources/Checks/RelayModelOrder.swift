@@ -1,4 +1,3 @@
-import RelayProcess
 import Nostr
 import GitStore
 

@@ -1,9 +1,9 @@
+import RelayProcess
 import SimKernel
 import Nostr
 import GitStore
 import Relay
 import Sync
-import RelayProcess
 
 /// What the sync checks need from the world beyond `WorldView`.
 public protocol SyncWorldView: WorldView {

@@ -183,28 +183,10 @@ public struct Peer: Sendable {
     }
 
     private func gitBlocking(_ args: [String], in dir: String?) throws -> GitResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
-        var env = ProcessInfo.processInfo.environment
-        env["GIT_TERMINAL_PROMPT"] = "0"
-        env["GIT_CONFIG_NOSYSTEM"] = "1"
-        env["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
         transcript.note("$ git \(args.joined(separator: " "))")
-        try p.run()
-        // Both pipes at once: either can fill up while the other is being read.
-        let stderrData = DataBox()
-        let stderrDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { stderrData.data = err.fileHandleForReading.readDataToEndOfFile(); stderrDone.signal() }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        stderrDone.wait()
-        let e = stderrData.data
-        p.waitUntilExit()
-        let r = GitResult(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        let (status, out, err) = try runProgram(["git"] + args, in: dir, environment: [
+            "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"])
+        let r = GitResult(status: status, out: out, err: err)
         if !r.err.isEmpty { transcript.note(r.err.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
         transcript.note("  exit \(r.status)")
         return r
@@ -233,5 +215,25 @@ public struct Peer: Sendable {
     }
 }
 
-/// Data handed from a reading thread to the waiting one (the semaphore orders them).
-final class DataBox: @unchecked Sendable { var data = Data() }
+/// Runs a program found on `PATH` and waits (blocking: call it off the concurrency pool);
+/// its exit status, stdout and stderr. `environment` adds to this process's environment.
+public func runProgram(_ args: [String], in dir: String? = nil, environment: [String: String] = [:]) throws
+    -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = args
+    if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
+    p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    // Both pipes at once: either can fill up while the other is being read.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errData = Box()
+    let errDone = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); errDone.signal() }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    errDone.wait()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData.data, as: UTF8.self))
+}

@@ -81,28 +81,8 @@ func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) async
 }
 
 func shBlocking(_ args: [String], cwd: String?, env: [String: String]) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_TERMINAL_PROMPT"] = "0"
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["HOME"] = NSTemporaryDirectory()
-    for (k, v) in env { environment[k] = v }
-    p.environment = environment
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
-    try p.run()
-    // Both pipes at once: either can fill up while the other is being read.
-    let stderrData = DataBox()
-    let stderrDone = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async { stderrData.data = err.fileHandleForReading.readDataToEndOfFile(); stderrDone.signal() }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    stderrDone.wait()
-    let e = stderrData.data
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    try runProgram(args, in: cwd, environment: ["GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
+                                                 "HOME": NSTemporaryDirectory()].merging(env) { _, new in new })
 }
 
 /// A git working repository in a fresh folder.
@@ -160,6 +140,3 @@ func okMessage(_ replies: [RelayMessage], _ e: NostrEvent) -> (Bool, String)? {
 func served(_ replies: [RelayMessage], sub: String) -> [NostrEvent] {
     replies.compactMap { if case .event(let s, let e) = $0, s == sub { return e } else { return nil } }
 }
-
-/// Data handed from a reading thread to the waiting one (the semaphore orders them).
-final class DataBox: @unchecked Sendable { var data = Data() }
