@@ -135,8 +135,16 @@ public enum Catalogue {
             let st = owner.state(d, refs: [("refs/heads/main", c1)])
             try await c.accepted(st, "state")
             try await c.accepted(owner.event(5, [["e", st.id], ["k", "30618"]]), "deletion")
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status != 0, "a push matching a deleted state was accepted")
+            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push matching a deleted state was accepted")
+        },
+        Check("R4.deletion-by-coordinate", "R4", .should,
+              "A NIP-09 deletion by coordinate (`a` tag) removes a waiting state of that coordinate") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)], createdAt: Int64(Date().timeIntervalSince1970) - 5), "state")
+            try await c.accepted(owner.event(5, [["a", "30618:\(owner.pubkey):\(d)"], ["k", "30618"]]), "deletion")
+            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push matching a state deleted by coordinate was accepted")
         },
         Check("R5.supported-grasps", "R5", .must, "NIP-11 lists `supported_grasps` including GRASP-01") { c in
             let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
@@ -156,12 +164,20 @@ public enum Catalogue {
             let ls = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
             try expect(ls.status == 0, "git ls-remote failed: \(ls.err)")
         },
+        Check("R6.percent-encoded-identifier", "R6", .must,
+              "A repository whose identifier needs percent-encoding is served at the encoded path") { c in
+            let owner = c.actor("owner"), d = c.identifier("with space")
+            let encoded = d.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? d
+            let url = "\(c.peer.target.http)/\(owner.npub)/\(encoded).git"
+            try await c.accepted(owner.event(30617, [["d", d], ["clone", url], ["relays", c.peer.target.relay]]), "announcement")
+            let ls = try await c.peer.git(["ls-remote", url])
+            try expect(ls.status == 0, "git ls-remote of the encoded path failed: \(ls.err)")
+        },
         Check("R7.no-state-rejected", "R7", .must, "A push with no authorizing state is refused") { c in
             let owner = c.actor("owner"), d = c.identifier()
             try await c.accepted(owner.announcement(d), "announcement")
             let (dir, _) = try await c.workdir(owner, d)
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status != 0, "a push without any state was accepted")
+            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push without any state was accepted")
         },
         Check("R7.owner-state-accepted", "R7", .must, "A push whose refs equal the owner's waiting state is accepted") { c in
             _ = try await c.servedRepository(c.actor("owner"), c.identifier())
@@ -172,8 +188,7 @@ public enum Catalogue {
             let (dir, c1) = try await c.workdir(owner, d)
             try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
             _ = try await c.peer.commit(dir, "other", "not in the state\n")
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status != 0, "a push of a commit no state names was accepted")
+            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push of a commit no state names was accepted")
         },
         Check("R7.maintainer-state-accepted", "R7", .must, "A state by a listed maintainer authorizes a push to the owner's repository") { c in
             let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
@@ -199,8 +214,7 @@ public enum Catalogue {
             try await c.accepted(owner.announcement(d), "announcement")
             let (dir, c1) = try await c.workdir(owner, d)
             _ = try await c.peer.publish(stranger.state(d, refs: [("refs/heads/main", c1)]))
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status != 0, "a push authorized only by a stranger's state was accepted")
+            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push authorized only by a stranger's state was accepted")
         },
         Check("R8.released-after-push", "R8", .must, "After the push the announcement and state are served") { c in
             let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
@@ -241,8 +255,7 @@ public enum Catalogue {
         },
         Check("R9.invalid-id-rejected", "R9", .should, "A push to `refs/nostr/<x>` where x is not an event id is refused") { c in
             let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
-            let push = try await c.peer.git(["push", "origin", "main:refs/nostr/not-an-event-id"], in: repo.dir)
-            try expect(push.status != 0, "accepted refs/nostr/not-an-event-id")
+            try await c.expectRefusedPush(["push", "origin", "main:refs/nostr/not-an-event-id"], in: repo.dir, "accepted refs/nostr/not-an-event-id")
         },
         Check("R9.git-first-accepted", "R9", .must, "A push to `refs/nostr/<id>` of a PR not seen yet is accepted") { c in
             let owner = c.actor("owner"), d = c.identifier()
@@ -259,8 +272,7 @@ public enum Catalogue {
             let c3 = try await c.peer.commit(repo.dir, "pr2", "another\n")
             let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
             try await c.accepted(pr, "pull request")
-            let push = try await c.peer.git(["push", "origin", "\(c3):refs/nostr/\(pr.id)"], in: repo.dir)
-            try expect(push.status != 0, "accepted a tip the PR does not name")
+            try await c.expectRefusedPush(["push", "origin", "\(c3):refs/nostr/\(pr.id)"], in: repo.dir, "accepted a tip the PR does not name")
         },
         Check("R10.capabilities-v0", "R10", .must,
               "Over protocol v0 the advertisement has `allow-tip-sha1-in-want`, `allow-reachable-sha1-in-want` and `filter`") { c in
@@ -283,6 +295,15 @@ public enum Catalogue {
             try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
             let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", c1], in: fresh)
             try expect(f.status == 0, "fetching \(c1.prefix(8)) by id failed: \(f.err)")
+        },
+        Check("R10.partial-clone", "R10", .should, "A partial clone (`--filter=blob:none`, protocol v2) works") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let dest = NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
+            let clone = try await c.peer.git(["-c", "protocol.version=2", "clone", "--filter=blob:none", c.cloneURL(owner, d), dest])
+            try expect(clone.status == 0, "the partial clone failed: \(clone.err)")
+            let head = try await c.peer.git(["rev-parse", "HEAD"], in: dest)
+            try expect(head.out.hasPrefix(repo.commit), "cloned HEAD \(head.out.prefix(8)), expected \(repo.commit.prefix(8))")
         },
         Check("R10.unreachable-refused", "R10", .should,
               "A commit the repository holds but no ref reaches is not served by id (reachable ones only)") { c in
@@ -308,6 +329,14 @@ public enum Catalogue {
                 try await c.peer.http("GET", "/\(owner.npub)/no-such-\(d).git/info/refs?service=git-upload-pack"),
             ]
             for a in answers { try expect(a.header("Access-Control-Allow-Origin") == "*", "a \(a.status) answer without Access-Control-Allow-Origin: *") }
+        },
+        Check("R11.cors-methods-headers", "R11", .must,
+              "CORS allows the methods GET and POST and the header Content-Type (a superset, `*` included, is fine)") { c in
+            let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
+            let methods = (r.header("Access-Control-Allow-Methods") ?? "").uppercased()
+            let headers = (r.header("Access-Control-Allow-Headers") ?? "").lowercased()
+            try expect(methods == "*" || (methods.contains("GET") && methods.contains("POST")), "Access-Control-Allow-Methods: \(methods)")
+            try expect(headers == "*" || headers.contains("content-type"), "Access-Control-Allow-Headers: \(headers)")
         },
         Check("R11.options-204", "R11", .must, "OPTIONS is answered 204 with CORS headers") { c in
             let owner = c.actor("owner")
@@ -339,6 +368,18 @@ public enum Catalogue {
             try await Task.sleep(nanoseconds: UInt64(c.purgatoryTTL * 0.8 * 1e9))
             let push = try await c.peer.git(["push", "origin", "main"], in: dir)
             try expect(push.status == 0, "the state no longer authorizes its push after \(c.purgatoryTTL * 0.8)s of a \(c.purgatoryTTL)s ttl: \(push.err)")
+        },
+        Check("R4.revived-by-state", "R4", .may,
+              "A state for an announcement that expired without data (soft expiry) brings its repository back", slow: true) { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            try await Task.sleep(nanoseconds: UInt64((c.purgatoryTTL + c.expiryMargin) * 1e9))
+            let gone = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
+            try expect(gone.status != 0, "the repository did not expire, so revival cannot be checked")
+            let (_, c1) = try await c.workdir(owner, d)
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state after expiry")
+            let back = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
+            try expect(back.status == 0, "the repository is not served again after the state: \(back.err)")
         },
         Check("R4.expires", "R4", .should, "An announcement whose git data never arrives is discarded after the purgatory ttl", slow: true) { c in
             let owner = c.actor("owner"), d = c.identifier()

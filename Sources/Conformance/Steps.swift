@@ -33,6 +33,18 @@ extension CheckContext {
         return (dir, c1, ann, st)
     }
 
+    /// A push the server must refuse: the repository is served (a host with no git at all
+    /// must not pass), and git reports the refusal as the server's.
+    func expectRefusedPush(_ args: [String], in dir: String, _ message: String) async throws {
+        let url = try await peer.git(["remote", "get-url", "origin"], in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ls = try await peer.git(["ls-remote", url])
+        try expect(ls.status == 0, "the repository is not served, so a refusal means nothing: \(ls.err)")
+        let push = try await peer.git(args, in: dir)
+        try expect(push.status != 0, message)
+        try expect(push.err.contains("rejected") || push.err.contains("declined"),
+                   "the push failed without the server refusing it: \(push.err)")
+    }
+
     /// Whether a REQ for `ids` returns them all, asking again for up to `within` seconds
     /// (a server may finish after answering the push).
     func served(_ events: [NostrEvent], within: Double = 5) async throws -> Bool {

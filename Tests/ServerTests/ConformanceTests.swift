@@ -39,8 +39,34 @@ import Server
         ("fault.skip_promoting_copies=true", "R8.copies-release-announcements"),
         ("fault.forget_accepted_events=true", "R3.issue-accepted"),
         ("fault.no_expiry=true", "R4.expires"),
+        ("fault.no_expiry=true", "R4.revived-by-state"),
         ("fault.expire_early=true", "R4.kept-until-ttl"),
+        ("fault.unprefixed_messages=true", "NIP-01.bad-signature"),
+        ("fault.unprefixed_messages=true", "NIP-01.bad-id"),
     ]
+
+    /// A server configured for another domain refuses announcements listing this one.
+    static let misconfiguredDomainTrips = ["R1.announcement-accepted", "R1.state-accepted", "R2.maintainer-exception"]
+
+    @Test func serverForAnotherDomainFailsTheAcceptanceChecks() async throws {
+        let relay = try ServedRelay(arguments: ["--domain", "elsewhere.example"])
+        defer { relay.stop() }
+        let results = try await run(relay, only: Self.misconfiguredDomainTrips)
+        #expect(results.count == Self.misconfiguredDomainTrips.count)
+        #expect(results.allSatisfy { $0.verdict == .fail }, "\(results.filter { $0.verdict != .fail }.map(\.id))")
+    }
+
+    /// Checks without a deliberately broken server that trips them (listed in the note and
+    /// docs/conformance.md); any other check must appear in one of the trip lists.
+    static let untripped: Set<String> = ["NIP-01.req-eose", "NIP-01.invalid-json", "NIP-01.addressable-tie-break",
+                                         "NIP-01.limit-newest-first"]
+
+    @Test func everyCheckHasATripOrIsListedAsUntripped() {
+        let tripped = Set(Self.trips.map(\.check)).union(Self.misconfiguredDomainTrips)
+            .union(LocalRelayConformanceTests.failsOnAPlainRelay)
+        let all = Set(Catalogue.checks.map(\.id))
+        #expect(all.subtracting(tripped) == Self.untripped)
+    }
 
     @Test(arguments: trips) func brokenSwitchFailsItsCheck(_ trip: (setting: String, check: String)) async throws {
         let relay = try ServedRelay(settings: [trip.setting, "purgatory_ttl=\(Int(Self.ttl))s", "sweep_interval=2s"])

@@ -16,11 +16,11 @@ final class ServedRelay: @unchecked Sendable {
     var base: String { "http://127.0.0.1:\(port)" }
     var ws: String { "ws://127.0.0.1:\(port)" }
 
-    init(data: String? = nil, settings: [String] = []) throws {
+    init(data: String? = nil, settings: [String] = [], arguments: [String] = []) throws {
         self.data = data ?? NSTemporaryDirectory() + "graspsim-serve-\(UUID().uuidString)"
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = ["serve", "--port", "0", "--data", self.data, "--log-level", "warning"]
-            + settings.flatMap { ["--set", $0] }
+            + settings.flatMap { ["--set", $0] } + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
