@@ -6,7 +6,12 @@ public enum ConformReport {
     public static func table(_ results: [CheckResult]) -> String {
         var out = ""
         var section = ""
-        for r in results {
+        // One group per requirement, in the order requirements first appear (the slow
+        // checks at the catalogue's end join their requirement's group).
+        var order: [String] = []
+        for r in results where !order.contains(r.section) { order.append(r.section) }
+        let grouped = order.flatMap { s in results.filter { $0.section == s } }
+        for r in grouped {
             if r.section != section { section = r.section; out += "\n\(section)\n" }
             let mark = r.verdict == .pass ? "✓" : (r.verdict == .fail ? "✗" : "–")
             out += "  \(mark) \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)"

@@ -25,6 +25,11 @@ public struct CheckResult: Sendable, Codable {
     public var message: String
     public var seconds: Double
     public var transcript: [String]
+    public init(id: String, section: String, level: Level, requirement: String, verdict: Verdict, message: String,
+                seconds: Double, transcript: [String]) {
+        self.id = id; self.section = section; self.level = level; self.requirement = requirement
+        self.verdict = verdict; self.message = message; self.seconds = seconds; self.transcript = transcript
+    }
 }
 
 public enum ConformRunner {

@@ -80,6 +80,15 @@ import Server
                 && !result.message.contains("no EOSE") && !result.message.contains("stopped answering"), "\(result.message)")
     }
 
+    @Test func tableGroupsEachRequirementOnce() {
+        let results = Catalogue.checks.map {
+            CheckResult(id: $0.id, section: $0.section, level: $0.level, requirement: $0.requirement,
+                        verdict: .pass, message: "", seconds: 0, transcript: [])
+        }
+        let headings = ConformReport.table(results).split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.contains("passed") }
+        #expect(headings.count == Set(headings).count, "\(headings)")
+    }
+
     @Test func unknownCheckNameIsAnError() throws {
         #expect(throws: ConformRunner.SelectionError.self) { try ConformRunner.select(["R99"]) }
     }
