@@ -49,6 +49,13 @@ public struct RelayConfig: Sendable, Equatable {
     public var faultNoExpiry = false
     /// Rejection messages without their machine-readable prefix.
     public var faultUnprefixedMessages = false
+    // Broken NIP-01 basics, for showing conformance checks fail (`graspsim conform`).
+    /// A REQ gets its stored events but never EOSE.
+    public var faultNoEOSE = false
+    /// A frame that is not a NIP-01 message gets no NOTICE.
+    public var faultSilentOnInvalidFrames = false
+    /// Stored events are sent oldest first.
+    public var faultOldestFirst = false
     /// Replicas share storage: repository writes happen only under a repository lock, so
     /// those an event or the sweep would make are left to locked maintenance. Set by the
     /// deployment, not a configuration key.
@@ -85,6 +92,9 @@ public struct RelayConfig: Sendable, Equatable {
         ("fault.expire_early", "checker validation: expire two sweeps early (bool)"),
         ("fault.no_expiry", "checker validation: never expire purgatory entries (bool)"),
         ("fault.unprefixed_messages", "checker validation: rejections without a standard prefix (bool)"),
+        ("fault.no_eose", "conformance validation: REQ never answered with EOSE (bool)"),
+        ("fault.silent_on_invalid_frames", "conformance validation: no NOTICE for a frame that is not NIP-01 (bool)"),
+        ("fault.oldest_first", "conformance validation: stored events sent oldest first (bool)"),
     ]
 
     /// Applies one `key=value` override. Returns nil when the key is not a relay key,
@@ -108,6 +118,9 @@ public struct RelayConfig: Sendable, Equatable {
         case "fault.expire_early": faultExpireEarly = try parseBool(value, key: key)
         case "fault.no_expiry": faultNoExpiry = try parseBool(value, key: key)
         case "fault.unprefixed_messages": faultUnprefixedMessages = try parseBool(value, key: key)
+        case "fault.no_eose": faultNoEOSE = try parseBool(value, key: key)
+        case "fault.silent_on_invalid_frames": faultSilentOnInvalidFrames = try parseBool(value, key: key)
+        case "fault.oldest_first": faultOldestFirst = try parseBool(value, key: key)
         default: return false
         }
         return true

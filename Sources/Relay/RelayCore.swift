@@ -58,7 +58,8 @@ public final class RelayCore {
         case .nostrText(let conn, let text, let source):
             let message: ClientMessage
             do { message = try ClientMessage.parse(text) } catch {
-                out.append(.send(conn, .notice("invalid: \(error)"))); break
+                if !config.faultSilentOnInvalidFrames { out.append(.send(conn, .notice("invalid: \(error)"))) }
+                break
             }
             handleClient(conn, message, source)
         case .nostr(let conn, let msg, let source): handleClient(conn, msg, source)
@@ -141,8 +142,8 @@ public final class RelayCore {
                 storeFailed("subscription \(subID)", error)
                 out.append(.send(conn, .closed(subID: subID, message: "error: \(error)"))); return
             }
-            for e in events { out.append(.send(conn, .event(subID: subID, e))) }
-            out.append(.send(conn, .eose(subID: subID)))
+            for e in config.faultOldestFirst ? events.reversed() : events { out.append(.send(conn, .event(subID: subID, e))) }
+            if !config.faultNoEOSE { out.append(.send(conn, .eose(subID: subID))) }
             var subs = subscriptions[conn] ?? []
             subs.removeAll { $0.id == subID }
             subs.append((subID, filters))
