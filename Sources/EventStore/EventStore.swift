@@ -20,6 +20,9 @@ public final class EventStore: @unchecked Sendable {
     /// `query`, `isDeleted`), that read fails as an unreadable database would. Tests use
     /// it to show a store failure is reported, never read as "absent".
     public var readFailureHook: (@Sendable (String) -> Bool)? = nil
+    /// Broken variant (`fault.keep_first_on_tie`): of two versions of a replaceable event
+    /// with equal `created_at`, the one stored first stays (NIP-01 keeps the lowest id).
+    public var faultKeepFirstOnTie = false
 
     private func checkRead(_ operation: String) throws {
         if let hook = readFailureHook, hook(operation) { throw EventStoreError.readFailed(operation: operation) }
@@ -134,10 +137,11 @@ public final class EventStore: @unchecked Sendable {
     public func insert(_ e: NostrEvent) throws -> InsertOutcome {
         if e.kindClass == .ephemeral { return .ephemeral }
         invalidate()
-        return try db.write { db in try Self.insert(e, db) }
+        let keepFirstOnTie = faultKeepFirstOnTie
+        return try db.write { db in try Self.insert(e, db, keepFirstOnTie: keepFirstOnTie) }
     }
 
-    private static func insert(_ e: NostrEvent, _ db: Database) throws -> InsertOutcome {
+    private static func insert(_ e: NostrEvent, _ db: Database, keepFirstOnTie: Bool = false) throws -> InsertOutcome {
         if try exists(e.id, db) { return .duplicate }
         if e.kind != Kinds.deletion {
             if try db.one(Bool.self, "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?",
@@ -154,7 +158,9 @@ public final class EventStore: @unchecked Sendable {
             }
             let existing = try fetch(db, sql: "SELECT \(columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?",
                                      [key.kind, key.pubkey, key.d])
-            if existing.contains(where: { $0.supersedes(e) }) { return .superseded }
+            if existing.contains(where: { $0.supersedes(e) || (keepFirstOnTie && $0.createdAt == e.createdAt) }) {
+                return .superseded
+            }
             if !existing.isEmpty {
                 let old = existing.map(\.id).sorted()
                 for id in old { try delete(id, db) }

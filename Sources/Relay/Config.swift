@@ -56,6 +56,23 @@ public struct RelayConfig: Sendable, Equatable {
     public var faultSilentOnInvalidFrames = false
     /// Stored events are sent oldest first.
     public var faultOldestFirst = false
+    // Broken GRASP details, for showing conformance checks fail.
+    /// Only `a` and `e` tags relate an event to a hosted one (`A`, `E`, `q` ignored).
+    public var faultLowercaseTagsOnly = false
+    /// An event is related only by what it tags, never by being tagged by a hosted event.
+    public var faultOneWayReferences = false
+    /// The maintainer set is the owner's list only (maintainers' own lists ignored).
+    public var faultFlatMaintainers = false
+    /// Pull requests and their updates are served on arrival, without waiting for data.
+    public var faultPRsSkipPurgatory = false
+    /// A pull request waits forever: the push of its data does not release it.
+    public var faultKeepPRsWaiting = false
+    /// Of two versions with equal `created_at`, the first stored stays (not the lowest id).
+    public var faultKeepFirstOnTie = false
+    /// The git backend does not offer `filter` (partial clone).
+    public var faultNoFilter = false
+    /// The git backend refuses wants by id (no `allow-*-sha1-in-want`).
+    public var faultNoSHA1InWant = false
     /// Replicas share storage: repository writes happen only under a repository lock, so
     /// those an event or the sweep would make are left to locked maintenance. Set by the
     /// deployment, not a configuration key.
@@ -95,6 +112,14 @@ public struct RelayConfig: Sendable, Equatable {
         ("fault.no_eose", "conformance validation: REQ never answered with EOSE (bool)"),
         ("fault.silent_on_invalid_frames", "conformance validation: no NOTICE for a frame that is not NIP-01 (bool)"),
         ("fault.oldest_first", "conformance validation: stored events sent oldest first (bool)"),
+        ("fault.lowercase_tags_only", "conformance validation: A/E/q tags relate nothing (bool)"),
+        ("fault.one_way_references", "conformance validation: events a hosted event tags are refused (bool)"),
+        ("fault.flat_maintainers", "conformance validation: maintainers' own maintainer lists ignored (bool)"),
+        ("fault.prs_skip_purgatory", "conformance validation: pull requests served before their data (bool)"),
+        ("fault.keep_prs_waiting", "conformance validation: a pull request's data never releases it (bool)"),
+        ("fault.keep_first_on_tie", "conformance validation: equal created_at keeps the first stored (bool)"),
+        ("fault.no_filter", "conformance validation: git does not offer partial clone (bool)"),
+        ("fault.no_sha1_in_want", "conformance validation: git refuses wants by id (bool)"),
     ]
 
     /// Applies one `key=value` override. Returns nil when the key is not a relay key,
@@ -121,6 +146,14 @@ public struct RelayConfig: Sendable, Equatable {
         case "fault.no_eose": faultNoEOSE = try parseBool(value, key: key)
         case "fault.silent_on_invalid_frames": faultSilentOnInvalidFrames = try parseBool(value, key: key)
         case "fault.oldest_first": faultOldestFirst = try parseBool(value, key: key)
+        case "fault.lowercase_tags_only": faultLowercaseTagsOnly = try parseBool(value, key: key)
+        case "fault.one_way_references": faultOneWayReferences = try parseBool(value, key: key)
+        case "fault.flat_maintainers": faultFlatMaintainers = try parseBool(value, key: key)
+        case "fault.prs_skip_purgatory": faultPRsSkipPurgatory = try parseBool(value, key: key)
+        case "fault.keep_prs_waiting": faultKeepPRsWaiting = try parseBool(value, key: key)
+        case "fault.keep_first_on_tie": faultKeepFirstOnTie = try parseBool(value, key: key)
+        case "fault.no_filter": faultNoFilter = try parseBool(value, key: key)
+        case "fault.no_sha1_in_want": faultNoSHA1InWant = try parseBool(value, key: key)
         default: return false
         }
         return true

@@ -39,6 +39,7 @@ public final class RelayCore {
                 purgatory: PurgatoryBox = PurgatoryBox()) {
         self.config = config; self.replica = replica; self.store = store; self.storage = storage
         self.box = purgatory
+        store.faultKeepFirstOnTie = config.faultKeepFirstOnTie
     }
 
     /// Unix seconds of `now` (for created_at comparisons).
@@ -340,7 +341,8 @@ public final class RelayCore {
             guard let ev = try announcement(RepoKey(owner: m, d: key.d)),
                   let ann = try? RepoAnnouncement(ev) else { continue }
             for x in ann.maintainers where !set.contains(x) {   // visited set: cycles end here
-                set.insert(x); queue.append(x)
+                set.insert(x)
+                if !config.faultFlatMaintainers { queue.append(x) }
             }
         }
         return set
@@ -591,6 +593,7 @@ public final class RelayCore {
     /// names (a fetch lands in the repository of the owner whose URL answered, a push in
     /// the one pushed to) and `refs/nostr/<id>` is written, as a push of it would.
     private func settlePullRequests(_ d: String) throws {
+        if config.faultKeepPRsWaiting { return }
         // A fetch lands in the repository of the owner whose URL answered; a pull request
         // of the identifier waiting on another owner's repository takes the objects from
         // there (generated sync profile: the data was here, in the wrong repository).
@@ -676,6 +679,7 @@ public final class RelayCore {
         if source == .sync, purgatory.expired[e.id] != nil {
             ok(conn, e, false, "invalid: previously expired from purgatory without git data"); return
         }
+        if config.faultPRsSkipPurgatory { try serve(e, how: "accepted"); ok(conn, e, true, ""); return }
         let deadline = now + config.purgatoryTTL
         purgatory.prs[e.id] = .init(event: e, repo: target, commit: commit, deadline: deadline)
         observe(.held(e, deadline: deadline))
@@ -745,26 +749,54 @@ public final class RelayCore {
         ok(conn, e, true, "")
     }
 
-    /// R3: events that reference hosted repositories or stored events are accepted.
+    /// R3: events that tag hosted repositories or stored events, or that a stored
+    /// announcement, issue, patch or pull request tags, are accepted.
     private func handleRelated(_ conn: ConnectionID, _ e: NostrEvent) throws {
-        var related = false
-        for t in e.tags where t.count >= 2 {
-            switch t[0] {
-            case "a", "A":
-                if let c = ReplacementKey(coordinate: t[1]), c.kind == Kinds.repoAnnouncement,
-                   try announcement(RepoKey(owner: c.pubkey, d: c.d)) != nil { related = true }
-            case "e", "E", "q":
-                if (try store.event(id: t[1])) != nil { related = true }
-            default: break
-            }
-            if related { break }
-        }
+        var related = try tagsHostedEvent(e)
+        if !related && !config.faultOneWayReferences { related = try taggedByHostedEvent(e) }
         guard related || config.acceptOrphans else {
             ok(conn, e, false, "blocked: event does not reference a repository hosted here"); return
         }
         if (try store.event(id: e.id)) != nil { ok(conn, e, true, "duplicate: already have this event"); return }
         if !config.faultForgetAcceptedEvents { try serve(e, how: "accepted") }
         ok(conn, e, true, "")
+    }
+
+    /// Tag names that relate one event to another (R3).
+    private var relatingTags: (address: [String], id: [String]) {
+        config.faultLowercaseTagsOnly ? (["a"], ["e"]) : (["a", "A"], ["e", "E", "q"])
+    }
+
+    /// Whether `e` tags an announcement hosted here or an event stored here.
+    private func tagsHostedEvent(_ e: NostrEvent) throws -> Bool {
+        let names = relatingTags
+        for t in e.tags where t.count >= 2 {
+            if names.address.contains(t[0]) || (t[0] == "q" && names.id.contains("q") && t[1].contains(":")) {
+                if let c = ReplacementKey(coordinate: t[1]), c.kind == Kinds.repoAnnouncement,
+                   try announcement(RepoKey(owner: c.pubkey, d: c.d)) != nil { return true }
+            } else if names.id.contains(t[0]) {
+                if (try store.event(id: t[1])) != nil { return true }
+            }
+        }
+        return false
+    }
+
+    /// Kinds whose references make the referenced event welcome (R3, "tagged by").
+    static let referencingKinds = [Kinds.repoAnnouncement, Kinds.patch, Kinds.pullRequest, Kinds.pullRequestUpdate,
+                                   Kinds.issue]
+
+    /// Whether a stored announcement, issue, patch or pull request tags `e` (by id, or by
+    /// its address when `e` is addressable).
+    private func taggedByHostedEvent(_ e: NostrEvent) throws -> Bool {
+        let names = relatingTags
+        var filters = names.id.map { Filter(kinds: Self.referencingKinds, tags: [$0: [e.id]], limit: 1) }
+        if (30000..<40000).contains(e.kind) {
+            let address = "\(e.kind):\(e.pubkey):\(e.dTag)"
+            filters += (names.address + (names.id.contains("q") ? ["q"] : [])).map {
+                Filter(kinds: Self.referencingKinds, tags: [$0: [address]], limit: 1)
+            }
+        }
+        return try !store.query(filters).isEmpty
     }
 
     // MARK: git smart HTTP
@@ -797,6 +829,7 @@ public final class RelayCore {
         let refs = repo.refs
         let head: String? = refs.contains { $0.name == repo.head } ? repo.head : nil
         var caps = Self.capabilities
+        if config.faultNoSHA1InWant { caps.removeAll { $0.hasSuffix("-sha1-in-want") } }
         if let head { caps.append("symref=HEAD:\(head)") }
         out.append(.reply(req, .advertisement(Advertisement(refs: refs, head: head, capabilities: caps))))
     }
@@ -995,7 +1028,7 @@ public final class RelayCore {
 
     private func prDataArrived(id: String, repo: RepoKey, commit: ObjectID) throws {
         if let entry = purgatory.prs[id], let e = entry.event {
-            guard e.tagValue("c") == commit.hex else { return }
+            guard e.tagValue("c") == commit.hex, !config.faultKeepPRsWaiting else { return }
             purgatory.prs[id] = nil
             observe(.left(eventID: id, kind: e.kind, why: "released"))
             do { try serve(e, how: "released") } catch {

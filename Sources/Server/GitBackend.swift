@@ -11,6 +11,9 @@ struct GitBackend: Sendable {
     /// Where the hooks reach the server, and the secret they present.
     let hookURL: String
     let hookToken: String
+    /// Broken variants (`fault.no_filter`, `fault.no_sha1_in_want`): capabilities withheld.
+    var offersFilter = true
+    var offersWantsByID = true
 
     struct Response: Sendable {
         var status: Int
@@ -45,13 +48,15 @@ struct GitBackend: Sendable {
         ]
         if let contentType { env["CONTENT_TYPE"] = contentType }
         if let contentEncoding { env["HTTP_CONTENT_ENCODING"] = contentEncoding }
-        if let gitProtocol { env["GIT_PROTOCOL"] = gitProtocol }
+        // Without wants by id the backend also speaks protocol v0 only: over v2 git serves any
+        // reachable object by id whatever the configuration says.
+        if let gitProtocol, offersWantsByID { env["GIT_PROTOCOL"] = gitProtocol }
         let config: [(String, String)] = [
             ("http.receivepack", "true"),
             ("http.uploadpack", "true"),
-            ("uploadpack.allowTipSHA1InWant", "true"),
-            ("uploadpack.allowReachableSHA1InWant", "true"),
-            ("uploadpack.allowFilter", "true"),
+            ("uploadpack.allowTipSHA1InWant", offersWantsByID ? "true" : "false"),
+            ("uploadpack.allowReachableSHA1InWant", offersWantsByID ? "true" : "false"),
+            ("uploadpack.allowFilter", offersFilter ? "true" : "false"),
             ("core.hooksPath", hooksPath),
             ("receive.denyDeleteCurrent", "ignore"),
         ]

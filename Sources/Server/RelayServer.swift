@@ -48,7 +48,6 @@ public enum RelayServer {
     /// server started with one could not be shown broken.
     public static let unavailableSettings: [String: String] = [
         "fault.soft_expire_on_failed_delete": "serve has no way to make a repository deletion fail",
-        "fault.reject_noop_push": "the git CLI never sends a no-op push, so nothing would exercise it",
     ]
 
     /// Runs until SIGTERM/SIGINT (or `stop` is triggered); `listening` gets the bound port.
@@ -99,8 +98,10 @@ public enum RelayServer {
         let token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let hooks = data + "/hooks"
         try GitBackend.installHooks(at: hooks, executable: options.executable)
-        let backend = GitBackend(projectRoot: data + "/repos", hooksPath: hooks,
+        var backend = GitBackend(projectRoot: data + "/repos", hooksPath: hooks,
                                  hookURL: "http://\(Self.hookHost(options.host)):\(port)\(HTTPRoutes.hookPrefix)", hookToken: token)
+        backend.offersFilter = !config.faultNoFilter
+        backend.offersWantsByID = !config.faultNoSHA1InWant
 
         let router = Router()
         router.add(middleware: CORSEverywhere())
