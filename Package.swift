@@ -88,6 +88,7 @@ let package = Package(
         // over a real WebSocket, HTTP and the git CLI.
         .target(name: "Conformance", dependencies: [
             "Nostr",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -34,26 +34,37 @@ public enum Catalogue {
             try expect(replies.contains { if case .notice = $0 { return true } else { return false } }, "no NOTICE for a frame that is not JSON")
             try expect(replies.contains { if case .eose(sub) = $0 { return true } else { return false } }, "the connection did not answer a REQ afterwards")
         },
-        Check("NIP-01.addressable-tie-break", "NIP-01", .must,
+        Check("NIP-01.addressable-tie-break", "NIP-01", .should,
               "Of two versions of an addressable event with equal created_at, the one with the lowest id is kept") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let t = Int64(Date().timeIntervalSince1970) + 5
-            let a: NostrEvent, b: NostrEvent, kind: Int
-            if c.grasp {
-                // Stored the GRASP way: two states whose data the repository already has.
-                let repo = try await c.servedRepository(owner, d)
-                a = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "a"]])
-                b = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "b"]])
-                kind = 30618
-            } else {
-                a = owner.event(30078, [["d", d]], content: "a", createdAt: t)
-                b = owner.event(30078, [["d", d]], content: "b", createdAt: t)
-                kind = 30078
+            // Both orders: a relay that keeps the first version stored fails the first, one
+            // that keeps the last fails the second.
+            for order in ["higher-first", "lower-first"] {
+                let owner = c.actor("owner-\(order)"), d = c.identifier(order)
+                let t = Int64(Date().timeIntervalSince1970) + 5
+                let a: NostrEvent, b: NostrEvent, kind: Int
+                if c.grasp {
+                    // Stored the GRASP way: two states whose data the repository already has.
+                    let repo = try await c.servedRepository(owner, d)
+                    a = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "a"]])
+                    b = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "b"]])
+                    kind = 30618
+                } else {
+                    a = owner.event(30078, [["d", d]], content: "a", createdAt: t)
+                    b = owner.event(30078, [["d", d]], content: "b", createdAt: t)
+                    kind = 30078
+                }
+                let (low, high) = a.id < b.id ? (a, b) : (b, a)
+                let sent = order == "higher-first" ? [high, low] : [low, high]
+                _ = try await c.peer.nostr(sent.map { .event($0) })
+                let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [kind])).map(\.id)
+                guard got == [low.id] else {
+                    throw CheckFailed(
+                        description: "sent the \(order == "higher-first" ? "higher" : "lower") id first; served "
+                            + "\(got.map { String($0.prefix(8)) }), expected only \(low.id.prefix(8))",
+                        divergence: got == [sent[0].id] ? "keeps the version stored first (as ngit-relay does)"
+                            : got == [sent[1].id] ? "keeps the version stored last (as ngit-grasp may, by iteration order)" : nil)
+                }
             }
-            _ = try await c.peer.nostr([.event(a), .event(b)])
-            let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [kind]))
-            let lowest = min(a.id, b.id)
-            try expect(got.map(\.id) == [lowest], "served \(got.map { String($0.id.prefix(8)) }), expected only \(lowest.prefix(8))")
         },
         Check("NIP-01.limit-newest-first", "NIP-01", .must, "`limit` returns the newest events, newest first") { c in
             let owner = c.actor("owner"), d = c.identifier()
@@ -103,10 +114,58 @@ public enum Catalogue {
             try await c.accepted(issue, "issue")
             try expect(try await c.served([issue]), "the accepted issue is not served")
         },
+        Check("R3.reply-e-tag", "R3", .must, "An event tagging an accepted issue with `e` is accepted and served") { c in
+            let issue = try await acceptedIssue(c)
+            try await c.relatedAccepted(c.actor("replier").event(1, [["e", issue.id, "", "root"]], content: "reply"), "reply")
+        },
+        Check("R3.comment-root-E", "R3", .must,
+              "A comment whose only reference is an `E` tag naming an accepted issue is accepted and served") { c in
+            let issue = try await acceptedIssue(c)
+            let comment = c.actor("commenter").event(1111, [["E", issue.id], ["K", "1621"], ["P", issue.pubkey]], content: "comment")
+            try await c.relatedAccepted(comment, "comment")
+        },
+        Check("R3.comment-root-A", "R3", .must,
+              "A comment whose only reference is an `A` tag naming an accepted announcement is accepted and served") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let comment = c.actor("commenter").event(1111, [["A", "30617:\(owner.pubkey):\(d)"], ["K", "30617"], ["P", owner.pubkey]],
+                                                     content: "comment")
+            try await c.relatedAccepted(comment, "comment")
+        },
+        Check("R3.quote-q-tag", "R3", .must, "An event quoting an accepted issue with `q` is accepted and served") { c in
+            let issue = try await acceptedIssue(c)
+            try await c.relatedAccepted(c.actor("quoter").event(1, [["q", issue.id]], content: "quote"), "quote")
+        },
+        Check("R3.tagged-by-issue", "R3", .must,
+              "An event an accepted issue tags is accepted and served, though it tags nothing itself") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            _ = try await c.servedRepository(owner, d)
+            let note = c.actor("author").event(1, [], content: "the issue quotes this note")
+            let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["q", note.id], ["subject", "see note"]],
+                                                  content: "see the quoted note")
+            try await c.accepted(issue, "issue")
+            try await c.relatedAccepted(note, "note the issue tags")
+        },
+        Check("R3.orphan-choice", "R3", .may,
+              "An event related to nothing here is either refused with a standard prefix or accepted and served") { c in
+            let orphan = c.actor("stranger").event(1, [], content: "related to nothing")
+            let ok = try unwrap(try await c.peer.publish(orphan), "no OK for an unrelated event")
+            if ok.accepted {
+                try expect(try await c.served([orphan]), "the unrelated event was accepted but is not served")
+                c.finding("accepts orphans")
+            } else {
+                try expect(hasStandardPrefix(ok.message), "refusal without a standard prefix: \"\(ok.message)\"")
+                c.finding("refuses orphans: \(ok.message)")
+            }
+        },
         Check("R4.purgatory-message", "R4", .should,
               "A new announcement is accepted with `purgatory: won't be served until git data arrives`") { c in
-            let message = try await c.accepted(c.actor("owner").announcement(c.identifier()), "announcement")
-            try expect(message.hasPrefix("purgatory:"), "OK message \"\(message)\"")
+            let ann = c.actor("owner").announcement(c.identifier())
+            let message = try await c.accepted(ann, "announcement")
+            if !message.hasPrefix("purgatory:") {
+                let served = try await c.peer.query(Filter(ids: [ann.id])).isEmpty == false
+                throw CheckFailed(description: "OK message \"\(message)\"", divergence: served ? noPurgatory : nil)
+            }
         },
         Check("R4.hidden-until-push", "R4", .should, "A new announcement and state are not served before their git data arrives") { c in
             let owner = c.actor("owner"), d = c.identifier()
@@ -116,7 +175,34 @@ public enum Catalogue {
             let st = owner.state(d, refs: [("refs/heads/main", c1)])
             try await c.accepted(st, "state")
             let got = try await c.peer.query(Filter(ids: [ann.id, st.id]))
-            try expect(got.isEmpty, "served before any push: \(got.map { "kind \($0.kind)" })")
+            if !got.isEmpty {
+                throw CheckFailed(description: "served before any push: \(got.map { "kind \($0.kind)" })", divergence: noPurgatory)
+            }
+        },
+        Check("R4.pr-waits", "R4", .should, "A new pull request is accepted but not served before its commit arrives") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
+            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
+            try await c.accepted(pr, "pull request")
+            try expect(try await c.peer.query(Filter(ids: [pr.id])).isEmpty, "the pull request is served before its commit arrived")
+        },
+        Check("R4.pr-update-waits", "R4", .should,
+              "A pull-request update (1619) waits for its commit and is served after the push to `refs/nostr/<update id>`") { c in
+            let owner = c.actor("owner"), contributor = c.actor("contributor"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
+            let pr = contributor.pullRequest(owner: owner, d, commit: c2)
+            try await c.accepted(pr, "pull request")
+            try expect(try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir).status == 0,
+                       "the push of the pull request's commit was refused")
+            let c3 = try await c.peer.commit(repo.dir, "pr", "pull request, revised\n")
+            let update = contributor.event(1619, [["a", "30617:\(owner.pubkey):\(d)"], ["E", pr.id], ["c", c3], ["p", owner.pubkey]])
+            try await c.accepted(update, "pull-request update")
+            try expect(try await c.peer.query(Filter(ids: [update.id])).isEmpty, "the update is served before its commit arrived")
+            let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(update.id)"], in: repo.dir)
+            try expect(push.status == 0, "the push of the update's commit was refused: \(push.err)")
+            try expect(try await c.served([update]), "the update is not served after its commit arrived")
         },
         Check("R4.replacement-stays-hidden", "R4", .should,
               "A newer version of a waiting announcement replaces it and also waits for git data") { c in
@@ -198,6 +284,24 @@ public enum Catalogue {
             let push = try await c.peer.git(["push", "origin", "main"], in: dir)
             try expect(push.status == 0, "refused: \(push.err)")
         },
+        Check("R7.recursive-maintainer-accepted", "R7", .must,
+              "A state by a maintainer that a maintainer lists (recursive set) authorizes a push to the owner's repository") { c in
+            let owner = c.actor("owner"), m1 = c.actor("maintainer"), m2 = c.actor("their-maintainer"), d = c.identifier()
+            try await c.accepted(owner.announcement(d, maintainers: [m1]), "owner's announcement")
+            try await c.accepted(m1.announcement(d, maintainers: [m2]), "maintainer's announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            try await c.accepted(m2.state(d, refs: [("refs/heads/main", c1)]), "state by the maintainer's maintainer")
+            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
+            try expect(push.status == 0, "refused: \(push.err)")
+        },
+        Check("R7.noop-push-accepted", "R7", .must,
+              "A push whose every update is a no-op (old = new) is accepted, after its state was applied") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let r = try await c.rawReceivePack(owner, d, updates: [(repo.commit, repo.commit, "refs/heads/main")])
+            try expect(r.status == 200, "receive-pack answered \(r.status)")
+            try expect(r.report.contains("ok refs/heads/main"), "the no-op update was not accepted: \(r.report)")
+        },
         Check("R7.peeled-entries-ignored", "R7", .should,
               "A state's peeled `^{}` entries take no part in comparing refs: an annotated tag push matching it is accepted") { c in
             let owner = c.actor("owner"), d = c.identifier()
@@ -253,6 +357,17 @@ public enum Catalogue {
             try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
             try expect(try await c.served([theirs]), "the maintainer's announcement is still not served")
         },
+        Check("R8.pr-released-by-push", "R8", .must,
+              "A waiting pull request is served once the push to `refs/nostr/<id>` brings its commit") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
+            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
+            try await c.accepted(pr, "pull request")
+            let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir)
+            try expect(push.status == 0, "refused: \(push.err)")
+            try expect(try await c.served([pr]), "the pull request is not served after its commit arrived")
+        },
         Check("R9.invalid-id-rejected", "R9", .should, "A push to `refs/nostr/<x>` where x is not an event id is refused") { c in
             let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
             try await c.expectRefusedPush(["push", "origin", "main:refs/nostr/not-an-event-id"], in: repo.dir, "accepted refs/nostr/not-an-event-id")
@@ -296,14 +411,27 @@ public enum Catalogue {
             let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", c1], in: fresh)
             try expect(f.status == 0, "fetching \(c1.prefix(8)) by id failed: \(f.err)")
         },
-        Check("R10.partial-clone", "R10", .should, "A partial clone (`--filter=blob:none`, protocol v2) works") { c in
+        Check("R10.fetch-by-id-v2", "R10", .must, "Over protocol v2 a commit reachable from a tip can be fetched by id") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            try await c.accepted(owner.announcement(d), "announcement")
+            let (dir, c1) = try await c.workdir(owner, d)
+            let c2 = try await c.peer.commit(dir, "second", "two\n")
+            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)]), "state")
+            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
+            let fresh = try await c.peer.workdir()
+            try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
+            let f = try await c.peer.git(["-c", "protocol.version=2", "fetch", "origin", c1], in: fresh)
+            try expect(f.status == 0, "fetching \(c1.prefix(8)) by id over v2 failed: \(f.err)")
+        },
+        Check("R10.partial-clone", "R10", .should, "A partial clone with `--filter=blob:none` (protocol v2) leaves blobs out") { c in
             let owner = c.actor("owner"), d = c.identifier()
             let repo = try await c.servedRepository(owner, d)
-            let dest = NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
-            let clone = try await c.peer.git(["-c", "protocol.version=2", "clone", "--filter=blob:none", c.cloneURL(owner, d), dest])
-            try expect(clone.status == 0, "the partial clone failed: \(clone.err)")
-            let head = try await c.peer.git(["rev-parse", "HEAD"], in: dest)
-            try expect(head.out.hasPrefix(repo.commit), "cloned HEAD \(head.out.prefix(8)), expected \(repo.commit.prefix(8))")
+            try await c.expectPartialClone(owner, d, filter: "blob:none", tip: repo.commit)
+        },
+        Check("R10.partial-clone-tree0", "R10", .should, "A partial clone with `--filter=tree:0` (protocol v2) leaves trees out") { c in
+            let owner = c.actor("owner"), d = c.identifier()
+            let repo = try await c.servedRepository(owner, d)
+            try await c.expectPartialClone(owner, d, filter: "tree:0", tip: repo.commit)
         },
         Check("R10.unreachable-refused", "R10", .should,
               "A commit the repository holds but no ref reaches is not served by id (reachable ones only)") { c in
@@ -320,12 +448,16 @@ public enum Catalogue {
             let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", repo.commit], in: fresh)
             try expect(f.status != 0, "fetched \(repo.commit.prefix(8)) by id although no ref reaches it")
         },
-        Check("R11.cors", "R11", .must, "Every response carries `Access-Control-Allow-Origin: *` (NIP-11, git, 404)") { c in
+        Check("R11.cors", "R11", .must,
+              "Every response carries `Access-Control-Allow-Origin: *` (NIP-11, web page, git GET and POST, 404)") { c in
             let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
+            _ = try await c.servedRepository(owner, d)
             let answers = [
                 try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"]),
+                try await c.peer.http("GET", "/\(owner.npub)/\(d).git", headers: ["Accept": "text/html"]),
                 try await c.peer.http("GET", "/\(owner.npub)/\(d).git/info/refs?service=git-upload-pack"),
+                try await c.peer.http("POST", "/\(owner.npub)/\(d).git/git-upload-pack",
+                                      headers: ["Content-Type": "application/x-git-upload-pack-request"], body: Data("0000".utf8)),
                 try await c.peer.http("GET", "/\(owner.npub)/no-such-\(d).git/info/refs?service=git-upload-pack"),
             ]
             for a in answers { try expect(a.header("Access-Control-Allow-Origin") == "*", "a \(a.status) answer without Access-Control-Allow-Origin: *") }
@@ -393,4 +525,16 @@ public enum Catalogue {
             try expect(ls.status != 0, "the repository is still served \(Int(c.purgatoryTTL + c.expiryMargin))s after the announcement")
         },
     ]
+
+    /// SPEC §9: some implementations have no purgatory at all.
+    static let noPurgatory = "no purgatory: served at once (as ngit-relay and khatru/grasp do)"
+
+    /// An issue accepted for a served repository of this check.
+    static func acceptedIssue(_ c: CheckContext) async throws -> NostrEvent {
+        let owner = c.actor("owner"), d = c.identifier()
+        _ = try await c.servedRepository(owner, d)
+        let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "bug"]], content: "bug")
+        try await c.accepted(issue, "issue")
+        return issue
+    }
 }

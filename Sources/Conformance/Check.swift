@@ -24,9 +24,12 @@ public struct Check: Sendable {
     }
 }
 
-/// A check's expectation that did not hold.
+/// A check's expectation that did not hold. `divergence` names a difference real
+/// implementations are known to have (SPEC §9) when the failure is one of them: the
+/// requirement still does not hold, but the report says what it is.
 public struct CheckFailed: Error, CustomStringConvertible {
     public let description: String
+    public var divergence: String? = nil
 }
 
 /// Fails the check with `message` unless `condition` holds.
@@ -67,6 +70,10 @@ public struct CheckContext: Sendable {
     var runTag: [String] { ["t", "graspsim-conform-\(runID)"] }
 
     func cloneURL(_ owner: ConformActor, _ d: String) -> String { "\(peer.target.http)/\(owner.npub)/\(d).git" }
+
+    /// Records what the server chose where the requirement leaves a choice (a MAY), or how
+    /// it met a requirement in a known-divergent way; shown beside the verdict.
+    func finding(_ text: String) { peer.transcript.finding(text) }
 }
 
 /// An actor of one check: signs NIP-34 events that name the run.

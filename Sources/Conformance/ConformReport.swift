@@ -16,11 +16,15 @@ public enum ConformReport {
             let mark = r.verdict == .pass ? "✓" : (r.verdict == .fail ? "✗" : "–")
             out += "  \(mark) \(r.level.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(r.id)"
             if r.verdict != .pass { out += " — \(r.message)" }
+            if let d = r.divergence { out += " [known divergence: \(d)]" }
+            for f in r.findings { out += "\n      • \(f)" }
             out += "\n"
         }
         let count = { (v: CheckResult.Verdict) in results.filter { $0.verdict == v }.count }
         let failedMust = results.filter { $0.verdict == .fail && $0.level == .must }.count
-        out += "\n\(count(.pass)) passed, \(count(.fail)) failed (\(failedMust) MUST), \(count(.skipped)) skipped\n"
+        let diverged = results.filter { $0.verdict == .fail && $0.divergence != nil }.count
+        out += "\n\(count(.pass)) passed, \(count(.fail)) failed (\(failedMust) MUST"
+            + (diverged > 0 ? ", \(diverged) a known divergence" : "") + "), \(count(.skipped)) skipped\n"
         return out
     }
 
@@ -69,21 +73,38 @@ public enum ConformReport {
     }
 
     static func html(_ results: [CheckResult], target: String) -> String {
-        var rows = ""
-        for r in results {
-            let color = r.verdict == .pass ? "#1a7f37" : (r.verdict == .fail ? "#cf222e" : "#6e7781")
-            rows += "<tr><td style=\"color:\(color)\">\(r.verdict.rawValue)</td><td>\(r.level.rawValue)</td><td><code>\(xml(r.id))</code></td><td>\(xml(r.requirement))</td><td>\(xml(r.message))</td></tr>\n"
-            if r.verdict == .fail {
-                rows += "<tr><td colspan=5><details><summary>transcript</summary><pre>\(xml(r.transcript.joined(separator: "\n")))</pre></details></td></tr>\n"
+        var order: [String] = []
+        for r in results where !order.contains(r.section) { order.append(r.section) }
+        var body = ""
+        for section in order {
+            let group = results.filter { $0.section == section }
+            let failed = group.filter { $0.verdict == .fail }.count
+            body += "<h2>\(xml(section)) <small>\(group.count - failed - group.filter { $0.verdict == .skipped }.count)/\(group.count) pass</small></h2>\n<table>\n"
+            for r in group {
+                let mark = r.verdict == .pass ? "✓" : (r.verdict == .fail ? "✗" : "–")
+                var why = xml(r.message)
+                if let d = r.divergence { why += "<br><span class=div>known divergence: \(xml(d))</span>" }
+                for f in r.findings { why += "<br><span class=find>• \(xml(f))</span>" }
+                body += "<tr class=\(r.verdict.rawValue)><td>\(mark)</td><td>\(r.level.rawValue)</td><td><code>\(xml(r.id))</code></td>"
+                    + "<td>\(xml(r.requirement))</td><td>\(why)</td><td>\(String(format: "%.1f s", r.seconds))</td></tr>\n"
+                if r.verdict == .fail || !r.findings.isEmpty {
+                    body += "<tr><td></td><td colspan=5><details\(r.verdict == .fail ? " open" : "")><summary>transcript</summary>"
+                        + "<pre>\(xml(r.transcript.joined(separator: "\n")))</pre></details></td></tr>\n"
+                }
             }
+            body += "</table>\n"
         }
+        let count = { (v: CheckResult.Verdict) in results.filter { $0.verdict == v }.count }
         return """
             <!doctype html><meta charset="utf-8"><title>graspsim conform \(xml(target))</title>
-            <style>body{font-family:sans-serif;margin:2em}td{padding:2px 8px;vertical-align:top}pre{white-space:pre-wrap;font-size:12px}</style>
+            <style>body{font-family:sans-serif;margin:2em;max-width:1200px}td{padding:2px 8px;vertical-align:top}
+            tr.pass td:first-child{color:#1a7f37}tr.fail td:first-child{color:#cf222e}tr.skipped{color:#6e7781}
+            .div{color:#9a6700}.find{color:#555}pre{white-space:pre-wrap;font-size:12px;background:#f6f8fa;padding:6px}
+            h2 small{font-weight:normal;color:#6e7781}</style>
             <h1>Conformance of \(xml(target))</h1>
-            <p>\(ConformRunner.mustsHold(results) ? "Every MUST holds." : "A MUST failed.")</p>
-            <table><tr><th>verdict</th><th>level</th><th>check</th><th>requirement</th><th>why</th></tr>
-            \(rows)</table>
+            <p><b>\(ConformRunner.mustsHold(results) ? "Every MUST holds." : "A MUST failed.")</b>
+            \(count(.pass)) passed, \(count(.fail)) failed, \(count(.skipped)) skipped.</p>
+            \(body)
             """
     }
 }

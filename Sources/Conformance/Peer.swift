@@ -38,9 +38,13 @@ public enum ConformError: Error, CustomStringConvertible {
 public final class Transcript: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
+    private var found: [String] = []
     public init() {}
     public func note(_ line: String) { lock.lock(); items.append(line); lock.unlock() }
     public var lines: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    /// A choice or divergence the check observed (reported with its verdict).
+    public func finding(_ text: String) { lock.lock(); found.append(text); items.append("• \(text)"); lock.unlock() }
+    public var findings: [String] { lock.lock(); defer { lock.unlock() }; return found }
 }
 
 /// The conformance runner's client side: a Nostr client over WebSocket, an HTTP client
@@ -118,9 +122,22 @@ public struct Peer: Sendable {
         replies.compactMap { if case .event(let s, let e) = $0, s == sub { return e } else { return nil } }
     }
 
-    /// Publishes one event; its OK (nil: none arrived).
+    /// Publishes one event; its OK (nil: none arrived). A `rate-limited:` refusal is
+    /// retried after 1, 2 and 4 seconds (a stricter rate limit than the run needs is a known
+    /// divergence, not the server's verdict on the event).
     public func publish(_ e: NostrEvent) async throws -> (accepted: Bool, message: String)? {
-        ok(try await nostr([.event(e)]), e)
+        var answer = ok(try await nostr([.event(e)]), e)
+        for wait in [1.0, 2.0, 4.0] {
+            guard let a = answer, !a.accepted, a.message.hasPrefix("rate-limited:") else { break }
+            transcript.note("… rate-limited: trying again in \(Int(wait))s")
+            try await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+            answer = ok(try await nostr([.event(e)]), e)
+        }
+        if let a = answer, !a.accepted, a.message.hasPrefix("rate-limited:") {
+            throw CheckFailed(description: "still rate-limited after three retries: \(a.message)",
+                              divergence: "a stricter rate limit than this run needs; try --jobs 1")
+        }
+        return answer
     }
 
     /// What a REQ for `filter` returns now.
@@ -147,12 +164,15 @@ public struct Peer: Sendable {
         }
     }
 
-    public func http(_ method: String, _ path: String, headers: [String: String] = [:]) async throws -> HTTPAnswer {
+    public func http(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil) async throws
+        -> HTTPAnswer {
         guard let url = URL(string: target.http + path) else { throw ConformError.badTarget(target.http + path) }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
+        request.httpBody = body
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        transcript.note("→ \(method) \(path) \(headers.map { "\($0.key): \($0.value)" }.joined(separator: "; "))")
+        transcript.note("→ \(method) \(path) \(headers.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"
+                        + (body.map { " (\($0.count) bytes)" } ?? ""))
         let (data, response): (Data, URLResponse)
         do { (data, response) = try await URLSession.shared.data(for: request) } catch {
             transcript.note("✗ \(error)")

@@ -23,12 +23,18 @@ public struct CheckResult: Sendable, Codable {
     public var requirement: String
     public var verdict: Verdict
     public var message: String
+    /// The known divergence of real implementations (SPEC §9) this failure is, if any.
+    public var divergence: String?
+    /// Choices the server made where the requirement allows several, and known-divergent
+    /// ways it met one (reported beside a pass).
+    public var findings: [String]
     public var seconds: Double
     public var transcript: [String]
     public init(id: String, section: String, level: Level, requirement: String, verdict: Verdict, message: String,
-                seconds: Double, transcript: [String]) {
+                divergence: String? = nil, findings: [String] = [], seconds: Double, transcript: [String]) {
         self.id = id; self.section = section; self.level = level; self.requirement = requirement
-        self.verdict = verdict; self.message = message; self.seconds = seconds; self.transcript = transcript
+        self.verdict = verdict; self.message = message; self.divergence = divergence; self.findings = findings
+        self.seconds = seconds; self.transcript = transcript
     }
 }
 
@@ -101,12 +107,14 @@ public enum ConformRunner {
         } catch let failed as CheckFailed {
             result.verdict = .fail
             result.message = failed.description
+            result.divergence = failed.divergence
         } catch {
             result.verdict = .fail
             result.message = "\(error)"
         }
         result.seconds = Date().timeIntervalSince(start)
         result.transcript = transcript.lines
+        result.findings = transcript.findings
         return result
     }
 

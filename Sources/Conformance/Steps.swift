@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import Nostr
 
 /// Steps several checks share.
@@ -41,8 +42,71 @@ extension CheckContext {
         try expect(ls.status == 0, "the repository is not served, so a refusal means nothing: \(ls.err)")
         let push = try await peer.git(args, in: dir)
         try expect(push.status != 0, message)
+        if push.err.contains("remote error:") {
+            // An ERR pkt-line instead of a per-ref refusal: still the server's refusal.
+            finding("refused with an ERR pkt-line, not a per-ref report-status (as ngit-grasp does since 1.0.1)")
+            return
+        }
         try expect(push.err.contains("rejected") || push.err.contains("declined"),
                    "the push failed without the server refusing it: \(push.err)")
+    }
+
+    /// Publishes an event that only a relation to hosted events makes welcome (R3): it must
+    /// be accepted and then served.
+    func relatedAccepted(_ e: NostrEvent, _ what: String) async throws {
+        try await accepted(e, what)
+        try expect(try await served([e]), "the accepted \(what) is not served")
+    }
+
+    /// A clone made with `--filter=<filter>` (protocol v2, no checkout) that really is
+    /// partial: git ignores a filter the server does not support and clones everything.
+    func expectPartialClone(_ owner: ConformActor, _ d: String, filter: String, tip: String) async throws {
+        let dest = NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
+        let clone = try await peer.git(["-c", "protocol.version=2", "clone", "--no-checkout", "--filter=\(filter)",
+                                        cloneURL(owner, d), dest])
+        try expect(clone.status == 0, "the partial clone failed: \(clone.err)")
+        let head = try await peer.git(["rev-parse", "HEAD"], in: dest)
+        try expect(head.out.hasPrefix(tip), "cloned HEAD \(head.out.prefix(8)), expected \(tip.prefix(8))")
+        let objects = try await peer.git(["rev-list", "--objects", "--missing=print", "HEAD"], in: dest)
+        let missing = objects.out.split(separator: "\n").filter { $0.hasPrefix("?") }.count
+        try expect(missing > 0, "the clone has every object: the server ignored --filter=\(filter)"
+                   + (clone.err.contains("filtering not recognized") ? " (git: filtering not recognized by server)" : ""))
+    }
+
+    /// Sends a receive-pack request by hand: git itself never sends an update whose old and
+    /// new ids are equal. Answers the report-status lines (`ok <ref>` / `ng <ref> <why>`).
+    func rawReceivePack(_ owner: ConformActor, _ d: String, updates: [(old: String, new: String, ref: String)])
+        async throws -> (status: Int, report: [String]) {
+        var body = Data()
+        for (i, u) in updates.enumerated() {
+            body += Self.pktLine("\(u.old) \(u.new) \(u.ref)" + (i == 0 ? "\0report-status" : "") + "\n")
+        }
+        body += Data("0000".utf8)
+        // An empty pack: header with no objects, then its SHA-1.
+        let header = Data("PACK".utf8) + Data([0, 0, 0, 2, 0, 0, 0, 0])
+        body += header + Data(Insecure.SHA1.hash(data: header))
+        let r = try await peer.http("POST", "/\(owner.npub)/\(d).git/git-receive-pack",
+                                    headers: ["Content-Type": "application/x-git-receive-pack-request"], body: body)
+        let lines = Self.pktLines(r.body)
+        peer.transcript.note("  report: \(lines)")
+        return (r.status, lines)
+    }
+
+    static func pktLine(_ s: String) -> Data {
+        let payload = Data(s.utf8)
+        return Data(String(format: "%04x", payload.count + 4).utf8) + payload
+    }
+
+    /// The payloads of a pkt-line stream (flushes dropped).
+    static func pktLines(_ s: String) -> [String] {
+        var out: [String] = [], rest = Substring(s)
+        while rest.count >= 4, let n = Int(rest.prefix(4), radix: 16) {
+            if n < 4 { rest = rest.dropFirst(4); continue }
+            guard rest.utf8.count >= n else { break }
+            out.append(String(rest.dropFirst(4).prefix(n - 4)).trimmingCharacters(in: .newlines))
+            rest = rest.dropFirst(n)
+        }
+        return out
     }
 
     /// Whether a REQ for `ids` returns them all, asking again for up to `within` seconds

@@ -17,8 +17,10 @@ struct Conform: AsyncParsableCommand {
     @Option(help: "Checks run at once.") var jobs = 4
     @Option(help: "Folder for reports.") var reportDir = "reports"
     @Flag(help: "List the checks and exit.") var list = false
+    @Flag(help: "With --list: the catalogue as the markdown table of docs/conformance.md.") var markdown = false
 
     func run() async throws {
+        if list && markdown { print(Procedures.markdown(), terminator: ""); return }
         if list {
             for c in Catalogue.checks { print("\(c.id)\t\(c.level.rawValue)\t\(c.slow ? "slow\t" : "")\(c.requirement)") }
             return

@@ -29,23 +29,32 @@ import Server
         #expect(ConformRunner.mustsHold(results))
     }
 
-    /// Switch → the check that must catch it (docs/conformance.md has the same table).
-    static let trips: [(setting: String, check: String)] = [
-        ("fault.accept_unauthorized_push=true", "R7.no-state-rejected"),
-        ("fault.authorize_from_database_only=true", "R7.owner-state-accepted"),
-        ("fault.compare_peeled_refs=true", "R7.peeled-entries-ignored"),
-        ("fault.unprefixed_messages=true", "R2.not-listing-rejected"),
-        ("fault.replacement_bypasses_purgatory=true", "R4.replacement-stays-hidden"),
-        ("fault.skip_promoting_copies=true", "R8.copies-release-announcements"),
-        ("fault.forget_accepted_events=true", "R3.issue-accepted"),
-        ("fault.no_expiry=true", "R4.expires"),
-        ("fault.no_expiry=true", "R4.revived-by-state"),
-        ("fault.expire_early=true", "R4.kept-until-ttl"),
-        ("fault.unprefixed_messages=true", "NIP-01.bad-signature"),
-        ("fault.unprefixed_messages=true", "NIP-01.bad-id"),
-        ("fault.no_eose=true", "NIP-01.req-eose"),
-        ("fault.silent_on_invalid_frames=true", "NIP-01.invalid-json"),
-        ("fault.oldest_first=true", "NIP-01.limit-newest-first"),
+    /// Switch → the checks that must catch it (docs/conformance.md has the same table). One
+    /// server per row runs all of the row's checks.
+    static let trips: [(settings: [String], checks: [String])] = [
+        (["fault.accept_unauthorized_push=true"], ["R7.no-state-rejected"]),
+        (["fault.authorize_from_database_only=true"], ["R7.owner-state-accepted"]),
+        (["fault.compare_peeled_refs=true"], ["R7.peeled-entries-ignored"]),
+        (["fault.reject_noop_push=true"], ["R7.noop-push-accepted"]),
+        (["fault.flat_maintainers=true"], ["R7.recursive-maintainer-accepted"]),
+        (["fault.unprefixed_messages=true"], ["R2.not-listing-rejected", "R3.orphan-choice", "NIP-01.bad-signature", "NIP-01.bad-id"]),
+        (["fault.replacement_bypasses_purgatory=true"], ["R4.replacement-stays-hidden"]),
+        (["fault.skip_promoting_copies=true"], ["R8.copies-release-announcements"]),
+        (["fault.forget_accepted_events=true"],
+         ["R3.issue-accepted", "R3.reply-e-tag", "R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag", "R3.tagged-by-issue"]),
+        (["fault.forget_accepted_events=true", "accept_orphans=true"], ["R3.orphan-choice"]),
+        (["fault.lowercase_tags_only=true"], ["R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag"]),
+        (["fault.one_way_references=true"], ["R3.tagged-by-issue"]),
+        (["fault.prs_skip_purgatory=true"], ["R4.pr-waits", "R4.pr-update-waits"]),
+        (["fault.keep_prs_waiting=true"], ["R8.pr-released-by-push", "R4.pr-update-waits"]),
+        (["fault.no_filter=true"], ["R10.capabilities-v0", "R10.partial-clone", "R10.partial-clone-tree0"]),
+        (["fault.no_sha1_in_want=true"], ["R10.capabilities-v0", "R10.reachable-by-id", "R10.fetch-by-id-v2"]),
+        (["fault.no_expiry=true"], ["R4.expires", "R4.revived-by-state"]),
+        (["fault.expire_early=true"], ["R4.kept-until-ttl"]),
+        (["fault.no_eose=true"], ["NIP-01.req-eose"]),
+        (["fault.silent_on_invalid_frames=true"], ["NIP-01.invalid-json"]),
+        (["fault.oldest_first=true"], ["NIP-01.limit-newest-first"]),
+        (["fault.keep_first_on_tie=true"], ["NIP-01.addressable-tie-break"]),
     ]
 
     /// A server configured for another domain refuses announcements listing this one.
@@ -61,26 +70,49 @@ import Server
 
     /// Checks without a deliberately broken server that trips them (listed in the note and
     /// docs/conformance.md); any other check must appear in one of the trip lists.
-    static let untripped: Set<String> = ["NIP-01.addressable-tie-break"]
+    static let untripped: Set<String> = []
 
     @Test func everyCheckHasATripOrIsListedAsUntripped() {
-        let tripped = Set(Self.trips.map(\.check)).union(Self.misconfiguredDomainTrips)
+        let tripped = Set(Self.trips.flatMap(\.checks)).union(Self.misconfiguredDomainTrips)
             .union(LocalRelayConformanceTests.failsOnAPlainRelay)
         let all = Set(Catalogue.checks.map(\.id))
         #expect(all.subtracting(tripped) == Self.untripped)
     }
 
-    @Test(arguments: trips) func brokenSwitchFailsItsCheck(_ trip: (setting: String, check: String)) async throws {
-        let relay = try ServedRelay(settings: [trip.setting, "purgatory_ttl=\(Int(Self.ttl))s", "sweep_interval=2s"])
+    @Test(arguments: trips) func brokenSwitchFailsItsChecks(_ trip: (settings: [String], checks: [String])) async throws {
+        let relay = try ServedRelay(settings: trip.settings + ["purgatory_ttl=\(Int(Self.ttl))s", "sweep_interval=2s"])
         defer { relay.stop() }
-        let results = try await run(relay, only: [trip.check], slow: true)
-        #expect(results.map(\.id) == [trip.check])
-        let result = try #require(results.first)
-        #expect(result.verdict == .fail, "\(trip.setting) did not fail \(trip.check)")
-        // Failed on what it checks, not because the server went quiet.
-        // (A missing EOSE is what `NIP-01.req-eose` itself checks.)
-        let quiet = ["no OK", "unreachable", "stopped answering"] + (trip.check == "NIP-01.req-eose" ? [] : ["no EOSE"])
-        #expect(!quiet.contains { result.message.contains($0) }, "\(result.message)")
+        let results = try await run(relay, only: trip.checks, slow: true)
+        #expect(Set(results.map(\.id)) == Set(trip.checks))
+        for result in results {
+            #expect(result.verdict == .fail, "\(trip.settings) did not fail \(result.id)")
+            // Failed on what it checks, not because the server went quiet.
+            // (A missing EOSE is what `NIP-01.req-eose` itself checks.)
+            let quiet = ["no OK", "unreachable", "stopped answering"] + (result.id == "NIP-01.req-eose" ? [] : ["no EOSE"])
+            #expect(!quiet.contains { result.message.contains($0) }, "\(result.id): \(result.message)")
+        }
+    }
+
+    /// A failure that is a known divergence of real implementations says so.
+    @Test func keepingTheFirstOnATieIsReportedAsTheKnownDivergence() async throws {
+        let relay = try ServedRelay(settings: ["fault.keep_first_on_tie=true"])
+        defer { relay.stop() }
+        let result = try #require(try await run(relay, only: ["NIP-01.addressable-tie-break"]).first)
+        #expect(result.verdict == .fail)
+        #expect(result.divergence?.contains("stored first") == true, "\(result.divergence ?? "no divergence")")
+        #expect(ConformReport.table([result]).contains("known divergence"))
+    }
+
+    /// A MAY reports the server's choice: the reference refuses orphans, and with
+    /// `accept_orphans` accepts and serves them.
+    @Test func orphanChoiceIsReported() async throws {
+        for (settings, finding) in [([String](), "refuses orphans: blocked:"), (["accept_orphans=true"], "accepts orphans")] {
+            let relay = try ServedRelay(settings: settings)
+            defer { relay.stop() }
+            let result = try #require(try await run(relay, only: ["R3.orphan-choice"]).first)
+            #expect(result.verdict == .pass, "\(result.message)")
+            #expect(result.findings.contains { $0.hasPrefix(finding) }, "\(result.findings)")
+        }
     }
 
     @Test func tableGroupsEachRequirementOnce() {
@@ -92,6 +124,13 @@ import Server
         #expect(headings.count == Set(headings).count, "\(headings)")
     }
 
+    @Test func docsCatalogueIsTheGeneratedOne() throws {
+        #expect(Set(Procedures.byID.keys) == Set(Catalogue.checks.map(\.id)), "every check says what it sends and expects")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
+        #expect(doc.contains(Procedures.markdown()), "docs/conformance.md: regenerate with graspsim conform --list --markdown")
+    }
+
     @Test func unknownCheckNameIsAnError() throws {
         #expect(throws: ConformRunner.SelectionError.self) { try ConformRunner.select(["R99"]) }
     }
@@ -99,7 +138,7 @@ import Server
     @Test func everyRelaySwitchServeAcceptsHasACheck() throws {
         // The relay's broken variants, minus those serve refuses.
         let relayFaults = RelayConfig.keys.map(\.0).filter { $0.hasPrefix("fault.") && RelayServer.unavailableSettings[$0] == nil }
-        let covered = Set(Self.trips.map { String($0.setting.split(separator: "=")[0]) })
+        let covered = Set(Self.trips.flatMap { $0.settings.map { String($0.split(separator: "=")[0]) } }.filter { $0.hasPrefix("fault.") })
         #expect(Set(relayFaults) == covered)
     }
 }
