@@ -23,15 +23,46 @@ public func configErrors(scenario: Scenario, overrides: [(String, String)]) -> [
     configWithErrors(scenario: scenario, overrides: overrides).errors
 }
 
+/// Where a key's value came from.
+public enum SettingSource: String, Sendable { case defaults = "default", file, set = "--set" }
+
+/// One key of a run's effective configuration.
+public struct EffectiveSetting: Sendable {
+    public var key: String
+    public var value: String
+    public var source: SettingSource
+}
+
+/// The configuration a scenario runs with: every key of the relay and the deployment,
+/// its value, and whether it is the default, from the scenario file or from `--set`.
+public func effectiveConfiguration(scenario: Scenario, overrides: [(String, String)]) -> [EffectiveSetting] {
+    let (config, deployment, _) = build(scenario: scenario, overrides: overrides)
+    let fromSet = Set(overrides.map(\.0)), fromFile = Set(scenario.config.map(\.key))
+    func source(_ key: String) -> SettingSource {
+        fromSet.contains(key) ? .set : fromFile.contains(key) ? .file : .defaults
+    }
+    return (config.effectiveValues + deployment.effectiveValues).map {
+        EffectiveSetting(key: $0.key, value: $0.value, source: source($0.key))
+    }
+}
+
 private func configWithErrors(scenario: Scenario, overrides: [(String, String)]) -> (config: RelayConfig, errors: [String]) {
+    let (config, _, errors) = build(scenario: scenario, overrides: overrides)
+    return (config, errors)
+}
+
+private func build(scenario: Scenario, overrides: [(String, String)])
+    -> (config: RelayConfig, deployment: DeploymentSettings, errors: [String]) {
     var c = RelayConfig()
+    var deployment = DeploymentSettings()
     if let first = scenario.relays.first { c.domain = first.domain }
     var errors: [String] = []
+    var placeOf: [String: String] = [:]
     let allKeys = (RelayConfig.keys + DeploymentSettings.keys).map(\.0)
     func apply(_ key: String, _ value: String, where place: String) {
+        placeOf[key] = place
         do {
-            var probe = DeploymentSettings()
-            if try probe.set(key, value) { return }
+            if try deployment.set(key, value) { return }
             if try c.set(key, value) { return }
             var m = "\(place)unknown configuration key '\(key)'"
             if let near = Suggest.closest(to: key, among: allKeys) { m += "; did you mean '\(near)'?" }
@@ -43,5 +74,11 @@ private func configWithErrors(scenario: Scenario, overrides: [(String, String)])
     }
     for o in scenario.config { apply(o.key, o.value, where: "\(o.location): error: ") }
     for (k, v) in overrides { apply(k, v, where: "--set: error: ") }
-    return (c, errors)
+    // Keys that are fine alone but not together: reported where the later of them was set.
+    for problem in deployment.consistencyProblems() {
+        let named = allKeys.filter { problem.contains($0) }
+        let place = named.compactMap { placeOf[$0] }.last ?? "configuration: error: "
+        errors.append(place + problem)
+    }
+    return (c, deployment, errors)
 }

@@ -30,37 +30,24 @@ public struct DeploymentSettings: Sendable {
     public var cycleInterval: SimDuration { process.cycleInterval }
     public var cycleStep: SimDuration { process.cycleStep }
 
-    public static let keys: [(String, String)] = [
-        ("storage.delete_fails_until", "every repository deletion fails before this time (duration)"),
-        ("lock.failover_at", "fail the lock service over at this time (duration)"),
-        ("lock.failover_lag", "writes the failover loses (duration, default 2s)"),
-        ("checks.max_503_share", "push-availability threshold (0..1, default 0.2)"),
-        ("checks.max_locked_after_crash", "lock-freed-after-crash bound (duration, default lock.ttl + 1s + the largest latency)"),
-    ] + ProcessSettings.keys
-
-    public mutating func set(_ key: String, _ value: String) throws -> Bool {
-        if try process.set(key, value) { return true }
-        func dur() throws -> SimDuration { try parseDuration(value, key: key) }
-        switch key {
-        case "storage.delete_fails_until": deleteFailsUntil = try dur()
-        case "lock.failover_at": failoverAt = try dur()
-        case "lock.failover_lag": failoverLag = try dur()
-        case "checks.max_503_share":
-            guard let d = Double(value), d >= 0, d <= 1 else { throw ConfigValueError(key: key, value: value, expected: "a number from 0 to 1") }
-            max503Share = d
-        case "checks.max_locked_after_crash":
-            let d = try dur()
-            guard d > 0 else { throw ConfigValueError(key: key, value: value, expected: "a duration longer than 0") }
-            maxLockedAfterCrash = d
-        default: return false
-        }
-        return true
-    }
-
     static func from(_ scenario: Scenario, _ overrides: [(String, String)]) -> DeploymentSettings {
         var s = DeploymentSettings()
         for o in scenario.config { _ = try? s.set(o.key, o.value) }
         for (k, v) in overrides { _ = try? s.set(k, v) }
         return s
     }
+}
+
+extension DeploymentSettings: Configurable {
+    public static let settings: [Setting<DeploymentSettings>] = [
+        .duration("storage.delete_fails_until", \.deleteFailsUntil, "every repository deletion fails before this time",
+                  0...Time.day * 365),
+        .duration("lock.failover_at", \.failoverAt, "fail the lock service over at this time", 0...Time.day * 365),
+        .duration("lock.failover_lag", \.failoverLag, "writes the failover loses", 0...Time.hour),
+        .number("checks.max_503_share", \.max503Share, "push-availability threshold: largest share of pushes answered 503", 0...1),
+        .duration("checks.max_locked_after_crash", \.maxLockedAfterCrash,
+                  "lock-freed-after-crash bound (unset: lock.ttl + 1s + the largest latency)", Time.ms(1)...Time.day),
+    ] + ProcessSettings.settings.map { $0.lifted(\.process) }
+
+    public func consistencyProblems() -> [String] { process.consistencyProblems() }
 }

@@ -90,74 +90,41 @@ public struct RelayConfig: Sendable, Equatable {
     public var relayURL: String { (secureTransport ? "wss://" : "ws://") + domain }
     public var gitBaseURL: String { (secureTransport ? "https://" : "http://") + domain + "/" }
 
-    /// Keys accepted by `set(_:_:)`, with a one-line description each (for `--set`).
-    public static let keys: [(String, String)] = [
-        ("domain", "host name of the service"),
-        ("purgatory_ttl", "how long events wait for git data (duration)"),
-        ("soft_expiry_retention", "how long a soft-expired announcement is kept (duration)"),
-        ("expired_memory", "how long expired event ids are remembered (duration)"),
-        ("sweep_interval", "expiry sweep period (duration)"),
-        ("accept_orphans", "accept events unrelated to hosted repositories (bool)"),
-        ("fault.authorize_from_database_only", "SPEC §8.1 broken variant (bool)"),
-        ("fault.replacement_bypasses_purgatory", "SPEC §8.10 broken variant (bool)"),
-        ("fault.compare_peeled_refs", "SPEC §8.11 broken variant (bool)"),
-        ("fault.reject_noop_push", "SPEC §8.12 broken variant (bool)"),
-        ("fault.soft_expire_on_failed_delete", "SPEC §8.14 broken variant (bool)"),
-        ("fault.skip_promoting_copies", "SPEC §8.15 broken variant (bool)"),
-        ("fault.accept_unauthorized_push", "checker validation: accept pushes without a state (bool)"),
-        ("fault.forget_accepted_events", "checker validation: acknowledge related events without storing them (bool)"),
-        ("fault.expire_early", "checker validation: expire two sweeps early (bool)"),
-        ("fault.no_expiry", "checker validation: never expire purgatory entries (bool)"),
-        ("fault.unprefixed_messages", "checker validation: rejections without a standard prefix (bool)"),
-        ("fault.no_eose", "conformance validation: REQ never answered with EOSE (bool)"),
-        ("fault.silent_on_invalid_frames", "conformance validation: no NOTICE for a frame that is not NIP-01 (bool)"),
-        ("fault.oldest_first", "conformance validation: stored events sent oldest first (bool)"),
-        ("fault.lowercase_tags_only", "conformance validation: A/E/q tags relate nothing (bool)"),
-        ("fault.one_way_references", "conformance validation: events a hosted event tags are refused (bool)"),
-        ("fault.flat_maintainers", "conformance validation: maintainers' own maintainer lists ignored (bool)"),
-        ("fault.prs_skip_purgatory", "conformance validation: pull requests served before their data (bool)"),
-        ("fault.keep_prs_waiting", "conformance validation: a pull request's data never releases it (bool)"),
-        ("fault.keep_first_on_tie", "conformance validation: equal created_at keeps the first stored (bool)"),
-        ("fault.no_filter", "conformance validation: git does not offer partial clone (bool)"),
-        ("fault.no_sha1_in_want", "conformance validation: git refuses wants by id (bool)"),
-    ]
+    // `keys` and `set(_:_:)` come from `settings` (Configurable).
+}
 
-    /// Applies one `key=value` override. Returns nil when the key is not a relay key,
-    /// throws when the key is known but the value is malformed.
-    public mutating func set(_ key: String, _ value: String) throws -> Bool {
-        switch key {
-        case "domain": domain = value
-        case "purgatory_ttl": purgatoryTTL = try parseDuration(value, key: key)
-        case "soft_expiry_retention": softExpiryRetention = try parseDuration(value, key: key)
-        case "expired_memory": expiredMemory = try parseDuration(value, key: key)
-        case "sweep_interval": sweepInterval = try parseDuration(value, key: key)
-        case "accept_orphans": acceptOrphans = try parseBool(value, key: key)
-        case "fault.authorize_from_database_only": faultAuthorizeFromDatabaseOnly = try parseBool(value, key: key)
-        case "fault.replacement_bypasses_purgatory": faultReplacementBypassesPurgatory = try parseBool(value, key: key)
-        case "fault.compare_peeled_refs": faultComparePeeledRefs = try parseBool(value, key: key)
-        case "fault.reject_noop_push": faultRejectNoOpPush = try parseBool(value, key: key)
-        case "fault.soft_expire_on_failed_delete": faultSoftExpireOnFailedDelete = try parseBool(value, key: key)
-        case "fault.skip_promoting_copies": faultSkipPromotingCopies = try parseBool(value, key: key)
-        case "fault.accept_unauthorized_push": faultAcceptUnauthorizedPush = try parseBool(value, key: key)
-        case "fault.forget_accepted_events": faultForgetAcceptedEvents = try parseBool(value, key: key)
-        case "fault.expire_early": faultExpireEarly = try parseBool(value, key: key)
-        case "fault.no_expiry": faultNoExpiry = try parseBool(value, key: key)
-        case "fault.unprefixed_messages": faultUnprefixedMessages = try parseBool(value, key: key)
-        case "fault.no_eose": faultNoEOSE = try parseBool(value, key: key)
-        case "fault.silent_on_invalid_frames": faultSilentOnInvalidFrames = try parseBool(value, key: key)
-        case "fault.oldest_first": faultOldestFirst = try parseBool(value, key: key)
-        case "fault.lowercase_tags_only": faultLowercaseTagsOnly = try parseBool(value, key: key)
-        case "fault.one_way_references": faultOneWayReferences = try parseBool(value, key: key)
-        case "fault.flat_maintainers": faultFlatMaintainers = try parseBool(value, key: key)
-        case "fault.prs_skip_purgatory": faultPRsSkipPurgatory = try parseBool(value, key: key)
-        case "fault.keep_prs_waiting": faultKeepPRsWaiting = try parseBool(value, key: key)
-        case "fault.keep_first_on_tie": faultKeepFirstOnTie = try parseBool(value, key: key)
-        case "fault.no_filter": faultNoFilter = try parseBool(value, key: key)
-        case "fault.no_sha1_in_want": faultNoSHA1InWant = try parseBool(value, key: key)
-        default: return false
-        }
-        return true
-    }
+extension RelayConfig: Configurable {
+    public static let settings: [Setting<RelayConfig>] = [
+        .name("domain", \.domain, "host name of the service"),
+        .duration("purgatory_ttl", \.purgatoryTTL, "how long events wait for git data", Time.s(1)...Time.day * 30),
+        .duration("soft_expiry_retention", \.softExpiryRetention, "how long a soft-expired announcement is kept",
+                  0...Time.day * 365),
+        .duration("expired_memory", \.expiredMemory, "how long expired event ids are remembered", 0...Time.day * 365),
+        .duration("sweep_interval", \.sweepInterval, "expiry sweep period", Time.ms(100)...Time.day),
+        .flag("accept_orphans", \.acceptOrphans, "accept events unrelated to hosted repositories"),
+        .flag("fault.authorize_from_database_only", \.faultAuthorizeFromDatabaseOnly, "SPEC §8.1 broken variant"),
+        .flag("fault.replacement_bypasses_purgatory", \.faultReplacementBypassesPurgatory, "SPEC §8.10 broken variant"),
+        .flag("fault.compare_peeled_refs", \.faultComparePeeledRefs, "SPEC §8.11 broken variant"),
+        .flag("fault.reject_noop_push", \.faultRejectNoOpPush, "SPEC §8.12 broken variant"),
+        .flag("fault.soft_expire_on_failed_delete", \.faultSoftExpireOnFailedDelete, "SPEC §8.14 broken variant"),
+        .flag("fault.skip_promoting_copies", \.faultSkipPromotingCopies, "SPEC §8.15 broken variant"),
+        .flag("fault.accept_unauthorized_push", \.faultAcceptUnauthorizedPush, "checker validation: accept pushes without a state"),
+        .flag("fault.forget_accepted_events", \.faultForgetAcceptedEvents, "checker validation: acknowledge related events without storing them"),
+        .flag("fault.expire_early", \.faultExpireEarly, "checker validation: expire two sweeps early"),
+        .flag("fault.no_expiry", \.faultNoExpiry, "checker validation: never expire purgatory entries"),
+        .flag("fault.unprefixed_messages", \.faultUnprefixedMessages, "checker validation: rejections without a standard prefix"),
+        .flag("fault.no_eose", \.faultNoEOSE, "conformance validation: REQ never answered with EOSE"),
+        .flag("fault.silent_on_invalid_frames", \.faultSilentOnInvalidFrames, "conformance validation: no NOTICE for a frame that is not NIP-01"),
+        .flag("fault.oldest_first", \.faultOldestFirst, "conformance validation: stored events sent oldest first"),
+        .flag("fault.lowercase_tags_only", \.faultLowercaseTagsOnly, "conformance validation: A/E/q tags relate nothing"),
+        .flag("fault.one_way_references", \.faultOneWayReferences, "conformance validation: events a hosted event tags are refused"),
+        .flag("fault.flat_maintainers", \.faultFlatMaintainers, "conformance validation: maintainers' own maintainer lists ignored"),
+        .flag("fault.prs_skip_purgatory", \.faultPRsSkipPurgatory, "conformance validation: pull requests served before their data"),
+        .flag("fault.keep_prs_waiting", \.faultKeepPRsWaiting, "conformance validation: a pull request's data never releases it"),
+        .flag("fault.keep_first_on_tie", \.faultKeepFirstOnTie, "conformance validation: equal created_at keeps the first stored"),
+        .flag("fault.no_filter", \.faultNoFilter, "conformance validation: git does not offer partial clone"),
+        .flag("fault.no_sha1_in_want", \.faultNoSHA1InWant, "conformance validation: git refuses wants by id"),
+    ]
 }
 
 public struct ConfigValueError: Error, CustomStringConvertible {

@@ -1,0 +1,141 @@
+import SimKernel
+
+/// One configuration key: its name, its meaning, the values it accepts, and how it reads
+/// and writes the settings value it belongs to. The relay's, the process's and the
+/// deployment's keys are each one list of these; `--set`, scenario `config:`, `serve
+/// --set`, `graspsim invariants`, the reports' effective configuration and the docs all
+/// read those lists.
+public struct Setting<Root>: @unchecked Sendable {
+    public let key: String
+    /// What the key means, in one line (the accepted values are added by `help`).
+    public let meaning: String
+    /// The accepted values, in words (`duration 1s..30d`).
+    public let accepts: String
+    /// Values just outside what the key accepts (below, negative, absurdly large, not a
+    /// value at all): each must be refused with an error naming the key (tests use them).
+    public var refused: [String] = []
+    let apply: (inout Root, String, String) throws -> Void
+    let read: (Root) -> String
+
+    /// Sets the key from `value`; `key` names it in errors.
+    public func set(_ root: inout Root, _ value: String) throws { try apply(&root, value, key) }
+    public func value(in root: Root) -> String { read(root) }
+
+    /// The same key on a value that holds `Root` at `path`.
+    public func lifted<Outer>(_ path: WritableKeyPath<Outer, Root>) -> Setting<Outer> {
+        let apply = self.apply, read = self.read
+        return Setting<Outer>(key: key, meaning: meaning, accepts: accepts, refused: refused,
+                              apply: { outer, v, k in try apply(&outer[keyPath: path], v, k) },
+                              read: { read($0[keyPath: path]) })
+    }
+}
+
+extension Setting {
+    /// A duration within `range` (both ends allowed). Zero is refused unless the range
+    /// starts at zero; a negative value never parses.
+    public static func duration(_ key: String, _ path: WritableKeyPath<Root, SimDuration>, _ meaning: String,
+                                _ range: ClosedRange<SimDuration>) -> Setting {
+        let accepts = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
+        return Setting(key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range), apply: { root, v, k in
+            let d = try parseDuration(v, key: k)
+            guard range.contains(d) else { throw ConfigValueError(key: k, value: v, expected: accepts) }
+            root[keyPath: path] = d
+        }, read: { DurationText.format($0[keyPath: path]) })
+    }
+
+    /// An optional duration (unset by default) within `range`.
+    public static func duration(_ key: String, _ path: WritableKeyPath<Root, SimDuration?>, _ meaning: String,
+                                _ range: ClosedRange<SimDuration>) -> Setting {
+        let accepts = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
+        return Setting(key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range), apply: { root, v, k in
+            let d = try parseDuration(v, key: k)
+            guard range.contains(d) else { throw ConfigValueError(key: k, value: v, expected: accepts) }
+            root[keyPath: path] = d
+        }, read: { $0[keyPath: path].map(DurationText.format) ?? "unset" })
+    }
+
+    public static func flag(_ key: String, _ path: WritableKeyPath<Root, Bool>, _ meaning: String) -> Setting {
+        Setting(key: key, meaning: meaning, accepts: "true or false", refused: ["maybe", "2", "-1"], apply: { root, v, k in
+            root[keyPath: path] = try parseBool(v, key: k)
+        }, read: { $0[keyPath: path] ? "true" : "false" })
+    }
+
+    /// A number within `range`.
+    public static func number(_ key: String, _ path: WritableKeyPath<Root, Double>, _ meaning: String,
+                              _ range: ClosedRange<Double>) -> Setting {
+        let accepts = "a number from \(format(range.lowerBound)) to \(format(range.upperBound))"
+        let below = range.lowerBound > 0 ? ["0", format(range.lowerBound / 2)] : []
+        return Setting(key: key, meaning: meaning, accepts: accepts,
+                       refused: below + ["-1", format(range.upperBound * 10 + 1), "nan", "inf", "half"], apply: { root, v, k in
+            guard let d = Double(v.trimmingSpaces()), d.isFinite, range.contains(d) else {
+                throw ConfigValueError(key: k, value: v, expected: accepts)
+            }
+            root[keyPath: path] = d
+        }, read: { format($0[keyPath: path]) })
+    }
+
+    /// A whole number within `range`.
+    public static func count(_ key: String, _ path: WritableKeyPath<Root, Int>, _ meaning: String,
+                             _ range: ClosedRange<Int>) -> Setting {
+        let accepts = "a whole number from \(range.lowerBound) to \(range.upperBound)"
+        let below = range.lowerBound > 0 ? ["0"] : []
+        return Setting(key: key, meaning: meaning, accepts: accepts,
+                       refused: below + ["-1", String(range.upperBound + 1), "1.5", "many"], apply: { root, v, k in
+            guard let n = Int(v.trimmingSpaces()), range.contains(n) else { throw ConfigValueError(key: k, value: v, expected: accepts) }
+            root[keyPath: path] = n
+        }, read: { String($0[keyPath: path]) })
+    }
+
+    /// Non-empty text without spaces (a host name).
+    public static func name(_ key: String, _ path: WritableKeyPath<Root, String>, _ meaning: String) -> Setting {
+        let accepts = "a name without spaces"
+        return Setting(key: key, meaning: meaning, accepts: accepts, refused: ["", "two words"], apply: { root, v, k in
+            guard !v.isEmpty, !v.contains(" ") else { throw ConfigValueError(key: k, value: v, expected: accepts) }
+            root[keyPath: path] = v
+        }, read: { $0[keyPath: path] })
+    }
+
+    /// Below the range (zero when the range starts above it), negative, far above it, and
+    /// not a duration.
+    static func refusedDurations(_ range: ClosedRange<SimDuration>) -> [String] {
+        var out = ["-1s", "\(DurationText.format(range.upperBound * 2))", "soon"]
+        if range.lowerBound > 0 { out += ["0s", "0"] }
+        if range.lowerBound > 1 { out.append(DurationText.format(range.lowerBound - 1)) }
+        return out
+    }
+
+    static func format(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+    }
+}
+
+/// A settings value made of `Setting`s: one list of keys, `set`, and its effective values.
+public protocol Configurable {
+    init()
+    static var settings: [Setting<Self>] { get }
+    /// Problems between keys (a maximum below its minimum), one line each, naming the keys.
+    func consistencyProblems() -> [String]
+}
+
+extension Configurable {
+    public func consistencyProblems() -> [String] { [] }
+
+    /// Key and one-line description (meaning, accepted values, default).
+    public static var keys: [(String, String)] {
+        let defaults = Self()
+        return settings.map { ($0.key, "\($0.meaning) (\($0.accepts); default \($0.value(in: defaults)))") }
+    }
+
+    public static func setting(_ key: String) -> Setting<Self>? { settings.first { $0.key == key } }
+
+    /// Applies one `key=value`. False when the key is not one of this type's; throws when
+    /// the value is not one the key accepts.
+    public mutating func set(_ key: String, _ value: String) throws -> Bool {
+        guard let s = Self.setting(key) else { return false }
+        try s.set(&self, value)
+        return true
+    }
+
+    /// Every key with its current value, in key-table order.
+    public var effectiveValues: [(key: String, value: String)] { Self.settings.map { ($0.key, $0.value(in: self)) } }
+}
