@@ -64,6 +64,7 @@ final class ClientNode: SimNode {
 
     /// Starts a step (first attempt).
     func begin(_ run: StepRun, _ ctx: NodeContext) {
+        if run.attempt == 0 { world.metrics.stepStarted(run.id, at: world.sim.now) }
         run.attempt += 1
         run.action(self, run, ctx)
     }

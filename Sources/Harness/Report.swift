@@ -69,6 +69,12 @@ public enum Report {
             o += "      \"sim_to_wall_ratio\": \(fmt(sum.wallSeconds > 0 ? Double(sum.simulatedNanos) / 1e9 / sum.wallSeconds : 0)),\n"
             o += "      \"events\": \(sum.events),\n      \"determinism_checks\": \(sum.determinismChecks),\n"
             o += "      \"coverage\": " + coverageJSON(sum.coverage) + ",\n"
+            o += "      \"metrics\": {" + sum.metrics.map { m, st in
+                "\(jsonString(m.name)): {\"mean\": \(fmt(st.mean)), \"p50\": \(fmt(st.p50)), \"p99\": \(fmt(st.p99)), \"max\": \(fmt(st.max))}"
+            }.joined(separator: ", ") + "},\n"
+            o += "      \"config\": {" + sum.effectiveConfig.map { "\(jsonString($0.key)): \(jsonString($0.value))" }.joined(separator: ", ") + "},\n"
+            o += "      \"config_sources\": {" + sum.effectiveConfig.filter { $0.source != .defaults }
+                .map { "\(jsonString($0.key)): \(jsonString($0.source.rawValue))" }.joined(separator: ", ") + "},\n"
             o += "      \"invariants\": [" + sum.invariants.map { jsonString($0.rawValue) }.joined(separator: ", ") + "],\n"
             o += "      \"trace_hashes\": {" + sum.sampleHashes.map { "\"\($0.0)\": \(jsonString($0.1))" }.joined(separator: ", ") + "},\n"
             o += "      \"failures\": [" + sum.failures.map { f in

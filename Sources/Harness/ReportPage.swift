@@ -97,7 +97,32 @@ extension Report {
             h += "<p>Trace hashes of the first seeds (a later run of the same seed must print the same): "
             h += s.sampleHashes.map { "seed \($0.0) <code>\($0.1)</code>" }.joined(separator: ", ") + "</p>"
         }
-        return h + "</div>\n"
+        return h + numbersSection(s) + "</div>\n"
+    }
+
+    /// What the scenario's runs measured (metrics that were not zero in every run) and the
+    /// configuration it ran with (keys not at their default; every key in a fold-out).
+    static func numbersSection(_ s: ScenarioSummary) -> String {
+        var h = ""
+        let moved = s.metrics.filter { $0.1.max != 0 }
+        if !moved.isEmpty {
+            h += "<h4>Metrics over \(s.seedsRun) seeds</h4><table><tr><th>metric</th><th class=\"num\">mean</th><th class=\"num\">p50</th>"
+            h += "<th class=\"num\">p99</th><th class=\"num\">max</th><th>meaning</th></tr>"
+            for (m, st) in moved {
+                h += "<tr><td><code>\(m.name)</code></td>" + [st.mean, st.p50, st.p99, st.max].map { "<td class=\"num\">\(metricText($0, m.unit))</td>" }.joined()
+                h += "<td>\(xmlText(m.meaning))</td></tr>"
+            }
+            h += "</table>"
+        }
+        let changed = s.effectiveConfig.filter { $0.source != .defaults }
+        h += "<details><summary>Configuration: " + (changed.isEmpty ? "all defaults" : changed.map { "<code>\(xmlText($0.key))=\(xmlText($0.value))</code> (\($0.source.rawValue))" }.joined(separator: ", "))
+        h += "</summary><table>" + s.effectiveConfig.map { "<tr><td><code>\(xmlText($0.key))</code></td><td>\(xmlText($0.value))</td><td>\($0.source.rawValue)</td></tr>" }.joined()
+        return h + "</table></details>"
+    }
+
+    public static func metricText(_ v: Double, _ unit: String) -> String {
+        let n = v == v.rounded() && abs(v) < 1e12 ? String(Int64(v)) : String(format: abs(v) < 10 ? "%.2f" : "%.1f", v)
+        return unit.isEmpty ? n : n + (unit == "%" ? "%" : " " + unit)
     }
 
     /// A failing scenario: counts per invariant, every failing seed, one timeline.
@@ -145,6 +170,6 @@ extension Report {
                 h += Timeline.legend
             }
         }
-        return h + "</div>\n"
+        return h + numbersSection(s) + "</div>\n"
     }
 }

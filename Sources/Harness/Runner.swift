@@ -88,6 +88,14 @@ public struct ScenarioSummary: Sendable {
     public var coverage: [Situation: Int] = [:]
     /// A few trace hashes (first seeds) for the summary.
     public var sampleHashes: [(UInt64, String)] = []
+    /// The configuration the scenario ran with (defaults, its file, `--set`).
+    public var effectiveConfig: [EffectiveSetting] = []
+    /// Each metric's value in every run, in seed order.
+    public var metricValues: [String: [Double]] = [:]
+    /// Each metric over the scenario's runs.
+    public var metrics: [(MetricName, MetricStats)] {
+        MetricName.all.compactMap { m in metricValues[m.name].map { (m, MetricStats($0)) } }
+    }
     public init(name: String, file: String) { self.name = name; self.file = file }
 
     /// Seeds that failed (a seed that broke invariants and was also nondeterministic counts once).
@@ -200,6 +208,7 @@ public final class Sweep {
         var summaries = scenarios.map { s in
             var sum = ScenarioSummary(name: s.name, file: s.file)
             sum.seedsPlanned = seeds.count
+            sum.effectiveConfig = effectiveConfiguration(scenario: s, overrides: options.run.overrides)
             sum.invariants = (s.invariants.isEmpty ? InvariantName.selectable : s.invariants) + [.determinism]
             return sum
         }
@@ -212,6 +221,7 @@ public final class Sweep {
                 summaries[w.scenario].simulatedNanos += r.simulatedTime
                 summaries[w.scenario].events += r.events
                 for s in r.situations { summaries[w.scenario].coverage[s, default: 0] += 1 }
+                for (name, v) in r.metrics { summaries[w.scenario].metricValues[name, default: []].append(v) }
                 if summaries[w.scenario].sampleHashes.count < 5 { summaries[w.scenario].sampleHashes.append((w.seed, r.traceHash)) }
                 if !r.passed {
                     summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: r.violations, traceHash: r.traceHash, kind: "invariant"))

@@ -49,6 +49,8 @@ public struct RunResult: Sendable {
     public var simulatedTime: SimTime
     /// Situations the run created (see `Situation`), sorted.
     public var situations: [Situation] = []
+    /// What the run measured (`MetricName`), by name.
+    public var metrics: RunMetrics = [:]
     public var passed: Bool { violations.isEmpty }
 }
 
@@ -81,6 +83,8 @@ public final class World {
     /// The event each publishing step created (its first attempt's event).
     public private(set) var stepEvents: [String: NostrEvent] = [:]
     public private(set) var history: [HistoryEntry] = []
+    /// Measures the run from its history (see `MetricName`).
+    private(set) var metrics = MetricsCollector(backoffCap: 0)
     let checks: CheckSuite
     private let beforeRun: (@Sendable (World) -> Void)?
     private let expectationsOn: Bool
@@ -97,6 +101,7 @@ public final class World {
         storage = RepositoryStorage()
         deployment = DeploymentSettings.from(scenario, options.overrides)
         options.adjustDeployment?(&deployment)
+        metrics = MetricsCollector(backoffCap: deployment.sync.backoffCap)
         storage.deletesFailUntil = deployment.deleteFailsUntil
         storage.fencing = deployment.lock.fencing
         objects = try GitRepository.inMemory()
@@ -235,6 +240,7 @@ public final class World {
         let entry = HistoryEntry(time: sim.now, item: item)
         history.append(entry)
         checks.observe(entry, self)
+        metrics.observe(entry)
     }
 
     func afterRelayStep(_ node: RelayNode) { checks.afterRelayStep(self, replica: node.name) }
@@ -466,6 +472,8 @@ public final class World {
         if expectationsOn { checkExpectations() }
         return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
                          traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
-                         events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted())
+                         events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted(),
+                         metrics: metrics.finish(lockService: lockService, storage: storage, events: sim.eventsProcessed,
+                                                 end: sim.now))
     }
 }

@@ -22,7 +22,8 @@ public final class RepositoryStorage {
             switch self {
             case .noSuchRepository(let k): return "no repository \(k)"
             case .deleteFailed(let k): return "could not delete repository \(k)"
-            case .staleFencingToken(let k, let t, let h): return "fencing: token \(t) < \(h) for \(k)"
+            // An equal token from another writer is the same grant made twice (a failover).
+            case .staleFencingToken(let k, let t, let h): return "fencing: token \(t) \(t == h ? "=" : "<") \(h) for \(k)"
             case .git(let e): return "git: \(e)"
             }
         }
@@ -35,6 +36,8 @@ public final class RepositoryStorage {
     public var deletesFailUntil: SimTime? = nil
     /// Every write, in order, for the checks.
     public private(set) var writes: [WriteRecord] = []
+    /// Every write fencing refused (a stale or duplicated token), in order, for metrics.
+    public private(set) var refusals: [WriteRecord] = []
     public var recordWrites = true
     /// With fencing on, a write must carry a token >= the highest accepted under the
     /// repository's lock (`RepoKey.lockName`: the tokens of one lock are one sequence, and
@@ -114,6 +117,7 @@ public final class RepositoryStorage {
             // same token granted twice (a lock-service failover lost the grant and the
             // counter) — refused too, so a duplicate grant is detected, not obeyed.
             if let h = highestToken[key.lockName], token < h.token || (token == h.token && writer != h.writer) {
+                if recordWrites { refusals.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op)) }
                 throw StorageError.staleFencingToken(key, token: token, highest: h.token)
             }
             highestToken[key.lockName] = (token, writer)

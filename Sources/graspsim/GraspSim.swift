@@ -13,7 +13,7 @@ struct GraspSim: AsyncParsableCommand {
         commandName: "graspsim",
         abstract: "Deterministic simulation and conformance harness for GRASP relay/git-hosts.",
         subcommands: [Run.self, Replay.self, Shrink.self, Validate.self, Merge.self, Bench.self, Invariants.self,
-                      Serve.self, Hook.self, Conform.self])
+                      Serve.self, Hook.self, Conform.self, Metrics.self])
 }
 
 /// Exit codes of the contract: 0 all held, 1 an invariant failed, 2 bad input.
@@ -153,6 +153,16 @@ struct Validate: ParsableCommand {
     func run() throws {
         let scenarios = try loadScenarios(paths, overrides: try parseOverrides(sets))
         for s in scenarios { print("ok \(s.file) (\(s.name): \(s.steps.count) steps, \(s.faults.count) faults)") }
+    }
+}
+
+struct Metrics: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "metrics", abstract: "List the metrics every run measures.")
+    func run() throws {
+        print("Metrics (per run; reports give mean, p50, p99 and max over a scenario's seeds):")
+        for m in MetricName.all {
+            print("  \(m.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(m.unit.isEmpty ? "" : "[\(m.unit)] ")\(m.meaning)")
+        }
     }
 }
 

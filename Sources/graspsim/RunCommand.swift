@@ -20,6 +20,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Run generated workloads instead of scenario files: each seed draws its own deployment and timeline.")
     var generate = false
     @Option(help: "With --generate: arrival, locks or all.") var profile: String = "all"
+    @Option(help: "Run the same seeds under each value of one key and compare them side by side: key=v1,v2[,v3…].")
+    var compare: String?
 
     func run() throws {
         let overrides = try parseOverrides(sets)
@@ -57,6 +59,7 @@ struct Run: ParsableCommand {
         opts.swarm = swarm
         opts.determinismSample = determinismSample
         opts.run = RunOptions(overrides: overrides)
+        if let compare { try runComparison(compare, scenarios: scenarios, overrides: overrides, options: opts); return }
         let sweep = Sweep(scenarios: scenarios, options: opts)
         let started = Date()
         let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
@@ -66,6 +69,7 @@ struct Run: ParsableCommand {
         let wall = Date().timeIntervalSince(started)
 
         printTable(summaries)
+        printMetrics(summaries)
         printCoverage(summaries)
         let fmt = DateFormatter()
         fmt.dateFormat = "yyyyMMdd-HHmmss"
@@ -89,6 +93,56 @@ struct Run: ParsableCommand {
         }
         print("\(runs) runs in \(String(format: "%.1f", wall)) s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")")
         print("report: \(dir)/index.html")
+        if failing > 0 { throw Exit.failed }
+    }
+
+    /// `--compare key=v1,v2`: one sweep per value (same seeds), each with its own report,
+    /// then one table of verdicts and metrics per value (console, compare.html, compare.json).
+    func runComparison(_ spec: String, scenarios: [Scenario], overrides: [(String, String)], options: SweepOptions) throws {
+        guard let eq = spec.firstIndex(of: "="), !spec[spec.index(after: eq)...].isEmpty else {
+            stderr("error: --compare expects key=v1,v2 (for example lock.retry_budget=2s,5s)"); throw Exit.badInput
+        }
+        let key = String(spec[..<eq])
+        let values = spec[spec.index(after: eq)...].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard values.count >= 2, Set(values).count == values.count else {
+            stderr("error: --compare needs at least two different values for \(key)"); throw Exit.badInput
+        }
+        guard options.generate == nil else { stderr("error: --compare runs scenario files, not --generate"); throw Exit.badInput }
+        var bad: [String] = []
+        for v in values { for s in scenarios { bad += configErrors(scenario: s, overrides: overrides + [(key, v)]) } }
+        if !bad.isEmpty { Array(Set(bad)).sorted().forEach(stderr); throw Exit.badInput }
+
+        let fmt = DateFormatter()
+        fmt.dateFormat = "yyyyMMdd-HHmmss"
+        fmt.timeZone = TimeZone(identifier: "UTC")
+        let started = Date()
+        let folder = reportDir + "/" + fmt.string(from: started) + "-compare"
+        var columns: [Comparison.Column] = []
+        var failing = 0
+        for v in values {
+            var o = options
+            o.run = RunOptions(overrides: overrides + [(key, v)])
+            let t0 = Date()
+            let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
+            let sweep = Sweep(scenarios: scenarios, options: o)
+            if !noProgress { sweep.progress = reporter.report }
+            let summaries = sweep.run()
+            reporter.finish()
+            let meta = Report.Meta(runID: Comparison.folder(key, v), command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+                                   seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides + [(key, v)],
+                                   wallSeconds: Date().timeIntervalSince(t0), jobs: o.jobs, timeBudget: timeBudget)
+            let details = Report.failureDetails(summaries, scenarios: scenarios, options: o)
+            _ = try Report.write(to: folder + "/" + Comparison.folder(key, v), summaries: summaries, details: details, meta: meta)
+            failing += summaries.reduce(0) { $0 + $1.failedSeeds }
+            columns.append(.init(value: v, summaries: summaries))
+        }
+        let comparison = Comparison(key: key, columns: columns)
+        print(comparison.text, terminator: "")
+        try comparison.html.write(toFile: folder + "/compare.html", atomically: true, encoding: .utf8)
+        try comparison.json.write(toFile: folder + "/compare.json", atomically: true, encoding: .utf8)
+        print("\n\(values.count) values × \(columns.first?.summaries.reduce(0) { $0 + $1.seedsRun } ?? 0) runs in "
+              + String(format: "%.1f", Date().timeIntervalSince(started)) + " s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")")
+        print("report: \(folder)/compare.html")
         if failing > 0 { throw Exit.failed }
     }
 
@@ -121,6 +175,19 @@ struct Run: ParsableCommand {
             }
         }
         return out
+    }
+
+    /// Per scenario, the metrics that moved: mean over seeds, and the maximum when it differs.
+    func printMetrics(_ summaries: [ScenarioSummary]) {
+        print("metrics (mean over seeds [max]; graspsim metrics explains each):")
+        for s in summaries where s.seedsRun > 0 {
+            let moved = s.metrics.filter { $0.0 != .simEvents && $0.1.max != 0 }
+            guard !moved.isEmpty else { continue }
+            let parts = moved.map { m, st in
+                "\(m.name) \(Report.metricText(st.mean, m.unit))" + (st.max != st.mean ? " [\(Report.metricText(st.max, m.unit))]" : "")
+            }
+            print("  " + pad(s.name, 32) + parts.joined(separator: ", "))
+        }
     }
 
     /// Runs that created each situation; a situation no run created is a gap.

@@ -1,0 +1,194 @@
+import SimKernel
+import Relay
+import RelayProcess
+import Checks
+import Coordination
+
+/// A number a run measures, with its meaning (`graspsim metrics` lists them). Metrics
+/// are computed from the run's history — what clients were answered, what the lock
+/// service and the shared storage recorded — never from counters the relay keeps.
+public struct MetricName: Hashable, Sendable, Comparable {
+    public let name: String
+    public let unit: String
+    public let meaning: String
+    public static func < (a: MetricName, b: MetricName) -> Bool { a.name < b.name }
+
+    public static let pushAttempts = MetricName(name: "push.attempts", unit: "", meaning: "push requests answered, every retry included")
+    public static let pushAccepted = MetricName(name: "push.accepted", unit: "", meaning: "push attempts whose every ref was accepted")
+    public static let pushRejectedAuthorization = MetricName(name: "push.rejected.authorization", unit: "",
+        meaning: "push attempts refused because no authorized state matched")
+    public static let pushRejectedStale = MetricName(name: "push.rejected.stale", unit: "",
+        meaning: "push attempts refused because a ref had moved since the client's fetch")
+    public static let pushRejectedFencing = MetricName(name: "push.rejected.fencing", unit: "",
+        meaning: "push attempts whose ref update storage refused for a stale fencing token")
+    public static let pushRejectedOther = MetricName(name: "push.rejected.other", unit: "", meaning: "push attempts refused for any other reason")
+    public static let push503 = MetricName(name: "push.answered_503", unit: "", meaning: "push attempts answered HTTP 503 (lock not acquired in budget)")
+    public static let push503Share = MetricName(name: "push.503_share", unit: "%", meaning: "share of push attempts answered 503")
+    public static let pushLatencyMean = MetricName(name: "push.latency_mean", unit: "s",
+        meaning: "mean time from a push step's first attempt to its final answer, retries included")
+    public static let pushLatencyMax = MetricName(name: "push.latency_max", unit: "s", meaning: "longest such time in the run")
+    public static let lockGrants = MetricName(name: "lock.grants", unit: "", meaning: "leases the lock service granted on repository locks")
+    public static let lockExpiries = MetricName(name: "lock.expiries_while_held", unit: "",
+        meaning: "leases that lapsed in the lock service before their holder released them")
+    public static let lockTakeovers = MetricName(name: "lock.takeovers", unit: "",
+        meaning: "grants of a lock whose previous lease lapsed or was lost in a failover, not released")
+    public static let lockAborted = MetricName(name: "lock.operations_aborted", unit: "",
+        meaning: "locked operations a replica abandoned on losing its lease (a failed heartbeat)")
+    public static let lockFailovers = MetricName(name: "lock.failovers", unit: "", meaning: "lock-service failovers")
+    public static let fencingRefused = MetricName(name: "fencing.refused_writes", unit: "",
+        meaning: "repository writes storage refused for a stale or duplicated fencing token")
+    public static let unwritable = MetricName(name: "repo.longest_unwritable", unit: "s",
+        meaning: "longest span from a push answered 503 to the next push of that repository not answered 503 (or the run's last push answer)")
+    public static let releaseMean = MetricName(name: "purgatory.release_mean", unit: "s",
+        meaning: "mean time from an event entering purgatory to its release")
+    public static let releaseMax = MetricName(name: "purgatory.release_max", unit: "s", meaning: "longest such time in the run")
+    public static let syncFetches = MetricName(name: "sync.fetches", unit: "", meaning: "git-data fetches sent to other hosts")
+    public static let syncDomainsBlocked = MetricName(name: "sync.domains_blocked", unit: "",
+        meaning: "times a domain was blocked after consecutive failed fetches")
+    public static let syncBackoffCapped = MetricName(name: "sync.backoff_capped", unit: "",
+        meaning: "hunt attempts whose next try waited the full backoff cap")
+    public static let simEvents = MetricName(name: "sim.events", unit: "", meaning: "simulation events processed")
+
+    /// Every metric, in report order.
+    public static let all: [MetricName] = [
+        pushAttempts, pushAccepted, pushRejectedAuthorization, pushRejectedStale, pushRejectedFencing, pushRejectedOther,
+        push503, push503Share, pushLatencyMean, pushLatencyMax,
+        lockGrants, lockExpiries, lockTakeovers, lockAborted, lockFailovers, fencingRefused, unwritable,
+        releaseMean, releaseMax, syncFetches, syncDomainsBlocked, syncBackoffCapped, simEvents,
+    ]
+    public static func named(_ name: String) -> MetricName? { all.first { $0.name == name } }
+}
+
+/// One run's metrics, by name.
+public typealias RunMetrics = [String: Double]
+
+/// Measures a run from its history as it happens, and from the lock service's and the
+/// storage's records at the end.
+final class MetricsCollector {
+    private var values: [MetricName: Double] = [:]
+    private var stepStart: [String: SimTime] = [:]
+    private var pushSteps: Set<String> = []
+    private var latencies: [Double] = []
+    private var heldAt: [String: SimTime] = [:]
+    private var releases: [Double] = []
+    /// Per repository: when pushes started being answered 503, until the next accepted push.
+    private var unwritableSince: [String: SimTime] = [:]
+    private var longestUnwritable: SimDuration = 0
+    private var lastPushAnswer: SimTime = 0
+    private let backoffCap: SimDuration
+
+    init(backoffCap: SimDuration) { self.backoffCap = backoffCap }
+
+    private func add(_ m: MetricName, _ n: Double = 1) { values[m, default: 0] += n }
+
+    func stepStarted(_ step: String, at t: SimTime) { if stepStart[step] == nil { stepStart[step] = t } }
+
+    func observe(_ entry: HistoryEntry) {
+        let t = entry.time
+        switch entry.item {
+        case .pushAnswered(let step, _, let repo, let results, let http):
+            add(.pushAttempts)
+            pushSteps.insert(step)
+            lastPushAnswer = t
+            let repoName = repo?.description ?? step
+            if http?.hasPrefix("503") == true {
+                add(.push503)
+                if unwritableSince[repoName] == nil { unwritableSince[repoName] = t }
+            } else if let since = unwritableSince.removeValue(forKey: repoName) {
+                // Any other answer means the push got the repository's lock again.
+                longestUnwritable = max(longestUnwritable, t - since)
+            }
+            if let http {
+                if !http.hasPrefix("503") { add(.pushRejectedOther) }
+            } else if results.allSatisfy(\.ok) {
+                add(.pushAccepted)
+            } else {
+                let why = (results.first { !$0.ok }?.error ?? "").lowercased()
+                if why.contains("fencing") { add(.pushRejectedFencing) }
+                else if why.contains("authoris") || why.contains("authoriz") { add(.pushRejectedAuthorization) }
+                else if why.contains("stale") { add(.pushRejectedStale) }
+                else { add(.pushRejectedOther) }
+            }
+        case .stepOutcome(let step, _, _):
+            if pushSteps.contains(step), let start = stepStart[step] { latencies.append(Double(t - start) / 1e9) }
+        case .relay(_, .held(let e, _)):
+            if heldAt[e.id] == nil { heldAt[e.id] = t }
+        case .relay(_, .left(let id, _, "released")):
+            if let since = heldAt.removeValue(forKey: id) { releases.append(Double(t - since) / 1e9) }
+        case .replica(_, .lockAborted):
+            add(.lockAborted)
+        case .sync(_, .fetchStarted):
+            add(.syncFetches)
+        case .sync(_, .domainBlocked):
+            add(.syncDomainsBlocked)
+        case .sync(_, .attemptEnded(_, let next)):
+            if backoffCap > 0, next - t >= backoffCap { add(.syncBackoffCapped) }
+        default:
+            break
+        }
+    }
+
+    func finish(lockService: LockServiceModel?, storage: RepositoryStorage, events: UInt64, end: SimTime) -> RunMetrics {
+        if let lock = lockService {
+            // Per lock key: how its last lease ended (released, or lapsed/lost).
+            var lastEndedUnreleased: [String: Bool] = [:]
+            var holder: [String: String] = [:]
+            for e in lock.history where e.key.hasPrefix("lock:") {
+                switch e.kind {
+                case .set:
+                    guard let v = e.value, holder[e.key] != v else { continue }
+                    add(.lockGrants)
+                    if lastEndedUnreleased[e.key] == true { add(.lockTakeovers) }
+                    lastEndedUnreleased[e.key] = false
+                    holder[e.key] = v
+                case .deleted:
+                    holder[e.key] = nil
+                    lastEndedUnreleased[e.key] = false
+                case .expired:
+                    add(.lockExpiries)
+                    holder[e.key] = nil
+                    lastEndedUnreleased[e.key] = true
+                case .failoverReverted:
+                    if e.value != holder[e.key] {
+                        if holder[e.key] != nil { lastEndedUnreleased[e.key] = true }
+                        holder[e.key] = e.value
+                    }
+                case .extended, .incremented:
+                    break
+                }
+            }
+            values[.lockFailovers] = Double(lock.failoverCount)
+        }
+        values[.fencingRefused] = Double(storage.refusals.count)
+        for since in unwritableSince.values { longestUnwritable = max(longestUnwritable, lastPushAnswer - since) }
+        values[.unwritable] = Double(longestUnwritable) / 1e9
+        let attempts = values[.pushAttempts] ?? 0
+        values[.push503Share] = attempts > 0 ? 100 * (values[.push503] ?? 0) / attempts : 0
+        values[.pushLatencyMean] = latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count)
+        values[.pushLatencyMax] = latencies.max() ?? 0
+        values[.releaseMean] = releases.isEmpty ? 0 : releases.reduce(0, +) / Double(releases.count)
+        values[.releaseMax] = releases.max() ?? 0
+        values[.simEvents] = Double(events)
+        var out: RunMetrics = [:]
+        for m in MetricName.all { out[m.name] = values[m] ?? 0 }
+        return out
+    }
+}
+
+/// A metric over the seeds of a scenario: mean, median, 99th percentile and maximum.
+public struct MetricStats: Sendable {
+    public var mean: Double
+    public var p50: Double
+    public var p99: Double
+    public var max: Double
+
+    public init(_ values: [Double]) {
+        let sorted = values.sorted()
+        func at(_ q: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
+        }
+        mean = sorted.isEmpty ? 0 : sorted.reduce(0, +) / Double(sorted.count)
+        p50 = at(0.5); p99 = at(0.99); max = sorted.last ?? 0
+    }
+}
