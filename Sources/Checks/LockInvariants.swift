@@ -19,19 +19,33 @@ extension CheckSuite {
         var holding: [String: [String: SimTime]] = [:]          // lock name → replica → tenure start
         var firstWrite: [String: [String: SimTime]] = [:]       // lock name → replica → first write in tenure
         var lastWrite: [String: [String: SimTime]] = [:]        // lock name → replica → last write
+        var lastGrant: [String: [String: SimTime]] = [:]        // lock name → replica → its latest grant (kept after release)
         var logIndex = 0
         for wr in w.storage.writes where wr.operation != "create" {
             let name = wr.repo.lockName
             while logIndex < tenureLog.count, tenureLog[logIndex].0 <= wr.time {
                 let (time, replica, lockName, granted) = tenureLog[logIndex]
-                if granted { holding[lockName, default: [:]][replica] = time } else { holding[lockName]?[replica] = nil }
+                if granted {
+                    holding[lockName, default: [:]][replica] = time
+                    lastGrant[lockName, default: [:]][replica] = time
+                } else {
+                    holding[lockName]?[replica] = nil
+                }
                 firstWrite[lockName]?[replica] = nil
                 logIndex += 1
             }
             if holding[name]?[wr.writer] != nil {
                 if let first = firstWrite[name]?[wr.writer] {
                     for (other, t) in (lastWrite[name] ?? [:]).sorted(by: { $0.key < $1.key }) where other != wr.writer && t > first {
-                        fail(.singleWriter, wr.time, wr.writer, "\(wr.writer) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) within the tenure it began writing at \(Time.format(first)), but \(other) wrote it in between, at \(Time.format(t))")
+                        // Of the two, the stale writer is the one whose tenure began first
+                        // (its lease lapsed and the other took the lock); the message and the
+                        // node name it, not the legitimate holder.
+                        let mine = holding[name]?[wr.writer] ?? first, theirs = lastGrant[name]?[other]
+                        if let theirs, theirs < mine {
+                            fail(.singleWriter, t, other, "\(other) (stale: its tenure began at \(Time.format(theirs))) wrote \(wr.repo) at \(Time.format(t)), inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))")
+                        } else {
+                            fail(.singleWriter, wr.time, wr.writer, "\(wr.writer) (stale: its tenure began at \(Time.format(mine))) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) after \(other) took over and wrote it at \(Time.format(t)); \(wr.writer) had begun writing at \(Time.format(first))")
+                        }
                         break
                     }
                 } else {

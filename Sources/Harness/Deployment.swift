@@ -12,9 +12,10 @@ public struct DeploymentSettings: Sendable {
     public var process = ProcessSettings()
     /// Every repository deletion fails before this time.
     public var deleteFailsUntil: SimDuration? = nil
-    /// Lock-service failover (losing `failoverLag` of recent writes) at this time.
-    public var failoverAt: SimDuration? = nil
-    public var failoverLag: SimDuration = Time.s(2)
+    /// Lock-service failover (losing `failoverLag` of recent writes) at this time; a range
+    /// is drawn per seed (the lag too).
+    public var failoverAt: ClosedRange<SimDuration>? = nil
+    public var failoverLag: ClosedRange<SimDuration> = Time.s(2)...Time.s(2)
     /// Largest share of push attempts answered 503 the `push-availability` check allows.
     public var max503Share: Double = 0.2
     /// Longest a crashed holder's lease may outlive the crash (`lock-freed-after-crash`);
@@ -42,8 +43,9 @@ extension DeploymentSettings: Configurable {
     public static let settings: [Setting<DeploymentSettings>] = [
         .duration("storage.delete_fails_until", \.deleteFailsUntil, "every repository deletion fails before this time",
                   0...Time.day * 365),
-        .duration("lock.failover_at", \.failoverAt, "fail the lock service over at this time", 0...Time.day * 365),
-        .duration("lock.failover_lag", \.failoverLag, "writes the failover loses", 0...Time.hour),
+        .durationRange("lock.failover_at", \.failoverAt, "fail the lock service over at this time (a range: drawn per seed)",
+                       0...Time.day * 365),
+        .durationRange("lock.failover_lag", \.failoverLag, "writes the failover loses (a range: drawn per seed)", 0...Time.hour),
         .number("checks.max_503_share", \.max503Share, "push-availability threshold: largest share of pushes answered 503", 0...1),
         .duration("checks.max_locked_after_crash", \.maxLockedAfterCrash,
                   "lock-freed-after-crash bound (unset: lock.ttl + 1s + the largest latency)", Time.ms(1)...Time.day),

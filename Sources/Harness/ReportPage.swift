@@ -167,6 +167,10 @@ extension Report {
                 } else {
                     h += Timeline.svg(w, violations: f.violations, window: nil)
                 }
+                // Zoomed views: ten seconds around each moment worth a close look.
+                for (label, zoom) in Timeline.zoomWindows(w, violations: f.violations) {
+                    h += "<details><summary>Zoom: \(xmlText(label))</summary>" + Timeline.svg(w, violations: f.violations, window: zoom) + "</details>"
+                }
                 h += Timeline.legend
             }
         }

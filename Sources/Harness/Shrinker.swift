@@ -67,8 +67,13 @@ public enum Shrinker {
         var rounded = best
         for k in rounded.steps.indices { rounded.steps[k].time = rounded.steps[k].time / Time.second * Time.second }
         for k in rounded.faults.indices {
-            rounded.faults[k].start = rounded.faults[k].start / Time.second * Time.second
-            rounded.faults[k].end = rounded.faults[k].end.map { ($0 + Time.second - 1) / Time.second * Time.second }
+            let f = rounded.faults[k]
+            let start = f.start / Time.second * Time.second
+            let end = f.end.map { ($0 + Time.second - 1) / Time.second * Time.second }
+            // Rounding keeps a length the scenario gave as a range inside it.
+            if let allowed = f.allowedDurations, let e = end, !allowed.contains(e - start) { continue }
+            rounded.faults[k].start = start
+            rounded.faults[k].end = end
         }
         if rounded != best, stillFails(rounded) { best = rounded }
 

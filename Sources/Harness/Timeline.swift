@@ -24,6 +24,26 @@ enum Timeline {
         return to - from < end * 3 / 4 ? Window(from: from, to: max(to, from + Time.s(1))) : nil
     }
 
+    /// Ten-second windows around the moments a long axis hides: the first violation, each
+    /// lock-service failover, and the first fencing refusal (at most five, in time order).
+    static func zoomWindows(_ w: World, violations: [Violation]) -> [(String, Window)] {
+        var moments: [(SimTime, String)] = []
+        if let v = violations.filter({ $0.time > 0 }).min(by: { $0.time < $1.time }) {
+            moments.append((v.time, "the first violation (\(v.invariant)) at \(Time.format(v.time))"))
+        }
+        for h in w.history {
+            if case .fault(let text) = h.item, text.hasPrefix("lock service failover") {
+                moments.append((h.time, "the lock-service failover at \(Time.format(h.time))"))
+            }
+        }
+        if let r = w.storage.refusals.first {
+            moments.append((r.time, "the first fencing refusal (\(r.writer)) at \(Time.format(r.time))"))
+        }
+        return moments.sorted { $0.0 < $1.0 }.prefix(5).map { t, label in
+            (label, Window(from: max(0, t - Time.s(5)), to: t + Time.s(5)))
+        }
+    }
+
     /// The run up to its last recorded activity plus a margin, not the idle tail.
     static func runEnd(_ w: World, _ violations: [Violation]) -> SimTime {
         let lastActivity = max(w.history.last?.time ?? 0, violations.map(\.time).filter { $0 < w.sim.now }.max() ?? 0)
@@ -80,6 +100,7 @@ enum Timeline {
         s += purgatoryBars(w, end: max(end, w.sim.now), bar: bar, y: y)
         s += lockBars(w, end: max(end, w.sim.now), bar: bar, y: y)
         s += syncMarks(w, bar: bar, x: x, y: y, inside: inside)
+        s += lockServiceMarks(w, x: x, y: y, inside: inside, hasLane: lanes.contains)
         for h in w.history where inside(h.time) {
             switch h.item {
             case .published(let step, let actor, let e, let attempt):
@@ -155,6 +176,30 @@ enum Timeline {
         }.joined()
     }
 
+    /// On the lock service's lane: leases that lapsed while held and writes a failover lost;
+    /// on a replica's lane: each write storage refused for its fencing token.
+    static func lockServiceMarks(_ w: World, x: (SimTime) -> Double, y: (String) -> Double, inside: (SimTime) -> Bool,
+                                 hasLane: (String) -> Bool) -> String {
+        var s = ""
+        if let lock = w.lockService, hasLane("locks") {
+            for e in lock.history where e.key.hasPrefix("lock:") && inside(e.time) {
+                switch e.kind {
+                case .expired:
+                    s += mark(x(e.time), y("locks") - 8, "#ef6c00", "cross", "lease \(e.value ?? "?") on \(e.key) lapsed while held at \(Time.format(e.time))")
+                case .failoverReverted:
+                    s += mark(x(e.time), y("locks") + 8, "#b71c1c", "cross",
+                              "failover lost writes: \(e.key) is \(e.value.map { "back to \($0)" } ?? "gone") at \(Time.format(e.time))")
+                default: break
+                }
+            }
+        }
+        for r in w.storage.refusals where inside(r.time) && hasLane(r.writer) {
+            s += mark(x(r.time), y(r.writer) - 8, "#d50000", "cross",
+                      "fencing refused \(r.writer)'s \(r.operation) to \(r.repo) (token \(r.token.map(String.init) ?? "-")) at \(Time.format(r.time))")
+        }
+        return s
+    }
+
     /// The sync lane: fetches as bars coloured by outcome, the wait between an attempt's
     /// start and each of its fetches (throttling) in grey, hunts' ends, blocked domains
     /// and reconciliations.
@@ -219,6 +264,8 @@ enum Timeline {
             + sw("#2e7d32", "fetch: complete") + sw("#26a69a", "partial") + sw("#90a4ae", "nothing new") + sw("#fb8c00", "rate limited (429)")
             + sw("#c62828", "failed") + sw("#9e9e9e", "waiting for the domain's throttle") + sw("#b71c1c", "domain blocked")
             + "<span style=\"color:#546e7a\">| hunt attempt</span><span>▪ hunt ended (green satisfied, red expired/gave up)</span><span style=\"color:#6a1b9a\">◆ reconciliation</span>"
+            + "<br><b style=\"font-size:12px;margin-right:10px\">locks:</b><span style=\"color:#ef6c00\">✕ lease lapsed while held</span>"
+            + "<span style=\"color:#b71c1c\">✕ write lost in a failover</span><span style=\"color:#d50000\">✕ on a replica: write refused by fencing</span>"
             + "<br><span style=\"color:#d50000\">┃● violation (hover for its message)</span>"
             + "</div>"
     }()
@@ -228,6 +275,8 @@ enum Timeline {
         switch shape {
         case "circle": return "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"4\" fill=\"\(color)\">\(t)</circle>"
         case "square": return "<rect x=\"\(x - 4)\" y=\"\(y - 4)\" width=\"8\" height=\"8\" fill=\"\(color)\">\(t)</rect>"
+        case "cross":
+            return "<path d=\"M\(x - 4) \(y - 4) L\(x + 4) \(y + 4) M\(x - 4) \(y + 4) L\(x + 4) \(y - 4)\" stroke=\"\(color)\" stroke-width=\"2\">\(t)</path>"
         case "diamond": return "<polygon points=\"\(x),\(y - 5) \(x + 5),\(y) \(x),\(y + 5) \(x - 5),\(y)\" fill=\"\(color)\">\(t)</polygon>"
         default: return "<line x1=\"\(x)\" y1=\"\(y - 4)\" x2=\"\(x)\" y2=\"\(y + 4)\" stroke=\"\(color)\" stroke-width=\"2\">\(t)</line>"
         }

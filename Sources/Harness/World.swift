@@ -120,16 +120,21 @@ public final class World {
         sim.defaultLink = LinkConfig(latency: .uniform(link.latencyMin, link.latencyMax), loss: link.loss,
                                      duplicate: link.duplicate, reorder: link.reorder)
         if scenario.relays.contains(where: { $0.replicas > 1 }) {
-            let model = LockServiceModel(failoverLag: deployment.failoverLag)
+            // Ranges of the failover's time and lag are drawn per seed, from a stream of their
+            // own (fixed values draw nothing).
+            var draws = RandomStreams(seed: seed).stream("deployment")
+            func draw(_ r: ClosedRange<SimDuration>) -> SimDuration { r.upperBound > r.lowerBound ? draws.int(in: r) : r.lowerBound }
+            let lag = draw(deployment.failoverLag)
+            let model = LockServiceModel(failoverLag: lag)
             lockService = model
             let node = LockServiceNode(model: model, world: self)
             lockServiceNode = node
             lockNode = sim.addNode(node, name: "locks")
-            if let at = deployment.failoverAt {
-                sim.schedule(at: at, "lock failover") { [unowned self] s in
+            if let range = deployment.failoverAt {
+                sim.schedule(at: draw(range), "lock failover") { [unowned self] s in
                     model.failover(now: s.now)
-                    self.record(.fault("lock service failover (lost \(Time.format(self.deployment.failoverLag)) of writes)"))
-                    s.trace("fault.lock-failover", [("lag", Time.format(self.deployment.failoverLag))])
+                    self.record(.fault("lock service failover (lost \(Time.format(lag)) of writes)"))
+                    s.trace("fault.lock-failover", [("lag", Time.format(lag))])
                 }
             }
         }

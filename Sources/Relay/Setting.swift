@@ -43,6 +43,37 @@ extension Setting {
         }, read: { DurationText.format($0[keyPath: path]) })
     }
 
+    /// A duration or a range `lo..hi` of durations (drawn per seed by its user), within
+    /// `bounds`; nil (unset) by default.
+    public static func durationRange(_ key: String, _ path: WritableKeyPath<Root, ClosedRange<SimDuration>?>, _ meaning: String,
+                                     _ bounds: ClosedRange<SimDuration>) -> Setting {
+        let accepts = "a duration or a range lo..hi from \(DurationText.format(bounds.lowerBound)) to \(DurationText.format(bounds.upperBound))"
+        return Setting(key: key, meaning: meaning, accepts: accepts,
+                       refused: refusedDurations(bounds) + ["5s..1s", "1s..soon"], apply: { root, v, k in
+            root[keyPath: path] = try parseDurationRange(v, key: k, accepts: accepts, bounds: bounds)
+        }, read: { $0[keyPath: path].map { DurationText.formatRange($0.lowerBound, $0.upperBound, collapse: true) } ?? "unset" })
+    }
+
+    /// A duration or a range `lo..hi` within `bounds` (never unset).
+    public static func durationRange(_ key: String, _ path: WritableKeyPath<Root, ClosedRange<SimDuration>>, _ meaning: String,
+                                     _ bounds: ClosedRange<SimDuration>) -> Setting {
+        let accepts = "a duration or a range lo..hi from \(DurationText.format(bounds.lowerBound)) to \(DurationText.format(bounds.upperBound))"
+        return Setting(key: key, meaning: meaning, accepts: accepts,
+                       refused: refusedDurations(bounds) + ["5s..1s", "1s..soon"], apply: { root, v, k in
+            root[keyPath: path] = try parseDurationRange(v, key: k, accepts: accepts, bounds: bounds)
+        }, read: { DurationText.formatRange($0[keyPath: path].lowerBound, $0[keyPath: path].upperBound, collapse: true) })
+    }
+
+    static func parseDurationRange(_ v: String, key: String, accepts: String, bounds: ClosedRange<SimDuration>) throws
+        -> ClosedRange<SimDuration> {
+        let parts = v.components(separatedBy: "..")
+        guard parts.count <= 2 else { throw ConfigValueError(key: key, value: v, expected: accepts) }
+        guard let lo = DurationText.parse(parts[0].trimmingSpaces()),
+              let hi = parts.count == 2 ? DurationText.parse(parts[1].trimmingSpaces()) : lo,
+              lo <= hi, bounds.contains(lo), bounds.contains(hi) else { throw ConfigValueError(key: key, value: v, expected: accepts) }
+        return lo...hi
+    }
+
     /// An optional duration (unset by default) within `range`.
     public static func duration(_ key: String, _ path: WritableKeyPath<Root, SimDuration?>, _ meaning: String,
                                 _ range: ClosedRange<SimDuration>) -> Setting {

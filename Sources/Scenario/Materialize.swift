@@ -24,7 +24,8 @@ extension Scenario {
 /// Draw order (fixed, so one seed always gives one schedule):
 /// 1. steps in file order (groups flattened): one `int(in: lo...hi)` for each `between`
 ///    timing and for each `after` delay, and only when `hi > lo`; `at` draws nothing;
-/// 2. faults in file order, the same rule for their timing;
+/// 2. faults in file order, the same rule for their timing, then one `int(in:)` for a
+///    `for: lo..hi` length when `hi > lo`;
 /// 3. random faults: for each kind in the order `kinds` lists it, repeatedly: one `unit()`
 ///    for the exponential gap to the next fault; if it still falls before the window's
 ///    end, the kind's node draws (below), then one `int(in:)` for the duration (when
@@ -66,8 +67,16 @@ public enum Materializer {
             if case .after(let target, _, _) = fault.timing {
                 start = (stepIndex[target].map { stepTimes[$0] } ?? 0) + offset
             }
-            faults.append(ScheduledFault(kind: fault.kind, start: start,
-                                         end: fault.duration.map { start + $0 }, location: fault.location))
+            // A `for` range draws its length after the timing (a fixed `for` draws nothing).
+            var end: SimTime? = nil
+            var allowed: ClosedRange<SimDuration>? = nil
+            if let lo = fault.duration {
+                let hi = max(lo, fault.durationMax ?? lo)
+                end = start + uniform(lo, hi, &rng)
+                if hi > lo { allowed = lo...hi }
+            }
+            faults.append(ScheduledFault(kind: fault.kind, start: start, end: end, allowedDurations: allowed,
+                                         location: fault.location))
         }
 
         // 3. Random faults.

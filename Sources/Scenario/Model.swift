@@ -282,11 +282,15 @@ public struct LinkSpec: Hashable, Sendable {
 public struct FaultSpec: Hashable, Sendable {
     public var kind: FaultKind
     public var timing: Timing
-    /// How long it lasts (nil: until healing).
+    /// How long it lasts (nil: until healing); with `durationMax` above it, the length is
+    /// drawn per seed from `duration...durationMax` (`for: 8s..12s`).
     public var duration: SimDuration?
+    public var durationMax: SimDuration?
     public var location: SourceLocation
-    public init(kind: FaultKind, timing: Timing, duration: SimDuration?, location: SourceLocation) {
-        self.kind = kind; self.timing = timing; self.duration = duration; self.location = location
+    public init(kind: FaultKind, timing: Timing, duration: SimDuration?, durationMax: SimDuration? = nil,
+                location: SourceLocation) {
+        self.kind = kind; self.timing = timing; self.duration = duration; self.durationMax = durationMax
+        self.location = location
     }
 }
 
@@ -375,8 +379,13 @@ public struct ScheduledFault: Hashable, Sendable {
     public var start: SimTime
     /// nil: lasts until healing.
     public var end: SimTime?
+    /// The lengths the scenario allows (`for: lo..hi`): a shrunk reproducer keeps the
+    /// length inside them. nil: any (a fixed `for`, or a random fault).
+    public var allowedDurations: ClosedRange<SimDuration>?
     public var location: SourceLocation
-    public init(kind: FaultKind, start: SimTime, end: SimTime?, location: SourceLocation) {
-        self.kind = kind; self.start = start; self.end = end; self.location = location
+    public init(kind: FaultKind, start: SimTime, end: SimTime?, allowedDurations: ClosedRange<SimDuration>? = nil,
+                location: SourceLocation) {
+        self.kind = kind; self.start = start; self.end = end; self.allowedDurations = allowedDurations
+        self.location = location
     }
 }

@@ -1071,10 +1071,11 @@ final class ScenarioDecoder {
         for item in items {
             guard let f = r.fields(item, "a fault", known: Self.faultKeys) else { continue }
             let timing = decodeTiming(f, "fault", flatIndex: nil)
-            var duration: SimDuration?
-            if let n = f["for"], let d = r.duration(n, "'for'") {
-                if d <= 0 { r.error(n, "'for' must be longer than 0 (leave it out to last until healing)") }
-                duration = d
+            var duration: SimDuration?, durationMax: SimDuration?
+            if let n = f["for"], let (lo, hi, _) = r.durationRange(n, "'for'") {
+                if lo <= 0 { r.error(n, "'for' must be longer than 0 (leave it out to last until healing)") }
+                duration = lo
+                if hi > lo { durationMax = hi }
             }
             let kinds = f.entries.filter { FaultKind.keywords.contains($0.key) }
             guard let k = kinds.first else {
@@ -1085,7 +1086,7 @@ final class ScenarioDecoder {
                 r.error(extra.keyNode, "a fault has exactly one kind, but this one has both '\(k.key)' and '\(extra.key)'")
             }
             guard let kind = decodeFaultKind(k, network: network), let timing else { continue }
-            out.append(FaultSpec(kind: kind, timing: timing, duration: duration, location: r.location(item)))
+            out.append(FaultSpec(kind: kind, timing: timing, duration: duration, durationMax: durationMax, location: r.location(item)))
         }
         return out
     }

@@ -79,7 +79,7 @@ public enum ScenarioWriter {
         } else {
             faults = s.faults.map { f in
                 var parts = timingParts(f.timing)
-                if let d = f.duration { parts.append("for: \(DurationText.format(d))") }
+                if let d = f.duration { parts.append("for: \(DurationText.formatRange(d, max(d, f.durationMax ?? d), collapse: true))") }
                 return flow(parts + [faultKind(f.kind)])
             }
         }
