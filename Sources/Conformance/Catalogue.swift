@@ -55,7 +55,8 @@ public enum Catalogue {
                 }
                 let (low, high) = a.id < b.id ? (a, b) : (b, a)
                 let sent = order == "higher-first" ? [high, low] : [low, high]
-                _ = try await c.peer.nostr(sent.map { .event($0) })
+                let replies = try await c.peer.nostr(sent.map { .event($0) })
+                for e in sent { _ = try unwrap(c.peer.ok(replies, e), "no OK for version \(e.id.prefix(8)) within the timeout") }
                 let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [kind])).map(\.id)
                 guard got == [low.id] else {
                     throw CheckFailed(

@@ -42,6 +42,31 @@ public struct Comparison {
                 out.append(Row(scenario: s.name, label: m.name, cells: cells, differs: Self.matters(means)))
             }
         }
+        if first.summaries.count > 1 { out += totals }
+        return out
+    }
+
+    /// Over every scenario: runs failed, and each count metric summed over every run
+    /// (with the share of push attempts answered 503 from those sums).
+    var totals: [Row] {
+        let label = "all scenarios"
+        var out: [Row] = []
+        let failed = columns.map { c in c.summaries.reduce(0) { $0 + $1.failedSeeds } }
+        let runs = columns.map { c in c.summaries.reduce(0) { $0 + $1.seedsRun } }
+        out.append(Row(scenario: label, label: "failed runs", cells: zip(failed, runs).map { "\($0) of \($1)" },
+                       differs: Set(failed).count > 1))
+        func sum(_ m: MetricName) -> [Double] {
+            columns.map { c in c.summaries.reduce(0.0) { $0 + ($1.metricValues[m.name] ?? []).reduce(0, +) } }
+        }
+        for m in MetricName.all where m.unit.isEmpty && m != .simEvents {
+            let sums = sum(m)
+            guard sums.contains(where: { $0 != 0 }) else { continue }
+            out.append(Row(scenario: label, label: m.name + " (sum)", cells: sums.map { Report.metricText($0, "") }, differs: Self.matters(sums)))
+        }
+        let attempts = sum(.pushAttempts), refused = sum(.push503)
+        let shares = zip(refused, attempts).map { $1 > 0 ? 100 * $0 / $1 : 0 }
+        out.append(Row(scenario: label, label: "push.503_share (of all attempts)", cells: shares.map { Report.metricText($0, "%") },
+                       differs: Self.matters(shares)))
         return out
     }
 

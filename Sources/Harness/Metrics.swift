@@ -34,6 +34,8 @@ public struct MetricName: Hashable, Sendable, Comparable {
         meaning: "grants of a lock whose previous lease lapsed or was lost in a failover, not released")
     public static let lockAborted = MetricName(name: "lock.operations_aborted", unit: "",
         meaning: "locked operations a replica abandoned on losing its lease (a failed heartbeat)")
+    public static let heartbeatsRefused = MetricName(name: "lock.heartbeats_refused", unit: "",
+        meaning: "heartbeats (compare-and-PEXPIRE) the lock service refused: the lease was no longer the sender's")
     public static let lockFailovers = MetricName(name: "lock.failovers", unit: "", meaning: "lock-service failovers")
     public static let fencingRefused = MetricName(name: "fencing.refused_writes", unit: "",
         meaning: "repository writes storage refused for a stale or duplicated fencing token")
@@ -43,6 +45,8 @@ public struct MetricName: Hashable, Sendable, Comparable {
         meaning: "mean time from an event entering purgatory to its release")
     public static let releaseMax = MetricName(name: "purgatory.release_max", unit: "s", meaning: "longest such time in the run")
     public static let syncFetches = MetricName(name: "sync.fetches", unit: "", meaning: "git-data fetches sent to other hosts")
+    public static let syncThrottleWaits = MetricName(name: "sync.throttle_waits", unit: "",
+        meaning: "fetches that waited after their hunt attempt began for the domain's concurrency or rate limit")
     public static let syncDomainsBlocked = MetricName(name: "sync.domains_blocked", unit: "",
         meaning: "times a domain was blocked after consecutive failed fetches")
     public static let syncBackoffCapped = MetricName(name: "sync.backoff_capped", unit: "",
@@ -53,8 +57,8 @@ public struct MetricName: Hashable, Sendable, Comparable {
     public static let all: [MetricName] = [
         pushAttempts, pushAccepted, pushRejectedAuthorization, pushRejectedStale, pushRejectedFencing, pushRejectedOther,
         push503, push503Share, pushLatencyMean, pushLatencyMax,
-        lockGrants, lockExpiries, lockTakeovers, lockAborted, lockFailovers, fencingRefused, unwritable,
-        releaseMean, releaseMax, syncFetches, syncDomainsBlocked, syncBackoffCapped, simEvents,
+        lockGrants, lockExpiries, lockTakeovers, lockAborted, heartbeatsRefused, lockFailovers, fencingRefused, unwritable,
+        releaseMean, releaseMax, syncFetches, syncThrottleWaits, syncDomainsBlocked, syncBackoffCapped, simEvents,
     ]
     public static func named(_ name: String) -> MetricName? { all.first { $0.name == name } }
 }
@@ -75,6 +79,7 @@ final class MetricsCollector {
     private var unwritableSince: [String: SimTime] = [:]
     private var longestUnwritable: SimDuration = 0
     private var lastPushAnswer: SimTime = 0
+    private var attemptStart: [String: SimTime] = [:]
     private let backoffCap: SimDuration
 
     init(backoffCap: SimDuration) { self.backoffCap = backoffCap }
@@ -117,8 +122,11 @@ final class MetricsCollector {
             if let since = heldAt.removeValue(forKey: id) { releases.append(Double(t - since) / 1e9) }
         case .replica(_, .lockAborted):
             add(.lockAborted)
-        case .sync(_, .fetchStarted):
+        case .sync(let replica, .attemptStarted(let identifier, _, _)):
+            attemptStart[replica + "|" + identifier] = t
+        case .sync(let replica, .fetchStarted(_, let identifier, _)):
             add(.syncFetches)
+            if let start = attemptStart[replica + "|" + identifier], t > start { add(.syncThrottleWaits) }
         case .sync(_, .domainBlocked):
             add(.syncDomainsBlocked)
         case .sync(_, .attemptEnded(_, let next)):
@@ -128,7 +136,13 @@ final class MetricsCollector {
         }
     }
 
-    func finish(lockService: LockServiceModel?, storage: RepositoryStorage, events: UInt64, end: SimTime) -> RunMetrics {
+    func finish(lockService: LockServiceModel?, lockCommands: [LockCommandRecord], storage: RepositoryStorage, events: UInt64,
+                end: SimTime) -> RunMetrics {
+        for c in lockCommands {
+            if case .compareAndPExpire(let key, let value, _) = c.command, key.hasPrefix("lock:"), c.valueBefore != value {
+                add(.heartbeatsRefused)
+            }
+        }
         if let lock = lockService {
             // Per lock key: how its last lease ended (released, or lapsed/lost).
             var lastEndedUnreleased: [String: Bool] = [:]

@@ -68,6 +68,7 @@ public enum Report {
             o += "      \"seeds_per_second\": \(fmt(sum.wallSeconds > 0 ? Double(sum.seedsRun) / sum.wallSeconds : 0)),\n"
             o += "      \"sim_to_wall_ratio\": \(fmt(sum.wallSeconds > 0 ? Double(sum.simulatedNanos) / 1e9 / sum.wallSeconds : 0)),\n"
             o += "      \"events\": \(sum.events),\n      \"determinism_checks\": \(sum.determinismChecks),\n"
+            o += "      \"events_per_second\": \(fmt(sum.wallSeconds > 0 ? Double(sum.events) / sum.wallSeconds : 0)),\n"
             o += "      \"coverage\": " + coverageJSON(sum.coverage) + ",\n"
             o += "      \"metrics\": {" + sum.metrics.map { m, st in
                 "\(jsonString(m.name)): {\"mean\": \(fmt(st.mean)), \"p50\": \(fmt(st.p50)), \"p99\": \(fmt(st.p99)), \"max\": \(fmt(st.max))}"

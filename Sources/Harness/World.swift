@@ -478,7 +478,7 @@ public final class World {
         return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
                          traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
                          events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted(),
-                         metrics: metrics.finish(lockService: lockService, storage: storage, events: sim.eventsProcessed,
+                         metrics: metrics.finish(lockService: lockService, lockCommands: lockCommands, storage: storage, events: sim.eventsProcessed,
                                                  end: sim.now))
     }
 }

@@ -179,12 +179,13 @@ struct Run: ParsableCommand {
 
     /// Per scenario, the metrics that moved: mean over seeds, and the maximum when it differs.
     func printMetrics(_ summaries: [ScenarioSummary]) {
-        print("metrics (mean over seeds [max]; graspsim metrics explains each):")
+        print("metrics (mean over seeds [p50/p99/max]; graspsim metrics explains each):")
         for s in summaries where s.seedsRun > 0 {
             let moved = s.metrics.filter { $0.0 != .simEvents && $0.1.max != 0 }
             guard !moved.isEmpty else { continue }
             let parts = moved.map { m, st in
-                "\(m.name) \(Report.metricText(st.mean, m.unit))" + (st.max != st.mean ? " [\(Report.metricText(st.max, m.unit))]" : "")
+                "\(m.name) \(Report.metricText(st.mean, m.unit))"
+                    + (st.max != st.mean ? " [\([st.p50, st.p99, st.max].map { Report.metricText($0, m.unit) }.joined(separator: "/"))]" : "")
             }
             print("  " + pad(s.name, 32) + parts.joined(separator: ", "))
         }

@@ -13,9 +13,9 @@ import Checks
     static let files: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
         .filter { $0.hasSuffix(".yaml") }.sorted()
 
-    @Test func fiveRecipes() {
+    @Test func sixRecipes() {
         #expect(Self.files == ["check-your-lock-settings.yaml", "git-first-pr.yaml", "maintainer-push-before-state.yaml",
-                               "replicas-with-pause.yaml", "sync-from-flaky-mirror.yaml"])
+                               "replicas-with-pause.yaml", "sync-from-flaky-mirror.yaml", "gc-pauses.yaml"].sorted())
     }
 
     @Test(arguments: files) func recipeHolds(_ file: String) throws {

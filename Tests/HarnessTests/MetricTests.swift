@@ -65,6 +65,20 @@ import Scenario
         #expect(try total("locks/10-replicated-ordinary-flow.yaml", .pushRejectedStale, seeds: 4) == 0)
     }
 
+    /// A heartbeat arriving after the lease lapsed is refused by the service; none are in a
+    /// healthy run.
+    @Test func refusedHeartbeatsWhenAHolderStalls() throws {
+        let shortLease = [("lock.ttl", "10s"), ("lock.heartbeat_fraction", "0.5")]
+        #expect(try total("../docs/cookbook/gc-pauses.yaml", .heartbeatsRefused, set: shortLease) > 0)
+        #expect(try total("locks/10-replicated-ordinary-flow.yaml", .heartbeatsRefused, seeds: 4) == 0)
+    }
+
+    /// Many repositories hunted from one domain wait for its throttle; one does not.
+    @Test func throttleWaitsWhenADomainIsBusy() throws {
+        #expect(try total("sync/08-burst-many-repos.yaml", .syncThrottleWaits, seeds: 2) > 0)
+        #expect(try total("sync/01-synced-state-from-mirror.yaml", .syncThrottleWaits, seeds: 2) == 0)
+    }
+
     @Test func failoversAreCounted() throws {
         #expect(try total("locks/04-lock-failover.yaml", .lockFailovers, seeds: 2) == 2)
         #expect(try total("locks/gc-pause.yaml", .lockFailovers, seeds: 2) == 0)

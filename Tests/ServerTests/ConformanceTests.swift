@@ -16,6 +16,8 @@ import Server
         o.purgatoryTTL = Self.ttl
         o.expiryMargin = 4
         o.jobs = 4
+        // Generous: the test suite runs many servers and git processes at once on two cores.
+        o.timeout = 30
         return try await ConformRunner.run(o)
     }
 
