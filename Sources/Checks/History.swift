@@ -16,6 +16,10 @@ public enum HistoryItem {
     case okReceived(step: String, actor: String, eventID: String, accepted: Bool, message: String)
     /// A client got a push answer (per-ref results, or an HTTP error line).
     case pushAnswered(step: String, actor: String, repo: RepoKey?, results: [RefResult], httpError: String?)
+    /// The advertisement a push fetches first was answered with an HTTP error (a 503 when
+    /// the lock was busy past the budget): the push attempt ended there. Metrics count it;
+    /// `push-availability` judges the pushes themselves.
+    case pushAdvertisementFailed(step: String, actor: String, repo: RepoKey, httpError: String)
     /// A client finished a clone: the HEAD it got and whether every object arrived.
     case cloned(step: String, actor: String, head: String?, refs: [(name: String, id: ObjectID)], complete: Bool)
     /// The final outcome of a step after its retries.

@@ -19,30 +19,30 @@ extension CheckSuite {
         var holding: [String: [String: SimTime]] = [:]          // lock name → replica → tenure start
         var firstWrite: [String: [String: SimTime]] = [:]       // lock name → replica → first write in tenure
         var lastWrite: [String: [String: SimTime]] = [:]        // lock name → replica → last write
-        var lastGrant: [String: [String: SimTime]] = [:]        // lock name → replica → its latest grant (kept after release)
+        var tenureAtWrite: [String: [String: SimTime]] = [:]    // lock name → replica → start of the tenure its last write was in
         var logIndex = 0
         for wr in w.storage.writes where wr.operation != "create" {
             let name = wr.repo.lockName
-            while logIndex < tenureLog.count, tenureLog[logIndex].0 <= wr.time {
+            // A release at the very instant of a write comes after it (a holder writes, then
+            // lets go); a grant at that instant comes before.
+            while logIndex < tenureLog.count,
+                  tenureLog[logIndex].0 < wr.time || (tenureLog[logIndex].0 == wr.time && tenureLog[logIndex].3) {
                 let (time, replica, lockName, granted) = tenureLog[logIndex]
-                if granted {
-                    holding[lockName, default: [:]][replica] = time
-                    lastGrant[lockName, default: [:]][replica] = time
-                } else {
-                    holding[lockName]?[replica] = nil
-                }
+                if granted { holding[lockName, default: [:]][replica] = time } else { holding[lockName]?[replica] = nil }
                 firstWrite[lockName]?[replica] = nil
                 logIndex += 1
             }
             if holding[name]?[wr.writer] != nil {
                 if let first = firstWrite[name]?[wr.writer] {
                     for (other, t) in (lastWrite[name] ?? [:]).sorted(by: { $0.key < $1.key }) where other != wr.writer && t > first {
-                        // Of the two, the stale writer is the one whose tenure began first
-                        // (its lease lapsed and the other took the lock); the message and the
-                        // node name it, not the legitimate holder.
-                        let mine = holding[name]?[wr.writer] ?? first, theirs = lastGrant[name]?[other]
-                        if let theirs, theirs < mine {
+                        // Of the two, the stale writer is the one whose tenure (when it wrote)
+                        // began first: its lease lapsed and the other took the lock. The
+                        // message and the node name it, not the legitimate holder.
+                        let mine = holding[name]?[wr.writer] ?? first
+                        if let theirs = tenureAtWrite[name]?[other], theirs < mine {
                             fail(.singleWriter, t, other, "\(other) (stale: its tenure began at \(Time.format(theirs))) wrote \(wr.repo) at \(Time.format(t)), inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))")
+                        } else if tenureAtWrite[name]?[other] == nil {
+                            fail(.singleWriter, t, other, "\(other) wrote \(wr.repo) at \(Time.format(t)) without holding its lock, inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))")
                         } else {
                             fail(.singleWriter, wr.time, wr.writer, "\(wr.writer) (stale: its tenure began at \(Time.format(mine))) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) after \(other) took over and wrote it at \(Time.format(t)); \(wr.writer) had begun writing at \(Time.format(first))")
                         }
@@ -53,6 +53,7 @@ extension CheckSuite {
                 }
             }
             lastWrite[name, default: [:]][wr.writer] = wr.time
+            tenureAtWrite[name, default: [:]][wr.writer] = holding[name]?[wr.writer]
             if let tok = wr.token {
                 if let hi = highest[name], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
                     fail(.singleWriter, wr.time, wr.writer, "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)")

@@ -56,7 +56,13 @@ public enum Catalogue {
                 let (low, high) = a.id < b.id ? (a, b) : (b, a)
                 let sent = order == "higher-first" ? [high, low] : [low, high]
                 let replies = try await c.peer.nostr(sent.map { .event($0) })
-                for e in sent { _ = try unwrap(c.peer.ok(replies, e), "no OK for version \(e.id.prefix(8)) within the timeout") }
+                for e in sent {
+                    let ok = try unwrap(c.peer.ok(replies, e), "no OK for version \(e.id.prefix(8)) within the timeout")
+                    if !ok.accepted && ok.message.hasPrefix("rate-limited:") {
+                        throw CheckFailed(description: "the second version was rate-limited: \(ok.message)",
+                                          divergence: "a stricter rate limit than this check needs (two events in a row)")
+                    }
+                }
                 let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [kind])).map(\.id)
                 guard got == [low.id] else {
                     throw CheckFailed(
@@ -186,7 +192,9 @@ public enum Catalogue {
             let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
             let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
             try await c.accepted(pr, "pull request")
-            try expect(try await c.peer.query(Filter(ids: [pr.id])).isEmpty, "the pull request is served before its commit arrived")
+            if try await !c.peer.query(Filter(ids: [pr.id])).isEmpty {
+                throw CheckFailed(description: "the pull request is served before its commit arrived", divergence: noPurgatory)
+            }
         },
         Check("R4.pr-update-waits", "R4", .should,
               "A pull-request update (1619) waits for its commit and is served after the push to `refs/nostr/<update id>`") { c in

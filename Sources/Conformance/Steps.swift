@@ -42,6 +42,9 @@ extension CheckContext {
         try expect(ls.status == 0, "the repository is not served, so a refusal means nothing: \(ls.err)")
         let push = try await peer.git(args, in: dir)
         try expect(push.status != 0, message)
+        // Whatever the form of the refusal, the refs must not have moved.
+        let after = try await peer.git(["ls-remote", url])
+        try expect(after.status == 0 && after.out == ls.out, "the push failed but the server's refs changed:\n\(ls.out)→\n\(after.out)")
         if push.err.contains("remote error:") {
             // An ERR pkt-line instead of a per-ref refusal: still the server's refusal.
             finding("refused with an ERR pkt-line, not a per-ref report-status (as ngit-grasp does since 1.0.1)")

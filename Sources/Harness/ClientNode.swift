@@ -170,6 +170,8 @@ final class ClientNode: SimNode {
         case (_, .httpError(let status, _, let msg)):
             if case .push(let repo) = phase {
                 world.record(.pushAnswered(step: run.id, actor: actor, repo: repo, results: [], httpError: "\(status) \(msg)"))
+            } else if case .advertiseForPush(_, let repo, _) = phase {
+                world.record(.pushAdvertisementFailed(step: run.id, actor: actor, repo: repo, httpError: "\(status) \(msg)"))
             }
             attemptFailed(run, "HTTP \(status): \(msg)", ctx)
         default:

@@ -31,6 +31,7 @@ public struct EffectiveSetting: Sendable {
     public var key: String
     public var value: String
     public var source: SettingSource
+    public init(key: String, value: String, source: SettingSource) { self.key = key; self.value = value; self.source = source }
 }
 
 /// The configuration a scenario runs with: every key of the relay and the deployment,
@@ -57,10 +58,10 @@ private func build(scenario: Scenario, overrides: [(String, String)])
     var deployment = DeploymentSettings()
     if let first = scenario.relays.first { c.domain = first.domain }
     var errors: [String] = []
-    var placeOf: [String: String] = [:]
+    var placeOf: [String: (order: Int, place: String)] = [:]
     let allKeys = (RelayConfig.keys + DeploymentSettings.keys).map(\.0)
     func apply(_ key: String, _ value: String, where place: String) {
-        placeOf[key] = place
+        placeOf[key] = (placeOf.count, place)
         do {
             if try deployment.set(key, value) { return }
             if try c.set(key, value) { return }
@@ -77,7 +78,7 @@ private func build(scenario: Scenario, overrides: [(String, String)])
     // Keys that are fine alone but not together: reported where the later of them was set.
     for problem in deployment.consistencyProblems() {
         let named = allKeys.filter { problem.contains($0) }
-        let place = named.compactMap { placeOf[$0] }.last ?? "configuration: error: "
+        let place = named.compactMap { placeOf[$0] }.max { $0.order < $1.order }?.place ?? "configuration: error: "
         errors.append(place + problem)
     }
     return (c, deployment, errors)

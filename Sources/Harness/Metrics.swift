@@ -92,34 +92,17 @@ final class MetricsCollector {
         let t = entry.time
         switch entry.item {
         case .pushAnswered(let step, _, let repo, let results, let http):
-            add(.pushAttempts)
-            pushSteps.insert(step)
-            lastPushAnswer = t
-            let repoName = repo?.description ?? step
-            if http?.hasPrefix("503") == true {
-                add(.push503)
-                if unwritableSince[repoName] == nil { unwritableSince[repoName] = t }
-            } else if let since = unwritableSince.removeValue(forKey: repoName) {
-                // Any other answer means the push got the repository's lock again.
-                longestUnwritable = max(longestUnwritable, t - since)
-            }
-            if let http {
-                if !http.hasPrefix("503") { add(.pushRejectedOther) }
-            } else if results.allSatisfy(\.ok) {
-                add(.pushAccepted)
-            } else {
-                let why = (results.first { !$0.ok }?.error ?? "").lowercased()
-                if why.contains("fencing") { add(.pushRejectedFencing) }
-                else if why.contains("authoris") || why.contains("authoriz") { add(.pushRejectedAuthorization) }
-                else if why.contains("stale") { add(.pushRejectedStale) }
-                else { add(.pushRejectedOther) }
-            }
+            pushAnswered(step: step, repo: repo, results: results, http: http, t)
         case .stepOutcome(let step, _, _):
             if pushSteps.contains(step), let start = stepStart[step] { latencies.append(Double(t - start) / 1e9) }
         case .relay(_, .held(let e, _)):
             if heldAt[e.id] == nil { heldAt[e.id] = t }
-        case .relay(_, .left(let id, _, "released")):
-            if let since = heldAt.removeValue(forKey: id) { releases.append(Double(t - since) / 1e9) }
+        case .relay(_, .left(let id, _, let why)):
+            // Any exit ends the wait; only a release is a release time (an expired entry
+            // that is revived waits again from its new hold).
+            if let since = heldAt.removeValue(forKey: id), why == "released" { releases.append(Double(t - since) / 1e9) }
+        case .pushAdvertisementFailed(let step, _, let repo, let http):
+            pushAnswered(step: step, repo: repo, results: [], http: http, t)
         case .replica(_, .lockAborted):
             add(.lockAborted)
         case .sync(let replica, .attemptStarted(let identifier, _, _)):
@@ -133,6 +116,33 @@ final class MetricsCollector {
             if backoffCap > 0, next - t >= backoffCap { add(.syncBackoffCapped) }
         default:
             break
+        }
+    }
+
+    /// One push attempt's answer: per-ref results, or an HTTP error (on the push itself or
+    /// on the advertisement a push fetches first).
+    private func pushAnswered(step: String, repo: RepoKey?, results: [RefResult], http: String?, _ t: SimTime) {
+        add(.pushAttempts)
+        pushSteps.insert(step)
+        lastPushAnswer = t
+        let repoName = repo?.description ?? step
+        if http?.hasPrefix("503") == true {
+            add(.push503)
+            if unwritableSince[repoName] == nil { unwritableSince[repoName] = t }
+        } else if let since = unwritableSince.removeValue(forKey: repoName) {
+            // Any other answer means the push got the repository's lock again.
+            longestUnwritable = max(longestUnwritable, t - since)
+        }
+        if let http {
+            if !http.hasPrefix("503") { add(.pushRejectedOther) }
+        } else if results.allSatisfy(\.ok) {
+            add(.pushAccepted)
+        } else {
+            let why = (results.first { !$0.ok }?.error ?? "").lowercased()
+            if why.contains("fencing") { add(.pushRejectedFencing) }
+            else if why.contains("authoris") || why.contains("authoriz") { add(.pushRejectedAuthorization) }
+            else if why.contains("stale") { add(.pushRejectedStale) }
+            else { add(.pushRejectedOther) }
         }
     }
 
@@ -195,6 +205,11 @@ public struct MetricStats: Sendable {
     public var p50: Double
     public var p99: Double
     public var max: Double
+
+    /// Merged from shards: exact mean and maximum, percentiles unknown (NaN, shown as n/a).
+    public init(mean: Double, max: Double) {
+        self.mean = mean; self.max = max; p50 = .nan; p99 = .nan
+    }
 
     public init(_ values: [Double]) {
         let sorted = values.sorted()

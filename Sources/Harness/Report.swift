@@ -106,6 +106,7 @@ public enum Report {
     }
 
     static func fmt(_ d: Double) -> String {
+        if d.isNaN { return "null" }
         let r = (d * 1000).rounded() / 1000
         return r == r.rounded() ? String(Int64(r)) : String(r)
     }

@@ -121,6 +121,7 @@ extension Report {
     }
 
     public static func metricText(_ v: Double, _ unit: String) -> String {
+        if v.isNaN { return "n/a" }
         let n = v == v.rounded() && abs(v) < 1e12 ? String(Int64(v)) : String(format: abs(v) < 10 ? "%.2f" : "%.1f", v)
         return unit.isEmpty ? n : n + (unit == "%" ? "%" : " " + unit)
     }

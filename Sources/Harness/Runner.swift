@@ -92,9 +92,13 @@ public struct ScenarioSummary: Sendable {
     public var effectiveConfig: [EffectiveSetting] = []
     /// Each metric's value in every run, in seed order.
     public var metricValues: [String: [Double]] = [:]
+    /// Each metric over the scenario's runs from a merge of shard reports (their per-run
+    /// values are not kept: means and maxima merge exactly, percentiles do not).
+    public var mergedMetrics: [String: MetricStats] = [:]
     /// Each metric over the scenario's runs.
     public var metrics: [(MetricName, MetricStats)] {
-        MetricName.all.compactMap { m in metricValues[m.name].map { (m, MetricStats($0)) } }
+        if metricValues.isEmpty { return MetricName.all.compactMap { m in mergedMetrics[m.name].map { (m, $0) } } }
+        return MetricName.all.compactMap { m in metricValues[m.name].map { (m, MetricStats($0)) } }
     }
     public init(name: String, file: String) { self.name = name; self.file = file }
 
@@ -208,7 +212,8 @@ public final class Sweep {
         var summaries = scenarios.map { s in
             var sum = ScenarioSummary(name: s.name, file: s.file)
             sum.seedsPlanned = seeds.count
-            sum.effectiveConfig = effectiveConfiguration(scenario: s, overrides: options.run.overrides)
+            // A generated sweep draws each seed's deployment: no one configuration to show.
+            if options.generate == nil { sum.effectiveConfig = effectiveConfiguration(scenario: s, overrides: options.run.overrides) }
             sum.invariants = (s.invariants.isEmpty ? InvariantName.selectable : s.invariants) + [.determinism]
             return sum
         }

@@ -122,7 +122,7 @@ extension RelayConfig: Configurable {
         .flag("fault.prs_skip_purgatory", \.faultPRsSkipPurgatory, "conformance validation: pull requests served before their data"),
         .flag("fault.keep_prs_waiting", \.faultKeepPRsWaiting, "conformance validation: a pull request's data never releases it"),
         .flag("fault.keep_first_on_tie", \.faultKeepFirstOnTie, "conformance validation: equal created_at keeps the first stored"),
-        .flag("fault.no_filter", \.faultNoFilter, "conformance validation: git does not offer partial clone"),
+        .flag("fault.no_filter", \.faultNoFilter, "conformance validation: git does not offer partial clone (serve only: the simulated git host has no filters)"),
         .flag("fault.no_sha1_in_want", \.faultNoSHA1InWant, "conformance validation: git refuses wants by id"),
     ]
 }

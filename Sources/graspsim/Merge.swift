@@ -12,6 +12,7 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         var byName: [String: ScenarioSummary] = [:]
+        var metricSums: [String: [String: (weighted: Double, max: Double, seeds: Int)]] = [:]
         var order: [String] = []
         var seeds: UInt64 = 0, wall = 0.0, swarm = false, jobs = 0
         var overrides: [(String, String)] = []
@@ -32,9 +33,20 @@ struct Merge: ParsableCommand {
                     order.append(name)
                     var sum = ScenarioSummary(name: name, file: s["file"] as? String ?? "")
                     sum.invariants = try (s["invariants"] as? [String] ?? []).map { try invariant($0, in: dir) }
+                    // Shards of one sweep run one configuration: the first shard's is it.
+                    let config = s["config"] as? [String: String] ?? [:]
+                    let sources = s["config_sources"] as? [String: String] ?? [:]
+                    sum.effectiveConfig = config.keys.sorted().map { k in
+                        EffectiveSetting(key: k, value: config[k]!, source: SettingSource(rawValue: sources[k] ?? "default") ?? .defaults)
+                    }
                     byName[name] = sum
                 }
                 let ran = (s["seeds_run"] as? NSNumber)?.intValue ?? 0
+                for (metric, value) in s["metrics"] as? [String: [String: Any]] ?? [:] {
+                    let mean = (value["mean"] as? NSNumber)?.doubleValue ?? 0, mx = (value["max"] as? NSNumber)?.doubleValue ?? 0
+                    let old = metricSums[name, default: [:]][metric] ?? (0, -Double.infinity, 0)
+                    metricSums[name, default: [:]][metric] = (old.weighted + mean * Double(ran), Swift.max(old.max, mx), old.seeds + ran)
+                }
                 byName[name]!.seedsRun += ran
                 byName[name]!.seedsPlanned += (s["seeds_planned"] as? NSNumber)?.intValue ?? ran
                 byName[name]!.wallSeconds += (s["wall_seconds"] as? NSNumber)?.doubleValue ?? 0
@@ -49,6 +61,11 @@ struct Merge: ParsableCommand {
                         seed: (f["seed"] as? NSNumber)?.uint64Value ?? 0, violations: vs,
                         traceHash: f["trace_hash"] as? String ?? "", kind: f["kind"] as? String ?? "invariant"))
                 }
+            }
+        }
+        for (name, metrics) in metricSums {
+            for (metric, m) in metrics where m.seeds > 0 {
+                byName[name]!.mergedMetrics[metric] = MetricStats(mean: m.weighted / Double(m.seeds), max: m.max)
             }
         }
         let summaries = order.map { byName[$0]! }

@@ -158,4 +158,48 @@ func temporaryDirectory() throws -> String {
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("did you mean 'arrival'?"))
     }
+
+    /// Shard reports merge with their metrics (exact means and maxima) and configuration;
+    /// --compare prints one table per value and writes compare.json.
+    @Test func shardsMergeMetricsAndCompareRuns() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = "Scenarios/locks/gc-pause.yaml"
+        for k in 1...2 {
+            let r = try graspsim(["run", file, "--seeds", "6", "--shard", "\(k)/2", "--set", "lock.ttl=20s", "--report-dir", dir + "/s\(k)", "--no-progress"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        func summary(_ d: String) throws -> [String: Any] {
+            let run = try #require(try FileManager.default.contentsOfDirectory(atPath: d).first)
+            let data = try #require(FileManager.default.contents(atPath: d + "/" + run + "/summary.json"))
+            let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return try #require((root["scenarios"] as? [[String: Any]])?.first)
+        }
+        let s1 = try summary(dir + "/s1"), s2 = try summary(dir + "/s2")
+        let shardDirs = try [1, 2].map { k in dir + "/s\(k)/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/s\(k)").first)) }
+        let m = try graspsim(["merge"] + shardDirs + ["--out", dir + "/merged/all"])
+        #expect(m.status == 0, "\(m.stderr)")
+        let merged = try summary(dir + "/merged")
+        func metric(_ s: [String: Any], _ name: String, _ stat: String) -> Double? {
+            ((s["metrics"] as? [String: [String: Any]])?[name]?[stat] as? NSNumber)?.doubleValue
+        }
+        let grants1 = try #require(metric(s1, "lock.grants", "mean")), grants2 = try #require(metric(s2, "lock.grants", "mean"))
+        let mergedGrants = try #require(metric(merged, "lock.grants", "mean"))
+        #expect(abs(mergedGrants - (grants1 + grants2) / 2) < 1e-6, "seeds split 3/3: the merged mean is the average")
+        #expect(metric(merged, "lock.grants", "max") == max(metric(s1, "lock.grants", "max") ?? 0, metric(s2, "lock.grants", "max") ?? 0))
+        #expect((merged["config"] as? [String: String])?["lock.ttl"] == "20s")
+        #expect((merged["config_sources"] as? [String: String])?["lock.ttl"] == "--set")
+
+        let c = try graspsim(["run", file, "--seeds", "4", "--compare", "fencing=true,false", "--report-dir", dir + "/cmp", "--no-progress"])
+        #expect(c.status == 0 || c.status == 1)
+        #expect(c.stdout.contains("compare fencing: true | false"))
+        #expect(c.stdout.contains("fencing.refused_writes"))
+        let cmpRun = try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/cmp").first)
+        let cmp = try #require(FileManager.default.contents(atPath: dir + "/cmp/" + cmpRun + "/compare.json"))
+        let root = try #require(try JSONSerialization.jsonObject(with: cmp) as? [String: Any])
+        #expect(root["values"] as? [String] == ["true", "false"])
+        let bad = try graspsim(["run", file, "--seeds", "1", "--compare", "lock.ttl=0s,10s", "--report-dir", dir + "/bad"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("lock.ttl"))
+    }
 }

@@ -33,12 +33,24 @@ import Checks
     }
 
     @Test func aFixedLengthDrawsNothing() throws {
-        // Same schedule as before ranges existed: a fixed `for` takes no draw.
+        // A fixed `for` takes no draw: the faults start exactly where they start with no
+        // `for` at all (so schedules written before ranges existed did not move).
         let fixed = try Self.gcPause(pauseFor: "45s")
-        let collapsed = try Self.gcPause(pauseFor: "45s..45s")
+        var text = try String(contentsOfFile: Self.root + "/Scenarios/locks/gc-pause.yaml", encoding: .utf8)
+        text = text.replacingOccurrences(of: "for: 45s, ", with: "")
+        let endless = try ScenarioLoader.parse(yaml: text, file: "gc-pause-no-for.yaml")
+        #expect(endless.faults.allSatisfy { $0.duration == nil })
         for seed in UInt64(0)..<5 {
-            #expect(Runner.schedule(for: fixed, seed: seed, swarm: false) == Runner.schedule(for: collapsed, seed: seed, swarm: false))
+            let a = Runner.schedule(for: fixed, seed: seed, swarm: false), b = Runner.schedule(for: endless, seed: seed, swarm: false)
+            #expect(a.faults.map(\.start) == b.faults.map(\.start))
+            #expect(a.steps == b.steps)
         }
+        // A ranged `for` does draw: the faults after it start elsewhere.
+        let ranged = try Self.gcPause(pauseFor: "40s..50s")
+        #expect((0..<5).contains { seed in
+            Runner.schedule(for: ranged, seed: UInt64(seed), swarm: false).faults.map(\.start)
+                != Runner.schedule(for: fixed, seed: UInt64(seed), swarm: false).faults.map(\.start)
+        })
     }
 
     @Test func shrunkReproducerKeepsLengthsInsideTheRange() throws {
