@@ -40,15 +40,17 @@ public enum Catalogue {
             // that keeps the last fails the second.
             for order in ["higher-first", "lower-first"] {
                 let owner = c.actor("owner-\(order)"), d = c.identifier(order)
-                let t = Int64(Date().timeIntervalSince1970) + 5
                 let a: NostrEvent, b: NostrEvent, kind: Int
                 if c.grasp {
-                    // Stored the GRASP way: two states whose data the repository already has.
+                    // Stored the GRASP way: two states whose data the repository already has,
+                    // both newer than the state that served it (the push may take a while).
                     let repo = try await c.servedRepository(owner, d)
+                    let t = max(repo.state.createdAt, Int64(Date().timeIntervalSince1970)) + 5
                     a = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "a"]])
                     b = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "b"]])
                     kind = 30618
                 } else {
+                    let t = Int64(Date().timeIntervalSince1970) + 5
                     a = owner.event(30078, [["d", d]], content: "a", createdAt: t)
                     b = owner.event(30078, [["d", d]], content: "b", createdAt: t)
                     kind = 30078
