@@ -13,6 +13,8 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the figures as one JSON object.") var json = false
     @Option(help: "Scenario files or folders for the end-to-end figure.") var scenarios: [String] = ["Scenarios/arrival"]
     @Option(name: .customLong("e2e-seeds"), help: "Seeds per scenario for the end-to-end figure.") var e2eSeeds: UInt64 = 50
+    @Option(help: "The shipped suite, for the suite and per-family figures.") var suite = "Scenarios"
+    @Option(name: .customLong("suite-seeds"), help: "Seeds 0..<N of every suite scenario (one job).") var suiteSeeds: UInt64 = 20
 
     func time(_ body: () throws -> Void) rethrows -> Double {
         let clock = ContinuousClock()
@@ -74,6 +76,33 @@ struct Bench: ParsableCommand {
             figures.append(("e2e_sim_to_wall_ratio", Double(sim) / 1e9 / wall, "simulated seconds per wall second in those runs"))
             for s in sums {
                 figures.append(("seeds_per_sec." + s.name, Double(s.seedsRun) / s.wallSeconds, "seeds per second: \(s.name)"))
+            }
+        }
+        // The whole shipped suite on one job over a fixed seed range: runs per second per
+        // core, and seeds per second per family (the folder a scenario lives in).
+        let (suiteScenarios, suiteErrors) = ScenarioLoader.loadAll(paths: [suite])
+        if suiteErrors.isEmpty, !suiteScenarios.isEmpty, suiteSeeds > 0 {
+            var opts = SweepOptions()
+            opts.seeds = suiteSeeds
+            opts.jobs = 1
+            opts.determinismSample = 0
+            let sums = Sweep(scenarios: suiteScenarios, options: opts).run()
+            let runs = sums.reduce(0) { $0 + $1.seedsRun }
+            let wall = sums.reduce(0) { $0 + $1.wallSeconds }
+            figures.append(("suite_runs_per_sec", Double(runs) / wall,
+                            "runs per second on one core: every scenario of \(suite), seeds 0..<\(suiteSeeds)"))
+            var families: [String: (runs: Int, wall: Double)] = [:]
+            for s in sums {
+                let family = ((s.file as NSString).deletingLastPathComponent as NSString).lastPathComponent
+                families[family, default: (0, 0)].runs += s.seedsRun
+                families[family, default: (0, 0)].wall += s.wallSeconds
+            }
+            for (family, f) in families.sorted(by: { $0.key < $1.key }) {
+                figures.append(("family_seeds_per_sec." + family, Double(f.runs) / f.wall, "seeds per second on one core: the \(family) family"))
+            }
+            if let slowest = sums.filter({ $0.wallSeconds > 0 }).min(by: { Double($0.seedsRun) / $0.wallSeconds < Double($1.seedsRun) / $1.wallSeconds }) {
+                figures.append(("slowest_scenario_seeds_per_sec", Double(slowest.seedsRun) / slowest.wallSeconds,
+                                "seeds per second on one core of the slowest scenario (\(slowest.name))"))
             }
         }
         if json {
