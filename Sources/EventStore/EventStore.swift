@@ -28,8 +28,13 @@ public final class EventStore: @unchecked Sendable {
         if let hook = readFailureHook, hook(operation) { throw EventStoreError.readFailed(operation: operation) }
     }
 
+    /// Changes with every write (callers key their own caches on it).
+    public var revision: Int { cacheLock.lock(); defer { cacheLock.unlock() }; return writes }
+    private var writes = 0
+
     private func invalidate() {
         cacheLock.lock(); defer { cacheLock.unlock() }
+        writes &+= 1
         queryCache.removeAll(keepingCapacity: true)
         latestCache.removeAll(keepingCapacity: true)
         eventCache.removeAll(keepingCapacity: true)
@@ -177,7 +182,7 @@ public final class EventStore: @unchecked Sendable {
     public func isDeleted(_ e: NostrEvent) throws -> Bool {
         try checkRead("isDeleted")
         guard e.kind != Kinds.deletion else { return false }
-        return try db.read { db in
+        return try db.inDatabase { db in
             if try db.one(Bool.self, "SELECT 1 FROM deleted_ids WHERE id = ? AND pubkey = ?", [e.id, e.pubkey]) == true {
                 return true
             }
@@ -267,7 +272,7 @@ public final class EventStore: @unchecked Sendable {
     public func event(id: String) throws -> NostrEvent? {
         try checkRead("event")
         return try cached(\.eventCache, id) {
-            try db.read { db in try Self.fetch(db, sql: "SELECT \(Self.columns) FROM events WHERE id = ?", [id]).first }
+            try db.inDatabase { db in try Self.fetch(db, sql: "SELECT \(Self.columns) FROM events WHERE id = ?", [id]).first }
         }
     }
 
@@ -275,7 +280,7 @@ public final class EventStore: @unchecked Sendable {
     public func latest(_ key: ReplacementKey) throws -> NostrEvent? {
         try checkRead("latest")
         return try cached(\.latestCache, key) {
-            try db.read { db in
+            try db.inDatabase { db in
                 try Self.fetch(db, sql: """
                     SELECT \(Self.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?
                     ORDER BY created_at DESC, id ASC LIMIT 1
@@ -285,7 +290,7 @@ public final class EventStore: @unchecked Sendable {
     }
 
     public func count() throws -> Int {
-        try db.read { db in try db.one(Int.self, "SELECT COUNT(*) FROM events") ?? 0 }
+        try db.inDatabase { db in try db.one(Int.self, "SELECT COUNT(*) FROM events") ?? 0 }
     }
 
     /// The OR of `filters`. Each filter's `limit` applies to its own newest-first results; the
@@ -296,7 +301,7 @@ public final class EventStore: @unchecked Sendable {
     }
 
     private func uncachedQuery(_ filters: [Filter]) throws -> [NostrEvent] {
-        try db.read { db in
+        try db.inDatabase { db in
             var seen = Set<String>()
             var out: [NostrEvent] = []
             for f in filters {
@@ -312,11 +317,17 @@ public final class EventStore: @unchecked Sendable {
 
     /// SQL for one filter, nil when it cannot match anything.
     static func sql(for f: Filter) -> (String, StatementArguments)? {
+        // Preparing a statement is the costly part of a query (GRDB's authorizer runs for
+        // every column it reads), and the statement cache is keyed by the SQL text. Lists
+        // are padded to a power-of-two length by repeating their last value (IN ignores
+        // duplicates), so a handful of texts serve every length and keep their index plans.
         var conditions: [String] = []
         var args: [(any DatabaseValueConvertible)?] = []
         func inList(_ column: String, _ values: [any DatabaseValueConvertible]) {
-            conditions.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+            let padded = Self.paddedLength(values.count)
+            conditions.append("\(column) IN (\(Array(repeating: "?", count: padded).joined(separator: ",")))")
             args.append(contentsOf: values.map { $0 })
+            if let last = values.last { args.append(contentsOf: Array(repeating: last, count: padded - values.count)) }
         }
         if let ids = f.ids {
             if ids.isEmpty { return nil }
@@ -333,13 +344,14 @@ public final class EventStore: @unchecked Sendable {
         if let since = f.since { conditions.append("created_at >= ?"); args.append(since) }
         if let until = f.until { conditions.append("created_at <= ?"); args.append(until) }
         for name in f.tags.keys.sorted() {
-            let values = f.tags[name]!
+            let values = f.tags[name]!.sorted()
             if values.isEmpty { return nil }
-            let marks = Array(repeating: "?", count: values.count).joined(separator: ",")
+            let padded = Self.paddedLength(values.count)
             conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.event_id = events.id"
-                              + " AND t.name = ? AND t.value IN (\(marks)))")
+                              + " AND t.name = ? AND t.value IN (\(Array(repeating: "?", count: padded).joined(separator: ","))))")
             args.append(name)
-            args.append(contentsOf: values.sorted().map { $0 })
+            args.append(contentsOf: values.map { $0 })
+            args.append(contentsOf: Array(repeating: values.last!, count: padded - values.count))
         }
         var sql = "SELECT \(columns) FROM events"
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
@@ -350,6 +362,13 @@ public final class EventStore: @unchecked Sendable {
             args.append(limit)
         }
         return (sql, StatementArguments(args))
+    }
+
+    /// The next power of two at or above `n` (1 for 0 or 1).
+    static func paddedLength(_ n: Int) -> Int {
+        var p = 1
+        while p < n { p <<= 1 }
+        return p
     }
 
     /// Columns in the order `fetch` decodes them.

@@ -34,6 +34,7 @@ public final class RelayCore {
     /// Pushes the git programs are applying: accepted by `pushProposed`, waiting for
     /// `pushApplied` (one per repository: a server runs one receive-pack per repository).
     private var proposedPushes: [RepoKey: PushDecision] = [:]
+    private var servedHeadCache: [RepoKey: (store: Int, purgatory: Int, state: NostrEvent?, head: String?)] = [:]
 
     public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,
                 purgatory: PurgatoryBox = PurgatoryBox()) {
@@ -437,10 +438,23 @@ public final class RelayCore {
     }
 
     /// The newest served state authoritative for `key`.
-    private func latestServedState(for key: RepoKey) throws -> NostrEvent? {
+    private func latestServedState(for key: RepoKey) throws -> NostrEvent? { try servedHead(key).state }
+
+    /// The newest served state of `key`'s maintainers and the HEAD it names. It depends
+    /// only on the event store and purgatory (announcements decide the maintainers), so it
+    /// is kept until either changes (their revisions); a store under a read-failure test
+    /// double is always asked.
+    private func servedHead(_ key: RepoKey) throws -> (state: NostrEvent?, head: String?) {
+        let revisions = (store: store.revision, purgatory: box.revision)
+        if store.readFailureHook == nil, let c = servedHeadCache[key], c.store == revisions.store, c.purgatory == revisions.purgatory {
+            return (c.state, c.head)
+        }
         let m = try maintainers(of: key).sorted()
         let states = try store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])
-        return states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
+        let state = states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
+        let head = state.flatMap(stateHead)
+        servedHeadCache[key] = (revisions.store, revisions.purgatory, state, head)
+        return (state, head)
     }
 
     /// Serves `state`, brings every authoritative repo to its refs (copying objects from a
@@ -1112,9 +1126,7 @@ public final class RelayCore {
 
     /// The default branch of a repository: the HEAD of its newest served state (what an
     /// advertisement pins HEAD to while a maintenance cycle may have moved it).
-    public func defaultBranch(_ key: RepoKey) throws -> String? {
-        try latestServedState(for: key).flatMap(stateHead)
-    }
+    public func defaultBranch(_ key: RepoKey) throws -> String? { try servedHead(key).head }
 
     /// Expiry of one purgatory announcement: soft-expired ones are forgotten after their
     /// retention; due ones get their repo deleted (only when `deleteRepos`, i.e. when this
