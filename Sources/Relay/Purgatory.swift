@@ -5,7 +5,7 @@ import SimKernel
 /// Events accepted but not yet served because their git data has not arrived (SPEC §4).
 /// Volatile: lost on a crash, saved as a `PurgatorySnapshot` on graceful shutdown.
 public struct Purgatory: Sendable {
-    public struct AnnouncementEntry: Sendable {
+    public struct AnnouncementEntry: Sendable, Equatable {
         public var event: NostrEvent
         public var deadline: SimTime
         /// The repo was deleted at expiry; the event is kept until `forgetAt` so a late
@@ -116,6 +116,13 @@ public struct PurgatorySnapshot: Sendable {
 public final class PurgatoryBox {
     /// Counts every change, so a driver keeping a file of it knows when to write.
     public private(set) var revision = 0
-    public var value = Purgatory() { didSet { revision &+= 1 } }
+    /// Counts changes of the waiting announcements only (what decides maintainer sets).
+    public private(set) var announcementsRevision = 0
+    public var value = Purgatory() {
+        didSet {
+            revision &+= 1
+            if oldValue.announcements != value.announcements { announcementsRevision &+= 1 }
+        }
+    }
     public init() {}
 }

@@ -441,11 +441,11 @@ public final class RelayCore {
     private func latestServedState(for key: RepoKey) throws -> NostrEvent? { try servedHead(key).state }
 
     /// The newest served state of `key`'s maintainers and the HEAD it names. It depends
-    /// only on the event store and purgatory (announcements decide the maintainers), so it
-    /// is kept until either changes (their revisions); a store under a read-failure test
-    /// double is always asked.
+    /// only on the event store and purgatory's waiting announcements (they decide the
+    /// maintainers), so it is kept until either changes (their revisions); a store under a
+    /// read-failure test double is always asked.
     private func servedHead(_ key: RepoKey) throws -> (state: NostrEvent?, head: String?) {
-        let revisions = (store: store.revision, purgatory: box.revision)
+        let revisions = (store: store.revision, purgatory: box.announcementsRevision)
         if store.readFailureHook == nil, let c = servedHeadCache[key], c.store == revisions.store, c.purgatory == revisions.purgatory {
             return (c.state, c.head)
         }

@@ -74,13 +74,48 @@ public final class Trace {
 
     public init(keepRecords: Bool = false) { self.keepRecords = keepRecords }
 
+    /// Reused for each record's bytes (no string is built for hashing).
+    private var line: [UInt8] = []
+
     public func append(_ r: TraceRecord) {
-        var line = r.canonicalLine
-        line += "\n"
-        hasher.update(data: Array(line.utf8))
+        // Exactly the bytes of `canonicalLine` + "\n" (a test holds the two together).
+        line.removeAll(keepingCapacity: true)
+        Self.appendDecimal(r.time, to: &line)
+        line.append(0x20)
+        line.append(contentsOf: r.node.utf8)
+        line.append(0x20)
+        line.append(contentsOf: r.kind.utf8)
+        for (k, v) in r.fields {
+            line.append(0x20)
+            line.append(contentsOf: k.utf8)
+            line.append(0x3D)
+            line.append(contentsOf: v.utf8)
+        }
+        line.append(0x0A)
+        line.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         count += 1
         if keepRecords { records.append(r) }
         sink?(r)
+    }
+
+    /// `n` in decimal, as `"\(n)"` writes it.
+    static func appendDecimal(_ n: Int64, to out: inout [UInt8]) {
+        if n == 0 { out.append(0x30); return }
+        if n < 0 { out.append(0x2D) }
+        var digits: [UInt8] = []
+        var m = n.magnitude
+        while m > 0 { digits.append(0x30 + UInt8(m % 10)); m /= 10 }
+        out.append(contentsOf: digits.reversed())
+    }
+
+    /// The hash `canonicalLine` strings give (what `append` must equal).
+    public static func referenceHash(_ records: [TraceRecord]) -> String {
+        var h = SHA256()
+        for r in records { h.update(data: Array((r.canonicalLine + "\n").utf8)) }
+        return h.finalize().prefix(16).map { b in
+            let s = String(b, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
     }
 
     /// Hex of the rolling hash so far (the hash of every record appended).
