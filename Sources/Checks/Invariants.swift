@@ -15,6 +15,8 @@ public protocol WorldView: AnyObject {
     var store: EventStore { get }
     var storage: RepositoryStorage { get }
     var purgatories: [(replica: String, purgatory: Purgatory)] { get }
+    /// Changes whenever any relay's waiting announcements change (checks key caches on it).
+    var purgatoryAnnouncementsRevision: Int { get }
     /// Time `replica` spent paused or down within [from, to].
     func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
     /// The lock service of a replicated deployment (nil for a single relay).

@@ -36,6 +36,11 @@ final class SyncChecks {
     /// absent): git data found elsewhere cannot release those, so they are not judged.
     var waiting: [String: NostrEvent] = [:]
     var homeless: Set<String> = []
+    /// What the homeless judgement read when it last ran (store, storage and purgatory
+    /// announcement revisions), and the waiting ids judged since: unchanged inputs give
+    /// unchanged answers, so only new ids need judging.
+    var homelessInputs: (store: Int, storage: Int, purgatory: Int)? = nil
+    var judgedHome: Set<String> = []
 
     func noteAnnouncement(_ e: NostrEvent, _ t: SimTime) {
         if let open = listings[e.id], open.until == nil { return }
@@ -98,7 +103,10 @@ extension CheckSuite {
 
     /// Marks waiting states and PRs that have no repository here to take their data now.
     private func noteHomeless(_ w: WorldView) {
-        for (id, e) in syncChecks.waiting where !syncChecks.homeless.contains(id) {
+        let inputs = (store: w.store.revision, storage: w.storage.revision, purgatory: w.purgatoryAnnouncementsRevision)
+        if let last = syncChecks.homelessInputs, last != inputs { syncChecks.judgedHome.removeAll(keepingCapacity: true) }
+        if syncChecks.homelessInputs.map({ $0 != inputs }) ?? true { syncChecks.homelessInputs = inputs }
+        for (id, e) in syncChecks.waiting where !syncChecks.homeless.contains(id) && !syncChecks.judgedHome.contains(id) {
             let home: Bool
             if e.kind == Kinds.repoState {
                 home = Self.owners(w, e.dTag).contains { o in
@@ -109,7 +117,7 @@ extension CheckSuite {
                 home = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
                     .contains { $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d)) }
             }
-            if !home { syncChecks.homeless.insert(id) }
+            if home { syncChecks.judgedHome.insert(id) } else { syncChecks.homeless.insert(id) }
         }
     }
 

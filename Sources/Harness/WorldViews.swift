@@ -8,6 +8,10 @@ import Sync
 /// What the checks may see of a world (read-only views; see `WorldView`).
 extension World: WorldView {
     public var now: SimTime { sim.now }
+    public var purgatoryAnnouncementsRevision: Int {
+        replicas.reduce(0) { $0 &+ $1.process.core.purgatoryAnnouncementsRevision }
+    }
+
     public var purgatories: [(replica: String, purgatory: Purgatory)] {
         // Replicas of one relay share a purgatory: report it once.
         var seen = Set<ObjectIdentifier>()

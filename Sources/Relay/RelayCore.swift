@@ -19,6 +19,8 @@ public final class RelayCore {
     }
     /// Changes whenever purgatory changes (see `PurgatoryBox.revision`).
     public var purgatoryRevision: Int { box.revision }
+    /// Changes whenever the waiting announcements change.
+    public var purgatoryAnnouncementsRevision: Int { box.announcementsRevision }
     /// With replicas (`config.deferRepositoryWrites`), repository writes not made under a
     /// lock — the sweep's (deleting expired announcements' repos, dropping placeholder refs)
     /// and those an arriving event would trigger (applying a state whose data is present,

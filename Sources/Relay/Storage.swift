@@ -38,6 +38,8 @@ public final class RepositoryStorage {
     public private(set) var writes: [WriteRecord] = []
     /// Every write fencing refused (a stale or duplicated token), in order, for metrics.
     public private(set) var refusals: [WriteRecord] = []
+    /// Changes whenever a repository is created or deleted (which repositories exist).
+    public private(set) var revision = 0
     public var recordWrites = true
     /// With fencing on, a write must carry a token >= the highest accepted under the
     /// repository's lock (`RepoKey.lockName`: the tokens of one lock are one sequence, and
@@ -97,6 +99,7 @@ public final class RepositoryStorage {
             } else {
                 repos[key] = try GitRepository.inMemory()
             }
+            revision &+= 1
         } catch { throw StorageError.git(error) }
     }
 
@@ -109,6 +112,7 @@ public final class RepositoryStorage {
             do { try FileManager.default.removeItem(atPath: dir) } catch { throw StorageError.deleteFailed(key) }
         }
         repos[key] = nil
+        revision &+= 1
     }
 
     private func admit(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ op: String) throws {
