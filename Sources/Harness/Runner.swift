@@ -156,7 +156,13 @@ public final class Sweep {
     public init(scenarios: [Scenario], options: SweepOptions) { self.scenarios = scenarios; self.options = options }
 
     private struct Work { var scenario: Int; var seed: UInt64 }
-    private struct Done { var result: RunResult?; var error: String?; var wall: Double; var determinism: String?? }
+    /// One finished run, kept until the sweep ends: its metrics as a compact array in
+    /// `MetricName.all` order (a dictionary per run would make a sweep's memory grow by
+    /// kilobytes per seed).
+    private struct Done {
+        var result: RunResult?; var error: String?; var wall: Double; var determinism: String??
+        var metrics: [Double] = []
+    }
 
     /// Runs every scenario for every seed of this shard. Results do not depend on `jobs`.
     public func run() -> [ScenarioSummary] {
@@ -226,7 +232,7 @@ public final class Sweep {
                 summaries[w.scenario].simulatedNanos += r.simulatedTime
                 summaries[w.scenario].events += r.events
                 for s in r.situations { summaries[w.scenario].coverage[s, default: 0] += 1 }
-                for (name, v) in r.metrics { summaries[w.scenario].metricValues[name, default: []].append(v) }
+                for (m, v) in zip(MetricName.all, d.metrics) { summaries[w.scenario].metricValues[m.name, default: []].append(v) }
                 if summaries[w.scenario].sampleHashes.count < 5 { summaries[w.scenario].sampleHashes.append((w.seed, r.traceHash)) }
                 if !r.passed {
                     summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: r.violations, traceHash: r.traceHash, kind: "invariant"))
@@ -282,7 +288,13 @@ public final class Sweep {
                     det = .some("same seed gave trace hash \(r.traceHash) then \(again.traceHash); \(where_)")
                 }
             }
-            return Done(result: r, error: nil, wall: Date().timeIntervalSince(t0), determinism: det)
+            var kept = r
+            kept.metrics = [:]
+            // Only failures and the first seeds' hashes are reported: drop the rest.
+            let detFailed = (det ?? nil) != nil
+            if r.passed, !detFailed, !options.seedList.prefix(5).contains(w.seed) { kept.traceHash = "" }
+            return Done(result: kept, error: nil, wall: Date().timeIntervalSince(t0), determinism: det,
+                        metrics: MetricName.all.map { r.metrics[$0.name] ?? 0 })
         } catch {
             return Done(result: nil, error: "\(error)", wall: Date().timeIntervalSince(t0), determinism: nil)
         }
