@@ -5,92 +5,6 @@ import Nostr
 public enum Catalogue {
     public static let checks: [Check] = nip01 + grasp + slow
 
-    // MARK: NIP-01 basics a GRASP relay relies on
-
-    static let nip01: [Check] = [
-        Check("NIP-01.req-eose", "NIP-01", .must, "A REQ is answered with the stored events and then EOSE") { c in
-            let sub = "eose"
-            let replies = try await c.peer.nostr([.req(subID: sub, filters: [Filter(ids: [String(repeating: "0", count: 64)])])])
-            try expect(replies.contains { if case .eose(sub) = $0 { return true } else { return false } },
-                       "no EOSE for a REQ that matches nothing")
-        },
-        Check("NIP-01.bad-signature", "NIP-01", .must, "An event whose signature does not verify is refused with `invalid:`") { c in
-            var e = c.actor("a").announcement(c.identifier())
-            e.sig = String(repeating: "0", count: 128)
-            let ok = try unwrap(try await c.peer.publish(e), "no OK for an event with a bad signature")
-            try expect(!ok.accepted && ok.message.hasPrefix("invalid:"), "answered \(ok.accepted) \"\(ok.message)\"")
-        },
-        Check("NIP-01.bad-id", "NIP-01", .must, "An event whose id is not the hash of its content is refused with `invalid:`") { c in
-            let good = c.actor("a").announcement(c.identifier())
-            var e = good
-            e.content = "changed after signing"
-            let ok = try unwrap(try await c.peer.publish(e), "no OK for an event with a wrong id")
-            try expect(!ok.accepted && ok.message.hasPrefix("invalid:"), "answered \(ok.accepted) \"\(ok.message)\"")
-        },
-        Check("NIP-01.invalid-json", "NIP-01", .should, "A frame that is not JSON gets a NOTICE and the connection stays usable") { c in
-            let sub = "after"
-            let replies = try await c.peer.nostr([.req(subID: sub, filters: [Filter(ids: [String(repeating: "1", count: 64)])])],
-                                                 raw: ["this is not json"])
-            try expect(replies.contains { if case .notice = $0 { return true } else { return false } }, "no NOTICE for a frame that is not JSON")
-            try expect(replies.contains { if case .eose(sub) = $0 { return true } else { return false } }, "the connection did not answer a REQ afterwards")
-        },
-        Check("NIP-01.addressable-tie-break", "NIP-01", .should,
-              "Of two versions of an addressable event with equal created_at, the one with the lowest id is kept") { c in
-            // Both orders: a relay that keeps the first version stored fails the first, one
-            // that keeps the last fails the second.
-            for order in ["higher-first", "lower-first"] {
-                let owner = c.actor("owner-\(order)"), d = c.identifier(order)
-                let a: NostrEvent, b: NostrEvent, kind: Int
-                if c.grasp {
-                    // Stored the GRASP way: two states whose data the repository already has,
-                    // both newer than the state that served it (the push may take a while).
-                    let repo = try await c.servedRepository(owner, d)
-                    let t = max(repo.state.createdAt, Int64(Date().timeIntervalSince1970)) + 5
-                    a = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "a"]])
-                    b = owner.state(d, refs: [("refs/heads/main", repo.commit)], createdAt: t, extra: [["x", "b"]])
-                    kind = 30618
-                } else {
-                    let t = Int64(Date().timeIntervalSince1970) + 5
-                    a = owner.event(30078, [["d", d]], content: "a", createdAt: t)
-                    b = owner.event(30078, [["d", d]], content: "b", createdAt: t)
-                    kind = 30078
-                }
-                let (low, high) = a.id < b.id ? (a, b) : (b, a)
-                let sent = order == "higher-first" ? [high, low] : [low, high]
-                let replies = try await c.peer.nostr(sent.map { .event($0) })
-                for e in sent {
-                    let ok = try unwrap(c.peer.ok(replies, e), "no OK for version \(e.id.prefix(8)) within the timeout")
-                    if !ok.accepted && ok.message.hasPrefix("rate-limited:") {
-                        throw CheckFailed(description: "the second version was rate-limited: \(ok.message)",
-                                          divergence: "a stricter rate limit than this check needs (two events in a row)")
-                    }
-                }
-                let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [kind])).map(\.id)
-                guard got == [low.id] else {
-                    throw CheckFailed(
-                        description: "sent the \(order == "higher-first" ? "higher" : "lower") id first; served "
-                            + "\(got.map { String($0.prefix(8)) }), expected only \(low.id.prefix(8))",
-                        divergence: got == [sent[0].id] ? "keeps the version stored first (as ngit-relay does)"
-                            : got == [sent[1].id] ? "keeps the version stored last (as ngit-grasp may, by iteration order)" : nil)
-                }
-            }
-        },
-        Check("NIP-01.limit-newest-first", "NIP-01", .must, "`limit` returns the newest events, newest first") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            if c.grasp { _ = try await c.servedRepository(owner, d) }
-            let base = Int64(Date().timeIntervalSince1970) - 100
-            let kind = c.grasp ? 1621 : 1
-            let issues = (0..<3).map { i in
-                owner.event(kind, c.grasp ? [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "issue \(i)"]] : [],
-                            content: "issue \(i)", createdAt: base + Int64(i))
-            }
-            _ = try await c.peer.nostr(issues.map { .event($0) })
-            let got = try await c.peer.query(Filter(authors: [owner.pubkey], kinds: [kind], limit: 2))
-            try expect(got.map(\.id) == [issues[2].id, issues[1].id],
-                       "got \(got.map { $0.createdAt }), expected the two newest, newest first")
-        },
-    ]
-
     // MARK: GRASP-01
 
     static let grasp: [Check] = [
@@ -411,28 +325,10 @@ public enum Catalogue {
             }
         },
         Check("R10.reachable-by-id", "R10", .must, "A commit reachable from an advertised tip can be fetched by id") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            let c2 = try await c.peer.commit(dir, "second", "two\n")
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)]), "state")
-            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
-            let fresh = try await c.peer.workdir()
-            try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
-            let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", c1], in: fresh)
-            try expect(f.status == 0, "fetching \(c1.prefix(8)) by id failed: \(f.err)")
+            try await fetchReachableByID(c, protocolVersion: 0)
         },
         Check("R10.fetch-by-id-v2", "R10", .must, "Over protocol v2 a commit reachable from a tip can be fetched by id") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            let c2 = try await c.peer.commit(dir, "second", "two\n")
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)]), "state")
-            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
-            let fresh = try await c.peer.workdir()
-            try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
-            let f = try await c.peer.git(["-c", "protocol.version=2", "fetch", "origin", c1], in: fresh)
-            try expect(f.status == 0, "fetching \(c1.prefix(8)) by id over v2 failed: \(f.err)")
+            try await fetchReachableByID(c, protocolVersion: 2)
         },
         Check("R10.partial-clone", "R10", .should, "A partial clone with `--filter=blob:none` (protocol v2) leaves blobs out") { c in
             let owner = c.actor("owner"), d = c.identifier()
@@ -499,44 +395,6 @@ public enum Catalogue {
         },
     ]
 
-    // MARK: needs the server's purgatory ttl
-
-    static let slow: [Check] = [
-        Check("R4.kept-until-ttl", "R4", .should,
-              "A waiting state still authorizes its push shortly before the purgatory ttl", slow: true) { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
-            try await Task.sleep(nanoseconds: UInt64(c.purgatoryTTL * 0.8 * 1e9))
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status == 0, "the state no longer authorizes its push after \(c.purgatoryTTL * 0.8)s of a \(c.purgatoryTTL)s ttl: \(push.err)")
-        },
-        Check("R4.revived-by-state", "R4", .may,
-              "A state for an announcement that expired without data (soft expiry) brings its repository back", slow: true) { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            try await Task.sleep(nanoseconds: UInt64((c.purgatoryTTL + c.expiryMargin) * 1e9))
-            let gone = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
-            try expect(gone.status != 0, "the repository did not expire, so revival cannot be checked")
-            let (_, c1) = try await c.workdir(owner, d)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state after expiry")
-            let back = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
-            try expect(back.status == 0, "the repository is not served again after the state: \(back.err)")
-        },
-        Check("R4.expires", "R4", .should, "An announcement whose git data never arrives is discarded after the purgatory ttl", slow: true) { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let control = try await c.servedRepository(c.actor("control"), c.identifier("control"))
-            try await c.accepted(owner.announcement(d), "announcement")
-            // The ttl, plus room for the server's expiry sweep.
-            try await Task.sleep(nanoseconds: UInt64((c.purgatoryTTL + c.expiryMargin) * 1e9))
-            // The server is still there (a dead one would "expire" everything).
-            try expect(try await c.served([control.announcement]), "the server stopped answering")
-            let ls = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
-            try expect(ls.status != 0, "the repository is still served \(Int(c.purgatoryTTL + c.expiryMargin))s after the announcement")
-        },
-    ]
-
     /// SPEC §9: some implementations have no purgatory at all.
     static let noPurgatory = "no purgatory: served at once (as ngit-relay and khatru/grasp do)"
 
@@ -547,5 +405,20 @@ public enum Catalogue {
         let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "bug"]], content: "bug")
         try await c.accepted(issue, "issue")
         return issue
+    }
+
+    /// Pushes two commits with their state, then fetches the first (reachable, not a tip)
+    /// by id into a fresh repository over the given protocol version.
+    static func fetchReachableByID(_ c: CheckContext, protocolVersion: Int) async throws {
+        let owner = c.actor("owner"), d = c.identifier()
+        try await c.accepted(owner.announcement(d), "announcement")
+        let (dir, c1) = try await c.workdir(owner, d)
+        let c2 = try await c.peer.commit(dir, "second", "two\n")
+        try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)]), "state")
+        try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
+        let fresh = try await c.peer.workdir()
+        try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
+        let f = try await c.peer.git(["-c", "protocol.version=\(protocolVersion)", "fetch", "origin", c1], in: fresh)
+        try expect(f.status == 0, "fetching \(c1.prefix(8)) by id over protocol v\(protocolVersion) failed: \(f.err)")
     }
 }

@@ -37,9 +37,7 @@ extension Setting {
                                 _ range: ClosedRange<SimDuration>) -> Setting {
         let accepts = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
         return Setting(key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range), apply: { root, v, k in
-            let d = try parseDuration(v, key: k)
-            guard range.contains(d) else { throw ConfigValueError(key: k, value: v, expected: accepts) }
-            root[keyPath: path] = d
+            root[keyPath: path] = try checkedDuration(v, key: k, in: range, accepts: accepts)
         }, read: { DurationText.format($0[keyPath: path]) })
     }
 
@@ -64,6 +62,12 @@ extension Setting {
         }, read: { DurationText.formatRange($0[keyPath: path].lowerBound, $0[keyPath: path].upperBound, collapse: true) })
     }
 
+    static func checkedDuration(_ v: String, key: String, in range: ClosedRange<SimDuration>, accepts: String) throws -> SimDuration {
+        let d = try parseDuration(v, key: key)
+        guard range.contains(d) else { throw ConfigValueError(key: key, value: v, expected: accepts) }
+        return d
+    }
+
     static func parseDurationRange(_ v: String, key: String, accepts: String, bounds: ClosedRange<SimDuration>) throws
         -> ClosedRange<SimDuration> {
         let parts = v.components(separatedBy: "..")
@@ -79,9 +83,7 @@ extension Setting {
                                 _ range: ClosedRange<SimDuration>) -> Setting {
         let accepts = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
         return Setting(key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range), apply: { root, v, k in
-            let d = try parseDuration(v, key: k)
-            guard range.contains(d) else { throw ConfigValueError(key: k, value: v, expected: accepts) }
-            root[keyPath: path] = d
+            root[keyPath: path] = try checkedDuration(v, key: k, in: range, accepts: accepts)
         }, read: { $0[keyPath: path].map(DurationText.format) ?? "unset" })
     }
 
