@@ -53,6 +53,9 @@ final class RelayModel {
     /// Repositories and their hosted refs before the step (from the shared storage).
     private var reposBefore: Set<RepoKey> = []
     private var refsBefore: [RepoKey: [String: ObjectID]] = [:]
+    /// Which repository object and refs version `refsBefore` was taken from: an unchanged
+    /// pair means unchanged refs (in-memory repositories count every change).
+    private var versionBefore: [RepoKey: (ObjectIdentifier, Int)] = [:]
 
     func sent(_ e: NostrEvent) { sent[e.id] = e }
 
@@ -164,8 +167,22 @@ final class RelayModel {
 
     private func snapshot(_ w: WorldView) {
         reposBefore = Set(w.storage.keys)
-        refsBefore.removeAll(keepingCapacity: true)
-        for k in reposBefore { if let r = w.storage.repository(k) { refsBefore[k] = CheckSuite.hostedRefs(r) } }
+        var refs: [RepoKey: [String: ObjectID]] = [:], versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
+        for k in reposBefore {
+            guard let r = w.storage.repository(k) else { continue }
+            if let v = Self.version(r), let old = versionBefore[k], old == v, let same = refsBefore[k] {
+                refs[k] = same
+            } else {
+                refs[k] = CheckSuite.hostedRefs(r)
+            }
+            if let v = Self.version(r) { versions[k] = v }
+        }
+        refsBefore = refs
+        versionBefore = versions
+    }
+
+    static func version(_ r: GitRepository) -> (ObjectIdentifier, Int)? {
+        r.refsVersion.map { (ObjectIdentifier(r), $0) }
     }
 
     // MARK: answers to events
@@ -468,6 +485,7 @@ final class RelayModel {
                                  mirrors: Set<RepoKey>, _ report: (String) -> Void) {
         for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
             guard let r = w.storage.repository(key) else { continue }
+            if let v = Self.version(r), let old = versionBefore[key], old == v { continue }   // refs untouched
             let now = CheckSuite.hostedRefs(r)
             guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
             if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }

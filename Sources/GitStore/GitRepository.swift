@@ -11,7 +11,11 @@ public final class GitRepository {
 
     // In-memory state (unused on disk).
     private var memObjects: Set<ObjectID> = []
-    private var memRefs: [String: ObjectID] = [:]
+    private var memRefs: [String: ObjectID] = [:] { didSet { memRefsVersion &+= 1 } }
+    private var memRefsVersion = 0
+    /// Changes whenever an in-memory repository's refs change (every change goes through
+    /// this object); nil on disk, where other programs may move refs unseen.
+    public var refsVersion: Int? { isInMemory ? memRefsVersion : nil }
     private var memHead = GitRepository.defaultHead
 
     public static let defaultHead = "refs/heads/main"

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+import SimKernel
+import Harness
+import Scenario
+import Checks
+
+/// The relay model notices refs that change with no accepted push or served state behind
+/// them. It skips repositories whose refs version did not move, so this also fails if the
+/// version missed a change.
+@Suite struct RelayModelRefChangeTests {
+    @Test func aRogueRefWriteIsCaught() throws {
+        let s = try ScenarioLoader.load(path: RangeTests.root + "/Scenarios/arrival/01-announce-state-push.yaml")
+        var options = RunOptions()
+        options.beforeRun = { w in
+            w.sim.schedule(at: Time.min(5), "rogue ref write") { _ in
+                for k in w.storage.keys {
+                    guard let r = w.storage.repository(k), let main = r.ref("refs/heads/main") else { continue }
+                    try? r.setRef("refs/heads/rogue", main)
+                }
+            }
+        }
+        let (r, w) = try Runner.runOne(s, seed: 1, options: options)
+        w.recycle()
+        #expect(r.violations.contains { $0.invariant == .relayModel && $0.message.contains("no accepted push proposed them") },
+                "\(r.violations.map(\.description))")
+    }
+}
