@@ -1,0 +1,107 @@
+import Nostr
+import GitStore
+import EventStore
+import SimKernel
+
+/// The relay core: purgatory expiry and soft expiry.
+extension RelayCore {
+    func sweep() {
+        if config.faultNoExpiry { return }
+        // The checker-validation variant that expires early looks two sweeps ahead.
+        let now = config.faultExpireEarly ? self.now + 2 * config.sweepInterval : self.now
+        for d in purgatory.states.keys.sorted() {
+            let (gone, keep) = purgatory.states[d]!.partitioned { $0.deadline <= now }
+            for s in gone {
+                purgatory.expired[s.event.id] = now + config.expiredMemory
+                observe(.left(eventID: s.event.id, kind: s.event.kind, why: "expired"))
+                trace("purgatory.expired", [("id", short(s.event.id)), ("kind", "30618")])
+            }
+            purgatory.states[d] = keep.isEmpty ? nil : keep
+        }
+        for id in purgatory.prs.keys.sorted() {
+            let entry = purgatory.prs[id]!
+            guard entry.deadline <= now else { continue }
+            purgatory.prs[id] = nil
+            if let e = entry.event {
+                purgatory.expired[id] = now + config.expiredMemory
+                observe(.left(eventID: id, kind: e.kind, why: "expired"))
+            } else {
+                // An unclaimed placeholder: nothing authorizes its ref any more.
+                if !decide(.dropExpiredPlaceholderRef(id: id, reference: true)) {}
+                else if deferRepositoryWrites { purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: id)) }
+                else { dropPlaceholderRef(entry.repo, id) }
+                observe(.left(eventID: id, kind: Kinds.pullRequest, why: "expired"))
+            }
+            trace("purgatory.expired", [("id", short(id)), ("kind", "pr")])
+        }
+        for key in purgatory.announcements.keys.sorted() {
+            expireAnnouncement(key, deleteRepos: !deferRepositoryWrites)
+        }
+        for id in purgatory.expired.keys.sorted() where purgatory.expired[id]! <= now { purgatory.expired[id] = nil }
+    }
+
+
+    func dropPlaceholderRef(_ repo: RepoKey, _ id: String) {
+        repositoryWrite(repo, "drop-placeholder-ref") {
+            try storage.write(repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
+                if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
+            }
+        }
+    }
+
+    /// Repository maintenance for one repo, run by the driver under that repo's lock:
+    /// the sweep's repository writes, then applying waiting states whose data is present.
+    func maintain(_ key: RepoKey) throws {
+        for p in purgatory.refDrops.filter({ $0.repo == key }).sorted() {
+            dropPlaceholderRef(key, p.id)
+            purgatory.refDrops.remove(p)
+        }
+        if purgatory.repoDeletes.remove(key) != nil, purgatory.announcements[key] == nil, try announcement(key) == nil {
+            if repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) }) {
+                observe(.repoDeleted(key))
+            }
+            return
+        }
+        if purgatory.announcements[key] != nil { expireAnnouncement(key) }
+        try settle(identifier: key.d)
+    }
+
+    /// Repositories with work for `maintain` (sorted): hosted ones and expiring ones.
+    public var maintenanceTargets: [RepoKey] { storage.keys }
+
+    /// The default branch of a repository: the HEAD of its newest served state (what an
+    /// advertisement pins HEAD to while a maintenance cycle may have moved it).
+    public func defaultBranch(_ key: RepoKey) throws -> String? { try servedHead(key).head }
+
+    /// Expiry of one purgatory announcement: soft-expired ones are forgotten after their
+    /// retention; due ones get their repo deleted (only when `deleteRepos`, i.e. when this
+    /// code runs where repository writes are allowed) and are marked soft-expired only if
+    /// the deletion succeeded (§8.14), else retried next time.
+    func expireAnnouncement(_ key: RepoKey, deleteRepos: Bool = true) {
+        var entry = purgatory.announcements[key]!
+        if entry.softExpired {
+            if let f = entry.forgetAt, f <= now {
+                purgatory.announcements[key] = nil
+                trace("purgatory.forgotten", [("repo", key.description)])
+            }
+            return
+        }
+        guard deleteRepos, entry.deadline <= now else { return }
+        var deleted = false
+        do {
+            try storage.delete(key, writer: replica, token: writeToken, now: now)
+            deleted = true
+            observe(.repoDeleted(key))
+        } catch {
+            observe(.repoDeleteFailed(key))
+            trace("purgatory.delete-failed", [("repo", key.description), ("error", "\(error)")])
+        }
+        if deleted || config.faultSoftExpireOnFailedDelete {
+            entry.softExpired = true
+            entry.forgetAt = now + config.softExpiryRetention
+            purgatory.announcements[key] = entry
+            observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "expired"))
+            trace("purgatory.soft-expired", [("repo", key.description)])
+        }
+    }
+}
