@@ -28,34 +28,34 @@ import Relay
 /// states.
 final class RelayModel {
     private(set) var diverged = false
-    private var sent: [String: NostrEvent] = [:]
+    var sent: [String: NostrEvent] = [:]
     /// Each slot's newest served version (older ones were replaced; a deleted one is gone).
-    private var served: [Slot: NostrEvent] = [:]
+    var served: [Slot: NostrEvent] = [:]
     /// Events the store holds now, as far as the model knows.
-    private var servedIDs: Set<String> = []
-    private var servedPRs: [String: NostrEvent] = [:]
-    private var waitingAnnouncements: [RepoKey: (event: NostrEvent, softExpiredAt: SimTime?)] = [:]
-    private var waitingStates: [String: NostrEvent] = [:]
-    private var waitingPRs: [String: NostrEvent] = [:]
+    var servedIDs: Set<String> = []
+    var servedPRs: [String: NostrEvent] = [:]
+    var waitingAnnouncements: [RepoKey: (event: NostrEvent, softExpiredAt: SimTime?)] = [:]
+    var waitingStates: [String: NostrEvent] = [:]
+    var waitingPRs: [String: NostrEvent] = [:]
     /// When states and pull requests expired from purgatory: the same event arriving again
     /// by sync within `expired_memory` may be refused (the model does not know an event's
     /// origin, so it allows either answer there).
-    private var expiredAt: [String: SimTime] = [:]
+    var expiredAt: [String: SimTime] = [:]
     /// What accepted deletion requests cover (NIP-09): ids of their authors, and each
     /// slot up to the newest request's `created_at`. Such events are never taken again.
-    private var deletedIDs: Set<String> = []
-    private var deletedUntil: [Slot: Int64] = [:]
+    var deletedIDs: Set<String> = []
+    var deletedUntil: [Slot: Int64] = [:]
     /// Git-first placeholders: `refs/nostr/<id>` pushes accepted before the pull request
     /// was known, by id → repository.
-    private var placeholders: [String: RepoKey] = [:]
+    var placeholders: [String: RepoKey] = [:]
     /// What the relay reported during the step being processed.
-    private var pending: [Observation] = []
+    var pending: [Observation] = []
     /// Repositories and their hosted refs before the step (from the shared storage).
-    private var reposBefore: Set<RepoKey> = []
-    private var refsBefore: [RepoKey: [String: ObjectID]] = [:]
+    var reposBefore: Set<RepoKey> = []
+    var refsBefore: [RepoKey: [String: ObjectID]] = [:]
     /// Which repository object and refs version `refsBefore` was taken from: an unchanged
     /// pair means unchanged refs (in-memory repositories count every change).
-    private var versionBefore: [RepoKey: (ObjectIdentifier, Int)] = [:]
+    var versionBefore: [RepoKey: (ObjectIdentifier, Int)] = [:]
 
     func sent(_ e: NostrEvent) { sent[e.id] = e }
 
@@ -69,24 +69,24 @@ final class RelayModel {
 
     // MARK: the model's view
 
-    private func newestServed(_ s: Slot) -> NostrEvent? { served[s] }
+    func newestServed(_ s: Slot) -> NostrEvent? { served[s] }
 
     /// The owner's announcement for `d`: the newest version, served or waiting.
-    private func announcement(_ key: RepoKey) -> NostrEvent? {
+    func announcement(_ key: RepoKey) -> NostrEvent? {
         let s = newestServed(Slot(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
         guard let w = waitingAnnouncements[key]?.event else { return s }
         guard let s else { return w }
         return Self.newer(s, than: w) ? s : w
     }
 
-    private func owners(_ d: String) -> [String] {
+    func owners(_ d: String) -> [String] {
         var o = Set(waitingAnnouncements.keys.filter { $0.d == d }.map(\.owner))
         for s in served.keys where s.kind == Kinds.repoAnnouncement && s.d == d { o.insert(s.pubkey) }
         return o.sorted()
     }
 
     /// The owner, its maintainers, theirs in their own announcements of `d`, and so on.
-    private func maintainers(_ key: RepoKey) -> Set<String> {
+    func maintainers(_ key: RepoKey) -> Set<String> {
         var set: Set<String> = [key.owner]
         var stack = [key.owner]
         while let m = stack.popLast() {
@@ -96,13 +96,13 @@ final class RelayModel {
         return set
     }
 
-    private func lists(_ a: RepoAnnouncement, _ w: WorldView) -> Bool {
+    func lists(_ a: RepoAnnouncement, _ w: WorldView) -> Bool {
         a.cloneURLs.contains { $0.hasPrefix(w.config.gitBaseURL) }
             && a.relayURLs.contains { $0 == w.config.relayURL || $0 == w.config.relayURL + "/" }
     }
 
     /// The newest served state of `key`'s maintainers.
-    private func newestServedState(_ key: RepoKey, _ maint: Set<String>) -> NostrEvent? {
+    func newestServedState(_ key: RepoKey, _ maint: Set<String>) -> NostrEvent? {
         var best: NostrEvent?
         for m in maint {
             if let s = newestServed(Slot(kind: Kinds.repoState, pubkey: m, d: key.d)), best.map({ Self.newer(s, than: $0) }) ?? true { best = s }
@@ -113,14 +113,14 @@ final class RelayModel {
     /// A soft-expired announcement of `d` the relay forgets at its first sweep (or
     /// maintenance) after the retention: until the model knows it is gone, answers that
     /// depend on it are not predicted.
-    private func uncertain(_ d: String, _ t: SimTime, _ w: WorldView) -> Bool {
+    func uncertain(_ d: String, _ t: SimTime, _ w: WorldView) -> Bool {
         for (k, v) in waitingAnnouncements where k.d == d {
             if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention { return true }
         }
         return false
     }
 
-    private func forgetLongExpired(_ t: SimTime, _ w: WorldView, slack: SimDuration) {
+    func forgetLongExpired(_ t: SimTime, _ w: WorldView, slack: SimDuration) {
         for (k, v) in waitingAnnouncements {
             if let at = v.softExpiredAt, t > at + w.config.softExpiryRetention + w.config.sweepInterval + slack {
                 waitingAnnouncements[k] = nil
@@ -165,36 +165,18 @@ final class RelayModel {
         judgeRefChanges(w, pushes: pushes, mirrors: mirrors, report)
     }
 
-    private func snapshot(_ w: WorldView) {
-        reposBefore = Set(w.storage.keys)
-        var refs: [RepoKey: [String: ObjectID]] = [:], versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
-        for k in reposBefore {
-            guard let r = w.storage.repository(k) else { continue }
-            if let v = Self.version(r), let old = versionBefore[k], old == v, let same = refsBefore[k] {
-                refs[k] = same
-            } else {
-                refs[k] = CheckSuite.hostedRefs(r)
-            }
-            if let v = Self.version(r) { versions[k] = v }
-        }
-        refsBefore = refs
-        versionBefore = versions
-    }
 
-    static func version(_ r: GitRepository) -> (ObjectIdentifier, Int)? {
-        r.refsVersion.map { (ObjectIdentifier(r), $0) }
-    }
 
     // MARK: answers to events
 
-    private func answer(_ accepted: Bool, _ message: String) -> Answer? {
+    func answer(_ accepted: Bool, _ message: String) -> Answer? {
         if !accepted { return message.hasPrefix("error:") ? nil : .rejected }
         if message.hasPrefix("duplicate:") { return .duplicate }
         if message.hasPrefix("purgatory:") { return .waits }
         return message.isEmpty ? .served : nil
     }
 
-    private func judgeAnswer(_ e: NostrEvent, _ accepted: Bool, _ message: String, _ w: WorldView, _ t: SimTime,
+    func judgeAnswer(_ e: NostrEvent, _ accepted: Bool, _ message: String, _ w: WorldView, _ t: SimTime,
                              _ report: (String) -> Void) {
         guard let got = answer(accepted, message), let (expected, why) = predict(e, w, t), !expected.contains(got) else { return }
         let want = expected.map(\.rawValue).sorted().joined(separator: " or ")
@@ -202,7 +184,7 @@ final class RelayModel {
     }
 
     /// What the relay should answer to `e` now, and why; nil when the model cannot tell.
-    private func predict(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+    func predict(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
         guard var p = predictIgnoringExpiry(e, w, t) else { return nil }
         if let at = expiredAt[e.id], t < at + w.config.expiredMemory {
             p.0.insert(.rejected)
@@ -211,7 +193,7 @@ final class RelayModel {
         return p
     }
 
-    private func predictIgnoringExpiry(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+    func predictIgnoringExpiry(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
         if e.kind != Kinds.deletion {
             if deletedIDs.contains(e.pubkey + e.id) { return ([.rejected], "its author deleted it") }
             if let s = Self.slot(e), let until = deletedUntil[s], e.createdAt <= until {
@@ -237,7 +219,7 @@ final class RelayModel {
         }
     }
 
-    private func predictAnnouncement(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+    func predictAnnouncement(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
         guard let a = try? RepoAnnouncement(e), !a.identifier.isEmpty else { return ([.rejected], "no d tag") }
         let d = a.identifier
         if uncertain(d, t, w) { return nil }
@@ -259,7 +241,7 @@ final class RelayModel {
         return ([.waits], waiting == nil ? "a new repository waits for its git data" : "it replaces waiting version \(waiting!.id.prefix(8))")
     }
 
-    private func predictState(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
+    func predictState(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
         let d = e.dTag
         if uncertain(d, t, w) { return nil }
         if waitingStates[e.id] != nil { return ([.duplicate], "it waits already") }
@@ -285,7 +267,7 @@ final class RelayModel {
     // MARK: pushes
 
     /// Judges a push; returns the refs it proposed when it was accepted.
-    private func judgePush(_ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ w: WorldView, _ t: SimTime,
+    func judgePush(_ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ w: WorldView, _ t: SimTime,
                            _ report: (String) -> Void) -> [String: ObjectID]? {
         var result: [String: RefResult] = [:]
         for r in results { result[r.name] = r }
@@ -320,7 +302,7 @@ final class RelayModel {
 
     /// Late binding: the refs after the push equal a state of the repository's maintainers
     /// that is either the newest served one or waiting and not older than it.
-    private func authorizes(_ repo: RepoKey, _ proposed: [String: ObjectID], noOp: Bool) -> (Bool, String) {
+    func authorizes(_ repo: RepoKey, _ proposed: [String: ObjectID], noOp: Bool) -> (Bool, String) {
         if noOp { return (true, "a push that changes nothing is always accepted") }
         let maint = maintainers(repo)
         let newest = newestServedState(repo, maint)
@@ -336,7 +318,7 @@ final class RelayModel {
 
     // MARK: taking in the step
 
-    private func apply(_ obs: [Observation], acked: NostrEvent?, _ w: WorldView, _ report: (String) -> Void) {
+    func apply(_ obs: [Observation], acked: NostrEvent?, _ w: WorldView, _ report: (String) -> Void) {
         var removedByDeletion: Set<String> = []
         // An entry released from purgatory is served in the same step.
         let servedNow = Set(obs.compactMap { o -> String? in if case .served(let e, _) = o { return e.id } else { return nil } })
@@ -424,7 +406,7 @@ final class RelayModel {
 
     /// A deletion removes exactly what it names among its author's events: by id, or by
     /// coordinate every version not newer than the request.
-    private func judgeDeletion(_ acked: NostrEvent?, _ removed: Set<String>, _ w: WorldView, _ report: (String) -> Void) {
+    func judgeDeletion(_ acked: NostrEvent?, _ removed: Set<String>, _ w: WorldView, _ report: (String) -> Void) {
         guard let del = acked, del.kind == Kinds.deletion else {
             if let id = removed.sorted().first { report("\(id.prefix(8)) was removed as deleted, but no deletion request was being processed") }
             return
@@ -459,11 +441,11 @@ final class RelayModel {
         }
     }
 
-    private func waitingEvent(_ id: String) -> NostrEvent? {
+    func waitingEvent(_ id: String) -> NostrEvent? {
         waitingStates[id] ?? waitingPRs[id] ?? waitingAnnouncements.values.first { $0.event.id == id }?.event
     }
 
-    private func forgetWaiting(_ id: String) {
+    func forgetWaiting(_ id: String) {
         waitingStates[id] = nil
         waitingPRs[id] = nil
         if let k = waitingAnnouncements.first(where: { $0.value.event.id == id })?.key {
@@ -471,7 +453,7 @@ final class RelayModel {
         }
     }
 
-    private func unserve(_ id: String) {
+    func unserve(_ id: String) {
         servedIDs.remove(id)
         servedPRs[id] = nil
         for (s, e) in served where e.id == id { served[s] = nil }
@@ -481,24 +463,6 @@ final class RelayModel {
 
     /// A repository's refs change only to what an accepted push proposed or to the refs of
     /// a state of its maintainers.
-    private func judgeRefChanges(_ w: WorldView, pushes: [(repo: RepoKey, proposed: [String: ObjectID])],
-                                 mirrors: Set<RepoKey>, _ report: (String) -> Void) {
-        for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
-            guard let r = w.storage.repository(key) else { continue }
-            if let v = Self.version(r), let old = versionBefore[key], old == v { continue }   // refs untouched
-            let now = CheckSuite.hostedRefs(r)
-            guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
-            if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }
-            let maint = maintainers(key)
-            let named = served.values.contains { s in
-                s.kind == Kinds.repoState && s.dTag == key.d && maint.contains(s.pubkey) && CheckSuite.refs(s) == now
-            }
-            if !named {
-                report("the refs of \(key) changed from \(describe(refsBefore[key] ?? [:])) to \(describe(now)): no accepted push proposed them and no served state of its maintainers names them")
-                return
-            }
-        }
-    }
 
     // MARK: the end
 

@@ -159,29 +159,6 @@ public final class GitRepository {
         return try writeCommit(tree: tree, parents: parents, message: msg, author: sig, committer: sig)
     }
 
-    /// Writes blobs and trees for `files` and returns the root tree id.
-    public func writeFileTree(_ files: [String: String]) throws -> ObjectID {
-        var root = DirNode()
-        for path in files.keys.sorted() {
-            let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard !parts.isEmpty, !parts.contains(where: { $0.isEmpty }) else {
-                throw GitStoreError.invalidObject("bad file path: \(path)")
-            }
-            try root.insert(parts[...], content: files[path]!, fullPath: path)
-        }
-        return try writeDir(root)
-    }
-
-    private func writeDir(_ node: DirNode) throws -> ObjectID {
-        var entries: [TreeEntry] = []
-        for name in node.files.keys.sorted() {
-            entries.append(TreeEntry(name: name, id: try writeBlob(node.files[name]!), mode: .file))
-        }
-        for name in node.dirs.keys.sorted() {
-            entries.append(TreeEntry(name: name, id: try writeDir(node.dirs[name]!), mode: .directory))
-        }
-        return try writeTree(entries)
-    }
 
     public func writeAnnotatedTag(target: ObjectID, targetType: ObjectType, name: String,
                                   message: String, tagger: Signature) throws -> ObjectID {
@@ -487,38 +464,4 @@ public final class GitRepository {
         try check(rc)
     }
 
-    /// Writes every object, every ref (removing refs the target has and this repository has
-    /// not) and HEAD into a bare repository at `path`, created when needed.
-    public func flush(toBareRepositoryAt path: String) throws {
-        if let own = self.path, own == path { return }
-        let target = try GitRepository.openOrCreateBare(path: path)
-        for id in try allObjectIDs() where !target.contains(id) {
-            let o = try read(id)
-            try target.write(o.type, o.data)
-        }
-        let mine = refs
-        let mineNames = Set(mine.map(\.name))
-        for r in target.refs where !mineNames.contains(r.name) {
-            try target.deleteRef(r.name)
-        }
-        for r in mine { try target.setRef(r.name, r.id) }
-        try target.setHead(head)
-    }
-}
-
-/// Path tree used by `writeFileTree`.
-private struct DirNode {
-    var files: [String: String] = [:]
-    var dirs: [String: DirNode] = [:]
-
-    mutating func insert(_ parts: ArraySlice<String>, content: String, fullPath: String) throws {
-        let name = parts.first!
-        if parts.count == 1 {
-            if dirs[name] != nil { throw GitStoreError.invalidObject("path is both file and directory: \(fullPath)") }
-            files[name] = content
-        } else {
-            if files[name] != nil { throw GitStoreError.invalidObject("path is both file and directory: \(fullPath)") }
-            try dirs[name, default: DirNode()].insert(parts.dropFirst(), content: content, fullPath: fullPath)
-        }
-    }
 }

@@ -1,0 +1,47 @@
+import SimKernel
+import Nostr
+import GitStore
+import Relay
+
+/// The relay model's view of repository refs: a snapshot after each relay step, and the
+/// judgement of refs that changed with no accepted push or served state behind them.
+extension RelayModel {
+    func snapshot(_ w: WorldView) {
+        reposBefore = Set(w.storage.keys)
+        var refs: [RepoKey: [String: ObjectID]] = [:], versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
+        for k in reposBefore {
+            guard let r = w.storage.repository(k) else { continue }
+            if let v = Self.version(r), let old = versionBefore[k], old == v, let same = refsBefore[k] {
+                refs[k] = same
+            } else {
+                refs[k] = CheckSuite.hostedRefs(r)
+            }
+            if let v = Self.version(r) { versions[k] = v }
+        }
+        refsBefore = refs
+        versionBefore = versions
+    }
+
+    static func version(_ r: GitRepository) -> (ObjectIdentifier, Int)? {
+        r.refsVersion.map { (ObjectIdentifier(r), $0) }
+    }
+
+    func judgeRefChanges(_ w: WorldView, pushes: [(repo: RepoKey, proposed: [String: ObjectID])],
+                                 mirrors: Set<RepoKey>, _ report: (String) -> Void) {
+        for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
+            guard let r = w.storage.repository(key) else { continue }
+            if let v = Self.version(r), let old = versionBefore[key], old == v { continue }   // refs untouched
+            let now = CheckSuite.hostedRefs(r)
+            guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
+            if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }
+            let maint = maintainers(key)
+            let named = served.values.contains { s in
+                s.kind == Kinds.repoState && s.dTag == key.d && maint.contains(s.pubkey) && CheckSuite.refs(s) == now
+            }
+            if !named {
+                report("the refs of \(key) changed from \(describe(refsBefore[key] ?? [:])) to \(describe(now)): no accepted push proposed them and no served state of its maintainers names them")
+                return
+            }
+        }
+    }
+}
