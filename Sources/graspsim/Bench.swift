@@ -24,6 +24,18 @@ struct Bench: ParsableCommand {
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// Seeds 0..<`seeds` of the scenarios under `paths` on one job, no determinism re-runs;
+    /// nil when they do not load.
+    func oneCoreSweep(_ paths: [String], seeds: UInt64) -> [ScenarioSummary]? {
+        let (loaded, errors) = ScenarioLoader.loadAll(paths: paths)
+        guard errors.isEmpty, !loaded.isEmpty else { return nil }
+        var opts = SweepOptions()
+        opts.seeds = seeds
+        opts.jobs = 1
+        opts.determinismSample = 0
+        return Sweep(scenarios: loaded, options: opts).run()
+    }
+
     func run() throws {
         var figures: [(String, Double, String)] = []
         #if DEBUG
@@ -62,13 +74,7 @@ struct Bench: ParsableCommand {
         let tqc = try time { _ = try EventStoreBench.query(store!, count: queries) }
         figures.append(("events_queried_cached_per_sec", Double(queries) / tqc, "the same queries with the store's read cache (repeats between writes)"))
         // End to end: seeds of the arrival scenarios on one job.
-        let (loaded, errors) = ScenarioLoader.loadAll(paths: scenarios)
-        if errors.isEmpty, !loaded.isEmpty {
-            var opts = SweepOptions()
-            opts.seeds = e2eSeeds
-            opts.jobs = 1
-            opts.determinismSample = 0
-            let sums = Sweep(scenarios: loaded, options: opts).run()
+        if let sums = oneCoreSweep(scenarios, seeds: e2eSeeds) {
             let seeds = sums.reduce(0) { $0 + $1.seedsRun }
             let wall = sums.reduce(0) { $0 + $1.wallSeconds }
             let sim = sums.reduce(Int64(0)) { $0 + $1.simulatedNanos }
@@ -80,13 +86,7 @@ struct Bench: ParsableCommand {
         }
         // The whole shipped suite on one job over a fixed seed range: runs per second per
         // core, and seeds per second per family (the folder a scenario lives in).
-        let (suiteScenarios, suiteErrors) = ScenarioLoader.loadAll(paths: [suite])
-        if suiteErrors.isEmpty, !suiteScenarios.isEmpty, suiteSeeds > 0 {
-            var opts = SweepOptions()
-            opts.seeds = suiteSeeds
-            opts.jobs = 1
-            opts.determinismSample = 0
-            let sums = Sweep(scenarios: suiteScenarios, options: opts).run()
+        if suiteSeeds > 0, let sums = oneCoreSweep([suite], seeds: suiteSeeds) {
             let runs = sums.reduce(0) { $0 + $1.seedsRun }
             let wall = sums.reduce(0) { $0 + $1.wallSeconds }
             figures.append(("suite_runs_per_sec", Double(runs) / wall,
