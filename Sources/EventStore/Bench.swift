@@ -37,10 +37,10 @@ public enum EventStoreBench {
         return (0..<authorCount).map { _ in rng.hex(bytes: 32) }
     }
 
-    /// An in-memory store filled with `count` fabricated events: regular notes tagging earlier
-    /// ones, replaceable kind-0 profiles and addressable 30617 announcements over 16 authors.
-    public static func insert(count: Int) throws -> EventStore {
-        let store = try EventStore()
+    /// A store filled with `count` fabricated events: regular notes tagging earlier ones,
+    /// replaceable kind-0 profiles and addressable 30617 announcements over 16 authors.
+    public static func insert(count: Int, engine: EventStore.Engine = .sqlite) throws -> EventStore {
+        let store = try EventStore(engine: engine)
         let pubkeys = authors()
         var rng = SplitMix64(seed: 42)
         var recent: [String] = []

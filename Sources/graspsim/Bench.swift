@@ -61,18 +61,24 @@ struct Bench: ParsableCommand {
         let commits = 5_000
         let tc = try time { _ = try GitBench.commits(count: commits) }
         figures.append(("commits_per_sec", Double(commits) / tc, "commits (blob + tree + commit) into an in-memory store"))
-        // SQLite.
+        // The event store: SQLite (the server's) and the in-memory tables (the simulator's).
         let inserts = 10_000
-        var store: EventStore? = nil
-        let ti = try time { store = try EventStoreBench.insert(count: inserts) }
-        figures.append(("events_inserted_per_sec", Double(inserts) / ti, "events inserted into in-memory SQLite"))
         let queries = 2_000
-        store!.readCache = false
-        let tq = try time { _ = try EventStoreBench.query(store!, count: queries) }
-        figures.append(("events_queried_per_sec", Double(queries) / tq, "NIP-01 filter queries per second (SQLite, no read cache)"))
-        store!.readCache = true
-        let tqc = try time { _ = try EventStoreBench.query(store!, count: queries) }
-        figures.append(("events_queried_cached_per_sec", Double(queries) / tqc, "the same queries with the store's read cache (repeats between writes)"))
+        for engine in EventStore.Engine.allCases {
+            let suffix = engine == .sqlite ? "" : "." + engine.rawValue
+            let name = engine == .sqlite ? "in-memory SQLite" : "the in-memory tables"
+            var store: EventStore? = nil
+            let ti = try time { store = try EventStoreBench.insert(count: inserts, engine: engine) }
+            figures.append(("events_inserted_per_sec" + suffix, Double(inserts) / ti, "events inserted into \(name)"))
+            store!.readCache = false
+            let tq = try time { _ = try EventStoreBench.query(store!, count: queries) }
+            figures.append(("events_queried_per_sec" + suffix, Double(queries) / tq, "NIP-01 filter queries per second (\(name), no read cache)"))
+            if engine == .sqlite {
+                store!.readCache = true
+                let tqc = try time { _ = try EventStoreBench.query(store!, count: queries) }
+                figures.append(("events_queried_cached_per_sec", Double(queries) / tqc, "the same queries with the store's read cache (repeats between writes)"))
+            }
+        }
         // End to end: seeds of the arrival scenarios on one job.
         if let sums = oneCoreSweep(scenarios, seeds: e2eSeeds) {
             let seeds = sums.reduce(0) { $0 + $1.seedsRun }

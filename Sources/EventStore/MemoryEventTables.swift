@@ -1,0 +1,174 @@
+import Foundation
+import Nostr
+
+/// Event tables in memory, for simulations: a run stores a few hundred events, and SQLite's
+/// statement machinery cost more than the rest of a run's relay work. It answers exactly as
+/// `SQLiteEventTables` does (byte-exact text, the same order and limits); the server keeps
+/// SQLite. Indexes: by id, address, kind, author and (tag name, value).
+final class MemoryEventTables: EventTables, EventRows {
+    private var byID: [ExactText: NostrEvent] = [:]
+    private var byAddress: [ExactAddress: Set<ExactText>] = [:]
+    private var byKind: [Int: Set<ExactText>] = [:]
+    private var byAuthor: [ExactText: Set<ExactText>] = [:]
+    private var byTag: [ExactTag: Set<ExactText>] = [:]
+    private var deletedIDs: Set<ExactTag> = []
+    private var deletedAddresses: [ExactAddress: Int64] = [:]
+    /// A store may be handed between threads; every table operation holds this.
+    private let lock = NSLock()
+
+    func write<T>(_ body: (any EventRows) throws -> T) throws -> T {
+        lock.lock(); defer { lock.unlock() }
+        return try body(self)
+    }
+
+    func read<T>(_ body: (any EventRows) throws -> T) throws -> T {
+        lock.lock(); defer { lock.unlock() }
+        return try body(self)
+    }
+
+    func removeAll() throws {
+        lock.lock(); defer { lock.unlock() }
+        byID.removeAll(keepingCapacity: true)
+        byAddress.removeAll(keepingCapacity: true)
+        byKind.removeAll(keepingCapacity: true)
+        byAuthor.removeAll(keepingCapacity: true)
+        byTag.removeAll(keepingCapacity: true)
+        deletedIDs.removeAll(keepingCapacity: true)
+        deletedAddresses.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: reading
+
+    func contains(id: String) -> Bool { byID[ExactText(id)] != nil }
+
+    func event(id: String) -> NostrEvent? { byID[ExactText(id)] }
+
+    func versions(_ key: ReplacementKey) -> [NostrEvent] {
+        (byAddress[ExactAddress(key)] ?? []).compactMap { byID[$0] }
+    }
+
+    func count() -> Int { byID.count }
+
+    func matching(_ filter: Filter) -> [NostrEvent] {
+        var found = candidates(filter).filter { Self.matches(filter, $0) }
+        found.sort(by: rowOrder)
+        if let limit = filter.limit, found.count > limit { found.removeSubrange(limit...) }
+        return found
+    }
+
+    /// A superset of the filter's matches, from the narrowest index the filter names.
+    private func candidates(_ f: Filter) -> [NostrEvent] {
+        func union(_ sets: [Set<ExactText>?]) -> [NostrEvent] {
+            var ids = Set<ExactText>()
+            for case let set? in sets { ids.formUnion(set) }
+            return ids.compactMap { byID[$0] }
+        }
+        if let ids = f.ids {
+            var seen = Set<ExactText>()
+            return ids.compactMap { id in
+                let key = ExactText(id)
+                return seen.insert(key).inserted ? byID[key] : nil
+            }
+        }
+        if let (name, values) = f.tags.min(by: { $0.value.count < $1.value.count }) {
+            return union(values.map { byTag[ExactTag(name, $0)] })
+        }
+        if let authors = f.authors { return union(authors.map { byAuthor[ExactText($0)] }) }
+        if let kinds = f.kinds { return union(kinds.map { byKind[$0] }) }
+        return Array(byID.values)
+    }
+
+    /// NIP-01 filter matching with byte-exact text.
+    static func matches(_ f: Filter, _ e: NostrEvent) -> Bool {
+        if let ids = f.ids, !ids.contains(where: { sameBytes($0, e.id) }) { return false }
+        if let authors = f.authors, !authors.contains(where: { sameBytes($0, e.pubkey) }) { return false }
+        if let kinds = f.kinds, !kinds.contains(e.kind) { return false }
+        if let since = f.since, e.createdAt < since { return false }
+        if let until = f.until, e.createdAt > until { return false }
+        for (name, values) in f.tags {
+            let hit = e.tags.contains { t in
+                t.count >= 2 && sameBytes(t[0], name) && values.contains { sameBytes($0, t[1]) }
+            }
+            if !hit { return false }
+        }
+        return true
+    }
+
+    func isDeleted(id: String, by pubkey: String) -> Bool { deletedIDs.contains(ExactTag(id, pubkey)) }
+
+    func deletedUntil(_ key: ReplacementKey) -> Int64? { deletedAddresses[ExactAddress(key)] }
+
+    // MARK: writing
+
+    func store(_ e: NostrEvent) {
+        let id = ExactText(e.id)
+        byID[id] = e
+        if let key = e.replacementKey { byAddress[ExactAddress(key), default: []].insert(id) }
+        byKind[e.kind, default: []].insert(id)
+        byAuthor[ExactText(e.pubkey), default: []].insert(id)
+        for t in e.tags where t.count >= 2 { byTag[ExactTag(t[0], t[1]), default: []].insert(id) }
+    }
+
+    func delete(id: String) {
+        let id = ExactText(id)
+        guard let e = byID.removeValue(forKey: id) else { return }
+        if let key = e.replacementKey { Self.remove(id, at: ExactAddress(key), from: &byAddress) }
+        Self.remove(id, at: e.kind, from: &byKind)
+        Self.remove(id, at: ExactText(e.pubkey), from: &byAuthor)
+        for t in e.tags where t.count >= 2 { Self.remove(id, at: ExactTag(t[0], t[1]), from: &byTag) }
+    }
+
+    private static func remove<K: Hashable>(_ id: ExactText, at key: K, from index: inout [K: Set<ExactText>]) {
+        guard var ids = index[key] else { return }
+        ids.remove(id)
+        index[key] = ids.isEmpty ? nil : ids
+    }
+
+    func rememberDeleted(id: String, by pubkey: String) { deletedIDs.insert(ExactTag(id, pubkey)) }
+
+    func rememberDeleted(_ key: ReplacementKey, until: Int64) {
+        let address = ExactAddress(key)
+        deletedAddresses[address] = max(deletedAddresses[address] ?? until, until)
+    }
+}
+
+/// A string that hashes and compares by its UTF-8 bytes.
+struct ExactText: Hashable {
+    let text: String
+    init(_ text: String) { self.text = text }
+    static func == (a: ExactText, b: ExactText) -> Bool { sameBytes(a.text, b.text) }
+    func hash(into hasher: inout Hasher) { hashBytes(text, into: &hasher) }
+}
+
+/// Two strings compared by bytes: a (tag name, value) row, or a deleted (id, author).
+struct ExactTag: Hashable {
+    let first: String
+    let second: String
+    init(_ first: String, _ second: String) { self.first = first; self.second = second }
+    static func == (a: ExactTag, b: ExactTag) -> Bool { sameBytes(a.first, b.first) && sameBytes(a.second, b.second) }
+    func hash(into hasher: inout Hasher) {
+        hashBytes(first, into: &hasher)
+        hashBytes(second, into: &hasher)
+    }
+}
+
+/// An address (kind, author, d) compared by bytes.
+struct ExactAddress: Hashable {
+    let key: ReplacementKey
+    init(_ key: ReplacementKey) { self.key = key }
+    static func == (a: ExactAddress, b: ExactAddress) -> Bool {
+        a.key.kind == b.key.kind && sameBytes(a.key.pubkey, b.key.pubkey) && sameBytes(a.key.d, b.key.d)
+    }
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(key.kind)
+        hashBytes(key.pubkey, into: &hasher)
+        hashBytes(key.d, into: &hasher)
+    }
+}
+
+/// Feeds a string's UTF-8 bytes and their count (which separates fields) to `hasher`.
+private func hashBytes(_ text: String, into hasher: inout Hasher) {
+    var text = text
+    text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    hasher.combine(text.utf8.count)
+}
