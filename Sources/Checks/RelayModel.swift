@@ -56,6 +56,9 @@ final class RelayModel {
     /// Which repository object and refs version `refsBefore` was taken from: an unchanged
     /// pair means unchanged refs (in-memory repositories count every change).
     var versionBefore: [RepoKey: (ObjectIdentifier, Int)] = [:]
+    /// The storage's refs epoch at the last snapshot: while it stands, no repository was
+    /// created, deleted or had a ref moved, and the snapshot and judgement are skipped.
+    var epochBefore: RepositoryStorage.RefsEpoch?
 
     func sent(_ e: NostrEvent) { sent[e.id] = e }
 

@@ -7,6 +7,9 @@ import Relay
 /// judgement of refs that changed with no accepted push or served state behind them.
 extension RelayModel {
     func snapshot(_ w: WorldView) {
+        let epoch = w.storage.refsEpoch
+        if let epoch, epoch == epochBefore { return }
+        epochBefore = epoch
         reposBefore = Set(w.storage.keys)
         var refs: [RepoKey: [String: ObjectID]] = [:], versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
         for k in reposBefore {
@@ -28,6 +31,7 @@ extension RelayModel {
 
     func judgeRefChanges(_ w: WorldView, pushes: [(repo: RepoKey, proposed: [String: ObjectID])],
                                  mirrors: Set<RepoKey>, _ report: (String) -> Void) {
+        if let epoch = w.storage.refsEpoch, epoch == epochBefore { return }   // nothing moved
         for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
             guard let r = w.storage.repository(key) else { continue }
             if let v = Self.version(r), let old = versionBefore[key], old == v { continue }   // refs untouched

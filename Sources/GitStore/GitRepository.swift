@@ -11,8 +11,12 @@ public final class GitRepository {
 
     // In-memory state (unused on disk).
     private var memObjects: Set<ObjectID> = []
-    private var memRefs: [String: ObjectID] = [:] { didSet { memRefsVersion &+= 1 } }
+    private var memRefs: [String: ObjectID] = [:] {
+        didSet { memRefsVersion &+= 1; refsClock?.tick() }
+    }
     private var memRefsVersion = 0
+    /// Shared by every repository of one storage: ticks on any of their ref changes.
+    private var refsClock: RefsClock?
     /// Changes whenever an in-memory repository's refs change (every change goes through
     /// this object); nil on disk, where other programs may move refs unseen.
     public var refsVersion: Int? { isInMemory ? memRefsVersion : nil }
@@ -30,7 +34,7 @@ public final class GitRepository {
     }
 
     /// A repository with no files: objects in a libgit2 mempack backend, refs and HEAD in Swift.
-    public static func inMemory() throws -> GitRepository {
+    public static func inMemory(refsClock: RefsClock? = nil) throws -> GitRepository {
         _ = LibGit2.ready
         var odb: OpaquePointer?
         try check(git_odb_new(&odb))
@@ -49,7 +53,9 @@ public final class GitRepository {
         if rc < 0 { let e = GitStoreError.last(rc); git_odb_free(odb); throw e }
         rc = git_repository_set_odb(repo, odb)
         if rc < 0 { let e = GitStoreError.last(rc); git_repository_free(repo); git_odb_free(odb); throw e }
-        return GitRepository(repo: repo!, odb: odb!, path: nil)
+        let made = GitRepository(repo: repo!, odb: odb!, path: nil)
+        made.refsClock = refsClock
+        return made
     }
 
     /// Opens the bare repository at `path`, creating it (HEAD -> refs/heads/main) when absent.
@@ -464,4 +470,13 @@ public final class GitRepository {
         try check(rc)
     }
 
+}
+
+/// A counter that in-memory repositories tick whenever their refs change. A storage hands
+/// one to all of its repositories, so "did any ref of any repository change since then?"
+/// is one comparison instead of a walk over every repository.
+public final class RefsClock {
+    public private(set) var ticks = 0
+    public init() {}
+    func tick() { ticks &+= 1 }
 }

@@ -40,6 +40,19 @@ public final class RepositoryStorage {
     public private(set) var refusals: [WriteRecord] = []
     /// Changes whenever a repository is created or deleted (which repositories exist).
     public private(set) var revision = 0
+    private let refsClock = RefsClock()
+
+    /// Which repositories exist and their refs, as a value that changes whenever either
+    /// does; nil on disk, where other programs (git) may move refs unseen.
+    public struct RefsEpoch: Equatable {
+        let storage: ObjectIdentifier
+        let revision: Int
+        let refTicks: Int
+    }
+
+    public var refsEpoch: RefsEpoch? {
+        root == nil ? RefsEpoch(storage: ObjectIdentifier(self), revision: revision, refTicks: refsClock.ticks) : nil
+    }
     public var recordWrites = true
     /// With fencing on, a write must carry a token >= the highest accepted under the
     /// repository's lock (`RepoKey.lockName`: the tokens of one lock are one sequence, and
@@ -97,7 +110,7 @@ public final class RepositoryStorage {
                                                         withIntermediateDirectories: true)
                 repos[key] = try GitRepository.openOrCreateBare(path: dir)
             } else {
-                repos[key] = try GitRepository.inMemory()
+                repos[key] = try GitRepository.inMemory(refsClock: refsClock)
             }
             revision &+= 1
         } catch { throw StorageError.git(error) }
