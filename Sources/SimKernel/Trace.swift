@@ -74,38 +74,50 @@ public final class Trace {
 
     public init(keepRecords: Bool = false) { self.keepRecords = keepRecords }
 
-    /// Reused for each record's bytes (no string is built for hashing).
-    private var line: [UInt8] = []
+    /// Records' bytes not hashed yet (no string is built for hashing). SHA-256 of a
+    /// concatenation does not depend on how it is cut into updates, so lines are hashed
+    /// a few kilobytes at a time: one update per record cost more than the hashing.
+    private var pending: [UInt8] = []
+    private static let flushAt = 8_192
 
     public func append(_ r: TraceRecord) {
         // Exactly the bytes of `canonicalLine` + "\n" (a test holds the two together).
-        line.removeAll(keepingCapacity: true)
-        Self.appendDecimal(r.time, to: &line)
-        line.append(0x20)
-        line.append(contentsOf: r.node.utf8)
-        line.append(0x20)
-        line.append(contentsOf: r.kind.utf8)
+        Self.appendDecimal(r.time, to: &pending)
+        pending.append(0x20)
+        Self.appendUTF8(r.node, to: &pending)
+        pending.append(0x20)
+        Self.appendUTF8(r.kind, to: &pending)
         for (k, v) in r.fields {
-            line.append(0x20)
-            line.append(contentsOf: k.utf8)
-            line.append(0x3D)
-            line.append(contentsOf: v.utf8)
+            pending.append(0x20)
+            Self.appendUTF8(k, to: &pending)
+            pending.append(0x3D)
+            Self.appendUTF8(v, to: &pending)
         }
-        line.append(0x0A)
-        line.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        pending.append(0x0A)
+        if pending.count >= Self.flushAt { flush() }
         count += 1
         if keepRecords { records.append(r) }
         sink?(r)
     }
 
+    private func flush() {
+        pending.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    static func appendUTF8(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
     /// `n` in decimal, as `"\(n)"` writes it.
     static func appendDecimal(_ n: Int64, to out: inout [UInt8]) {
-        if n == 0 { out.append(0x30); return }
         if n < 0 { out.append(0x2D) }
-        var digits: [UInt8] = []
+        let start = out.count
         var m = n.magnitude
-        while m > 0 { digits.append(0x30 + UInt8(m % 10)); m /= 10 }
-        out.append(contentsOf: digits.reversed())
+        repeat { out.append(0x30 + UInt8(m % 10)); m /= 10 } while m > 0
+        out[start...].reverse()
     }
 
     /// The hash `canonicalLine` strings give (what `append` must equal).
@@ -120,6 +132,7 @@ public final class Trace {
 
     /// Hex of the rolling hash so far (the hash of every record appended).
     public var hashHex: String {
+        flush()
         let digest = hasher.finalize()  // finalize works on a copy; the hasher keeps rolling
         return digest.prefix(16).map { b in
             let h = String(b, radix: 16)

@@ -16,8 +16,15 @@ import Testing
             records.append(TraceRecord(time: i == 0 ? 0 : (i == 1 ? Int64.min + 1 : time),
                                        node: words[Int(rng.next() % UInt64(words.count))], kind: "k\(i)", fields: fields))
         }
+        // Records are hashed in batches: read the hash mid-way too (it must flush the batch),
+        // at lengths on both sides of a batch boundary.
         let trace = Trace()
-        for r in records { trace.append(r) }
+        for (i, r) in records.enumerated() {
+            trace.append(r)
+            if [0, 1, 99, 100, 101, 1_234].contains(i) {
+                #expect(trace.hashHex == Trace.referenceHash(Array(records[...i])), "after record \(i)")
+            }
+        }
         #expect(trace.hashHex == Trace.referenceHash(records))
         #expect(trace.count == records.count)
     }
