@@ -4,9 +4,11 @@ import Nostr
 /// Event tables in memory, for simulations: a run stores a few hundred events, and SQLite's
 /// statement machinery cost more than the rest of a run's relay work. It answers exactly as
 /// `SQLiteEventTables` does (byte-exact text, the same order and limits); the server keeps
-/// SQLite. Indexes: by id, address, kind, author and (tag name, value).
+/// SQLite. Indexes: by id, address, kind, author and (tag name, value), and every event in
+/// `rowOrder` for filters that name none of those (a time window, or everything).
 final class MemoryEventTables: EventTables, EventRows {
     private var byID: [ExactText: NostrEvent] = [:]
+    private var ordered: [NostrEvent] = []
     private var byAddress: [ExactAddress: Set<ExactText>] = [:]
     private var byKind: [Int: Set<ExactText>] = [:]
     private var byAuthor: [ExactText: Set<ExactText>] = [:]
@@ -29,6 +31,7 @@ final class MemoryEventTables: EventTables, EventRows {
     func removeAll() throws {
         lock.lock(); defer { lock.unlock() }
         byID.removeAll(keepingCapacity: true)
+        ordered.removeAll(keepingCapacity: true)
         byAddress.removeAll(keepingCapacity: true)
         byKind.removeAll(keepingCapacity: true)
         byAuthor.removeAll(keepingCapacity: true)
@@ -50,10 +53,35 @@ final class MemoryEventTables: EventTables, EventRows {
     func count() -> Int { byID.count }
 
     func matching(_ filter: Filter) -> [NostrEvent] {
+        if filter.ids == nil, filter.authors == nil, filter.kinds == nil, filter.tags.isEmpty {
+            return inTimeWindow(filter)
+        }
         var found = candidates(filter).filter { Self.matches(filter, $0) }
         found.sort(by: rowOrder)
         if let limit = filter.limit, found.count > limit { found.removeSubrange(limit...) }
         return found
+    }
+
+    /// Filters on time (and limit) only: a walk down `ordered` from `until` to `since`.
+    private func inTimeWindow(_ f: Filter) -> [NostrEvent] {
+        var i = f.until.map { until in firstIndex { $0.createdAt <= until } } ?? 0
+        var out: [NostrEvent] = []
+        while i < ordered.count, out.count < (f.limit ?? Int.max) {
+            if let since = f.since, ordered[i].createdAt < since { break }
+            out.append(ordered[i])
+            i += 1
+        }
+        return out
+    }
+
+    /// The first index of `ordered` where `holds` is true (it must be false, then true).
+    private func firstIndex(where holds: (NostrEvent) -> Bool) -> Int {
+        var lo = 0, hi = ordered.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if holds(ordered[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 
     /// A superset of the filter's matches, from the narrowest index the filter names.
@@ -103,6 +131,7 @@ final class MemoryEventTables: EventTables, EventRows {
     func store(_ e: NostrEvent) {
         let id = ExactText(e.id)
         byID[id] = e
+        ordered.insert(e, at: firstIndex { !rowOrder($0, e) })
         if let key = e.replacementKey { byAddress[ExactAddress(key), default: []].insert(id) }
         byKind[e.kind, default: []].insert(id)
         byAuthor[ExactText(e.pubkey), default: []].insert(id)
@@ -112,6 +141,7 @@ final class MemoryEventTables: EventTables, EventRows {
     func delete(id: String) {
         let id = ExactText(id)
         guard let e = byID.removeValue(forKey: id) else { return }
+        ordered.remove(at: firstIndex { !rowOrder($0, e) })
         if let key = e.replacementKey { Self.remove(id, at: ExactAddress(key), from: &byAddress) }
         Self.remove(id, at: e.kind, from: &byKind)
         Self.remove(id, at: ExactText(e.pubkey), from: &byAuthor)
