@@ -30,7 +30,7 @@ public final class EventStore: @unchecked Sendable {
     /// `query`, `isDeleted`), that read fails as an unreadable database would. Tests use
     /// it to show a store failure is reported, never read as "absent".
     public var readFailureHook: (@Sendable (String) -> Bool)? = nil
-    /// Broken variant (`fault.keep_first_on_tie`): of two versions of a replaceable event
+    /// Broken variant (`variant.keep_first_on_tie`): of two versions of a replaceable event
     /// with equal `created_at`, the one stored first stays (NIP-01 keeps the lowest id).
     public var faultKeepFirstOnTie = false
 

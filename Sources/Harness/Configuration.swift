@@ -38,7 +38,8 @@ public struct EffectiveSetting: Sendable {
 /// its value, and whether it is the default, from the scenario file or from `--set`.
 public func effectiveConfiguration(scenario: Scenario, overrides: [(String, String)]) -> [EffectiveSetting] {
     let (config, deployment, _) = build(scenario: scenario, overrides: overrides)
-    let fromSet = Set(overrides.map(\.0)), fromFile = Set(scenario.config.map(\.key))
+    let fromSet = Set(overrides.map { SettingKey.canonical($0.0) })
+    let fromFile = Set(scenario.config.map { SettingKey.canonical($0.key) })
     func source(_ key: String) -> SettingSource {
         fromSet.contains(key) ? .set : fromFile.contains(key) ? .file : .defaults
     }
@@ -60,12 +61,13 @@ private func build(scenario: Scenario, overrides: [(String, String)])
     var errors: [String] = []
     var placeOf: [String: (order: Int, place: String)] = [:]
     let allKeys = (RelayConfig.keys + DeploymentSettings.keys).map(\.0)
-    func apply(_ key: String, _ value: String, where place: String) {
+    func apply(_ written: String, _ value: String, where place: String) {
+        let key = SettingKey.canonical(written)
         placeOf[key] = (placeOf.count, place)
         do {
             if try deployment.set(key, value) { return }
             if try c.set(key, value) { return }
-            var m = "\(place)unknown configuration key '\(key)'"
+            var m = "\(place)unknown configuration key '\(written)'"
             if let near = Suggest.closest(to: key, among: allKeys) { m += "; did you mean '\(near)'?" }
             else { m += " (`graspsim invariants` lists the keys)" }
             errors.append(m)

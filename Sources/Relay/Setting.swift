@@ -142,6 +142,15 @@ extension Setting {
     }
 }
 
+/// Key names as written by people and by older versions.
+public enum SettingKey {
+    /// Deliberately broken implementations are switched on by `variant.*` keys; they were
+    /// `fault.*` once (which read as the environment's faults), and those names still work.
+    public static func canonical(_ key: String) -> String {
+        key.hasPrefix("fault.") ? "variant." + key.dropFirst("fault.".count) : key
+    }
+}
+
 /// A settings value made of `Setting`s: one list of keys, `set`, and its effective values.
 public protocol Configurable {
     init()
@@ -159,7 +168,11 @@ extension Configurable {
         return settings.map { ($0.key, "\($0.meaning) (\($0.accepts); default \($0.value(in: defaults)))") }
     }
 
-    public static func setting(_ key: String) -> Setting<Self>? { settings.first { $0.key == key } }
+    /// The setting named `key` (or its older `fault.*` name).
+    public static func setting(_ key: String) -> Setting<Self>? {
+        let key = SettingKey.canonical(key)
+        return settings.first { $0.key == key }
+    }
 
     /// Applies one `key=value`. False when the key is not one of this type's; throws when
     /// the value is not one the key accepts.

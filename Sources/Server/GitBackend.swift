@@ -11,7 +11,7 @@ struct GitBackend: Sendable {
     /// Where the hooks reach the server, and the secret they present.
     let hookURL: String
     let hookToken: String
-    /// Broken variants (`fault.no_filter`, `fault.no_sha1_in_want`): capabilities withheld.
+    /// Broken variants (`variant.no_filter`, `variant.no_sha1_in_want`): capabilities withheld.
     var offersFilter = true
     var offersWantsByID = true
 

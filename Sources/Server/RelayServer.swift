@@ -47,7 +47,7 @@ public enum RelayServer {
     /// Relay switches serve refuses: no conformance check could observe them here, so a
     /// server started with one could not be shown broken.
     public static let unavailableSettings: [String: String] = [
-        "fault.soft_expire_on_failed_delete": "serve has no way to make a repository deletion fail",
+        "variant.soft_expire_on_failed_delete": "serve has no way to make a repository deletion fail",
     ]
 
     /// Runs until SIGTERM/SIGINT (or `stop` is triggered); `listening` gets the bound port.
@@ -59,7 +59,8 @@ public enum RelayServer {
 
         var config = RelayConfig()
         var settings = ProcessSettings()
-        for (k, v) in options.settings {
+        for (written, v) in options.settings {
+            let k = SettingKey.canonical(written)
             if let why = Self.unavailableSettings[k] { throw ServeError.badSetting(k, why) }
             if ProcessSettings.keys.contains(where: { $0.0 == k }) {
                 throw ServeError.badSetting(k, "applies to replicas, locks, the git-data hunt's fetches or reconciliation, which serve does not carry out")

@@ -43,7 +43,7 @@ import Nostr
     ]
 
     /// The comparison finds a difference when there is one: a store that keeps the first
-    /// version of an address on a `created_at` tie (`fault.keep_first_on_tie`).
+    /// version of an address on a `created_at` tie (`variant.keep_first_on_tie`).
     @Test func reportsADifferenceInTheReplacementRule() throws {
         let sqlite = try EventStore(engine: .sqlite)
         let memory = try EventStore(engine: .memory)

@@ -52,18 +52,18 @@ struct TripCase: CustomTestStringConvertible, Sendable {
 
 @Suite struct InvariantsTrip {
     static let cases: [TripCase] = [
-        TripCase(invariant: "served-has-git-data", scenario: "11-replacement-announcement.yaml", setting: "fault.replacement_bypasses_purgatory"),
-        TripCase(invariant: "refs-match-served-state", scenario: "04-several-states-one-repo.yaml", setting: "fault.accept_unauthorized_push"),
-        TripCase(invariant: "released-when-data-present", scenario: "13-maintainer-copy-promotes.yaml", setting: "fault.skip_promoting_copies"),
-        TripCase(invariant: "late-binding", scenario: "01-announce-state-push.yaml", setting: "fault.authorize_from_database_only"),
-        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "fault.compare_peeled_refs"),
-        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "fault.reject_noop_push"),
-        TripCase(invariant: "no-acknowledged-loss", scenario: "15-state-never-pushed.yaml", setting: "fault.forget_accepted_events"),
-        TripCase(invariant: "purgatory-exit-timing", scenario: "15-state-never-pushed.yaml", setting: "fault.expire_early"),
-        TripCase(invariant: "purgatory-exit-timing", scenario: "14-expiry-delete-fails.yaml", setting: "fault.soft_expire_on_failed_delete"),
-        TripCase(invariant: "well-formed-replies", scenario: "02-any-order-arrival.yaml", setting: "fault.unprefixed_messages"),
-        TripCase(invariant: "purgatory-settles", scenario: "15-state-never-pushed.yaml", setting: "fault.no_expiry"),
-        TripCase(invariant: "expectations", scenario: "01-announce-state-push.yaml", setting: "fault.authorize_from_database_only"),
+        TripCase(invariant: "served-has-git-data", scenario: "11-replacement-announcement.yaml", setting: "variant.replacement_bypasses_purgatory"),
+        TripCase(invariant: "refs-match-served-state", scenario: "04-several-states-one-repo.yaml", setting: "variant.accept_unauthorized_push"),
+        TripCase(invariant: "released-when-data-present", scenario: "13-maintainer-copy-promotes.yaml", setting: "variant.skip_promoting_copies"),
+        TripCase(invariant: "late-binding", scenario: "01-announce-state-push.yaml", setting: "variant.authorize_from_database_only"),
+        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "variant.compare_peeled_refs"),
+        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "variant.reject_noop_push"),
+        TripCase(invariant: "no-acknowledged-loss", scenario: "15-state-never-pushed.yaml", setting: "variant.forget_accepted_events"),
+        TripCase(invariant: "purgatory-exit-timing", scenario: "15-state-never-pushed.yaml", setting: "variant.expire_early"),
+        TripCase(invariant: "purgatory-exit-timing", scenario: "14-expiry-delete-fails.yaml", setting: "variant.soft_expire_on_failed_delete"),
+        TripCase(invariant: "well-formed-replies", scenario: "02-any-order-arrival.yaml", setting: "variant.unprefixed_messages"),
+        TripCase(invariant: "purgatory-settles", scenario: "15-state-never-pushed.yaml", setting: "variant.no_expiry"),
+        TripCase(invariant: "expectations", scenario: "01-announce-state-push.yaml", setting: "variant.authorize_from_database_only"),
     ]
 
     /// The reference holds the invariant on the scenario; the broken variant breaks it.

@@ -21,13 +21,13 @@ struct LockTrip: CustomTestStringConvertible, Sendable {
 @Suite struct LockFamilyTrips {
     static let cases: [LockTrip] = [
         LockTrip(invariant: "single-writer", scenario: "gc-pause.yaml", key: "fencing", value: "false"),          // §8.5
-        LockTrip(invariant: "lease-ownership", scenario: "gc-pause.yaml", key: "fault.plain_delete_release"),     // §8.3
-        LockTrip(invariant: "lease-ownership", scenario: "09-slow-steps-pause.yaml", key: "fault.heartbeat_without_compare"), // §8.4
-        LockTrip(invariant: "no-overlapping-cycles", scenario: "08-long-cycles.yaml", key: "fault.no_cycle_guard"), // §8.6
-        LockTrip(invariant: "head-is-default", scenario: "07-clones-during-cycles.yaml", key: "fault.unserialized_advertisement"), // §8.7
-        LockTrip(invariant: "push-availability", scenario: "06-cycles-vs-pushes.yaml", key: "fault.no_push_retry"), // §8.8
-        LockTrip(invariant: "no-half-applied-push", scenario: "04-lock-failover.yaml", key: "fault.late_503"),    // §8.9
-        LockTrip(invariant: "lock-liveness", scenario: "03-lock-service-partition.yaml", key: "fault.leak_cycle_lock"),
+        LockTrip(invariant: "lease-ownership", scenario: "gc-pause.yaml", key: "variant.plain_delete_release"),     // §8.3
+        LockTrip(invariant: "lease-ownership", scenario: "09-slow-steps-pause.yaml", key: "variant.heartbeat_without_compare"), // §8.4
+        LockTrip(invariant: "no-overlapping-cycles", scenario: "08-long-cycles.yaml", key: "variant.no_cycle_guard"), // §8.6
+        LockTrip(invariant: "head-is-default", scenario: "07-clones-during-cycles.yaml", key: "variant.unserialized_advertisement"), // §8.7
+        LockTrip(invariant: "push-availability", scenario: "06-cycles-vs-pushes.yaml", key: "variant.no_push_retry"), // §8.8
+        LockTrip(invariant: "no-half-applied-push", scenario: "04-lock-failover.yaml", key: "variant.late_503"),    // §8.9
+        LockTrip(invariant: "lock-liveness", scenario: "03-lock-service-partition.yaml", key: "variant.leak_cycle_lock"),
     ]
 
     @Test(arguments: cases) func brokenReplicaIsCaught(_ c: LockTrip) throws {

@@ -24,6 +24,24 @@ import Scenario
         }
     }
 
+    /// Broken-implementation switches are `variant.*`; every one still answers to its
+    /// older `fault.*` name, and the effective configuration names it `variant.*`.
+    @Test func oldFaultNamesOfVariantsStillWork() throws {
+        let scenario = Scenario(name: "alias", file: "alias.yaml")
+        let variants = Self.allSettings.map(\.key).filter { $0.hasPrefix("variant.") }
+        #expect(variants.count >= 30)
+        #expect(!Self.allSettings.contains { $0.key.hasPrefix("fault.") })
+        for key in variants {
+            let old = "fault." + key.dropFirst("variant.".count)
+            #expect(configErrors(scenario: scenario, overrides: [(old, "true")]).isEmpty, "\(old)")
+            let effective = effectiveConfiguration(scenario: scenario, overrides: [(old, "true")])
+            let entry = try #require(effective.first { $0.key == key })
+            #expect(entry.value == "true" && entry.source == .set, "\(old) → \(entry)")
+        }
+        #expect(configErrors(scenario: scenario, overrides: [("fault.no_such_switch", "true")]).first?
+            .contains("unknown configuration key 'fault.no_such_switch'") == true)
+    }
+
     /// The values that used to crash (SIGILL) or hang a run.
     @Test func formerCrashesAndHangsAreLoadErrors() {
         let scenario = Scenario(name: "ranges", file: "ranges.yaml")

@@ -15,15 +15,15 @@ func syncScenario(_ file: String) throws -> Scenario {
 /// `Scenarios/sync/`, which the reference holds.
 @Suite struct SyncFamilyTrips {
     static let cases: [TripCase] = [
-        TripCase(invariant: "data-found-means-released", scenario: "02-purgatory-announcement-urls.yaml", setting: "fault.sync_served_announcements_only"),
-        TripCase(invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "fault.sync_one_over_concurrency"),
-        TripCase(invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "fault.sync_fixed_window"),
-        TripCase(invariant: "fairness", scenario: "08-burst-many-repos.yaml", setting: "fault.sync_no_round_robin"),
-        TripCase(invariant: "backoff-schedule", scenario: "06-fresh-start.yaml", setting: "fault.sync_no_fresh_start"),
-        TripCase(invariant: "backoff-schedule", scenario: "07-never-available.yaml", setting: "fault.sync_refetch_expired"),
-        TripCase(invariant: "reconcile-outcome", scenario: "10-reconcile-diverged.yaml", setting: "fault.reconcile_swallow_rebase_failure"),
-        TripCase(invariant: "reconcile-outcome", scenario: "09-reconcile-linear.yaml", setting: "fault.reconcile_single_branch_refspec"),
-        TripCase(invariant: "expectations", scenario: "06-fresh-start.yaml", setting: "fault.sync_no_fresh_start"),
+        TripCase(invariant: "data-found-means-released", scenario: "02-purgatory-announcement-urls.yaml", setting: "variant.sync_served_announcements_only"),
+        TripCase(invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_one_over_concurrency"),
+        TripCase(invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_fixed_window"),
+        TripCase(invariant: "fairness", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_no_round_robin"),
+        TripCase(invariant: "backoff-schedule", scenario: "06-fresh-start.yaml", setting: "variant.sync_no_fresh_start"),
+        TripCase(invariant: "backoff-schedule", scenario: "07-never-available.yaml", setting: "variant.sync_refetch_expired"),
+        TripCase(invariant: "reconcile-outcome", scenario: "10-reconcile-diverged.yaml", setting: "variant.reconcile_swallow_rebase_failure"),
+        TripCase(invariant: "reconcile-outcome", scenario: "09-reconcile-linear.yaml", setting: "variant.reconcile_single_branch_refspec"),
+        TripCase(invariant: "expectations", scenario: "06-fresh-start.yaml", setting: "variant.sync_no_fresh_start"),
     ]
 
     @Test(arguments: cases) func brokenSyncIsCaught(_ c: TripCase) throws {

@@ -43,7 +43,7 @@ import Checks
     /// the replicated flow's clients still see the work branch, and `head-is-default` says so.
     @Test func settlingKeepsHeadIsDefaultSharp() throws {
         let s = try locks("07-clones-during-cycles.yaml")
-        let hits = try firstViolation(s, "head-is-default", overrides: [("fault.unserialized_advertisement", "true")])
+        let hits = try firstViolation(s, "head-is-default", overrides: [("variant.unserialized_advertisement", "true")])
         #expect(hits != nil)
     }
 

@@ -34,29 +34,29 @@ import Server
     /// Switch → the checks that must catch it (docs/conformance.md has the same table). One
     /// server per row runs all of the row's checks.
     static let trips: [(settings: [String], checks: [String])] = [
-        (["fault.accept_unauthorized_push=true"], ["R7.no-state-rejected"]),
-        (["fault.authorize_from_database_only=true"], ["R7.owner-state-accepted"]),
-        (["fault.compare_peeled_refs=true"], ["R7.peeled-entries-ignored"]),
-        (["fault.reject_noop_push=true"], ["R7.noop-push-accepted"]),
-        (["fault.flat_maintainers=true"], ["R7.recursive-maintainer-accepted"]),
-        (["fault.unprefixed_messages=true"], ["R2.not-listing-rejected", "R3.orphan-choice", "NIP-01.bad-signature", "NIP-01.bad-id"]),
-        (["fault.replacement_bypasses_purgatory=true"], ["R4.replacement-stays-hidden"]),
-        (["fault.skip_promoting_copies=true"], ["R8.copies-release-announcements"]),
-        (["fault.forget_accepted_events=true"],
+        (["variant.accept_unauthorized_push=true"], ["R7.no-state-rejected"]),
+        (["variant.authorize_from_database_only=true"], ["R7.owner-state-accepted"]),
+        (["variant.compare_peeled_refs=true"], ["R7.peeled-entries-ignored"]),
+        (["variant.reject_noop_push=true"], ["R7.noop-push-accepted"]),
+        (["variant.flat_maintainers=true"], ["R7.recursive-maintainer-accepted"]),
+        (["variant.unprefixed_messages=true"], ["R2.not-listing-rejected", "R3.orphan-choice", "NIP-01.bad-signature", "NIP-01.bad-id"]),
+        (["variant.replacement_bypasses_purgatory=true"], ["R4.replacement-stays-hidden"]),
+        (["variant.skip_promoting_copies=true"], ["R8.copies-release-announcements"]),
+        (["variant.forget_accepted_events=true"],
          ["R3.issue-accepted", "R3.reply-e-tag", "R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag", "R3.tagged-by-issue"]),
-        (["fault.forget_accepted_events=true", "accept_orphans=true"], ["R3.orphan-choice"]),
-        (["fault.lowercase_tags_only=true"], ["R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag"]),
-        (["fault.one_way_references=true"], ["R3.tagged-by-issue"]),
-        (["fault.prs_skip_purgatory=true"], ["R4.pr-waits", "R4.pr-update-waits"]),
-        (["fault.keep_prs_waiting=true"], ["R8.pr-released-by-push", "R4.pr-update-waits"]),
-        (["fault.no_filter=true"], ["R10.capabilities-v0", "R10.partial-clone", "R10.partial-clone-tree0"]),
-        (["fault.no_sha1_in_want=true"], ["R10.capabilities-v0", "R10.reachable-by-id", "R10.fetch-by-id-v2"]),
-        (["fault.no_expiry=true"], ["R4.expires", "R4.revived-by-state"]),
-        (["fault.expire_early=true"], ["R4.kept-until-ttl"]),
-        (["fault.no_eose=true"], ["NIP-01.req-eose"]),
-        (["fault.silent_on_invalid_frames=true"], ["NIP-01.invalid-json"]),
-        (["fault.oldest_first=true"], ["NIP-01.limit-newest-first"]),
-        (["fault.keep_first_on_tie=true"], ["NIP-01.addressable-tie-break"]),
+        (["variant.forget_accepted_events=true", "accept_orphans=true"], ["R3.orphan-choice"]),
+        (["variant.lowercase_tags_only=true"], ["R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag"]),
+        (["variant.one_way_references=true"], ["R3.tagged-by-issue"]),
+        (["variant.prs_skip_purgatory=true"], ["R4.pr-waits", "R4.pr-update-waits"]),
+        (["variant.keep_prs_waiting=true"], ["R8.pr-released-by-push", "R4.pr-update-waits"]),
+        (["variant.no_filter=true"], ["R10.capabilities-v0", "R10.partial-clone", "R10.partial-clone-tree0"]),
+        (["variant.no_sha1_in_want=true"], ["R10.capabilities-v0", "R10.reachable-by-id", "R10.fetch-by-id-v2"]),
+        (["variant.no_expiry=true"], ["R4.expires", "R4.revived-by-state"]),
+        (["variant.expire_early=true"], ["R4.kept-until-ttl"]),
+        (["variant.no_eose=true"], ["NIP-01.req-eose"]),
+        (["variant.silent_on_invalid_frames=true"], ["NIP-01.invalid-json"]),
+        (["variant.oldest_first=true"], ["NIP-01.limit-newest-first"]),
+        (["variant.keep_first_on_tie=true"], ["NIP-01.addressable-tie-break"]),
     ]
 
     /// A server configured for another domain refuses announcements listing this one.
@@ -97,7 +97,7 @@ import Server
 
     /// A failure that is a known divergence of real implementations says so.
     @Test func keepingTheFirstOnATieIsReportedAsTheKnownDivergence() async throws {
-        let relay = try ServedRelay(settings: ["fault.keep_first_on_tie=true"])
+        let relay = try ServedRelay(settings: ["variant.keep_first_on_tie=true"])
         defer { relay.stop() }
         let result = try #require(try await run(relay, only: ["NIP-01.addressable-tie-break"]).first)
         #expect(result.verdict == .fail)
@@ -139,8 +139,8 @@ import Server
 
     @Test func everyRelaySwitchServeAcceptsHasACheck() throws {
         // The relay's broken variants, minus those serve refuses.
-        let relayFaults = RelayConfig.keys.map(\.0).filter { $0.hasPrefix("fault.") && RelayServer.unavailableSettings[$0] == nil }
-        let covered = Set(Self.trips.flatMap { $0.settings.map { String($0.split(separator: "=")[0]) } }.filter { $0.hasPrefix("fault.") })
+        let relayFaults = RelayConfig.keys.map(\.0).filter { $0.hasPrefix("variant.") && RelayServer.unavailableSettings[$0] == nil }
+        let covered = Set(Self.trips.flatMap { $0.settings.map { String($0.split(separator: "=")[0]) } }.filter { $0.hasPrefix("variant.") })
         #expect(Set(relayFaults) == covered)
     }
 }
