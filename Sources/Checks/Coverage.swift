@@ -87,8 +87,7 @@ extension CheckSuite {
         var out: [String] = []
         for t in targets {
             if let e = sentEventByID(t), e.kind == Kinds.repoAnnouncement { out.append(e.dTag) }
-            let parts = t.split(separator: ":", maxSplits: 2)
-            if parts.count == 3, parts[0] == "\(Kinds.repoAnnouncement)" { out.append(String(parts[2])) }
+            if let identifier = repoIdentifier(inCoordinate: t) { out.append(identifier) }
         }
         return out
     }

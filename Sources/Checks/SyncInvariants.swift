@@ -123,11 +123,7 @@ extension CheckSuite {
 
     static func syncIdentifier(_ e: NostrEvent) -> String? {
         if e.kind == Kinds.repoState { return e.dTag }
-        for a in e.tagValues("a") {
-            let parts = a.split(separator: ":", maxSplits: 2)
-            if parts.count == 3, parts[0] == "\(Kinds.repoAnnouncement)" { return String(parts[2]) }
-        }
-        return nil
+        return e.tagValues("a").lazy.compactMap(repoIdentifier(inCoordinate:)).first
     }
 
     /// The objects a held state or PR needs: its ref targets, or its tip commit.

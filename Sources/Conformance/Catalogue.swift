@@ -33,7 +33,7 @@ public enum Catalogue {
         Check("R3.issue-accepted", "R3", .must, "An issue tagging an accepted announcement is accepted and served") { c in
             let owner = c.actor("owner"), d = c.identifier()
             _ = try await c.servedRepository(owner, d)
-            let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "bug"]], content: "bug")
+            let issue = c.actor("reporter").event(1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
             try await c.accepted(issue, "issue")
             try expect(try await c.served([issue]), "the accepted issue is not served")
         },
@@ -51,7 +51,7 @@ public enum Catalogue {
               "A comment whose only reference is an `A` tag naming an accepted announcement is accepted and served") { c in
             let owner = c.actor("owner"), d = c.identifier()
             _ = try await c.servedRepository(owner, d)
-            let comment = c.actor("commenter").event(1111, [["A", "30617:\(owner.pubkey):\(d)"], ["K", "30617"], ["P", owner.pubkey]],
+            let comment = c.actor("commenter").event(1111, [["A", repoCoordinate(owner: owner.pubkey, identifier: d)], ["K", "30617"], ["P", owner.pubkey]],
                                                      content: "comment")
             try await c.relatedAccepted(comment, "comment")
         },
@@ -64,7 +64,7 @@ public enum Catalogue {
             let owner = c.actor("owner"), d = c.identifier()
             _ = try await c.servedRepository(owner, d)
             let note = c.actor("author").event(1, [], content: "the issue quotes this note")
-            let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["q", note.id], ["subject", "see note"]],
+            let issue = c.actor("reporter").event(1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["q", note.id], ["subject", "see note"]],
                                                   content: "see the quoted note")
             try await c.accepted(issue, "issue")
             try await c.relatedAccepted(note, "note the issue tags")
@@ -122,7 +122,7 @@ public enum Catalogue {
             try expect(try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir).status == 0,
                        "the push of the pull request's commit was refused")
             let c3 = try await c.peer.commit(repo.dir, "pr", "pull request, revised\n")
-            let update = contributor.event(1619, [["a", "30617:\(owner.pubkey):\(d)"], ["E", pr.id], ["c", c3], ["p", owner.pubkey]])
+            let update = contributor.event(1619, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["E", pr.id], ["c", c3], ["p", owner.pubkey]])
             try await c.accepted(update, "pull-request update")
             try expect(try await c.peer.query(Filter(ids: [update.id])).isEmpty, "the update is served before its commit arrived")
             let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(update.id)"], in: repo.dir)
@@ -402,7 +402,7 @@ public enum Catalogue {
     static func acceptedIssue(_ c: CheckContext) async throws -> NostrEvent {
         let owner = c.actor("owner"), d = c.identifier()
         _ = try await c.servedRepository(owner, d)
-        let issue = c.actor("reporter").event(1621, [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "bug"]], content: "bug")
+        let issue = c.actor("reporter").event(1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
         try await c.accepted(issue, "issue")
         return issue
     }

@@ -79,7 +79,7 @@ extension Catalogue {
             let base = Int64(Date().timeIntervalSince1970) - 100
             let kind = c.grasp ? 1621 : 1
             let issues = (0..<3).map { i in
-                owner.event(kind, c.grasp ? [["a", "30617:\(owner.pubkey):\(d)"], ["subject", "issue \(i)"]] : [],
+                owner.event(kind, c.grasp ? [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "issue \(i)"]] : [],
                             content: "issue \(i)", createdAt: base + Int64(i))
             }
             _ = try await c.peer.nostr(issues.map { .event($0) })

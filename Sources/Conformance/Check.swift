@@ -104,6 +104,6 @@ struct ConformActor: Sendable {
     }
 
     func pullRequest(owner: ConformActor, _ d: String, commit: String) -> NostrEvent {
-        event(1618, [["a", "30617:\(owner.pubkey):\(d)"], ["c", commit], ["subject", "conformance"]])
+        event(1618, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["c", commit], ["subject", "conformance"]])
     }
 }

@@ -356,14 +356,14 @@ public final class World {
         case .pullRequest(let repoName, _, let commit):
             let repo = repoSpec(repoName)!
             kind = Kinds.pullRequest
-            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKey):\(repo.identifier)"])
+            tags.append(["a", repoCoordinate(owner: keys[repo.owner]!.publicKey, identifier: repo.identifier)])
             tags.append(["c", commitID(repoName, commit)!.hex])
             tags.append(["clone"] + ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" })
             tags.append(["subject", "PR from \(step.actor)"])
         case .issue(let repoName, let subject):
             let repo = repoSpec(repoName)!
             kind = Kinds.issue
-            tags.append(["a", "\(Kinds.repoAnnouncement):\(keys[repo.owner]!.publicKey):\(repo.identifier)"])
+            tags.append(["a", repoCoordinate(owner: keys[repo.owner]!.publicKey, identifier: repo.identifier)])
             tags.append(["subject", subject])
             content = subject
         case .delete(let targets, let byCoordinate):

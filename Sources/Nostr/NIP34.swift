@@ -18,6 +18,13 @@ public func repoCoordinate(owner: String, identifier: String) -> String {
     "\(Kinds.repoAnnouncement):\(owner):\(identifier)"
 }
 
+/// The identifier in a repository announcement's coordinate (`30617:<owner>:<identifier>`);
+/// nil for any other coordinate, and when owner or identifier is empty.
+public func repoIdentifier(inCoordinate coordinate: String) -> String? {
+    let parts = coordinate.split(separator: ":", maxSplits: 2)
+    return parts.count == 3 && parts[0] == "\(Kinds.repoAnnouncement)" ? String(parts[2]) : nil
+}
+
 extension NostrEvent {
     /// Every value after the name of every tag named `name`, in order:
     /// `["clone","u1","u2"], ["clone","u3"]` → `[u1, u2, u3]`.

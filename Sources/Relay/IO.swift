@@ -40,7 +40,7 @@ public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var lockName: String { Self.lockName(identifier: d) }
     public static func lockName(identifier d: String) -> String { d }
     /// The announcement's coordinate `30617:<owner>:<d>`.
-    public var coordinate: String { "\(Kinds.repoAnnouncement):\(owner):\(d)" }
+    public var coordinate: String { repoCoordinate(owner: owner, identifier: d) }
 }
 
 /// One ref update of a push: `old`/`new` zero means create/delete.

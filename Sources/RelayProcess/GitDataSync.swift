@@ -97,11 +97,7 @@ extension RelayProcess {
         switch e.kind {
         case Kinds.repoState: return e.dTag
         case Kinds.pullRequest, Kinds.pullRequestUpdate:
-            for a in e.tagValues("a") {
-                let parts = a.split(separator: ":", maxSplits: 2)
-                if parts.count == 3, parts[0] == "\(Kinds.repoAnnouncement)" { return String(parts[2]) }
-            }
-            return nil
+            return e.tagValues("a").lazy.compactMap(repoIdentifier(inCoordinate:)).first
         default: return nil
         }
     }

@@ -126,3 +126,17 @@ import Testing
         #expect(e.tagValues("clone") == ["a", "c"])
     }
 }
+
+/// Coordinates are built and read only in `Nostr`: the other modules call these.
+@Suite struct RepoCoordinateTests {
+    @Test func buildsAndReadsAnnouncementCoordinates() {
+        let owner = String(repeating: "a", count: 64)
+        let c = repoCoordinate(owner: owner, identifier: "my:repo")
+        #expect(c == "30617:\(owner):my:repo")
+        #expect(repoIdentifier(inCoordinate: c) == "my:repo")
+        #expect(ReplacementKey(coordinate: c) == ReplacementKey(kind: 30617, pubkey: owner, d: "my:repo"))
+        #expect(repoIdentifier(inCoordinate: "30618:\(owner):r") == nil, "a state's coordinate is not a repository's")
+        #expect(repoIdentifier(inCoordinate: "30617:\(owner):") == nil)
+        #expect(repoIdentifier(inCoordinate: "30617") == nil)
+    }
+}
