@@ -42,7 +42,7 @@ public enum Runner {
 
 /// Swarm testing: per seed, a random subset of fault kinds at random rates.
 public enum Swarm {
-    public static let kinds = ["partition", "pause", "crash", "clog", "loss"]
+    public static let kinds = FaultKind.randomKinds
 
     public static func configure(_ scenario: Scenario, seed: UInt64) -> Scenario {
         var g = RandomStreams(seed: seed).stream("swarm")

@@ -392,33 +392,12 @@ public final class World {
 
     private func startFault(_ f: ScheduledFault) {
         record(.fault("start \(f.kind)"))
-        switch f.kind {
-        case .partition(let a, let b): sim.partition(a.flatMap(nodes), b.flatMap(nodes))
-        case .oneWay(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.cut(x, y) } }
-        case .clog(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.clog(x, y) } }
-        case .pause(let n): nodes(n).forEach(sim.pause)
-        case .crash(let n): nodes(n).forEach(sim.crash)
-        case .link(let from, let to, let spec):
-            for x in nodes(from) { for y in nodes(to) {
-                sim.setLink(x, y, LinkConfig(latency: .uniform(spec.latencyMin, spec.latencyMax), loss: spec.loss,
-                                             duplicate: spec.duplicate, reorder: spec.reorder))
-            } }
-        case .skew(let n, let skew, let drift): for x in nodes(n) { sim.setClock(x, skew: skew, driftPPM: drift) }
-        }
+        f.kind.start(on: SimulatedFaultTarget(world: self))
     }
 
     private func endFault(_ f: ScheduledFault) {
         record(.fault("end \(f.kind)"))
-        switch f.kind {
-        case .partition(let a, let b): sim.heal(a.flatMap(nodes), b.flatMap(nodes))
-        case .oneWay(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.repair(x, y) } }
-        case .clog(let from, let to): for x in nodes(from) { for y in nodes(to) { sim.release(x, y) } }
-        case .pause(let n): nodes(n).forEach(sim.resume)
-        case .crash(let n): nodes(n).forEach(sim.restart)
-        case .link(let from, let to, _):
-            for x in nodes(from) { for y in nodes(to) { sim.setLink(x, y, sim.defaultLink) } }
-        case .skew(let n, _, _): for x in nodes(n) { sim.setClock(x, skew: 0, driftPPM: 0) }
-        }
+        f.kind.end(on: SimulatedFaultTarget(world: self))
     }
 
     /// Faults stop: links repair, paused nodes resume, crashed nodes restart.

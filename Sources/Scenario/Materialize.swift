@@ -147,55 +147,26 @@ public enum Materializer {
     static func randomFaults<R: RandomNumberGenerator>(_ spec: RandomFaultSpec, scenario s: Scenario,
                                                        rng: inout R) -> [ScheduledFault] {
         guard spec.perHour > 0, spec.end > spec.start else { return [] }
-        let relays = relayNodes(s)
-        let actors = s.actors.map(\.name)
-        let all = relays + actors
+        let nodes = RandomFaultNodes(relays: relayNodes(s), actors: s.actors.map(\.name), network: s.network)
         let meanGap = Double(Time.hour) / spec.perHour
-        var out: [ScheduledFault] = []
-        func pick(_ names: [String]) -> String { names[rng.int(in: 0..<names.count)] }
-        for kind in spec.kinds {
-            var t = spec.start
-            var made = 0
-            while made < maxRandomFaultsPerKind {
-                let gap = -DeterministicMath.ln(1 - rng.unit()) * meanGap
-                guard gap < Double(spec.end - t) else { break }
-                t += SimDuration(gap)
-                made += 1
-                var fault: FaultKind?
-                switch kind {
-                case "partition":
-                    if all.count >= 2 {
-                        let i = rng.int(in: 0..<all.count)
-                        fault = .partition([all[i]], all.enumerated().filter { $0.offset != i }.map(\.element))
-                    }
-                case "pause", "crash":
-                    if !relays.isEmpty {
-                        let node = pick(relays)
-                        fault = kind == "pause" ? .pause(node) : .crash(node)
-                    }
-                case "clog":
-                    if !relays.isEmpty, !actors.isEmpty {
-                        let relay = pick(relays), actor = pick(actors)
-                        fault = rng.chance(0.5) ? .clog(from: actor, to: relay) : .clog(from: relay, to: actor)
-                    }
-                case "loss":
-                    if !relays.isEmpty, !actors.isEmpty {
-                        let actor = pick(actors), relay = pick(relays)
-                        fault = .link(from: actor, to: relay, LinkSpec())  // loss drawn below
-                    }
-                default:
-                    break
+        return withUnsafeMutablePointer(to: &rng) { stream in
+            var rng = FaultRandom { stream.pointee.next() }
+            var out: [ScheduledFault] = []
+            for name in spec.kinds {
+                guard let draw = FaultKind.descriptions.first(where: { $0.random?.name == name })?.random else { continue }
+                var t = spec.start
+                var made = 0
+                while made < maxRandomFaultsPerKind {
+                    let gap = -DeterministicMath.ln(1 - rng.unit()) * meanGap
+                    guard gap < Double(spec.end - t) else { break }
+                    t += SimDuration(gap)
+                    made += 1
+                    guard let (kind, duration) = draw.draw(nodes, &rng, { uniform(spec.minDuration, spec.maxDuration, &$0) })
+                    else { continue }
+                    out.append(ScheduledFault(kind: kind, start: t, end: t + duration, location: spec.location))
                 }
-                guard var kindValue = fault else { continue }
-                let duration = uniform(spec.minDuration, spec.maxDuration, &rng)
-                if case .link(let from, let to, _) = kindValue {
-                    var link = s.network
-                    link.loss = ((0.05 + rng.unit() * 0.45) * 1000).rounded() / 1000
-                    kindValue = .link(from: from, to: to, link)
-                }
-                out.append(ScheduledFault(kind: kindValue, start: t, end: t + duration, location: spec.location))
             }
+            return out
         }
-        return out
     }
 }

@@ -59,23 +59,6 @@ extension StepAction {
                            "delete", "replay", "clone", "shutdown", "crash", "restart", "reconcile"]
 }
 
-extension FaultKind {
-    /// The YAML key of this fault (`partition`, `one_way`, ...).
-    public var keyword: String {
-        switch self {
-        case .partition: return "partition"
-        case .oneWay: return "one_way"
-        case .clog: return "clog"
-        case .pause: return "pause"
-        case .crash: return "crash"
-        case .link: return "link"
-        case .skew: return "skew"
-        }
-    }
-
-    static let keywords = ["partition", "one_way", "clog", "pause", "crash", "link", "skew"]
-}
-
 extension ExpectationKind {
     /// The YAML key of this expectation.
     public var keyword: String {
@@ -96,11 +79,6 @@ extension ExpectationKind {
 
     static let keywords = ["served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent",
                            "reconciled", "remote_refs", "sync_fetches"]
-}
-
-extension RandomFaultSpec {
-    /// Kinds `random_faults.kinds` accepts.
-    public static let knownKinds = ["partition", "pause", "crash", "clog", "loss"]
 }
 
 /// Git ref-name checks used for states, pushes and expectations.

@@ -34,74 +34,22 @@ extension ScenarioDecoder {
     }
 
     func decodeFaultKind(_ e: Fields.Entry, network: LinkSpec) -> FaultKind? {
-        let r = reader
-        let v = e.value
-        func node(_ n: Node, _ what: String) -> String? {
-            guard let t = r.text(n, what) else { return nil }
-            ref(.node, t, n)
-            return t
-        }
-        switch e.key {
-        case "partition":
-            guard let sides = r.list(v, "'partition'") else { return nil }
-            guard sides.count == 2 else {
-                r.error(v, "'partition' must list exactly two sides, like [[alice], [relay]], found \(sides.count)")
-                return nil
-            }
-            var groups: [[String]] = []
-            var seen: [String: Int] = [:]
-            for (i, side) in sides.enumerated() {
-                let members = r.listOrOne(side)
-                if members.isEmpty { r.error(side, "each side of a partition needs at least one node") }
-                var g: [String] = []
-                for m in members {
-                    guard let name = node(m, "a node in 'partition'") else { continue }
-                    if let other = seen[name] {
-                        r.error(m, other == i ? "node '\(name)' is listed twice on one side"
-                                              : "node '\(name)' is on both sides of the partition")
-                    }
-                    seen[name] = i
-                    g.append(name)
-                }
-                groups.append(g)
-            }
-            return .partition(groups[0], groups[1])
-        case "one_way", "clog":
-            guard let f = r.fields(v, "'\(e.key)'", known: ["from", "to"]) else { return nil }
-            let (from, to) = decodeEndpoints(f, "'\(e.key)'")
-            guard let from, let to else { return nil }
-            return e.key == "clog" ? .clog(from: from, to: to) : .oneWay(from: from, to: to)
-        case "pause":
-            return node(v, "'pause'").map { .pause($0) }
-        case "crash":
-            return node(v, "'crash'").map { .crash($0) }
-        case "link":
-            guard let link = decodeLink(v, "'link'", base: network, endpoints: true),
-                  let from = link.from, let to = link.to else { return nil }
-            return .link(from: from, to: to, link.spec)
-        case "skew":
-            guard let f = r.fields(v, "'skew'", known: ["node", "by", "drift_ppm"]) else { return nil }
-            var name: String?
-            if let n = f["node"] { name = node(n, "'node'") } else { r.error(f.location, "missing required key 'node' in 'skew'") }
-            var by: SimDuration = 0
-            if let n = f["by"] {
-                guard let d = r.duration(n, "'by'", allowNegative: true) else { return nil }
-                by = d
-            }
-            var drift: Int64 = 0
-            if let n = f["drift_ppm"] {
-                guard let d = r.integer(n, "'drift_ppm'") else { return nil }
-                if d <= -1_000_000 || d >= 1_000_000 { r.error(n, "'drift_ppm' must be between -999999 and 999999, found \(d)") }
-                drift = d
-            }
-            if f["by"] == nil && f["drift_ppm"] == nil {
-                r.error(f.location, "'skew' needs 'by' (a clock offset like -3s) and/or 'drift_ppm'")
-            }
-            guard let name else { return nil }
-            return .skew(name, skew: by, driftPPM: drift)
-        default:
-            return nil
-        }
+        FaultKind.descriptions.first { $0.keyword == e.key }?.decode(self, e, network)
+    }
+
+    /// A node name in a fault (checked against the scenario's nodes later).
+    func faultNode(_ n: Node, _ what: String) -> String? {
+        guard let t = reader.text(n, what) else { return nil }
+        ref(.node, t, n)
+        return t
+    }
+
+    /// `{ from, to }` of a fault between two nodes.
+    func faultEndpoints(_ e: Fields.Entry, _ what: String) -> (from: String, to: String)? {
+        guard let f = reader.fields(e.value, what, known: ["from", "to"]) else { return nil }
+        let (from, to) = decodeEndpoints(f, what)
+        guard let from, let to else { return nil }
+        return (from, to)
     }
 
     func decodeRandomFaults(_ node: Node, scenario s: Scenario) -> RandomFaultSpec? {
@@ -109,13 +57,13 @@ extension ScenarioDecoder {
         guard let f = r.fields(node, "'random_faults'", known: ["kinds", "per_hour", "window", "duration"]) else { return nil }
         var kinds: [String] = []
         if let n = f["kinds"], let items = r.list(n, "'kinds'") {
-            if items.isEmpty { r.error(n, "'kinds' must list at least one of: \(RandomFaultSpec.knownKinds.joined(separator: ", "))") }
+            if items.isEmpty { r.error(n, "'kinds' must list at least one of: \(FaultKind.randomKinds.joined(separator: ", "))") }
             for item in items {
                 guard let k = r.text(item, "a fault kind") else { continue }
-                if !RandomFaultSpec.knownKinds.contains(k) {
+                if !FaultKind.randomKinds.contains(k) {
                     var m = "unknown random fault kind '\(k)'"
-                    if let near = Suggest.closest(to: k, among: RandomFaultSpec.knownKinds) { m += "; did you mean '\(near)'?" }
-                    else { m += " (known: \(RandomFaultSpec.knownKinds.joined(separator: ", ")))" }
+                    if let near = Suggest.closest(to: k, among: FaultKind.randomKinds) { m += "; did you mean '\(near)'?" }
+                    else { m += " (known: \(FaultKind.randomKinds.joined(separator: ", ")))" }
                     r.error(item, m)
                     continue
                 }

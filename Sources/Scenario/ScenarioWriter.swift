@@ -239,17 +239,11 @@ public enum ScenarioWriter {
         return flow(parts)
     }
 
-    static func faultKind(_ k: FaultKind) -> String {
-        switch k {
-        case let .partition(a, b): return "partition: [\(list(a)), \(list(b))]"
-        case let .oneWay(from, to): return "one_way: \(flow(["from: \(scalar(from))", "to: \(scalar(to))"]))"
-        case let .clog(from, to): return "clog: \(flow(["from: \(scalar(from))", "to: \(scalar(to))"]))"
-        case let .pause(n): return "pause: \(scalar(n))"
-        case let .crash(n): return "crash: \(scalar(n))"
-        case let .link(from, to, spec): return "link: \(link(spec, from: from, to: to))"
-        case let .skew(n, skew, drift):
-            return "skew: \(flow(["node: \(scalar(n))", "by: \(DurationText.format(skew))", "drift_ppm: \(drift)"]))"
-        }
+    static func faultKind(_ k: FaultKind) -> String { k.encoded }
+
+    /// `{ from: a, to: b }`.
+    static func endpoints(_ from: String, _ to: String) -> String {
+        flow(["from: \(scalar(from))", "to: \(scalar(to))"])
     }
 
     static func expectation(_ k: ExpectationKind) -> String {

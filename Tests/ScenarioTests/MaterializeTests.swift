@@ -140,7 +140,7 @@ let randomScenario = """
                 #expect((Time.min(10)..<Time.min(90)).contains(f.start))
                 let d = try #require(f.end) - f.start
                 #expect((Time.s(5)...Time.min(2)).contains(d))
-                kinds.insert(f.kind.keyword)
+                kinds.insert(f.kind.described.keyword)
                 switch f.kind {
                 case .partition(let a, let b):
                     #expect(a.count == 1 && Set(a + b) == nodes && a.count + b.count == nodes.count)

@@ -1,0 +1,37 @@
+import SimKernel
+
+extension FaultDescription {
+    /// `skew: { node, by, drift_ppm }`: the node's clock runs off by `by` and drifts.
+    static let skew = FaultDescription(
+        keyword: "skew",
+        meaning: "Clock offset and drift of a node.",
+        decode: { d, e, _ in
+            let r = d.reader
+            guard let f = r.fields(e.value, "'skew'", known: ["node", "by", "drift_ppm"]) else { return nil }
+            var name: String?
+            if let n = f["node"] { name = d.faultNode(n, "'node'") } else { r.error(f.location, "missing required key 'node' in 'skew'") }
+            var by: SimDuration = 0
+            if let n = f["by"] {
+                guard let v = r.duration(n, "'by'", allowNegative: true) else { return nil }
+                by = v
+            }
+            var drift: Int64 = 0
+            if let n = f["drift_ppm"] {
+                guard let v = r.integer(n, "'drift_ppm'") else { return nil }
+                if v <= -1_000_000 || v >= 1_000_000 { r.error(n, "'drift_ppm' must be between -999999 and 999999, found \(v)") }
+                drift = v
+            }
+            if f["by"] == nil && f["drift_ppm"] == nil {
+                r.error(f.location, "'skew' needs 'by' (a clock offset like -3s) and/or 'drift_ppm'")
+            }
+            guard let name else { return nil }
+            return .skew(name, skew: by, driftPPM: drift)
+        },
+        encode: {
+            guard case let .skew(n, skew, drift) = $0 else { return nil }
+            return ScenarioWriter.flow(["node: \(ScenarioWriter.scalar(n))", "by: \(DurationText.format(skew))", "drift_ppm: \(drift)"])
+        },
+        start: { if case let .skew(n, skew, drift) = $0 { $1.setClock(n, skew: skew, driftPPM: drift) } },
+        end: { if case let .skew(n, _, _) = $0 { $1.setClock(n, skew: 0, driftPPM: 0) } },
+        random: nil)
+}
