@@ -58,8 +58,13 @@ public final class CheckSuite {
     let syncChecks = SyncChecks()
     let model = RelayModel()
 
+    /// The families written as values whose invariants are selected.
+    private var families: [any InvariantFamily] = []
+    private lazy var violationSink = Violations { [unowned self] in self.fail($0, $1, $2, $3) }
+
     public init(selected: [InvariantName]) {
         self.selected = selected.isEmpty ? Set(InvariantName.selectable) : Set(selected)
+        families = Self.families().filter { !type(of: $0).invariants.isDisjoint(with: self.selected) }
     }
 
     func on(_ name: InvariantName) -> Bool { selected.contains(name) }
@@ -124,7 +129,6 @@ public final class CheckSuite {
         return states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
     }
 
-    static let prefixes = ["duplicate:", "pow:", "blocked:", "rate-limited:", "invalid:", "restricted:", "error:", "purgatory:"]
 
     // MARK: live
 
@@ -138,15 +142,13 @@ public final class CheckSuite {
             if on(.relayModel) { model.sent(e) }
             coverSent(e, w)
             sentEvents[e.id] = e
-        case .clientReceived(let actor, let msg):
-            checkWellFormed(msg, actor, t)
         case .replica(let replica, let event):
             observeReplica(event, replica, t, w)
         case .sync(let replica, let record):
             observeSync(record, replica, t)
         case .fault(let text):
             noteFault(text, t)
-        case .pushAnswered(let step, let actor, _, let results, let http):
+        case .pushAnswered(_, _, _, _, let http):
             // Availability is judged on a healthy system: an attempt an injected fault may
             // have affected is not counted — one within its retry budget, or within a ttl
             // before that (a paused or cut-off holder's lease outlives the fault by a ttl).
@@ -154,12 +156,9 @@ public final class CheckSuite {
                 pushAttempts += 1
                 if http?.hasPrefix("503") == true { push503 += 1 }
             }
-            if http == nil && results.isEmpty { fail(.wellFormedReplies, t, actor, "push \(step): empty result") }
-            for r in results where r.error?.isEmpty == true {
-                fail(.wellFormedReplies, t, actor, "push \(step): ref \(r.name) rejected without a reason")
-            }
         default: break
         }
+        for family in families { family.observe(entry, w, violationSink) }
     }
 
     private func observeRelay(_ obs: Observation, _ replica: String, _ t: SimTime, _ w: WorldView) {
@@ -355,7 +354,8 @@ public final class CheckSuite {
                 fail(.relayModel, t, replica, $0)
             }
         }
-        mostRepositories = max(mostRepositories, w.storage.keys.count)
+        for family in families { family.afterRelayStep(w, replica: replica, violationSink) }
+        mostRepositories = max(mostRepositories, w.storage.count)
         var keys = touched
         for d in touchedIdentifiers { for o in Self.owners(w, d) { keys.insert(RepoKey(owner: o, d: d)) } }
         touched.removeAll(keepingCapacity: true)
@@ -423,21 +423,7 @@ public final class CheckSuite {
                 fail(.pushAvailability, t, "relay", "\(push503) of \(pushAttempts) push attempts made with no fault injected (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
             }
         }
-        // Liveness: nothing waits past its deadline (plus a sweep) after healing.
-        for (name, p) in w.purgatories {
-            var entries: [(String, SimTime)] = []
-            for d in p.states.keys.sorted() { entries += p.states[d]!.map { ($0.event.id, $0.deadline) } }
-            for id in p.prs.keys.sorted() { entries.append((id, p.prs[id]!.deadline)) }
-            for k in p.announcements.keys.sorted() where !p.announcements[k]!.softExpired {
-                entries.append((p.announcements[k]!.event.id, p.announcements[k]!.deadline))
-            }
-            for (id, deadline) in entries {
-                let bound = max(deadline, healedAt) + w.config.sweepInterval + w.unavailable(replica: name, from: healedAt, to: t)
-                if t > bound {
-                    fail(.purgatorySettles, t, name, "entry \(id.prefix(8)) still waiting at \(Time.format(t)), deadline was \(Time.format(deadline))")
-                }
-            }
-        }
+        for family in families { family.finish(w, healedAt: healedAt, violationSink) }
         // Acknowledged events are still served unless replaced, deleted or legitimately gone.
         for (id, at) in okAcks.sorted(by: { $0.key < $1.key }) {
             if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) { continue }

@@ -90,6 +90,7 @@ public final class RepositoryStorage {
     public func repository(_ key: RepoKey) -> GitRepository? { repos[key] }
     public func exists(_ key: RepoKey) -> Bool { repos[key] != nil }
     public var keys: [RepoKey] { repos.keys.sorted() }
+    public var count: Int { repos.count }
 
     /// Runs a write against `key`'s repository, checking the fencing token first.
     @discardableResult

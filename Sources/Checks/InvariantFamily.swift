@@ -1,0 +1,37 @@
+import SimKernel
+
+/// An invariant family as a value: one file that owns its state and judges the run from
+/// the history and the world's read-only views. `CheckSuite` hands each family whose
+/// invariants are selected every history entry, the end of every relay step and the end of
+/// the run; a family reports through the `Violations` it is given.
+///
+/// Adding an invariant: a case (with its one-line summary) in `InvariantName`, a family
+/// file, and a line in `CheckSuite.families`.
+public protocol InvariantFamily: AnyObject {
+    /// The invariants this family can report.
+    static var invariants: Set<InvariantName> { get }
+    func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations)
+    func afterRelayStep(_ w: WorldView, replica: String, _ violations: Violations)
+    func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations)
+}
+
+extension InvariantFamily {
+    public func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {}
+    public func afterRelayStep(_ w: WorldView, replica: String, _ violations: Violations) {}
+    public func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {}
+}
+
+/// Where a family reports: the suite keeps a violation when its invariant is selected.
+public struct Violations {
+    let record: (InvariantName, SimTime, String, String) -> Void
+    public func fail(_ invariant: InvariantName, _ time: SimTime, _ node: String, _ message: String) {
+        record(invariant, time, node, message)
+    }
+}
+
+extension CheckSuite {
+    /// Every family written as a value (the rest still live in `CheckSuite` itself).
+    static func families() -> [any InvariantFamily] {
+        [WellFormedReplies(), PurgatorySettles()]
+    }
+}
