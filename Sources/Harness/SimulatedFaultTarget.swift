@@ -30,6 +30,11 @@ struct SimulatedFaultTarget: FaultTarget {
 
     func resetLink(from: String, to: String) { pairs(from, to) { sim.setLink($0, $1, sim.defaultLink) } }
 
+    func everyone(except node: String) -> [String] {
+        let own = Set(world.nodes(node))
+        return (0..<sim.nodeCount).map { NodeID(Int32($0)) }.filter { !own.contains($0) }.map { sim.name(of: $0) }
+    }
+
     func setClock(_ node: String, skew: SimDuration, driftPPM: Int64) {
         for x in world.nodes(node) { sim.setClock(x, skew: skew, driftPPM: driftPPM) }
     }

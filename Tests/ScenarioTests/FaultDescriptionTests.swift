@@ -85,4 +85,5 @@ final class RecordingTarget: FaultTarget {
     func setLink(from: String, to: String, _ link: LinkSpec) { calls.append(("setLink", [from, to])) }
     func resetLink(from: String, to: String) { calls.append(("resetLink", [from, to])) }
     func setClock(_ node: String, skew: SimDuration, driftPPM: Int64) { calls.append(("setClock", [node])) }
+    func everyone(except node: String) -> [String] { ["alice", "relay", "locks"].filter { $0 != node } }
 }

@@ -68,6 +68,9 @@ public protocol FaultTarget {
     func setLink(from: String, to: String, _ link: LinkSpec)
     func resetLink(from: String, to: String)
     func setClock(_ node: String, skew: SimDuration, driftPPM: Int64)
+    /// Every node of the deployment but `node`'s own, by name (a replicated relay's name
+    /// covers its replicas).
+    func everyone(except node: String) -> [String]
 }
 
 /// How one kind of fault is drawn at random, under its name in `random_faults.kinds`.
