@@ -304,6 +304,7 @@ public enum FaultKind: Hashable, Sendable {
     case crash(String)            // restart when the duration ends (or at healing)
     case link(from: String, to: String, LinkSpec)
     case skew(String, skew: SimDuration, driftPPM: Int64)
+    case isolate(String)          // cut off from every other node
 }
 
 /// Faults drawn at random per seed inside [start, end): each listed kind occurs on average

@@ -34,7 +34,7 @@ import SimKernel
     static let samples: [FaultKind] = [
         .partition(["alice"], ["relay"]), .pause("relay#1"), .crash("relay"), .clog(from: "alice", to: "relay"),
         .link(from: "alice", to: "relay", LinkSpec(latencyMin: Time.ms(5), latencyMax: Time.ms(9), loss: 0.25)),
-        .oneWay(from: "relay", to: "alice"), .skew("relay#0", skew: -Time.s(3), driftPPM: 40),
+        .oneWay(from: "relay", to: "alice"), .skew("relay#0", skew: -Time.s(3), driftPPM: 40), .isolate("relay#1"),
     ]
 
     @Test func everyKindHasASample() {

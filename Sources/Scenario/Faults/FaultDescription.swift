@@ -27,7 +27,7 @@ extension FaultKind {
     /// Every kind. The order is the order kinds are listed in messages and the order swarm
     /// testing considers the random ones (which decides its per-seed draws: append only).
     public static let descriptions: [FaultDescription] = [
-        .partition, .pause, .crash, .clog, .link, .oneWay, .skew,
+        .partition, .pause, .crash, .clog, .link, .oneWay, .skew, .isolate,
     ]
 
     static let keywords = descriptions.map(\.keyword)
