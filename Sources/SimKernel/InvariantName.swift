@@ -16,6 +16,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
     case quiescence = "quiescence"
     case relayModel = "relay-model"
     case storeReadable = "store-readable"
+    case okNamesSentEvent = "ok-names-sent-event"
     // Lock family (replicas under a lease lock).
     case singleWriter = "single-writer"
     case leaseOwnership = "lease-ownership"
@@ -56,6 +57,7 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
         case .noAcknowledgedLoss: return "acknowledged events and pushes are never lost (only replaced, deleted or expired)"
         case .purgatoryExitTiming: return "purgatory entries leave only by release, expiry or deletion, and expire on time"
         case .wellFormedReplies: return "every relay reply is well formed, with a standard machine-readable prefix"
+        case .okNamesSentEvent: return "every OK a client receives names an event that client sent"
         case .purgatorySettles: return "after healing, every waiting entry is released or expired within its bound"
         case .quiescence: return "after healing, no messages or one-shot timers remain within the stated bound"
         case .relayModel: return "the relay's answers to events and pushes, its removals, its ref changes and the versions it serves agree with an independent model of GRASP-01 stepped along the history"
