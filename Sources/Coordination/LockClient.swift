@@ -95,6 +95,24 @@ public final class LockClient {
         /// The SET succeeded; INCR of the fencing counter is in flight.
         case fencing
         case holding
+
+        /// The phase changes an acquisition may make: set → (fence →) hold, or back off and
+        /// set again. Holding ends only with the op.
+        func mayBecome(_ next: Phase) -> Bool {
+            switch (self, next) {
+            case (.setting, .fencing), (.setting, .holding), (.setting, .backingOff),
+                 (.fencing, .holding), (.fencing, .backingOff), (.backingOff, .setting):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Moves an op to its next phase; anything else is a bug in this client.
+    private func move(_ o: inout Op, to next: Phase) {
+        precondition(o.phase.mayBecome(next), "lock op \(o.op) (\(o.repo)): \(o.phase) -> \(next)")
+        o.phase = next
     }
 
     struct Op {
@@ -232,7 +250,8 @@ public final class LockClient {
         attemptCounter += 1
         o.attempts += 1
         o.lease = "\(instanceID):\(op):\(attemptCounter)"
-        o.phase = .setting
+        // The first attempt of a new op is already `.setting`; every later one comes from a backoff.
+        if o.attempts > 1 { move(&o, to: .setting) } else { precondition(o.phase == .setting, "lock op \(op) starts in \(o.phase)") }
         o.retryTimer = nil
         let cmd = send(.set(key: Self.lockKey(o.repo), value: o.lease, nx: true, px: options.leaseTime),
                        as: .set(op: op, repo: o.repo, lease: o.lease), &out)
@@ -250,7 +269,7 @@ public final class LockClient {
         switch reply {
         case .ok:
             if options.fencing {
-                o.phase = .fencing
+                move(&o, to: .fencing)
                 ops[op] = o
                 let cmd = send(.incr(key: Self.fenceKey(o.repo)), as: .incr(op: op, lease: lease), &out)
                 ops[op]?.command = cmd
@@ -295,7 +314,7 @@ public final class LockClient {
         let elapsed = now - o.startedAt
         let delay = o.nextDelay
         if retries && elapsed + delay <= options.retryBudget {
-            o.phase = .backingOff
+            move(&o, to: .backingOff)
             o.nextDelay = min(delay * 2, options.retryMax)
             let t = newTimer(.retry(op: op), after: delay, &out)
             o.retryTimer = t
@@ -312,7 +331,7 @@ public final class LockClient {
 
     private func grant(op: UInt64, token: UInt64?, now: SimTime, _ out: inout [LockClientEffect]) {
         guard var o = ops[op] else { return }
-        o.phase = .holding
+        move(&o, to: .holding)
         o.token = token
         o.heartbeatTimer = newTimer(.heartbeat(op: op), after: options.heartbeatInterval, &out)
         ops[op] = o

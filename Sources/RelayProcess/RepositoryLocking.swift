@@ -55,6 +55,9 @@ final class Replication {
     func token(_ op: UInt64) -> UInt64? { client.holding.first { $0.op == op }?.token }
 
     func startCycle(identifiers: [String]) {
+        // Cycles never overlap on one replica, unless the broken variant lets them.
+        precondition(!cycleRunning || settings.faultNoCycleGuard, "a maintenance cycle started while one runs")
+        precondition(!draining, "a maintenance cycle started while the process drains")
         cycleRunning = true
         var seen = Set<String>()
         cycleQueue = identifiers.filter { seen.insert($0).inserted }.reversed()
@@ -65,7 +68,10 @@ final class Replication {
         defer { cycleRunning = false; currentCycleOp = nil }
         return cycleRunning
     }
-    func setCycleOp(_ op: UInt64) { currentCycleOp = op; step = 0 }
+    func setCycleOp(_ op: UInt64) {
+        precondition(cycleRunning || settings.faultNoCycleGuard, "a cycle op without a running cycle")
+        currentCycleOp = op; step = 0
+    }
     func beginSteps() { step = 0 }
     func advanceStep() { step += 1 }
 }

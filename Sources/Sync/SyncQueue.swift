@@ -374,6 +374,7 @@ public final class SyncQueue {
         out.append(.trace("sync.fetch-finished", [("request", "\(request)"), ("identifier", r.identifier),
                                                   ("domain", r.domain), ("outcome", outcome.rawValue)]))
         var d = domains[r.domain]!
+        precondition(d.inFlight > 0, "a fetch of \(r.domain) ended with none in flight")
         d.inFlight -= 1
         var blockNow = false
         if outcome == .failed {
@@ -413,6 +414,7 @@ public final class SyncQueue {
 
     private func jobEnded(_ id: String, generation: UInt64, now: SimTime, _ out: inout [SyncEffect]) {
         guard var h = hunts[id], h.generation == generation, h.nextAttempt == nil else { return }
+        precondition(h.outstanding > 0, "a fetch of \(id) ended after its attempt's last one")
         h.outstanding -= 1
         hunts[id] = h
         if h.outstanding == 0 { finishAttempt(id, now: now, &out) }

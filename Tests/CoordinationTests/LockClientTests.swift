@@ -460,3 +460,15 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(LockBench.acquireRelease(count: 0) == 0)
     }
 }
+
+/// The lock client's acquisition phases change only along set → (fence →) hold, or back
+/// off and set again; `move` stops the process on anything else.
+@Suite struct LockPhaseTests {
+    @Test func onlyTheAcquisitionPathsAreAllowed() {
+        let phases: [LockClient.Phase] = [.setting, .backingOff, .fencing, .holding]
+        var allowed: [String] = []
+        for a in phases { for b in phases where a.mayBecome(b) { allowed.append("\(a)->\(b)") } }
+        #expect(allowed.sorted() == ["backingOff->setting", "fencing->backingOff", "fencing->holding",
+                                     "setting->backingOff", "setting->fencing", "setting->holding"])
+    }
+}
