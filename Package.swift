@@ -7,14 +7,14 @@ import PackageDescription
 // checks there: they cost about a tenth of a sweep's time (retain/release and access
 // bookkeeping on every class property), and debug builds and tests keep them.
 let simulationHotPath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
 
 let package = Package(
     name: "GraspSim",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "graspsim", targets: ["graspsim"]),
+        .executable(name: "graspsim", targets: ["graspsim"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,73 +37,99 @@ let package = Package(
             name: "CGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
 
-        .target(name: "SimKernel", dependencies: [
-            .product(name: "Collections", package: "swift-collections"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: [
-            // The event loop touches the kernel's stored properties on every event; dynamic
-            // exclusivity checks cost a third of its time. Debug builds and tests keep them.
-            .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-        ]),
-        .target(name: "Nostr", dependencies: [
-            "CSecp256k1",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: simulationHotPath),
-        .target(name: "GitStore", dependencies: [
-            "CGit2",
-            .product(name: "Collections", package: "swift-collections"),
-        ], swiftSettings: simulationHotPath),
-        .target(name: "EventStore", dependencies: [
-            "Nostr",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ], swiftSettings: simulationHotPath),
-        .target(name: "Relay", dependencies: [
-            "SimKernel", "Nostr", "GitStore", "EventStore",
-            .product(name: "Collections", package: "swift-collections"),
-        ], swiftSettings: simulationHotPath),
+        .target(
+            name: "SimKernel",
+            dependencies: [
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [
+                // The event loop touches the kernel's stored properties on every event; dynamic
+                // exclusivity checks cost a third of its time. Debug builds and tests keep them.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+            ]),
+        .target(
+            name: "Nostr",
+            dependencies: [
+                "CSecp256k1",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ], swiftSettings: simulationHotPath),
+        .target(
+            name: "GitStore",
+            dependencies: [
+                "CGit2",
+                .product(name: "Collections", package: "swift-collections"),
+            ], swiftSettings: simulationHotPath),
+        .target(
+            name: "EventStore",
+            dependencies: [
+                "Nostr",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ], swiftSettings: simulationHotPath),
+        .target(
+            name: "Relay",
+            dependencies: [
+                "SimKernel", "Nostr", "GitStore", "EventStore",
+                .product(name: "Collections", package: "swift-collections"),
+            ], swiftSettings: simulationHotPath),
         .target(name: "Coordination", dependencies: ["SimKernel"], swiftSettings: simulationHotPath),
         .target(name: "Sync", dependencies: ["Relay", "GitStore", "SimKernel"], swiftSettings: simulationHotPath),
-        .target(name: "Scenario", dependencies: [
-            "SimKernel", "Nostr",
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .target(
+            name: "Scenario",
+            dependencies: [
+                "SimKernel", "Nostr",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // One relay/git-host process around the core (locks, maintenance, sync,
         // reconciliation), sans-IO: the simulator and a real server both drive it.
-        .target(name: "RelayProcess", dependencies: [
-            "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
-        ], swiftSettings: simulationHotPath),
-        .target(name: "Checks", dependencies: [
-            "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync", "RelayProcess",
-        ], swiftSettings: simulationHotPath),
-        .target(name: "Harness", dependencies: [
-            "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
-            "RelayProcess", "Scenario", "Checks",
-            .product(name: "Collections", package: "swift-collections"),
-            .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: simulationHotPath),
+        .target(
+            name: "RelayProcess",
+            dependencies: [
+                "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
+            ], swiftSettings: simulationHotPath),
+        .target(
+            name: "Checks",
+            dependencies: [
+                "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync", "RelayProcess",
+            ], swiftSettings: simulationHotPath),
+        .target(
+            name: "Harness",
+            dependencies: [
+                "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
+                "RelayProcess", "Scenario", "Checks",
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ], swiftSettings: simulationHotPath),
         // The reference on a real network: the relay process behind Hummingbird (HTTP +
         // WebSocket) with the git programs serving repositories.
-        .target(name: "Server", dependencies: [
-            "RelayProcess", "Relay", "EventStore", "GitStore", "Nostr", "SimKernel",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Server",
+            dependencies: [
+                "RelayProcess", "Relay", "EventStore", "GitStore", "Nostr", "SimKernel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // `graspsim conform`: requirement-by-requirement checks of a live implementation
         // over a real WebSocket, HTTP and the git CLI.
-        .target(name: "Conformance", dependencies: [
-            "Nostr",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "graspsim", dependencies: [
-            "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks", "Server", "Conformance",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "Conformance",
+            dependencies: [
+                "Nostr",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "graspsim",
+            dependencies: [
+                "Harness", "SimKernel", "Nostr", "GitStore", "EventStore", "Scenario", "Relay", "Checks", "Server",
+                "Conformance",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "SimKernel"]),
@@ -112,17 +138,23 @@ let package = Package(
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),
-        .testTarget(name: "RelayProcessTests", dependencies: [
-            "RelayProcess", "Relay", "Nostr", "GitStore", "EventStore", "Coordination", "Sync", "SimKernel",
-        ]),
-        .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Nostr", "Relay", "Conformance",
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "HarnessTests", dependencies: [
-            "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr", "Sync", "RelayProcess",
-        ]),
+        .testTarget(
+            name: "RelayProcessTests",
+            dependencies: [
+                "RelayProcess", "Relay", "Nostr", "GitStore", "EventStore", "Coordination", "Sync", "SimKernel",
+            ]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Nostr", "Relay", "Conformance",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "HarnessTests",
+            dependencies: [
+                "Harness", "Scenario", "Checks", "SimKernel", "Relay", "Nostr", "Sync", "RelayProcess",
+            ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,6 @@
-import SimKernel
 import Nostr
 import Relay
+import SimKernel
 import Sync
 
 /// Situations a sweep should create, each a place where a real implementation has gone
@@ -23,15 +23,21 @@ public enum Situation: String, CaseIterable, Sendable, Comparable {
 
     public var summary: String {
         switch self {
-        case .announcementElsewhereByMaintainer: return "an announcement that does not list this service, by a maintainer of that identifier"
-        case .olderVersionAfterNewerWaits: return "an older version of a replaceable event arrives while a newer one waits in purgatory"
+        case .announcementElsewhereByMaintainer:
+            return "an announcement that does not list this service, by a maintainer of that identifier"
+        case .olderVersionAfterNewerWaits:
+            return "an older version of a replaceable event arrives while a newer one waits in purgatory"
         case .twoOwnersOneDeleted: return "two owners announce one identifier and one of them deletes (kind 5)"
-        case .stateAuthorizedForOneOwnerOnly: return "a waiting state authorized for one owner's repository but not another's"
+        case .stateAuthorizedForOneOwnerOnly:
+            return "a waiting state authorized for one owner's repository but not another's"
         case .equalCreatedAt: return "two versions of a replaceable event with equal created_at (lowest id wins)"
-        case .lateStateExtendsAnnouncement: return "a state extends an announcement that had waited over half the purgatory ttl"
+        case .lateStateExtendsAnnouncement:
+            return "a state extends an announcement that had waited over half the purgatory ttl"
         case .prAfterPlaceholderExpired: return "a PR event arrives after its git-first placeholder expired"
-        case .backoffHeldAtCap: return "a hunt's backoff reaches its cap and holds it for two attempts on answering servers"
-        case .leaseHeldPastTTL: return "a lock holder works longer than the ttl with no fault injected (only heartbeats keep it)"
+        case .backoffHeldAtCap:
+            return "a hunt's backoff reaches its cap and holds it for two attempts on answering servers"
+        case .leaseHeldPastTTL:
+            return "a lock holder works longer than the ttl with no fault injected (only heartbeats keep it)"
         case .holderCrashedHolding: return "a replica crashes while holding a repository's lease"
         }
     }
@@ -41,17 +47,24 @@ extension CheckSuite {
     /// Notes situations visible when a client sends an event (every attempt).
     func coverSent(_ e: NostrEvent, _ w: WorldView) {
         if let key = e.replacementKey {
-            if let other = versionsSent[key], other.id != e.id, other.createdAt == e.createdAt { situations.insert(.equalCreatedAt) }
+            if let other = versionsSent[key], other.id != e.id, other.createdAt == e.createdAt {
+                situations.insert(.equalCreatedAt)
+            }
             if versionsSent[key].map({ e.supersedes($0) }) ?? true { versionsSent[key] = e }
         }
         switch e.kind {
         case Kinds.repoAnnouncement:
             let key = RepoKey(owner: e.pubkey, d: e.dTag)
             if !Self.listsService(w, e),
-               Self.owners(w, e.dTag).contains(where: { Self.maintainers(w, RepoKey(owner: $0, d: e.dTag)).contains(e.pubkey) }) {
+                Self.owners(w, e.dTag).contains(where: {
+                    Self.maintainers(w, RepoKey(owner: $0, d: e.dTag)).contains(e.pubkey)
+                })
+            {
                 situations.insert(.announcementElsewhereByMaintainer)
             }
-            if let waiting = waitingAnnouncementEvent(key), waiting.supersedes(e) { situations.insert(.olderVersionAfterNewerWaits) }
+            if let waiting = waitingAnnouncementEvent(key), waiting.supersedes(e) {
+                situations.insert(.olderVersionAfterNewerWaits)
+            }
         case Kinds.repoState:
             if w.purgatories.contains(where: { p in
                 p.purgatory.states[e.dTag]?.contains { $0.event.pubkey == e.pubkey && $0.event.supersedes(e) } == true
@@ -59,7 +72,7 @@ extension CheckSuite {
                 situations.insert(.olderVersionAfterNewerWaits)
             }
         case Kinds.deletion:
-            let targets = Set(e.tagValues("e")) .union(e.tagValues("a"))
+            let targets = Set(e.tagValues("e")).union(e.tagValues("a"))
             for d in Set(sentAnnouncementIdentifiers(targets)) where Self.owners(w, d).count >= 2 {
                 situations.insert(.twoOwnersOneDeleted)
             }
@@ -74,7 +87,9 @@ extension CheckSuite {
         let owners = Self.owners(w, e.dTag)
         guard owners.count >= 2 else { return }
         let authorized = owners.map { Self.maintainers(w, RepoKey(owner: $0, d: e.dTag)).contains(e.pubkey) }
-        if authorized.contains(true) && authorized.contains(false) { situations.insert(.stateAuthorizedForOneOwnerOnly) }
+        if authorized.contains(true) && authorized.contains(false) {
+            situations.insert(.stateAuthorizedForOneOwnerOnly)
+        }
     }
 
     private func waitingAnnouncementEvent(_ key: RepoKey) -> NostrEvent? {
@@ -98,14 +113,19 @@ extension CheckSuite {
         var since: [String: SimTime] = [:]
         for (time, replica, name, granted) in tenureLog {
             let k = replica + "|" + name
-            if granted { since[k] = time; continue }
+            if granted {
+                since[k] = time
+                continue
+            }
             if let s = since.removeValue(forKey: k), time - s > w.lockOptions.ttl, faultFree(from: s, to: time) {
                 situations.insert(.leaseHeldPastTTL)
             }
         }
         for c in crashes {
             var holding: [String: Bool] = [:]
-            for (time, replica, name, granted) in tenureLog where replica == c.replica && time <= c.time { holding[name] = granted }
+            for (time, replica, name, granted) in tenureLog where replica == c.replica && time <= c.time {
+                holding[name] = granted
+            }
             if holding.values.contains(true) { situations.insert(.holderCrashedHolding) }
         }
     }

@@ -1,9 +1,9 @@
+import Coordination
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
 import SimKernel
-import Nostr
-import GitStore
-import Relay
-import Coordination
 import Sync
 
 /// One fact of a run's history, in time order: the relay's own decisions plus what the
@@ -37,7 +37,10 @@ public enum HistoryItem {
 public struct HistoryEntry {
     public var time: SimTime
     public var item: HistoryItem
-    public init(time: SimTime, item: HistoryItem) { self.time = time; self.item = item }
+    public init(time: SimTime, item: HistoryItem) {
+        self.time = time
+        self.item = item
+    }
 }
 
 /// A broken invariant: which, when, where, and the records involved.
@@ -47,7 +50,10 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
     public var node: String
     public var message: String
     public init(invariant: InvariantName, time: SimTime, node: String, message: String) {
-        self.invariant = invariant; self.time = time; self.node = node; self.message = message
+        self.invariant = invariant
+        self.time = time
+        self.node = node
+        self.message = message
     }
     public var description: String { "[\(invariant)] at \(Time.format(time)) on \(node): \(message)" }
 
@@ -61,10 +67,13 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
     /// `message` without a leading `file:line:column: `.
     static func withoutLocation(_ message: String) -> String {
         let chars = Array(message)
-        guard let colon = chars.indices.first(where: { $0 + 1 < chars.count && chars[$0] == ":" && chars[$0 + 1] == " " })
+        guard
+            let colon = chars.indices.first(where: { $0 + 1 < chars.count && chars[$0] == ":" && chars[$0 + 1] == " " })
         else { return message }
         let parts = String(chars[..<colon]).split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return message }
+        guard parts.count >= 3, parts.suffix(2).allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
+            return message
+        }
         return String(chars[(colon + 2)...])
     }
 
@@ -74,14 +83,19 @@ public struct Violation: Sendable, Hashable, CustomStringConvertible {
         func flush() {
             guard let first = run.first else { return }
             // Numbers and times (`42`, `250ms`, `12m03`) and ids or hashes (`3fa9c2e1`).
-            let blank = first.isNumber || (run.count >= 6 && run.allSatisfy(\.isHexDigit) && run.contains(where: \.isNumber))
+            let blank =
+                first.isNumber || (run.count >= 6 && run.allSatisfy(\.isHexDigit) && run.contains(where: \.isNumber))
             out += blank ? "#" : run
             run = ""
         }
         for c in message {
             // A decimal point inside a number or time (`12m03.250s`) belongs to it.
-            if c.isLetter || c.isNumber || (c == "." && run.first?.isNumber == true) { run.append(c) }
-            else { flush(); out.append(c) }
+            if c.isLetter || c.isNumber || (c == "." && run.first?.isNumber == true) {
+                run.append(c)
+            } else {
+                flush()
+                out.append(c)
+            }
         }
         flush()
         return out
@@ -95,6 +109,9 @@ public struct LockCommandRecord: Sendable {
     public var command: LockCommand
     public var valueBefore: String?
     public init(time: SimTime, sender: String, command: LockCommand, valueBefore: String?) {
-        self.time = time; self.sender = sender; self.command = command; self.valueBefore = valueBefore
+        self.time = time
+        self.sender = sender
+        self.command = command
+        self.valueBefore = valueBefore
     }
 }

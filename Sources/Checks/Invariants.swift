@@ -1,10 +1,10 @@
+import Coordination
+import EventStore
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
 import SimKernel
-import Nostr
-import GitStore
-import EventStore
-import Relay
-import Coordination
 
 /// Runs the selected invariants over one run, live and at the end.
 public final class CheckSuite {
@@ -52,7 +52,11 @@ public final class CheckSuite {
     private var touchedIdentifiers: Set<String> = []
     /// Replica crashes, and faults as [start, end) (one-off faults have start == end).
     var crashes: [(time: SimTime, replica: String)] = []
-    struct FaultSpan { var start: SimTime; var end: SimTime?; var isFailover: Bool }
+    struct FaultSpan {
+        var start: SimTime
+        var end: SimTime?
+        var isFailover: Bool
+    }
     var faultSpans: [FaultSpan] = []
     var openFaults: [String: [Int]] = [:]
     let syncChecks = SyncChecks()
@@ -71,64 +75,12 @@ public final class CheckSuite {
 
     public func fail(_ invariant: InvariantName, _ time: SimTime, _ node: String, _ message: String) {
         guard on(invariant) else { return }
-        if violations.count >= maxViolations { suppressed += 1; return }
+        if violations.count >= maxViolations {
+            suppressed += 1
+            return
+        }
         violations.append(Violation(invariant: invariant, time: time, node: node, message: message))
     }
-
-    // MARK: oracle helpers
-
-    /// The owner's announcement for the identifier: the newest version, waiting or served
-    /// (NIP-01 replacement order, lowest id on equal `created_at`).
-    static func announcement(_ w: WorldView, _ key: RepoKey) -> NostrEvent? {
-        var newest = try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
-        for (_, p) in w.purgatories {
-            if let e = p.announcements[key]?.event, newest.map({ e.supersedes($0) }) ?? true { newest = e }
-        }
-        return newest
-    }
-
-    static func owners(_ w: WorldView, _ d: String) -> [String] {
-        var s = Set<String>()
-        for (_, p) in w.purgatories { for k in p.announcements.keys where k.d == d { s.insert(k.owner) } }
-        for e in (try? w.store.query([Filter(kinds: [Kinds.repoAnnouncement], tags: ["d": [d]])])) ?? [] where e.dTag == d {
-            s.insert(e.pubkey)
-        }
-        return s.sorted()
-    }
-
-    static func maintainers(_ w: WorldView, _ key: RepoKey) -> Set<String> {
-        var set: Set<String> = [key.owner]
-        var stack = [key.owner]
-        while let m = stack.popLast() {
-            guard let e = announcement(w, RepoKey(owner: m, d: key.d)), let a = try? RepoAnnouncement(e) else { continue }
-            for x in a.maintainers where set.insert(x).inserted { stack.append(x) }
-        }
-        return set
-    }
-
-    static func refs(_ state: NostrEvent) -> [String: ObjectID] {
-        var out: [String: ObjectID] = [:]
-        for r in (try? RepoState(state))?.refs ?? [] { if let id = ObjectID(hex: r.oid) { out[r.name] = id } }
-        return out
-    }
-
-    public static func hostedRefs(_ repo: GitRepository) -> [String: ObjectID] {
-        var out: [String: ObjectID] = [:]
-        for (n, id) in repo.refs where n.hasPrefix("refs/heads/") || n.hasPrefix("refs/tags/") { out[n] = id }
-        return out
-    }
-
-    static func listsService(_ w: WorldView, _ e: NostrEvent) -> Bool {
-        guard let a = try? RepoAnnouncement(e) else { return false }
-        return a.cloneURLs.contains { $0.hasPrefix(w.config.gitBaseURL) }
-    }
-
-    static func latestServedState(_ w: WorldView, _ key: RepoKey) -> NostrEvent? {
-        let m = maintainers(w, key).sorted()
-        let states = (try? w.store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])) ?? []
-        return states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
-    }
-
 
     // MARK: live
 
@@ -195,33 +147,45 @@ public final class CheckSuite {
                 waitingStates[e.id] = t
                 coverHeldState(e, w)
             }
-        case .storeFailed(let input, let error): fail(.storeReadable, t, replica, "the event store failed while handling \(input): \(error)")
-        case .repoWriteRefused: break   // single-writer reads storage's own record of each write
+        case .storeFailed(let input, let error):
+            fail(.storeReadable, t, replica, "the event store failed while handling \(input): \(error)")
+        case .repoWriteRefused: break  // single-writer reads storage's own record of each write
         case .left(let id, _, let why):
             leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {
                 if t < d.deadline {
-                    fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))")
+                    fail(
+                        .purgatoryExitTiming, t, replica,
+                        "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))"
+                    )
                 }
                 // A graceful restart keeps each entry's remaining time: downtime since the
                 // entry was made moves its deadline.
                 // Replicas delete an expired announcement's repository (and so mark it
                 // expired) only in locked maintenance; states and PRs expire in the sweep.
-                var slack = w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
+                var slack =
+                    w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
                     + (heldAnnouncements[id] != nil ? replicatedExpiryDelay(w) : 0)
                 // An announcement whose repository could not be deleted stays until it can.
                 if let key = heldAnnouncements[id], let failed = lastDeleteFailure[key], failed >= d.deadline {
                     slack += failed - d.deadline
                 }
                 if t > d.deadline + slack {
-                    fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) expired \(Time.format(t - d.deadline)) after its deadline \(Time.format(d.deadline)) (allowed \(Time.format(slack)))")
+                    fail(
+                        .purgatoryExitTiming, t, replica,
+                        "event \(id.prefix(8)) expired \(Time.format(t - d.deadline)) after its deadline \(Time.format(d.deadline)) (allowed \(Time.format(slack)))"
+                    )
                 }
             }
             if why == "expired", let key = heldAnnouncements[id], w.storage.exists(key) {
-                fail(.purgatoryExitTiming, t, replica, "announcement \(id.prefix(8)) soft-expired but its repository \(key) still exists")
+                fail(
+                    .purgatoryExitTiming, t, replica,
+                    "announcement \(id.prefix(8)) soft-expired but its repository \(key) still exists")
             }
             if !["released", "expired", "deleted", "superseded", "replaced", "crash-lost"].contains(why) {
-                fail(.purgatoryExitTiming, t, replica, "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
+                fail(
+                    .purgatoryExitTiming, t, replica,
+                    "event \(id.prefix(8)) left purgatory for an unknown reason '\(why)'")
             }
             // The entry is gone: a later entry for the same id (a git-first placeholder
             // after a crash lost the event, say) has a deadline of its own.
@@ -239,8 +203,11 @@ public final class CheckSuite {
             // extends nothing.
             if accepted || !message.hasPrefix("blocked:") { extendAnnouncements(forStateAnswered: id, t, w) }
             guard accepted else { break }
-            if message.hasPrefix("purgatory:") { purgatoryAcks[id] = t }
-            else if !message.hasPrefix("duplicate:") { okAcks[id] = t }
+            if message.hasPrefix("purgatory:") {
+                purgatoryAcks[id] = t
+            } else if !message.hasPrefix("duplicate:") {
+                okAcks[id] = t
+            }
         case .push(let repo, let updates, let results, _):
             if results.allSatisfy(\.ok) {
                 acceptedPushes.append((repo, updates.filter { !$0.isDelete }.map(\.new), t))
@@ -268,19 +235,26 @@ public final class CheckSuite {
         switch event {
         case .cycleStarted:
             if !cycleRunning.insert(replica).inserted {
-                fail(.noOverlappingCycles, t, replica, "a background cycle started while the previous one on \(replica) was still running")
+                fail(
+                    .noOverlappingCycles, t, replica,
+                    "a background cycle started while the previous one on \(replica) was still running")
             }
         case .cycleEnded:
             cycleRunning.remove(replica)
         case .pushRefused(let repo, let status, let before, let after):
             if before != after {
-                fail(.noHalfAppliedPush, t, replica, "push to \(repo) answered \(status) after changing refs: before \(describe(before)), after \(describe(after))")
+                fail(
+                    .noHalfAppliedPush, t, replica,
+                    "push to \(repo) answered \(status) after changing refs: before \(describe(before)), after \(describe(after))"
+                )
             }
         case .advertised(let repo, let head):
             guard let latest = Self.latestServedState(w, repo), let def = (try? RepoState(latest))?.head else { return }
             guard let r = w.storage.repository(repo), r.ref(def) != nil else { return }
             if head != def {
-                fail(.headIsDefault, t, replica, "advertisement of \(repo) gave HEAD \(head ?? "none") instead of the default branch \(def)")
+                fail(
+                    .headIsDefault, t, replica,
+                    "advertisement of \(repo) gave HEAD \(head ?? "none") instead of the default branch \(def)")
             }
         case .lockGranted(let repo, _):
             tenureLog.append((t, replica, repo, true))
@@ -300,16 +274,25 @@ public final class CheckSuite {
             let ok = Self.owners(w, e.dTag).map { RepoKey(owner: $0, d: e.dTag) }
                 .filter { Self.maintainers(w, $0).contains(e.pubkey) }
                 .contains { w.storage.repository($0)?.isComplete(tips) == true }
-            if !ok { fail(.servedHasGitData, t, replica, "state \(e.id.prefix(8)) (\(e.dTag)) served but no authoritative repository holds all its objects") }
+            if !ok {
+                fail(
+                    .servedHasGitData, t, replica,
+                    "state \(e.id.prefix(8)) (\(e.dTag)) served but no authoritative repository holds all its objects")
+            }
         case Kinds.repoAnnouncement:
             guard Self.listsService(w, e) else { return }
             let key = RepoKey(owner: e.pubkey, d: e.dTag)
             guard let repo = w.storage.repository(key) else {
-                fail(.servedHasGitData, t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository does not exist"); return
+                fail(
+                    .servedHasGitData, t, replica,
+                    "announcement \(e.id.prefix(8)) (\(key)) served but its repository does not exist")
+                return
             }
             let refs = Self.hostedRefs(repo)
             if refs.isEmpty || !repo.isComplete(Array(refs.values)) {
-                fail(.servedHasGitData, t, replica, "announcement \(e.id.prefix(8)) (\(key)) served but its repository has no git data")
+                fail(
+                    .servedHasGitData, t, replica,
+                    "announcement \(e.id.prefix(8)) (\(key)) served but its repository has no git data")
             }
         case Kinds.pullRequest, Kinds.pullRequestUpdate:
             guard let c = e.tagValue("c").flatMap(ObjectID.init(hex:)) else { return }
@@ -317,20 +300,31 @@ public final class CheckSuite {
                 guard let r = w.storage.repository(k) else { return false }
                 return r.ref("refs/nostr/\(e.id)") == c && r.isComplete([c])
             }
-            if !ok { fail(.servedHasGitData, t, replica, "PR \(e.id.prefix(8)) served but no repository has refs/nostr/\(e.id.prefix(8)) at its commit") }
+            if !ok {
+                fail(
+                    .servedHasGitData, t, replica,
+                    "PR \(e.id.prefix(8)) served but no repository has refs/nostr/\(e.id.prefix(8)) at its commit")
+            }
         default: break
         }
     }
 
-    private func checkLateBinding(_ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ replica: String, _ t: SimTime, _ w: WorldView) {
+    private func checkLateBinding(
+        _ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ replica: String, _ t: SimTime, _ w: WorldView
+    ) {
         let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
         guard !normal.isEmpty, let r = w.storage.repository(repo) else { return }
         let errors = results.filter { !$0.ok && !$0.name.hasPrefix("refs/nostr/") }.compactMap(\.error)
         // Not authorization decisions: races on old values, incomplete packs, and storage
         // refusing the write (e.g. a fencing token after a lock-service failover).
-        if errors.contains(where: { $0.contains("stale info") || $0.hasPrefix("unpack error") || $0.hasPrefix("error:") }) { return }
+        if errors.contains(where: {
+            $0.contains("stale info") || $0.hasPrefix("unpack error") || $0.hasPrefix("error:")
+        }) {
+            return
+        }
         if normal.allSatisfy(\.isNoOp) {
-            fail(.lateBinding, t, replica, "no-op push to \(repo) rejected: \(errors.first ?? "")"); return
+            fail(.lateBinding, t, replica, "no-op push to \(repo) rejected: \(errors.first ?? "")")
+            return
         }
         var proposed = Self.hostedRefs(r)
         for u in normal { proposed[u.name] = u.isDelete ? nil : u.new }
@@ -340,7 +334,10 @@ public final class CheckSuite {
         for (_, p) in w.purgatories {
             for s in p.states[repo.d] ?? [] where maint.contains(s.event.pubkey) && Self.refs(s.event) == proposed {
                 if let newest, newest.supersedes(s.event) { continue }
-                fail(.lateBinding, t, replica, "push to \(repo) rejected (\(errors.first ?? "")) although state \(s.event.id.prefix(8)) waits in purgatory for exactly these refs")
+                fail(
+                    .lateBinding, t, replica,
+                    "push to \(repo) rejected (\(errors.first ?? "")) although state \(s.event.id.prefix(8)) waits in purgatory for exactly these refs"
+                )
                 return
             }
         }
@@ -368,13 +365,20 @@ public final class CheckSuite {
             let latest = appliedStates[key]
             // Served here: the owner's current announcement is served and lists this service
             // (a version hosted elsewhere, or a newer one still waiting, serves nothing here).
-            let servedAnnouncement = try? w.store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
-            let served = servedAnnouncement.map { a in Self.announcement(w, key)?.id == a.id && Self.listsService(w, a) } ?? false
+            let servedAnnouncement = try? w.store.latest(
+                ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d))
+            let served =
+                servedAnnouncement.map { a in Self.announcement(w, key)?.id == a.id && Self.listsService(w, a) }
+                ?? false
             // A mirror's refs follow its upstream (SPEC §7), not Nostr states.
             if served, let latest, !syncChecks.mirrors.contains(key) {
-                let want = Self.refs(latest), have = Self.hostedRefs(repo)
+                let want = Self.refs(latest)
+                let have = Self.hostedRefs(repo)
                 if want != have {
-                    fail(.refsMatchServedState, t, replica, "repo \(key) refs \(describe(have)) differ from newest served state \(latest.id.prefix(8)) \(describe(want))")
+                    fail(
+                        .refsMatchServedState, t, replica,
+                        "repo \(key) refs \(describe(have)) differ from newest served state \(latest.id.prefix(8)) \(describe(want))"
+                    )
                 }
             }
             // An announcement still in purgatory although its repo already carries served data.
@@ -382,12 +386,16 @@ public final class CheckSuite {
             // Only a state of a current maintainer releases it: data left from an announcement
             // deleted and made again with other maintainers does not (generated arrival seed 3522).
             if on(.releasedWhenDataPresent), w.lockService == nil, let latest, !Self.refs(latest).isEmpty,
-               Self.hostedRefs(repo) == Self.refs(latest), Self.maintainers(w, key).contains(latest.pubkey) {
+                Self.hostedRefs(repo) == Self.refs(latest), Self.maintainers(w, key).contains(latest.pubkey)
+            {
                 for (name, p) in w.purgatories {
                     // A waiting version superseded by a served one (the maintainer exception,
                     // equal created_at) no longer speaks for its author: it only expires.
                     if let a = p.announcements[key], !a.softExpired, Self.announcement(w, key)?.id == a.event.id {
-                        fail(.releasedWhenDataPresent, t, name, "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))")
+                        fail(
+                            .releasedWhenDataPresent, t, name,
+                            "announcement \(a.event.id.prefix(8)) (\(key)) still in purgatory although its repository holds served state \(latest.id.prefix(8))"
+                        )
                     }
                 }
             }
@@ -404,7 +412,9 @@ public final class CheckSuite {
 
     public func quiescence(reached: Bool, at t: SimTime, bound: SimTime) {
         if !reached {
-            fail(.quiescence, t, "sim", "not quiescent by \(Time.format(bound)): messages or one-shot timers still pending after healing")
+            fail(
+                .quiescence, t, "sim",
+                "not quiescent by \(Time.format(bound)): messages or one-shot timers still pending after healing")
         }
     }
 
@@ -420,27 +430,40 @@ public final class CheckSuite {
         if pushAttempts >= 20 {
             let share = Double(push503) / Double(pushAttempts)
             if share > w.max503Share {
-                fail(.pushAvailability, t, "relay", "\(push503) of \(pushAttempts) push attempts made with no fault injected (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%")
+                fail(
+                    .pushAvailability, t, "relay",
+                    "\(push503) of \(pushAttempts) push attempts made with no fault injected (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%"
+                )
             }
         }
         for family in families { family.finish(w, healedAt: healedAt, violationSink) }
         // Acknowledged events are still served unless replaced, deleted or legitimately gone.
         for (id, at) in okAcks.sorted(by: { $0.key < $1.key }) {
             if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) { continue }
-            fail(.noAcknowledgedLoss, t, "relay", "event \(id.prefix(8)) acknowledged at \(Time.format(at)) is no longer served")
+            fail(
+                .noAcknowledgedLoss, t, "relay",
+                "event \(id.prefix(8)) acknowledged at \(Time.format(at)) is no longer served")
         }
         for (id, at) in purgatoryAcks.sorted(by: { $0.key < $1.key }) {
             if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) || leftWhy[id] != nil { continue }
             if w.purgatories.contains(where: { $0.purgatory.waitingIDs.contains(id) }) { continue }
-            fail(.noAcknowledgedLoss, t, "relay", "event \(id.prefix(8)) accepted into purgatory at \(Time.format(at)) vanished without release, expiry or deletion")
+            fail(
+                .noAcknowledgedLoss, t, "relay",
+                "event \(id.prefix(8)) accepted into purgatory at \(Time.format(at)) vanished without release, expiry or deletion"
+            )
         }
         for p in acceptedPushes {
             if let del = deletedRepos[p.repo], del >= p.time { continue }
             guard let repo = w.storage.repository(p.repo) else {
-                fail(.noAcknowledgedLoss, t, "relay", "repository \(p.repo) of a push accepted at \(Time.format(p.time)) is gone"); continue
+                fail(
+                    .noAcknowledgedLoss, t, "relay",
+                    "repository \(p.repo) of a push accepted at \(Time.format(p.time)) is gone")
+                continue
             }
             for id in p.ids where !repo.contains(id) {
-                fail(.noAcknowledgedLoss, t, "relay", "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
+                fail(
+                    .noAcknowledgedLoss, t, "relay",
+                    "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
             }
         }
     }

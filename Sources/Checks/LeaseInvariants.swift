@@ -1,5 +1,5 @@
-import SimKernel
 import Coordination
+import SimKernel
 
 /// `lease-kept-alive` and `lock-freed-after-crash`: the lease lock's liveness, judged
 /// from the lock service's history, the replicas' own tenures and crashes, and the faults
@@ -35,9 +35,13 @@ extension CheckSuite {
     /// release at or before `t`; a crash ends every tenure).
     func held(_ replica: String, _ lockName: String, at t: SimTime) -> Bool {
         var holding = false
-        for (time, r, name, granted) in tenureLog where time <= t && r == replica && name == lockName { holding = granted }
+        for (time, r, name, granted) in tenureLog where time <= t && r == replica && name == lockName {
+            holding = granted
+        }
         if holding, let crash = crashes.last(where: { $0.replica == replica && $0.time <= t }),
-           let grant = tenureLog.last(where: { $0.0 <= t && $0.1 == replica && $0.2 == lockName && $0.3 }), crash.time >= grant.0 {
+            let grant = tenureLog.last(where: { $0.0 <= t && $0.1 == replica && $0.2 == lockName && $0.3 }),
+            crash.time >= grant.0
+        {
             return false
         }
         return holding
@@ -50,7 +54,8 @@ extension CheckSuite {
         let period = max(1, SimDuration(Double(o.ttl) * o.heartbeatFraction))
         // Heartbeats can keep a lease only if one fits in a ttl with its trip to the
         // service, and replies come before the command timeout; otherwise say nothing.
-        let heartbeatsCanWork = w.networkLoss == 0 && w.networkReorder == 0
+        let heartbeatsCanWork =
+            w.networkLoss == 0 && w.networkReorder == 0
             && 2 * w.networkLatencyMax < o.commandTimeout && period + w.networkLatencyMax < o.ttl
         for e in lock.history where e.kind == .expired && e.key.hasPrefix("lock:") {
             guard on(.leaseKeptAlive), heartbeatsCanWork, let value = e.value else { continue }
@@ -58,22 +63,32 @@ extension CheckSuite {
             let name = String(e.key.dropFirst(5))
             let window = (from: e.time - o.ttl, to: e.time)
             guard held(owner, name, at: e.time), w.unavailable(replica: owner, from: window.from, to: window.to) == 0,
-                  faultFree(from: window.from, to: window.to) else { continue }
-            fail(.leaseKeptAlive, e.time, owner, "lease \(value) on \(e.key) expired at \(Time.format(e.time)) while \(owner) still held it, ran, and reached the lock service: heartbeats every \(Time.format(period)) should have kept it (ttl \(Time.format(o.ttl)))")
+                faultFree(from: window.from, to: window.to)
+            else { continue }
+            fail(
+                .leaseKeptAlive, e.time, owner,
+                "lease \(value) on \(e.key) expired at \(Time.format(e.time)) while \(owner) still held it, ran, and reached the lock service: heartbeats every \(Time.format(period)) should have kept it (ttl \(Time.format(o.ttl)))"
+            )
         }
         guard on(.lockFreedAfterCrash) else { return }
         for c in crashes {
             let bound = c.time + w.maxLockedAfterCrash
             // A lossy failover can bring an old lease back: not this check's business.
-            if faultSpans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) { continue }
+            if faultSpans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) {
+                continue
+            }
             // Leases of this replica on the service at the crash.
             // Judged at the bound from the service's history, each event's own expiry
             // included (the service notices expiries lazily, so no event need mark it).
             guard bound <= w.now else { continue }
             for key in lock.keysInHistory where key.hasPrefix("lock:") {
                 guard let value = lock.holder(of: key, at: c.time), LockClient.instance(ofLease: value) == c.replica,
-                      lock.holder(of: key, at: bound) == value else { continue }
-                fail(.lockFreedAfterCrash, bound, c.replica, "\(c.replica) crashed at \(Time.format(c.time)) holding \(key); its lease \(value) still held it at \(Time.format(bound)), beyond the bound of \(Time.format(w.maxLockedAfterCrash))")
+                    lock.holder(of: key, at: bound) == value
+                else { continue }
+                fail(
+                    .lockFreedAfterCrash, bound, c.replica,
+                    "\(c.replica) crashed at \(Time.format(c.time)) holding \(key); its lease \(value) still held it at \(Time.format(bound)), beyond the bound of \(Time.format(w.maxLockedAfterCrash))"
+                )
             }
         }
     }

@@ -1,5 +1,5 @@
-import SimKernel
 import Nostr
+import SimKernel
 
 /// `ok-names-sent-event`: every OK a client receives names an event that client sent (a
 /// relay that answers with another event's id — one it recomputed, or a replacement's —
@@ -15,7 +15,8 @@ final class OKNamesSentEvent: InvariantFamily {
         case .published(_, let actor, let event, _):
             sent[actor, default: []].insert(event.id)
         case .clientReceived(let actor, .ok(let id, _, _)) where sent[actor]?.contains(id) != true:
-            violations.fail(.okNamesSentEvent, entry.time, actor, "OK for \(id.prefix(8)), an event \(actor) never sent")
+            violations.fail(
+                .okNamesSentEvent, entry.time, actor, "OK for \(id.prefix(8)), an event \(actor) never sent")
         default:
             break
         }

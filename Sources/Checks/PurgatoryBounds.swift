@@ -1,5 +1,5 @@
-import SimKernel
 import Relay
+import SimKernel
 
 /// What the purgatory checks allow and look for beyond one relay step: how late a
 /// replicated deployment may expire an announcement, and states still waiting with their
@@ -25,11 +25,15 @@ extension CheckSuite {
                 for s in p.states[d]! {
                     let tips = Array(Self.refs(s.event).values)
                     let authorized = Self.owners(w, d).contains {
-                        w.storage.exists(RepoKey(owner: $0, d: d)) && Self.maintainers(w, RepoKey(owner: $0, d: d)).contains(s.event.pubkey)
+                        w.storage.exists(RepoKey(owner: $0, d: d))
+                            && Self.maintainers(w, RepoKey(owner: $0, d: d)).contains(s.event.pubkey)
                     }
                     let here = w.storage.keys.first { $0.d == d && w.storage.repository($0)?.isComplete(tips) == true }
                     if authorized, let here {
-                        fail(.releasedWhenDataPresent, t, name, "state \(s.event.id.prefix(8)) still waits although its objects are in \(here), a repository of its identifier")
+                        fail(
+                            .releasedWhenDataPresent, t, name,
+                            "state \(s.event.id.prefix(8)) still waits although its objects are in \(here), a repository of its identifier"
+                        )
                     }
                 }
             }

@@ -15,9 +15,14 @@ final class PurgatorySettles: InvariantFamily {
                 entries.append((p.announcements[k]!.event.id, p.announcements[k]!.deadline))
             }
             for (id, deadline) in entries {
-                let bound = max(deadline, healedAt) + w.config.sweepInterval + w.unavailable(replica: name, from: healedAt, to: t)
+                let bound =
+                    max(deadline, healedAt) + w.config.sweepInterval
+                    + w.unavailable(replica: name, from: healedAt, to: t)
                 if t > bound {
-                    violations.fail(.purgatorySettles, t, name, "entry \(id.prefix(8)) still waiting at \(Time.format(t)), deadline was \(Time.format(deadline))")
+                    violations.fail(
+                        .purgatorySettles, t, name,
+                        "entry \(id.prefix(8)) still waiting at \(Time.format(t)), deadline was \(Time.format(deadline))"
+                    )
                 }
             }
         }

@@ -1,7 +1,7 @@
-import SimKernel
-import Nostr
 import GitStore
+import Nostr
 import Relay
+import SimKernel
 
 /// An independent model of what a GRASP-01 relay must decide, stepped along the run's
 /// history and compared with what the relay did: the answer to each event a client sent
@@ -66,7 +66,10 @@ final class RelayModel {
     /// belongs to is predicted from the model as it was before the step. A crash's losses
     /// happen outside any step and apply at once.
     func record(_ o: Observation) {
-        if case .left(let id, _, "crash-lost") = o { forgetWaiting(id); return }
+        if case .left(let id, _, "crash-lost") = o {
+            forgetWaiting(id)
+            return
+        }
         pending.append(o)
     }
 
@@ -108,7 +111,11 @@ final class RelayModel {
     func newestServedState(_ key: RepoKey, _ maint: Set<String>) -> NostrEvent? {
         var best: NostrEvent?
         for m in maint {
-            if let s = newestServed(Slot(kind: Kinds.repoState, pubkey: m, d: key.d)), best.map({ Self.newer(s, than: $0) }) ?? true { best = s }
+            if let s = newestServed(Slot(kind: Kinds.repoState, pubkey: m, d: key.d)),
+                best.map({ Self.newer(s, than: $0) }) ?? true
+            {
+                best = s
+            }
         }
         return best
     }
@@ -136,8 +143,10 @@ final class RelayModel {
     /// The end of a relay step: predict the step's decision from the model as it was,
     /// compare, then take in what the relay reported (judging each removal) and check the
     /// refs the step changed.
-    func step(_ w: WorldView, _ t: SimTime, replica: String, mirrors: Set<RepoKey>, slack: SimDuration,
-              fail: (String) -> Void) {
+    func step(
+        _ w: WorldView, _ t: SimTime, replica: String, mirrors: Set<RepoKey>, slack: SimDuration,
+        fail: (String) -> Void
+    ) {
         defer {
             pending.removeAll(keepingCapacity: true)
             snapshot(w)
@@ -168,115 +177,19 @@ final class RelayModel {
         judgeRefChanges(w, pushes: pushes, mirrors: mirrors, report)
     }
 
-
-
-    // MARK: answers to events
-
-    func answer(_ accepted: Bool, _ message: String) -> Answer? {
-        if !accepted { return message.hasPrefix("error:") ? nil : .rejected }
-        if message.hasPrefix("duplicate:") { return .duplicate }
-        if message.hasPrefix("purgatory:") { return .waits }
-        return message.isEmpty ? .served : nil
-    }
-
-    func judgeAnswer(_ e: NostrEvent, _ accepted: Bool, _ message: String, _ w: WorldView, _ t: SimTime,
-                             _ report: (String) -> Void) {
-        guard let got = answer(accepted, message), let (expected, why) = predict(e, w, t), !expected.contains(got) else { return }
-        let want = expected.map(\.rawValue).sorted().joined(separator: " or ")
-        report("event \(e.id.prefix(8)) (kind \(e.kind)\(e.dTag.isEmpty ? "" : ", \(e.dTag)")): the relay answered \(got.rawValue) (\"\(message)\"), the model expects \(want): \(why)")
-    }
-
-    /// What the relay should answer to `e` now, and why; nil when the model cannot tell.
-    func predict(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
-        guard var p = predictIgnoringExpiry(e, w, t) else { return nil }
-        if let at = expiredAt[e.id], t < at + w.config.expiredMemory {
-            p.0.insert(.rejected)
-            p.1 += " (or refused: it expired from purgatory at \(Time.format(at)), and may come back by sync)"
-        }
-        return p
-    }
-
-    func predictIgnoringExpiry(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
-        if e.kind != Kinds.deletion {
-            if deletedIDs.contains(e.pubkey + e.id) { return ([.rejected], "its author deleted it") }
-            if let s = Self.slot(e), let until = deletedUntil[s], e.createdAt <= until {
-                return ([.rejected], "its author deleted its slot up to \(until)")
-            }
-        }
-        switch e.kind {
-        case Kinds.repoAnnouncement: return predictAnnouncement(e, w, t)
-        case Kinds.repoState: return predictState(e, w, t)
-        case Kinds.pullRequest, Kinds.pullRequestUpdate:
-            guard e.tagValue("c").flatMap(ObjectID.init(hex:)) != nil else { return ([.rejected], "a pull request needs a c tag") }
-            let targets = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
-                .filter { $0.kind == Kinds.repoAnnouncement }.map { RepoKey(owner: $0.pubkey, d: $0.d) }
-            if targets.contains(where: { uncertain($0.d, t, w) }) { return nil }
-            if !targets.contains(where: { announcement($0) != nil }) {
-                return ([.rejected], "it names no repository announced here")
-            }
-            return ([.served, .waits, .duplicate], "it names a repository announced here")
-        case Kinds.deletion:
-            return ([.served], "deletion requests are accepted")
-        default:
-            return nil
-        }
-    }
-
-    func predictAnnouncement(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
-        guard let a = try? RepoAnnouncement(e), !a.identifier.isEmpty else { return ([.rejected], "no d tag") }
-        let d = a.identifier
-        if uncertain(d, t, w) { return nil }
-        let key = RepoKey(owner: e.pubkey, d: d)
-        let stored = newestServed(Slot(kind: Kinds.repoAnnouncement, pubkey: e.pubkey, d: d))
-        let waiting = waitingAnnouncements[key]?.event
-        if !lists(a, w) {
-            let maintainer = owners(d).contains { maintainers(RepoKey(owner: $0, d: d)).contains(e.pubkey) }
-            if !maintainer { return ([.rejected], "it does not list this service and its author maintains no repository of \(d)") }
-            if let stored, !Self.newer(e, than: stored) { return ([.duplicate], "version \(stored.id.prefix(8)) served is as new or newer") }
-            if let waiting, !Self.newer(e, than: waiting) { return ([.duplicate], "version \(waiting.id.prefix(8)) waiting is as new or newer") }
-            return ([.served], "a maintainer may announce a copy hosted elsewhere")
-        }
-        if let stored, !Self.newer(e, than: stored) { return ([.duplicate], "version \(stored.id.prefix(8)) served is as new or newer") }
-        if let stored, waiting == nil, reposBefore.contains(key), (try? RepoAnnouncement(stored)).map({ lists($0, w) }) == true {
-            return ([.served], "it replaces served version \(stored.id.prefix(8)), hosted here")
-        }
-        if let waiting, !Self.newer(e, than: waiting) { return ([.duplicate], "version \(waiting.id.prefix(8)) waiting is as new or newer") }
-        return ([.waits], waiting == nil ? "a new repository waits for its git data" : "it replaces waiting version \(waiting!.id.prefix(8))")
-    }
-
-    func predictState(_ e: NostrEvent, _ w: WorldView, _ t: SimTime) -> (Set<Answer>, String)? {
-        let d = e.dTag
-        if uncertain(d, t, w) { return nil }
-        if waitingStates[e.id] != nil { return ([.duplicate], "it waits already") }
-        let owners = owners(d)
-        if owners.isEmpty { return ([.rejected], "no announcement of \(d) is served or waiting") }
-        let auth = owners.map { RepoKey(owner: $0, d: d) }.filter { maintainers($0).contains(e.pubkey) }
-        if auth.isEmpty { return ([.rejected], "its author maintains no repository of \(d)") }
-        if servedIDs.contains(e.id) { return ([.duplicate], "it is served already") }
-        if let s = newestServed(Slot(kind: Kinds.repoState, pubkey: e.pubkey, d: d)), !Self.newer(e, than: s) {
-            return ([.duplicate], "state \(s.id.prefix(8)) served is as new or newer")
-        }
-        let tips = Array(CheckSuite.refs(e).values)
-        // (A repository the state itself revives — its soft-expired announcement's — counts.)
-        let home = auth.contains(where: w.storage.exists)
-        if home, w.storage.keys.contains(where: { $0.d == d && w.storage.repository($0)?.isComplete(tips) == true }) {
-            // Replicas apply it in their next locked maintenance instead.
-            return w.lockService == nil ? ([.served], "its objects are in a repository of \(d)")
-                : ([.waits], "replicas apply a state only under its repository's lock, in maintenance")
-        }
-        return ([.waits], home ? "its objects are in no repository of \(d)" : "no repository it speaks for exists here")
-    }
-
     // MARK: pushes
 
     /// Judges a push; returns the refs it proposed when it was accepted.
-    func judgePush(_ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ w: WorldView, _ t: SimTime,
-                           _ report: (String) -> Void) -> [String: ObjectID]? {
+    func judgePush(
+        _ repo: RepoKey, _ updates: [RefUpdate], _ results: [RefResult], _ w: WorldView, _ t: SimTime,
+        _ report: (String) -> Void
+    ) -> [String: ObjectID]? {
         var result: [String: RefResult] = [:]
         for r in results { result[r.name] = r }
         func notDecided(_ r: RefResult?) -> Bool {
             guard let e = r?.error else { return false }
-            return e.contains("stale info") || e.hasPrefix("unpack error") || e.hasPrefix("error:") || e == "not processed"
+            return e.contains("stale info") || e.hasPrefix("unpack error") || e.hasPrefix("error:")
+                || e == "not processed"
         }
         var proposed = refsBefore[repo] ?? [:]
         let normal = updates.filter { !$0.name.hasPrefix("refs/nostr/") }
@@ -285,18 +198,24 @@ final class RelayModel {
         if !normal.isEmpty, !normal.contains(where: { notDecided(result[$0.name]) }), !uncertain(repo.d, t, w) {
             let (authorized, why) = authorizes(repo, proposed, noOp: normal.allSatisfy(\.isNoOp))
             if accepted != authorized {
-                report("push to \(repo) of \(describe(proposed)): the relay \(accepted ? "accepted" : "rejected (\(result[normal[0].name]?.error ?? ""))") it, the model \(authorized ? "authorizes" : "does not authorize") it: \(why)")
+                report(
+                    "push to \(repo) of \(describe(proposed)): the relay \(accepted ? "accepted" : "rejected (\(result[normal[0].name]?.error ?? ""))") it, the model \(authorized ? "authorizes" : "does not authorize") it: \(why)"
+                )
                 return nil
             }
         }
         for u in updates where u.name.hasPrefix("refs/nostr/") && !notDecided(result[u.name]) {
             let id = String(u.name.dropFirst("refs/nostr/".count))
             let known = (waitingPRs[id] ?? servedPRs[id])?.tagValue("c").flatMap(ObjectID.init(hex:))
-            let ok = id.count == 64 && id.allSatisfy(\.isHexDigit) && id == id.lowercased() && !u.isDelete && (known == nil || known == u.new)
+            let ok =
+                id.count == 64 && id.allSatisfy(\.isHexDigit) && id == id.lowercased() && !u.isDelete
+                && (known == nil || known == u.new)
             let got = result[u.name]?.ok == true
             if got, known == nil, waitingPRs[id] == nil, servedPRs[id] == nil { placeholders[id] = repo }
             if got != ok {
-                report("push to \(repo) of \(u.name)=\(u.new.hex.prefix(7)): the relay \(got ? "accepted" : "rejected") it, the model expects it \(ok ? "accepted" : "rejected")\(known.map { " (the pull request names \($0.hex.prefix(7)))" } ?? "")")
+                report(
+                    "push to \(repo) of \(u.name)=\(u.new.hex.prefix(7)): the relay \(got ? "accepted" : "rejected") it, the model expects it \(ok ? "accepted" : "rejected")\(known.map { " (the pull request names \($0.hex.prefix(7)))" } ?? "")"
+                )
                 return nil
             }
         }
@@ -310,13 +229,18 @@ final class RelayModel {
         let maint = maintainers(repo)
         let newest = newestServedState(repo, maint)
         var candidates = waitingStates.values.filter { s in
-            s.dTag == repo.d && maint.contains(s.pubkey) && !(newest.map { $0.id != s.id && Self.newer($0, than: s) } ?? false)
+            s.dTag == repo.d && maint.contains(s.pubkey)
+                && !(newest.map { $0.id != s.id && Self.newer($0, than: s) } ?? false)
         }
         if let newest { candidates.append(newest) }
-        if let s = candidates.sorted(by: { Self.newer($0, than: $1) }).first(where: { CheckSuite.refs($0) == proposed }) {
+        if let s = candidates.sorted(by: { Self.newer($0, than: $1) }).first(where: { CheckSuite.refs($0) == proposed })
+        {
             return (true, "state \(s.id.prefix(8)) by a maintainer names exactly these refs")
         }
-        return (false, "no state of its maintainers \(maint.map { String($0.prefix(8)) }.sorted()) that may speak for it names exactly these refs (\(candidates.count) candidates)")
+        return (
+            false,
+            "no state of its maintainers \(maint.map { String($0.prefix(8)) }.sorted()) that may speak for it names exactly these refs (\(candidates.count) candidates)"
+        )
     }
 
     // MARK: taking in the step
@@ -324,7 +248,8 @@ final class RelayModel {
     func apply(_ obs: [Observation], acked: NostrEvent?, _ w: WorldView, _ report: (String) -> Void) {
         var removedByDeletion: Set<String> = []
         // An entry released from purgatory is served in the same step.
-        let servedNow = Set(obs.compactMap { o -> String? in if case .served(let e, _) = o { return e.id } else { return nil } })
+        let servedNow = Set(
+            obs.compactMap { o -> String? in if case .served(let e, _) = o { return e.id } else { return nil } })
         for case .left(let id, _, "released") in obs where !servedNow.contains(id) {
             report("\(id.prefix(8)) left purgatory as released but was not served")
             return
@@ -337,18 +262,24 @@ final class RelayModel {
                 case Kinds.repoState: waitingStates[e.id] = e
                 case Kinds.pullRequest, Kinds.pullRequestUpdate:
                     waitingPRs[e.id] = e
-                    placeholders[e.id] = nil       // the event took over (or dropped) its placeholder
+                    placeholders[e.id] = nil  // the event took over (or dropped) its placeholder
                 default: break
                 }
             case .served(let e, _):
                 if let s = Self.slot(e), let newest = newestServed(s), newest.id != e.id, Self.newer(newest, than: e) {
-                    report("the relay served \(e.id.prefix(8)) (kind \(e.kind)) although version \(newest.id.prefix(8)) of the same slot, served earlier, is newer")
+                    report(
+                        "the relay served \(e.id.prefix(8)) (kind \(e.kind)) although version \(newest.id.prefix(8)) of the same slot, served earlier, is newer"
+                    )
                     return
                 }
                 if e.kind == Kinds.repoState {
-                    let speaksFor = owners(e.dTag).contains { maintainers(RepoKey(owner: $0, d: e.dTag)).contains(e.pubkey) }
+                    let speaksFor = owners(e.dTag).contains {
+                        maintainers(RepoKey(owner: $0, d: e.dTag)).contains(e.pubkey)
+                    }
                     if !speaksFor {
-                        report("the relay served state \(e.id.prefix(8)) (\(e.dTag)) whose author maintains no repository of \(e.dTag)")
+                        report(
+                            "the relay served state \(e.id.prefix(8)) (\(e.dTag)) whose author maintains no repository of \(e.dTag)"
+                        )
                         return
                     }
                 }
@@ -371,14 +302,21 @@ final class RelayModel {
                     // The event being answered replaces it: same slot, newer.
                     guard let old = waitingEvent(id), let acked else { break }
                     if !(Self.slot(acked) == Self.slot(old) && Self.newer(acked, than: old)) {
-                        report("waiting \(id.prefix(8)) left purgatory as replaced by \(acked.id.prefix(8)), which is not a newer version of it")
+                        report(
+                            "waiting \(id.prefix(8)) left purgatory as replaced by \(acked.id.prefix(8)), which is not a newer version of it"
+                        )
                         return
                     }
                     forgetWaiting(id)
                 case "superseded":
                     if let old = waitingStates[id],
-                       !(served[Slot(kind: old.kind, pubkey: old.pubkey, d: old.dTag)].map { Self.newer($0, than: old) } ?? false) {
-                        report("waiting state \(id.prefix(8)) left purgatory as superseded, but no newer state of its author is served")
+                        !(served[Slot(kind: old.kind, pubkey: old.pubkey, d: old.dTag)].map {
+                            Self.newer($0, than: old)
+                        } ?? false)
+                    {
+                        report(
+                            "waiting state \(id.prefix(8)) left purgatory as superseded, but no newer state of its author is served"
+                        )
                         return
                     }
                     waitingStates[id] = nil
@@ -386,8 +324,11 @@ final class RelayModel {
                     // An unclaimed placeholder's ref goes with it (replicas drop it in their
                     // next locked maintenance).
                     if let repo = placeholders.removeValue(forKey: id), w.lockService == nil,
-                       w.storage.repository(repo)?.ref("refs/nostr/\(id)") != nil {
-                        report("git-first placeholder \(id.prefix(8)) expired but refs/nostr/\(id.prefix(8)) is still in \(repo)")
+                        w.storage.repository(repo)?.ref("refs/nostr/\(id)") != nil
+                    {
+                        report(
+                            "git-first placeholder \(id.prefix(8)) expired but refs/nostr/\(id.prefix(8)) is still in \(repo)"
+                        )
                         return
                     }
                     if let k = waitingAnnouncements.first(where: { $0.value.event.id == id })?.key {
@@ -396,7 +337,7 @@ final class RelayModel {
                         forgetWaiting(id)
                         expiredAt[id] = w.now
                     }
-                default: break   // released: the `served` that follows moves it
+                default: break  // released: the `served` that follows moves it
                 }
             case .unserved(let ids, let why):
                 if why.hasPrefix("deletion") { removedByDeletion.formUnion(ids) }
@@ -411,7 +352,9 @@ final class RelayModel {
     /// coordinate every version not newer than the request.
     func judgeDeletion(_ acked: NostrEvent?, _ removed: Set<String>, _ w: WorldView, _ report: (String) -> Void) {
         guard let del = acked, del.kind == Kinds.deletion else {
-            if let id = removed.sorted().first { report("\(id.prefix(8)) was removed as deleted, but no deletion request was being processed") }
+            if let id = removed.sorted().first {
+                report("\(id.prefix(8)) was removed as deleted, but no deletion request was being processed")
+            }
             return
         }
         guard let req = try? DeletionRequest(del) else { return }
@@ -425,12 +368,16 @@ final class RelayModel {
             guard e.pubkey == del.pubkey, e.kind != Kinds.deletion else { return false }
             if req.eventIDs.contains(e.id) { return true }
             guard let s = Self.slot(e) else { return false }
-            return req.coordinates.contains { $0.kind == e.kind && $0.pubkey == e.pubkey && $0.d == s.d && e.createdAt <= del.createdAt }
+            return req.coordinates.contains {
+                $0.kind == e.kind && $0.pubkey == e.pubkey && $0.d == s.d && e.createdAt <= del.createdAt
+            }
         }
         for id in removed.sorted() {
             guard let e = sent[id] else { continue }
             if !named(e) {
-                report("deletion \(del.id.prefix(8)) by \(del.pubkey.prefix(8)) removed \(id.prefix(8)) (kind \(e.kind), by \(e.pubkey.prefix(8))), which it does not name")
+                report(
+                    "deletion \(del.id.prefix(8)) by \(del.pubkey.prefix(8)) removed \(id.prefix(8)) (kind \(e.kind), by \(e.pubkey.prefix(8))), which it does not name"
+                )
                 return
             }
         }
@@ -440,7 +387,9 @@ final class RelayModel {
         stillThere += served.values.filter(named)
         stillThere += servedPRs.values.filter(named)
         if let e = stillThere.sorted(by: { $0.id < $1.id }).first {
-            report("deletion \(del.id.prefix(8)) names \(e.id.prefix(8)) (kind \(e.kind)) of its author, which is still \(servedIDs.contains(e.id) ? "served" : "waiting")")
+            report(
+                "deletion \(del.id.prefix(8)) names \(e.id.prefix(8)) (kind \(e.kind)) of its author, which is still \(servedIDs.contains(e.id) ? "served" : "waiting")"
+            )
         }
     }
 
@@ -477,7 +426,9 @@ final class RelayModel {
             let have = try? w.store.latest(ReplacementKey(kind: s.kind, pubkey: s.pubkey, d: s.d))
             if have?.id != want.id {
                 diverged = true
-                fail("slot \(s.kind):\(s.pubkey.prefix(8)):\(s.d) serves \(have.map { String($0.id.prefix(8)) } ?? "nothing"), the model's newest served version is \(want.id.prefix(8)) (created_at \(want.createdAt))")
+                fail(
+                    "slot \(s.kind):\(s.pubkey.prefix(8)):\(s.d) serves \(have.map { String($0.id.prefix(8)) } ?? "nothing"), the model's newest served version is \(want.id.prefix(8)) (created_at \(want.createdAt))"
+                )
                 return
             }
         }

@@ -1,5 +1,5 @@
-import Nostr
 import GitStore
+import Nostr
 
 /// The model's own vocabulary: slots of replaceable and addressable events, the answers an
 /// event can get, and the order in which versions replace each other (not `NostrEvent.supersedes`: a mistake

@@ -1,7 +1,7 @@
-import SimKernel
-import Nostr
 import GitStore
+import Nostr
 import Relay
+import SimKernel
 
 /// The relay model's view of repository refs: a snapshot after each relay step, and the
 /// judgement of refs that changed with no accepted push or served state behind them.
@@ -11,7 +11,8 @@ extension RelayModel {
         if let epoch, epoch == epochBefore { return }
         epochBefore = epoch
         reposBefore = Set(w.storage.keys)
-        var refs: [RepoKey: [String: ObjectID]] = [:], versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
+        var refs: [RepoKey: [String: ObjectID]] = [:]
+        var versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
         for k in reposBefore {
             guard let r = w.storage.repository(k) else { continue }
             if let v = Self.version(r), let old = versionBefore[k], old == v, let same = refsBefore[k] {
@@ -29,12 +30,14 @@ extension RelayModel {
         r.refsVersion.map { (ObjectIdentifier(r), $0) }
     }
 
-    func judgeRefChanges(_ w: WorldView, pushes: [(repo: RepoKey, proposed: [String: ObjectID])],
-                                 mirrors: Set<RepoKey>, _ report: (String) -> Void) {
-        if let epoch = w.storage.refsEpoch, epoch == epochBefore { return }   // nothing moved
+    func judgeRefChanges(
+        _ w: WorldView, pushes: [(repo: RepoKey, proposed: [String: ObjectID])],
+        mirrors: Set<RepoKey>, _ report: (String) -> Void
+    ) {
+        if let epoch = w.storage.refsEpoch, epoch == epochBefore { return }  // nothing moved
         for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
             guard let r = w.storage.repository(key) else { continue }
-            if let v = Self.version(r), let old = versionBefore[key], old == v { continue }   // refs untouched
+            if let v = Self.version(r), let old = versionBefore[key], old == v { continue }  // refs untouched
             let now = CheckSuite.hostedRefs(r)
             guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
             if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }
@@ -43,7 +46,9 @@ extension RelayModel {
                 s.kind == Kinds.repoState && s.dTag == key.d && maint.contains(s.pubkey) && CheckSuite.refs(s) == now
             }
             if !named {
-                report("the refs of \(key) changed from \(describe(refsBefore[key] ?? [:])) to \(describe(now)): no accepted push proposed them and no served state of its maintainers names them")
+                report(
+                    "the refs of \(key) changed from \(describe(refsBefore[key] ?? [:])) to \(describe(now)): no accepted push proposed them and no served state of its maintainers names them"
+                )
                 return
             }
         }

@@ -1,6 +1,6 @@
-import SimKernel
 import Nostr
 import Relay
+import SimKernel
 
 /// What the checks compute themselves about states: which state speaks for each
 /// repository after a push, and how states extend waiting announcements.
@@ -28,11 +28,12 @@ extension CheckSuite {
     /// sets, so a relay that forgets to extend (and says nothing) is caught at expiry.
     func extendAnnouncements(forStateAnswered id: String, _ t: SimTime, _ w: WorldView) {
         guard let e = sentEvents[id], e.kind == Kinds.repoState else { return }
-        if let since = waitingStates[id], since < t { return }   // already waiting: "duplicate: in purgatory"
+        if let since = waitingStates[id], since < t { return }  // already waiting: "duplicate: in purgatory"
         for owner in Self.owners(w, e.dTag) {
             let key = RepoKey(owner: owner, d: e.dTag)
             guard let annID = waitingAnnouncement[key], let d = deadlines[annID],
-                  Self.maintainers(w, key).contains(e.pubkey) else { continue }
+                Self.maintainers(w, key).contains(e.pubkey)
+            else { continue }
             if d.deadline - t < w.config.purgatoryTTL / 2 { situations.insert(.lateStateExtendsAnnouncement) }
             deadlines[annID] = (t + w.config.purgatoryTTL, d.replica, d.since)
         }

@@ -1,8 +1,8 @@
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
 import SimKernel
-import Nostr
-import GitStore
-import Relay
 import Sync
 
 /// What the sync checks need from the world beyond `WorldView`.
@@ -54,7 +54,9 @@ final class SyncChecks {
     /// Domains some announcement of `d` listed throughout [from, to].
     func listedDomains(_ d: String, from: SimTime, to: SimTime) -> Set<String> {
         var out = Set<String>()
-        for l in listings.values where l.d == d && l.from <= from && (l.until.map { $0 >= to } ?? true) { out.formUnion(l.domains) }
+        for l in listings.values where l.d == d && l.from <= from && (l.until.map { $0 >= to } ?? true) {
+            out.formUnion(l.domains)
+        }
         return out
     }
 }
@@ -84,13 +86,17 @@ extension CheckSuite {
             if why != "released" { syncChecks.endListing(id, t) }
             // Never before its data is local.
             if why == "released", on(.dataFoundMeansReleased),
-               let h = syncChecks.held.last(where: { $0.event.id == id })?.event, let tips = Self.syncTips(h) {
+                let h = syncChecks.held.last(where: { $0.event.id == id })?.event, let tips = Self.syncTips(h)
+            {
                 let d = Self.syncIdentifier(h) ?? ""
                 let local = Self.owners(w, d).contains { o in
                     w.storage.repository(RepoKey(owner: o, d: d))?.isComplete(tips) == true
                 }
                 if !local {
-                    fail(.dataFoundMeansReleased, t, replica, "event \(id.prefix(8)) was released at \(Time.format(t)) while its objects were not in any repository of \(d)")
+                    fail(
+                        .dataFoundMeansReleased, t, replica,
+                        "event \(id.prefix(8)) was released at \(Time.format(t)) while its objects were not in any repository of \(d)"
+                    )
                 }
             }
         case .refsChanged(let repo, _, _, let why) where why == "reconcile":
@@ -104,9 +110,12 @@ extension CheckSuite {
     /// Marks waiting states and PRs that have no repository here to take their data now.
     private func noteHomeless(_ w: WorldView) {
         let inputs = (store: w.store.revision, storage: w.storage.revision, purgatory: w.purgatoryAnnouncementsRevision)
-        if let last = syncChecks.homelessInputs, last != inputs { syncChecks.judgedHome.removeAll(keepingCapacity: true) }
+        if let last = syncChecks.homelessInputs, last != inputs {
+            syncChecks.judgedHome.removeAll(keepingCapacity: true)
+        }
         if syncChecks.homelessInputs.map({ $0 != inputs }) ?? true { syncChecks.homelessInputs = inputs }
-        for (id, e) in syncChecks.waiting where !syncChecks.homeless.contains(id) && !syncChecks.judgedHome.contains(id) {
+        for (id, e) in syncChecks.waiting where !syncChecks.homeless.contains(id) && !syncChecks.judgedHome.contains(id)
+        {
             let home: Bool
             if e.kind == Kinds.repoState {
                 home = Self.owners(w, e.dTag).contains { o in
@@ -115,7 +124,9 @@ extension CheckSuite {
                 }
             } else {
                 home = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
-                    .contains { $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d)) }
+                    .contains {
+                        $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d))
+                    }
             }
             if home { syncChecks.judgedHome.insert(id) } else { syncChecks.homeless.insert(id) }
         }
@@ -150,35 +161,50 @@ extension CheckSuite {
     }
 
     /// Splits a replica's log at process resets (a restarted process starts afresh).
-    private func lives(_ log: [(time: SimTime, replica: String, record: SyncRecord)]) -> [[(time: SimTime, record: SyncRecord)]] {
+    private func lives(_ log: [(time: SimTime, replica: String, record: SyncRecord)]) -> [[(
+        time: SimTime, record: SyncRecord
+    )]] {
         var out: [[(time: SimTime, record: SyncRecord)]] = [[]]
         for e in log {
-            if case .reset = e.record { out.append([]); continue }
+            if case .reset = e.record {
+                out.append([])
+                continue
+            }
             out[out.count - 1].append((e.time, e.record))
         }
         return out
     }
 
-    private func throttleBounds(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
-        let c = w.syncConfig.domainConcurrency, rate = w.syncConfig.domainRate, window = w.syncConfig.rateWindow
+    private func throttleBounds(
+        _ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView
+    ) {
+        let c = w.syncConfig.domainConcurrency
+        let rate = w.syncConfig.domainRate
+        let window = w.syncConfig.rateWindow
         for life in lives(log) {
             var inFlight: [String: Set<UInt64>] = [:]
             var starts: [String: [SimTime]] = [:]
             for (t, rec) in life {
                 switch rec {
-                case let .fetchStarted(request, identifier, domain):
+                case .fetchStarted(let request, let identifier, let domain):
                     inFlight[domain, default: []].insert(request)
                     if inFlight[domain]!.count > c {
-                        fail(.throttleBounds, t, replica, "\(inFlight[domain]!.count) fetches in flight to \(domain) after starting one for \(identifier) at \(Time.format(t)); the limit is \(c)")
+                        fail(
+                            .throttleBounds, t, replica,
+                            "\(inFlight[domain]!.count) fetches in flight to \(domain) after starting one for \(identifier) at \(Time.format(t)); the limit is \(c)"
+                        )
                     }
                     var s = starts[domain, default: []]
                     s.append(t)
                     s.removeAll { $0 <= t - window }
                     starts[domain] = s
                     if s.count > rate {
-                        fail(.throttleBounds, t, replica, "\(s.count) fetches to \(domain) started in the \(Time.format(window)) before \(Time.format(t)) (first at \(Time.format(s[0]))); the limit is \(rate) per sliding window")
+                        fail(
+                            .throttleBounds, t, replica,
+                            "\(s.count) fetches to \(domain) started in the \(Time.format(window)) before \(Time.format(t)) (first at \(Time.format(s[0]))); the limit is \(rate) per sliding window"
+                        )
                     }
-                case let .fetchEnded(request, _, domain, _, _):
+                case .fetchEnded(let request, _, let domain, _, _):
                     inFlight[domain]?.remove(request)
                 default: break
                 }
@@ -196,10 +222,18 @@ extension CheckSuite {
 
     /// Recomputes each identifier's schedule from the events the queue was told about and
     /// the ends of its attempts, and compares the attempt start times.
-    private func backoffSchedule(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
+    private func backoffSchedule(
+        _ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView
+    ) {
         let cfg = w.syncConfig
         // A driver wakes at the due time; allow one tick of lateness (plus any pause).
-        struct Hunt { var attempt = 0; var due: SimTime; var eventDue: SimTime?; var running = false; var lastEvent: SimTime }
+        struct Hunt {
+            var attempt = 0
+            var due: SimTime
+            var eventDue: SimTime?
+            var running = false
+            var lastEvent: SimTime
+        }
         for life in lives(log) {
             var hunts: [String: Hunt] = [:]
             var expired: Set<String> = []
@@ -207,7 +241,7 @@ extension CheckSuite {
             var attemptsAtCap: [String: Int] = [:]
             for (t, rec) in life {
                 switch rec {
-                case let .waiting(id, origin):
+                case .waiting(let id, let origin):
                     let due = t + (origin == .user ? cfg.userDelay : cfg.syncedDelay)
                     if origin == .sync && expired.contains(id) { continue }
                     if var h = hunts[id] {
@@ -219,39 +253,51 @@ extension CheckSuite {
                         if origin == .user { expired.remove(id) }
                         hunts[id] = Hunt(due: due, lastEvent: t)
                     }
-                case let .attemptStarted(id, attempt, _):
+                case .attemptStarted(let id, let attempt, _):
                     guard var h = hunts[id] else {
-                        fail(.backoffSchedule, t, replica, "attempt for \(id) at \(Time.format(t)) with no event waiting (expired identifiers are not hunted again on synced events)")
+                        fail(
+                            .backoffSchedule, t, replica,
+                            "attempt for \(id) at \(Time.format(t)) with no event waiting (expired identifiers are not hunted again on synced events)"
+                        )
                         continue
                     }
                     if h.running { continue }
                     let late = cfg.tick + w.unavailable(replica: replica, from: h.due, to: t)
                     if t < h.due {
-                        fail(.backoffSchedule, t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))")
+                        fail(
+                            .backoffSchedule, t, replica,
+                            "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))"
+                        )
                     } else if t > h.due + late {
-                        fail(.backoffSchedule, t, replica, "attempt \(attempt) for \(id) started at \(Time.format(t)), but was due at \(Time.format(h.due)) (attempt count \(h.attempt) since its last event)")
+                        fail(
+                            .backoffSchedule, t, replica,
+                            "attempt \(attempt) for \(id) started at \(Time.format(t)), but was due at \(Time.format(h.due)) (attempt count \(h.attempt) since its last event)"
+                        )
                     }
                     h.running = true
                     hunts[id] = h
-                case let .attemptEnded(id, _):
+                case .attemptEnded(let id, _):
                     guard var h = hunts[id], h.running else { continue }
                     // Coverage: a server answered (without the data) and the wait is at its cap.
                     if answered.contains(id),
-                       Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt) == cfg.backoffCap {
+                        Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
+                            == cfg.backoffCap
+                    {
                         attemptsAtCap[id, default: 0] += 1
                         if attemptsAtCap[id]! >= 2 { situations.insert(.backoffHeldAtCap) }
                     }
                     answered.remove(id)
-                    var next = t + Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
+                    var next =
+                        t + Self.expectedBackoff(base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
                     if let e = h.eventDue, e < next { next = max(e, t) }
                     h.attempt += 1
                     h.due = next
                     h.eventDue = nil
                     h.running = false
                     hunts[id] = h
-                case let .fetchEnded(_, id, _, outcome, _):
+                case .fetchEnded(_, let id, _, let outcome, _):
                     if outcome == .nothingNew || outcome == .partial { answered.insert(id) }
-                case let .huntEnded(id, why):
+                case .huntEnded(let id, let why):
                     hunts[id] = nil
                     if why == "expired" { expired.insert(id) }
                 default: break
@@ -262,27 +308,37 @@ extension CheckSuite {
 
     /// Round-robin: a job queued behind Q-1 other identifiers starts before more than Q-1
     /// starts of others on that domain, and within ⌈Q/c⌉ fetch timeouts plus ⌈Q/r⌉ windows.
-    private func fairness(_ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView) {
+    private func fairness(
+        _ log: [(time: SimTime, replica: String, record: SyncRecord)], _ replica: String, _ w: SyncWorldView
+    ) {
         let cfg = w.syncConfig
         // `position`: the job's place among its identifier's jobs on the domain (an attempt
         // can list several URLs on one domain); round-robin lets each other identifier go
         // once per round, so a job at place p can be overtaken (others - 1)·p times.
         // `peers`: the most identifiers queued on the domain while it waited.
-        struct Job { var identifier: String; var queuedAt: SimTime; var queueLength: Int; var position: Int; var peers: Int; var overtaken = 0 }
+        struct Job {
+            var identifier: String
+            var queuedAt: SimTime
+            var queueLength: Int
+            var position: Int
+            var peers: Int
+            var overtaken = 0
+        }
         for life in lives(log) {
-            var queues: [String: [Job]] = [:]   // domain → jobs not yet started, in queue order
+            var queues: [String: [Job]] = [:]  // domain → jobs not yet started, in queue order
             for (t, rec) in life {
                 switch rec {
-                case let .attemptStarted(id, _, domains):
+                case .attemptStarted(let id, _, let domains):
                     for d in domains {
                         var q = queues[d, default: []]
                         let ids = Set(q.map(\.identifier)).union([id])
                         let place = q.filter { $0.identifier == id }.count + 1
-                        q.append(Job(identifier: id, queuedAt: t, queueLength: ids.count, position: place, peers: ids.count))
+                        q.append(
+                            Job(identifier: id, queuedAt: t, queueLength: ids.count, position: place, peers: ids.count))
                         for k in q.indices { q[k].peers = max(q[k].peers, ids.count) }
                         queues[d] = q
                     }
-                case let .fetchStarted(_, id, domain):
+                case .fetchStarted(_, let id, let domain):
                     guard var q = queues[domain], let i = q.firstIndex(where: { $0.identifier == id }) else { continue }
                     let job = q.remove(at: i)
                     for k in q.indices where q[k].identifier != id && q[k].queuedAt <= t { q[k].overtaken += 1 }
@@ -291,18 +347,25 @@ extension CheckSuite {
                     // Identifiers that joined after this job may take their turns too.
                     let allowed = (job.peers - 1) * job.position
                     if job.overtaken > allowed {
-                        fail(.fairness, t, replica, "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers (place \(job.position) among its own), started only after \(job.overtaken) fetches of others")
+                        fail(
+                            .fairness, t, replica,
+                            "a fetch for \(id) on \(domain), queued at \(Time.format(job.queuedAt)) behind \(n - 1) other identifiers (place \(job.position) among its own), started only after \(job.overtaken) fetches of others"
+                        )
                     }
                     let concurrencyRounds = Int64((n + cfg.domainConcurrency - 1) / cfg.domainConcurrency)
                     let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)
-                    let bound = concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
+                    let bound =
+                        concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
                         + w.unavailable(replica: replica, from: job.queuedAt, to: t)
                     if t - job.queuedAt > bound {
-                        fail(.fairness, t, replica, "a fetch for \(id) on \(domain) waited \(Time.format(t - job.queuedAt)) in a queue of \(n); the bound is \(Time.format(bound))")
+                        fail(
+                            .fairness, t, replica,
+                            "a fetch for \(id) on \(domain) waited \(Time.format(t - job.queuedAt)) in a queue of \(n); the bound is \(Time.format(bound))"
+                        )
                     }
-                case let .huntEnded(id, _):
+                case .huntEnded(let id, _):
                     for d in queues.keys { queues[d]!.removeAll { $0.identifier == id } }
-                case let .domainBlocked(domain, _):
+                case .domainBlocked(let domain, _):
                     queues[domain] = []
                 default: break
                 }
@@ -316,7 +379,7 @@ extension CheckSuite {
     private func dataFoundMeansReleased(_ w: SyncWorldView) {
         let cfg = w.syncConfig
         let log = syncChecks.entries
-        var hunted: [String: Set<String>] = [:]   // replica → identifiers hunted
+        var hunted: [String: Set<String>] = [:]  // replica → identifiers hunted
         var blocked: [String: [(domain: String, from: SimTime)]] = [:]
         var origins: [String: [(SimTime, EventOrigin)]] = [:]
         for e in log {
@@ -331,12 +394,14 @@ extension CheckSuite {
         var seen = Set<String>()
         for h in syncChecks.held {
             guard seen.insert(h.event.id).inserted, !syncChecks.homeless.contains(h.event.id),
-                  let d = Self.syncIdentifier(h.event), let tips = Self.syncTips(h.event), !tips.isEmpty else { continue }
+                let d = Self.syncIdentifier(h.event), let tips = Self.syncTips(h.event), !tips.isEmpty
+            else { continue }
             // The queue was told at hold time, with this origin.
             guard let origin = origins[d]?.last(where: { $0.0 == h.time })?.1 else { continue }
             let delay = origin == .user ? cfg.userDelay : cfg.syncedDelay
             let q = max(1, hunted[h.replica]?.count ?? 1)
-            let throttle = Int64((q + cfg.domainConcurrency - 1) / cfg.domainConcurrency) * w.remoteTimeout
+            let throttle =
+                Int64((q + cfg.domainConcurrency - 1) / cfg.domainConcurrency) * w.remoteTimeout
                 + Int64((q + cfg.domainRate - 1) / cfg.domainRate) * cfg.rateWindow
             let bound = h.time + delay + 2 * w.remoteTimeout + throttle + 2 * cfg.tick
             var domains = syncChecks.listedDomains(d, from: h.time, to: bound)
@@ -349,7 +414,9 @@ extension CheckSuite {
             }
             guard !healthy.isEmpty, let union = try? GitRepository.inMemory() else { continue }
             for dom in healthy {
-                guard let r = w.remoteRepository(domain: dom, identifier: d), let ids = try? r.allObjectIDs() else { continue }
+                guard let r = w.remoteRepository(domain: dom, identifier: d), let ids = try? r.allObjectIDs() else {
+                    continue
+                }
                 _ = try? union.receive(Pack(objects: ids.compactMap { try? r.read($0) }))
             }
             guard union.isComplete(tips) else { continue }
@@ -359,8 +426,10 @@ extension CheckSuite {
             if let out, out.time <= deadline { continue }
             if out == nil && w.now <= deadline { continue }
             let what = out.map { "it left by \($0.why) at \(Time.format($0.time))" } ?? "it is still waiting"
-            fail(.dataFoundMeansReleased, out?.time ?? w.now, h.replica,
-                 "event \(h.event.id.prefix(8)) of \(d), held at \(Time.format(h.time)), has all its objects on \(healthy.joined(separator: ", ")) but was not released by \(Time.format(deadline)); \(what)")
+            fail(
+                .dataFoundMeansReleased, out?.time ?? w.now, h.replica,
+                "event \(h.event.id.prefix(8)) of \(d), held at \(Time.format(h.time)), has all its objects on \(healthy.joined(separator: ", ")) but was not released by \(Time.format(deadline)); \(what)"
+            )
         }
     }
 
@@ -385,24 +454,38 @@ extension CheckSuite {
                 case (nil, nil): expected = [.inSync, .fetchFailed]
                 case (nil, _): expected = [.fastForwarded]
                 case (_, nil): expected = [.fetchFailed, .pushedAhead]
-                case let (l?, rm?):
-                    if l == rm { expected = [.inSync] }
-                    else if ancestor(l, rm) { expected = [.fastForwarded] }
-                    else if ancestor(rm, l) { expected = [.pushedAhead] }
-                    else { expected = [.rebased, .conflictEscaped] }
+                case (let l?, let rm?):
+                    if l == rm {
+                        expected = [.inSync]
+                    } else if ancestor(l, rm) {
+                        expected = [.fastForwarded]
+                    } else if ancestor(rm, l) {
+                        expected = [.pushedAhead]
+                    } else {
+                        expected = [.rebased, .conflictEscaped]
+                    }
                 }
             }
             if !expected.contains(r.outcome) {
-                fail(.reconcileOutcome, e.time, e.replica, "reconciling \(r.repo) (local \(short(r.localBefore)), upstream \(short(r.remoteBefore))) reported \(r.outcome.rawValue); the histories call for \(expected.map(\.rawValue).joined(separator: " or "))")
+                fail(
+                    .reconcileOutcome, e.time, e.replica,
+                    "reconciling \(r.repo) (local \(short(r.localBefore)), upstream \(short(r.remoteBefore))) reported \(r.outcome.rawValue); the histories call for \(expected.map(\.rawValue).joined(separator: " or "))"
+                )
                 continue
             }
             if r.outcome == .conflictEscaped && r.conflictBranch.map({ Reconciler.isConflictBranchName($0) }) != true {
-                fail(.reconcileOutcome, e.time, e.replica, "conflict escape of \(r.repo) used branch '\(r.conflictBranch ?? "-")', not conflicts/YYYY-MM-DDTHH-MM-SSZ")
+                fail(
+                    .reconcileOutcome, e.time, e.replica,
+                    "conflict escape of \(r.repo) used branch '\(r.conflictBranch ?? "-")', not conflicts/YYYY-MM-DDTHH-MM-SSZ"
+                )
             }
             guard let before = r.localBefore, let local else { continue }
             let remote = w.remoteRepository(domain: r.domain, identifier: r.repo.d)
             if !Reconciler.noLocalCommitLost(before: before, local: local, remote: remote, branch: r.branch) {
-                fail(.reconcileOutcome, e.time, e.replica, "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch")
+                fail(
+                    .reconcileOutcome, e.time, e.replica,
+                    "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch"
+                )
             }
         }
     }

@@ -1,10 +1,10 @@
+import Coordination
+import EventStore
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
 import SimKernel
-import Nostr
-import GitStore
-import EventStore
-import Relay
-import Coordination
 
 /// What the checks may look at besides the history: the shared stores and the replicas'
 /// purgatories. The checks compute maintainer sets and state refs on their own (an
@@ -15,7 +15,7 @@ public protocol WorldView: AnyObject {
     var store: EventStore { get }
     var storage: RepositoryStorage { get }
     var purgatories: [(replica: String, purgatory: Purgatory)] { get }
-    var purgatoryAnnouncementsRevision: Int { get }   // changes with any waiting announcement
+    var purgatoryAnnouncementsRevision: Int { get }  // changes with any waiting announcement
     /// Time `replica` spent paused or down within [from, to].
     func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
     /// The lock service of a replicated deployment (nil for a single relay).

@@ -7,70 +7,107 @@ public enum Catalogue {
 
     // MARK: GRASP-01
 
-    static let grasp: [Check] = [
-        Check("R1.announcement-accepted", "R1", .must, "The relay at `/` accepts a repository announcement (30617) that lists it") { c in
+    static let grasp: [Check] = graspEvents + graspGit
+
+    /// R1–R6: events, purgatory and NIP-11.
+    static let graspEvents: [Check] = [
+        Check(
+            "R1.announcement-accepted", "R1", .must,
+            "The relay at `/` accepts a repository announcement (30617) that lists it"
+        ) { c in
             try await c.accepted(c.actor("owner").announcement(c.identifier()), "announcement")
         },
         Check("R1.state-accepted", "R1", .must, "The relay accepts a state (30618) for an accepted announcement") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+            let owner = c.actor("owner")
+            let d = c.identifier()
             try await c.accepted(owner.announcement(d), "announcement")
             let (_, c1) = try await c.workdir(owner, d)
             try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
         },
-        Check("R2.not-listing-rejected", "R2", .must,
-              "An announcement that does not list this service in `clone` and `relays` is refused, with a standard prefix") { c in
+        Check(
+            "R2.not-listing-rejected", "R2", .must,
+            "An announcement that does not list this service in `clone` and `relays` is refused, with a standard prefix"
+        ) { c in
             let e = c.actor("owner").announcement(c.identifier(), listsService: false)
             let ok = try unwrap(try await c.peer.publish(e), "no OK")
             try expect(!ok.accepted, "accepted an announcement that lists another host only")
             try expect(hasStandardPrefix(ok.message), "refusal without a standard prefix: \"\(ok.message)\"")
         },
-        Check("R2.maintainer-exception", "R2", .must,
-              "A maintainer of a repository accepted here may announce a copy hosted elsewhere") { c in
-            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
+        Check(
+            "R2.maintainer-exception", "R2", .must,
+            "A maintainer of a repository accepted here may announce a copy hosted elsewhere"
+        ) { c in
+            let owner = c.actor("owner")
+            let maint = c.actor("maintainer")
+            let d = c.identifier()
             try await c.accepted(owner.announcement(d, maintainers: [maint]), "owner's announcement")
-            try await c.accepted(maint.announcement(d, listsService: false), "maintainer's announcement hosted elsewhere")
+            try await c.accepted(
+                maint.announcement(d, listsService: false), "maintainer's announcement hosted elsewhere")
         },
-        Check("R3.issue-accepted", "R3", .must, "An issue tagging an accepted announcement is accepted and served") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check("R3.issue-accepted", "R3", .must, "An issue tagging an accepted announcement is accepted and served") {
+            c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             _ = try await c.servedRepository(owner, d)
-            let issue = c.actor("reporter").event(1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
+            let issue = c.actor("reporter").event(
+                1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
             try await c.accepted(issue, "issue")
             try expect(try await c.served([issue]), "the accepted issue is not served")
         },
-        Check("R3.reply-e-tag", "R3", .must, "An event tagging an accepted issue with `e` is accepted and served") { c in
+        Check("R3.reply-e-tag", "R3", .must, "An event tagging an accepted issue with `e` is accepted and served") {
+            c in
             let issue = try await acceptedIssue(c)
-            try await c.relatedAccepted(c.actor("replier").event(1, [["e", issue.id, "", "root"]], content: "reply"), "reply")
+            try await c.relatedAccepted(
+                c.actor("replier").event(1, [["e", issue.id, "", "root"]], content: "reply"), "reply")
         },
-        Check("R3.comment-root-E", "R3", .must,
-              "A comment whose only reference is an `E` tag naming an accepted issue is accepted and served") { c in
+        Check(
+            "R3.comment-root-E", "R3", .must,
+            "A comment whose only reference is an `E` tag naming an accepted issue is accepted and served"
+        ) { c in
             let issue = try await acceptedIssue(c)
-            let comment = c.actor("commenter").event(1111, [["E", issue.id], ["K", "1621"], ["P", issue.pubkey]], content: "comment")
+            let comment = c.actor("commenter").event(
+                1111, [["E", issue.id], ["K", "1621"], ["P", issue.pubkey]], content: "comment")
             try await c.relatedAccepted(comment, "comment")
         },
-        Check("R3.comment-root-A", "R3", .must,
-              "A comment whose only reference is an `A` tag naming an accepted announcement is accepted and served") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R3.comment-root-A", "R3", .must,
+            "A comment whose only reference is an `A` tag naming an accepted announcement is accepted and served"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             _ = try await c.servedRepository(owner, d)
-            let comment = c.actor("commenter").event(1111, [["A", repoCoordinate(owner: owner.pubkey, identifier: d)], ["K", "30617"], ["P", owner.pubkey]],
-                                                     content: "comment")
+            let comment = c.actor("commenter").event(
+                1111,
+                [["A", repoCoordinate(owner: owner.pubkey, identifier: d)], ["K", "30617"], ["P", owner.pubkey]],
+                content: "comment")
             try await c.relatedAccepted(comment, "comment")
         },
-        Check("R3.quote-q-tag", "R3", .must, "An event quoting an accepted issue with `q` is accepted and served") { c in
+        Check("R3.quote-q-tag", "R3", .must, "An event quoting an accepted issue with `q` is accepted and served") {
+            c in
             let issue = try await acceptedIssue(c)
             try await c.relatedAccepted(c.actor("quoter").event(1, [["q", issue.id]], content: "quote"), "quote")
         },
-        Check("R3.tagged-by-issue", "R3", .must,
-              "An event an accepted issue tags is accepted and served, though it tags nothing itself") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R3.tagged-by-issue", "R3", .must,
+            "An event an accepted issue tags is accepted and served, though it tags nothing itself"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             _ = try await c.servedRepository(owner, d)
             let note = c.actor("author").event(1, [], content: "the issue quotes this note")
-            let issue = c.actor("reporter").event(1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["q", note.id], ["subject", "see note"]],
-                                                  content: "see the quoted note")
+            let issue = c.actor("reporter").event(
+                1621,
+                [
+                    ["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["q", note.id], ["subject", "see note"],
+                ],
+                content: "see the quoted note")
             try await c.accepted(issue, "issue")
             try await c.relatedAccepted(note, "note the issue tags")
         },
-        Check("R3.orphan-choice", "R3", .may,
-              "An event related to nothing here is either refused with a standard prefix or accepted and served") { c in
+        Check(
+            "R3.orphan-choice", "R3", .may,
+            "An event related to nothing here is either refused with a standard prefix or accepted and served"
+        ) { c in
             let orphan = c.actor("stranger").event(1, [], content: "related to nothing")
             let ok = try unwrap(try await c.peer.publish(orphan), "no OK for an unrelated event")
             if ok.accepted {
@@ -81,8 +118,10 @@ public enum Catalogue {
                 c.finding("refuses orphans: \(ok.message)")
             }
         },
-        Check("R4.purgatory-message", "R4", .should,
-              "A new announcement is accepted with `purgatory: won't be served until git data arrives`") { c in
+        Check(
+            "R4.purgatory-message", "R4", .should,
+            "A new announcement is accepted with `purgatory: won't be served until git data arrives`"
+        ) { c in
             let ann = c.actor("owner").announcement(c.identifier())
             let message = try await c.accepted(ann, "announcement")
             if !message.hasPrefix("purgatory:") {
@@ -90,8 +129,12 @@ public enum Catalogue {
                 throw CheckFailed(description: "OK message \"\(message)\"", divergence: served ? noPurgatory : nil)
             }
         },
-        Check("R4.hidden-until-push", "R4", .should, "A new announcement and state are not served before their git data arrives") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R4.hidden-until-push", "R4", .should,
+            "A new announcement and state are not served before their git data arrives"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             let ann = owner.announcement(d)
             try await c.accepted(ann, "announcement")
             let (_, c1) = try await c.workdir(owner, d)
@@ -99,299 +142,136 @@ public enum Catalogue {
             try await c.accepted(st, "state")
             let got = try await c.peer.query(Filter(ids: [ann.id, st.id]))
             if !got.isEmpty {
-                throw CheckFailed(description: "served before any push: \(got.map { "kind \($0.kind)" })", divergence: noPurgatory)
+                throw CheckFailed(
+                    description: "served before any push: \(got.map { "kind \($0.kind)" })", divergence: noPurgatory)
             }
         },
-        Check("R4.pr-waits", "R4", .should, "A new pull request is accepted but not served before its commit arrives") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check("R4.pr-waits", "R4", .should, "A new pull request is accepted but not served before its commit arrives") {
+            c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             let repo = try await c.servedRepository(owner, d)
             let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
             let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
             try await c.accepted(pr, "pull request")
             if try await !c.peer.query(Filter(ids: [pr.id])).isEmpty {
-                throw CheckFailed(description: "the pull request is served before its commit arrived", divergence: noPurgatory)
+                throw CheckFailed(
+                    description: "the pull request is served before its commit arrived", divergence: noPurgatory)
             }
         },
-        Check("R4.pr-update-waits", "R4", .should,
-              "A pull-request update (1619) waits for its commit and is served after the push to `refs/nostr/<update id>`") { c in
-            let owner = c.actor("owner"), contributor = c.actor("contributor"), d = c.identifier()
+        Check(
+            "R4.pr-update-waits", "R4", .should,
+            "A pull-request update (1619) waits for its commit and is served after the push to `refs/nostr/<update id>`"
+        ) { c in
+            let owner = c.actor("owner")
+            let contributor = c.actor("contributor")
+            let d = c.identifier()
             let repo = try await c.servedRepository(owner, d)
             let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
             let pr = contributor.pullRequest(owner: owner, d, commit: c2)
             try await c.accepted(pr, "pull request")
-            try expect(try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir).status == 0,
-                       "the push of the pull request's commit was refused")
+            try expect(
+                try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir).status == 0,
+                "the push of the pull request's commit was refused")
             let c3 = try await c.peer.commit(repo.dir, "pr", "pull request, revised\n")
-            let update = contributor.event(1619, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["E", pr.id], ["c", c3], ["p", owner.pubkey]])
+            let update = contributor.event(
+                1619,
+                [
+                    ["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["E", pr.id], ["c", c3],
+                    ["p", owner.pubkey],
+                ])
             try await c.accepted(update, "pull-request update")
-            try expect(try await c.peer.query(Filter(ids: [update.id])).isEmpty, "the update is served before its commit arrived")
+            try expect(
+                try await c.peer.query(Filter(ids: [update.id])).isEmpty,
+                "the update is served before its commit arrived")
             let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(update.id)"], in: repo.dir)
             try expect(push.status == 0, "the push of the update's commit was refused: \(push.err)")
             try expect(try await c.served([update]), "the update is not served after its commit arrived")
         },
-        Check("R4.replacement-stays-hidden", "R4", .should,
-              "A newer version of a waiting announcement replaces it and also waits for git data") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R4.replacement-stays-hidden", "R4", .should,
+            "A newer version of a waiting announcement replaces it and also waits for git data"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             try await c.accepted(owner.announcement(d), "announcement")
-            let newer = owner.event(30617, [["d", d], ["name", "renamed"], ["clone", c.cloneURL(owner, d)], ["relays", c.peer.target.relay]],
-                                    createdAt: Int64(Date().timeIntervalSince1970) + 2)
+            let newer = owner.event(
+                30617,
+                [["d", d], ["name", "renamed"], ["clone", c.cloneURL(owner, d)], ["relays", c.peer.target.relay]],
+                createdAt: Int64(Date().timeIntervalSince1970) + 2)
             try await c.accepted(newer, "replacement")
-            try expect(try await c.peer.query(Filter(ids: [newer.id])).isEmpty, "the replacement is served with no git data")
+            try expect(
+                try await c.peer.query(Filter(ids: [newer.id])).isEmpty, "the replacement is served with no git data")
         },
-        Check("R4.deletion-removes-waiting-state", "R4", .should,
-              "A NIP-09 deletion of a waiting state removes it: a push matching it is then refused") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R4.deletion-removes-waiting-state", "R4", .should,
+            "A NIP-09 deletion of a waiting state removes it: a push matching it is then refused"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             try await c.accepted(owner.announcement(d), "announcement")
             let (dir, c1) = try await c.workdir(owner, d)
             let st = owner.state(d, refs: [("refs/heads/main", c1)])
             try await c.accepted(st, "state")
             try await c.accepted(owner.event(5, [["e", st.id], ["k", "30618"]]), "deletion")
-            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push matching a deleted state was accepted")
+            try await c.expectRefusedPush(
+                ["push", "origin", "main"], in: dir, "a push matching a deleted state was accepted")
         },
-        Check("R4.deletion-by-coordinate", "R4", .should,
-              "A NIP-09 deletion by coordinate (`a` tag) removes a waiting state of that coordinate") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R4.deletion-by-coordinate", "R4", .should,
+            "A NIP-09 deletion by coordinate (`a` tag) removes a waiting state of that coordinate"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             try await c.accepted(owner.announcement(d), "announcement")
             let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)], createdAt: Int64(Date().timeIntervalSince1970) - 5), "state")
+            try await c.accepted(
+                owner.state(d, refs: [("refs/heads/main", c1)], createdAt: Int64(Date().timeIntervalSince1970) - 5),
+                "state")
             try await c.accepted(owner.event(5, [["a", "30618:\(owner.pubkey):\(d)"], ["k", "30618"]]), "deletion")
-            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push matching a state deleted by coordinate was accepted")
+            try await c.expectRefusedPush(
+                ["push", "origin", "main"], in: dir, "a push matching a state deleted by coordinate was accepted")
         },
         Check("R5.supported-grasps", "R5", .must, "NIP-11 lists `supported_grasps` including GRASP-01") { c in
             let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
             try expect(r.status == 200, "NIP-11 answered \(r.status)")
-            let doc = try unwrap(try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any], "NIP-11 is not a JSON object")
+            let doc = try unwrap(
+                try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
+                "NIP-11 is not a JSON object")
             let grasps = try unwrap(doc["supported_grasps"] as? [String], "no supported_grasps array")
             try expect(grasps.contains("GRASP-01"), "supported_grasps \(grasps)")
         },
         Check("R5.acceptance-criteria", "R5", .must, "NIP-11 has `repo_acceptance_criteria` as a string") { c in
             let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
-            let doc = try unwrap(try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any], "NIP-11 is not a JSON object")
+            let doc = try unwrap(
+                try? JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
+                "NIP-11 is not a JSON object")
             try expect(doc["repo_acceptance_criteria"] is String, "repo_acceptance_criteria missing or not a string")
         },
-        Check("R6.purgatory-repo-served", "R6", .must, "Git smart HTTP serves a repository whose announcement waits in purgatory") { c in
-            let owner = c.actor("owner"), d = c.identifier()
+        Check(
+            "R6.purgatory-repo-served", "R6", .must,
+            "Git smart HTTP serves a repository whose announcement waits in purgatory"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier()
             try await c.accepted(owner.announcement(d), "announcement")
             let ls = try await c.peer.git(["ls-remote", c.cloneURL(owner, d)])
             try expect(ls.status == 0, "git ls-remote failed: \(ls.err)")
         },
-        Check("R6.percent-encoded-identifier", "R6", .must,
-              "A repository whose identifier needs percent-encoding is served at the encoded path") { c in
-            let owner = c.actor("owner"), d = c.identifier("with space")
-            let encoded = d.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? d
+        Check(
+            "R6.percent-encoded-identifier", "R6", .must,
+            "A repository whose identifier needs percent-encoding is served at the encoded path"
+        ) { c in
+            let owner = c.actor("owner")
+            let d = c.identifier("with space")
+            let encoded =
+                d.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+                ?? d
             let url = "\(c.peer.target.http)/\(owner.npub)/\(encoded).git"
-            try await c.accepted(owner.event(30617, [["d", d], ["clone", url], ["relays", c.peer.target.relay]]), "announcement")
+            try await c.accepted(
+                owner.event(30617, [["d", d], ["clone", url], ["relays", c.peer.target.relay]]), "announcement")
             let ls = try await c.peer.git(["ls-remote", url])
             try expect(ls.status == 0, "git ls-remote of the encoded path failed: \(ls.err)")
-        },
-        Check("R7.no-state-rejected", "R7", .must, "A push with no authorizing state is refused") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, _) = try await c.workdir(owner, d)
-            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push without any state was accepted")
-        },
-        Check("R7.owner-state-accepted", "R7", .must, "A push whose refs equal the owner's waiting state is accepted") { c in
-            _ = try await c.servedRepository(c.actor("owner"), c.identifier())
-        },
-        Check("R7.wrong-commit-rejected", "R7", .must, "A push whose refs differ from every authorized state is refused") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
-            _ = try await c.peer.commit(dir, "other", "not in the state\n")
-            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push of a commit no state names was accepted")
-        },
-        Check("R7.maintainer-state-accepted", "R7", .must, "A state by a listed maintainer authorizes a push to the owner's repository") { c in
-            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
-            try await c.accepted(owner.announcement(d, maintainers: [maint]), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(maint.state(d, refs: [("refs/heads/main", c1)]), "maintainer's state")
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status == 0, "refused: \(push.err)")
-        },
-        Check("R7.recursive-maintainer-accepted", "R7", .must,
-              "A state by a maintainer that a maintainer lists (recursive set) authorizes a push to the owner's repository") { c in
-            let owner = c.actor("owner"), m1 = c.actor("maintainer"), m2 = c.actor("their-maintainer"), d = c.identifier()
-            try await c.accepted(owner.announcement(d, maintainers: [m1]), "owner's announcement")
-            try await c.accepted(m1.announcement(d, maintainers: [m2]), "maintainer's announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(m2.state(d, refs: [("refs/heads/main", c1)]), "state by the maintainer's maintainer")
-            let push = try await c.peer.git(["push", "origin", "main"], in: dir)
-            try expect(push.status == 0, "refused: \(push.err)")
-        },
-        Check("R7.noop-push-accepted", "R7", .must,
-              "A push whose every update is a no-op (old = new) is accepted, after its state was applied") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            let r = try await c.rawReceivePack(owner, d, updates: [(repo.commit, repo.commit, "refs/heads/main")])
-            try expect(r.status == 200, "receive-pack answered \(r.status)")
-            try expect(r.report.contains("ok refs/heads/main"), "the no-op update was not accepted: \(r.report)")
-        },
-        Check("R7.peeled-entries-ignored", "R7", .should,
-              "A state's peeled `^{}` entries take no part in comparing refs: an annotated tag push matching it is accepted") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.peer.git(["-c", "user.name=conform", "-c", "user.email=conform@graspsim.invalid", "tag", "-a", "v1", "-m", "v1"], in: dir)
-            let tag = try await c.peer.git(["rev-parse", "v1"], in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1), ("refs/tags/v1", tag), ("refs/tags/v1^{}", c1)]), "state")
-            let push = try await c.peer.git(["push", "origin", "main", "v1"], in: dir)
-            try expect(push.status == 0, "refused: \(push.err)")
-        },
-        Check("R7.non-maintainer-state-rejected", "R7", .must, "A state by someone outside the maintainer set authorizes nothing") { c in
-            let owner = c.actor("owner"), stranger = c.actor("stranger"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            _ = try await c.peer.publish(stranger.state(d, refs: [("refs/heads/main", c1)]))
-            try await c.expectRefusedPush(["push", "origin", "main"], in: dir, "a push authorized only by a stranger's state was accepted")
-        },
-        Check("R8.released-after-push", "R8", .must, "After the push the announcement and state are served") { c in
-            let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
-            try expect(try await c.served([repo.announcement, repo.state]), "announcement or state not served after the push")
-        },
-        Check("R8.head-as-state-says", "R8", .must, "After the push HEAD is the branch the state names") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            try await c.accepted(owner.announcement(d), "announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.peer.git(["branch", "dev"], in: dir)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1), ("refs/heads/dev", c1)], head: "refs/heads/dev"), "state")
-            let push = try await c.peer.git(["push", "origin", "main", "dev"], in: dir)
-            try expect(push.status == 0, "refused: \(push.err)")
-            let ls = try await c.peer.git(["ls-remote", "--symref", c.cloneURL(owner, d), "HEAD"])
-            try expect(ls.out.contains("ref: refs/heads/dev\tHEAD"), "HEAD is \(ls.out.split(separator: "\n").first ?? "unset")")
-        },
-        Check("R8.copied-to-maintainers", "R8", .must,
-              "After the push, other maintainers' repositories this state speaks for have the same refs") { c in
-            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
-            try await c.accepted(owner.announcement(d, maintainers: [maint]), "owner's announcement")
-            try await c.accepted(maint.announcement(d, maintainers: [owner]), "maintainer's announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
-            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
-            let ls = try await c.peer.git(["ls-remote", c.cloneURL(maint, d)])
-            try expect(ls.out.contains("\(c1)\trefs/heads/main"), "the maintainer's repository has \(ls.out.isEmpty ? "no refs" : ls.out)")
-        },
-        Check("R8.copies-release-announcements", "R8", .must,
-              "A maintainer's waiting announcement whose repository received the copy is released (served)") { c in
-            let owner = c.actor("owner"), maint = c.actor("maintainer"), d = c.identifier()
-            try await c.accepted(owner.announcement(d, maintainers: [maint]), "owner's announcement")
-            let theirs = maint.announcement(d, maintainers: [owner])
-            try await c.accepted(theirs, "maintainer's announcement")
-            let (dir, c1) = try await c.workdir(owner, d)
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c1)]), "state")
-            try expect(try await c.peer.git(["push", "origin", "main"], in: dir).status == 0, "the push was refused")
-            try expect(try await c.served([theirs]), "the maintainer's announcement is still not served")
-        },
-        Check("R8.pr-released-by-push", "R8", .must,
-              "A waiting pull request is served once the push to `refs/nostr/<id>` brings its commit") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
-            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
-            try await c.accepted(pr, "pull request")
-            let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir)
-            try expect(push.status == 0, "refused: \(push.err)")
-            try expect(try await c.served([pr]), "the pull request is not served after its commit arrived")
-        },
-        Check("R9.invalid-id-rejected", "R9", .should, "A push to `refs/nostr/<x>` where x is not an event id is refused") { c in
-            let repo = try await c.servedRepository(c.actor("owner"), c.identifier())
-            try await c.expectRefusedPush(["push", "origin", "main:refs/nostr/not-an-event-id"], in: repo.dir, "accepted refs/nostr/not-an-event-id")
-        },
-        Check("R9.git-first-accepted", "R9", .must, "A push to `refs/nostr/<id>` of a PR not seen yet is accepted") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
-            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
-            let push = try await c.peer.git(["push", "origin", "HEAD:refs/nostr/\(pr.id)"], in: repo.dir)
-            try expect(push.status == 0, "refused: \(push.err)")
-        },
-        Check("R9.other-tip-rejected", "R9", .should, "A push to `refs/nostr/<id>` naming another commit than the waiting PR's `c` is refused") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            let c2 = try await c.peer.commit(repo.dir, "pr", "pull request\n")
-            let c3 = try await c.peer.commit(repo.dir, "pr2", "another\n")
-            let pr = c.actor("contributor").pullRequest(owner: owner, d, commit: c2)
-            try await c.accepted(pr, "pull request")
-            try await c.expectRefusedPush(["push", "origin", "\(c3):refs/nostr/\(pr.id)"], in: repo.dir, "accepted a tip the PR does not name")
-        },
-        Check("R10.capabilities-v0", "R10", .must,
-              "Over protocol v0 the advertisement has `allow-tip-sha1-in-want`, `allow-reachable-sha1-in-want` and `filter`") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            _ = try await c.servedRepository(owner, d)
-            let r = try await c.peer.http("GET", "/\(owner.npub)/\(d).git/info/refs?service=git-upload-pack")
-            let caps = CheckContext.capabilities(ofAdvertisement: r.body)
-            for cap in ["allow-tip-sha1-in-want", "allow-reachable-sha1-in-want", "filter"] {
-                try expect(caps.contains(cap), "not advertised: \(cap) (capabilities: \(caps.sorted()))")
-            }
-        },
-        Check("R10.reachable-by-id", "R10", .must, "A commit reachable from an advertised tip can be fetched by id") { c in
-            try await fetchReachableByID(c, protocolVersion: 0)
-        },
-        Check("R10.fetch-by-id-v2", "R10", .must, "Over protocol v2 a commit reachable from a tip can be fetched by id") { c in
-            try await fetchReachableByID(c, protocolVersion: 2)
-        },
-        Check("R10.partial-clone", "R10", .should, "A partial clone with `--filter=blob:none` (protocol v2) leaves blobs out") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            try await c.expectPartialClone(owner, d, filter: "blob:none", tip: repo.commit)
-        },
-        Check("R10.partial-clone-tree0", "R10", .should, "A partial clone with `--filter=tree:0` (protocol v2) leaves trees out") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            try await c.expectPartialClone(owner, d, filter: "tree:0", tip: repo.commit)
-        },
-        Check("R10.unreachable-refused", "R10", .should,
-              "A commit the repository holds but no ref reaches is not served by id (reachable ones only)") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            let repo = try await c.servedRepository(owner, d)
-            // A new history replaces main: the first commit stays in the repository, unreachable.
-            try await c.peer.git(["checkout", "-q", "--orphan", "fresh"], in: repo.dir)
-            let c2 = try await c.peer.commit(repo.dir, "other", "another history\n")
-            try await c.accepted(owner.state(d, refs: [("refs/heads/main", c2)], createdAt: Int64(Date().timeIntervalSince1970) + 2), "newer state")
-            let push = try await c.peer.git(["push", "-f", "origin", "fresh:main"], in: repo.dir)
-            try expect(push.status == 0, "the push of the newer state was refused: \(push.err)")
-            let fresh = try await c.peer.workdir()
-            try await c.peer.git(["remote", "add", "origin", c.cloneURL(owner, d)], in: fresh)
-            let f = try await c.peer.git(["-c", "protocol.version=0", "fetch", "origin", repo.commit], in: fresh)
-            try expect(f.status != 0, "fetched \(repo.commit.prefix(8)) by id although no ref reaches it")
-        },
-        Check("R11.cors", "R11", .must,
-              "Every response carries `Access-Control-Allow-Origin: *` (NIP-11, web page, git GET and POST, 404)") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            _ = try await c.servedRepository(owner, d)
-            let answers = [
-                try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"]),
-                try await c.peer.http("GET", "/\(owner.npub)/\(d).git", headers: ["Accept": "text/html"]),
-                try await c.peer.http("GET", "/\(owner.npub)/\(d).git/info/refs?service=git-upload-pack"),
-                try await c.peer.http("POST", "/\(owner.npub)/\(d).git/git-upload-pack",
-                                      headers: ["Content-Type": "application/x-git-upload-pack-request"], body: Data("0000".utf8)),
-                try await c.peer.http("GET", "/\(owner.npub)/no-such-\(d).git/info/refs?service=git-upload-pack"),
-            ]
-            for a in answers { try expect(a.header("Access-Control-Allow-Origin") == "*", "a \(a.status) answer without Access-Control-Allow-Origin: *") }
-        },
-        Check("R11.cors-methods-headers", "R11", .must,
-              "CORS allows the methods GET and POST and the header Content-Type (a superset, `*` included, is fine)") { c in
-            let r = try await c.peer.http("GET", "/", headers: ["Accept": "application/nostr+json"])
-            let methods = (r.header("Access-Control-Allow-Methods") ?? "").uppercased()
-            let headers = (r.header("Access-Control-Allow-Headers") ?? "").lowercased()
-            try expect(methods == "*" || (methods.contains("GET") && methods.contains("POST")), "Access-Control-Allow-Methods: \(methods)")
-            try expect(headers == "*" || headers.contains("content-type"), "Access-Control-Allow-Headers: \(headers)")
-        },
-        Check("R11.options-204", "R11", .must, "OPTIONS is answered 204 with CORS headers") { c in
-            let owner = c.actor("owner")
-            let r = try await c.peer.http("OPTIONS", "/\(owner.npub)/\(c.identifier()).git/info/refs")
-            try expect(r.status == 204, "OPTIONS answered \(r.status)")
-            try expect(r.header("Access-Control-Allow-Origin") == "*", "no Access-Control-Allow-Origin: *")
-        },
-        Check("R12.unknown-repo-404", "R12", .should, "An unknown repository is a 404") { c in
-            let r = try await c.peer.http("GET", "/\(c.actor("nobody").npub)/\(c.identifier()).git/info/refs?service=git-upload-pack")
-            try expect(r.status == 404, "answered \(r.status)")
-        },
-        Check("R12.web-page", "R12", .should, "The repository URL serves a web page") { c in
-            let owner = c.actor("owner"), d = c.identifier()
-            _ = try await c.servedRepository(owner, d)
-            let r = try await c.peer.http("GET", "/\(owner.npub)/\(d).git", headers: ["Accept": "text/html"])
-            try expect(r.status == 200 && (r.header("Content-Type") ?? "").contains("text/html"), "answered \(r.status) \(r.header("Content-Type") ?? "")")
         },
     ]
 
@@ -400,9 +280,11 @@ public enum Catalogue {
 
     /// An issue accepted for a served repository of this check.
     static func acceptedIssue(_ c: CheckContext) async throws -> NostrEvent {
-        let owner = c.actor("owner"), d = c.identifier()
+        let owner = c.actor("owner")
+        let d = c.identifier()
         _ = try await c.servedRepository(owner, d)
-        let issue = c.actor("reporter").event(1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
+        let issue = c.actor("reporter").event(
+            1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
         try await c.accepted(issue, "issue")
         return issue
     }
@@ -410,7 +292,8 @@ public enum Catalogue {
     /// Pushes two commits with their state, then fetches the first (reachable, not a tip)
     /// by id into a fresh repository over the given protocol version.
     static func fetchReachableByID(_ c: CheckContext, protocolVersion: Int) async throws {
-        let owner = c.actor("owner"), d = c.identifier()
+        let owner = c.actor("owner")
+        let d = c.identifier()
         try await c.accepted(owner.announcement(d), "announcement")
         let (dir, c1) = try await c.workdir(owner, d)
         let c2 = try await c.peer.commit(dir, "second", "two\n")

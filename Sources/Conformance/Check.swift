@@ -2,7 +2,11 @@ import Foundation
 import Nostr
 
 /// How strongly GRASP-01 (or NIP-01) asks for what a check tests.
-public enum Level: String, Sendable, Codable { case must = "MUST", should = "SHOULD", may = "MAY" }
+public enum Level: String, Sendable, Codable {
+    case must = "MUST"
+    case should = "SHOULD"
+    case may = "MAY"
+}
 
 /// One requirement, tested against a live implementation.
 public struct Check: Sendable {
@@ -17,10 +21,16 @@ public struct Check: Sendable {
     public let slow: Bool
     let body: @Sendable (CheckContext) async throws -> Void
 
-    init(_ id: String, _ section: String, _ level: Level, _ requirement: String, slow: Bool = false,
-         _ body: @escaping @Sendable (CheckContext) async throws -> Void) {
-        self.id = id; self.section = section; self.level = level; self.requirement = requirement
-        self.slow = slow; self.body = body
+    init(
+        _ id: String, _ section: String, _ level: Level, _ requirement: String, slow: Bool = false,
+        _ body: @escaping @Sendable (CheckContext) async throws -> Void
+    ) {
+        self.id = id
+        self.section = section
+        self.level = level
+        self.requirement = requirement
+        self.slow = slow
+        self.body = body
     }
 }
 
@@ -84,9 +94,10 @@ struct ConformActor: Sendable {
     var pubkey: String { keys.publicKey }
 
     func event(_ kind: Int, _ tags: [[String]], content: String = "", createdAt: Int64? = nil) -> NostrEvent {
-        NostrEvent.signed(kind: kind, tags: tags + [context.runTag], content: content,
-                          createdAt: createdAt ?? Int64(Date().timeIntervalSince1970),
-                          keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        NostrEvent.signed(
+            kind: kind, tags: tags + [context.runTag], content: content,
+            createdAt: createdAt ?? Int64(Date().timeIntervalSince1970),
+            keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
     }
 
     /// An announcement listing the service under test (or another host) in `clone` and `relays`.
@@ -98,12 +109,17 @@ struct ConformActor: Sendable {
         return event(30617, tags)
     }
 
-    func state(_ d: String, refs: [(String, String)], head: String = "refs/heads/main", createdAt: Int64? = nil,
-               extra: [[String]] = []) -> NostrEvent {
-        event(30618, [["d", d]] + refs.map { [$0.0, $0.1] } + [["HEAD", "ref: \(head)"]] + extra, createdAt: createdAt)
+    func state(
+        _ d: String, refs: [(String, String)], head: String = "refs/heads/main", createdAt: Int64? = nil,
+        extra: [[String]] = []
+    ) -> NostrEvent {
+        event(
+            30618, [["d", d]] + refs.map { [$0.0, $0.1] } + [["HEAD", "ref: \(head)"]] + extra, createdAt: createdAt)
     }
 
     func pullRequest(owner: ConformActor, _ d: String, commit: String) -> NostrEvent {
-        event(1618, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["c", commit], ["subject", "conformance"]])
+        event(
+            1618,
+            [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["c", commit], ["subject", "conformance"]])
     }
 }

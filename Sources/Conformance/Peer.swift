@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import Logging
 import HummingbirdWSClient
+import Logging
 import Nostr
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Where the implementation under test lives: its relay URL and the HTTP base that goes
 /// with it (`ws://h:p` → `http://h:p`, `wss://` → `https://`).
@@ -14,9 +15,13 @@ public struct Target: Sendable {
     public init(_ url: String) throws {
         var u = url
         while u.hasSuffix("/") { u.removeLast() }
-        if u.hasPrefix("ws://") { http = "http://" + u.dropFirst(5) }
-        else if u.hasPrefix("wss://") { http = "https://" + u.dropFirst(6) }
-        else { throw ConformError.badTarget(url) }
+        if u.hasPrefix("ws://") {
+            http = "http://" + u.dropFirst(5)
+        } else if u.hasPrefix("wss://") {
+            http = "https://" + u.dropFirst(6)
+        } else {
+            throw ConformError.badTarget(url)
+        }
         relay = u
     }
 }
@@ -40,11 +45,28 @@ public final class Transcript: @unchecked Sendable {
     private var items: [String] = []
     private var found: [String] = []
     public init() {}
-    public func note(_ line: String) { lock.lock(); items.append(line); lock.unlock() }
-    public var lines: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    public func note(_ line: String) {
+        lock.lock()
+        items.append(line)
+        lock.unlock()
+    }
+    public var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
     /// A choice or divergence the check observed (reported with its verdict).
-    public func finding(_ text: String) { lock.lock(); found.append(text); items.append("• \(text)"); lock.unlock() }
-    public var findings: [String] { lock.lock(); defer { lock.unlock() }; return found }
+    public func finding(_ text: String) {
+        lock.lock()
+        found.append(text)
+        items.append("• \(text)")
+        lock.unlock()
+    }
+    public var findings: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return found
+    }
 }
 
 /// The conformance runner's client side: a Nostr client over WebSocket, an HTTP client
@@ -57,7 +79,10 @@ public struct Peer: Sendable {
     public var timeout: Double = 10
 
     public init(target: Target, transcript: Transcript, runTag: [String], timeout: Double = 10) {
-        self.target = target; self.transcript = transcript; self.runTag = runTag; self.timeout = timeout
+        self.target = target
+        self.transcript = transcript
+        self.runTag = runTag
+        self.timeout = timeout
     }
 
     // MARK: Nostr
@@ -74,12 +99,21 @@ public struct Peer: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20),
-                                                      logger: Logger(label: "graspsim.conform")) { inbound, outbound, _ in
-                        for r in raw { transcript.note("→ \(r)"); try await outbound.write(.text(r)) }
-                        for m in messages { transcript.note("→ \(m.json)"); try await outbound.write(.text(m.json)) }
+                    try await WebSocketClient.connect(
+                        url: url, configuration: .init(maxFrameSize: 1 << 20),
+                        logger: Logger(label: "graspsim.conform")
+                    ) { inbound, outbound, _ in
+                        for r in raw {
+                            transcript.note("→ \(r)")
+                            try await outbound.write(.text(r))
+                        }
+                        for m in messages {
+                            transcript.note("→ \(m.json)")
+                            try await outbound.write(.text(m.json))
+                        }
                         if expectedOK.isEmpty && expectedEnd.isEmpty && raw.isEmpty { return }
-                        var oks = Set<String>(), ends = Set<String>()
+                        var oks = Set<String>()
+                        var ends = Set<String>()
                         for try await frame in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = frame else { continue }
                             transcript.note("← \(text)")
@@ -134,8 +168,9 @@ public struct Peer: Sendable {
             answer = ok(try await nostr([.event(e)]), e)
         }
         if let a = answer, !a.accepted, a.message.hasPrefix("rate-limited:") {
-            throw CheckFailed(description: "still rate-limited after three retries: \(a.message)",
-                              divergence: "a stricter rate limit than this run needs; try --jobs 1")
+            throw CheckFailed(
+                description: "still rate-limited after three retries: \(a.message)",
+                divergence: "a stricter rate limit than this run needs; try --jobs 1")
         }
         return answer
     }
@@ -147,7 +182,10 @@ public struct Peer: Sendable {
         let sub = "q\(UInt32.random(in: 0...UInt32.max))"
         let replies = try await nostr([.req(subID: sub, filters: [filter])])
         let ended = replies.contains {
-            switch $0 { case .eose(sub), .closed(sub, _): return true; default: return false }
+            switch $0 {
+            case .eose(sub), .closed(sub, _): return true
+            default: return false
+            }
         }
         guard ended else { throw CheckFailed(description: "no EOSE for a REQ within \(Int(timeout))s") }
         return events(replies, sub: sub)
@@ -165,14 +203,16 @@ public struct Peer: Sendable {
     }
 
     public func http(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil) async throws
-        -> HTTPAnswer {
+        -> HTTPAnswer
+    {
         guard let url = URL(string: target.http + path) else { throw ConformError.badTarget(target.http + path) }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
         request.httpBody = body
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
-        transcript.note("→ \(method) \(path) \(headers.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"
-                        + (body.map { " (\($0.count) bytes)" } ?? ""))
+        transcript.note(
+            "→ \(method) \(path) \(headers.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"
+                + (body.map { " (\($0.count) bytes)" } ?? ""))
         let (data, response): (Data, URLResponse)
         do { (data, response) = try await URLSession.shared.data(for: request) } catch {
             transcript.note("✗ \(error)")
@@ -181,14 +221,21 @@ public struct Peer: Sendable {
         let h = response as? HTTPURLResponse
         var fields: [String: String] = [:]
         for (k, v) in h?.allHeaderFields ?? [:] { fields["\(k)"] = "\(v)" }
-        let answer = HTTPAnswer(status: h?.statusCode ?? 0, headers: fields, body: String(decoding: data, as: UTF8.self))
-        transcript.note("← \(answer.status) \(fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))")
+        let answer = HTTPAnswer(
+            status: h?.statusCode ?? 0, headers: fields, body: String(decoding: data, as: UTF8.self))
+        transcript.note(
+            "← \(answer.status) \(fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; "))"
+        )
         return answer
     }
 
     // MARK: git
 
-    public struct GitResult: Sendable { public var status: Int32; public var out: String; public var err: String }
+    public struct GitResult: Sendable {
+        public var status: Int32
+        public var out: String
+        public var err: String
+    }
 
     /// Runs the real `git` CLI (no prompts, no system or user configuration) on a Dispatch
     /// thread: waiting for it must not hold one of the concurrency pool's few threads.
@@ -196,16 +243,20 @@ public struct Peer: Sendable {
     public func git(_ args: [String], in dir: String? = nil) async throws -> GitResult {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                do { continuation.resume(returning: try gitBlocking(args, in: dir)) }
-                catch { continuation.resume(throwing: error) }
+                do { continuation.resume(returning: try gitBlocking(args, in: dir)) } catch {
+                    continuation.resume(throwing: error)
+                }
             }
         }
     }
 
     private func gitBlocking(_ args: [String], in dir: String?) throws -> GitResult {
         transcript.note("$ git \(args.joined(separator: " "))")
-        let (status, out, err) = try runProgram(["git"] + args, in: dir, environment: [
-            "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"])
+        let (status, out, err) = try runProgram(
+            ["git"] + args, in: dir,
+            environment: [
+                "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+            ])
         let r = GitResult(status: status, out: out, err: err)
         if !r.err.isEmpty { transcript.note(r.err.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
         transcript.note("  exit \(r.status)")
@@ -223,35 +274,51 @@ public struct Peer: Sendable {
     public func commit(_ dir: String, _ file: String, _ content: String) async throws -> String {
         try content.write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
         try await git(["add", file], in: dir)
-        try await git(["-c", "user.name=conform", "-c", "user.email=conform@graspsim.invalid", "commit", "-q", "-m", file], in: dir)
+        try await git(
+            ["-c", "user.name=conform", "-c", "user.email=conform@graspsim.invalid", "commit", "-q", "-m", file],
+            in: dir)
         return try await git(["rev-parse", "HEAD"], in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private final class Box: @unchecked Sendable {
         private let lock = NSLock()
         private var items: [RelayMessage] = []
-        func append(_ m: RelayMessage) { lock.lock(); items.append(m); lock.unlock() }
-        var messages: [RelayMessage] { lock.lock(); defer { lock.unlock() }; return items }
+        func append(_ m: RelayMessage) {
+            lock.lock()
+            items.append(m)
+            lock.unlock()
+        }
+        var messages: [RelayMessage] {
+            lock.lock()
+            defer { lock.unlock() }
+            return items
+        }
     }
 }
 
 /// Runs a program found on `PATH` and waits (blocking: call it off the concurrency pool);
 /// its exit status, stdout and stderr. `environment` adds to this process's environment.
 public func runProgram(_ args: [String], in dir: String? = nil, environment: [String: String] = [:]) throws
-    -> (status: Int32, out: String, err: String) {
+    -> (status: Int32, out: String, err: String)
+{
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
     if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
     p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
     try p.run()
     // Both pipes at once: either can fill up while the other is being read.
     final class Box: @unchecked Sendable { var data = Data() }
     let errData = Box()
     let errDone = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); errDone.signal() }
+    DispatchQueue.global().async {
+        errData.data = err.fileHandleForReading.readDataToEndOfFile()
+        errDone.signal()
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile()
     errDone.wait()
     p.waitUntilExit()

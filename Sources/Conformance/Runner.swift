@@ -30,11 +30,20 @@ public struct CheckResult: Sendable, Codable {
     public var findings: [String]
     public var seconds: Double
     public var transcript: [String]
-    public init(id: String, section: String, level: Level, requirement: String, verdict: Verdict, message: String,
-                divergence: String? = nil, findings: [String] = [], seconds: Double, transcript: [String]) {
-        self.id = id; self.section = section; self.level = level; self.requirement = requirement
-        self.verdict = verdict; self.message = message; self.divergence = divergence; self.findings = findings
-        self.seconds = seconds; self.transcript = transcript
+    public init(
+        id: String, section: String, level: Level, requirement: String, verdict: Verdict, message: String,
+        divergence: String? = nil, findings: [String] = [], seconds: Double, transcript: [String]
+    ) {
+        self.id = id
+        self.section = section
+        self.level = level
+        self.requirement = requirement
+        self.verdict = verdict
+        self.message = message
+        self.divergence = divergence
+        self.findings = findings
+        self.seconds = seconds
+        self.transcript = transcript
     }
 }
 
@@ -42,7 +51,9 @@ public enum ConformRunner {
     public enum SelectionError: Error, CustomStringConvertible {
         case unknown(String)
         public var description: String {
-            switch self { case .unknown(let n): return "no check or section named '\(n)' (graspsim conform --list shows them)" }
+            switch self {
+            case .unknown(let n): return "no check or section named '\(n)' (graspsim conform --list shows them)"
+            }
         }
     }
 
@@ -68,14 +79,17 @@ public enum ConformRunner {
             grasp = doc?["supported_grasps"] != nil
         } else {
             // No HTTP at all: a plain relay may still speak WebSocket (its R-checks fail).
-            _ = try await probe.nostr([.req(subID: "probe", filters: [Filter(ids: [String(repeating: "0", count: 64)])])])
+            _ = try await probe.nostr([
+                .req(subID: "probe", filters: [Filter(ids: [String(repeating: "0", count: 64)])])
+            ])
         }
 
         var results = [CheckResult?](repeating: nil, count: checks.count)
         try await withThrowingTaskGroup(of: (Int, CheckResult).self) { group in
             var next = 0
             func launch() {
-                let i = next; next += 1
+                let i = next
+                next += 1
                 let check = checks[i]
                 group.addTask { (i, await runOne(check, target: target, runID: runID, grasp: grasp, options: options)) }
             }
@@ -88,9 +102,12 @@ public enum ConformRunner {
         return results.compactMap { $0 }
     }
 
-    static func runOne(_ check: Check, target: Target, runID: String, grasp: Bool, options: ConformOptions) async -> CheckResult {
-        var result = CheckResult(id: check.id, section: check.section, level: check.level, requirement: check.requirement,
-                                 verdict: .pass, message: "", seconds: 0, transcript: [])
+    static func runOne(_ check: Check, target: Target, runID: String, grasp: Bool, options: ConformOptions) async
+        -> CheckResult
+    {
+        var result = CheckResult(
+            id: check.id, section: check.section, level: check.level, requirement: check.requirement,
+            verdict: .pass, message: "", seconds: 0, transcript: [])
         if check.slow && !options.slow {
             result.verdict = .skipped
             result.message = "needs the purgatory ttl: run with --slow"
@@ -99,8 +116,9 @@ public enum ConformRunner {
         let transcript = Transcript()
         var peer = Peer(target: target, transcript: transcript, runTag: [], timeout: options.timeout)
         peer.timeout = options.timeout
-        let context = CheckContext(peer: peer, runID: runID, checkID: check.id,
-                                   purgatoryTTL: options.purgatoryTTL, expiryMargin: options.expiryMargin, grasp: grasp)
+        let context = CheckContext(
+            peer: peer, runID: runID, checkID: check.id,
+            purgatoryTTL: options.purgatoryTTL, expiryMargin: options.expiryMargin, grasp: grasp)
         let start = Date()
         do {
             try await check.body(context)

@@ -18,7 +18,7 @@ public enum LockBench {
                 let effect = queue[i]
                 i += 1
                 switch effect {
-                case let .send(command, cmd):
+                case .send(let command, let cmd):
                     let reply = service.execute(cmd, now: now)
                     queue.append(contentsOf: client.handle(.reply(command: command, reply), now: now))
                 case .granted:

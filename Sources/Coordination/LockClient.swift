@@ -40,7 +40,11 @@ public struct LockOptions: Sendable, Equatable {
     var leaseTime: SimDuration { leaseTimeHook?.body(ttl) ?? ttl }
 }
 
-public enum LockDenial: String, Sendable { case inProgress = "in-progress", lockHeld = "lock-held", unavailable }
+public enum LockDenial: String, Sendable {
+    case inProgress = "in-progress"
+    case lockHeld = "lock-held"
+    case unavailable
+}
 
 public enum LockClientInput: Sendable {
     /// Op ids are chosen by the caller, unique per client.
@@ -101,7 +105,7 @@ public final class LockClient {
         func mayBecome(_ next: Phase) -> Bool {
             switch (self, next) {
             case (.setting, .fencing), (.setting, .holding), (.setting, .backingOff),
-                 (.fencing, .holding), (.fencing, .backingOff), (.backingOff, .setting):
+                (.fencing, .holding), (.fencing, .backingOff), (.backingOff, .setting):
                 return true
             default:
                 return false
@@ -110,7 +114,7 @@ public final class LockClient {
     }
 
     /// Moves an op to its next phase; anything else is a bug in this client.
-    private func move(_ o: inout Op, to next: Phase) {
+    func move(_ o: inout Op, to next: Phase) {
         precondition(o.phase.mayBecome(next), "lock op \(o.op) (\(o.repo)): \(o.phase) -> \(next)")
         o.phase = next
     }
@@ -145,19 +149,19 @@ public final class LockClient {
         case heartbeat(op: UInt64)
     }
 
-    private var ops: [UInt64: Op] = [:]
+    var ops: [UInt64: Op] = [:]
     /// In-process guard: repository → op acquiring or holding it.
-    private var repoOwner: [String: UInt64] = [:]
-    private var pending: [UInt64: Pending] = [:]
+    var repoOwner: [String: UInt64] = [:]
+    var pending: [UInt64: Pending] = [:]
     /// Command → its timeout timer.
-    private var commandTimers: [UInt64: UInt64] = [:]
+    var commandTimers: [UInt64: UInt64] = [:]
     /// SETs whose attempt timed out: a late `OK` means we hold a lease nobody uses.
-    private var orphanedSets: [UInt64: (repo: String, lease: String)] = [:]
-    private var timers: [UInt64: TimerPurpose] = [:]
+    var orphanedSets: [UInt64: (repo: String, lease: String)] = [:]
+    var timers: [UInt64: TimerPurpose] = [:]
     // Counters survive reset(): ids of a crashed incarnation never collide with new ones.
-    private var nextCommand: UInt64 = 1
-    private var nextTimer: UInt64 = 1
-    private var attemptCounter: UInt64 = 0
+    var nextCommand: UInt64 = 1
+    var nextTimer: UInt64 = 1
+    var attemptCounter: UInt64 = 0
 
     public init(instanceID: String, options: LockOptions) {
         self.instanceID = instanceID
@@ -214,13 +218,13 @@ public final class LockClient {
     public func handle(_ input: LockClientInput, now: SimTime) -> [LockClientEffect] {
         var out: [LockClientEffect] = []
         switch input {
-        case let .acquire(op, repo, purpose):
+        case .acquire(let op, let repo, let purpose):
             acquire(op: op, repo: repo, purpose: purpose, now: now, &out)
-        case let .reply(command, reply):
+        case .reply(let command, let reply):
             onReply(command: command, reply, now: now, &out)
-        case let .timer(id):
+        case .timer(let id):
             onTimer(id, now: now, &out)
-        case let .release(op):
+        case .release(let op):
             release(op: op, &out)
         }
         return out
@@ -228,7 +232,8 @@ public final class LockClient {
 
     // MARK: Acquisition
 
-    private func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: SimTime, _ out: inout [LockClientEffect]) {
+    func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: SimTime, _ out: inout [LockClientEffect])
+    {
         if repoOwner[repo] != nil {
             out.append(.denied(op: op, repo: repo, .inProgress))
             return
@@ -239,27 +244,35 @@ public final class LockClient {
             out.append(.denied(op: op, repo: repo, .inProgress))
             return
         }
-        ops[op] = Op(op: op, repo: repo, purpose: purpose, startedAt: now,
-                     nextDelay: options.retryInitial, phase: .setting, lease: "")
+        ops[op] = Op(
+            op: op, repo: repo, purpose: purpose, startedAt: now,
+            nextDelay: options.retryInitial, phase: .setting, lease: "")
         repoOwner[repo] = op
         startAttempt(op: op, &out)
     }
 
-    private func startAttempt(op: UInt64, _ out: inout [LockClientEffect]) {
+    func startAttempt(op: UInt64, _ out: inout [LockClientEffect]) {
         guard var o = ops[op] else { return }
         attemptCounter += 1
         o.attempts += 1
         o.lease = "\(instanceID):\(op):\(attemptCounter)"
         // The first attempt of a new op is already `.setting`; every later one comes from a backoff.
-        if o.attempts > 1 { move(&o, to: .setting) } else { precondition(o.phase == .setting, "lock op \(op) starts in \(o.phase)") }
+        if o.attempts > 1 {
+            move(&o, to: .setting)
+        } else {
+            precondition(o.phase == .setting, "lock op \(op) starts in \(o.phase)")
+        }
         o.retryTimer = nil
-        let cmd = send(.set(key: Self.lockKey(o.repo), value: o.lease, nx: true, px: options.leaseTime),
-                       as: .set(op: op, repo: o.repo, lease: o.lease), &out)
+        let cmd = send(
+            .set(key: Self.lockKey(o.repo), value: o.lease, nx: true, px: options.leaseTime),
+            as: .set(op: op, repo: o.repo, lease: o.lease), &out)
         o.command = cmd
         ops[op] = o
     }
 
-    private func onSetReply(op: UInt64, repo: String, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+    func onSetReply(
+        op: UInt64, repo: String, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]
+    ) {
         guard var o = ops[op], o.phase == .setting, o.lease == lease else {
             // Cannot happen (pending SETs are dropped with their op), but never leak a lease.
             if reply == .ok { cleanup(repo: repo, lease: lease, &out) }
@@ -289,7 +302,9 @@ public final class LockClient {
         }
     }
 
-    private func onIncrReply(op: UInt64, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+    func onIncrReply(
+        op: UInt64, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]
+    ) {
         guard var o = ops[op], o.phase == .fencing, o.lease == lease else { return }
         o.command = nil
         ops[op] = o
@@ -302,13 +317,15 @@ public final class LockClient {
 
     /// The SET succeeded but no token could be obtained: give the lease back, count the
     /// attempt as failed.
-    private func fenceFailed(op: UInt64, detail: String, now: SimTime, _ out: inout [LockClientEffect]) {
+    func fenceFailed(op: UInt64, detail: String, now: SimTime, _ out: inout [LockClientEffect]) {
         guard let o = ops[op] else { return }
         cleanup(repo: o.repo, lease: o.lease, &out)
         failedAttempt(op: op, .unavailable, detail: detail, now: now, &out)
     }
 
-    private func failedAttempt(op: UInt64, _ denial: LockDenial, detail: String, now: SimTime, _ out: inout [LockClientEffect]) {
+    func failedAttempt(
+        op: UInt64, _ denial: LockDenial, detail: String, now: SimTime, _ out: inout [LockClientEffect]
+    ) {
         guard var o = ops[op] else { return }
         let retries = o.purpose != .background && !options.faultNoPushRetry
         let elapsed = now - o.startedAt
@@ -319,17 +336,27 @@ public final class LockClient {
             let t = newTimer(.retry(op: op), after: delay, &out)
             o.retryTimer = t
             ops[op] = o
-            out.append(.trace("lock.retry", [("op", "\(op)"), ("repo", o.repo), ("attempt", "\(o.attempts)"),
-                                             ("after", Time.format(delay)), ("cause", detail)]))
+            out.append(
+                .trace(
+                    "lock.retry",
+                    [
+                        ("op", "\(op)"), ("repo", o.repo), ("attempt", "\(o.attempts)"),
+                        ("after", Time.format(delay)), ("cause", detail),
+                    ]))
             return
         }
         finish(op: op)
-        out.append(.trace("lock.deny", [("op", "\(op)"), ("repo", o.repo), ("attempts", "\(o.attempts)"),
-                                        ("elapsed", Time.format(elapsed)), ("cause", detail)]))
+        out.append(
+            .trace(
+                "lock.deny",
+                [
+                    ("op", "\(op)"), ("repo", o.repo), ("attempts", "\(o.attempts)"),
+                    ("elapsed", Time.format(elapsed)), ("cause", detail),
+                ]))
         out.append(.denied(op: op, repo: o.repo, denial))
     }
 
-    private func grant(op: UInt64, token: UInt64?, now: SimTime, _ out: inout [LockClientEffect]) {
+    func grant(op: UInt64, token: UInt64?, now: SimTime, _ out: inout [LockClientEffect]) {
         guard var o = ops[op] else { return }
         move(&o, to: .holding)
         o.token = token
@@ -338,85 +365,9 @@ public final class LockClient {
         out.append(.granted(op: op, repo: o.repo, token: token))
     }
 
-    // MARK: Heartbeat
-
-    private func heartbeat(op: UInt64, _ out: inout [LockClientEffect]) {
-        guard var o = ops[op], o.phase == .holding, !o.aborted else { return }
-        let command: LockCommand = options.faultHeartbeatWithoutCompare
-            ? .pexpire(key: Self.lockKey(o.repo), ttl: options.leaseTime)
-            : .compareAndPExpire(key: Self.lockKey(o.repo), value: o.lease, ttl: options.leaseTime)
-        _ = send(command, as: .heartbeat(op: op, lease: o.lease), &out)
-        o.heartbeatTimer = newTimer(.heartbeat(op: op), after: options.heartbeatInterval, &out)
-        ops[op] = o
-    }
-
-    private func onHeartbeatReply(op: UInt64, lease: String, _ reply: LockReply, _ out: inout [LockClientEffect]) {
-        guard let o = ops[op], o.phase == .holding, o.lease == lease, !o.aborted else { return }
-        if reply == .integer(1) { return }
-        abort(op: op, reason: "heartbeat: \(reply == .integer(0) ? "lease lost" : reply.traceLabel)", &out)
-    }
-
-    private func abort(op: UInt64, reason: String, _ out: inout [LockClientEffect]) {
-        guard var o = ops[op], !o.aborted else { return }
-        o.aborted = true
-        if let t = o.heartbeatTimer { timers[t] = nil }
-        o.heartbeatTimer = nil
-        ops[op] = o
-        out.append(.aborted(op: op, repo: o.repo, reason: reason))
-    }
-
-    // MARK: Release
-
-    private func release(op: UInt64, _ out: inout [LockClientEffect]) {
-        guard let o = ops[op] else { return }   // denied, released or unknown: no-op
-        switch o.phase {
-        case .holding:
-            if options.faultPlainDeleteRelease {
-                sendUntracked(.del(key: Self.lockKey(o.repo)), &out)
-            } else {
-                cleanup(repo: o.repo, lease: o.lease, &out)
-            }
-        case .fencing:
-            // The SET succeeded: give the lease back.
-            cleanup(repo: o.repo, lease: o.lease, &out)
-        case .setting:
-            // The SET may still succeed: treat its reply like a late one.
-            if let cmd = o.command, case .set? = pending[cmd] {
-                pending[cmd] = nil
-                orphanedSets[cmd] = (o.repo, o.lease)
-            }
-        case .backingOff:
-            break
-        }
-        finish(op: op)
-        out.append(.released(op: op, repo: o.repo))
-    }
-
-    /// Drops an op and everything that refers to it (its timers become stale).
-    private func finish(op: UInt64) {
-        guard let o = ops[op] else { return }
-        if let t = o.retryTimer { timers[t] = nil }
-        if let t = o.heartbeatTimer { timers[t] = nil }
-        if let c = o.command { dropPending(c) }
-        ops[op] = nil
-        if repoOwner[o.repo] == op { repoOwner[o.repo] = nil }
-    }
-
-    /// Fire-and-forget compare-and-delete of a lease (its reply is ignored: if it is lost,
-    /// the lease expires by its ttl).
-    private func cleanup(repo: String, lease: String, _ out: inout [LockClientEffect]) {
-        sendUntracked(.compareAndDelete(key: Self.lockKey(repo), value: lease), &out)
-    }
-
-    private func sendUntracked(_ command: LockCommand, _ out: inout [LockClientEffect]) {
-        let cmd = nextCommand
-        nextCommand += 1
-        out.append(.send(command: cmd, command))
-    }
-
     // MARK: Plumbing
 
-    private func send(_ command: LockCommand, as p: Pending, _ out: inout [LockClientEffect]) -> UInt64 {
+    func send(_ command: LockCommand, as p: Pending, _ out: inout [LockClientEffect]) -> UInt64 {
         let cmd = nextCommand
         nextCommand += 1
         pending[cmd] = p
@@ -425,12 +376,12 @@ public final class LockClient {
         return cmd
     }
 
-    private func dropPending(_ cmd: UInt64) {
+    func dropPending(_ cmd: UInt64) {
         pending[cmd] = nil
         if let t = commandTimers.removeValue(forKey: cmd) { timers[t] = nil }
     }
 
-    private func newTimer(_ purpose: TimerPurpose, after: SimDuration, _ out: inout [LockClientEffect]) -> UInt64 {
+    func newTimer(_ purpose: TimerPurpose, after: SimDuration, _ out: inout [LockClientEffect]) -> UInt64 {
         let id = nextTimer
         nextTimer += 1
         timers[id] = purpose
@@ -438,7 +389,7 @@ public final class LockClient {
         return id
     }
 
-    private func onReply(command: UInt64, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+    func onReply(command: UInt64, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
         if let orphan = orphanedSets.removeValue(forKey: command) {
             if reply == .ok {
                 out.append(.trace("lock.late-ok", [("repo", orphan.repo), ("lease", orphan.lease)]))
@@ -446,41 +397,41 @@ public final class LockClient {
             }
             return
         }
-        guard let p = pending[command] else { return }   // timed out, reset, or never ours
+        guard let p = pending[command] else { return }  // timed out, reset, or never ours
         dropPending(command)
         switch p {
-        case let .set(op, repo, lease): onSetReply(op: op, repo: repo, lease: lease, reply, now: now, &out)
-        case let .incr(op, lease): onIncrReply(op: op, lease: lease, reply, now: now, &out)
-        case let .heartbeat(op, lease): onHeartbeatReply(op: op, lease: lease, reply, &out)
+        case .set(let op, let repo, let lease): onSetReply(op: op, repo: repo, lease: lease, reply, now: now, &out)
+        case .incr(let op, let lease): onIncrReply(op: op, lease: lease, reply, now: now, &out)
+        case .heartbeat(let op, let lease): onHeartbeatReply(op: op, lease: lease, reply, &out)
         }
     }
 
-    private func onTimer(_ id: UInt64, now: SimTime, _ out: inout [LockClientEffect]) {
-        guard let purpose = timers.removeValue(forKey: id) else { return }   // stale
+    func onTimer(_ id: UInt64, now: SimTime, _ out: inout [LockClientEffect]) {
+        guard let purpose = timers.removeValue(forKey: id) else { return }  // stale
         switch purpose {
-        case let .commandTimeout(cmd):
+        case .commandTimeout(let cmd):
             commandTimers[cmd] = nil
             guard let p = pending.removeValue(forKey: cmd) else { return }
             switch p {
-            case let .set(op, repo, lease):
+            case .set(let op, let repo, let lease):
                 orphanedSets[cmd] = (repo, lease)
                 guard var o = ops[op], o.phase == .setting, o.lease == lease else { return }
                 o.command = nil
                 ops[op] = o
                 failedAttempt(op: op, .unavailable, detail: "set timed out", now: now, &out)
-            case let .incr(op, lease):
+            case .incr(let op, let lease):
                 guard var o = ops[op], o.phase == .fencing, o.lease == lease else { return }
                 o.command = nil
                 ops[op] = o
                 fenceFailed(op: op, detail: "incr timed out", now: now, &out)
-            case let .heartbeat(op, lease):
+            case .heartbeat(let op, let lease):
                 guard let o = ops[op], o.phase == .holding, o.lease == lease else { return }
                 abort(op: op, reason: "heartbeat timed out", &out)
             }
-        case let .retry(op):
+        case .retry(let op):
             guard let o = ops[op], o.phase == .backingOff, o.retryTimer == id else { return }
             startAttempt(op: op, &out)
-        case let .heartbeat(op):
+        case .heartbeat(let op):
             guard let o = ops[op], o.heartbeatTimer == id else { return }
             heartbeat(op: op, &out)
         }

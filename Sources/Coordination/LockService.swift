@@ -20,7 +20,7 @@ public enum LockCommand: Sendable, Hashable {
     public var key: String {
         switch self {
         case .set(let k, _, _, _), .get(let k), .del(let k), .pexpire(let k, _), .incr(let k),
-             .compareAndDelete(let k, _), .compareAndPExpire(let k, _, _):
+            .compareAndDelete(let k, _), .compareAndPExpire(let k, _, _):
             return k
         }
     }
@@ -44,7 +44,10 @@ public enum LockCommand: Sendable, Hashable {
 }
 
 public enum LockReply: Sendable, Hashable {
-    case ok, null, integer(Int64), bulk(String), error(String)
+    case ok, null
+    case integer(Int64)
+    case bulk(String)
+    case error(String)
 
     public var traceLabel: String {
         switch self {
@@ -74,7 +77,11 @@ public struct LockServiceEvent: Sendable, Hashable {
     public var expiresAt: SimTime?
 
     public init(time: SimTime, key: String, value: String?, kind: Kind, expiresAt: SimTime?) {
-        self.time = time; self.key = key; self.value = value; self.kind = kind; self.expiresAt = expiresAt
+        self.time = time
+        self.key = key
+        self.value = value
+        self.kind = kind
+        self.expiresAt = expiresAt
     }
 
     /// Whether the key holds `value` after this event (false for deletions and expiries).
@@ -132,7 +139,7 @@ public final class LockServiceModel {
         sweep(now: now)
         commandCount += 1
         switch command {
-        case let .set(key, value, nx, px):
+        case .set(let key, let value, let nx, let px):
             if let px, px <= 0 { return .error("ERR invalid expire time in 'set' command") }
             if nx, entries[key] != nil { return .null }
             let deadline = px.map { now + $0 }
@@ -140,19 +147,19 @@ public final class LockServiceModel {
             record(now, key, value, .set, deadline)
             return .ok
 
-        case let .get(key):
+        case .get(let key):
             if let e = entries[key] { return .bulk(e.value) }
             return .null
 
-        case let .del(key):
+        case .del(let key):
             return .integer(remove(key, now: now) ? 1 : 0)
 
-        case let .pexpire(key, ttl):
+        case .pexpire(let key, let ttl):
             guard entries[key] != nil else { return .integer(0) }
             expire(key, ttl: ttl, now: now)
             return .integer(1)
 
-        case let .incr(key):
+        case .incr(let key):
             let current = entries[key]
             let n: Int64
             if let current {
@@ -170,12 +177,12 @@ public final class LockServiceModel {
             record(now, key, e.value, .incremented, e.expiresAt)
             return .integer(next)
 
-        case let .compareAndDelete(key, value):
+        case .compareAndDelete(let key, let value):
             guard let e = entries[key], e.value == value else { return .integer(0) }
             _ = remove(key, now: now)
             return .integer(1)
 
-        case let .compareAndPExpire(key, value, ttl):
+        case .compareAndPExpire(let key, let value, let ttl):
             guard let e = entries[key], e.value == value else { return .integer(0) }
             expire(key, ttl: ttl, now: now)
             return .integer(1)
@@ -239,7 +246,8 @@ public final class LockServiceModel {
     func state(of key: String, asOf t: SimTime) -> Entry? {
         guard let idx = eventsByKey[key] else { return nil }
         // Last event with time <= t (history is ordered by time).
-        var lo = 0, hi = idx.count
+        var lo = 0
+        var hi = idx.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if history[idx[mid]].time <= t { lo = mid + 1 } else { hi = mid }
@@ -309,7 +317,9 @@ public final class LockServiceModel {
         nextDeadline = newNext
     }
 
-    private func record(_ time: SimTime, _ key: String, _ value: String?, _ kind: LockServiceEvent.Kind, _ expiresAt: SimTime?) {
+    private func record(
+        _ time: SimTime, _ key: String, _ value: String?, _ kind: LockServiceEvent.Kind, _ expiresAt: SimTime?
+    ) {
         eventsByKey[key, default: []].append(history.count)
         history.append(LockServiceEvent(time: time, key: key, value: value, kind: kind, expiresAt: expiresAt))
     }
@@ -344,7 +354,10 @@ extension LockServiceModel {
                 if let c = cur, c.value == v {
                     curDeadline = ev.expiresAt
                 } else {
-                    if var c = cur { c.until = ev.time; out.append(c) }
+                    if var c = cur {
+                        c.until = ev.time
+                        out.append(c)
+                    }
                     cur = LockTenure(value: v, from: ev.time, until: nil)
                     curDeadline = ev.expiresAt
                 }

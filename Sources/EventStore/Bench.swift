@@ -60,8 +60,9 @@ public enum EventStoreBench {
                 if let target = recent.last { tags.append(["e", target]) }
                 tags.append(["p", pubkeys[Int(rng.next() % UInt64(pubkeys.count))]])
             }
-            let e = NostrEvent(id: id, pubkey: author, createdAt: createdAt, kind: kind, tags: tags,
-                               content: "event \(i)", sig: String(repeating: "0", count: 128))
+            let e = NostrEvent(
+                id: id, pubkey: author, createdAt: createdAt, kind: kind, tags: tags,
+                content: "event \(i)", sig: String(repeating: "0", count: 128))
             _ = try store.insert(e)
             recent.append(id)
             if recent.count > 64 { recent.removeFirst() }

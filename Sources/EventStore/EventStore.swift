@@ -39,25 +39,37 @@ public final class EventStore: @unchecked Sendable {
     }
 
     /// Changes with every write (callers key their own caches on it).
-    public var revision: Int { cacheLock.lock(); defer { cacheLock.unlock() }; return writes }
+    public var revision: Int {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        return writes
+    }
     private var writes = 0
 
     private func invalidate() {
-        cacheLock.lock(); defer { cacheLock.unlock() }
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
         writes &+= 1
         queryCache.removeAll(keepingCapacity: true)
         latestCache.removeAll(keepingCapacity: true)
         eventCache.removeAll(keepingCapacity: true)
     }
 
-    private func cached<K: Hashable, V>(_ cache: ReferenceWritableKeyPath<EventStore, [K: V]>, _ key: K,
-                                        _ compute: () throws -> V) rethrows -> V {
+    private func cached<K: Hashable, V>(
+        _ cache: ReferenceWritableKeyPath<EventStore, [K: V]>, _ key: K,
+        _ compute: () throws -> V
+    ) rethrows -> V {
         guard readCache else { return try compute() }
         cacheLock.lock()
-        if let v = self[keyPath: cache][key] { cacheLock.unlock(); return v }
+        if let v = self[keyPath: cache][key] {
+            cacheLock.unlock()
+            return v
+        }
         cacheLock.unlock()
         let v = try compute()
-        cacheLock.lock(); self[keyPath: cache][key] = v; cacheLock.unlock()
+        cacheLock.lock()
+        self[keyPath: cache][key] = v
+        cacheLock.unlock()
         return v
     }
 
@@ -165,14 +177,16 @@ public final class EventStore: @unchecked Sendable {
         var removed: [String] = []
         for id in del.tagValues("e") {
             try rows.rememberDeleted(id: id, by: del.pubkey)
-            if let victim = try rows.event(id: id), sameBytes(victim.pubkey, del.pubkey), victim.kind != Kinds.deletion {
+            if let victim = try rows.event(id: id), sameBytes(victim.pubkey, del.pubkey), victim.kind != Kinds.deletion
+            {
                 try rows.delete(id: victim.id)
                 removed.append(victim.id)
             }
         }
         for coordinate in del.tagValues("a") {
             guard let key = ReplacementKey(coordinate: coordinate), sameBytes(key.pubkey, del.pubkey),
-                  key.kind != Kinds.deletion else { continue }
+                key.kind != Kinds.deletion
+            else { continue }
             let cls = KindClass(key.kind)
             guard cls == .replaceable || cls == .addressable else { continue }
             try rows.rememberDeleted(key, until: del.createdAt)
@@ -236,8 +250,8 @@ public enum EventStoreError: Error, CustomStringConvertible, Equatable {
     case readFailed(operation: String)
     public var description: String {
         switch self {
-        case let .corruptTags(id): return "stored tags of event \(id) are not a JSON array of string arrays"
-        case let .readFailed(operation): return "the event store could not be read (\(operation))"
+        case .corruptTags(let id): return "stored tags of event \(id) are not a JSON array of string arrays"
+        case .readFailed(let operation): return "the event store could not be read (\(operation))"
         }
     }
 }

@@ -51,7 +51,8 @@ func sameBytes(_ a: String, _ b: String) -> Bool {
 
 /// memcmp of the UTF-8 bytes, the shorter first on a common prefix (SQLite's BINARY collation).
 func compareBytes(_ a: String, _ b: String) -> Int {
-    var a = a, b = b
+    var a = a
+    var b = b
     return a.withUTF8 { x in
         b.withUTF8 { y in
             let common = min(x.count, y.count)

@@ -19,17 +19,20 @@ final class MemoryEventTables: EventTables, EventRows {
     private let lock = NSLock()
 
     func write<T>(_ body: (any EventRows) throws -> T) throws -> T {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return try body(self)
     }
 
     func read<T>(_ body: (any EventRows) throws -> T) throws -> T {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return try body(self)
     }
 
     func removeAll() throws {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         byID.removeAll(keepingCapacity: true)
         ordered.removeAll(keepingCapacity: true)
         byAddress.removeAll(keepingCapacity: true)
@@ -76,7 +79,8 @@ final class MemoryEventTables: EventTables, EventRows {
 
     /// The first index of `ordered` where `holds` is true (it must be false, then true).
     private func firstIndex(where holds: (NostrEvent) -> Bool) -> Int {
-        var lo = 0, hi = ordered.count
+        var lo = 0
+        var hi = ordered.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if holds(ordered[mid]) { hi = mid } else { lo = mid + 1 }
@@ -174,7 +178,10 @@ struct ExactText: Hashable {
 struct ExactTag: Hashable {
     let first: String
     let second: String
-    init(_ first: String, _ second: String) { self.first = first; self.second = second }
+    init(_ first: String, _ second: String) {
+        self.first = first
+        self.second = second
+    }
     static func == (a: ExactTag, b: ExactTag) -> Bool { sameBytes(a.first, b.first) && sameBytes(a.second, b.second) }
     func hash(into hasher: inout Hasher) {
         hashBytes(first, into: &hasher)

@@ -29,41 +29,42 @@ final class SQLiteEventTables: EventTables {
     }
 
     static func createSchema(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS events (
-                id TEXT PRIMARY KEY NOT NULL,
-                pubkey TEXT NOT NULL,
-                created_at INTEGER NOT NULL,
-                kind INTEGER NOT NULL,
-                d_tag TEXT,
-                content TEXT NOT NULL,
-                tags TEXT NOT NULL,
-                sig TEXT NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS events_created ON events(created_at DESC, id);
-            CREATE INDEX IF NOT EXISTS events_kind ON events(kind, created_at DESC);
-            CREATE INDEX IF NOT EXISTS events_pubkey ON events(pubkey, created_at DESC);
-            CREATE INDEX IF NOT EXISTS events_address ON events(kind, pubkey, d_tag);
-            CREATE TABLE IF NOT EXISTS tags (
-                event_id TEXT NOT NULL,
-                name TEXT NOT NULL,
-                value TEXT NOT NULL
-            );
-            CREATE INDEX IF NOT EXISTS tags_name_value ON tags(name, value, event_id);
-            CREATE INDEX IF NOT EXISTS tags_event ON tags(event_id);
-            CREATE TABLE IF NOT EXISTS deleted_ids (
-                id TEXT NOT NULL,
-                pubkey TEXT NOT NULL,
-                PRIMARY KEY (id, pubkey)
-            );
-            CREATE TABLE IF NOT EXISTS deleted_addresses (
-                kind INTEGER NOT NULL,
-                pubkey TEXT NOT NULL,
-                d_tag TEXT NOT NULL,
-                until INTEGER NOT NULL,
-                PRIMARY KEY (kind, pubkey, d_tag)
-            );
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS events (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    pubkey TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    kind INTEGER NOT NULL,
+                    d_tag TEXT,
+                    content TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    sig TEXT NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS events_created ON events(created_at DESC, id);
+                CREATE INDEX IF NOT EXISTS events_kind ON events(kind, created_at DESC);
+                CREATE INDEX IF NOT EXISTS events_pubkey ON events(pubkey, created_at DESC);
+                CREATE INDEX IF NOT EXISTS events_address ON events(kind, pubkey, d_tag);
+                CREATE TABLE IF NOT EXISTS tags (
+                    event_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value TEXT NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS tags_name_value ON tags(name, value, event_id);
+                CREATE INDEX IF NOT EXISTS tags_event ON tags(event_id);
+                CREATE TABLE IF NOT EXISTS deleted_ids (
+                    id TEXT NOT NULL,
+                    pubkey TEXT NOT NULL,
+                    PRIMARY KEY (id, pubkey)
+                );
+                CREATE TABLE IF NOT EXISTS deleted_addresses (
+                    kind INTEGER NOT NULL,
+                    pubkey TEXT NOT NULL,
+                    d_tag TEXT NOT NULL,
+                    until INTEGER NOT NULL,
+                    PRIMARY KEY (kind, pubkey, d_tag)
+                );
+                """)
     }
 
     /// SQL for one filter, nil when it cannot match anything.
@@ -84,13 +85,21 @@ final class SQLiteEventTables: EventTables {
         if let ids = f.ids { inList("id", ids.sorted()) }
         if let authors = f.authors { inList("pubkey", authors.sorted()) }
         if let kinds = f.kinds { inList("kind", kinds.sorted()) }
-        if let since = f.since { conditions.append("created_at >= ?"); args.append(since) }
-        if let until = f.until { conditions.append("created_at <= ?"); args.append(until) }
+        if let since = f.since {
+            conditions.append("created_at >= ?")
+            args.append(since)
+        }
+        if let until = f.until {
+            conditions.append("created_at <= ?")
+            args.append(until)
+        }
         for name in f.tags.keys.sorted() {
             let values = f.tags[name]!.sorted()
             let padded = Self.paddedLength(values.count)
-            conditions.append("EXISTS (SELECT 1 FROM tags t WHERE t.event_id = events.id"
-                              + " AND t.name = ? AND t.value IN (\(Array(repeating: "?", count: padded).joined(separator: ","))))")
+            conditions.append(
+                "EXISTS (SELECT 1 FROM tags t WHERE t.event_id = events.id"
+                    + " AND t.name = ? AND t.value IN (\(Array(repeating: "?", count: padded).joined(separator: ","))))"
+            )
             args.append(name)
             args.append(contentsOf: values.map { $0 })
             args.append(contentsOf: Array(repeating: values.last!, count: padded - values.count))
@@ -129,8 +138,9 @@ private struct SQLiteRows: EventRows {
     }
 
     func versions(_ key: ReplacementKey) throws -> [NostrEvent] {
-        try fetch("SELECT \(SQLiteEventTables.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?",
-                  [key.kind, key.pubkey, key.d])
+        try fetch(
+            "SELECT \(SQLiteEventTables.columns) FROM events WHERE kind = ? AND pubkey = ? AND d_tag = ?",
+            [key.kind, key.pubkey, key.d])
     }
 
     func count() throws -> Int {
@@ -147,13 +157,15 @@ private struct SQLiteRows: EventRows {
     }
 
     func deletedUntil(_ key: ReplacementKey) throws -> Int64? {
-        try one(Int64.self, "SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d_tag = ?",
-                [key.kind, key.pubkey, key.d])
+        try one(
+            Int64.self, "SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d_tag = ?",
+            [key.kind, key.pubkey, key.d])
     }
 
     func store(_ e: NostrEvent) throws {
         let d: String? = e.replacementKey?.d
-        try run("""
+        try run(
+            """
             INSERT INTO events (id, pubkey, created_at, kind, d_tag, content, tags, sig)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [e.id, e.pubkey, e.createdAt, e.kind, d, e.content, TagsJSON.encode(e.tags), e.sig])
@@ -172,7 +184,8 @@ private struct SQLiteRows: EventRows {
     }
 
     func rememberDeleted(_ key: ReplacementKey, until: Int64) throws {
-        try run("""
+        try run(
+            """
             INSERT INTO deleted_addresses (kind, pubkey, d_tag, until) VALUES (?, ?, ?, ?)
             ON CONFLICT(kind, pubkey, d_tag) DO UPDATE SET until = max(until, excluded.until)
             """, [key.kind, key.pubkey, key.d, until])
@@ -184,8 +197,9 @@ private struct SQLiteRows: EventRows {
             guard let tags = TagsJSON.decode(tagsText) else {
                 throw EventStoreError.corruptTags(id: row[0])
             }
-            return NostrEvent(id: row[0], pubkey: row[1], createdAt: row[2], kind: row[3], tags: tags,
-                              content: row[4], sig: row[6])
+            return NostrEvent(
+                id: row[0], pubkey: row[1], createdAt: row[2], kind: row[3], tags: tags,
+                content: row[4], sig: row[6])
         }
     }
 
@@ -195,7 +209,8 @@ private struct SQLiteRows: EventRows {
     }
 
     private func one<T: DatabaseValueConvertible & StatementColumnConvertible>(
-        _ type: T.Type, _ sql: String, _ arguments: StatementArguments = []) throws -> T? {
+        _ type: T.Type, _ sql: String, _ arguments: StatementArguments = []
+    ) throws -> T? {
         try T.fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 }

@@ -139,7 +139,9 @@ enum TagsJSON {
                         guard var v = hex4() else { return nil }
                         if (0xD800..<0xDC00).contains(v) {
                             // Surrogate pair.
-                            guard i + 2 <= bytes.count, bytes[i] == 0x5C, bytes[i + 1] == UInt8(ascii: "u") else { return nil }
+                            guard i + 2 <= bytes.count, bytes[i] == 0x5C, bytes[i + 1] == UInt8(ascii: "u") else {
+                                return nil
+                            }
                             i += 2
                             guard let lo = hex4(), (0xDC00..<0xE000).contains(lo) else { return nil }
                             v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)

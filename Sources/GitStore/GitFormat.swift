@@ -17,7 +17,8 @@ enum GitFormat {
     static func validateEntryName(_ name: String) throws {
         let lower = name.lowercased()
         if name.isEmpty || name == "." || name == ".." || lower == ".git"
-            || name.contains("/") || name.contains("\0") {
+            || name.contains("/") || name.contains("\0")
+        {
             throw GitStoreError.invalidObject("bad tree entry name: \(name.debugDescription)")
         }
     }
@@ -49,8 +50,10 @@ enum GitFormat {
         return out
     }
 
-    static func commit(tree: ObjectID, parents: [ObjectID], message: String,
-                       author: Signature, committer: Signature) throws -> [UInt8] {
+    static func commit(
+        tree: ObjectID, parents: [ObjectID], message: String,
+        author: Signature, committer: Signature
+    ) throws -> [UInt8] {
         if message.contains("\0") { throw GitStoreError.invalidObject("commit message contains NUL") }
         var s = "tree \(tree.hex)\n"
         for p in parents { s += "parent \(p.hex)\n" }
@@ -61,8 +64,10 @@ enum GitFormat {
         return Array(s.utf8)
     }
 
-    static func tag(target: ObjectID, targetType: ObjectType, name: String, message: String,
-                    tagger: Signature) throws -> [UInt8] {
+    static func tag(
+        target: ObjectID, targetType: ObjectType, name: String, message: String,
+        tagger: Signature
+    ) throws -> [UInt8] {
         if message.contains("\0") { throw GitStoreError.invalidObject("tag message contains NUL") }
         var s = "object \(target.hex)\n"
         s += "type \(targetType.rawValue)\n"
@@ -83,9 +88,10 @@ public enum GitBench {
         let repo = try GitRepository.inMemory()
         var parents: [ObjectID] = []
         for i in 0..<count {
-            let c = try repo.commit(files: ["README.md": "revision \(i)\n", "src/lib.txt": "shared\n"],
-                                    parents: parents, message: "commit \(i)",
-                                    time: 1_700_000_000 + Int64(i))
+            let c = try repo.commit(
+                files: ["README.md": "revision \(i)\n", "src/lib.txt": "shared\n"],
+                parents: parents, message: "commit \(i)",
+                time: 1_700_000_000 + Int64(i))
             parents = [c]
         }
         if let tip = parents.first {

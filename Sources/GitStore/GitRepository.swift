@@ -10,9 +10,12 @@ public final class GitRepository {
     public let path: String?
 
     // In-memory state (unused on disk).
-    private var memObjects: Set<ObjectID> = []
+    var memObjects: Set<ObjectID> = []
     private var memRefs: [String: ObjectID] = [:] {
-        didSet { memRefsVersion &+= 1; refsClock?.tick() }
+        didSet {
+            memRefsVersion &+= 1
+            refsClock?.tick()
+        }
     }
     private var memRefsVersion = 0
     /// Shared by every repository of one storage: ticks on any of their ref changes.
@@ -25,7 +28,10 @@ public final class GitRepository {
     public static let defaultHead = "refs/heads/main"
 
     private init(repo: OpaquePointer, odb: OpaquePointer, path: String?) {
-        self.repo = repo; self.odb = odb; self.path = path; self.isInMemory = path == nil
+        self.repo = repo
+        self.odb = odb
+        self.path = path
+        self.isInMemory = path == nil
     }
 
     deinit {
@@ -40,7 +46,11 @@ public final class GitRepository {
         try check(git_odb_new(&odb))
         var backend: UnsafeMutablePointer<git_odb_backend>?
         var rc = git_mempack_new(&backend)
-        if rc < 0 { let e = GitStoreError.last(rc); git_odb_free(odb); throw e }
+        if rc < 0 {
+            let e = GitStoreError.last(rc)
+            git_odb_free(odb)
+            throw e
+        }
         rc = git_odb_add_backend(odb, backend, 1)
         if rc < 0 {
             let e = GitStoreError.last(rc)
@@ -50,9 +60,18 @@ public final class GitRepository {
         }
         var repo: OpaquePointer?
         rc = git_repository_new(&repo)
-        if rc < 0 { let e = GitStoreError.last(rc); git_odb_free(odb); throw e }
+        if rc < 0 {
+            let e = GitStoreError.last(rc)
+            git_odb_free(odb)
+            throw e
+        }
         rc = git_repository_set_odb(repo, odb)
-        if rc < 0 { let e = GitStoreError.last(rc); git_repository_free(repo); git_odb_free(odb); throw e }
+        if rc < 0 {
+            let e = GitStoreError.last(rc)
+            git_repository_free(repo)
+            git_odb_free(odb)
+            throw e
+        }
         let made = GitRepository(repo: repo!, odb: odb!, path: nil)
         made.refsClock = refsClock
         return made
@@ -69,13 +88,21 @@ public final class GitRepository {
             var ref: OpaquePointer?
             rc = git_reference_symbolic_create(&ref, repo, "HEAD", defaultHead, 1, nil)
             git_reference_free(ref)
-            if rc < 0 { let e = GitStoreError.last(rc); git_repository_free(repo); throw e }
+            if rc < 0 {
+                let e = GitStoreError.last(rc)
+                git_repository_free(repo)
+                throw e
+            }
         } else {
             try check(rc)
         }
         var odb: OpaquePointer?
         rc = git_repository_odb(&odb, repo)
-        if rc < 0 { let e = GitStoreError.last(rc); git_repository_free(repo); throw e }
+        if rc < 0 {
+            let e = GitStoreError.last(rc)
+            git_repository_free(repo)
+            throw e
+        }
         return GitRepository(repo: repo!, odb: odb!, path: path)
     }
 
@@ -117,7 +144,9 @@ public final class GitRepository {
         let rc = git_odb_read_header(&len, &t, odb, &oid)
         if rc == gitNotFound { throw GitStoreError.objectNotFound(id) }
         try check(rc)
-        guard let type = ObjectType(t) else { throw GitStoreError.invalidObject("unsupported object type for \(id.hex)") }
+        guard let type = ObjectType(t) else {
+            throw GitStoreError.invalidObject("unsupported object type for \(id.hex)")
+        }
         return type
     }
 
@@ -148,29 +177,40 @@ public final class GitRepository {
     }
 
     /// Writes a commit. `message` is stored verbatim.
-    public func writeCommit(tree: ObjectID, parents: [ObjectID], message: String,
-                            author: Signature, committer: Signature) throws -> ObjectID {
-        try write(.commit, GitFormat.commit(tree: tree, parents: parents, message: message,
-                                            author: author, committer: committer))
+    public func writeCommit(
+        tree: ObjectID, parents: [ObjectID], message: String,
+        author: Signature, committer: Signature
+    ) throws -> ObjectID {
+        try write(
+            .commit,
+            GitFormat.commit(
+                tree: tree, parents: parents, message: message,
+                author: author, committer: committer))
     }
 
     /// Builds blobs and nested trees from `files` (paths like "src/a.txt" -> content) and a
     /// commit on top of `parents`. author = committer = GraspSim at `time`. A trailing newline
     /// is added to `message` when it has none.
-    public func commit(files: [String: String], parents: [ObjectID], message: String,
-                       time: Int64) throws -> ObjectID {
+    public func commit(
+        files: [String: String], parents: [ObjectID], message: String,
+        time: Int64
+    ) throws -> ObjectID {
         let sig = Signature(name: "GraspSim", email: "sim@graspsim.invalid", time: time)
         let tree = try writeFileTree(files)
         let msg = message.hasSuffix("\n") ? message : message + "\n"
         return try writeCommit(tree: tree, parents: parents, message: msg, author: sig, committer: sig)
     }
 
-
-    public func writeAnnotatedTag(target: ObjectID, targetType: ObjectType, name: String,
-                                  message: String, tagger: Signature) throws -> ObjectID {
+    public func writeAnnotatedTag(
+        target: ObjectID, targetType: ObjectType, name: String,
+        message: String, tagger: Signature
+    ) throws -> ObjectID {
         guard isValidRefName("refs/tags/" + name) else { throw GitStoreError.invalidRefName(name) }
-        return try write(.tag, GitFormat.tag(target: target, targetType: targetType, name: name,
-                                             message: message, tagger: tagger))
+        return try write(
+            .tag,
+            GitFormat.tag(
+                target: target, targetType: targetType, name: name,
+                message: message, tagger: tagger))
     }
 
     /// Looks up a parsed object of the given type; the caller frees it with git_object_free.
@@ -221,7 +261,8 @@ public final class GitRepository {
         if ancestor == descendant { return true }
         try requireCommit(ancestor)
         try requireCommit(descendant)
-        var a = ancestor.oid, d = descendant.oid
+        var a = ancestor.oid
+        var d = descendant.oid
         let rc = git_graph_descendant_of(repo, &d, &a)
         try check(rc)
         return rc == 1
@@ -232,7 +273,8 @@ public final class GitRepository {
         try requireCommit(a)
         try requireCommit(b)
         var out = git_oid()
-        var ao = a.oid, bo = b.oid
+        var ao = a.oid
+        var bo = b.oid
         let rc = git_merge_base(&out, repo, &ao, &bo)
         if rc == gitNotFound { return nil }
         try check(rc)
@@ -242,136 +284,6 @@ public final class GitRepository {
     private func requireCommit(_ id: ObjectID) throws {
         let t = try objectType(id)
         if t != .commit { throw GitStoreError.wrongObjectType(id, expected: .commit) }
-    }
-
-    // MARK: reachability
-
-    /// Walks everything reachable from `starts`, skipping ids already in `visited` (and adding
-    /// every id it reaches to it). Present objects are reported to `present`, absent or
-    /// unreadable ones to `missing`. Never throws: a missing object simply ends that branch.
-    private func walk(_ starts: [ObjectID], visited: inout Set<ObjectID>,
-                      present: (ObjectID) -> Void, missing: (ObjectID) -> Void) {
-        // Stack of (id, known type); nil type means "look it up".
-        var stack: [(ObjectID, ObjectType?)] = starts.reversed().map { ($0, nil) }
-        while let (id, hint) = stack.popLast() {
-            if !visited.insert(id).inserted { continue }
-            if hint == .blob {
-                if contains(id) { present(id) } else { missing(id) }
-                continue
-            }
-            if isInMemory && !memObjects.contains(id) { missing(id); continue }
-            var oid = id.oid
-            var objPtr: OpaquePointer?
-            guard git_object_lookup(&objPtr, repo, &oid, GIT_OBJECT_ANY) == 0, let obj = objPtr else {
-                missing(id); continue
-            }
-            present(id)
-            switch git_object_type(obj) {
-            case GIT_OBJECT_COMMIT:
-                let n = git_commit_parentcount(obj)
-                var i = n
-                while i > 0 { i -= 1; stack.append((ObjectID(oid: git_commit_parent_id(obj, i)), .commit)) }
-                stack.append((ObjectID(oid: git_commit_tree_id(obj)), .tree))
-            case GIT_OBJECT_TREE:
-                var i = git_tree_entrycount(obj)
-                while i > 0 {
-                    i -= 1
-                    guard let entry = git_tree_entry_byindex(obj, i) else { continue }
-                    let mode = git_tree_entry_filemode(entry)
-                    if mode == GIT_FILEMODE_COMMIT { continue } // submodule: lives in another repo
-                    let child = ObjectID(oid: git_tree_entry_id(entry))
-                    stack.append((child, mode == GIT_FILEMODE_TREE ? .tree : .blob))
-                }
-            case GIT_OBJECT_TAG:
-                stack.append((ObjectID(oid: git_tag_target_id(obj)), ObjectType(git_tag_target_type(obj))))
-            default:
-                break
-            }
-            git_object_free(obj)
-        }
-    }
-
-    /// Objects reachable from `tips` (commits -> parents + tree, trees -> entries, tags -> target)
-    /// that this repository lacks, sorted by hex. An absent tip is itself missing.
-    public func missingObjects(reachableFrom tips: [ObjectID]) -> [ObjectID] {
-        var visited = Set<ObjectID>()
-        var missing: [ObjectID] = []
-        walk(tips, visited: &visited, present: { _ in }, missing: { missing.append($0) })
-        return missing.sorted()
-    }
-
-    public func isComplete(_ tips: [ObjectID]) -> Bool {
-        missingObjects(reachableFrom: tips).isEmpty
-    }
-
-    /// Every object reachable from `tips`, sorted by hex; throws objectNotFound for the
-    /// lowest missing one.
-    public func reachableObjects(from tips: [ObjectID]) throws -> [ObjectID] {
-        var visited = Set<ObjectID>()
-        var found: [ObjectID] = []
-        var missing: [ObjectID] = []
-        walk(tips, visited: &visited, present: { found.append($0) }, missing: { missing.append($0) })
-        if let m = missing.min() { throw GitStoreError.objectNotFound(m) }
-        return found.sorted()
-    }
-
-    /// What a push or fetch carries: every object reachable from `tips` minus everything
-    /// reachable from `haves`, sorted by id. Haves this repository lacks are not walked (their
-    /// ancestry is unknown here) but are themselves left out of the pack. Throws
-    /// objectNotFound when something the pack needs is absent.
-    public func pack(tips: [ObjectID], haves: [ObjectID]) throws -> Pack {
-        var visited = Set<ObjectID>()
-        var localHaves: [ObjectID] = []
-        for h in haves {
-            if contains(h) { localHaves.append(h) } else { visited.insert(h) }
-        }
-        walk(localHaves, visited: &visited, present: { _ in }, missing: { _ in })
-        var needed: [ObjectID] = []
-        var missing: [ObjectID] = []
-        walk(tips, visited: &visited, present: { needed.append($0) }, missing: { missing.append($0) })
-        if let m = missing.min() { throw GitStoreError.objectNotFound(m) }
-        needed.sort()
-        return Pack(objects: try needed.map { try read($0) })
-    }
-
-    /// Stores the objects of `pack` after checking that each one hashes to its id (nothing is
-    /// written when any does not). Returns how many objects were new.
-    @discardableResult
-    public func receive(_ pack: Pack) throws -> Int {
-        for o in pack.objects {
-            let actual = try GitFormat.hash(o.type, o.data)
-            if actual != o.id {
-                throw GitStoreError.invalidObject("\(o.type.rawValue) \(o.id.hex) hashes to \(actual.hex)")
-            }
-        }
-        var new = 0
-        for o in pack.objects where !contains(o.id) {
-            try write(o.type, o.data)
-            new += 1
-        }
-        return new
-    }
-
-    /// Every object id in the store, sorted.
-    public func allObjectIDs() throws -> [ObjectID] {
-        if isInMemory { return memObjects.sorted() }
-        final class Box { var ids = Set<ObjectID>() }
-        let box = Box()
-        let rc = withExtendedLifetime(box) { () -> Int32 in
-            git_odb_foreach(odb, { oid, payload in
-                guard let oid, let payload else { return -1 }
-                Unmanaged<Box>.fromOpaque(payload).takeUnretainedValue().ids.insert(ObjectID(oid: oid))
-                return 0
-            }, Unmanaged.passUnretained(box).toOpaque())
-        }
-        try check(rc)
-        return box.ids.sorted()
-    }
-
-    /// Number of objects in the store.
-    public func objectCount() throws -> Int {
-        if isInMemory { return memObjects.count }
-        return try allObjectIDs().count
     }
 
     // MARK: refs
@@ -442,7 +354,10 @@ public final class GitRepository {
     /// Removes a ref; removing an absent ref is a no-op.
     public func deleteRef(_ name: String) throws {
         guard isValidRefName(name) else { throw GitStoreError.invalidRefName(name) }
-        if isInMemory { memRefs[name] = nil; return }
+        if isInMemory {
+            memRefs[name] = nil
+            return
+        }
         let rc = git_reference_remove(repo, name)
         if rc == gitNotFound { return }
         try check(rc)
@@ -463,7 +378,10 @@ public final class GitRepository {
 
     public func setHead(_ target: String) throws {
         guard isValidRefName(target) else { throw GitStoreError.invalidRefName(target) }
-        if isInMemory { memHead = target; return }
+        if isInMemory {
+            memHead = target
+            return
+        }
         var ref: OpaquePointer?
         let rc = git_reference_symbolic_create(&ref, repo, "HEAD", target, 1, nil)
         git_reference_free(ref)

@@ -88,7 +88,9 @@ public struct RawObject: Sendable, Hashable {
     public var type: ObjectType
     public var data: [UInt8]
     public init(id: ObjectID, type: ObjectType, data: [UInt8]) {
-        self.id = id; self.type = type; self.data = data
+        self.id = id
+        self.type = type
+        self.data = data
     }
 }
 
@@ -102,7 +104,10 @@ public struct Signature: Sendable, Hashable {
     public var offsetMinutes: Int
 
     public init(name: String, email: String, time: Int64, offsetMinutes: Int = 0) {
-        self.name = name; self.email = email; self.time = time; self.offsetMinutes = offsetMinutes
+        self.name = name
+        self.email = email
+        self.time = time
+        self.offsetMinutes = offsetMinutes
     }
 
     /// `Name <email> time +HHMM` as it appears in commit and tag headers.
@@ -114,7 +119,8 @@ public struct Signature: Sendable, Hashable {
         }
         let sign = offsetMinutes < 0 ? "-" : "+"
         let m = abs(offsetMinutes)
-        let hh = m / 60, mm = m % 60
+        let hh = m / 60
+        let mm = m % 60
         guard hh < 100 else { throw GitStoreError.invalidObject("timezone offset out of range: \(offsetMinutes)") }
         let tz = sign + (hh < 10 ? "0" : "") + String(hh) + (mm < 10 ? "0" : "") + String(mm)
         return "\(name) <\(email)> \(time) \(tz)"
@@ -138,7 +144,9 @@ public struct TreeEntry: Sendable, Hashable {
     public var id: ObjectID
     public var mode: Mode
     public init(name: String, id: ObjectID, mode: Mode) {
-        self.name = name; self.id = id; self.mode = mode
+        self.name = name
+        self.id = id
+        self.mode = mode
     }
 }
 
@@ -152,7 +160,8 @@ public struct Pack: Sendable {
         self.byteCount = objects.reduce(0) { $0 + $1.data.count }
     }
     public init(objects: [RawObject], byteCount: Int) {
-        self.objects = objects; self.byteCount = byteCount
+        self.objects = objects
+        self.byteCount = byteCount
     }
 }
 
@@ -168,11 +177,11 @@ public enum GitStoreError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .libgit2(code, message): return "libgit2 error \(code): \(message)"
-        case let .objectNotFound(id): return "object not found: \(id.hex)"
-        case let .invalidRefName(name): return "invalid ref name: \(name)"
-        case let .invalidObject(why): return "invalid object: \(why)"
-        case let .wrongObjectType(id, expected): return "object \(id.hex) is not a \(expected.rawValue)"
+        case .libgit2(let code, let message): return "libgit2 error \(code): \(message)"
+        case .objectNotFound(let id): return "object not found: \(id.hex)"
+        case .invalidRefName(let name): return "invalid ref name: \(name)"
+        case .invalidObject(let why): return "invalid object: \(why)"
+        case .wrongObjectType(let id, let expected): return "object \(id.hex) is not a \(expected.rawValue)"
         }
     }
 

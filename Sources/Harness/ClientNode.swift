@@ -1,9 +1,9 @@
-import SimKernel
-import Nostr
-import GitStore
-import Relay
 import Checks
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
+import SimKernel
 
 /// An actor's client: a Nostr client plus a git client with every scenario commit locally.
 final class ClientNode: SimNode {
@@ -37,15 +37,24 @@ final class ClientNode: SimNode {
         var done = false
         let action: (ClientNode, StepRun, NodeContext) -> Void
         init(id: String, retry: (SimDuration, SimTime)?, action: @escaping (ClientNode, StepRun, NodeContext) -> Void) {
-            self.id = id; self.retry = retry; self.action = action
+            self.id = id
+            self.retry = retry
+            self.action = action
         }
     }
 
     init(actor: String, keys: KeyPair, relay: NodeID, world: World) {
-        self.actor = actor; self.keys = keys; self.relay = relay; self.world = world
+        self.actor = actor
+        self.keys = keys
+        self.relay = relay
+        self.world = world
     }
 
-    func crashed() { pendingOK.removeAll(); pendingGit.removeAll(); timerActions.removeAll() }
+    func crashed() {
+        pendingOK.removeAll()
+        pendingGit.removeAll()
+        timerActions.removeAll()
+    }
 
     private func pickRelay(_ ctx: NodeContext) -> NodeID {
         guard replicas.count > 1 else { return relay }
@@ -53,7 +62,8 @@ final class ClientNode: SimNode {
     }
 
     private func after(_ d: SimDuration, _ ctx: NodeContext, _ body: @escaping (NodeContext) -> Void) {
-        let tag = nextTimer; nextTimer += 1
+        let tag = nextTimer
+        nextTimer += 1
         timerActions[tag] = body
         ctx.setTimer(after: d, tag: tag)
     }
@@ -111,7 +121,8 @@ final class ClientNode: SimNode {
     // MARK: git
 
     func gitRequest(_ path: String, _ body: GitRequestBody, _ run: StepRun, _ phase: GitPhase, _ ctx: NodeContext) {
-        let id = nextRequest; nextRequest += 1
+        let id = nextRequest
+        nextRequest += 1
         pendingGit[id] = (run, phase)
         ctx.send(GitRequest(id: id, path: path, body: body), to: pickRelay(ctx))
         after(Self.requestTimeout, ctx) { [unowned self] ctx in
@@ -130,7 +141,10 @@ final class ClientNode: SimNode {
     }
 
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
-        if let k = message as? StepKick { begin(k.run, ctx); return }
+        if let k = message as? StepKick {
+            begin(k.run, ctx)
+            return
+        }
         if let f = message as? RelayFrame {
             world.record(.clientReceived(actor: actor, f.message))
             if case .ok(let id, let accepted, let msg) = f.message, let p = pendingOK.removeValue(forKey: id) {
@@ -150,8 +164,11 @@ final class ClientNode: SimNode {
             gitRequest(path, .push(updates: updates, pack: pack), run, .push(repo: repo), ctx)
         case (.push(let repo), .pushResult(let results)):
             world.record(.pushAnswered(step: run.id, actor: actor, repo: repo, results: results, httpError: nil))
-            if results.allSatisfy(\.ok) { succeeded(run, "ok", ctx) }
-            else { attemptFailed(run, results.first { !$0.ok }?.error ?? "rejected", ctx) }
+            if results.allSatisfy(\.ok) {
+                succeeded(run, "ok", ctx)
+            } else {
+                attemptFailed(run, results.first { !$0.ok }?.error ?? "rejected", ctx)
+            }
         case (.advertiseForClone(let path), .advertisement(let adv)):
             let wants = adv.refs.map(\.id)
             if wants.isEmpty {
@@ -169,9 +186,11 @@ final class ClientNode: SimNode {
             if complete { succeeded(run, "ok", ctx) } else { attemptFailed(run, "clone incomplete", ctx) }
         case (_, .httpError(let status, _, let msg)):
             if case .push(let repo) = phase {
-                world.record(.pushAnswered(step: run.id, actor: actor, repo: repo, results: [], httpError: "\(status) \(msg)"))
+                world.record(
+                    .pushAnswered(step: run.id, actor: actor, repo: repo, results: [], httpError: "\(status) \(msg)"))
             } else if case .advertiseForPush(_, let repo, _) = phase {
-                world.record(.pushAdvertisementFailed(step: run.id, actor: actor, repo: repo, httpError: "\(status) \(msg)"))
+                world.record(
+                    .pushAdvertisementFailed(step: run.id, actor: actor, repo: repo, httpError: "\(status) \(msg)"))
             }
             attemptFailed(run, "HTTP \(status): \(msg)", ctx)
         default:

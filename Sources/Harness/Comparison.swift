@@ -7,12 +7,18 @@ public struct Comparison {
     public struct Column {
         public var value: String
         public var summaries: [ScenarioSummary]
-        public init(value: String, summaries: [ScenarioSummary]) { self.value = value; self.summaries = summaries }
+        public init(value: String, summaries: [ScenarioSummary]) {
+            self.value = value
+            self.summaries = summaries
+        }
     }
 
     public var key: String
     public var columns: [Column]
-    public init(key: String, columns: [Column]) { self.key = key; self.columns = columns }
+    public init(key: String, columns: [Column]) {
+        self.key = key
+        self.columns = columns
+    }
 
     /// One row: a label and one cell per value, and whether the values differ enough to matter.
     public struct Row {
@@ -37,7 +43,8 @@ public struct Comparison {
                 let means = stats.map { $0?.mean ?? 0 }
                 let cells = stats.map { st in
                     guard let st else { return "–" }
-                    return Report.metricText(st.mean, m.unit) + " (p99 \(Report.metricText(st.p99, m.unit)), max \(Report.metricText(st.max, m.unit)))"
+                    return Report.metricText(st.mean, m.unit)
+                        + " (p99 \(Report.metricText(st.p99, m.unit)), max \(Report.metricText(st.max, m.unit)))"
                 }
                 out.append(Row(scenario: s.name, label: m.name, cells: cells, differs: Self.matters(means)))
             }
@@ -53,20 +60,29 @@ public struct Comparison {
         var out: [Row] = []
         let failed = columns.map { c in c.summaries.reduce(0) { $0 + $1.failedSeeds } }
         let runs = columns.map { c in c.summaries.reduce(0) { $0 + $1.seedsRun } }
-        out.append(Row(scenario: label, label: "failed runs", cells: zip(failed, runs).map { "\($0) of \($1)" },
-                       differs: Set(failed).count > 1))
+        out.append(
+            Row(
+                scenario: label, label: "failed runs", cells: zip(failed, runs).map { "\($0) of \($1)" },
+                differs: Set(failed).count > 1))
         func sum(_ m: MetricName) -> [Double] {
             columns.map { c in c.summaries.reduce(0.0) { $0 + ($1.metricValues[m.name] ?? []).reduce(0, +) } }
         }
         for m in MetricName.all where m.unit.isEmpty && m != .simEvents {
             let sums = sum(m)
             guard sums.contains(where: { $0 != 0 }) else { continue }
-            out.append(Row(scenario: label, label: m.name + " (sum)", cells: sums.map { Report.metricText($0, "") }, differs: Self.matters(sums)))
+            out.append(
+                Row(
+                    scenario: label, label: m.name + " (sum)", cells: sums.map { Report.metricText($0, "") },
+                    differs: Self.matters(sums)))
         }
-        let attempts = sum(.pushAttempts), refused = sum(.push503)
+        let attempts = sum(.pushAttempts)
+        let refused = sum(.push503)
         let shares = zip(refused, attempts).map { $1 > 0 ? 100 * $0 / $1 : 0 }
-        out.append(Row(scenario: label, label: "push.503_share (of all attempts)", cells: shares.map { Report.metricText($0, "%") },
-                       differs: Self.matters(shares)))
+        out.append(
+            Row(
+                scenario: label, label: "push.503_share (of all attempts)",
+                cells: shares.map { Report.metricText($0, "%") },
+                differs: Self.matters(shares)))
         return out
     }
 
@@ -79,11 +95,15 @@ public struct Comparison {
 
     /// The console table; rows whose values differ in a way that matters start with `*`.
     public var text: String {
-        var out = "compare \(key): " + columns.map(\.value).joined(separator: " | ") + "  (* marks differences that matter)\n"
+        var out =
+            "compare \(key): " + columns.map(\.value).joined(separator: " | ") + "  (* marks differences that matter)\n"
         let widths = [34] + columns.map { _ in 40 }
         var scenario = ""
         for r in rows {
-            if r.scenario != scenario { scenario = r.scenario; out += "\n\(scenario)\n" }
+            if r.scenario != scenario {
+                scenario = r.scenario
+                out += "\n\(scenario)\n"
+            }
             var line = (r.differs ? "* " : "  ") + pad(r.label, widths[0] - 2)
             for (c, w) in zip(r.cells, widths.dropFirst()) { line += pad(c, w) }
             out += line.trimmingCharacters(in: .whitespaces) + "\n"
@@ -93,34 +113,51 @@ public struct Comparison {
 
     public var html: String {
         var h = "<!doctype html><meta charset=\"utf-8\"><title>compare \(xml(key))</title>"
-        h += "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}tr.differs{background:#fff8c5}"
+        h +=
+            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left}tr.differs{background:#fff8c5}"
         h += "td.num{font-variant-numeric:tabular-nums}</style>"
-        h += "<h1>Compare <code>\(xml(key))</code></h1><p>The same seeds under each value; highlighted rows differ in a way that matters (from zero, or by more than 10 %). "
-        h += "Each value's own report: " + columns.map { "<a href=\"\(xml(Self.folder(key, $0.value)))/index.html\">\(xml($0.value))</a>" }.joined(separator: ", ") + ".</p>"
-        h += "<table><tr><th>scenario</th><th>measure</th>" + columns.map { "<th>\(xml(key))=\(xml($0.value))</th>" }.joined() + "</tr>"
+        h +=
+            "<h1>Compare <code>\(xml(key))</code></h1><p>The same seeds under each value; highlighted rows differ in a way that matters (from zero, or by more than 10 %). "
+        h +=
+            "Each value's own report: "
+            + columns.map { "<a href=\"\(xml(Self.folder(key, $0.value)))/index.html\">\(xml($0.value))</a>" }.joined(
+                separator: ", ") + ".</p>"
+        h +=
+            "<table><tr><th>scenario</th><th>measure</th>"
+            + columns.map { "<th>\(xml(key))=\(xml($0.value))</th>" }.joined() + "</tr>"
         for r in rows {
-            h += "<tr\(r.differs ? " class=\"differs\"" : "")><td>\(xml(r.scenario))</td><td><code>\(xml(r.label))</code></td>"
+            h +=
+                "<tr\(r.differs ? " class=\"differs\"" : "")><td>\(xml(r.scenario))</td><td><code>\(xml(r.label))</code></td>"
             h += r.cells.map { "<td class=\"num\">\(xml($0))</td>" }.joined() + "</tr>"
         }
         return h + "</table>\n"
     }
 
     public var json: String {
-        var s = "{\n  \"key\": \(jsonString(key)),\n  \"values\": [" + columns.map { jsonString($0.value) }.joined(separator: ", ") + "],\n"
-        s += "  \"rows\": [\n" + rows.map { r in
-            "    {\"scenario\": \(jsonString(r.scenario)), \"measure\": \(jsonString(r.label)), \"differs\": \(r.differs), \"cells\": ["
-                + r.cells.map(jsonString).joined(separator: ", ") + "]}"
-        }.joined(separator: ",\n") + "\n  ]\n}\n"
+        var s =
+            "{\n  \"key\": \(jsonString(key)),\n  \"values\": ["
+            + columns.map { jsonString($0.value) }.joined(separator: ", ") + "],\n"
+        s +=
+            "  \"rows\": [\n"
+            + rows.map { r in
+                "    {\"scenario\": \(jsonString(r.scenario)), \"measure\": \(jsonString(r.label)), \"differs\": \(r.differs), \"cells\": ["
+                    + r.cells.map(jsonString).joined(separator: ", ") + "]}"
+            }.joined(separator: ",\n") + "\n  ]\n}\n"
         return s
     }
 
     /// Where one value's own report goes, inside the comparison's folder.
     public static func folder(_ key: String, _ value: String) -> String {
-        "\(key)=\(value)".map { $0.isLetter || $0.isNumber || "._=-".contains($0) ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+        "\(key)=\(value)".map { $0.isLetter || $0.isNumber || "._=-".contains($0) ? $0 : "_" }.reduce(into: "") {
+            $0.append($1)
+        }
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    func pad(_ s: String, _ n: Int) -> String {
+        s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+    }
     func xml(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 }

@@ -1,6 +1,6 @@
-import SimKernel
 import Relay
 import Scenario
+import SimKernel
 
 /// A configuration key or value the run cannot use.
 public struct ConfigError: Error, CustomStringConvertible {
@@ -24,14 +24,22 @@ public func configErrors(scenario: Scenario, overrides: [(String, String)]) -> [
 }
 
 /// Where a key's value came from.
-public enum SettingSource: String, Sendable { case defaults = "default", file, set = "--set" }
+public enum SettingSource: String, Sendable {
+    case defaults = "default"
+    case file
+    case set = "--set"
+}
 
 /// One key of a run's effective configuration.
 public struct EffectiveSetting: Sendable {
     public var key: String
     public var value: String
     public var source: SettingSource
-    public init(key: String, value: String, source: SettingSource) { self.key = key; self.value = value; self.source = source }
+    public init(key: String, value: String, source: SettingSource) {
+        self.key = key
+        self.value = value
+        self.source = source
+    }
 }
 
 /// The configuration a scenario runs with: every key of the relay and the deployment,
@@ -48,13 +56,16 @@ public func effectiveConfiguration(scenario: Scenario, overrides: [(String, Stri
     }
 }
 
-private func configWithErrors(scenario: Scenario, overrides: [(String, String)]) -> (config: RelayConfig, errors: [String]) {
+private func configWithErrors(scenario: Scenario, overrides: [(String, String)]) -> (
+    config: RelayConfig, errors: [String]
+) {
     let (config, _, errors) = build(scenario: scenario, overrides: overrides)
     return (config, errors)
 }
 
 private func build(scenario: Scenario, overrides: [(String, String)])
-    -> (config: RelayConfig, deployment: DeploymentSettings, errors: [String]) {
+    -> (config: RelayConfig, deployment: DeploymentSettings, errors: [String])
+{
     var c = RelayConfig()
     var deployment = DeploymentSettings()
     if let first = scenario.relays.first { c.domain = first.domain }
@@ -68,8 +79,11 @@ private func build(scenario: Scenario, overrides: [(String, String)])
             if try deployment.set(key, value) { return }
             if try c.set(key, value) { return }
             var m = "\(place)unknown configuration key '\(written)'"
-            if let near = Suggest.closest(to: key, among: allKeys) { m += "; did you mean '\(near)'?" }
-            else { m += " (`graspsim invariants` lists the keys)" }
+            if let near = Suggest.closest(to: key, among: allKeys) {
+                m += "; did you mean '\(near)'?"
+            } else {
+                m += " (`graspsim invariants` lists the keys)"
+            }
             errors.append(m)
         } catch {
             errors.append("\(place)\(error)")

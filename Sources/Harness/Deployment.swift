@@ -1,9 +1,9 @@
-import SimKernel
-import Relay
 import Coordination
-import Scenario
-import Sync
+import Relay
 import RelayProcess
+import Scenario
+import SimKernel
+import Sync
 
 /// Settings of the simulated deployment (`--set` / `config:`): how each relay process
 /// behaves (`ProcessSettings`, with its broken variants) plus what only the simulation
@@ -25,8 +25,14 @@ public struct DeploymentSettings: Sendable {
     public init() {}
 
     // The process settings the checks and tests reach most, by their short names.
-    public var lock: LockOptions { get { process.lock } set { process.lock = newValue } }
-    public var sync: SyncConfig { get { process.sync } set { process.sync = newValue } }
+    public var lock: LockOptions {
+        get { process.lock }
+        set { process.lock = newValue }
+    }
+    public var sync: SyncConfig {
+        get { process.sync }
+        set { process.sync = newValue }
+    }
     public var remoteTimeout: SimDuration { process.remoteTimeout }
     public var cycleInterval: SimDuration { process.cycleInterval }
     public var cycleStep: SimDuration { process.cycleStep }
@@ -40,16 +46,24 @@ public struct DeploymentSettings: Sendable {
 }
 
 extension DeploymentSettings: Configurable {
-    public static let settings: [Setting<DeploymentSettings>] = [
-        .duration("storage.delete_fails_until", \.deleteFailsUntil, "every repository deletion fails before this time",
-                  0...Time.day * 365),
-        .durationRange("lock.failover_at", \.failoverAt, "fail the lock service over at this time (a range: drawn per seed)",
-                       0...Time.day * 365),
-        .durationRange("lock.failover_lag", \.failoverLag, "writes the failover loses (a range: drawn per seed)", 0...Time.hour),
-        .number("checks.max_503_share", \.max503Share, "push-availability threshold: largest share of pushes answered 503", 0...1),
-        .duration("checks.max_locked_after_crash", \.maxLockedAfterCrash,
-                  "lock-freed-after-crash bound (unset: lock.ttl + 1s + the largest latency)", Time.ms(1)...Time.day),
-    ] + ProcessSettings.settings.map { $0.lifted(\.process) }
+    public static let settings: [Setting<DeploymentSettings>] =
+        [
+            .duration(
+                "storage.delete_fails_until", \.deleteFailsUntil, "every repository deletion fails before this time",
+                0...Time.day * 365),
+            .durationRange(
+                "lock.failover_at", \.failoverAt, "fail the lock service over at this time (a range: drawn per seed)",
+                0...Time.day * 365),
+            .durationRange(
+                "lock.failover_lag", \.failoverLag, "writes the failover loses (a range: drawn per seed)", 0...Time.hour
+            ),
+            .number(
+                "checks.max_503_share", \.max503Share,
+                "push-availability threshold: largest share of pushes answered 503", 0...1),
+            .duration(
+                "checks.max_locked_after_crash", \.maxLockedAfterCrash,
+                "lock-freed-after-crash bound (unset: lock.ttl + 1s + the largest latency)", Time.ms(1)...Time.day),
+        ] + ProcessSettings.settings.map { $0.lifted(\.process) }
 
     public func consistencyProblems() -> [String] { process.consistencyProblems() }
 }

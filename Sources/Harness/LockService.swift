@@ -1,6 +1,6 @@
-import SimKernel
-import Coordination
 import Checks
+import Coordination
+import SimKernel
 
 /// Replica → lock service: one command.
 struct LockRequest: SimMessage {
@@ -22,11 +22,15 @@ final class LockServiceNode: SimNode {
     /// Every command with its sender and the key's value just before it (for checks).
     private(set) var log: [LockCommandRecord] = []
     unowned let world: World
-    init(model: LockServiceModel, world: World) { self.model = model; self.world = world }
+    init(model: LockServiceModel, world: World) {
+        self.model = model
+        self.world = world
+    }
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
         guard let r = message as? LockRequest else { return }
         let before = model.value(of: r.command.key, now: ctx.now)
-        log.append(LockCommandRecord(time: ctx.now, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
+        log.append(
+            LockCommandRecord(time: ctx.now, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
         ctx.sendBackground(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
     }
 }

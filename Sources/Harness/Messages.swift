@@ -1,8 +1,8 @@
-import SimKernel
-import Nostr
 import GitStore
+import Nostr
 import Relay
 import RelayProcess
+import SimKernel
 
 /// Client → relay: one NIP-01 frame on the client's websocket.
 struct NostrFrame: SimMessage {
@@ -39,7 +39,9 @@ struct GitRequest: SimMessage {
     var traceLabel: String {
         switch body {
         case .advertise: return "GET info/refs \(path)"
-        case .push(let u, let p): return "POST receive-pack \(path) \(u.map { "\($0.name)=\($0.new.hex.prefix(7))" }.joined(separator: ",")) \(p.objects.count) objects"
+        case .push(let u, let p):
+            return
+                "POST receive-pack \(path) \(u.map { "\($0.name)=\($0.new.hex.prefix(7))" }.joined(separator: ",")) \(p.objects.count) objects"
         case .fetch(let w, _): return "POST upload-pack \(path) \(w.count) wants"
         case .proposePush(let u): return "pre-receive \(path) \(u.count) refs"
         case .pushApplied(let u): return "post-receive \(path) \(u.count) refs"

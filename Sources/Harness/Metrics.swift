@@ -1,8 +1,8 @@
-import SimKernel
-import Relay
-import RelayProcess
 import Checks
 import Coordination
+import Relay
+import RelayProcess
+import SimKernel
 
 /// A number a run measures, with its meaning (`graspsim metrics` lists them). Metrics
 /// are computed from the run's history — what clients were answered, what the lock
@@ -13,51 +13,78 @@ public struct MetricName: Hashable, Sendable, Comparable {
     public let meaning: String
     public static func < (a: MetricName, b: MetricName) -> Bool { a.name < b.name }
 
-    public static let pushAttempts = MetricName(name: "push.attempts", unit: "", meaning: "push requests answered, every retry included")
-    public static let pushAccepted = MetricName(name: "push.accepted", unit: "", meaning: "push attempts whose every ref was accepted")
-    public static let pushRejectedAuthorization = MetricName(name: "push.rejected.authorization", unit: "",
+    public static let pushAttempts = MetricName(
+        name: "push.attempts", unit: "", meaning: "push requests answered, every retry included")
+    public static let pushAccepted = MetricName(
+        name: "push.accepted", unit: "", meaning: "push attempts whose every ref was accepted")
+    public static let pushRejectedAuthorization = MetricName(
+        name: "push.rejected.authorization", unit: "",
         meaning: "push attempts refused because no authorized state matched")
-    public static let pushRejectedStale = MetricName(name: "push.rejected.stale", unit: "",
+    public static let pushRejectedStale = MetricName(
+        name: "push.rejected.stale", unit: "",
         meaning: "push attempts refused because a ref had moved since the client's fetch")
-    public static let pushRejectedFencing = MetricName(name: "push.rejected.fencing", unit: "",
+    public static let pushRejectedFencing = MetricName(
+        name: "push.rejected.fencing", unit: "",
         meaning: "push attempts whose ref update storage refused for a stale fencing token")
-    public static let pushRejectedOther = MetricName(name: "push.rejected.other", unit: "", meaning: "push attempts refused for any other reason")
-    public static let push503 = MetricName(name: "push.answered_503", unit: "", meaning: "push attempts answered HTTP 503 (lock not acquired in budget)")
-    public static let push503Share = MetricName(name: "push.503_share", unit: "%", meaning: "share of push attempts answered 503")
-    public static let pushLatencyMean = MetricName(name: "push.latency_mean", unit: "s",
+    public static let pushRejectedOther = MetricName(
+        name: "push.rejected.other", unit: "", meaning: "push attempts refused for any other reason")
+    public static let push503 = MetricName(
+        name: "push.answered_503", unit: "", meaning: "push attempts answered HTTP 503 (lock not acquired in budget)")
+    public static let push503Share = MetricName(
+        name: "push.503_share", unit: "%", meaning: "share of push attempts answered 503")
+    public static let pushLatencyMean = MetricName(
+        name: "push.latency_mean", unit: "s",
         meaning: "mean time from a push step's first attempt to its final answer, retries included")
-    public static let pushLatencyMax = MetricName(name: "push.latency_max", unit: "s", meaning: "longest such time in the run")
-    public static let lockGrants = MetricName(name: "lock.grants", unit: "", meaning: "leases the lock service granted on repository locks")
-    public static let lockExpiries = MetricName(name: "lock.expiries_while_held", unit: "",
+    public static let pushLatencyMax = MetricName(
+        name: "push.latency_max", unit: "s", meaning: "longest such time in the run")
+    public static let lockGrants = MetricName(
+        name: "lock.grants", unit: "", meaning: "leases the lock service granted on repository locks")
+    public static let lockExpiries = MetricName(
+        name: "lock.expiries_while_held", unit: "",
         meaning: "leases that lapsed in the lock service before their holder released them")
-    public static let lockTakeovers = MetricName(name: "lock.takeovers", unit: "",
+    public static let lockTakeovers = MetricName(
+        name: "lock.takeovers", unit: "",
         meaning: "grants of a lock whose previous lease lapsed or was lost in a failover, not released")
-    public static let lockAborted = MetricName(name: "lock.operations_aborted", unit: "",
+    public static let lockAborted = MetricName(
+        name: "lock.operations_aborted", unit: "",
         meaning: "locked operations a replica abandoned on losing its lease (a failed heartbeat)")
-    public static let heartbeatsRefused = MetricName(name: "lock.heartbeats_refused", unit: "",
+    public static let heartbeatsRefused = MetricName(
+        name: "lock.heartbeats_refused", unit: "",
         meaning: "heartbeats (compare-and-PEXPIRE) the lock service refused: the lease was no longer the sender's")
     public static let lockFailovers = MetricName(name: "lock.failovers", unit: "", meaning: "lock-service failovers")
-    public static let fencingRefused = MetricName(name: "fencing.refused_writes", unit: "",
+    public static let fencingRefused = MetricName(
+        name: "fencing.refused_writes", unit: "",
         meaning: "repository writes storage refused for a stale or duplicated fencing token")
-    public static let unwritable = MetricName(name: "repo.longest_unwritable", unit: "s",
-        meaning: "longest span from a push answered 503 to the next push of that repository not answered 503 (or the run's last push answer)")
-    public static let releaseMean = MetricName(name: "purgatory.release_mean", unit: "s",
+    public static let unwritable = MetricName(
+        name: "repo.longest_unwritable", unit: "s",
+        meaning:
+            "longest span from a push answered 503 to the next push of that repository not answered 503 (or the run's last push answer)"
+    )
+    public static let releaseMean = MetricName(
+        name: "purgatory.release_mean", unit: "s",
         meaning: "mean time from an event entering purgatory to its release")
-    public static let releaseMax = MetricName(name: "purgatory.release_max", unit: "s", meaning: "longest such time in the run")
-    public static let syncFetches = MetricName(name: "sync.fetches", unit: "", meaning: "git-data fetches sent to other hosts")
-    public static let syncThrottleWaits = MetricName(name: "sync.throttle_waits", unit: "",
+    public static let releaseMax = MetricName(
+        name: "purgatory.release_max", unit: "s", meaning: "longest such time in the run")
+    public static let syncFetches = MetricName(
+        name: "sync.fetches", unit: "", meaning: "git-data fetches sent to other hosts")
+    public static let syncThrottleWaits = MetricName(
+        name: "sync.throttle_waits", unit: "",
         meaning: "fetches that waited after their hunt attempt began for the domain's concurrency or rate limit")
-    public static let syncDomainsBlocked = MetricName(name: "sync.domains_blocked", unit: "",
+    public static let syncDomainsBlocked = MetricName(
+        name: "sync.domains_blocked", unit: "",
         meaning: "times a domain was blocked after consecutive failed fetches")
-    public static let syncBackoffCapped = MetricName(name: "sync.backoff_capped", unit: "",
+    public static let syncBackoffCapped = MetricName(
+        name: "sync.backoff_capped", unit: "",
         meaning: "hunt attempts whose next try waited the full backoff cap")
     public static let simEvents = MetricName(name: "sim.events", unit: "", meaning: "simulation events processed")
 
     /// Every metric, in report order.
     public static let all: [MetricName] = [
-        pushAttempts, pushAccepted, pushRejectedAuthorization, pushRejectedStale, pushRejectedFencing, pushRejectedOther,
+        pushAttempts, pushAccepted, pushRejectedAuthorization, pushRejectedStale, pushRejectedFencing,
+        pushRejectedOther,
         push503, push503Share, pushLatencyMean, pushLatencyMax,
-        lockGrants, lockExpiries, lockTakeovers, lockAborted, heartbeatsRefused, lockFailovers, fencingRefused, unwritable,
+        lockGrants, lockExpiries, lockTakeovers, lockAborted, heartbeatsRefused, lockFailovers, fencingRefused,
+        unwritable,
         releaseMean, releaseMax, syncFetches, syncThrottleWaits, syncDomainsBlocked, syncBackoffCapped, simEvents,
     ]
     public static func named(_ name: String) -> MetricName? { all.first { $0.name == name } }
@@ -100,7 +127,9 @@ final class MetricsCollector {
         case .relay(_, .left(let id, _, let why)):
             // Any exit ends the wait; only a release is a release time (an expired entry
             // that is revived waits again from its new hold).
-            if let since = heldAt.removeValue(forKey: id), why == "released" { releases.append(Double(t - since) / 1e9) }
+            if let since = heldAt.removeValue(forKey: id), why == "released" {
+                releases.append(Double(t - since) / 1e9)
+            }
         case .pushAdvertisementFailed(let step, _, let repo, let http):
             pushAnswered(step: step, repo: repo, results: [], http: http, t)
         case .replica(_, .lockAborted):
@@ -139,17 +168,26 @@ final class MetricsCollector {
             add(.pushAccepted)
         } else {
             let why = (results.first { !$0.ok }?.error ?? "").lowercased()
-            if why.contains("fencing") { add(.pushRejectedFencing) }
-            else if why.contains("authoris") || why.contains("authoriz") { add(.pushRejectedAuthorization) }
-            else if why.contains("stale") { add(.pushRejectedStale) }
-            else { add(.pushRejectedOther) }
+            if why.contains("fencing") {
+                add(.pushRejectedFencing)
+            } else if why.contains("authoris") || why.contains("authoriz") {
+                add(.pushRejectedAuthorization)
+            } else if why.contains("stale") {
+                add(.pushRejectedStale)
+            } else {
+                add(.pushRejectedOther)
+            }
         }
     }
 
-    func finish(lockService: LockServiceModel?, lockCommands: [LockCommandRecord], storage: RepositoryStorage, events: UInt64,
-                end: SimTime) -> RunMetrics {
+    func finish(
+        lockService: LockServiceModel?, lockCommands: [LockCommandRecord], storage: RepositoryStorage, events: UInt64,
+        end: SimTime
+    ) -> RunMetrics {
         for c in lockCommands {
-            if case .compareAndPExpire(let key, let value, _) = c.command, key.hasPrefix("lock:"), c.valueBefore != value {
+            if case .compareAndPExpire(let key, let value, _) = c.command, key.hasPrefix("lock:"),
+                c.valueBefore != value
+            {
                 add(.heartbeatsRefused)
             }
         }
@@ -208,7 +246,10 @@ public struct MetricStats: Sendable {
 
     /// Merged from shards: exact mean and maximum, percentiles unknown (NaN, shown as n/a).
     public init(mean: Double, max: Double) {
-        self.mean = mean; self.max = max; p50 = .nan; p99 = .nan
+        self.mean = mean
+        self.max = max
+        p50 = .nan
+        p99 = .nan
     }
 
     public init(_ values: [Double]) {
@@ -218,6 +259,8 @@ public struct MetricStats: Sendable {
             return sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
         }
         mean = sorted.isEmpty ? 0 : sorted.reduce(0, +) / Double(sorted.count)
-        p50 = at(0.5); p99 = at(0.99); max = sorted.last ?? 0
+        p50 = at(0.5)
+        p99 = at(0.99)
+        max = sorted.last ?? 0
     }
 }

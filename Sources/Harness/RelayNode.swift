@@ -1,7 +1,7 @@
-import SimKernel
-import Relay
 import Checks
+import Relay
 import RelayProcess
+import SimKernel
 
 /// One replica of the reference relay/git-host in the simulator: a thin mapping from
 /// simulated messages, timers and lifecycle calls to `RelayProcess` inputs, and from its
@@ -21,7 +21,9 @@ final class RelayNode: SimNode, ProcessDriver {
     var name: String { process.name }
 
     init(process: RelayProcess, world: World, lockService: NodeID?) {
-        self.process = process; self.world = world; self.lockService = lockService
+        self.process = process
+        self.world = world
+        self.lockService = lockService
     }
 
     func start(_ ctx: NodeContext) { run(.start, ctx) }
@@ -99,8 +101,11 @@ final class RelayNode: SimNode, ProcessDriver {
         case .observe(let observation):
             // Only sync records carry times (in the process's clock): the offset is read
             // for them alone.
-            if case .sync = observation { record(observation, clockOffset: ctx.globalNow - ctx.now) }
-            else { record(observation, clockOffset: 0) }
+            if case .sync = observation {
+                record(observation, clockOffset: ctx.globalNow - ctx.now)
+            } else {
+                record(observation, clockOffset: 0)
+            }
         case .relayStepEnded:
             world.afterRelayStep(self)
         }

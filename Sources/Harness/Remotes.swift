@@ -1,8 +1,8 @@
-import SimKernel
 import GitStore
-import Scenario
 import Relay
 import RelayProcess
+import Scenario
+import SimKernel
 
 /// Relay → a remote git server (another domain). Sync fetches and reconciliation use it.
 struct RemoteRequest: SimMessage {
@@ -44,7 +44,8 @@ final class RemoteNode: SimNode {
     private var nextTag: UInt64 = 1
 
     init(spec: RemoteSpec, repos: [String: GitRepository]) {
-        self.spec = spec; self.repos = repos
+        self.spec = spec
+        self.repos = repos
     }
 
     /// The behaviour in force at `time` (the first listed window containing it).
@@ -72,9 +73,12 @@ final class RemoteNode: SimNode {
         default: break
         }
         let reply: RemoteReply = b?.kind == .rateLimited ? .status(429) : answer(r.call, partial: b?.kind == .partial)
-        let latency = b?.kind == .slow ? (b?.latency ?? 0)
+        let latency =
+            b?.kind == .slow
+            ? (b?.latency ?? 0)
             : ctx.withRandom { $0.int(in: spec.latencyMin...max(spec.latencyMin, spec.latencyMax)) }
-        let tag = nextTag; nextTag += 1
+        let tag = nextTag
+        nextTag += 1
         delayed[tag] = (RemoteResponse(id: r.id, reply: reply), from)
         ctx.setTimer(after: latency, tag: tag, periodic: true)
     }

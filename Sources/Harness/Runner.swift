@@ -1,7 +1,7 @@
-import Foundation
-import SimKernel
-import Scenario
 import Checks
+import Foundation
+import Scenario
+import SimKernel
 
 /// Runs scenarios: one seed, many seeds on parallel jobs, determinism re-checks.
 public enum Runner {
@@ -16,22 +16,28 @@ public enum Runner {
 
     /// Runs a seed twice with full traces and compares them record by record: the first
     /// diverging record, or nil when the runs are identical.
-    public static func determinismCheck(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
-                                        swarm: Bool = false) throws -> DeterminismCheck.Outcome {
+    public static func determinismCheck(
+        _ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
+        swarm: Bool = false
+    ) throws -> DeterminismCheck.Outcome {
         var opts = options
         opts.keepTrace = true
         var failure: Error? = nil
         let outcome = DeterminismCheck.check(seed: seed) { s in
-            do { return try Runner.runOne(scenario, seed: s, options: opts, swarm: swarm).1.sim.trace }
-            catch { failure = error; return Trace() }
+            do { return try Runner.runOne(scenario, seed: s, options: opts, swarm: swarm).1.sim.trace } catch {
+                failure = error
+                return Trace()
+            }
         }
         if let failure { throw failure }
         return outcome
     }
 
     /// One run of one scenario. Throws only for configuration the scenario cannot run with.
-    public static func runOne(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
-                              swarm: Bool = false, schedule: Schedule? = nil) throws -> (RunResult, World) {
+    public static func runOne(
+        _ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
+        swarm: Bool = false, schedule: Schedule? = nil
+    ) throws -> (RunResult, World) {
         let sched = schedule ?? Self.schedule(for: scenario, seed: seed, swarm: swarm)
         var options = options
         if swarm { options.checkExpectations = false }
@@ -50,9 +56,10 @@ public enum Swarm {
         var on = kinds.filter { _ in g.chance(0.5) }
         if on.isEmpty { on = [kinds[Int(g.below(UInt64(kinds.count)))]] }
         let end = max(Time.min(1), s.duration - s.quiescenceBound)
-        s.randomFaults = RandomFaultSpec(kinds: on, perHour: Double(g.int(in: 2...30)), start: 0, end: end,
-                                         minDuration: Time.s(1), maxDuration: Time.s(g.int(in: 5...180)),
-                                         location: SourceLocation.unknown)
+        s.randomFaults = RandomFaultSpec(
+            kinds: on, perHour: Double(g.int(in: 2...30)), start: 0, end: end,
+            minDuration: Time.s(1), maxDuration: Time.s(g.int(in: 5...180)),
+            location: SourceLocation.unknown)
         return s
     }
 }
@@ -64,10 +71,15 @@ public struct SeedFailure: Sendable {
     public var seed: UInt64
     public var violations: [Violation]
     public var traceHash: String
-    public var kind: String   // "invariant", "determinism", "error"
-    public init(scenario: String, file: String, seed: UInt64, violations: [Violation], traceHash: String, kind: String) {
-        self.scenario = scenario; self.file = file; self.seed = seed; self.violations = violations
-        self.traceHash = traceHash; self.kind = kind
+    public var kind: String  // "invariant", "determinism", "error"
+    public init(scenario: String, file: String, seed: UInt64, violations: [Violation], traceHash: String, kind: String)
+    {
+        self.scenario = scenario
+        self.file = file
+        self.seed = seed
+        self.violations = violations
+        self.traceHash = traceHash
+        self.kind = kind
     }
 }
 
@@ -100,7 +112,10 @@ public struct ScenarioSummary: Sendable {
         if metricValues.isEmpty { return MetricName.all.compactMap { m in mergedMetrics[m.name].map { (m, $0) } } }
         return MetricName.all.compactMap { m in metricValues[m.name].map { (m, MetricStats($0)) } }
     }
-    public init(name: String, file: String) { self.name = name; self.file = file }
+    public init(name: String, file: String) {
+        self.name = name
+        self.file = file
+    }
 
     /// Seeds that failed (a seed that broke invariants and was also nondeterministic counts once).
     public var failedSeeds: Int { Set(failures.map(\.seed)).count }
@@ -153,14 +168,23 @@ public final class Sweep {
     public let scenarios: [Scenario]
     public let options: SweepOptions
     public var progress: ((SweepProgress) -> Void)?
-    public init(scenarios: [Scenario], options: SweepOptions) { self.scenarios = scenarios; self.options = options }
+    public init(scenarios: [Scenario], options: SweepOptions) {
+        self.scenarios = scenarios
+        self.options = options
+    }
 
-    private struct Work { var scenario: Int; var seed: UInt64 }
+    private struct Work {
+        var scenario: Int
+        var seed: UInt64
+    }
     /// One finished run, kept until the sweep ends: its metrics as a compact array in
     /// `MetricName.all` order (a dictionary per run would make a sweep's memory grow by
     /// kilobytes per seed).
     private struct Done {
-        var result: RunResult?; var error: String?; var wall: Double; var determinism: String??
+        var result: RunResult?
+        var error: String?
+        var wall: Double
+        var determinism: String??
         var metrics: [Double] = []
     }
 
@@ -188,7 +212,10 @@ public final class Sweep {
             let thread = Thread { [self] in
                 while true {
                     shared.lock.lock()
-                    if let deadline, Date() > deadline { shared.lock.unlock(); break }
+                    if let deadline, Date() > deadline {
+                        shared.lock.unlock()
+                        break
+                    }
                     let i = shared.next
                     shared.next += 1
                     shared.lock.unlock()
@@ -201,8 +228,9 @@ public final class Sweep {
                     // trace hash when re-run; a passing determinism re-check is no failure.
                     let nondeterministic = (d.determinism ?? nil) != nil
                     if d.error != nil || d.result?.passed == false || nondeterministic { shared.failures += 1 }
-                    let p = SweepProgress(done: shared.finished, total: work.count, failingRuns: shared.failures,
-                                          scenario: scenarios[work[i].scenario].name, elapsed: Date().timeIntervalSince(started))
+                    let p = SweepProgress(
+                        done: shared.finished, total: work.count, failingRuns: shared.failures,
+                        scenario: scenarios[work[i].scenario].name, elapsed: Date().timeIntervalSince(started))
                     shared.lock.unlock()
                     progress?(p)
                 }
@@ -219,7 +247,9 @@ public final class Sweep {
             var sum = ScenarioSummary(name: s.name, file: s.file)
             sum.seedsPlanned = seeds.count
             // A generated sweep draws each seed's deployment: no one configuration to show.
-            if options.generate == nil { sum.effectiveConfig = effectiveConfiguration(scenario: s, overrides: options.run.overrides) }
+            if options.generate == nil {
+                sum.effectiveConfig = effectiveConfiguration(scenario: s, overrides: options.run.overrides)
+            }
             sum.invariants = (s.invariants.isEmpty ? InvariantName.selectable : s.invariants) + [.determinism]
             return sum
         }
@@ -232,19 +262,34 @@ public final class Sweep {
                 summaries[w.scenario].simulatedNanos += r.simulatedTime
                 summaries[w.scenario].events += r.events
                 for s in r.situations { summaries[w.scenario].coverage[s, default: 0] += 1 }
-                for (m, v) in zip(MetricName.all, d.metrics) { summaries[w.scenario].metricValues[m.name, default: []].append(v) }
-                if summaries[w.scenario].sampleHashes.count < 5 { summaries[w.scenario].sampleHashes.append((w.seed, r.traceHash)) }
+                for (m, v) in zip(MetricName.all, d.metrics) {
+                    summaries[w.scenario].metricValues[m.name, default: []].append(v)
+                }
+                if summaries[w.scenario].sampleHashes.count < 5 {
+                    summaries[w.scenario].sampleHashes.append((w.seed, r.traceHash))
+                }
                 if !r.passed {
-                    summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: r.violations, traceHash: r.traceHash, kind: "invariant"))
+                    summaries[w.scenario].failures.append(
+                        SeedFailure(
+                            scenario: s.name, file: s.file, seed: w.seed, violations: r.violations,
+                            traceHash: r.traceHash, kind: "invariant"))
                 }
             }
             if let err = d.error {
-                summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: .runError, time: 0, node: "harness", message: err)], traceHash: "", kind: "error"))
+                summaries[w.scenario].failures.append(
+                    SeedFailure(
+                        scenario: s.name, file: s.file, seed: w.seed,
+                        violations: [Violation(invariant: .runError, time: 0, node: "harness", message: err)],
+                        traceHash: "", kind: "error"))
             }
             if let det = d.determinism {
                 summaries[w.scenario].determinismChecks += 1
                 if let msg = det {
-                    summaries[w.scenario].failures.append(SeedFailure(scenario: s.name, file: s.file, seed: w.seed, violations: [Violation(invariant: .determinism, time: 0, node: "harness", message: msg)], traceHash: d.result?.traceHash ?? "", kind: "determinism"))
+                    summaries[w.scenario].failures.append(
+                        SeedFailure(
+                            scenario: s.name, file: s.file, seed: w.seed,
+                            violations: [Violation(invariant: .determinism, time: 0, node: "harness", message: msg)],
+                            traceHash: d.result?.traceHash ?? "", kind: "determinism"))
                 }
             }
         }
@@ -283,7 +328,8 @@ public final class Sweep {
                     det = .some(nil)
                 } else {
                     // Name the first record that differs (two more runs with full traces).
-                    let where_ = (try? Runner.determinismCheck(s, seed: w.seed, options: options.run, swarm: options.swarm))?
+                    let where_ =
+                        (try? Runner.determinismCheck(s, seed: w.seed, options: options.run, swarm: options.swarm))?
                         .divergence?.description ?? "no diverging record found on a third and fourth run"
                     det = .some("same seed gave trace hash \(r.traceHash) then \(again.traceHash); \(where_)")
                 }
@@ -293,8 +339,9 @@ public final class Sweep {
             // Only failures and the first seeds' hashes are reported: drop the rest.
             let detFailed = (det ?? nil) != nil
             if r.passed, !detFailed, !options.seedList.prefix(5).contains(w.seed) { kept.traceHash = "" }
-            return Done(result: kept, error: nil, wall: Date().timeIntervalSince(t0), determinism: det,
-                        metrics: MetricName.all.map { r.metrics[$0.name] ?? 0 })
+            return Done(
+                result: kept, error: nil, wall: Date().timeIntervalSince(t0), determinism: det,
+                metrics: MetricName.all.map { r.metrics[$0.name] ?? 0 })
         } catch {
             return Done(result: nil, error: "\(error)", wall: Date().timeIntervalSince(t0), determinism: nil)
         }

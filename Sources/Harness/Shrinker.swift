@@ -1,6 +1,6 @@
-import SimKernel
-import Scenario
 import Checks
+import Scenario
+import SimKernel
 
 /// Reduces a failing seed to a small reproducer: removes faults and steps while the same
 /// failure still happens (same invariant, same expectation or kind of violation: see
@@ -19,8 +19,10 @@ public enum Shrinker {
         public var yaml: String
     }
 
-    public static func shrink(_ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
-                              swarm: Bool = false, maxRuns: Int = 400) throws -> Outcome? {
+    public static func shrink(
+        _ scenario: Scenario, seed: UInt64, options: RunOptions = RunOptions(),
+        swarm: Bool = false, maxRuns: Int = 400
+    ) throws -> Outcome? {
         let original = Runner.schedule(for: scenario, seed: seed, swarm: swarm)
         let (first, _) = try Runner.runOne(scenario, seed: seed, options: options, swarm: swarm, schedule: original)
         guard let targetViolation = first.violations.first else { return nil }
@@ -34,7 +36,9 @@ public enum Shrinker {
             guard runs < maxRuns else { return false }
             runs += 1
             let sc = fixed(scenario, s)
-            guard let (r, _) = try? Runner.runOne(sc, seed: seed, options: options, swarm: swarm, schedule: s) else { return false }
+            guard let (r, _) = try? Runner.runOne(sc, seed: seed, options: options, swarm: swarm, schedule: s) else {
+                return false
+            }
             if r.violations.contains(where: { $0.identity == target }) {
                 bestViolations = r.violations.filter { $0.identity == target }
                 bestScenario = sc
@@ -51,7 +55,12 @@ public enum Shrinker {
             while i < best.faults.count {
                 var c = best
                 c.faults.removeSubrange(i..<min(best.faults.count, i + chunk))
-                if stillFails(c) { best = c; progressed = true } else { i += chunk }
+                if stillFails(c) {
+                    best = c
+                    progressed = true
+                } else {
+                    i += chunk
+                }
             }
             if !progressed { chunk /= 2 }
         }
@@ -83,11 +92,14 @@ public enum Shrinker {
         let invariant = targetViolation.invariant
         if invariant != .expectations { bestScenario.expectations = [] }
         bestScenario.config = withOverrides(bestScenario.config, options.overrides)
-        bestScenario.description = "Reproducer shrunk from \(scenario.file) seed \(seed) (\(invariant): \(target)); replay with: graspsim replay <this file> --seed \(seed)"
+        bestScenario.description =
+            "Reproducer shrunk from \(scenario.file) seed \(seed) (\(invariant): \(target)); replay with: graspsim replay <this file> --seed \(seed)"
         bestScenario.name = scenario.name + "-seed\(seed)-min"
-        return Outcome(scenario: bestScenario, schedule: best, violations: bestViolations, invariant: invariant, identity: target, runs: runs,
-                       before: (original.steps.count, original.faults.count),
-                       yaml: ScenarioWriter.yaml(bestScenario, schedule: best))
+        return Outcome(
+            scenario: bestScenario, schedule: best, violations: bestViolations, invariant: invariant, identity: target,
+            runs: runs,
+            before: (original.steps.count, original.faults.count),
+            yaml: ScenarioWriter.yaml(bestScenario, schedule: best))
     }
 
     /// The scenario's own configuration with the command line's overrides applied on top
@@ -104,7 +116,11 @@ public enum Shrinker {
     /// The scenario with exactly `schedule`'s steps and faults at fixed times.
     static func fixed(_ scenario: Scenario, _ schedule: Schedule) -> Scenario {
         var s = scenario
-        s.steps = schedule.steps.map { var st = $0.step; st.timing = .at($0.time); return st }
+        s.steps = schedule.steps.map {
+            var st = $0.step
+            st.timing = .at($0.time)
+            return st
+        }
         s.faults = schedule.faults.map { f in
             FaultSpec(kind: f.kind, timing: .at(f.start), duration: f.end.map { $0 - f.start }, location: f.location)
         }
@@ -112,7 +128,8 @@ public enum Shrinker {
         let kept = Set(s.steps.map(\.id))
         s.expectations = s.expectations.filter { ex in
             switch ex.kind {
-            case .served(let st, _), .notServed(let st), .accepted(let st), .rejected(let st, _), .expired(let st, _, _):
+            case .served(let st, _), .notServed(let st), .accepted(let st), .rejected(let st, _),
+                .expired(let st, _, _):
                 return kept.contains(st)
             default: return true
             }

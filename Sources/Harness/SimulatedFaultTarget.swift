@@ -1,5 +1,5 @@
-import SimKernel
 import Scenario
+import SimKernel
 
 /// What faults do, on the simulated network and nodes: every name resolves to its nodes
 /// (a relay to all of its replicas) and each operation applies between every pair.
@@ -23,8 +23,9 @@ struct SimulatedFaultTarget: FaultTarget {
     func restart(_ node: String) { world.nodes(node).forEach(sim.restart) }
 
     func setLink(from: String, to: String, _ spec: LinkSpec) {
-        let config = LinkConfig(latency: .uniform(spec.latencyMin, spec.latencyMax), loss: spec.loss,
-                                duplicate: spec.duplicate, reorder: spec.reorder)
+        let config = LinkConfig(
+            latency: .uniform(spec.latencyMin, spec.latencyMax), loss: spec.loss,
+            duplicate: spec.duplicate, reorder: spec.reorder)
         pairs(from, to) { sim.setLink($0, $1, config) }
     }
 

@@ -1,5 +1,5 @@
-import Foundation
 import EventStore
+import Foundation
 
 /// One reusable event store per worker thread, in memory (`EventStore.Engine.memory`: the
 /// differential test holds it equal to the server's SQLite). Reuse keeps the dictionaries'

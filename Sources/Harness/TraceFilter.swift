@@ -1,5 +1,5 @@
-import SimKernel
 import Scenario
+import SimKernel
 
 /// Chooses which trace records a replay writes to its `--trace` file (the trace hash
 /// always covers every record). Selectors name roles or nodes:
@@ -21,17 +21,22 @@ public struct TraceFilter {
         clientNodes = Set(world.scenario.actors.map(\.name))
         remoteNodes = Set(world.scenario.remotes.map(\.domain))
         let known = Self.roles + (relayNodes.union(clientNodes).union(remoteNodes)).sorted() + ["locks"]
-        var roles = Set<String>(), nodes = Set<String>()
+        var roles = Set<String>()
+        var nodes = Set<String>()
         for s in selectors.map({ $0.trimmingSpaces() }) where !s.isEmpty {
-            if Self.roles.contains(s) { roles.insert(s) }
-            else if known.contains(s) { nodes.insert(s) }
-            else {
-                var m = "--only: unknown role or node '\(s)' (roles: \(Self.roles.joined(separator: ", ")); or a node name)"
+            if Self.roles.contains(s) {
+                roles.insert(s)
+            } else if known.contains(s) {
+                nodes.insert(s)
+            } else {
+                var m =
+                    "--only: unknown role or node '\(s)' (roles: \(Self.roles.joined(separator: ", ")); or a node name)"
                 if let near = Suggest.closest(to: s, among: known) { m += "; did you mean '\(near)'?" }
                 throw ConfigError(message: m)
             }
         }
-        self.roles = roles; self.nodes = nodes
+        self.roles = roles
+        self.nodes = nodes
     }
 
     /// Lock traffic: the lock client's records and lock requests and replies on the wire.

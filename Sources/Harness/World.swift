@@ -1,14 +1,14 @@
-import Foundation
-import SimKernel
-import Nostr
-import GitStore
-import EventStore
-import Relay
-import Scenario
 import Checks
 import Coordination
-import Sync
+import EventStore
+import Foundation
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
+import Scenario
+import SimKernel
+import Sync
 
 /// Starts a scenario step on a client (delivered without network delay).
 struct StepKick: SimMessage {
@@ -34,7 +34,8 @@ public struct RunOptions: Sendable {
     /// Test double: adjusts the relay configuration likewise.
     public var adjustRelayConfig: (@Sendable (inout RelayConfig) -> Void)? = nil
     public init(overrides: [(String, String)] = [], keepTrace: Bool = false) {
-        self.overrides = overrides; self.keepTrace = keepTrace
+        self.overrides = overrides
+        self.keepTrace = keepTrace
     }
 }
 
@@ -117,13 +118,16 @@ public final class World {
         for a in scenario.actors { keys[a.name] = KeyPair.deterministic(name: a.name, salt: 0) }
         try buildCommits()
         let link = scenario.network
-        sim.defaultLink = LinkConfig(latency: .uniform(link.latencyMin, link.latencyMax), loss: link.loss,
-                                     duplicate: link.duplicate, reorder: link.reorder)
+        sim.defaultLink = LinkConfig(
+            latency: .uniform(link.latencyMin, link.latencyMax), loss: link.loss,
+            duplicate: link.duplicate, reorder: link.reorder)
         if scenario.relays.contains(where: { $0.replicas > 1 }) {
             // Ranges of the failover's time and lag are drawn per seed, from a stream of their
             // own (fixed values draw nothing).
             var draws = RandomStreams(seed: seed).stream("deployment")
-            func draw(_ r: ClosedRange<SimDuration>) -> SimDuration { r.upperBound > r.lowerBound ? draws.int(in: r) : r.lowerBound }
+            func draw(_ r: ClosedRange<SimDuration>) -> SimDuration {
+                r.upperBound > r.lowerBound ? draws.int(in: r) : r.lowerBound
+            }
             let lag = draw(deployment.failoverLag)
             let model = LockServiceModel(failoverLag: lag)
             lockService = model
@@ -144,9 +148,10 @@ public final class World {
             let shared: PurgatoryBox? = r.replicas > 1 ? PurgatoryBox() : nil
             for k in 0..<max(1, r.replicas) {
                 let name = r.replicas > 1 ? "\(r.name)#\(k)" : r.name
-                let process = RelayProcess(name: name, config: cfg, settings: deployment.process, store: store,
-                                           storage: storage, sharedPurgatory: shared,
-                                           replicated: r.replicas > 1 && lockNode != nil)
+                let process = RelayProcess(
+                    name: name, config: cfg, settings: deployment.process, store: store,
+                    storage: storage, sharedPurgatory: shared,
+                    replicated: r.replicas > 1 && lockNode != nil)
                 let node = RelayNode(process: process, world: self, lockService: lockNode)
                 let id = sim.addNode(node, name: name)
                 relayNodes[r.name, default: []].append(id)
@@ -163,7 +168,9 @@ public final class World {
             client.replicas = targets
             clients[a.name] = (id, client)
         }
-        for s in schedule.steps { sim.schedule(at: s.time, "step \(s.step.id)") { [unowned self] _ in self.perform(s) } }
+        for s in schedule.steps {
+            sim.schedule(at: s.time, "step \(s.step.id)") { [unowned self] _ in self.perform(s) }
+        }
         for f in schedule.faults {
             sim.schedule(at: f.start, "fault") { [unowned self] _ in self.startFault(f) }
             if let end = f.end { sim.schedule(at: end, "fault-end") { [unowned self] _ in self.endFault(f) } }
@@ -180,8 +187,9 @@ public final class World {
                 if tree.isEmpty { tree["README"] = repo.identifier }
                 files[c.name] = tree
                 let parents = c.parents.compactMap { ids[$0] }
-                ids[c.name] = try objects.commit(files: tree, parents: parents, message: "\(c.name)\n",
-                                                 time: config.epochUnix + Int64(i))
+                ids[c.name] = try objects.commit(
+                    files: tree, parents: parents, message: "\(c.name)\n",
+                    time: config.epochUnix + Int64(i))
             }
             commitIDs[repo.name] = ids
         }
@@ -200,7 +208,8 @@ public final class World {
                 var refTargets: [(String, ObjectID)] = []
                 for ref in h.refs {
                     guard let t = try refTarget(h.repo, ref) else { continue }
-                    refTargets.append((ref.ref, t)); full.append(t)
+                    refTargets.append((ref.ref, t))
+                    full.append(t)
                 }
                 if !full.isEmpty { _ = try r.receive(try objects.pack(tips: full, haves: [])) }
                 for c in h.only {
@@ -227,8 +236,9 @@ public final class World {
         let key = "\(repo)|\(spec.ref)|\(c)"
         if let t = tagObjects[key] { return t }
         let tagName = spec.ref.hasPrefix("refs/tags/") ? String(spec.ref.dropFirst(10)) : spec.ref
-        let t = try objects.writeAnnotatedTag(target: id, targetType: .commit, name: tagName, message: "\(tagName)\n",
-                                              tagger: Signature(name: "GraspSim", email: "sim@graspsim.invalid", time: config.epochUnix))
+        let t = try objects.writeAnnotatedTag(
+            target: id, targetType: .commit, name: tagName, message: "\(tagName)\n",
+            tagger: Signature(name: "GraspSim", email: "sim@graspsim.invalid", time: config.epochUnix))
         tagObjects[key] = t
         return t
     }
@@ -256,23 +266,33 @@ public final class World {
         let step = s.step
         sim.trace("step", [("id", step.id), ("actor", step.actor)])
         switch step.action {
-        case .shutdown(let relay): for n in relayNodes[relay] ?? [] { sim.shutdown(n) }; return
-        case .crash(let relay): for n in relayNodes[relay] ?? [] { sim.crash(n) }; return
-        case .restart(let relay): for n in relayNodes[relay] ?? [] { sim.restart(n) }; return
+        case .shutdown(let relay):
+            for n in relayNodes[relay] ?? [] { sim.shutdown(n) }
+            return
+        case .crash(let relay):
+            for n in relayNodes[relay] ?? [] { sim.crash(n) }
+            return
+        case .restart(let relay):
+            for n in relayNodes[relay] ?? [] { sim.restart(n) }
+            return
         case .reconcile(let repoName, let relay):
             guard let repo = repoSpec(repoName), let upstream = repo.upstream,
-                  let nodeID = relayNodes[relay ?? scenario.relays.first?.name ?? ""]?.first,
-                  let node = replicas.first(where: { relayNodes[$0.name]?.first == nodeID }) else { return }
+                let nodeID = relayNodes[relay ?? scenario.relays.first?.name ?? ""]?.first,
+                let node = replicas.first(where: { relayNodes[$0.name]?.first == nodeID })
+            else { return }
             let key = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
             _ = node
-            sim.inject(ReconcileKick(repo: key, upstream: Upstream(domain: upstream.domain, branch: upstream.branch)),
-                       from: nodeID, to: nodeID)
+            sim.inject(
+                ReconcileKick(repo: key, upstream: Upstream(domain: upstream.domain, branch: upstream.branch)),
+                from: nodeID, to: nodeID)
             return
         default: break
         }
         guard let client = clients[step.actor] else { return }
         let retry = step.retry.map { ($0.every, s.time + $0.giveUpAfter) }
-        let run = ClientNode.StepRun(id: step.id, retry: retry) { [unowned self] c, run, ctx in self.attempt(step, run, c, ctx) }
+        let run = ClientNode.StepRun(id: step.id, retry: retry) { [unowned self] c, run, ctx in
+            self.attempt(step, run, c, ctx)
+        }
         sim.inject(StepKick(run: run), from: client.id, to: client.id)
     }
 
@@ -282,7 +302,9 @@ public final class World {
             switch step.action {
             case .announce, .state, .pullRequest, .issue, .delete, .replay:
                 guard let event = try eventFor(step, ctx) else {
-                    record(.stepOutcome(step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
+                    record(
+                        .stepOutcome(
+                            step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
                     return
                 }
                 client.publish(event, run, source: step.viaSync ? .sync : .user, ctx)
@@ -294,16 +316,23 @@ public final class World {
             case .pushPR(let repoName, let pr, let commit, let rawRef):
                 let repo = repoSpec(repoName)!
                 let ref: String
-                if let rawRef { ref = rawRef } else {
-                    guard let prStep = scenario.steps.first(where: { $0.id == pr }), let prEvent = try eventFor(prStep, ctx) else {
-                        record(.stepOutcome(step: step.id, accepted: false, message: "pull request \(pr) not published yet"))
+                if let rawRef {
+                    ref = rawRef
+                } else {
+                    guard let prStep = scenario.steps.first(where: { $0.id == pr }),
+                        let prEvent = try eventFor(prStep, ctx)
+                    else {
+                        record(
+                            .stepOutcome(
+                                step: step.id, accepted: false, message: "pull request \(pr) not published yet"))
                         return
                     }
                     ref = "refs/nostr/\(prEvent.id)"
                 }
                 let owned = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
-                client.push(path: repoPath(repo, owner: nil), repo: owned,
-                            refs: [(ref, commitID(repoName, commit) ?? .zero)], run, ctx)
+                client.push(
+                    path: repoPath(repo, owner: nil), repo: owned,
+                    refs: [(ref, commitID(repoName, commit) ?? .zero)], run, ctx)
             case .clone(let repoName, let owner):
                 client.clone(path: repoPath(repoSpec(repoName)!, owner: owner), run, ctx)
             case .shutdown, .crash, .restart, .reconcile:
@@ -337,7 +366,9 @@ public final class World {
             tags.append(["d", repo.identifier])
             tags.append(["name", repo.identifier])
             let domains = lists ? scenario.relays.map(\.domain) : ["elsewhere.invalid"]
-            tags.append(["clone"] + (domains + step.cloneDomains).map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
+            tags.append(
+                ["clone"]
+                    + (domains + step.cloneDomains).map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
             tags.append(["relays"] + domains.map { "wss://\($0)" })
             let ms = maint ?? (step.actor == repo.owner ? repo.maintainers : [])
             if !ms.isEmpty { tags.append(["maintainers"] + ms.map { keys[$0]!.publicKey }) }
@@ -358,7 +389,8 @@ public final class World {
             kind = Kinds.pullRequest
             tags.append(["a", repoCoordinate(owner: keys[repo.owner]!.publicKey, identifier: repo.identifier)])
             tags.append(["c", commitID(repoName, commit)!.hex])
-            tags.append(["clone"] + ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" })
+            tags.append(
+                ["clone"] + ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" })
             tags.append(["subject", "PR from \(step.actor)"])
         case .issue(let repoName, let subject):
             let repo = repoSpec(repoName)!
@@ -370,73 +402,21 @@ public final class World {
             kind = Kinds.deletion
             for t in targets {
                 guard let e = stepEvents[t] else { return nil }
-                if byCoordinate, let key = e.replacementKey { tags.append(["a", key.description]) }
-                else { tags.append(["e", e.id]) }
+                if byCoordinate, let key = e.replacementKey {
+                    tags.append(["a", key.description])
+                } else {
+                    tags.append(["e", e.id])
+                }
                 tags.append(["k", String(e.kind)])
             }
         default:
             return nil
         }
-        let aux: [UInt8] = ctx.withRandom { g in (0..<4).flatMap { _ in withUnsafeBytes(of: g.next().littleEndian, Array.init) } }
-        return NostrEvent.signed(kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: me, auxRand: aux)
-    }
-
-    // MARK: faults
-
-    func nodes(_ name: String) -> [NodeID] {
-        if let c = clients[name] { return [c.id] }
-        if name == "locks", let lockNode { return [lockNode] }
-        if let r = remoteNodes[name] { return [r] }
-        return relayNodes[name] ?? []
-    }
-
-    private func startFault(_ f: ScheduledFault) {
-        record(.fault("start \(f.kind)"))
-        f.kind.start(on: SimulatedFaultTarget(world: self))
-    }
-
-    private func endFault(_ f: ScheduledFault) {
-        record(.fault("end \(f.kind)"))
-        f.kind.end(on: SimulatedFaultTarget(world: self))
-    }
-
-    /// Faults stop: links repair, paused nodes resume, crashed nodes restart.
-    private func heal() {
-        record(.fault("heal"))
-        sim.trace("heal")
-        sim.healAll()
-        for i in 0..<sim.nodeCount {
-            let id = NodeID(Int32(i))
-            switch sim.status(of: id) {
-            case .paused: sim.resume(id)
-            case .down: sim.restart(id)
-            case .running: break
-            }
+        let aux: [UInt8] = ctx.withRandom { g in
+            (0..<4).flatMap { _ in withUnsafeBytes(of: g.next().littleEndian, Array.init) }
         }
-    }
-
-    /// End-of-run checks judge what a client can observe, never a repository in the middle
-    /// of a multi-step operation (a maintenance cycle's temporary HEAD, say). When some
-    /// replica is mid-operation at the end, background cycles stop starting and the run
-    /// goes on until none is, within the longest tenure plus the push retry budget. Runs
-    /// with no such operation at the end are not extended at all.
-    private func settle() {
-        guard replicas.contains(where: \.process.midOperation) else { return }
-        sim.trace("settle")
-        for r in replicas { r.drain() }
-        let deadline = sim.now + maxTenure + deployment.lock.retryBudget
-        while replicas.contains(where: \.process.midOperation), let next = sim.nextEventTime, next <= deadline {
-            _ = sim.step()
-        }
-    }
-
-    /// Returns the event store to this thread's pool (call when the world is done).
-    public func recycle() { StorePool.give(store) }
-
-    public var healTime: SimTime {
-        if let h = scenario.healAt { return h }
-        let lastFault = schedule.faults.map { $0.end ?? $0.start }.max() ?? 0
-        return max(lastFault, scenario.duration - scenario.quiescenceBound)
+        return NostrEvent.signed(
+            kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: me, auxRand: aux)
     }
 
     // MARK: running
@@ -454,10 +434,12 @@ public final class World {
         settle()
         checks.finish(self, healedAt: heal)
         if expectationsOn { checkExpectations() }
-        return RunResult(scenario: scenario.name, seed: seed, violations: checks.violations,
-                         traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
-                         events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted(),
-                         metrics: metrics.finish(lockService: lockService, lockCommands: lockCommands, storage: storage, events: sim.eventsProcessed,
-                                                 end: sim.now))
+        return RunResult(
+            scenario: scenario.name, seed: seed, violations: checks.violations,
+            traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
+            events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted(),
+            metrics: metrics.finish(
+                lockService: lockService, lockCommands: lockCommands, storage: storage, events: sim.eventsProcessed,
+                end: sim.now))
     }
 }

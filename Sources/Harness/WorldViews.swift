@@ -1,8 +1,8 @@
-import SimKernel
-import GitStore
-import Relay
 import Checks
 import Coordination
+import GitStore
+import Relay
+import SimKernel
 import Sync
 
 /// What the checks may see of a world (read-only views; see `WorldView`).

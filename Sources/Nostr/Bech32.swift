@@ -42,7 +42,7 @@ public enum Bech32 {
         for (i, c) in alphabet.enumerated() { r[Int(c)] = Int8(i) }
         return r
     }()
-    static let generator: [UInt32] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3]
+    static let generator: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
 
     /// Longest string `decode` accepts by default. BIP-173 says 90; NIP-19 lifts the
     /// limit for TLV entities, so the default here is generous.
@@ -64,7 +64,8 @@ public enum Bech32 {
 
     /// Regroups bits (8→5 when encoding, 5→8 when decoding). Returns nil on bad padding.
     static func convertBits(_ data: [UInt8], from: Int, to: Int, pad: Bool) -> [UInt8]? {
-        var acc = 0, bits = 0
+        var acc = 0
+        var bits = 0
         let maxv = (1 << to) - 1
         var out = [UInt8]()
         out.reserveCapacity(data.count * from / to + 1)
@@ -105,7 +106,8 @@ public enum Bech32 {
     {
         let bytes = Array(string.utf8)
         if bytes.count > maxLength { throw .tooLong(bytes.count) }
-        var hasLower = false, hasUpper = false
+        var hasLower = false
+        var hasUpper = false
         for b in bytes {
             if b >= 0x61 && b <= 0x7a { hasLower = true }
             if b >= 0x41 && b <= 0x5a { hasUpper = true }

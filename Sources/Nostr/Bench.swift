@@ -6,15 +6,16 @@ public enum NostrBench {
     /// Events for `verify`, signed once on first use (call `prepare()` before timing).
     private static let pool: [NostrEvent] = (0..<poolSize).map { i in
         let k = KeyPair.deterministic(name: "bench-\(i % 16)", salt: 1)
-        return NostrEvent.signed(kind: 1, tags: [["t", "bench"]], content: "verify \(i)",
-                                 createdAt: 1_700_000_000 + Int64(i), keyPair: k,
-                                 auxRand: aux(UInt64(i)))
+        return NostrEvent.signed(
+            kind: 1, tags: [["t", "bench"]], content: "verify \(i)",
+            createdAt: 1_700_000_000 + Int64(i), keyPair: k,
+            auxRand: aux(UInt64(i)))
     }
 
     private static func aux(_ i: UInt64) -> [UInt8] {
         var x = i &* 0x9E37_79B9_7F4A_7C15
         return (0..<32).map { _ in
-            x = x &* 6364136223846793005 &+ 1442695040888963407
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: x >> 56)
         }
     }
@@ -26,8 +27,9 @@ public enum NostrBench {
     public static func sign(count: Int) -> Int {
         var acc = 0
         for i in 0..<count {
-            let e = NostrEvent.signed(kind: 1, content: "sign \(i)", createdAt: 1_700_000_000 + Int64(i),
-                                      keyPair: signer, auxRand: aux(UInt64(i)))
+            let e = NostrEvent.signed(
+                kind: 1, content: "sign \(i)", createdAt: 1_700_000_000 + Int64(i),
+                keyPair: signer, auxRand: aux(UInt64(i)))
             acc = acc &+ Int(e.sig.utf8.last!) &+ Int(e.id.utf8.first!)
         }
         return acc

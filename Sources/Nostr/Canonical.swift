@@ -19,13 +19,27 @@ enum JSONBytes {
                     continue
                 }
                 switch b {
-                case 0x22: out.append(0x5c); out.append(0x22)
-                case 0x5c: out.append(0x5c); out.append(0x5c)
-                case 0x0a: out.append(0x5c); out.append(0x6e)  // \n
-                case 0x0d: out.append(0x5c); out.append(0x72)  // \r
-                case 0x09: out.append(0x5c); out.append(0x74)  // \t
-                case 0x08: out.append(0x5c); out.append(0x62)  // \b
-                case 0x0c: out.append(0x5c); out.append(0x66)  // \f
+                case 0x22:
+                    out.append(0x5c)
+                    out.append(0x22)
+                case 0x5c:
+                    out.append(0x5c)
+                    out.append(0x5c)
+                case 0x0a:
+                    out.append(0x5c)
+                    out.append(0x6e)  // \n
+                case 0x0d:
+                    out.append(0x5c)
+                    out.append(0x72)  // \r
+                case 0x09:
+                    out.append(0x5c)
+                    out.append(0x74)  // \t
+                case 0x08:
+                    out.append(0x5c)
+                    out.append(0x62)  // \b
+                case 0x0c:
+                    out.append(0x5c)
+                    out.append(0x66)  // \f
                 default:
                     out.append(contentsOf: [0x5c, 0x75, 0x30, 0x30])  // \u00
                     out.append(hexDigits[Int(b >> 4)])
@@ -39,12 +53,18 @@ enum JSONBytes {
     /// Appends the decimal digits of `v`.
     @inline(__always)
     static func appendInt(_ v: Int64, to out: inout [UInt8]) {
-        if v == 0 { out.append(0x30); return }
+        if v == 0 {
+            out.append(0x30)
+            return
+        }
         if v < 0 { out.append(0x2d) }
         var m = v.magnitude
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var tmp:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var n = 0
         withUnsafeMutableBytes(of: &tmp) { digits in
             while m > 0 {
@@ -89,11 +109,15 @@ enum JSONBytes {
 extension NostrEvent {
     /// The NIP-01 serialization the id is the SHA-256 of:
     /// UTF-8 of `[0,"<pubkey>",<created_at>,<kind>,<tags>,"<content>"]` without whitespace.
-    public static func canonicalBytes(pubkey: String, createdAt: Int64, kind: Int,
-                                      tags: [[String]], content: String) -> [UInt8] {
+    public static func canonicalBytes(
+        pubkey: String, createdAt: Int64, kind: Int,
+        tags: [[String]], content: String
+    ) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(JSONBytes.estimate(tags: tags, content: content))
-        out.append(0x5b); out.append(0x30); out.append(0x2c)  // [0,
+        out.append(0x5b)
+        out.append(0x30)
+        out.append(0x2c)  // [0,
         JSONBytes.appendString(pubkey, to: &out)
         out.append(0x2c)
         JSONBytes.appendInt(createdAt, to: &out)
@@ -108,29 +132,38 @@ extension NostrEvent {
     }
 
     /// SHA-256 of the canonical serialization, as raw bytes.
-    public static func computeIDBytes(pubkey: String, createdAt: Int64, kind: Int,
-                                      tags: [[String]], content: String) -> [UInt8] {
-        let bytes = canonicalBytes(pubkey: pubkey, createdAt: createdAt, kind: kind,
-                                   tags: tags, content: content)
+    public static func computeIDBytes(
+        pubkey: String, createdAt: Int64, kind: Int,
+        tags: [[String]], content: String
+    ) -> [UInt8] {
+        let bytes = canonicalBytes(
+            pubkey: pubkey, createdAt: createdAt, kind: kind,
+            tags: tags, content: content)
         return Array(SHA256.hash(data: bytes))
     }
 
     /// The NIP-01 event id: lowercase hex SHA-256 of the canonical serialization.
-    public static func computeID(pubkey: String, createdAt: Int64, kind: Int,
-                                 tags: [[String]], content: String) -> String {
-        Hex.encode(computeIDBytes(pubkey: pubkey, createdAt: createdAt, kind: kind,
-                                  tags: tags, content: content))
+    public static func computeID(
+        pubkey: String, createdAt: Int64, kind: Int,
+        tags: [[String]], content: String
+    ) -> String {
+        Hex.encode(
+            computeIDBytes(
+                pubkey: pubkey, createdAt: createdAt, kind: kind,
+                tags: tags, content: content))
     }
 
     /// This event's canonical serialization (ignores the stored `id` and `sig`).
     public var canonicalBytes: [UInt8] {
-        NostrEvent.canonicalBytes(pubkey: pubkey, createdAt: createdAt, kind: kind,
-                                  tags: tags, content: content)
+        NostrEvent.canonicalBytes(
+            pubkey: pubkey, createdAt: createdAt, kind: kind,
+            tags: tags, content: content)
     }
 
     /// The id this event's fields hash to (compare with `id` to detect tampering).
     public var computedID: String {
-        NostrEvent.computeID(pubkey: pubkey, createdAt: createdAt, kind: kind,
-                             tags: tags, content: content)
+        NostrEvent.computeID(
+            pubkey: pubkey, createdAt: createdAt, kind: kind,
+            tags: tags, content: content)
     }
 }

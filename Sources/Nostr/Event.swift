@@ -8,10 +8,17 @@ public struct NostrEvent: Hashable, Sendable {
     public var content: String
     public var sig: String
 
-    public init(id: String, pubkey: String, createdAt: Int64, kind: Int, tags: [[String]],
-                content: String, sig: String) {
-        self.id = id; self.pubkey = pubkey; self.createdAt = createdAt; self.kind = kind
-        self.tags = tags; self.content = content; self.sig = sig
+    public init(
+        id: String, pubkey: String, createdAt: Int64, kind: Int, tags: [[String]],
+        content: String, sig: String
+    ) {
+        self.id = id
+        self.pubkey = pubkey
+        self.createdAt = createdAt
+        self.kind = kind
+        self.tags = tags
+        self.content = content
+        self.sig = sig
     }
 
     /// First value of the first tag named `name` (`tagValue("d")`).
@@ -64,7 +71,11 @@ public struct ReplacementKey: Hashable, Comparable, Sendable, CustomStringConver
     public var kind: Int
     public var pubkey: String
     public var d: String
-    public init(kind: Int, pubkey: String, d: String) { self.kind = kind; self.pubkey = pubkey; self.d = d }
+    public init(kind: Int, pubkey: String, d: String) {
+        self.kind = kind
+        self.pubkey = pubkey
+        self.d = d
+    }
     /// `kind:pubkey:d`, the form used in `a` tags.
     public var description: String { "\(kind):\(pubkey):\(d)" }
     public static func < (a: ReplacementKey, b: ReplacementKey) -> Bool {

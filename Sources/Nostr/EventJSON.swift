@@ -106,8 +106,9 @@ extension NostrEvent {
             throw .wrongType(field: "content", expected: "string")
         }
         let sig = try hexField("sig", 128)
-        self.init(id: id, pubkey: pubkey, createdAt: createdAt, kind: Int(kind), tags: tags,
-                  content: content, sig: sig)
+        self.init(
+            id: id, pubkey: pubkey, createdAt: createdAt, kind: Int(kind), tags: tags,
+            content: content, sig: sig)
     }
 
     /// Appends the event's JSON (keys in the order id, pubkey, created_at, kind, tags,

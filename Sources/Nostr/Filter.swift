@@ -9,11 +9,18 @@ public struct Filter: Hashable, Sendable {
     public var until: Int64?
     public var limit: Int?
 
-    public init(ids: [String]? = nil, authors: [String]? = nil, kinds: [Int]? = nil,
-                tags: [String: [String]] = [:], since: Int64? = nil, until: Int64? = nil,
-                limit: Int? = nil) {
-        self.ids = ids; self.authors = authors; self.kinds = kinds; self.tags = tags
-        self.since = since; self.until = until; self.limit = limit
+    public init(
+        ids: [String]? = nil, authors: [String]? = nil, kinds: [Int]? = nil,
+        tags: [String: [String]] = [:], since: Int64? = nil, until: Int64? = nil,
+        limit: Int? = nil
+    ) {
+        self.ids = ids
+        self.authors = authors
+        self.kinds = kinds
+        self.tags = tags
+        self.since = since
+        self.until = until
+        self.limit = limit
     }
 
     public func matches(_ e: NostrEvent) -> Bool {

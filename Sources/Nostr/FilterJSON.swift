@@ -81,7 +81,9 @@ extension Filter {
             case "ids": ids = try hexes(key, value)
             case "authors": authors = try hexes(key, value)
             case "kinds":
-                guard case .array(let items) = value else { throw .wrongType(field: key, expected: "array of integers") }
+                guard case .array(let items) = value else {
+                    throw .wrongType(field: key, expected: "array of integers")
+                }
                 var ks = [Int]()
                 for item in items { ks.append(Int(try integer(key, item, max: Int64(NostrEvent.maxKind)))) }
                 kinds = ks

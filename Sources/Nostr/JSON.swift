@@ -180,7 +180,10 @@ struct JSONParser {
     var pos = 0
     let maxDepth: Int
 
-    init(_ bytes: [UInt8], maxDepth: Int) { b = bytes; self.maxDepth = maxDepth }
+    init(_ bytes: [UInt8], maxDepth: Int) {
+        b = bytes
+        self.maxDepth = maxDepth
+    }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
@@ -205,9 +208,15 @@ struct JSONParser {
         case 0x7b: return try parseObject(depth: depth + 1)
         case 0x5b: return try parseArray(depth: depth + 1)
         case 0x22: return .string(try parseString())
-        case 0x74: try expectLiteral("true"); return .bool(true)
-        case 0x66: try expectLiteral("false"); return .bool(false)
-        case 0x6e: try expectLiteral("null"); return .null
+        case 0x74:
+            try expectLiteral("true")
+            return .bool(true)
+        case 0x66:
+            try expectLiteral("false")
+            return .bool(false)
+        case 0x6e:
+            try expectLiteral("null")
+            return .null
         case 0x2d, 0x30...0x39:
             let start = pos
             try scanNumber()
@@ -263,7 +272,10 @@ struct JSONParser {
         var items = [JSONValue]()
         skipWhitespace()
         guard pos < b.count else { throw .unexpectedEnd }
-        if b[pos] == 0x5d { pos += 1; return .array(items) }
+        if b[pos] == 0x5d {
+            pos += 1
+            return .array(items)
+        }
         while true {
             skipWhitespace()
             items.append(try parseValue(depth: depth))
@@ -271,7 +283,9 @@ struct JSONParser {
             guard pos < b.count else { throw .unexpectedEnd }
             switch b[pos] {
             case 0x2c: pos += 1
-            case 0x5d: pos += 1; return .array(items)
+            case 0x5d:
+                pos += 1
+                return .array(items)
             default: throw .unexpectedCharacter(offset: pos)
             }
         }
@@ -284,7 +298,10 @@ struct JSONParser {
         var seen = Set<String>()
         skipWhitespace()
         guard pos < b.count else { throw .unexpectedEnd }
-        if b[pos] == 0x7d { pos += 1; return .object(members) }
+        if b[pos] == 0x7d {
+            pos += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard pos < b.count else { throw .unexpectedEnd }
@@ -302,7 +319,9 @@ struct JSONParser {
             guard pos < b.count else { throw .unexpectedEnd }
             switch b[pos] {
             case 0x2c: pos += 1
-            case 0x7d: pos += 1; return .object(members)
+            case 0x7d:
+                pos += 1
+                return .object(members)
             default: throw .unexpectedCharacter(offset: pos)
             }
         }
@@ -388,13 +407,36 @@ struct JSONParser {
             guard b[i + k] >= lo && b[i + k] <= hi else { throw .invalidUTF8(offset: i) }
         }
         switch c0 {
-        case 0xC2...0xDF: try cont(1); return 2
-        case 0xE0: try cont(1, 0xA0, 0xBF); try cont(2); return 3
-        case 0xE1...0xEC, 0xEE...0xEF: try cont(1); try cont(2); return 3
-        case 0xED: try cont(1, 0x80, 0x9F); try cont(2); return 3
-        case 0xF0: try cont(1, 0x90, 0xBF); try cont(2); try cont(3); return 4
-        case 0xF1...0xF3: try cont(1); try cont(2); try cont(3); return 4
-        case 0xF4: try cont(1, 0x80, 0x8F); try cont(2); try cont(3); return 4
+        case 0xC2...0xDF:
+            try cont(1)
+            return 2
+        case 0xE0:
+            try cont(1, 0xA0, 0xBF)
+            try cont(2)
+            return 3
+        case 0xE1...0xEC, 0xEE...0xEF:
+            try cont(1)
+            try cont(2)
+            return 3
+        case 0xED:
+            try cont(1, 0x80, 0x9F)
+            try cont(2)
+            return 3
+        case 0xF0:
+            try cont(1, 0x90, 0xBF)
+            try cont(2)
+            try cont(3)
+            return 4
+        case 0xF1...0xF3:
+            try cont(1)
+            try cont(2)
+            try cont(3)
+            return 4
+        case 0xF4:
+            try cont(1, 0x80, 0x8F)
+            try cont(2)
+            try cont(3)
+            return 4
         default: throw .invalidUTF8(offset: i)
         }
     }

@@ -71,9 +71,10 @@ public struct KeyPair: Hashable, Sendable, CustomStringConvertible {
         var parity: Int32 = 0
         precondition(secp256k1_keypair_xonly_pub(ctx, &xonly, &parity, &kp) == 1)
         var pub = [UInt8](repeating: 0, count: 32)
-        precondition(pub.withUnsafeMutableBufferPointer {
-            secp256k1_xonly_pubkey_serialize(ctx, $0.baseAddress!, &xonly)
-        } == 1)
+        precondition(
+            pub.withUnsafeMutableBufferPointer {
+                secp256k1_xonly_pubkey_serialize(ctx, $0.baseAddress!, &xonly)
+            } == 1)
         self.secretKey = secretKey
         self.publicKeyBytes = pub
         self.publicKey = Hex.encode(pub)

@@ -159,7 +159,9 @@ public enum RelayMessage: Equatable, Sendable {
             try MessageParsing.arity(type, items, 4)
             let id = try MessageParsing.string(type, items, 1)
             guard Hex.isLowercaseHex(id, length: 64) else { throw .badEventID }
-            guard case .bool(let accepted) = items[2] else { throw .wrongType(type: type, position: 2, expected: "bool") }
+            guard case .bool(let accepted) = items[2] else {
+                throw .wrongType(type: type, position: 2, expected: "bool")
+            }
             return .ok(eventID: id, accepted: accepted, message: try MessageParsing.string(type, items, 3))
         case "EOSE":
             try MessageParsing.arity(type, items, 2)

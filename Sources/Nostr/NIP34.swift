@@ -225,7 +225,10 @@ public struct GitIssue: Hashable, Sendable {
 /// Kinds 1630–1633: status of a patch, pull request or issue.
 public struct StatusEvent: Hashable, Sendable {
     public enum Status: Int, Sendable, CaseIterable {
-        case open = 1630, applied = 1631, closed = 1632, draft = 1633
+        case open = 1630
+        case applied = 1631
+        case closed = 1632
+        case draft = 1633
     }
 
     public let event: NostrEvent

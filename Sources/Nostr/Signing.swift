@@ -31,22 +31,29 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
 extension NostrEvent {
     /// Builds and signs an event: computes the id from the fields and signs it with BIP-340
     /// using the given 32 bytes of aux randomness (same inputs → same event).
-    public static func signed(kind: Int, tags: [[String]] = [], content: String, createdAt: Int64,
-                              keyPair: KeyPair, auxRand: [UInt8]) -> NostrEvent {
-        let idBytes = computeIDBytes(pubkey: keyPair.publicKey, createdAt: createdAt, kind: kind,
-                                     tags: tags, content: content)
+    public static func signed(
+        kind: Int, tags: [[String]] = [], content: String, createdAt: Int64,
+        keyPair: KeyPair, auxRand: [UInt8]
+    ) -> NostrEvent {
+        let idBytes = computeIDBytes(
+            pubkey: keyPair.publicKey, createdAt: createdAt, kind: kind,
+            tags: tags, content: content)
         let sig = Schnorr.sign(message32: idBytes, keyPair: keyPair, auxRand32: auxRand)
-        return NostrEvent(id: Hex.encode(idBytes), pubkey: keyPair.publicKey, createdAt: createdAt,
-                          kind: kind, tags: tags, content: content, sig: Hex.encode(sig))
+        return NostrEvent(
+            id: Hex.encode(idBytes), pubkey: keyPair.publicKey, createdAt: createdAt,
+            kind: kind, tags: tags, content: content, sig: Hex.encode(sig))
     }
 
     /// Like `signed(…auxRand:)`, drawing the 32 aux bytes from `rng` (four `next()` calls,
     /// little-endian), so a seeded generator gives reproducible signatures.
-    public static func signed<R: RandomNumberGenerator>(kind: Int, tags: [[String]] = [], content: String,
-                                                         createdAt: Int64, keyPair: KeyPair,
-                                                         using rng: inout R) -> NostrEvent {
-        signed(kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: keyPair,
-               auxRand: auxRandomness(using: &rng))
+    public static func signed<R: RandomNumberGenerator>(
+        kind: Int, tags: [[String]] = [], content: String,
+        createdAt: Int64, keyPair: KeyPair,
+        using rng: inout R
+    ) -> NostrEvent {
+        signed(
+            kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: keyPair,
+            auxRand: auxRandomness(using: &rng))
     }
 
     /// 32 bytes drawn from `rng` (four UInt64, little-endian).
@@ -67,8 +74,9 @@ extension NostrEvent {
         guard Hex.isLowercaseHex(id, length: 64) else { throw .badIDHex }
         guard Hex.isLowercaseHex(pubkey, length: 64), let pk = Hex.decode(pubkey) else { throw .badPubkeyHex }
         guard Hex.isLowercaseHex(sig, length: 128), let sigBytes = Hex.decode(sig) else { throw .badSigHex }
-        let idBytes = NostrEvent.computeIDBytes(pubkey: pubkey, createdAt: createdAt, kind: kind,
-                                                tags: tags, content: content)
+        let idBytes = NostrEvent.computeIDBytes(
+            pubkey: pubkey, createdAt: createdAt, kind: kind,
+            tags: tags, content: content)
         let expected = Hex.encode(idBytes)
         guard expected == id else { throw .idMismatch(expected: expected) }
         guard Schnorr.isValidXOnlyPublicKey(pk) else { throw .invalidPubkey }
@@ -79,7 +87,10 @@ extension NostrEvent {
 
     /// `validate()` as a Result.
     public var validationResult: Result<Void, EventValidationError> {
-        do throws(EventValidationError) { try validate(); return .success(()) } catch { return .failure(error) }
+        do throws(EventValidationError) {
+            try validate()
+            return .success(())
+        } catch { return .failure(error) }
     }
 
     /// True when `validate()` passes.
@@ -94,7 +105,10 @@ public struct EventBuilder: Sendable {
     public var createdAt: Int64
 
     public init(kind: Int, tags: [[String]] = [], content: String = "", createdAt: Int64) {
-        self.kind = kind; self.tags = tags; self.content = content; self.createdAt = createdAt
+        self.kind = kind
+        self.tags = tags
+        self.content = content
+        self.createdAt = createdAt
     }
 
     /// A copy with one more tag appended.
@@ -120,13 +134,15 @@ public struct EventBuilder: Sendable {
 
     /// Signs with explicit aux randomness.
     public func sign(with keyPair: KeyPair, auxRand: [UInt8]) -> NostrEvent {
-        NostrEvent.signed(kind: kind, tags: tags, content: content, createdAt: createdAt,
-                          keyPair: keyPair, auxRand: auxRand)
+        NostrEvent.signed(
+            kind: kind, tags: tags, content: content, createdAt: createdAt,
+            keyPair: keyPair, auxRand: auxRand)
     }
 
     /// Signs, drawing aux randomness from `rng`.
     public func sign<R: RandomNumberGenerator>(with keyPair: KeyPair, using rng: inout R) -> NostrEvent {
-        NostrEvent.signed(kind: kind, tags: tags, content: content, createdAt: createdAt,
-                          keyPair: keyPair, using: &rng)
+        NostrEvent.signed(
+            kind: kind, tags: tags, content: content, createdAt: createdAt,
+            keyPair: keyPair, using: &rng)
     }
 }

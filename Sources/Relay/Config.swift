@@ -97,32 +97,57 @@ extension RelayConfig: Configurable {
     public static let settings: [Setting<RelayConfig>] = [
         .name("domain", \.domain, "host name of the service"),
         .duration("purgatory_ttl", \.purgatoryTTL, "how long events wait for git data", Time.s(1)...Time.day * 30),
-        .duration("soft_expiry_retention", \.softExpiryRetention, "how long a soft-expired announcement is kept",
-                  0...Time.day * 365),
+        .duration(
+            "soft_expiry_retention", \.softExpiryRetention, "how long a soft-expired announcement is kept",
+            0...Time.day * 365),
         .duration("expired_memory", \.expiredMemory, "how long expired event ids are remembered", 0...Time.day * 365),
         .duration("sweep_interval", \.sweepInterval, "expiry sweep period", Time.ms(100)...Time.day),
         .flag("accept_orphans", \.acceptOrphans, "accept events unrelated to hosted repositories"),
         .flag("variant.authorize_from_database_only", \.faultAuthorizeFromDatabaseOnly, "SPEC §8.1 broken variant"),
-        .flag("variant.replacement_bypasses_purgatory", \.faultReplacementBypassesPurgatory, "SPEC §8.10 broken variant"),
+        .flag(
+            "variant.replacement_bypasses_purgatory", \.faultReplacementBypassesPurgatory, "SPEC §8.10 broken variant"),
         .flag("variant.compare_peeled_refs", \.faultComparePeeledRefs, "SPEC §8.11 broken variant"),
         .flag("variant.reject_noop_push", \.faultRejectNoOpPush, "SPEC §8.12 broken variant"),
         .flag("variant.soft_expire_on_failed_delete", \.faultSoftExpireOnFailedDelete, "SPEC §8.14 broken variant"),
         .flag("variant.skip_promoting_copies", \.faultSkipPromotingCopies, "SPEC §8.15 broken variant"),
-        .flag("variant.accept_unauthorized_push", \.faultAcceptUnauthorizedPush, "checker validation: accept pushes without a state"),
-        .flag("variant.forget_accepted_events", \.faultForgetAcceptedEvents, "checker validation: acknowledge related events without storing them"),
+        .flag(
+            "variant.accept_unauthorized_push", \.faultAcceptUnauthorizedPush,
+            "checker validation: accept pushes without a state"),
+        .flag(
+            "variant.forget_accepted_events", \.faultForgetAcceptedEvents,
+            "checker validation: acknowledge related events without storing them"),
         .flag("variant.expire_early", \.faultExpireEarly, "checker validation: expire two sweeps early"),
         .flag("variant.no_expiry", \.faultNoExpiry, "checker validation: never expire purgatory entries"),
-        .flag("variant.unprefixed_messages", \.faultUnprefixedMessages, "checker validation: rejections without a standard prefix"),
+        .flag(
+            "variant.unprefixed_messages", \.faultUnprefixedMessages,
+            "checker validation: rejections without a standard prefix"),
         .flag("variant.no_eose", \.faultNoEOSE, "conformance validation: REQ never answered with EOSE"),
-        .flag("variant.silent_on_invalid_frames", \.faultSilentOnInvalidFrames, "conformance validation: no NOTICE for a frame that is not NIP-01"),
+        .flag(
+            "variant.silent_on_invalid_frames", \.faultSilentOnInvalidFrames,
+            "conformance validation: no NOTICE for a frame that is not NIP-01"),
         .flag("variant.oldest_first", \.faultOldestFirst, "conformance validation: stored events sent oldest first"),
-        .flag("variant.lowercase_tags_only", \.faultLowercaseTagsOnly, "conformance validation: A/E/q tags relate nothing"),
-        .flag("variant.one_way_references", \.faultOneWayReferences, "conformance validation: events a hosted event tags are refused"),
-        .flag("variant.flat_maintainers", \.faultFlatMaintainers, "conformance validation: maintainers' own maintainer lists ignored"),
-        .flag("variant.prs_skip_purgatory", \.faultPRsSkipPurgatory, "conformance validation: pull requests served before their data"),
-        .flag("variant.keep_prs_waiting", \.faultKeepPRsWaiting, "conformance validation: a pull request's data never releases it"),
-        .flag("variant.keep_first_on_tie", \.faultKeepFirstOnTie, "conformance validation: equal created_at keeps the first stored"),
-        .flag("variant.no_filter", \.faultNoFilter, "conformance validation: git does not offer partial clone (serve only: the simulated git host has no filters)"),
+        .flag(
+            "variant.lowercase_tags_only", \.faultLowercaseTagsOnly, "conformance validation: A/E/q tags relate nothing"
+        ),
+        .flag(
+            "variant.one_way_references", \.faultOneWayReferences,
+            "conformance validation: events a hosted event tags are refused"),
+        .flag(
+            "variant.flat_maintainers", \.faultFlatMaintainers,
+            "conformance validation: maintainers' own maintainer lists ignored"),
+        .flag(
+            "variant.prs_skip_purgatory", \.faultPRsSkipPurgatory,
+            "conformance validation: pull requests served before their data"),
+        .flag(
+            "variant.keep_prs_waiting", \.faultKeepPRsWaiting,
+            "conformance validation: a pull request's data never releases it"),
+        .flag(
+            "variant.keep_first_on_tie", \.faultKeepFirstOnTie,
+            "conformance validation: equal created_at keeps the first stored"),
+        .flag(
+            "variant.no_filter", \.faultNoFilter,
+            "conformance validation: git does not offer partial clone (serve only: the simulated git host has no filters)"
+        ),
         .flag("variant.no_sha1_in_want", \.faultNoSHA1InWant, "conformance validation: git refuses wants by id"),
     ]
 }
@@ -132,7 +157,11 @@ public struct ConfigValueError: Error, CustomStringConvertible {
     public var value: String
     public var expected: String
     public var description: String { "bad value '\(value)' for \(key): expected \(expected)" }
-    public init(key: String, value: String, expected: String) { self.key = key; self.value = value; self.expected = expected }
+    public init(key: String, value: String, expected: String) {
+        self.key = key
+        self.value = value
+        self.expected = expected
+    }
 }
 
 public func parseBool(_ v: String, key: String) throws -> Bool {
@@ -148,4 +177,3 @@ public func parseDuration(_ text: String, key: String = "duration") throws -> Si
     if let d = DurationText.parse(text) { return d }
     throw ConfigValueError(key: key, value: text, expected: "a duration such as 500ms, 30s, 5m, 2h")
 }
-

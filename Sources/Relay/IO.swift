@@ -1,5 +1,5 @@
-import Nostr
 import GitStore
+import Nostr
 import SimKernel
 
 /// A client connection (websocket) to the relay, numbered by the driver.
@@ -9,7 +9,10 @@ public typealias ConnectionID = Int
 public struct RequestID: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
     public var client: Int
     public var number: Int
-    public init(client: Int, number: Int) { self.client = client; self.number = number }
+    public init(client: Int, number: Int) {
+        self.client = client
+        self.number = number
+    }
     /// A request of client 0 (tests).
     public init(integerLiteral number: Int) { self.init(client: 0, number: number) }
     public var description: String { "\(client)/\(number)" }
@@ -29,7 +32,10 @@ public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var owner: String
     /// Repository identifier (`d` tag).
     public var d: String
-    public init(owner: String, d: String) { self.owner = owner; self.d = d }
+    public init(owner: String, d: String) {
+        self.owner = owner
+        self.d = d
+    }
     public static func < (a: RepoKey, b: RepoKey) -> Bool { (a.owner, a.d) < (b.owner, b.d) }
     public var description: String { "\(owner.prefix(8))/\(d)" }
     /// The name of this repository's lease lock (`lock:<name>` in the lock service).
@@ -48,7 +54,11 @@ public struct RefUpdate: Hashable, Sendable {
     public var name: String
     public var old: ObjectID
     public var new: ObjectID
-    public init(name: String, old: ObjectID, new: ObjectID) { self.name = name; self.old = old; self.new = new }
+    public init(name: String, old: ObjectID, new: ObjectID) {
+        self.name = name
+        self.old = old
+        self.new = new
+    }
     public var isNoOp: Bool { old == new }
     public var isDelete: Bool { new.isZero }
 }

@@ -11,7 +11,9 @@ public func parseRepoPath(_ path: String) -> RepoKey? {
     // The identifier is percent-encoded in the path (GRASP-01); a decoded one that could
     // name another place on disk (`..`, a `/`, a NUL) names no repository.
     guard let d = String(parts[1].dropLast(4)).removingPercentEncoding,
-          !d.isEmpty, d != ".", d != "..", !d.contains("/"), !d.contains("\0"), let owner = try? PublicKey.hex(fromNpub: parts[0]) else { return nil }
+        !d.isEmpty, d != ".", d != "..", !d.contains("/"), !d.contains("\0"),
+        let owner = try? PublicKey.hex(fromNpub: parts[0])
+    else { return nil }
     return RepoKey(owner: owner, d: d)
 }
 

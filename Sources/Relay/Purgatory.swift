@@ -1,5 +1,5 @@
-import Nostr
 import GitStore
+import Nostr
 import SimKernel
 
 /// Events accepted but not yet served because their git data has not arrived (SPEC §4).
@@ -13,7 +13,10 @@ public struct Purgatory: Sendable {
         public var softExpired = false
         public var forgetAt: SimTime? = nil
         public init(event: NostrEvent, deadline: SimTime, softExpired: Bool = false, forgetAt: SimTime? = nil) {
-            self.event = event; self.deadline = deadline; self.softExpired = softExpired; self.forgetAt = forgetAt
+            self.event = event
+            self.deadline = deadline
+            self.softExpired = softExpired
+            self.forgetAt = forgetAt
         }
     }
     public struct StateEntry: Sendable {
@@ -21,7 +24,9 @@ public struct Purgatory: Sendable {
         public var deadline: SimTime
         public var source: EventOrigin
         public init(event: NostrEvent, deadline: SimTime, source: EventOrigin) {
-            self.event = event; self.deadline = deadline; self.source = source
+            self.event = event
+            self.deadline = deadline
+            self.source = source
         }
     }
     /// A PR or PR update waiting for `refs/nostr/<id>`; `event == nil` is a PLACEHOLDER:
@@ -32,7 +37,10 @@ public struct Purgatory: Sendable {
         public var commit: ObjectID?
         public var deadline: SimTime
         public init(event: NostrEvent?, repo: RepoKey, commit: ObjectID?, deadline: SimTime) {
-            self.event = event; self.repo = repo; self.commit = commit; self.deadline = deadline
+            self.event = event
+            self.repo = repo
+            self.commit = commit
+            self.deadline = deadline
         }
     }
 
@@ -48,7 +56,10 @@ public struct Purgatory: Sendable {
     public struct RefDrop: Hashable, Comparable, Sendable {
         public var repo: RepoKey
         public var id: String
-        public init(repo: RepoKey, id: String) { self.repo = repo; self.id = id }
+        public init(repo: RepoKey, id: String) {
+            self.repo = repo
+            self.id = id
+        }
         public static func < (a: RefDrop, b: RefDrop) -> Bool { (a.repo, a.id) < (b.repo, b.id) }
     }
     public var refDrops: Set<RefDrop> = []
@@ -93,7 +104,8 @@ public struct PurgatorySnapshot: Sendable {
 
     /// A snapshot read back from a file: `purgatory`'s times are already offsets.
     public init(relative purgatory: Purgatory, savedAt: SimTime) {
-        self.purgatory = purgatory; self.savedAt = savedAt
+        self.purgatory = purgatory
+        self.savedAt = savedAt
     }
 
     /// Deadlines at `now`, after `downtime` spent down: each offset loses the downtime.

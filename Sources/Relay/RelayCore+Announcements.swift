@@ -1,6 +1,6 @@
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
 
 /// The relay core: announcements (R1, R2, R4) and the maintainer sets they define.
@@ -12,25 +12,36 @@ extension RelayCore {
 
     func handleAnnouncement(_ conn: ConnectionID, _ e: NostrEvent) throws {
         guard let ann = try? RepoAnnouncement(e), !ann.identifier.isEmpty else {
-            ok(conn, e, false, "invalid: announcement needs a d tag"); return
+            ok(conn, e, false, "invalid: announcement needs a d tag")
+            return
         }
         let key = RepoKey(owner: e.pubkey, d: ann.identifier)
         if !listsThisService(ann) {
             // R2 exception: an existing maintainer may announce a copy hosted elsewhere.
-            let isMaintainer = decide(.maintainerException(author: e.pubkey, identifier: ann.identifier, reference:
-                try announcementOwners(ann.identifier).contains { try maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey) }))
+            let isMaintainer = decide(
+                .maintainerException(
+                    author: e.pubkey, identifier: ann.identifier,
+                    reference:
+                        try announcementOwners(ann.identifier).contains {
+                            try maintainers(of: RepoKey(owner: $0, d: ann.identifier)).contains(e.pubkey)
+                        }))
             guard isMaintainer else {
-                ok(conn, e, false, "invalid: announcement must list this service in clone and relays"); return
+                ok(conn, e, false, "invalid: announcement must list this service in clone and relays")
+                return
             }
             if let stored = try store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier)),
-               !newer(e, stored) {
-                ok(conn, e, true, "duplicate: have this or a newer announcement"); return
+                !newer(e, stored)
+            {
+                ok(conn, e, true, "duplicate: have this or a newer announcement")
+                return
             }
             // A newer version of this very announcement waits in purgatory: the older one is
             // not served (NIP-01 replacement order holds across purgatory; docs/relay.md).
             if let waiting = purgatory.announcements[key],
-               decide(.notNewerThanWaiting(arriving: e, waiting: waiting.event, reference: !newer(e, waiting.event))) {
-                ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return
+                decide(.notNewerThanWaiting(arriving: e, waiting: waiting.event, reference: !newer(e, waiting.event)))
+            {
+                ok(conn, e, true, "duplicate: a newer announcement is in purgatory")
+                return
             }
             try serve(e, how: "accepted")
             ok(conn, e, true, "")
@@ -44,22 +55,28 @@ extension RelayCore {
         // repository exists here: then this one is new here and waits like any other.
         let stored = try store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: ann.identifier))
         if let stored, stored.id == e.id || !newer(e, stored) {
-            ok(conn, e, true, "duplicate: have this or a newer announcement"); return
+            ok(conn, e, true, "duplicate: have this or a newer announcement")
+            return
         }
         // (Whether the served version listed this service is read from it, not guessed from
         // a repository existing: a crash that lost a waiting entry leaves its empty
         // repository behind; generated swarm seed 2863.)
         if let stored, (try? RepoAnnouncement(stored)).map(listsThisService) == true,
-           storage.exists(key), purgatory.announcements[key] == nil {
+            storage.exists(key), purgatory.announcements[key] == nil
+        {
             try serve(e, how: "accepted")
             ok(conn, e, true, "")
             if !deferRepositoryWrites { try settle(identifier: ann.identifier) }
             return
         }
         if var entry = purgatory.announcements[key] {
-            if entry.event.id == e.id { ok(conn, e, true, "duplicate: in purgatory"); return }
+            if entry.event.id == e.id {
+                ok(conn, e, true, "duplicate: in purgatory")
+                return
+            }
             if decide(.notNewerThanWaiting(arriving: e, waiting: entry.event, reference: !newer(e, entry.event))) {
-                ok(conn, e, true, "duplicate: a newer announcement is in purgatory"); return
+                ok(conn, e, true, "duplicate: a newer announcement is in purgatory")
+                return
             }
             if config.faultReplacementBypassesPurgatory {
                 // §8.10: the replacement is taken as a new, data-less announcement and served.
@@ -84,7 +101,8 @@ extension RelayCore {
             try storage.create(key, writer: replica, token: writeToken, now: now)
             observe(.repoCreated(key))
         } catch {
-            ok(conn, e, false, "error: could not create repository: \(error)"); return
+            ok(conn, e, false, "error: could not create repository: \(error)")
+            return
         }
         purgatory.announcements[key] = Purgatory.AnnouncementEntry(event: e, deadline: now + config.purgatoryTTL)
         observe(.held(e, deadline: now + config.purgatoryTTL))
@@ -131,8 +149,9 @@ extension RelayCore {
         var queue = [key.owner]
         while let m = queue.popLast() {
             guard let ev = try announcement(RepoKey(owner: m, d: key.d)),
-                  let ann = try? RepoAnnouncement(ev) else { continue }
-            for x in ann.maintainers where !set.contains(x) {   // visited set: cycles end here
+                let ann = try? RepoAnnouncement(ev)
+            else { continue }
+            for x in ann.maintainers where !set.contains(x) {  // visited set: cycles end here
                 set.insert(x)
                 if !config.faultFlatMaintainers { queue.append(x) }
             }

@@ -1,6 +1,6 @@
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
 
 /// The relay core: purgatory expiry and soft expiry.
@@ -27,9 +27,12 @@ extension RelayCore {
                 observe(.left(eventID: id, kind: e.kind, why: "expired"))
             } else {
                 // An unclaimed placeholder: nothing authorizes its ref any more.
-                if !decide(.dropExpiredPlaceholderRef(id: id, reference: true)) {}
-                else if deferRepositoryWrites { purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: id)) }
-                else { dropPlaceholderRef(entry.repo, id) }
+                if !decide(.dropExpiredPlaceholderRef(id: id, reference: true)) {
+                } else if deferRepositoryWrites {
+                    purgatory.refDrops.insert(Purgatory.RefDrop(repo: entry.repo, id: id))
+                } else {
+                    dropPlaceholderRef(entry.repo, id)
+                }
                 observe(.left(eventID: id, kind: Kinds.pullRequest, why: "expired"))
             }
             trace("purgatory.expired", [("id", short(id)), ("kind", "pr")])
@@ -39,7 +42,6 @@ extension RelayCore {
         }
         for id in purgatory.expired.keys.sorted() where purgatory.expired[id]! <= now { purgatory.expired[id] = nil }
     }
-
 
     func dropPlaceholderRef(_ repo: RepoKey, _ id: String) {
         repositoryWrite(repo, "drop-placeholder-ref") {
@@ -57,7 +59,8 @@ extension RelayCore {
             purgatory.refDrops.remove(p)
         }
         if purgatory.repoDeletes.remove(key) != nil, purgatory.announcements[key] == nil, try announcement(key) == nil {
-            if repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) }) {
+            if repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) })
+            {
                 observe(.repoDeleted(key))
             }
             return

@@ -1,6 +1,6 @@
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
 
 /// The relay core: git smart HTTP: advertisements, pushes and fetches (R6–R10).
@@ -17,19 +17,27 @@ extension RelayCore {
         return try announcement(key) == nil ? nil : key
     }
 
-    static let capabilities = ["report-status", "delete-refs", "side-band-64k", "ofs-delta", "no-thin",
-                               "allow-tip-sha1-in-want", "allow-reachable-sha1-in-want"]
+    static let capabilities = [
+        "report-status", "delete-refs", "side-band-64k", "ofs-delta", "no-thin",
+        "allow-tip-sha1-in-want", "allow-reachable-sha1-in-want",
+    ]
 
-    public static let corsHeaders = [("Access-Control-Allow-Origin", "*"),
-                              ("Access-Control-Allow-Methods", "GET, POST"),
-                              ("Access-Control-Allow-Headers", "Content-Type")]
+    public static let corsHeaders = [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "GET, POST"),
+        ("Access-Control-Allow-Headers", "Content-Type"),
+    ]
 
     func notFound(_ req: RequestID, _ path: String) {
-        out.append(.reply(req, .httpError(status: 404, headers: Self.corsHeaders, message: "repository not found: \(path)")))
+        out.append(
+            .reply(req, .httpError(status: 404, headers: Self.corsHeaders, message: "repository not found: \(path)")))
     }
 
     func advertise(_ req: RequestID, _ path: String) throws {
-        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else {
+            notFound(req, path)
+            return
+        }
         let refs = repo.refs
         let head: String? = refs.contains { $0.name == repo.head } ? repo.head : nil
         var caps = Self.capabilities
@@ -39,22 +47,33 @@ extension RelayCore {
     }
 
     func fetch(_ req: RequestID, _ path: String, _ wants: [ObjectID], _ haves: [ObjectID]) throws {
-        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else {
+            notFound(req, path)
+            return
+        }
         // allow-reachable-sha1-in-want: any object reachable from an advertised tip.
         let tips = repo.refs.map(\.id)
         for w in wants {
             let reachable: Bool
-            do { reachable = try repo.contains(w) && tips.contains { try $0 == w || repo.isAncestor(w, of: $0) } } catch {
-                out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)")))
+            do { reachable = try repo.contains(w) && tips.contains { try $0 == w || repo.isAncestor(w, of: $0) } } catch
+            {
+                out.append(
+                    .reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)")))
                 return
             }
             guard reachable else {
-                out.append(.reply(req, .httpError(status: 400, headers: Self.corsHeaders, message: "upload-pack: not our ref \(w.hex)")))
+                out.append(
+                    .reply(
+                        req,
+                        .httpError(status: 400, headers: Self.corsHeaders, message: "upload-pack: not our ref \(w.hex)")
+                    ))
                 return
             }
         }
-        do { out.append(.reply(req, .pack(try repo.pack(tips: wants, haves: haves)))) }
-        catch { out.append(.reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)"))) }
+        do { out.append(.reply(req, .pack(try repo.pack(tips: wants, haves: haves)))) } catch {
+            out.append(
+                .reply(req, .httpError(status: 500, headers: Self.corsHeaders, message: "upload-pack: \(error)")))
+        }
     }
 
     /// What authorization made of a push: per-ref errors (nil: accepted) and what may land.
@@ -82,11 +101,16 @@ extension RelayCore {
         for u in nostrUpdates {
             let id = String(u.name.dropFirst("refs/nostr/".count))
             if !isEventID(id) {
-                d.results[u.name] = "invalid nostr ref: \(u.name) must be refs/nostr/<64 hex event id>"; continue
+                d.results[u.name] = "invalid nostr ref: \(u.name) must be refs/nostr/<64 hex event id>"
+                continue
             }
-            if u.isDelete { d.results[u.name] = "deleting refs/nostr refs is not allowed"; continue }
+            if u.isDelete {
+                d.results[u.name] = "deleting refs/nostr refs is not allowed"
+                continue
+            }
             if let known = try knownPRCommit(id), known != u.new {
-                d.results[u.name] = "rejected: event \(short(id)) names commit \(known.hex)"; continue
+                d.results[u.name] = "rejected: event \(short(id)) names commit \(known.hex)"
+                continue
             }
             d.acceptedNostr.append(u)
         }
@@ -94,7 +118,10 @@ extension RelayCore {
     }
 
     func push(_ req: RequestID, _ path: String, _ updates: [RefUpdate], _ pack: Pack) throws {
-        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else {
+            notFound(req, path)
+            return
+        }
         var d = try decidePush(key, repo, updates)
         let toApply = d.accepted
         if !toApply.isEmpty {
@@ -105,15 +132,19 @@ extension RelayCore {
                     let missing = r.missingObjects(reachableFrom: tips)
                     if !missing.isEmpty { throw PushError.missingObjects(missing.count) }
                     for u in toApply {
-                        if u.isDelete { if r.ref(u.name) != nil { try r.deleteRef(u.name) } }
-                        else if r.ref(u.name) != u.new { try r.setRef(u.name, u.new) }
+                        if u.isDelete {
+                            if r.ref(u.name) != nil { try r.deleteRef(u.name) }
+                        } else if r.ref(u.name) != u.new {
+                            try r.setRef(u.name, u.new)
+                        }
                     }
                 }
                 for u in toApply { d.results[u.name] = .some(nil) }
             } catch {
                 let msg = (error as? PushError)?.description ?? "error: \(error)"
                 for u in toApply { d.results[u.name] = msg }
-                d.acceptedNormal = []; d.acceptedNostr = []
+                d.acceptedNormal = []
+                d.acceptedNostr = []
                 d.authorizedBy = nil
             }
         }
@@ -125,7 +156,10 @@ extension RelayCore {
     /// updates may land. The hook refuses the whole push when any ref is refused; an
     /// accepted decision waits for `pushApplied`.
     func pushProposed(_ req: RequestID, _ path: String, _ updates: [RefUpdate]) throws {
-        guard let key = try hostedRepo(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        guard let key = try hostedRepo(path), let repo = storage.repository(key) else {
+            notFound(req, path)
+            return
+        }
         var d = try decidePush(key, repo, updates)
         if d.accepted.count == updates.count {
             proposedPushes[key] = d
@@ -133,13 +167,18 @@ extension RelayCore {
             return
         }
         for u in d.accepted { d.results[u.name] = "not applied: another ref of this push was refused" }
-        d.acceptedNormal = []; d.acceptedNostr = []; d.authorizedBy = nil
+        d.acceptedNormal = []
+        d.acceptedNostr = []
+        d.authorizedBy = nil
         try finishPush(req, key, repo, updates, d)
     }
 
     /// The post-receive hook: git applied `updates` (after `pushProposed` accepted them).
     func pushApplied(_ req: RequestID, _ path: String, _ updates: [RefUpdate]) throws {
-        guard let key = parseRepoPath(path), let repo = storage.repository(key) else { notFound(req, path); return }
+        guard let key = parseRepoPath(path), let repo = storage.repository(key) else {
+            notFound(req, path)
+            return
+        }
         var d = proposedPushes.removeValue(forKey: key) ?? PushDecision()
         // Only what was proposed and accepted counts as authorized; anything else git
         // reports (no hook ran) is recorded as applied without authorization.
@@ -153,17 +192,25 @@ extension RelayCore {
 
     /// Reports a decided push and runs what accepted refs cause: PR placeholders or
     /// releases, "git data became available", promotion of the announcement.
-    func finishPush(_ req: RequestID, _ key: RepoKey, _ repo: GitRepository, _ updates: [RefUpdate],
-                            _ d: PushDecision) throws {
+    func finishPush(
+        _ req: RequestID, _ key: RepoKey, _ repo: GitRepository, _ updates: [RefUpdate],
+        _ d: PushDecision
+    ) throws {
         let ordered = updates.map { RefResult(name: $0.name, error: d.results[$0.name] ?? "not processed") }
         observe(.push(repo: key, updates: updates, results: ordered, authorizedBy: d.authorizedBy))
-        trace("git.push", [("repo", key.description), ("refs", updates.map(\.name).joined(separator: ",")),
-                           ("result", ordered.allSatisfy(\.ok) ? "ok" : (ordered.first { !$0.ok }?.error ?? ""))])
+        trace(
+            "git.push",
+            [
+                ("repo", key.description), ("refs", updates.map(\.name).joined(separator: ",")),
+                ("result", ordered.allSatisfy(\.ok) ? "ok" : (ordered.first { !$0.ok }?.error ?? "")),
+            ])
         out.append(.reply(req, .pushResult(ordered)))
         if !d.accepted.isEmpty {
             observe(.refsChanged(repo: key, refs: repo.refs, head: repo.head, why: "push"))
         }
-        for u in d.acceptedNostr { try prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new) }
+        for u in d.acceptedNostr {
+            try prDataArrived(id: String(u.name.dropFirst("refs/nostr/".count)), repo: key, commit: u.new)
+        }
         // Any accepted push may have brought objects a waiting state needs — a PR's
         // commits usually contain the base its state names (found by a swarm run).
         if !d.accepted.isEmpty { try settle(identifier: key.d) }
@@ -175,11 +222,16 @@ extension RelayCore {
     enum PushError: Error, CustomStringConvertible {
         case missingObjects(Int)
         var description: String {
-            switch self { case .missingObjects(let n): return "unpack error: \(n) objects missing" }
+            switch self {
+            case .missingObjects(let n): return "unpack error: \(n) objects missing"
+            }
         }
     }
 
-    enum AuthResult { case success(String), failure(String) }
+    enum AuthResult {
+        case success(String)
+        case failure(String)
+    }
 
     /// LATE BINDING (SPEC §4): the refs after this push must EXACTLY equal a waiting (or
     /// served) state of an authorized author; the newest such state wins.
@@ -188,7 +240,8 @@ extension RelayCore {
         for u in updates {
             let current = repo.ref(u.name) ?? .zero
             if u.old != current && !(u.isNoOp && u.new == current) {
-                return .failure("failed to update ref: stale info (expected \(u.old.hex.prefix(7)), have \(current.hex.prefix(7)))")
+                return .failure(
+                    "failed to update ref: stale info (expected \(u.old.hex.prefix(7)), have \(current.hex.prefix(7)))")
             }
         }
         let noOp = updates.allSatisfy(\.isNoOp)
@@ -236,7 +289,7 @@ extension RelayCore {
             purgatory.prs[id] = nil
             observe(.left(eventID: id, kind: e.kind, why: "released"))
             do { try serve(e, how: "released") } catch {
-                purgatory.prs[id] = entry   // not stored: it keeps waiting
+                purgatory.prs[id] = entry  // not stored: it keeps waiting
                 throw error
             }
             return

@@ -1,6 +1,6 @@
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
 
 /// The relay core: repository states: purgatory, release and late binding.
@@ -24,27 +24,33 @@ extension RelayCore {
     func handleState(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) throws {
         let d = e.dTag
         if purgatory.states[d]?.contains(where: { $0.event.id == e.id }) == true {
-            ok(conn, e, true, "duplicate: in purgatory"); return
+            ok(conn, e, true, "duplicate: in purgatory")
+            return
         }
         let owners = try announcementOwners(d)
         if owners.isEmpty {
-            ok(conn, e, false, "invalid: no announcement exists for this repository"); return
+            ok(conn, e, false, "invalid: no announcement exists for this repository")
+            return
         }
         let auth = try owners.map { RepoKey(owner: $0, d: d) }.filter { try speaksFor(e.pubkey, $0) }
         if auth.isEmpty {
-            ok(conn, e, false, "invalid: author not authorized for this repository"); return
+            ok(conn, e, false, "invalid: author not authorized for this repository")
+            return
         }
         for key in auth {
-            guard var entry = purgatory.announcements[key], decide(.extendAnnouncement(repo: key, reference: true)) else { continue }
+            guard var entry = purgatory.announcements[key], decide(.extendAnnouncement(repo: key, reference: true))
+            else { continue }
             if entry.softExpired { revive(key, &entry) } else { entry.deadline = now + config.purgatoryTTL }
             purgatory.announcements[key] = entry
             observe(.held(entry.event, deadline: entry.deadline))
         }
         if (try store.event(id: e.id)) != nil {
-            ok(conn, e, true, "duplicate: already have this event"); return
+            ok(conn, e, true, "duplicate: already have this event")
+            return
         }
         if let stored = try store.latest(ReplacementKey(kind: e.kind, pubkey: e.pubkey, d: d)), !newer(e, stored) {
-            ok(conn, e, true, "duplicate: a newer state is already served"); return
+            ok(conn, e, true, "duplicate: a newer state is already served")
+            return
         }
         // Data already present in the identifier: apply and serve now.
         let tips = stateRefs(e).map(\.id)
@@ -64,7 +70,8 @@ extension RelayCore {
             return
         }
         if source == .sync, purgatory.expired[e.id] != nil {
-            ok(conn, e, false, "invalid: previously expired from purgatory without git data"); return
+            ok(conn, e, false, "invalid: previously expired from purgatory without git data")
+            return
         }
         let deadline = now + config.purgatoryTTL
         purgatory.states[d, default: []].append(.init(event: e, deadline: deadline, source: source))
@@ -82,7 +89,9 @@ extension RelayCore {
     /// read-failure test double is always asked.
     func servedHead(_ key: RepoKey) throws -> (state: NostrEvent?, head: String?) {
         let revisions = (store: store.revision, purgatory: box.announcementsRevision)
-        if store.readFailureHook == nil, let c = servedHeadCache[key], c.store == revisions.store, c.purgatory == revisions.purgatory {
+        if store.readFailureHook == nil, let c = servedHeadCache[key], c.store == revisions.store,
+            c.purgatory == revisions.purgatory
+        {
             return (c.state, c.head)
         }
         let m = try maintainers(of: key).sorted()
@@ -102,16 +111,21 @@ extension RelayCore {
         let tips = refs.map(\.id)
         let targets = auth.filter { storage.exists($0) }
         guard let source = dataSource(e.dTag, tips, preferring: targets), !targets.isEmpty else {
-            trace("release.no-source", [("id", short(e.id)), ("targets", targets.map(\.description).joined(separator: ","))])
+            trace(
+                "release.no-source",
+                [("id", short(e.id)), ("targets", targets.map(\.description).joined(separator: ","))])
             return false
         }
         // The objects go to every repository the state speaks for first (a served state's
         // data is in each of them), even one whose refs stay with a newer state.
         for key in targets where key != source {
-            guard let repo = storage.repository(key), let from = storage.repository(source), !repo.isComplete(tips) else { continue }
+            guard let repo = storage.repository(key), let from = storage.repository(source), !repo.isComplete(tips)
+            else { continue }
             do {
                 let pack = try from.pack(tips: tips, haves: repo.refs.map(\.id).filter { from.contains($0) })
-                try storage.write(key, writer: replica, token: writeToken, now: now, "copy-objects") { r in _ = try r.receive(pack) }
+                try storage.write(key, writer: replica, token: writeToken, now: now, "copy-objects") { r in
+                    _ = try r.receive(pack)
+                }
             } catch {
                 trace("repo.write-failed", [("repo", key.description), ("error", "\(error)")])
             }
@@ -128,7 +142,7 @@ extension RelayCore {
         }
         let stored: Bool
         do { stored = try serve(e, how: how) } catch {
-            if fromPurgatory { purgatory.states[e.dTag] = waitingBefore }   // not stored: it keeps waiting
+            if fromPurgatory { purgatory.states[e.dTag] = waitingBefore }  // not stored: it keeps waiting
             throw error
         }
         guard stored else { return true }
@@ -179,11 +193,14 @@ extension RelayCore {
         // promote: this one would be taken out of purgatory and never served (found by
         // the relay model, generated arrival seed 22). It waits until it expires.
         if let stored = try store.latest(ReplacementKey(kind: Kinds.repoAnnouncement, pubkey: key.owner, d: key.d)),
-           newer(stored, entry.event) { return }
+            newer(stored, entry.event)
+        {
+            return
+        }
         purgatory.announcements[key] = nil
         observe(.left(eventID: entry.event.id, kind: entry.event.kind, why: "released"))
         do { try serve(entry.event, how: "released") } catch {
-            purgatory.announcements[key] = entry   // not stored: it keeps waiting
+            purgatory.announcements[key] = entry  // not stored: it keeps waiting
             throw error
         }
     }
@@ -205,7 +222,9 @@ extension RelayCore {
                 let auth = try authoritativeOwners(author: entry.event.pubkey, d: d)
                 let tips = stateRefs(entry.event).map(\.id)
                 guard auth.contains(where: storage.exists), dataSource(d, tips) != nil else { continue }
-                if try release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true) { releasedOne = true }
+                if try release(state: entry.event, authoritative: auth, how: "released", fromPurgatory: true) {
+                    releasedOne = true
+                }
             }
         }
         try settlePullRequests(d)
@@ -237,7 +256,6 @@ extension RelayCore {
         }
     }
 
-
     /// Releases every waiting pull request of identifier `d` whose tip commit is complete
     /// in some repository of the identifier: its objects are copied into the repository it
     /// names (a fetch lands in the repository of the owner whose URL answered, a push in
@@ -250,13 +268,15 @@ extension RelayCore {
         let siblings = storage.keys.filter { $0.d == d }
         for id in purgatory.prs.keys.sorted() {
             guard let entry = purgatory.prs[id], entry.repo.d == d, let e = entry.event,
-                  let commit = entry.commit, let target = storage.repository(entry.repo),
-                  let source = siblings.first(where: { storage.repository($0)?.isComplete([commit]) == true }),
-                  let from = storage.repository(source) else { continue }
+                let commit = entry.commit, let target = storage.repository(entry.repo),
+                let source = siblings.first(where: { storage.repository($0)?.isComplete([commit]) == true }),
+                let from = storage.repository(source)
+            else { continue }
             do {
                 if !target.isComplete([commit]) {
                     let pack = try from.pack(tips: [commit], haves: target.refs.map(\.id).filter { from.contains($0) })
-                    try storage.write(entry.repo, writer: replica, token: writeToken, now: now, "pr-objects-from-sync") { r in
+                    try storage.write(entry.repo, writer: replica, token: writeToken, now: now, "pr-objects-from-sync")
+                    { r in
                         _ = try r.receive(pack)
                     }
                 }
@@ -270,7 +290,7 @@ extension RelayCore {
             purgatory.prs[id] = nil
             observe(.left(eventID: id, kind: e.kind, why: "released"))
             do { try serve(e, how: "released") } catch {
-                purgatory.prs[id] = entry   // not stored: it keeps waiting
+                purgatory.prs[id] = entry  // not stored: it keeps waiting
                 throw error
             }
         }

@@ -1,6 +1,6 @@
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
 
 /// The reference GRASP relay/git-host as a sans-IO state machine (SPEC §3–4):
@@ -38,9 +38,14 @@ public final class RelayCore {
     var proposedPushes: [RepoKey: PushDecision] = [:]
     var servedHeadCache: [RepoKey: (store: Int, purgatory: Int, state: NostrEvent?, head: String?)] = [:]
 
-    public init(config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,
-                purgatory: PurgatoryBox = PurgatoryBox()) {
-        self.config = config; self.replica = replica; self.store = store; self.storage = storage
+    public init(
+        config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,
+        purgatory: PurgatoryBox = PurgatoryBox()
+    ) {
+        self.config = config
+        self.replica = replica
+        self.store = store
+        self.storage = storage
         self.box = purgatory
         store.faultKeepFirstOnTie = config.faultKeepFirstOnTie
     }
@@ -70,10 +75,14 @@ public final class RelayCore {
         case .disconnect(let conn): subscriptions[conn] = nil
         case .nip11(let req): out.append(.reply(req, .nip11(nip11Document())))
         case .gitAdvertise(let req, let path): answering(req, "advertisement") { try advertise(req, path) }
-        case .gitPush(let req, let path, let updates, let pack): answering(req, "push") { try push(req, path, updates, pack) }
-        case .gitFetch(let req, let path, let wants, let haves): answering(req, "fetch") { try fetch(req, path, wants, haves) }
-        case .gitPushProposed(let req, let path, let updates): answering(req, "push") { try pushProposed(req, path, updates) }
-        case .gitPushApplied(let req, let path, let updates): answering(req, "push") { try pushApplied(req, path, updates) }
+        case .gitPush(let req, let path, let updates, let pack):
+            answering(req, "push") { try push(req, path, updates, pack) }
+        case .gitFetch(let req, let path, let wants, let haves):
+            answering(req, "fetch") { try fetch(req, path, wants, haves) }
+        case .gitPushProposed(let req, let path, let updates):
+            answering(req, "push") { try pushProposed(req, path, updates) }
+        case .gitPushApplied(let req, let path, let updates):
+            answering(req, "push") { try pushApplied(req, path, updates) }
         case .sweep: sweep()
         case .maintain(let key): reporting("maintenance of \(key)") { try maintain(key) }
         case .gitDataArrived(let key): reporting("git data for \(key.d)") { try settle(identifier: key.d) }
@@ -110,7 +119,10 @@ public final class RelayCore {
     /// fails): the refusal is observed and the caller learns whether the write happened.
     @discardableResult
     func repositoryWrite(_ repo: RepoKey, _ operation: String, _ body: () throws -> Void) -> Bool {
-        do { try body(); return true } catch {
+        do {
+            try body()
+            return true
+        } catch {
             observe(.repoWriteRefused(repo: repo, operation: operation, error: "\(error)"))
             return false
         }
@@ -137,16 +149,21 @@ public final class RelayCore {
         case .event(let e):
             do { try handleEvent(conn, e, source) } catch {
                 storeFailed("event \(short(e.id))", error)
-                let answered = out.contains { if case .send(_, .ok(e.id, _, _)) = $0 { return true } else { return false } }
+                let answered = out.contains {
+                    if case .send(_, .ok(e.id, _, _)) = $0 { return true } else { return false }
+                }
                 if !answered { ok(conn, e, false, "error: \(error)") }
             }
         case .req(let subID, let filters):
             let events: [NostrEvent]
             do { events = try store.query(filters) } catch {
                 storeFailed("subscription \(subID)", error)
-                out.append(.send(conn, .closed(subID: subID, message: "error: \(error)"))); return
+                out.append(.send(conn, .closed(subID: subID, message: "error: \(error)")))
+                return
             }
-            for e in config.faultOldestFirst ? events.reversed() : events { out.append(.send(conn, .event(subID: subID, e))) }
+            for e in config.faultOldestFirst ? events.reversed() : events {
+                out.append(.send(conn, .event(subID: subID, e)))
+            }
             if !config.faultNoEOSE { out.append(.send(conn, .eose(subID: subID))) }
             var subs = subscriptions[conn] ?? []
             subs.removeAll { $0.id == subID }
@@ -164,21 +181,27 @@ public final class RelayCore {
         }
         out.append(.send(conn, .ok(eventID: e.id, accepted: accepted, message: message)))
         observe(.acknowledged(eventID: e.id, accepted: accepted, message: message))
-        trace(accepted ? "event.ok" : "event.rejected",
-              [("id", short(e.id)), ("kind", String(e.kind)), ("msg", message)])
+        trace(
+            accepted ? "event.ok" : "event.rejected",
+            [("id", short(e.id)), ("kind", String(e.kind)), ("msg", message)])
     }
 
     static let purgatoryMessage = "purgatory: won't be served until git data arrives"
 
     func handleEvent(_ conn: ConnectionID, _ e: NostrEvent, _ source: EventOrigin) throws {
         do { try e.validate() } catch {
-            ok(conn, e, false, "invalid: \(error)"); return
+            ok(conn, e, false, "invalid: \(error)")
+            return
         }
-        if e.kindClass == .ephemeral { ok(conn, e, true, ""); return }
+        if e.kindClass == .ephemeral {
+            ok(conn, e, true, "")
+            return
+        }
         // NIP-09: what its author deleted is not taken again — not even into purgatory,
         // where it could never be served (found by the relay model, generated seed 2442).
         if (try store.isDeleted(e)) == true {
-            ok(conn, e, false, "blocked: deleted by its author"); return
+            ok(conn, e, false, "blocked: deleted by its author")
+            return
         }
         switch e.kind {
         case Kinds.repoAnnouncement: try handleAnnouncement(conn, e)
@@ -234,7 +257,8 @@ func isEventID(_ s: String) -> Bool {
 
 extension Array {
     func partitioned(_ isFirst: (Element) -> Bool) -> ([Element], [Element]) {
-        var a: [Element] = [], b: [Element] = []
+        var a: [Element] = []
+        var b: [Element] = []
         for x in self { if isFirst(x) { a.append(x) } else { b.append(x) } }
         return (a, b)
     }

@@ -24,8 +24,8 @@ public enum RelayDecision: Sendable {
     public var reference: Bool {
         switch self {
         case .maintainerException(_, _, let r), .notNewerThanWaiting(_, _, let r), .deletionRemovesWaiting(_, _, let r),
-             .speaksFor(_, _, let r), .replaces(_, _, let r), .dropExpiredPlaceholderRef(_, let r),
-             .extendAnnouncement(_, let r):
+            .speaksFor(_, _, let r), .replaces(_, _, let r), .dropExpiredPlaceholderRef(_, let r),
+            .extendAnnouncement(_, let r):
             return r
         }
     }

@@ -23,109 +23,156 @@ public struct Setting<Root>: @unchecked Sendable {
 
     /// The same key on a value that holds `Root` at `path`.
     public func lifted<Outer>(_ path: WritableKeyPath<Outer, Root>) -> Setting<Outer> {
-        let apply = self.apply, read = self.read
-        return Setting<Outer>(key: key, meaning: meaning, accepts: accepts, refused: refused,
-                              apply: { outer, v, k in try apply(&outer[keyPath: path], v, k) },
-                              read: { read($0[keyPath: path]) })
+        let apply = self.apply
+        let read = self.read
+        return Setting<Outer>(
+            key: key, meaning: meaning, accepts: accepts, refused: refused,
+            apply: { outer, v, k in try apply(&outer[keyPath: path], v, k) },
+            read: { read($0[keyPath: path]) })
     }
 }
 
 extension Setting {
     /// A duration within `range` (both ends allowed). Zero is refused unless the range
     /// starts at zero; a negative value never parses.
-    public static func duration(_ key: String, _ path: WritableKeyPath<Root, SimDuration>, _ meaning: String,
-                                _ range: ClosedRange<SimDuration>) -> Setting {
-        let accepts = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
-        return Setting(key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range), apply: { root, v, k in
-            root[keyPath: path] = try checkedDuration(v, key: k, in: range, accepts: accepts)
-        }, read: { DurationText.format($0[keyPath: path]) })
+    public static func duration(
+        _ key: String, _ path: WritableKeyPath<Root, SimDuration>, _ meaning: String,
+        _ range: ClosedRange<SimDuration>
+    ) -> Setting {
+        let accepts =
+            "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range),
+            apply: { root, v, k in
+                root[keyPath: path] = try checkedDuration(v, key: k, in: range, accepts: accepts)
+            }, read: { DurationText.format($0[keyPath: path]) })
     }
 
     /// A duration or a range `lo..hi` of durations (drawn per seed by its user), within
     /// `bounds`; nil (unset) by default.
-    public static func durationRange(_ key: String, _ path: WritableKeyPath<Root, ClosedRange<SimDuration>?>, _ meaning: String,
-                                     _ bounds: ClosedRange<SimDuration>) -> Setting {
-        let accepts = "a duration or a range lo..hi from \(DurationText.format(bounds.lowerBound)) to \(DurationText.format(bounds.upperBound))"
-        return Setting(key: key, meaning: meaning, accepts: accepts,
-                       refused: refusedDurations(bounds) + ["5s..1s", "1s..soon"], apply: { root, v, k in
-            root[keyPath: path] = try parseDurationRange(v, key: k, accepts: accepts, bounds: bounds)
-        }, read: { $0[keyPath: path].map { DurationText.formatRange($0.lowerBound, $0.upperBound, collapse: true) } ?? "unset" })
+    public static func durationRange(
+        _ key: String, _ path: WritableKeyPath<Root, ClosedRange<SimDuration>?>, _ meaning: String,
+        _ bounds: ClosedRange<SimDuration>
+    ) -> Setting {
+        let accepts =
+            "a duration or a range lo..hi from \(DurationText.format(bounds.lowerBound)) to \(DurationText.format(bounds.upperBound))"
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts,
+            refused: refusedDurations(bounds) + ["5s..1s", "1s..soon"],
+            apply: { root, v, k in
+                root[keyPath: path] = try parseDurationRange(v, key: k, accepts: accepts, bounds: bounds)
+            },
+            read: {
+                $0[keyPath: path].map { DurationText.formatRange($0.lowerBound, $0.upperBound, collapse: true) }
+                    ?? "unset"
+            })
     }
 
     /// A duration or a range `lo..hi` within `bounds` (never unset).
-    public static func durationRange(_ key: String, _ path: WritableKeyPath<Root, ClosedRange<SimDuration>>, _ meaning: String,
-                                     _ bounds: ClosedRange<SimDuration>) -> Setting {
-        let accepts = "a duration or a range lo..hi from \(DurationText.format(bounds.lowerBound)) to \(DurationText.format(bounds.upperBound))"
-        return Setting(key: key, meaning: meaning, accepts: accepts,
-                       refused: refusedDurations(bounds) + ["5s..1s", "1s..soon"], apply: { root, v, k in
-            root[keyPath: path] = try parseDurationRange(v, key: k, accepts: accepts, bounds: bounds)
-        }, read: { DurationText.formatRange($0[keyPath: path].lowerBound, $0[keyPath: path].upperBound, collapse: true) })
+    public static func durationRange(
+        _ key: String, _ path: WritableKeyPath<Root, ClosedRange<SimDuration>>, _ meaning: String,
+        _ bounds: ClosedRange<SimDuration>
+    ) -> Setting {
+        let accepts =
+            "a duration or a range lo..hi from \(DurationText.format(bounds.lowerBound)) to \(DurationText.format(bounds.upperBound))"
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts,
+            refused: refusedDurations(bounds) + ["5s..1s", "1s..soon"],
+            apply: { root, v, k in
+                root[keyPath: path] = try parseDurationRange(v, key: k, accepts: accepts, bounds: bounds)
+            },
+            read: {
+                DurationText.formatRange($0[keyPath: path].lowerBound, $0[keyPath: path].upperBound, collapse: true)
+            })
     }
 
-    static func checkedDuration(_ v: String, key: String, in range: ClosedRange<SimDuration>, accepts: String) throws -> SimDuration {
+    static func checkedDuration(_ v: String, key: String, in range: ClosedRange<SimDuration>, accepts: String) throws
+        -> SimDuration
+    {
         let d = try parseDuration(v, key: key)
         guard range.contains(d) else { throw ConfigValueError(key: key, value: v, expected: accepts) }
         return d
     }
 
     static func parseDurationRange(_ v: String, key: String, accepts: String, bounds: ClosedRange<SimDuration>) throws
-        -> ClosedRange<SimDuration> {
+        -> ClosedRange<SimDuration>
+    {
         let parts = v.components(separatedBy: "..")
         guard parts.count <= 2 else { throw ConfigValueError(key: key, value: v, expected: accepts) }
         guard let lo = DurationText.parse(parts[0].trimmingSpaces()),
-              let hi = parts.count == 2 ? DurationText.parse(parts[1].trimmingSpaces()) : lo,
-              lo <= hi, bounds.contains(lo), bounds.contains(hi) else { throw ConfigValueError(key: key, value: v, expected: accepts) }
+            let hi = parts.count == 2 ? DurationText.parse(parts[1].trimmingSpaces()) : lo,
+            lo <= hi, bounds.contains(lo), bounds.contains(hi)
+        else { throw ConfigValueError(key: key, value: v, expected: accepts) }
         return lo...hi
     }
 
     /// An optional duration (unset by default) within `range`.
-    public static func duration(_ key: String, _ path: WritableKeyPath<Root, SimDuration?>, _ meaning: String,
-                                _ range: ClosedRange<SimDuration>) -> Setting {
-        let accepts = "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
-        return Setting(key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range), apply: { root, v, k in
-            root[keyPath: path] = try checkedDuration(v, key: k, in: range, accepts: accepts)
-        }, read: { $0[keyPath: path].map(DurationText.format) ?? "unset" })
+    public static func duration(
+        _ key: String, _ path: WritableKeyPath<Root, SimDuration?>, _ meaning: String,
+        _ range: ClosedRange<SimDuration>
+    ) -> Setting {
+        let accepts =
+            "a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts, refused: refusedDurations(range),
+            apply: { root, v, k in
+                root[keyPath: path] = try checkedDuration(v, key: k, in: range, accepts: accepts)
+            }, read: { $0[keyPath: path].map(DurationText.format) ?? "unset" })
     }
 
     public static func flag(_ key: String, _ path: WritableKeyPath<Root, Bool>, _ meaning: String) -> Setting {
-        Setting(key: key, meaning: meaning, accepts: "true or false", refused: ["maybe", "2", "-1"], apply: { root, v, k in
-            root[keyPath: path] = try parseBool(v, key: k)
-        }, read: { $0[keyPath: path] ? "true" : "false" })
+        Setting(
+            key: key, meaning: meaning, accepts: "true or false", refused: ["maybe", "2", "-1"],
+            apply: { root, v, k in
+                root[keyPath: path] = try parseBool(v, key: k)
+            }, read: { $0[keyPath: path] ? "true" : "false" })
     }
 
     /// A number within `range`.
-    public static func number(_ key: String, _ path: WritableKeyPath<Root, Double>, _ meaning: String,
-                              _ range: ClosedRange<Double>) -> Setting {
+    public static func number(
+        _ key: String, _ path: WritableKeyPath<Root, Double>, _ meaning: String,
+        _ range: ClosedRange<Double>
+    ) -> Setting {
         let accepts = "a number from \(format(range.lowerBound)) to \(format(range.upperBound))"
         let below = range.lowerBound > 0 ? ["0", format(range.lowerBound / 2)] : []
-        return Setting(key: key, meaning: meaning, accepts: accepts,
-                       refused: below + ["-1", format(range.upperBound * 10 + 1), "nan", "inf", "half"], apply: { root, v, k in
-            guard let d = Double(v.trimmingSpaces()), d.isFinite, range.contains(d) else {
-                throw ConfigValueError(key: k, value: v, expected: accepts)
-            }
-            root[keyPath: path] = d
-        }, read: { format($0[keyPath: path]) })
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts,
+            refused: below + ["-1", format(range.upperBound * 10 + 1), "nan", "inf", "half"],
+            apply: { root, v, k in
+                guard let d = Double(v.trimmingSpaces()), d.isFinite, range.contains(d) else {
+                    throw ConfigValueError(key: k, value: v, expected: accepts)
+                }
+                root[keyPath: path] = d
+            }, read: { format($0[keyPath: path]) })
     }
 
     /// A whole number within `range`.
-    public static func count(_ key: String, _ path: WritableKeyPath<Root, Int>, _ meaning: String,
-                             _ range: ClosedRange<Int>) -> Setting {
+    public static func count(
+        _ key: String, _ path: WritableKeyPath<Root, Int>, _ meaning: String,
+        _ range: ClosedRange<Int>
+    ) -> Setting {
         let accepts = "a whole number from \(range.lowerBound) to \(range.upperBound)"
         let below = range.lowerBound > 0 ? ["0"] : []
-        return Setting(key: key, meaning: meaning, accepts: accepts,
-                       refused: below + ["-1", String(range.upperBound + 1), "1.5", "many"], apply: { root, v, k in
-            guard let n = Int(v.trimmingSpaces()), range.contains(n) else { throw ConfigValueError(key: k, value: v, expected: accepts) }
-            root[keyPath: path] = n
-        }, read: { String($0[keyPath: path]) })
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts,
+            refused: below + ["-1", String(range.upperBound + 1), "1.5", "many"],
+            apply: { root, v, k in
+                guard let n = Int(v.trimmingSpaces()), range.contains(n) else {
+                    throw ConfigValueError(key: k, value: v, expected: accepts)
+                }
+                root[keyPath: path] = n
+            }, read: { String($0[keyPath: path]) })
     }
 
     /// Non-empty text without spaces (a host name).
     public static func name(_ key: String, _ path: WritableKeyPath<Root, String>, _ meaning: String) -> Setting {
         let accepts = "a name without spaces"
-        return Setting(key: key, meaning: meaning, accepts: accepts, refused: ["", "two words"], apply: { root, v, k in
-            guard !v.isEmpty, !v.contains(" ") else { throw ConfigValueError(key: k, value: v, expected: accepts) }
-            root[keyPath: path] = v
-        }, read: { $0[keyPath: path] })
+        return Setting(
+            key: key, meaning: meaning, accepts: accepts, refused: ["", "two words"],
+            apply: { root, v, k in
+                guard !v.isEmpty, !v.contains(" ") else { throw ConfigValueError(key: k, value: v, expected: accepts) }
+                root[keyPath: path] = v
+            }, read: { $0[keyPath: path] })
     }
 
     /// Below the range (zero when the range starts above it), negative, far above it, and

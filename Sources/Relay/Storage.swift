@@ -23,7 +23,8 @@ public final class RepositoryStorage {
             case .noSuchRepository(let k): return "no repository \(k)"
             case .deleteFailed(let k): return "could not delete repository \(k)"
             // An equal token from another writer is the same grant made twice (a failover).
-            case .staleFencingToken(let k, let t, let h): return "fencing: token \(t) \(t == h ? "=" : "<") \(h) for \(k)"
+            case .staleFencingToken(let k, let t, let h):
+                return "fencing: token \(t) \(t == h ? "=" : "<") \(h) for \(k)"
             case .git(let e): return "git: \(e)"
             }
         }
@@ -76,8 +77,9 @@ public final class RepositoryStorage {
             guard let names = try? fm.contentsOfDirectory(atPath: ownerDir) else { continue }
             for name in names.sorted() where name.hasSuffix(".git") {
                 guard let key = parseRepoPath("/\(owner)/\(name)") else { continue }
-                do { repos[key] = try GitRepository.openOrCreateBare(path: ownerDir + "/" + name) }
-                catch { throw StorageError.git(error) }
+                do { repos[key] = try GitRepository.openOrCreateBare(path: ownerDir + "/" + name) } catch {
+                    throw StorageError.git(error)
+                }
             }
         }
     }
@@ -94,8 +96,10 @@ public final class RepositoryStorage {
 
     /// Runs a write against `key`'s repository, checking the fencing token first.
     @discardableResult
-    public func write<T>(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ operation: String,
-                         _ body: (GitRepository) throws -> T) throws -> T {
+    public func write<T>(
+        _ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ operation: String,
+        _ body: (GitRepository) throws -> T
+    ) throws -> T {
         guard let repo = repos[key] else { throw StorageError.noSuchRepository(key) }
         try admit(key, writer: writer, token: token, now: now, operation)
         do { return try body(repo) } catch let e as StorageError { throw e } catch { throw StorageError.git(error) }
@@ -107,8 +111,9 @@ public final class RepositoryStorage {
         try admit(key, writer: writer, token: token, now: now, "create")
         do {
             if let dir = directory(key) {
-                try FileManager.default.createDirectory(atPath: (dir as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (dir as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true)
                 repos[key] = try GitRepository.openOrCreateBare(path: dir)
             } else {
                 repos[key] = try GitRepository.inMemory(refsClock: refsClock)
@@ -135,11 +140,15 @@ public final class RepositoryStorage {
             // same token granted twice (a lock-service failover lost the grant and the
             // counter) — refused too, so a duplicate grant is detected, not obeyed.
             if let h = highestToken[key.lockName], token < h.token || (token == h.token && writer != h.writer) {
-                if recordWrites { refusals.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op)) }
+                if recordWrites {
+                    refusals.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op))
+                }
                 throw StorageError.staleFencingToken(key, token: token, highest: h.token)
             }
             highestToken[key.lockName] = (token, writer)
         }
-        if recordWrites { writes.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op)) }
+        if recordWrites {
+            writes.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op))
+        }
     }
 }

@@ -1,8 +1,8 @@
-import SimKernel
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import Relay
+import SimKernel
 import Sync
 
 /// A relay process's volatile sync state: the hunt queue, fetches in flight and
@@ -34,14 +34,14 @@ extension RelayProcess {
         let effects = s.queue.handle(input, now: ctx.now, sources: { [unowned self] in self.syncSources($0, ctx) })
         for e in effects {
             switch e {
-            case let .fetch(request, identifier, source):
+            case .fetch(let request, let identifier, let source):
                 ctx.observe(.sync(.fetchStarted(request: request, identifier: identifier, domain: source.domain)))
                 s.fetches[request] = (identifier, source.domain)
                 ctx.emit(.remote(.fetch(request), .fetch(domain: source.domain, url: source.url)))
                 ctx.setTimer(after: settings.remoteTimeout, .fetchTimeout(request: request))
             case .setTimer(let after):
                 ctx.setTimer(after: after, .syncTick)
-            case let .trace(kind, fields):
+            case .trace(let kind, let fields):
                 ctx.trace(kind, fields)
             case .report(let r):
                 record(r, ctx)
@@ -53,11 +53,12 @@ extension RelayProcess {
     private func record(_ report: SyncReport, _ ctx: ProcessContext) {
         let record: SyncRecord
         switch report {
-        case let .attemptStarted(id, attempt, domains): record = .attemptStarted(identifier: id, attempt: attempt, domains: domains)
-        case let .attemptEnded(id, next): record = .attemptEnded(identifier: id, next: next)
-        case let .huntEnded(id, why): record = .huntEnded(identifier: id, why: why)
-        case let .ignoredExpired(id): record = .ignoredExpired(identifier: id)
-        case let .domainBlocked(domain, until): record = .domainBlocked(domain: domain, until: until)
+        case .attemptStarted(let id, let attempt, let domains):
+            record = .attemptStarted(identifier: id, attempt: attempt, domains: domains)
+        case .attemptEnded(let id, let next): record = .attemptEnded(identifier: id, next: next)
+        case .huntEnded(let id, let why): record = .huntEnded(identifier: id, why: why)
+        case .ignoredExpired(let id): record = .ignoredExpired(identifier: id)
+        case .domainBlocked(let domain, let until): record = .domainBlocked(domain: domain, until: until)
         }
         ctx.observe(.sync(record))
     }
@@ -148,8 +149,11 @@ extension RelayProcess {
     /// A fetch ended (answer, refusal or timeout).
     func fetchEnded(_ request: UInt64, _ outcome: FetchOutcome, objects: Int, _ ctx: ProcessContext) {
         guard let f = sync.fetches.removeValue(forKey: request) else { return }
-        ctx.observe(.sync(.fetchEnded(request: request, identifier: f.identifier, domain: f.domain,
-                                       outcome: outcome, objects: objects)))
+        ctx.observe(
+            .sync(
+                .fetchEnded(
+                    request: request, identifier: f.identifier, domain: f.domain,
+                    outcome: outcome, objects: objects)))
         runSync(.fetchFinished(request: request, outcome: outcome), ctx)
     }
 
@@ -171,7 +175,9 @@ extension RelayProcess {
                     continue
                 }
                 do {
-                    try storage.write(key, writer: name, token: nil, now: ctx.now, "sync-fetch") { r in _ = try r.receive(Pack(objects: missing)) }
+                    try storage.write(key, writer: name, token: nil, now: ctx.now, "sync-fetch") { r in
+                        _ = try r.receive(Pack(objects: missing))
+                    }
                     added += missing.count
                 } catch {
                     ctx.trace("sync.store-failed", [("repo", key.description), ("error", "\(error)")])

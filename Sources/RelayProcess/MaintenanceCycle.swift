@@ -1,6 +1,6 @@
-import SimKernel
 import EventStore
 import Relay
+import SimKernel
 
 /// A replica's background maintenance cycle: every `cycleInterval`, each identifier's
 /// repositories in turn, under the identifier's lock, in three timed steps (move HEAD to a
@@ -29,14 +29,18 @@ extension RelayProcess {
         }
         let op = rep.newOp(.cycle(identifier: identifier))
         rep.setCycleOp(op)
-        runLock(rep.client.handle(.acquire(op: op, repo: RepoKey.lockName(identifier: identifier), purpose: .background), now: ctx.now), ctx)
+        runLock(
+            rep.client.handle(
+                .acquire(op: op, repo: RepoKey.lockName(identifier: identifier), purpose: .background), now: ctx.now),
+            ctx)
     }
 
     /// One step of the multi-step maintenance write, over each repository of the
     /// identifier. The abort signal is checked before each step.
     func cycleStepDue(generation: UInt64, _ ctx: ProcessContext) {
         guard let rep = replication, generation == rep.generation, let op = rep.currentCycleOp,
-              case .cycle(let identifier)? = rep.op(op) else { return }
+            case .cycle(let identifier)? = rep.op(op)
+        else { return }
         if rep.client.isAborted(op: op) {
             ctx.trace("replica.cycle-aborted", [("identifier", identifier), ("step", String(rep.step))])
             release(op, ctx)
@@ -55,7 +59,8 @@ extension RelayProcess {
                 case 1:
                     try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-rewrite") { _ in }
                 default:
-                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-restore-head") { r in
+                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-restore-head") {
+                        r in
                         try r.setHead(defaultHead)
                     }
                 }
@@ -65,7 +70,9 @@ extension RelayProcess {
                 if case .some = error as? EventStoreError {
                     ctx.observe(.relay(.storeFailed(input: "maintenance of \(repo)", error: "\(error)")))
                 }
-                ctx.trace("replica.cycle-write-refused", [("repo", repo.description), ("step", String(step)), ("error", "\(error)")])
+                ctx.trace(
+                    "replica.cycle-write-refused",
+                    [("repo", repo.description), ("step", String(step)), ("error", "\(error)")])
                 release(op, ctx)
                 nextCycleRepo(ctx)
                 return

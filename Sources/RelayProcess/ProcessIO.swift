@@ -1,8 +1,8 @@
-import SimKernel
-import Nostr
-import GitStore
-import Relay
 import Coordination
+import GitStore
+import Nostr
+import Relay
+import SimKernel
 
 /// One smart-HTTP request to the git host, as a driver hands it over.
 public enum GitRequestBody: Sendable {
@@ -23,7 +23,10 @@ public enum GitRequestBody: Sendable {
 public struct Upstream: Hashable, Sendable {
     public var domain: String
     public var branch: String
-    public init(domain: String, branch: String) { self.domain = domain; self.branch = branch }
+    public init(domain: String, branch: String) {
+        self.domain = domain
+        self.branch = branch
+    }
 }
 
 /// Everything that can happen to a relay/git-host process. A driver (the simulator, a
@@ -156,7 +159,10 @@ public struct ProcessContext {
     public let now: SimTime
     unowned(unsafe) let driver: any ProcessDriver
     /// `driver` must outlive the call this context is passed to.
-    public init(now: SimTime, driver: any ProcessDriver) { self.now = now; self.driver = driver }
+    public init(now: SimTime, driver: any ProcessDriver) {
+        self.now = now
+        self.driver = driver
+    }
     func emit(_ effect: ProcessEffect) { driver.emit(effect) }
     func draw(_ range: ClosedRange<Int64>) -> Int64 { driver.draw(range) }
     func trace(_ kind: String, _ fields: [(String, String)] = []) { emit(.trace(kind, fields)) }

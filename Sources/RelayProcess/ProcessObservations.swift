@@ -1,6 +1,6 @@
-import SimKernel
 import GitStore
 import Relay
+import SimKernel
 import Sync
 
 /// The sync layer's facts: what the hunt queue was told and what it did, the fetches
@@ -41,12 +41,21 @@ public struct ReconcileRecord: Sendable {
     public var localAfter: ObjectID?
     public var conflictBranch: String?
     public var pushFailed: Bool
-    public init(repo: RepoKey, branch: String, domain: String, outcome: ReconcileOutcome,
-                localBefore: ObjectID?, remoteAnswered: Bool, remoteBefore: ObjectID?,
-                localAfter: ObjectID?, conflictBranch: String?, pushFailed: Bool) {
-        self.repo = repo; self.branch = branch; self.domain = domain; self.outcome = outcome
-        self.localBefore = localBefore; self.remoteAnswered = remoteAnswered; self.remoteBefore = remoteBefore
-        self.localAfter = localAfter; self.conflictBranch = conflictBranch; self.pushFailed = pushFailed
+    public init(
+        repo: RepoKey, branch: String, domain: String, outcome: ReconcileOutcome,
+        localBefore: ObjectID?, remoteAnswered: Bool, remoteBefore: ObjectID?,
+        localAfter: ObjectID?, conflictBranch: String?, pushFailed: Bool
+    ) {
+        self.repo = repo
+        self.branch = branch
+        self.domain = domain
+        self.outcome = outcome
+        self.localBefore = localBefore
+        self.remoteAnswered = remoteAnswered
+        self.remoteBefore = remoteBefore
+        self.localAfter = localAfter
+        self.conflictBranch = conflictBranch
+        self.pushFailed = pushFailed
     }
 }
 
@@ -71,8 +80,8 @@ extension SyncRecord {
     /// its own: the simulator's global time).
     public func shifted(by offset: SimDuration) -> SyncRecord {
         switch self {
-        case let .attemptEnded(id, next): return .attemptEnded(identifier: id, next: next + offset)
-        case let .domainBlocked(domain, until): return .domainBlocked(domain: domain, until: until + offset)
+        case .attemptEnded(let id, let next): return .attemptEnded(identifier: id, next: next + offset)
+        case .domainBlocked(let domain, let until): return .domainBlocked(domain: domain, until: until + offset)
         default: return self
         }
     }

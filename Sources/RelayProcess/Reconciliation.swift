@@ -1,6 +1,6 @@
-import SimKernel
 import GitStore
 import Relay
+import SimKernel
 import Sync
 
 /// One reconciliation in progress.
@@ -15,7 +15,8 @@ final class ReconcileRun {
     /// Phase 2: waiting for the push of these refs.
     var pending: (result: ReconcileResult, localBefore: ObjectID?, remoteBefore: ObjectID?, scratch: GitRepository)?
     init(repo: RepoKey, upstream: Upstream) {
-        self.repo = repo; self.upstream = upstream
+        self.repo = repo
+        self.upstream = upstream
     }
 }
 
@@ -32,7 +33,8 @@ extension RelayProcess {
             return
         }
         s.reconciling.insert(key)
-        let id = s.nextReconcile; s.nextReconcile += 1
+        let id = s.nextReconcile
+        s.nextReconcile += 1
         let run = ReconcileRun(repo: key, upstream: upstream)
         s.reconciles[id] = run
         if replication != nil {
@@ -62,7 +64,11 @@ extension RelayProcess {
     func reconcileAnswer(_ id: UInt64, _ reply: RemoteReply, _ ctx: ProcessContext) {
         guard let run = sync.reconciles[id] else { return }
         if run.pending != nil {
-            if case .pushed = reply { finishReconcile(id, pushed: true, ctx) } else { finishReconcile(id, pushed: false, ctx) }
+            if case .pushed = reply {
+                finishReconcile(id, pushed: true, ctx)
+            } else {
+                finishReconcile(id, pushed: false, ctx)
+            }
             return
         }
         switch reply {
@@ -72,7 +78,9 @@ extension RelayProcess {
         }
     }
 
-    private func reconcileWith(_ id: UInt64, remote answer: (refs: [(name: String, id: ObjectID)], pack: Pack)?, _ ctx: ProcessContext) {
+    private func reconcileWith(
+        _ id: UInt64, remote answer: (refs: [(name: String, id: ObjectID)], pack: Pack)?, _ ctx: ProcessContext
+    ) {
         guard let run = sync.reconciles[id] else { return }
         let branchRef = "refs/heads/\(run.upstream.branch)"
         guard let local = storage.repository(run.repo) else {
@@ -96,9 +104,10 @@ extension RelayProcess {
             }
             let before = remoteView?.refs ?? []
             let localBefore = local.ref(branchRef)
-            let result = try Reconciler.reconcile(local: scratch, remote: remoteView, branch: run.upstream.branch,
-                                                  remoteName: "origin", unixNow: core.config.epochUnix + ctx.now / Time.second,
-                                                  options: settings.reconcile)
+            let result = try Reconciler.reconcile(
+                local: scratch, remote: remoteView, branch: run.upstream.branch,
+                remoteName: "origin", unixNow: core.config.epochUnix + ctx.now / Time.second,
+                options: settings.reconcile)
             run.pending = (result, localBefore, remoteBefore, scratch)
             // Local changes that never lose anything apply now; the conflict escape's reset
             // waits for the escape push to land.
@@ -116,15 +125,21 @@ extension RelayProcess {
             }
             let objects = try remoteView!.allObjectIDs().map { try remoteView!.read($0) }
             ctx.setTimer(after: settings.remoteTimeout, .reconcileTimeout(run: id))
-            ctx.emit(.remote(.reconcile(id), .push(domain: run.upstream.domain, identifier: run.repo.d,
-                                                   refs: changed, pack: Pack(objects: objects))))
+            ctx.emit(
+                .remote(
+                    .reconcile(id),
+                    .push(
+                        domain: run.upstream.domain, identifier: run.repo.d,
+                        refs: changed, pack: Pack(objects: objects))))
         } catch {
             ctx.trace("reconcile.error", [("repo", run.repo.description), ("error", "\(error)")])
             endReconcile(id, ctx)
         }
     }
 
-    private func applyLocal(_ run: ReconcileRun, _ scratch: GitRepository, _ branchRef: String, to head: ObjectID?, _ ctx: ProcessContext) throws {
+    private func applyLocal(
+        _ run: ReconcileRun, _ scratch: GitRepository, _ branchRef: String, to head: ObjectID?, _ ctx: ProcessContext
+    ) throws {
         guard let head, storage.repository(run.repo)?.ref(branchRef) != head else { return }
         let pack = try scratch.pack(tips: [head], haves: [])
         try storage.write(run.repo, writer: name, token: run.token, now: ctx.now, "reconcile") { r in
@@ -151,14 +166,19 @@ extension RelayProcess {
             }
         }
         let localAfter = storage.repository(run.repo)?.ref(branchRef)
-        let record = ReconcileRecord(repo: run.repo, branch: run.upstream.branch, domain: run.upstream.domain,
-                                     outcome: result.outcome, localBefore: p.localBefore,
-                                     remoteAnswered: run.answered, remoteBefore: p.remoteBefore,
-                                     localAfter: localAfter, conflictBranch: result.conflictBranch,
-                                     pushFailed: result.pushFailed)
+        let record = ReconcileRecord(
+            repo: run.repo, branch: run.upstream.branch, domain: run.upstream.domain,
+            outcome: result.outcome, localBefore: p.localBefore,
+            remoteAnswered: run.answered, remoteBefore: p.remoteBefore,
+            localAfter: localAfter, conflictBranch: result.conflictBranch,
+            pushFailed: result.pushFailed)
         ctx.observe(.sync(.reconciled(record)))
-        ctx.trace("reconcile.done", [("repo", run.repo.description), ("outcome", result.outcome.rawValue),
-                                     ("push_failed", "\(result.pushFailed)")])
+        ctx.trace(
+            "reconcile.done",
+            [
+                ("repo", run.repo.description), ("outcome", result.outcome.rawValue),
+                ("push_failed", "\(result.pushFailed)"),
+            ])
         endReconcile(id, ctx)
     }
 

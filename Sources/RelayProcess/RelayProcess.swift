@@ -1,9 +1,9 @@
-import SimKernel
-import Nostr
-import GitStore
-import EventStore
-import Relay
 import Coordination
+import EventStore
+import GitStore
+import Nostr
+import Relay
+import SimKernel
 import Sync
 
 /// One relay/git-host process: the relay core plus what a server does around it — every
@@ -33,21 +33,30 @@ public final class RelayProcess {
     /// Git-data sync and reconciliation (volatile: a crash or shutdown loses it).
     var sync: SyncState
 
-    public init(name: String, config: RelayConfig, settings: ProcessSettings, store: EventStore,
-                storage: RepositoryStorage, sharedPurgatory: PurgatoryBox? = nil, replicated: Bool = false) {
-        self.name = name; self.config = config; self.settings = settings
-        self.store = store; self.storage = storage; self.sharedPurgatory = sharedPurgatory
+    public init(
+        name: String, config: RelayConfig, settings: ProcessSettings, store: EventStore,
+        storage: RepositoryStorage, sharedPurgatory: PurgatoryBox? = nil, replicated: Bool = false
+    ) {
+        self.name = name
+        self.config = config
+        self.settings = settings
+        self.store = store
+        self.storage = storage
+        self.sharedPurgatory = sharedPurgatory
         core = Self.makeCore(config, name, store, storage, sharedPurgatory)
         sync = SyncState(config: settings.sync, ownDomain: config.domain)
         if replicated { replication = Replication(instance: name, settings: settings) }
     }
 
-    private static func makeCore(_ config: RelayConfig, _ name: String, _ store: EventStore,
-                                 _ storage: RepositoryStorage, _ shared: PurgatoryBox?) -> RelayCore {
+    private static func makeCore(
+        _ config: RelayConfig, _ name: String, _ store: EventStore,
+        _ storage: RepositoryStorage, _ shared: PurgatoryBox?
+    ) -> RelayCore {
         var config = config
         config.deferRepositoryWrites = shared != nil
-        return RelayCore(config: config, replica: name, store: store, storage: storage,
-                         purgatory: shared ?? PurgatoryBox())
+        return RelayCore(
+            config: config, replica: name, store: store, storage: storage,
+            purgatory: shared ?? PurgatoryBox())
     }
 
     // MARK: entry points
@@ -77,8 +86,10 @@ public final class RelayProcess {
 
     /// Handles one input and returns its effects (tests; drivers that batch). Random draws
     /// take `draw`, the lowest value by default.
-    public func handle(_ input: ProcessInput, now: SimTime,
-                       draw: @escaping (ClosedRange<Int64>) -> Int64 = { $0.lowerBound }) -> [ProcessEffect] {
+    public func handle(
+        _ input: ProcessInput, now: SimTime,
+        draw: @escaping (ClosedRange<Int64>) -> Int64 = { $0.lowerBound }
+    ) -> [ProcessEffect] {
         let collector = EffectCollector(draw: draw)
         withExtendedLifetime(collector) { handle(input, ProcessContext(now: now, driver: collector)) }
         return collector.effects
@@ -147,8 +158,12 @@ public final class RelayProcess {
         replication?.reset()
         if graceful, sharedPurgatory == nil, let saved = savedPurgatory {
             core.restore(saved, now: ctx.now, downtime: downtime)
-            ctx.trace("relay.purgatory-restored", [("entries", String(core.purgatory.waitingIDs.count)),
-                                                   ("downtime", Time.format(downtime))])
+            ctx.trace(
+                "relay.purgatory-restored",
+                [
+                    ("entries", String(core.purgatory.waitingIDs.count)),
+                    ("downtime", Time.format(downtime)),
+                ])
         }
         savedPurgatory = nil
         start(ctx)
@@ -173,8 +188,12 @@ public final class RelayProcess {
         let key = parseRepoPath(path)
         if body.writesRefs, let key, sync.reconciling.contains(key) {
             // The repository is held by a reconciliation: busy, retry later.
-            ctx.emit(.reply(req, .httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
-                                            message: "repository busy (reconciling with upstream), retry later")))
+            ctx.emit(
+                .reply(
+                    req,
+                    .httpError(
+                        status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
+                        message: "repository busy (reconciling with upstream), retry later")))
             return
         }
         // Replicas take pushes and advertisements under the repository's lock (an unknown
@@ -194,8 +213,10 @@ public final class RelayProcess {
     /// Runs the core on one input and delivers its outputs. For an advertisement,
     /// `pinHead` replaces HEAD with the default branch and `advertised` names the repo for
     /// the checks. Then the sync layer hears which events started or stopped waiting.
-    func coreStep(_ input: RelayInput, writeToken: UInt64? = nil, origin: EventOrigin = .user,
-                  advertised: RepoKey? = nil, pinHead: String? = nil, _ ctx: ProcessContext) {
+    func coreStep(
+        _ input: RelayInput, writeToken: UInt64? = nil, origin: EventOrigin = .user,
+        advertised: RepoKey? = nil, pinHead: String? = nil, _ ctx: ProcessContext
+    ) {
         let outputs = core.handle(input, now: ctx.now, writeToken: writeToken)
         for o in outputs {
             switch o {

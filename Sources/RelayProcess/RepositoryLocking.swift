@@ -1,8 +1,8 @@
-import SimKernel
-import Nostr
-import GitStore
-import Relay
 import Coordination
+import GitStore
+import Nostr
+import Relay
+import SimKernel
 
 /// What a replica keeps on top of the relay core: every repository write under the
 /// repository's lease lock, and the 503 / pinned-HEAD fallbacks when the lock cannot be
@@ -45,13 +45,25 @@ final class Replication {
     /// The process died: its lock client forgets everything; the cycle stops.
     func reset() {
         client.reset()
-        ops.removeAll(); cycleQueue.removeAll(); currentCycleOp = nil; cycleRunning = false
+        ops.removeAll()
+        cycleQueue.removeAll()
+        currentCycleOp = nil
+        cycleRunning = false
         generation &+= 1
     }
 
-    func newOp(_ op: Op) -> UInt64 { let id = nextOp; nextOp += 1; ops[id] = op; return id }
+    func newOp(_ op: Op) -> UInt64 {
+        let id = nextOp
+        nextOp += 1
+        ops[id] = op
+        return id
+    }
     func op(_ id: UInt64) -> Op? { ops[id] }
-    func forget(_ id: UInt64) { ops[id] = nil; firstAsked[id] = nil; backoff[id] = nil }
+    func forget(_ id: UInt64) {
+        ops[id] = nil
+        firstAsked[id] = nil
+        backoff[id] = nil
+    }
     func token(_ op: UInt64) -> UInt64? { client.holding.first { $0.op == op }?.token }
 
     func startCycle(identifiers: [String]) {
@@ -65,12 +77,16 @@ final class Replication {
     func popCycleIdentifier() -> String? { cycleQueue.popLast() }
     /// Returns true when a running cycle ended now.
     func finishCycle() -> Bool {
-        defer { cycleRunning = false; currentCycleOp = nil }
+        defer {
+            cycleRunning = false
+            currentCycleOp = nil
+        }
         return cycleRunning
     }
     func setCycleOp(_ op: UInt64) {
         precondition(cycleRunning || settings.faultNoCycleGuard, "a cycle op without a running cycle")
-        currentCycleOp = op; step = 0
+        currentCycleOp = op
+        step = 0
     }
     func beginSteps() { step = 0 }
     func advanceStep() { step += 1 }
@@ -79,7 +95,9 @@ final class Replication {
 extension RelayProcess {
     /// A push or advertisement on a replica: ask for the repository's lock first. Returns
     /// false for requests that need no lock (fetches).
-    func lockedRequest(_ req: RequestID, _ path: String, _ key: RepoKey, _ body: GitRequestBody, _ ctx: ProcessContext) -> Bool {
+    func lockedRequest(_ req: RequestID, _ path: String, _ key: RepoKey, _ body: GitRequestBody, _ ctx: ProcessContext)
+        -> Bool
+    {
         guard let rep = replication else { return false }
         switch body {
         case .push(let updates, let pack):
@@ -120,7 +138,7 @@ extension RelayProcess {
                 case .cycle: return (nil, .background)
                 }
             }()
-            guard let repo else { return }   // cycles never retry
+            guard let repo else { return }  // cycles never retry
             runLock(rep.client.handle(.acquire(op: op, repo: repo.lockName, purpose: purpose), now: ctx.now), ctx)
         case .cycleStep(let generation):
             cycleStepDue(generation: generation, ctx)
@@ -195,7 +213,9 @@ extension RelayProcess {
             cycleStepDue(generation: rep.generation, ctx)
         case .syncApply(let repo, let pack):
             do {
-                try storage.write(repo, writer: name, token: token, now: ctx.now, "sync-fetch") { r in _ = try r.receive(pack) }
+                try storage.write(repo, writer: name, token: token, now: ctx.now, "sync-fetch") { r in
+                    _ = try r.receive(pack)
+                }
                 coreStep(.gitDataArrived(repo), writeToken: token, ctx)
             } catch {
                 ctx.trace("sync.store-failed", [("repo", repo.description), ("error", "\(error)")])
@@ -236,8 +256,12 @@ extension RelayProcess {
                 }
             }
             ctx.observe(.replica(.pushRefused(repo: repo, status: 503, before: before, after: refMap(repo))))
-            ctx.emit(.reply(req, .httpError(status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
-                                            message: "repository busy (\(why.rawValue)), retry later")))
+            ctx.emit(
+                .reply(
+                    req,
+                    .httpError(
+                        status: 503, headers: [("Retry-After", "1")] + RelayCore.corsHeaders,
+                        message: "repository busy (\(why.rawValue)), retry later")))
         case .advertise(let req, let path, let repo):
             // Fallback after the budget: serve without the lock, HEAD pinned to the default.
             pinnedAdvertisement(req, path, repo, ctx)

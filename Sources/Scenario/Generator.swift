@@ -66,7 +66,8 @@ public enum WorkloadGenerator {
         @discardableResult
         mutating func add(_ actor: String, at t: SimDuration, _ action: StepAction, retry: Bool = false) -> String {
             let id = "s\(steps.count + 1)"
-            let r: RetrySpec? = retry ? RetrySpec(every: Time.s(g.int(in: 5...60)), giveUpAfter: Time.min(g.int(in: 2...10))) : nil
+            let r: RetrySpec? =
+                retry ? RetrySpec(every: Time.s(g.int(in: 5...60)), giveUpAfter: Time.min(g.int(in: 2...10))) : nil
             var step = StepSpec(id: id, actor: actor, timing: .at(t), action: action, retry: r, location: loc)
             if !remoteDomains.isEmpty {
                 // Sync profile: announcements list some of the servers; some events come
@@ -97,13 +98,16 @@ public enum WorkloadGenerator {
                 var owners = [pick(actors)]
                 if g.chance(1.0 / 3) { owners.append(pick(actors.filter { $0 != owners[0] })) }
                 let commits = (1...3).map { i in
-                    CommitSpec(name: "c\(i)", parents: i == 1 ? [] : ["c\(i - 1)"], files: ["f": "\(d) \(i)"], location: loc)
+                    CommitSpec(
+                        name: "c\(i)", parents: i == 1 ? [] : ["c\(i - 1)"], files: ["f": "\(d) \(i)"], location: loc)
                 }
                 for owner in owners {
                     let repo = "\(d)-\(owner)"
                     let maintainers = subset(actors.filter { $0 != owner }, 0.4)
-                    scenario.repos.append(RepoSpec(name: repo, identifier: d, owner: owner, maintainers: maintainers,
-                                                   commits: commits, location: loc))
+                    scenario.repos.append(
+                        RepoSpec(
+                            name: repo, identifier: d, owner: owner, maintainers: maintainers,
+                            commits: commits, location: loc))
                     timeline(repo: repo, owner: owner, maintainers: maintainers)
                 }
             }
@@ -120,8 +124,12 @@ public enum WorkloadGenerator {
             if g.chance(0.3) {
                 // A newer version: later, or in the same second (equal created_at).
                 let t = g.chance(0.3) ? t0 : t0 + seconds(1, 1200)
-                announcements.append(add(owner, at: t, .announce(repo: repo, maintainers: subset(actors.filter { $0 != owner }, 0.5),
-                                                                  listsService: g.chance(0.9))))
+                announcements.append(
+                    add(
+                        owner, at: t,
+                        .announce(
+                            repo: repo, maintainers: subset(actors.filter { $0 != owner }, 0.5),
+                            listsService: g.chance(0.9))))
             }
             // A replay of the older version after the newer one was sent (a stale relay, a
             // late retry): while the newer one may still wait in purgatory.
@@ -129,8 +137,11 @@ public enum WorkloadGenerator {
                 add(pick(actors), at: time(of: announcements[1]) + seconds(1, 900), .replay(target: announcements[0]))
             }
             for m in maintainers where g.chance(0.3) {
-                add(m, at: seconds(0, 600), .announce(repo: repo, maintainers: subset(actors.filter { $0 != m }, 0.4),
-                                                      listsService: g.chance(0.7)))
+                add(
+                    m, at: seconds(0, 600),
+                    .announce(
+                        repo: repo, maintainers: subset(actors.filter { $0 != m }, 0.4),
+                        listsService: g.chance(0.7)))
             }
             // States: mostly by the owner or a maintainer, sometimes by an outsider; some
             // before the announcement, some late in its window.
@@ -139,9 +150,14 @@ public enum WorkloadGenerator {
             for _ in 0..<g.int(in: 1..<4) {
                 let author = g.chance(0.15) ? pick(actors) : pick([owner] + maintainers)
                 let tip = pick(commits)
-                let t: SimDuration = g.chance(0.1) ? max(0, t0 - seconds(1, 30)) : t0 + (g.chance(0.25) ? seconds(1200, 1750) : seconds(1, 600))
-                let id = add(author, at: t, .state(repo: repo, refs: [RefSpec(ref: "refs/heads/main", commit: tip)],
-                                                   head: "refs/heads/main", peeled: false), retry: g.chance(0.2))
+                let t: SimDuration =
+                    g.chance(0.1)
+                    ? max(0, t0 - seconds(1, 30)) : t0 + (g.chance(0.25) ? seconds(1200, 1750) : seconds(1, 600))
+                let id = add(
+                    author, at: t,
+                    .state(
+                        repo: repo, refs: [RefSpec(ref: "refs/heads/main", commit: tip)],
+                        head: "refs/heads/main", peeled: false), retry: g.chance(0.2))
                 stateRefs.append(tip)
                 stateSteps.append((id, author))
             }
@@ -156,7 +172,8 @@ public enum WorkloadGenerator {
                 let tip = g.chance(0.7) ? pick(stateRefs) : pick(commits)
                 let copy: String? = g.chance(0.2) ? pusher : nil
                 let t = t0 + (g.chance(0.2) ? seconds(1800, 2400) : seconds(1, 1500))
-                add(pusher, at: t, .push(repo: repo, owner: copy, refs: [RefSpec(ref: "refs/heads/main", commit: tip)]),
+                add(
+                    pusher, at: t, .push(repo: repo, owner: copy, refs: [RefSpec(ref: "refs/heads/main", commit: tip)]),
                     retry: g.chance(0.3))
             }
             // A pull request: git first, event first, or its git more than a ttl ahead.
@@ -174,10 +191,13 @@ public enum WorkloadGenerator {
                     tGit = t0 + seconds(5, 300)
                     tEvent = tGit + seconds(1860, 2100)
                 }
-                let eventStep = StepSpec(id: pr, actor: author, timing: .at(tEvent),
-                                         action: .pullRequest(repo: repo, pr: pr, commit: tip), location: loc)
+                let eventStep = StepSpec(
+                    id: pr, actor: author, timing: .at(tEvent),
+                    action: .pullRequest(repo: repo, pr: pr, commit: tip), location: loc)
                 steps.append(eventStep)
-                add(author, at: tGit, .pushPR(repo: repo, pr: pr, commit: g.chance(0.85) ? tip : pick(commits), rawRef: nil))
+                add(
+                    author, at: tGit,
+                    .pushPR(repo: repo, pr: pr, commit: g.chance(0.85) ? tip : pick(commits), rawRef: nil))
             }
             // A deletion, by the author or by someone else.
             if g.chance(0.2) {
@@ -200,7 +220,7 @@ public enum WorkloadGenerator {
         /// Fills in what the sync profile's servers hold, once the repositories exist.
         mutating func fillRemotes() {
             guard !remoteDomains.isEmpty else { return }
-            var byIdentifier: [String: String] = [:]     // identifier → one repo handle
+            var byIdentifier: [String: String] = [:]  // identifier → one repo handle
             for r in scenario.repos where byIdentifier[r.identifier] == nil { byIdentifier[r.identifier] = r.name }
             for domain in remoteDomains {
                 var holds: [RemoteHolding] = []
@@ -211,8 +231,10 @@ public enum WorkloadGenerator {
                 if g.chance(0.4) {
                     let kind = pick(RemoteBehaviour.Kind.allCases)
                     let from = seconds(0, 1800)
-                    behaviours.append(RemoteBehaviour(kind: kind, from: from, until: g.chance(0.7) ? from + seconds(30, 900) : nil,
-                                                      latency: kind == .slow ? seconds(5, 40) : nil, location: loc))
+                    behaviours.append(
+                        RemoteBehaviour(
+                            kind: kind, from: from, until: g.chance(0.7) ? from + seconds(30, 900) : nil,
+                            latency: kind == .slow ? seconds(5, 40) : nil, location: loc))
                 }
                 scenario.remotes.append(RemoteSpec(domain: domain, holds: holds, behaviours: behaviours, location: loc))
             }
@@ -236,7 +258,8 @@ public enum WorkloadGenerator {
             for _ in 0..<g.int(in: 0..<3) {
                 let node = "relay#\(g.int(in: 0..<n))"
                 let kind: FaultKind = g.chance(0.5) ? .pause(node) : .crash(node)
-                scenario.faults.append(FaultSpec(kind: kind, timing: .at(seconds(30, 2400)), duration: seconds(1, 60), location: loc))
+                scenario.faults.append(
+                    FaultSpec(kind: kind, timing: .at(seconds(30, 2400)), duration: seconds(1, 60), location: loc))
             }
         }
     }

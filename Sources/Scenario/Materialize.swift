@@ -75,8 +75,10 @@ public enum Materializer {
                 end = start + uniform(lo, hi, &rng)
                 if hi > lo { allowed = lo...hi }
             }
-            faults.append(ScheduledFault(kind: fault.kind, start: start, end: end, allowedDurations: allowed,
-                                         location: fault.location))
+            faults.append(
+                ScheduledFault(
+                    kind: fault.kind, start: start, end: end, allowedDurations: allowed,
+                    location: fault.location))
         }
 
         // 3. Random faults.
@@ -114,8 +116,12 @@ public enum Materializer {
             var cur = start
             var base: SimTime = 0
             while true {
-                if let t = time[cur] { base = t; break }
-                chain.append(cur); onChain.insert(cur)
+                if let t = time[cur] {
+                    base = t
+                    break
+                }
+                chain.append(cur)
+                onChain.insert(cur)
                 guard case .after(let target, _, _) = steps[cur].timing else { break }
                 guard let next = index[target], !onChain.contains(next) else {
                     // Unknown or cyclic: the innermost step counts from time 0.
@@ -144,8 +150,10 @@ public enum Materializer {
         s.relays.flatMap { r in r.replicas > 1 ? (0..<r.replicas).map { "\(r.name)#\($0)" } : [r.name] }
     }
 
-    static func randomFaults<R: RandomNumberGenerator>(_ spec: RandomFaultSpec, scenario s: Scenario,
-                                                       rng: inout R) -> [ScheduledFault] {
+    static func randomFaults<R: RandomNumberGenerator>(
+        _ spec: RandomFaultSpec, scenario s: Scenario,
+        rng: inout R
+    ) -> [ScheduledFault] {
         guard spec.perHour > 0, spec.end > spec.start else { return [] }
         let nodes = RandomFaultNodes(relays: relayNodes(s), actors: s.actors.map(\.name), network: s.network)
         let meanGap = Double(Time.hour) / spec.perHour
@@ -153,7 +161,9 @@ public enum Materializer {
             var rng = FaultRandom { stream.pointee.next() }
             var out: [ScheduledFault] = []
             for name in spec.kinds {
-                guard let draw = FaultKind.descriptions.first(where: { $0.random?.name == name })?.random else { continue }
+                guard let draw = FaultKind.descriptions.first(where: { $0.random?.name == name })?.random else {
+                    continue
+                }
                 var t = spec.start
                 var made = 0
                 while made < maxRandomFaultsPerKind {
@@ -161,7 +171,9 @@ public enum Materializer {
                     guard gap < Double(spec.end - t) else { break }
                     t += SimDuration(gap)
                     made += 1
-                    guard let (kind, duration) = draw.draw(nodes, &rng, { uniform(spec.minDuration, spec.maxDuration, &$0) })
+                    guard
+                        let (kind, duration) = draw.draw(
+                            nodes, &rng, { uniform(spec.minDuration, spec.maxDuration, &$0) })
                     else { continue }
                     out.append(ScheduledFault(kind: kind, start: t, end: t + duration, location: spec.location))
                 }

@@ -5,7 +5,11 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
-    public init(file: String, line: Int, column: Int) { self.file = file; self.line = line; self.column = column }
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
     public var description: String { "\(file):\(line):\(column)" }
     public static let unknown = SourceLocation(file: "<generated>", line: 0, column: 0)
 }
@@ -14,7 +18,10 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 public struct ScenarioError: Error, Hashable, Sendable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
-    public init(_ location: SourceLocation, _ message: String) { self.location = location; self.message = message }
+    public init(_ location: SourceLocation, _ message: String) {
+        self.location = location
+        self.message = message
+    }
     public var description: String { "\(location): error: \(message)" }
 }
 
@@ -47,10 +54,23 @@ public struct Scenario: Sendable {
     public var invariants: [InvariantName]
 
     public init(name: String, file: String) {
-        self.name = name; self.description = ""; self.file = file
-        duration = Time.min(60); healAt = nil; quiescenceBound = Time.min(35)
-        config = []; actors = []; relays = []; repos = []; remotes = []; network = LinkSpec()
-        steps = []; faults = []; randomFaults = nil; expectations = []; invariants = []
+        self.name = name
+        self.description = ""
+        self.file = file
+        duration = Time.min(60)
+        healAt = nil
+        quiescenceBound = Time.min(35)
+        config = []
+        actors = []
+        relays = []
+        repos = []
+        remotes = []
+        network = LinkSpec()
+        steps = []
+        faults = []
+        randomFaults = nil
+        expectations = []
+        invariants = []
     }
 }
 
@@ -58,7 +78,11 @@ public struct ConfigOverride: Hashable, Sendable {
     public var key: String
     public var value: String
     public var location: SourceLocation
-    public init(key: String, value: String, location: SourceLocation) { self.key = key; self.value = value; self.location = location }
+    public init(key: String, value: String, location: SourceLocation) {
+        self.key = key
+        self.value = value
+        self.location = location
+    }
 }
 
 /// A person with a keypair derived from the name. Each actor gets one client node.
@@ -67,7 +91,11 @@ public struct ActorSpec: Hashable, Sendable {
     /// The relay this actor's client talks to (default: the first relay).
     public var relay: String?
     public var location: SourceLocation
-    public init(name: String, relay: String? = nil, location: SourceLocation) { self.name = name; self.relay = relay; self.location = location }
+    public init(name: String, relay: String? = nil, location: SourceLocation) {
+        self.name = name
+        self.relay = relay
+        self.location = location
+    }
 }
 
 public struct RelaySpec: Hashable, Sendable {
@@ -77,7 +105,10 @@ public struct RelaySpec: Hashable, Sendable {
     public var replicas: Int
     public var location: SourceLocation
     public init(name: String, domain: String, replicas: Int = 1, location: SourceLocation) {
-        self.name = name; self.domain = domain; self.replicas = replicas; self.location = location
+        self.name = name
+        self.domain = domain
+        self.replicas = replicas
+        self.location = location
     }
 }
 
@@ -92,10 +123,17 @@ public struct RepoSpec: Hashable, Sendable {
     /// The owner's copy on the relay mirrors this upstream (SPEC §7); `reconcile` steps use it.
     public var upstream: UpstreamSpec?
     public var location: SourceLocation
-    public init(name: String, identifier: String, owner: String, maintainers: [String] = [],
-                commits: [CommitSpec] = [], upstream: UpstreamSpec? = nil, location: SourceLocation) {
-        self.name = name; self.identifier = identifier; self.owner = owner
-        self.maintainers = maintainers; self.commits = commits; self.upstream = upstream; self.location = location
+    public init(
+        name: String, identifier: String, owner: String, maintainers: [String] = [],
+        commits: [CommitSpec] = [], upstream: UpstreamSpec? = nil, location: SourceLocation
+    ) {
+        self.name = name
+        self.identifier = identifier
+        self.owner = owner
+        self.maintainers = maintainers
+        self.commits = commits
+        self.upstream = upstream
+        self.location = location
     }
 }
 
@@ -108,7 +146,9 @@ public struct UpstreamSpec: Hashable, Sendable {
     public var branch: String
     public var location: SourceLocation
     public init(domain: String, branch: String = "main", location: SourceLocation) {
-        self.domain = domain; self.branch = branch; self.location = location
+        self.domain = domain
+        self.branch = branch
+        self.location = location
     }
 }
 
@@ -122,10 +162,16 @@ public struct RemoteSpec: Hashable, Sendable {
     public var holds: [RemoteHolding]
     public var behaviours: [RemoteBehaviour]
     public var location: SourceLocation
-    public init(domain: String, latencyMin: SimDuration = Time.ms(20), latencyMax: SimDuration = Time.ms(200),
-                holds: [RemoteHolding] = [], behaviours: [RemoteBehaviour] = [], location: SourceLocation) {
-        self.domain = domain; self.latencyMin = latencyMin; self.latencyMax = latencyMax
-        self.holds = holds; self.behaviours = behaviours; self.location = location
+    public init(
+        domain: String, latencyMin: SimDuration = Time.ms(20), latencyMax: SimDuration = Time.ms(200),
+        holds: [RemoteHolding] = [], behaviours: [RemoteBehaviour] = [], location: SourceLocation
+    ) {
+        self.domain = domain
+        self.latencyMin = latencyMin
+        self.latencyMax = latencyMax
+        self.holds = holds
+        self.behaviours = behaviours
+        self.location = location
     }
 }
 
@@ -140,9 +186,15 @@ public struct RemoteHolding: Hashable, Sendable {
     /// Refs the remote has (an upstream for reconciliation); their commits are held in full.
     public var refs: [RefSpec]
     public var location: SourceLocation
-    public init(repo: String, commits: [String] = [], only: [String] = [], refs: [RefSpec] = [],
-                location: SourceLocation) {
-        self.repo = repo; self.commits = commits; self.only = only; self.refs = refs; self.location = location
+    public init(
+        repo: String, commits: [String] = [], only: [String] = [], refs: [RefSpec] = [],
+        location: SourceLocation
+    ) {
+        self.repo = repo
+        self.commits = commits
+        self.only = only
+        self.refs = refs
+        self.location = location
     }
 }
 
@@ -166,9 +218,15 @@ public struct RemoteBehaviour: Hashable, Sendable {
     /// For `slow`: the time to answer.
     public var latency: SimDuration?
     public var location: SourceLocation
-    public init(kind: Kind, from: SimDuration, until: SimDuration?, latency: SimDuration? = nil,
-                location: SourceLocation) {
-        self.kind = kind; self.from = from; self.until = until; self.latency = latency; self.location = location
+    public init(
+        kind: Kind, from: SimDuration, until: SimDuration?, latency: SimDuration? = nil,
+        location: SourceLocation
+    ) {
+        self.kind = kind
+        self.from = from
+        self.until = until
+        self.latency = latency
+        self.location = location
     }
 }
 
@@ -179,7 +237,10 @@ public struct CommitSpec: Hashable, Sendable {
     public var files: [String: String]
     public var location: SourceLocation
     public init(name: String, parents: [String] = [], files: [String: String] = [:], location: SourceLocation) {
-        self.name = name; self.parents = parents; self.files = files; self.location = location
+        self.name = name
+        self.parents = parents
+        self.files = files
+        self.location = location
     }
 }
 
@@ -190,7 +251,9 @@ public struct RefSpec: Hashable, Sendable {
     public var commit: String?
     public var annotatedTag: Bool
     public init(ref: String, commit: String?, annotatedTag: Bool = false) {
-        self.ref = ref; self.commit = commit; self.annotatedTag = annotatedTag
+        self.ref = ref
+        self.commit = commit
+        self.annotatedTag = annotatedTag
     }
 }
 
@@ -208,7 +271,10 @@ public struct RetrySpec: Hashable, Sendable {
     public var every: SimDuration
     /// Give up this long after the first attempt.
     public var giveUpAfter: SimDuration
-    public init(every: SimDuration, giveUpAfter: SimDuration) { self.every = every; self.giveUpAfter = giveUpAfter }
+    public init(every: SimDuration, giveUpAfter: SimDuration) {
+        self.every = every
+        self.giveUpAfter = giveUpAfter
+    }
 }
 
 public struct StepSpec: Hashable, Sendable {
@@ -226,10 +292,18 @@ public struct StepSpec: Hashable, Sendable {
     /// `clone` tag; pull_request: `clone` tag), from `clone: [domain, ...]` in the action.
     public var cloneDomains: [String]
     public var location: SourceLocation
-    public init(id: String, actor: String, timing: Timing, action: StepAction, retry: RetrySpec? = nil,
-                viaSync: Bool = false, cloneDomains: [String] = [], location: SourceLocation) {
-        self.id = id; self.actor = actor; self.timing = timing; self.action = action; self.retry = retry
-        self.viaSync = viaSync; self.cloneDomains = cloneDomains; self.location = location
+    public init(
+        id: String, actor: String, timing: Timing, action: StepAction, retry: RetrySpec? = nil,
+        viaSync: Bool = false, cloneDomains: [String] = [], location: SourceLocation
+    ) {
+        self.id = id
+        self.actor = actor
+        self.timing = timing
+        self.action = action
+        self.retry = retry
+        self.viaSync = viaSync
+        self.cloneDomains = cloneDomains
+        self.location = location
     }
 }
 
@@ -272,10 +346,15 @@ public struct LinkSpec: Hashable, Sendable {
     public var loss: Double
     public var duplicate: Double
     public var reorder: Double
-    public init(latencyMin: SimDuration = Time.ms(2), latencyMax: SimDuration = Time.ms(40),
-                loss: Double = 0, duplicate: Double = 0, reorder: Double = 0) {
-        self.latencyMin = latencyMin; self.latencyMax = latencyMax
-        self.loss = loss; self.duplicate = duplicate; self.reorder = reorder
+    public init(
+        latencyMin: SimDuration = Time.ms(2), latencyMax: SimDuration = Time.ms(40),
+        loss: Double = 0, duplicate: Double = 0, reorder: Double = 0
+    ) {
+        self.latencyMin = latencyMin
+        self.latencyMax = latencyMax
+        self.loss = loss
+        self.duplicate = duplicate
+        self.reorder = reorder
     }
 }
 
@@ -287,9 +366,14 @@ public struct FaultSpec: Hashable, Sendable {
     public var duration: SimDuration?
     public var durationMax: SimDuration?
     public var location: SourceLocation
-    public init(kind: FaultKind, timing: Timing, duration: SimDuration?, durationMax: SimDuration? = nil,
-                location: SourceLocation) {
-        self.kind = kind; self.timing = timing; self.duration = duration; self.durationMax = durationMax
+    public init(
+        kind: FaultKind, timing: Timing, duration: SimDuration?, durationMax: SimDuration? = nil,
+        location: SourceLocation
+    ) {
+        self.kind = kind
+        self.timing = timing
+        self.duration = duration
+        self.durationMax = durationMax
         self.location = location
     }
 }
@@ -301,26 +385,33 @@ public enum FaultKind: Hashable, Sendable {
     case oneWay(from: String, to: String)
     case clog(from: String, to: String)
     case pause(String)
-    case crash(String)            // restart when the duration ends (or at healing)
+    case crash(String)  // restart when the duration ends (or at healing)
     case link(from: String, to: String, LinkSpec)
     case skew(String, skew: SimDuration, driftPPM: Int64)
-    case isolate(String)          // cut off from every other node
+    case isolate(String)  // cut off from every other node
 }
 
 /// Faults drawn at random per seed inside [start, end): each listed kind occurs on average
 /// `perHour` times an hour with a duration uniform in [minDuration, maxDuration].
 public struct RandomFaultSpec: Hashable, Sendable {
-    public var kinds: [String]        // "partition", "pause", "crash", "clog", "loss"
+    public var kinds: [String]  // "partition", "pause", "crash", "clog", "loss"
     public var perHour: Double
     public var start: SimDuration
     public var end: SimDuration
     public var minDuration: SimDuration
     public var maxDuration: SimDuration
     public var location: SourceLocation
-    public init(kinds: [String], perHour: Double, start: SimDuration, end: SimDuration,
-                minDuration: SimDuration, maxDuration: SimDuration, location: SourceLocation) {
-        self.kinds = kinds; self.perHour = perHour; self.start = start; self.end = end
-        self.minDuration = minDuration; self.maxDuration = maxDuration; self.location = location
+    public init(
+        kinds: [String], perHour: Double, start: SimDuration, end: SimDuration,
+        minDuration: SimDuration, maxDuration: SimDuration, location: SourceLocation
+    ) {
+        self.kinds = kinds
+        self.perHour = perHour
+        self.start = start
+        self.end = end
+        self.minDuration = minDuration
+        self.maxDuration = maxDuration
+        self.location = location
     }
 }
 
@@ -328,7 +419,10 @@ public struct RandomFaultSpec: Hashable, Sendable {
 public struct Expectation: Hashable, Sendable {
     public var kind: ExpectationKind
     public var location: SourceLocation
-    public init(kind: ExpectationKind, location: SourceLocation) { self.kind = kind; self.location = location }
+    public init(kind: ExpectationKind, location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+    }
 }
 
 public enum ExpectationKind: Hashable, Sendable {
@@ -366,13 +460,19 @@ public enum ExpectationKind: Hashable, Sendable {
 public struct Schedule: Hashable, Sendable {
     public var steps: [ScheduledStep]
     public var faults: [ScheduledFault]
-    public init(steps: [ScheduledStep], faults: [ScheduledFault]) { self.steps = steps; self.faults = faults }
+    public init(steps: [ScheduledStep], faults: [ScheduledFault]) {
+        self.steps = steps
+        self.faults = faults
+    }
 }
 
 public struct ScheduledStep: Hashable, Sendable {
     public var step: StepSpec
     public var time: SimTime
-    public init(step: StepSpec, time: SimTime) { self.step = step; self.time = time }
+    public init(step: StepSpec, time: SimTime) {
+        self.step = step
+        self.time = time
+    }
 }
 
 public struct ScheduledFault: Hashable, Sendable {
@@ -384,9 +484,14 @@ public struct ScheduledFault: Hashable, Sendable {
     /// length inside them. nil: any (a fixed `for`, or a random fault).
     public var allowedDurations: ClosedRange<SimDuration>?
     public var location: SourceLocation
-    public init(kind: FaultKind, start: SimTime, end: SimTime?, allowedDurations: ClosedRange<SimDuration>? = nil,
-                location: SourceLocation) {
-        self.kind = kind; self.start = start; self.end = end; self.allowedDurations = allowedDurations
+    public init(
+        kind: FaultKind, start: SimTime, end: SimTime?, allowedDurations: ClosedRange<SimDuration>? = nil,
+        location: SourceLocation
+    ) {
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.allowedDurations = allowedDurations
         self.location = location
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Keywords of the file format shared by the loader, the writer and the docs.
 extension StepAction {
     /// The YAML key of this action (`announce`, `pull_request`, `push_pr`, ...).
@@ -24,8 +25,8 @@ extension StepAction {
     public var repo: String? {
         switch self {
         case .announce(let r, _, _), .state(let r, _, _, _), .push(let r, _, _),
-             .pullRequest(let r, _, _), .pushPR(let r, _, _, _), .issue(let r, _), .clone(let r, _),
-             .reconcile(let r, _):
+            .pullRequest(let r, _, _), .pushPR(let r, _, _, _), .issue(let r, _), .clone(let r, _),
+            .reconcile(let r, _):
             return r
         case .delete, .replay, .shutdown, .crash, .restart:
             return nil
@@ -55,8 +56,10 @@ extension StepAction {
         return (["a", "e", "i", "o", "u"].contains(k.first.map(String.init) ?? "") ? "an " : "a ") + k
     }
 
-    static let keywords = ["announce", "state", "push", "pull_request", "push_pr", "issue",
-                           "delete", "replay", "clone", "shutdown", "crash", "restart", "reconcile"]
+    static let keywords = [
+        "announce", "state", "push", "pull_request", "push_pr", "issue",
+        "delete", "replay", "clone", "shutdown", "crash", "restart", "reconcile",
+    ]
 }
 
 extension ExpectationKind {
@@ -77,8 +80,10 @@ extension ExpectationKind {
         }
     }
 
-    static let keywords = ["served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent",
-                           "reconciled", "remote_refs", "sync_fetches"]
+    static let keywords = [
+        "served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent",
+        "reconciled", "remote_refs", "sync_fetches",
+    ]
 }
 
 /// Git ref-name checks used for states, pushes and expectations.

@@ -150,10 +150,14 @@ final class NodeReader {
         }
         guard let d = DurationText.parse(s.string, allowNegative: allowNegative) else {
             if !allowNegative, s.string.trimmingSpaces().hasPrefix("-"),
-               DurationText.parse(s.string, allowNegative: true) != nil {
+                DurationText.parse(s.string, allowNegative: true) != nil
+            {
                 error(node, "\(what) must not be negative, found '\(s.string)'")
             } else {
-                error(node, "\(what): '\(s.string)' is not a duration (write e.g. 250ms, 30s, 5m, 2h, 1h30m, or 0; units h, m, s, ms, us, ns, largest first, whole numbers)")
+                error(
+                    node,
+                    "\(what): '\(s.string)' is not a duration (write e.g. 250ms, 30s, 5m, 2h, 1h30m, or 0; units h, m, s, ms, us, ns, largest first, whole numbers)"
+                )
             }
             return nil
         }
@@ -170,21 +174,27 @@ final class NodeReader {
             guard let d = duration(node, what) else { return nil }
             return (d, d, false)
         }
-        let lo = DurationText.parse(a), hi = DurationText.parse(b)
+        let lo = DurationText.parse(a)
+        let hi = DurationText.parse(b)
         guard let lo, let hi else {
             let bad = lo == nil ? a : b
-            error(node, "\(what): '\(bad)' in the range '\(s.string)' is not a duration (write e.g. 1m..5m or 250ms..2s)")
+            error(
+                node, "\(what): '\(bad)' in the range '\(s.string)' is not a duration (write e.g. 1m..5m or 250ms..2s)")
             return nil
         }
         if lo > hi {
-            error(node, "\(what): the range '\(s.string)' starts after it ends (\(DurationText.format(lo)) > \(DurationText.format(hi)))")
+            error(
+                node,
+                "\(what): the range '\(s.string)' starts after it ends (\(DurationText.format(lo)) > \(DurationText.format(hi)))"
+            )
             return nil
         }
         return (lo, hi, true)
     }
 
     func number(_ node: Node, _ what: String) -> Double? {
-        guard case .scalar(let s) = node, !Self.isNull(node), let v = Double(s.string.trimmingSpaces()), v.isFinite else {
+        guard case .scalar(let s) = node, !Self.isNull(node), let v = Double(s.string.trimmingSpaces()), v.isFinite
+        else {
             error(node, "\(what) must be a number, found \(Self.describe(node))")
             return nil
         }

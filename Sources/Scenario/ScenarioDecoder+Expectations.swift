@@ -26,19 +26,23 @@ extension ScenarioDecoder {
         let r = reader
         let v = e.value
         let publishes: (StepSpec) -> String? = { t in
-            t.action.publishesEvent ? nil
+            t.action.publishesEvent
+                ? nil
                 : "'\(e.key)' is about a published event, but step '\(t.id)' is \(t.action.keywordWithArticle) step"
         }
         let purgatory: (StepSpec) -> String? = { t in
             switch t.action {
             case .announce, .state, .pullRequest: return nil
-            default: return "'expired' is about an announcement, state or pull request, but step '\(t.id)' is \(t.action.keywordWithArticle) step"
+            default:
+                return
+                    "'expired' is about an announcement, state or pull request, but step '\(t.id)' is \(t.action.keywordWithArticle) step"
             }
         }
         let attempts: (StepSpec) -> String? = { t in
             switch t.action {
             case .clone, .shutdown, .crash, .restart, .reconcile:
-                return "'\(e.key)' is about a push or a publish, but step '\(t.id)' is \(t.action.keywordWithArticle) step"
+                return
+                    "'\(e.key)' is about a push or a publish, but step '\(t.id)' is \(t.action.keywordWithArticle) step"
             default: return nil
             }
         }
@@ -50,7 +54,10 @@ extension ScenarioDecoder {
                 return (id, nil)
             }
             guard let f = r.fields(v, "'\(e.key)'", known: ["step"] + extra) else { return nil }
-            guard let n = f["step"] else { r.error(f.location, "missing required key 'step' in '\(e.key)'"); return nil }
+            guard let n = f["step"] else {
+                r.error(f.location, "missing required key 'step' in '\(e.key)'")
+                return nil
+            }
             guard let id = r.text(n, "'step'") else { return nil }
             ref(.step(check), id, n)
             return (id, f)
@@ -62,11 +69,17 @@ extension ScenarioDecoder {
                 return (repo, nil, nil)
             }
             guard let f = r.fields(v, "'\(e.key)'", known: ["repo", "owner"] + extra) else { return nil }
-            guard let n = f["repo"] else { r.error(f.location, "missing required key 'repo' in '\(e.key)'"); return nil }
+            guard let n = f["repo"] else {
+                r.error(f.location, "missing required key 'repo' in '\(e.key)'")
+                return nil
+            }
             guard let repo = r.text(n, "'repo'") else { return nil }
             ref(.repo, repo, n)
             var owner: String?
-            if let o = f["owner"], let t = r.text(o, "'owner'") { ref(.actor, t, o); owner = t }
+            if let o = f["owner"], let t = r.text(o, "'owner'") {
+                ref(.actor, t, o)
+                owner = t
+            }
             return (repo, owner, f)
         }
         switch e.key {
@@ -88,8 +101,12 @@ extension ScenarioDecoder {
             return .rejected(step: id, reason: reason)
         case "expired":
             guard let (id, f) = stepTarget(["between"], purgatory) else { return nil }
-            var lo: SimDuration?, hi: SimDuration?
-            if let n = f?["between"], let (l, h, _) = r.durationRange(n, "'between'") { lo = l; hi = h }
+            var lo: SimDuration?
+            var hi: SimDuration?
+            if let n = f?["between"], let (l, h, _) = r.durationRange(n, "'between'") {
+                lo = l
+                hi = h
+            }
             return .expired(step: id, lo: lo, hi: hi)
         case "refs":
             guard let (repo, owner, f) = repoTarget(["equals"], allowShorthand: false), let f else { return nil }
@@ -101,11 +118,16 @@ extension ScenarioDecoder {
             return .refs(repo: repo, owner: owner, refs: refs)
         case "head":
             guard let (repo, owner, f) = repoTarget(["equals"], allowShorthand: false), let f else { return nil }
-            guard let n = f["equals"] else { r.error(f.location, "missing required key 'equals' in 'head'"); return nil }
+            guard let n = f["equals"] else {
+                r.error(f.location, "missing required key 'equals' in 'head'")
+                return nil
+            }
             guard let h = r.text(n, "'equals'") else { return nil }
             if !h.hasPrefix("refs/heads/") {
                 r.error(n, "'head' must be a branch ref (refs/heads/...), found '\(h)'")
-            } else if let p = RefName.problem(h, branchOrTag: true) { r.error(n, p) }
+            } else if let p = RefName.problem(h, branchOrTag: true) {
+                r.error(n, p)
+            }
             return .head(repo: repo, owner: owner, ref: h)
         case "repo_absent":
             guard let (repo, owner, _) = repoTarget([], allowShorthand: true) else { return nil }
@@ -116,13 +138,16 @@ extension ScenarioDecoder {
             if let n = f["repo"] {
                 repo = r.text(n, "'repo'")
                 if let repo {
-                    ref(.repoWhere({ spec in
-                        spec.upstream == nil
-                            ? "'reconciled' is about reconciliation with an upstream, but repo '\(spec.name)' has no 'upstream'"
-                            : nil
-                    }), repo, n)
+                    ref(
+                        .repoWhere({ spec in
+                            spec.upstream == nil
+                                ? "'reconciled' is about reconciliation with an upstream, but repo '\(spec.name)' has no 'upstream'"
+                                : nil
+                        }), repo, n)
                 }
-            } else { r.error(f.location, "missing required key 'repo' in 'reconciled'") }
+            } else {
+                r.error(f.location, "missing required key 'repo' in 'reconciled'")
+            }
             var outcome: String?
             if let n = f["outcome"] {
                 if let o = r.text(n, "'outcome'") {
@@ -130,13 +155,19 @@ extension ScenarioDecoder {
                         outcome = o
                     } else {
                         var m = "unknown reconciliation outcome '\(o)'"
-                        if let near = Suggest.closest(to: o, among: Self.reconcileOutcomes) { m += "; did you mean '\(near)'?" }
-                        else { m += " (outcomes: \(Self.reconcileOutcomes.joined(separator: ", ")))" }
+                        if let near = Suggest.closest(to: o, among: Self.reconcileOutcomes) {
+                            m += "; did you mean '\(near)'?"
+                        } else {
+                            m += " (outcomes: \(Self.reconcileOutcomes.joined(separator: ", ")))"
+                        }
                         r.error(n, m)
                     }
                 }
             } else {
-                r.error(f.location, "missing required key 'outcome' in 'reconciled' (one of: \(Self.reconcileOutcomes.joined(separator: ", ")))")
+                r.error(
+                    f.location,
+                    "missing required key 'outcome' in 'reconciled' (one of: \(Self.reconcileOutcomes.joined(separator: ", ")))"
+                )
             }
             guard let repo, let outcome else { return nil }
             return .reconciled(repo: repo, outcome: outcome)
@@ -146,17 +177,23 @@ extension ScenarioDecoder {
             if let n = f["domain"] {
                 domain = r.text(n, "'domain'")
                 if let domain { ref(.remote, domain, n) }
-            } else { r.error(f.location, "missing required key 'domain' in 'remote_refs' (the domain of a 'remotes' entry)") }
+            } else {
+                r.error(f.location, "missing required key 'domain' in 'remote_refs' (the domain of a 'remotes' entry)")
+            }
             var repo: String?
             if let n = f["repo"] {
                 repo = r.text(n, "'repo'")
                 if let repo { ref(.repo, repo, n) }
-            } else { r.error(f.location, "missing required key 'repo' in 'remote_refs'") }
+            } else {
+                r.error(f.location, "missing required key 'repo' in 'remote_refs'")
+            }
             guard let n = f["equals"] else {
-                r.error(f.location, "missing required key 'equals' in 'remote_refs' (the exact refs expected; {} for none)")
+                r.error(
+                    f.location, "missing required key 'equals' in 'remote_refs' (the exact refs expected; {} for none)")
                 return nil
             }
-            let refs = decodeRefMap(n, repo: repo, allowDelete: false, what: "an expected ref list", allowWildcard: true)
+            let refs = decodeRefMap(
+                n, repo: repo, allowDelete: false, what: "an expected ref list", allowWildcard: true)
             guard let domain, let repo else { return nil }
             return .remoteRefs(domain: domain, repo: repo, refs: refs)
         case "sync_fetches":
@@ -165,13 +202,19 @@ extension ScenarioDecoder {
             if let n = f["repo"] {
                 repo = r.text(n, "'repo'")
                 if let repo { ref(.repo, repo, n) }
-            } else { r.error(f.location, "missing required key 'repo' in 'sync_fetches'") }
+            } else {
+                r.error(f.location, "missing required key 'repo' in 'sync_fetches'")
+            }
             func count(_ key: String) -> Int? {
                 guard let n = f[key], let c = r.integer(n, "'\(key)'") else { return nil }
-                if c < 0 { r.error(n, "'\(key)' must not be negative, found \(c)"); return nil }
+                if c < 0 {
+                    r.error(n, "'\(key)' must not be negative, found \(c)")
+                    return nil
+                }
                 return Int(clamping: c)
             }
-            let lo = count("min"), hi = count("max")
+            let lo = count("min")
+            let hi = count("max")
             if !f.has("min") && !f.has("max") {
                 r.error(f.location, "'sync_fetches' needs 'min' and/or 'max' (bounds on the number of sync fetches)")
             }
@@ -186,5 +229,7 @@ extension ScenarioDecoder {
     }
 
     /// What `reconciled:` accepts (the reconciler's outcome names, docs/sync.md).
-    static let reconcileOutcomes = ["in-sync", "fast-forwarded", "pushed-ahead", "rebased", "conflict-escaped", "fetch-failed"]
+    static let reconcileOutcomes = [
+        "in-sync", "fast-forwarded", "pushed-ahead", "rebased", "conflict-escaped", "fetch-failed",
+    ]
 }

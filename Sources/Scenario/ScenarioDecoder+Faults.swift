@@ -13,7 +13,8 @@ extension ScenarioDecoder {
         for item in items {
             guard let f = r.fields(item, "a fault", known: Self.faultKeys) else { continue }
             let timing = decodeTiming(f, "fault", flatIndex: nil)
-            var duration: SimDuration?, durationMax: SimDuration?
+            var duration: SimDuration?
+            var durationMax: SimDuration?
             if let n = f["for"], let (lo, hi, _) = r.durationRange(n, "'for'") {
                 if lo <= 0 { r.error(n, "'for' must be longer than 0 (leave it out to last until healing)") }
                 duration = lo
@@ -25,10 +26,14 @@ extension ScenarioDecoder {
                 continue
             }
             for extra in kinds.dropFirst() {
-                r.error(extra.keyNode, "a fault has exactly one kind, but this one has both '\(k.key)' and '\(extra.key)'")
+                r.error(
+                    extra.keyNode, "a fault has exactly one kind, but this one has both '\(k.key)' and '\(extra.key)'")
             }
             guard let kind = decodeFaultKind(k, network: network), let timing else { continue }
-            out.append(FaultSpec(kind: kind, timing: timing, duration: duration, durationMax: durationMax, location: r.location(item)))
+            out.append(
+                FaultSpec(
+                    kind: kind, timing: timing, duration: duration, durationMax: durationMax, location: r.location(item)
+                ))
         }
         return out
     }
@@ -54,16 +59,23 @@ extension ScenarioDecoder {
 
     func decodeRandomFaults(_ node: Node, scenario s: Scenario) -> RandomFaultSpec? {
         let r = reader
-        guard let f = r.fields(node, "'random_faults'", known: ["kinds", "per_hour", "window", "duration"]) else { return nil }
+        guard let f = r.fields(node, "'random_faults'", known: ["kinds", "per_hour", "window", "duration"]) else {
+            return nil
+        }
         var kinds: [String] = []
         if let n = f["kinds"], let items = r.list(n, "'kinds'") {
-            if items.isEmpty { r.error(n, "'kinds' must list at least one of: \(FaultKind.randomKinds.joined(separator: ", "))") }
+            if items.isEmpty {
+                r.error(n, "'kinds' must list at least one of: \(FaultKind.randomKinds.joined(separator: ", "))")
+            }
             for item in items {
                 guard let k = r.text(item, "a fault kind") else { continue }
                 if !FaultKind.randomKinds.contains(k) {
                     var m = "unknown random fault kind '\(k)'"
-                    if let near = Suggest.closest(to: k, among: FaultKind.randomKinds) { m += "; did you mean '\(near)'?" }
-                    else { m += " (known: \(FaultKind.randomKinds.joined(separator: ", ")))" }
+                    if let near = Suggest.closest(to: k, among: FaultKind.randomKinds) {
+                        m += "; did you mean '\(near)'?"
+                    } else {
+                        m += " (known: \(FaultKind.randomKinds.joined(separator: ", ")))"
+                    }
                     r.error(item, m)
                     continue
                 }
@@ -77,18 +89,30 @@ extension ScenarioDecoder {
         if let n = f["per_hour"] {
             if let v = r.number(n, "'per_hour'") {
                 if v < 0 { r.error(n, "'per_hour' must not be negative, found \(NodeReader.scalarText(n))") }
-                if v > 3600 { r.error(n, "'per_hour' must be at most 3600 (one fault a second), found \(NodeReader.scalarText(n))") }
+                if v > 3600 {
+                    r.error(
+                        n, "'per_hour' must be at most 3600 (one fault a second), found \(NodeReader.scalarText(n))")
+                }
                 perHour = v
             }
-        } else { r.error(f.location, "missing required key 'per_hour' in 'random_faults'") }
-        var start: SimDuration = 0, end = s.healAt ?? s.duration
-        if let n = f["window"], let (lo, hi, _) = r.durationRange(n, "'window'") { start = lo; end = hi }
-        var minD = Time.s(1), maxD = Time.min(1)
+        } else {
+            r.error(f.location, "missing required key 'per_hour' in 'random_faults'")
+        }
+        var start: SimDuration = 0
+        var end = s.healAt ?? s.duration
+        if let n = f["window"], let (lo, hi, _) = r.durationRange(n, "'window'") {
+            start = lo
+            end = hi
+        }
+        var minD = Time.s(1)
+        var maxD = Time.min(1)
         if let n = f["duration"], let (lo, hi, _) = r.durationRange(n, "'duration'") {
             if lo <= 0 { r.error(n, "random fault durations must be longer than 0") }
-            minD = lo; maxD = hi
+            minD = lo
+            maxD = hi
         }
-        return RandomFaultSpec(kinds: kinds, perHour: perHour, start: start, end: end,
-                               minDuration: minD, maxDuration: maxD, location: r.location(node))
+        return RandomFaultSpec(
+            kinds: kinds, perHour: perHour, start: start, end: end,
+            minDuration: minD, maxDuration: maxD, location: r.location(node))
     }
 }

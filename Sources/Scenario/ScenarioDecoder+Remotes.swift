@@ -9,7 +9,9 @@ extension ScenarioDecoder {
         guard let items = r.list(node, "'remotes'") else { return [] }
         var out: [RemoteSpec] = []
         for item in items {
-            guard let f = r.fields(item, "a remote", known: ["domain", "latency", "holds", "behaviours"]) else { continue }
+            guard let f = r.fields(item, "a remote", known: ["domain", "latency", "holds", "behaviours"]) else {
+                continue
+            }
             guard let dn = f["domain"] else {
                 r.error(f.location, "missing required key 'domain' in a remote (its host name, e.g. mirror.example)")
                 continue
@@ -18,14 +20,18 @@ extension ScenarioDecoder {
             if let problem = Self.hostProblem(domain) { r.error(dn, "remote domain '\(domain)' \(problem)") }
             var remote = RemoteSpec(domain: domain, location: r.location(dn))
             if let n = f["latency"], let (lo, hi, _) = r.durationRange(n, "'latency'") {
-                remote.latencyMin = lo; remote.latencyMax = hi
+                remote.latencyMin = lo
+                remote.latencyMax = hi
             }
             if let n = f["holds"], let holds = r.list(n, "'holds'") {
                 var seen: [String: SourceLocation] = [:]
                 for h in holds {
                     guard let holding = decodeHolding(h) else { continue }
                     if let first = seen[holding.repo] {
-                        r.error(holding.location, "remote '\(domain)' holds repo '\(holding.repo)' twice (first at line \(first.line)); merge the two entries")
+                        r.error(
+                            holding.location,
+                            "remote '\(domain)' holds repo '\(holding.repo)' twice (first at line \(first.line)); merge the two entries"
+                        )
                         continue
                     }
                     seen[holding.repo] = holding.location
@@ -72,7 +78,10 @@ extension ScenarioDecoder {
             var out: [String] = []
             for item in items {
                 guard let c = r.text(item, "a commit in '\(key)'") else { continue }
-                if out.contains(c) { r.error(item, "commit '\(c)' is listed twice in '\(key)'"); continue }
+                if out.contains(c) {
+                    r.error(item, "commit '\(c)' is listed twice in '\(key)'")
+                    continue
+                }
                 ref(.commit(repo: repo), c, item)
                 out.append(c)
             }
@@ -84,9 +93,15 @@ extension ScenarioDecoder {
         if let n = f["refs"] { holding.refs = decodeRefMap(n, repo: repo, allowDelete: false, what: "a holding") }
         let keys = ["commits", "only", "refs"]
         if !keys.contains(where: f.has) {
-            r.error(f.location, "a holding of repo '\(repo)' must name at least one of 'commits' (full histories), 'only' (single commits' objects) or 'refs'")
+            r.error(
+                f.location,
+                "a holding of repo '\(repo)' must name at least one of 'commits' (full histories), 'only' (single commits' objects) or 'refs'"
+            )
         } else if r.errors.count == errorsBefore, holding.commits.isEmpty, holding.only.isEmpty, holding.refs.isEmpty {
-            r.error(f.location, "a holding of repo '\(repo)' holds nothing; list commits in 'commits', 'only' or 'refs', or leave the holding out")
+            r.error(
+                f.location,
+                "a holding of repo '\(repo)' holds nothing; list commits in 'commits', 'only' or 'refs', or leave the holding out"
+            )
         }
         return holding
     }
@@ -102,8 +117,11 @@ extension ScenarioDecoder {
                 kind = RemoteBehaviour.Kind(rawValue: k)
                 if kind == nil {
                     var m = "unknown behaviour kind '\(k)'"
-                    if let near = Suggest.closest(to: k, among: kinds) { m += "; did you mean '\(near)'?" }
-                    else { m += " (kinds: \(kinds.joined(separator: ", ")))" }
+                    if let near = Suggest.closest(to: k, among: kinds) {
+                        m += "; did you mean '\(near)'?"
+                    } else {
+                        m += " (kinds: \(kinds.joined(separator: ", ")))"
+                    }
                     r.error(n, m)
                 }
             }
@@ -119,7 +137,10 @@ extension ScenarioDecoder {
         var until: SimDuration?
         if let n = f["until"], let u = r.duration(n, "'until'") {
             if let from, u <= from {
-                r.error(n, "'until' (\(DurationText.format(u))) must be after 'from' (\(DurationText.format(from))); leave it out to last to the end of the run")
+                r.error(
+                    n,
+                    "'until' (\(DurationText.format(u))) must be after 'from' (\(DurationText.format(from))); leave it out to last to the end of the run"
+                )
             }
             until = u
         }

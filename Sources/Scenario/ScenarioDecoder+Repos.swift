@@ -9,19 +9,31 @@ extension ScenarioDecoder {
         guard let items = r.list(node, "'repos'") else { return [] }
         var out: [RepoSpec] = []
         for item in items {
-            guard let f = r.fields(item, "a repo",
-                                   known: ["name", "identifier", "owner", "maintainers", "commits", "upstream"]) else { continue }
-            guard let nn = f["name"] else { r.error(f.location, "missing required key 'name' in a repo"); continue }
+            guard
+                let f = r.fields(
+                    item, "a repo",
+                    known: ["name", "identifier", "owner", "maintainers", "commits", "upstream"])
+            else { continue }
+            guard let nn = f["name"] else {
+                r.error(f.location, "missing required key 'name' in a repo")
+                continue
+            }
             guard let name = r.name(nn, "repo name") else { continue }
             var repo = RepoSpec(name: name, identifier: name, owner: "", location: r.location(nn))
             if let n = f["identifier"], let id = r.text(n, "'identifier'") {
                 if id.isEmpty || id.contains(where: { $0 == " " || $0 == "/" }) {
-                    r.error(n, "'identifier' '\(id)' must be non-empty without spaces or '/' (it is the d tag and part of the clone URL)")
+                    r.error(
+                        n,
+                        "'identifier' '\(id)' must be non-empty without spaces or '/' (it is the d tag and part of the clone URL)"
+                    )
                 }
                 repo.identifier = id
             }
             if let n = f["owner"] {
-                if let owner = r.text(n, "'owner'") { ref(.actor, owner, n); repo.owner = owner }
+                if let owner = r.text(n, "'owner'") {
+                    ref(.actor, owner, n)
+                    repo.owner = owner
+                }
             } else {
                 r.error(f.location, "missing required key 'owner' in repo '\(name)' (the actor who announces it)")
             }
@@ -50,8 +62,10 @@ extension ScenarioDecoder {
         if let n = f["branch"], let b = r.text(n, "'branch'") {
             if b.hasPrefix("refs/") {
                 let short = b.hasPrefix("refs/heads/") ? String(b.dropFirst("refs/heads/".count)) : ""
-                r.error(n, "'branch' is a branch name without 'refs/heads/'"
-                    + (short.isEmpty ? ", found '\(b)'" : "; write '\(short)'"))
+                r.error(
+                    n,
+                    "'branch' is a branch name without 'refs/heads/'"
+                        + (short.isEmpty ? ", found '\(b)'" : "; write '\(short)'"))
             } else if b.isEmpty {
                 r.error(n, "'branch' must not be empty (leave it out for 'main')")
             } else if let p = RefName.problem("refs/heads/" + b, branchOrTag: true) {
@@ -87,7 +101,10 @@ extension ScenarioDecoder {
         }
         for item in items {
             guard let f = r.fields(item, "a commit", known: ["name", "parents", "files"]) else { continue }
-            guard let nn = f["name"] else { r.error(f.location, "missing required key 'name' in a commit of repo '\(repo)'"); continue }
+            guard let nn = f["name"] else {
+                r.error(f.location, "missing required key 'name' in a commit of repo '\(repo)'")
+                continue
+            }
             guard let name = r.name(nn, "commit name") else { continue }
             var commit = CommitSpec(name: name, location: r.location(nn))
             if let n = f["parents"] {
@@ -99,10 +116,15 @@ extension ScenarioDecoder {
                     } else if parent == name {
                         r.error(p, "commit '\(name)' cannot be its own parent")
                     } else if allNames.contains(parent) {
-                        r.error(p, "parent '\(parent)' of commit '\(name)' is defined later in repo '\(repo)'; list parents before their children")
+                        r.error(
+                            p,
+                            "parent '\(parent)' of commit '\(name)' is defined later in repo '\(repo)'; list parents before their children"
+                        )
                     } else {
                         var m = "parent '\(parent)' of commit '\(name)' is not defined in repo '\(repo)'"
-                        if let near = Suggest.closest(to: parent, among: out.map(\.name)) { m += "; did you mean '\(near)'?" }
+                        if let near = Suggest.closest(to: parent, among: out.map(\.name)) {
+                            m += "; did you mean '\(near)'?"
+                        }
                         r.error(p, m)
                     }
                 }
@@ -112,7 +134,8 @@ extension ScenarioDecoder {
                     for (k, v) in m {
                         guard let path = r.text(k, "a file path") else { continue }
                         if path.isEmpty || path.hasPrefix("/") || path.hasSuffix("/")
-                            || path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == ".git" }) {
+                            || path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." || $0 == ".git" })
+                        {
                             r.error(k, "file path '\(path)' must be relative, without '.', '..' or '.git' parts")
                         }
                         guard let content = r.optionalText(v, "content of '\(path)'") else { continue }

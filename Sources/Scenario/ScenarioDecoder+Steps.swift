@@ -21,10 +21,15 @@ extension ScenarioDecoder {
                     if let w = gf["within"] {
                         if let (lo, hi, _) = r.durationRange(w, "'within'") { within = (lo, hi) }
                     } else {
-                        r.error(gf.location, "missing required key 'within' in 'group' (the window its steps fall in, e.g. 0s..5m)")
+                        r.error(
+                            gf.location,
+                            "missing required key 'within' in 'group' (the window its steps fall in, e.g. 0s..5m)")
                     }
                 }
-                guard let sn = g["steps"] else { r.error(g.location, "missing required key 'steps' in a group"); continue }
+                guard let sn = g["steps"] else {
+                    r.error(g.location, "missing required key 'steps' in a group")
+                    continue
+                }
                 guard let inner = r.list(sn, "a group's 'steps'") else { continue }
                 for i in inner {
                     if case .mapping(let im) = i, im["group"] != nil {
@@ -51,14 +56,18 @@ extension ScenarioDecoder {
         guard let f = r.fields(node, "a step", known: Self.stepKeys) else { return nil }
         var id = "step\(position)"
         var idLocation = f.location
-        if let n = f["id"], let given = r.name(n, "step id") { id = given; idLocation = r.location(n) }
+        if let n = f["id"], let given = r.name(n, "step id") {
+            id = given
+            idLocation = r.location(n)
+        }
 
         // Timing.
         var timing: Timing = .at(0)
         if let within {
             for key in ["at", "after", "delay"] {
                 if let e = f.entry(key) {
-                    r.error(e.keyNode, "a step inside a group takes its time from the group's 'within'; remove '\(key)'")
+                    r.error(
+                        e.keyNode, "a step inside a group takes its time from the group's 'within'; remove '\(key)'")
                 }
             }
             timing = .between(within.0, within.1)
@@ -69,11 +78,14 @@ extension ScenarioDecoder {
         // The action.
         let actions = f.entries.filter { StepAction.keywords.contains($0.key) }
         guard let actionEntry = actions.first else {
-            r.error(f.location, "step '\(id)' has no action; give one of: \(StepAction.keywords.joined(separator: ", "))")
+            r.error(
+                f.location, "step '\(id)' has no action; give one of: \(StepAction.keywords.joined(separator: ", "))")
             return nil
         }
         for extra in actions.dropFirst() {
-            r.error(extra.keyNode, "a step has exactly one action, but step '\(id)' has both '\(actionEntry.key)' and '\(extra.key)'")
+            r.error(
+                extra.keyNode,
+                "a step has exactly one action, but step '\(id)' has both '\(actionEntry.key)' and '\(extra.key)'")
         }
         var byCoordinate = false
         if let b = f["by"] {
@@ -90,18 +102,28 @@ extension ScenarioDecoder {
         var viaSync = false
         if let e = f.entry("via") {
             if !Self.syncableActions.contains(actionEntry.key) {
-                r.error(e.keyNode, "'via' only applies to announce, state, pull_request and issue steps, but step '\(id)' is a '\(actionEntry.key)' step")
+                r.error(
+                    e.keyNode,
+                    "'via' only applies to announce, state, pull_request and issue steps, but step '\(id)' is a '\(actionEntry.key)' step"
+                )
             } else if let v = r.text(e.value, "'via'") {
                 switch v {
                 case "sync": viaSync = true
                 case "user": viaSync = false
-                default: r.error(e.value, "'via' must be 'sync' (the event comes from another relay) or 'user' (the default), found '\(v)'")
+                default:
+                    r.error(
+                        e.value,
+                        "'via' must be 'sync' (the event comes from another relay) or 'user' (the default), found '\(v)'"
+                    )
                 }
             }
         }
         var cloneDomains: [String] = []
-        guard let action = decodeAction(actionEntry, stepID: id, byCoordinate: byCoordinate,
-                                        cloneDomains: &cloneDomains) else { return nil }
+        guard
+            let action = decodeAction(
+                actionEntry, stepID: id, byCoordinate: byCoordinate,
+                cloneDomains: &cloneDomains)
+        else { return nil }
 
         var actor = ""
         if let n = f["actor"] {
@@ -115,26 +137,34 @@ extension ScenarioDecoder {
 
         var retry: RetrySpec?
         if let n = f["retry"], let rf = r.fields(n, "'retry'", known: ["every", "for"]) {
-            var every: SimDuration?, giveUp: SimDuration?
+            var every: SimDuration?
+            var giveUp: SimDuration?
             if let e = rf["every"] {
                 every = r.duration(e, "'every'")
                 if let v = every, v <= 0 { r.error(e, "'every' must be longer than 0") }
-            } else { r.error(rf.location, "missing required key 'every' in 'retry' (the wait between attempts)") }
+            } else {
+                r.error(rf.location, "missing required key 'every' in 'retry' (the wait between attempts)")
+            }
             if let g = rf["for"] {
                 giveUp = r.duration(g, "'for'")
-            } else { r.error(rf.location, "missing required key 'for' in 'retry' (how long to keep trying)") }
+            } else {
+                r.error(rf.location, "missing required key 'for' in 'retry' (how long to keep trying)")
+            }
             if let every, let giveUp { retry = RetrySpec(every: every, giveUpAfter: giveUp) }
         }
         stepIDLocations.append(idLocation)
-        return StepSpec(id: id, actor: actor, timing: timing, action: action, retry: retry,
-                        viaSync: viaSync, cloneDomains: cloneDomains, location: r.location(node))
+        return StepSpec(
+            id: id, actor: actor, timing: timing, action: action, retry: retry,
+            viaSync: viaSync, cloneDomains: cloneDomains, location: r.location(node))
     }
 
     /// `at:` (a time or a range) or `after:` with an optional `delay:`.
     /// `flatIndex` is set for steps (to remember where `after:` is); nil for faults.
     func decodeTiming(_ f: Fields, _ what: String, flatIndex: Int?) -> Timing? {
         let r = reader
-        let at = f.entry("at"), after = f.entry("after"), delay = f.entry("delay")
+        let at = f.entry("at")
+        let after = f.entry("after")
+        let delay = f.entry("delay")
         if at != nil, let after {
             r.error(after.keyNode, "a \(what) has either 'at' or 'after', not both")
             return nil
@@ -148,20 +178,30 @@ extension ScenarioDecoder {
             guard let target = r.text(after.value, "'after'") else { return nil }
             ref(.step(nil), target, after.value)
             if let flatIndex { afterLocations[flatIndex] = r.location(after.value) }
-            var lo: SimDuration = 0, hi: SimDuration = 0
-            if let delay, let (l, h, _) = r.durationRange(delay.value, "'delay'") { lo = l; hi = h }
+            var lo: SimDuration = 0
+            var hi: SimDuration = 0
+            if let delay, let (l, h, _) = r.durationRange(delay.value, "'delay'") {
+                lo = l
+                hi = h
+            }
             return .after(step: target, lo: lo, hi: hi)
         }
         if let delay { r.error(delay.keyNode, "'delay' only applies together with 'after'") }
-        r.error(f.location, "a \(what) needs 'at' (a time like 30s or a range like 1m..5m) or 'after' (another step's id)")
+        r.error(
+            f.location, "a \(what) needs 'at' (a time like 30s or a range like 1m..5m) or 'after' (another step's id)")
         return nil
     }
 
-    func decodeAction(_ e: Fields.Entry, stepID: String, byCoordinate: Bool, cloneDomains: inout [String]) -> StepAction? {
+    func decodeAction(_ e: Fields.Entry, stepID: String, byCoordinate: Bool, cloneDomains: inout [String])
+        -> StepAction?
+    {
         let r = reader
         let v = e.value
         func repoField(_ f: Fields, _ what: String) -> String? {
-            guard let n = f["repo"] else { r.error(f.location, "missing required key 'repo' in '\(what)'"); return nil }
+            guard let n = f["repo"] else {
+                r.error(f.location, "missing required key 'repo' in '\(what)'")
+                return nil
+            }
             guard let repo = r.text(n, "'repo'") else { return nil }
             ref(.repo, repo, n)
             return repo
@@ -177,14 +217,20 @@ extension ScenarioDecoder {
             var out: [String] = []
             for item in items {
                 guard let d = r.text(item, "a domain in 'clone'") else { continue }
-                if out.contains(d) { r.error(item, "domain '\(d)' is listed twice in 'clone'"); continue }
+                if out.contains(d) {
+                    r.error(item, "domain '\(d)' is listed twice in 'clone'")
+                    continue
+                }
                 ref(.cloneDomain, d, item)
                 out.append(d)
             }
             return out
         }
         func commitField(_ f: Fields, _ repo: String?, _ what: String) -> String? {
-            guard let n = f["commit"] else { r.error(f.location, "missing required key 'commit' in '\(what)'"); return nil }
+            guard let n = f["commit"] else {
+                r.error(f.location, "missing required key 'commit' in '\(what)'")
+                return nil
+            }
             guard let c = r.text(n, "'commit'") else { return nil }
             if let repo { ref(.commit(repo: repo), c, n) }
             return c
@@ -196,7 +242,9 @@ extension ScenarioDecoder {
                 ref(.repo, repo, v)
                 return .announce(repo: repo, maintainers: nil, listsService: true)
             }
-            guard let f = r.fields(v, "'announce'", known: ["repo", "maintainers", "lists_service", "clone"]) else { return nil }
+            guard let f = r.fields(v, "'announce'", known: ["repo", "maintainers", "lists_service", "clone"]) else {
+                return nil
+            }
             let repo = repoField(f, "announce")
             cloneDomains = domainList(f)
             var maintainers: [String]?
@@ -212,12 +260,16 @@ extension ScenarioDecoder {
             var refs: [RefSpec] = []
             if let n = f["refs"] {
                 refs = decodeRefMap(n, repo: repo, allowDelete: false, what: "a state")
-            } else { r.error(f.location, "missing required key 'refs' in 'state' (use refs: {} for a state with no refs)") }
+            } else {
+                r.error(f.location, "missing required key 'refs' in 'state' (use refs: {} for a state with no refs)")
+            }
             var head: String?
             if let n = f["head"], let h = r.text(n, "'head'") {
                 if !h.hasPrefix("refs/heads/") {
                     r.error(n, "'head' must be a branch ref (refs/heads/...), found '\(h)'")
-                } else if let p = RefName.problem(h, branchOrTag: true) { r.error(n, p) }
+                } else if let p = RefName.problem(h, branchOrTag: true) {
+                    r.error(n, p)
+                }
                 head = h
             }
             var peeled = false
@@ -233,7 +285,9 @@ extension ScenarioDecoder {
             if let n = f["refs"] {
                 refs = decodeRefMap(n, repo: repo, allowDelete: true, what: "a push")
                 if case .mapping(let m) = n, m.count == 0 { r.error(n, "a push needs at least one ref") }
-            } else { r.error(f.location, "missing required key 'refs' in 'push'") }
+            } else {
+                r.error(f.location, "missing required key 'refs' in 'push'")
+            }
             guard let repo else { return nil }
             return .push(repo: repo, owner: owner, refs: refs)
 
@@ -252,16 +306,22 @@ extension ScenarioDecoder {
             if let n = f["pr"] {
                 pr = r.text(n, "'pr'")
                 if let pr {
-                    ref(.step({ target in
-                        if case .pullRequest = target.action { return nil }
-                        return "'pr' must name a pull_request step, but step '\(pr)' is \(target.action.keywordWithArticle) step"
-                    }), pr, n)
+                    ref(
+                        .step({ target in
+                            if case .pullRequest = target.action { return nil }
+                            return
+                                "'pr' must name a pull_request step, but step '\(pr)' is \(target.action.keywordWithArticle) step"
+                        }), pr, n)
                 }
-            } else { r.error(f.location, "missing required key 'pr' in 'push_pr' (the id of a pull_request step)") }
+            } else {
+                r.error(f.location, "missing required key 'pr' in 'push_pr' (the id of a pull_request step)")
+            }
             let commit = commitField(f, repo, "push_pr")
             var raw: String?
             if let n = f["raw_ref"], let t = r.text(n, "'raw_ref'") {
-                if t.isEmpty || t.contains(" ") { r.error(n, "'raw_ref' must be non-empty without spaces, found '\(t)'") }
+                if t.isEmpty || t.contains(" ") {
+                    r.error(n, "'raw_ref' must be non-empty without spaces, found '\(t)'")
+                }
                 raw = t
             }
             guard let repo, let pr, let commit else { return nil }
@@ -287,29 +347,34 @@ extension ScenarioDecoder {
             for item in items {
                 guard let t = r.text(item, "a step id in 'delete'") else { continue }
                 if targets.contains(t) { r.error(item, "step '\(t)' is listed twice in 'delete'") }
-                ref(.step({ target in
-                    switch target.action {
-                    case .announce, .state: return nil
-                    case .pullRequest, .issue:
-                        return byCoordinate
-                            ? "step '\(t)' publishes \(target.action.keywordWithArticle) event, which has no coordinate; delete it 'by: id'"
-                            : nil
-                    default:
-                        return "'delete' names step '\(t)', \(target.action.keywordWithArticle) step, which publishes no deletable event"
-                    }
-                }), t, item)
+                ref(
+                    .step({ target in
+                        switch target.action {
+                        case .announce, .state: return nil
+                        case .pullRequest, .issue:
+                            return byCoordinate
+                                ? "step '\(t)' publishes \(target.action.keywordWithArticle) event, which has no coordinate; delete it 'by: id'"
+                                : nil
+                        default:
+                            return
+                                "'delete' names step '\(t)', \(target.action.keywordWithArticle) step, which publishes no deletable event"
+                        }
+                    }), t, item)
                 targets.append(t)
             }
             return .delete(targets: targets, byCoordinate: byCoordinate)
 
         case "replay":
             guard let t = r.text(v, "a step id in 'replay'") else { return nil }
-            ref(.step({ target in
-                switch target.action {
-                case .announce, .state, .pullRequest, .issue, .delete: return nil
-                default: return "'replay' names step '\(t)', \(target.action.keywordWithArticle) step, which publishes no event"
-                }
-            }), t, v)
+            ref(
+                .step({ target in
+                    switch target.action {
+                    case .announce, .state, .pullRequest, .issue, .delete: return nil
+                    default:
+                        return
+                            "'replay' names step '\(t)', \(target.action.keywordWithArticle) step, which publishes no event"
+                    }
+                }), t, v)
             return .replay(target: t)
 
         case "clone":
@@ -349,71 +414,18 @@ extension ScenarioDecoder {
             if let n = f["repo"] {
                 repo = r.text(n, "'repo'")
                 if let repo { ref(.repoWhere(hasUpstream), repo, n) }
-            } else { r.error(f.location, "missing required key 'repo' in 'reconcile'") }
+            } else {
+                r.error(f.location, "missing required key 'repo' in 'reconcile'")
+            }
             var relay: String?
-            if let n = f["relay"], let t = r.text(n, "'relay'") { ref(.relayNode, t, n); relay = t }
+            if let n = f["relay"], let t = r.text(n, "'relay'") {
+                ref(.relayNode, t, n)
+                relay = t
+            }
             guard let repo else { return nil }
             return .reconcile(repo: repo, relay: relay)
         default:
             return nil
         }
-    }
-
-    /// `{ refs/heads/main: c2, refs/tags/v1: { commit: c1, annotated: true }, refs/heads/x: null }`
-    /// With `allowWildcard`, a name may end in `*` (a prefix pattern: `refs/heads/conflicts/*`).
-    func decodeRefMap(_ node: Node, repo: String?, allowDelete: Bool, what: String,
-                      allowWildcard: Bool = false) -> [RefSpec] {
-        let r = reader
-        guard case .mapping(let m) = node else {
-            r.error(node, "'refs' must be a mapping of ref: commit, found \(NodeReader.describe(node))")
-            return []
-        }
-        var out: [RefSpec] = []
-        for (k, v) in m {
-            guard let refName = r.text(k, "a ref name") else { continue }
-            if allowWildcard, refName.hasSuffix("*") {
-                if let p = Self.refPatternProblem(refName) { r.error(k, p); continue }
-            } else if let p = RefName.problem(refName, branchOrTag: true) { r.error(k, p); continue }
-            if NodeReader.isNull(v) {
-                if allowDelete { out.append(RefSpec(ref: refName, commit: nil)) } else {
-                    r.error(v, "\(what) cannot delete a ref: '\(refName)' needs a commit")
-                }
-                continue
-            }
-            if case .mapping = v {
-                guard let f = r.fields(v, "a ref", known: ["commit", "annotated"]) else { continue }
-                guard let cn = f["commit"] else { r.error(f.location, "missing required key 'commit' for ref '\(refName)'"); continue }
-                guard let c = r.text(cn, "'commit'") else { continue }
-                if let repo { ref(.commit(repo: repo), c, cn) }
-                var annotated = false
-                if let an = f["annotated"], let b = r.bool(an, "'annotated'") { annotated = b }
-                if annotated && !refName.hasPrefix("refs/tags/") {
-                    r.error(f.entry("annotated")!.keyNode, "only tags (refs/tags/...) can be annotated, '\(refName)' is a branch")
-                }
-                out.append(RefSpec(ref: refName, commit: c, annotatedTag: annotated))
-                continue
-            }
-            guard let c = r.text(v, "the commit of '\(refName)'") else { continue }
-            if let repo { ref(.commit(repo: repo), c, v) }
-            out.append(RefSpec(ref: refName, commit: c))
-        }
-        return out
-    }
-
-    /// Why the prefix pattern `refName` (ending in `*`) is not acceptable, or nil: the part
-    /// before `*` must be under refs/heads/ or refs/tags/ and be the start of a valid ref name.
-    static func refPatternProblem(_ refName: String) -> String? {
-        let prefix = String(refName.dropLast())
-        if prefix.contains("*") {
-            return "ref pattern '\(refName)' may contain only one '*', at the end"
-        }
-        guard prefix.hasPrefix("refs/heads/") || prefix.hasPrefix("refs/tags/") else {
-            return "ref pattern '\(refName)' must start with refs/heads/ or refs/tags/ (e.g. refs/heads/conflicts/*)"
-        }
-        // Any ref the pattern matches extends the prefix by at least one character; check
-        // the prefix as the start of such a name.
-        let sample = prefix + "x"
-        guard let p = RefName.problem(sample, branchOrTag: true) else { return nil }
-        return p.replacingOccurrences(of: "ref '\(sample)'", with: "ref pattern '\(refName)'")
     }
 }

@@ -11,10 +11,17 @@ extension ScenarioDecoder {
         for relay in s.relays {
             if let first = relays[relay.name] {
                 r.error(relay.location, "relay '\(relay.name)' is defined twice (first at line \(first.line))")
-            } else { relays[relay.name] = relay.location }
+            } else {
+                relays[relay.name] = relay.location
+            }
             if let first = domains[relay.domain] {
-                r.error(relay.location, "relay '\(relay.name)' uses domain '\(relay.domain)', which the relay at line \(first.line) already uses")
-            } else { domains[relay.domain] = relay.location }
+                r.error(
+                    relay.location,
+                    "relay '\(relay.name)' uses domain '\(relay.domain)', which the relay at line \(first.line) already uses"
+                )
+            } else {
+                domains[relay.domain] = relay.location
+            }
         }
         var remotes: [String: SourceLocation] = [:]
         for remote in s.remotes {
@@ -24,7 +31,10 @@ extension ScenarioDecoder {
             }
             remotes[remote.domain] = remote.location
             if let relay = s.relays.first(where: { $0.domain == remote.domain }) {
-                r.error(remote.location, "remote '\(remote.domain)' has the domain of relay '\(relay.name)'; a remote is a git server on another domain")
+                r.error(
+                    remote.location,
+                    "remote '\(remote.domain)' has the domain of relay '\(relay.name)'; a remote is a git server on another domain"
+                )
             }
         }
         var actors: [String: SourceLocation] = [:]
@@ -32,7 +42,9 @@ extension ScenarioDecoder {
             if let first = actors[actor.name] {
                 r.error(actor.location, "actor '\(actor.name)' is defined twice (first at line \(first.line))")
             } else if relays[actor.name] != nil {
-                r.error(actor.location, "actor '\(actor.name)' has the same name as a relay; fault node names must be unambiguous")
+                r.error(
+                    actor.location,
+                    "actor '\(actor.name)' has the same name as a relay; fault node names must be unambiguous")
             }
             actors[actor.name] = actors[actor.name] ?? actor.location
         }
@@ -40,14 +52,18 @@ extension ScenarioDecoder {
         for repo in s.repos {
             if let first = repos[repo.name] {
                 r.error(repo.location, "repo '\(repo.name)' is defined twice (first at line \(first.line))")
-            } else { repos[repo.name] = repo.location }
+            } else {
+                repos[repo.name] = repo.location
+            }
         }
         var steps: [String: SourceLocation] = [:]
         for (i, step) in s.steps.enumerated() {
             let loc = i < stepIDLocations.count ? stepIDLocations[i] : step.location
             if let first = steps[step.id] {
                 r.error(loc, "duplicate step id '\(step.id)' (first used at line \(first.line))")
-            } else { steps[step.id] = loc }
+            } else {
+                steps[step.id] = loc
+            }
         }
     }
 
@@ -63,8 +79,10 @@ extension ScenarioDecoder {
         var reposByName: [String: RepoSpec] = [:]
         for repo in s.repos where reposByName[repo.name] == nil { reposByName[repo.name] = repo }
 
-        func unknown(_ what: String, _ name: String, _ candidates: [String], _ loc: SourceLocation,
-                     hint: String = "", scope: String = "") {
+        func unknown(
+            _ what: String, _ name: String, _ candidates: [String], _ loc: SourceLocation,
+            hint: String = "", scope: String = ""
+        ) {
             var m = "unknown \(what) '\(name)'\(scope)"
             if let near = Suggest.closest(to: name, among: candidates) {
                 m += "; did you mean '\(near)'?"
@@ -79,20 +97,27 @@ extension ScenarioDecoder {
         for p in refs {
             switch p.kind {
             case .actor:
-                if !actorNames.contains(p.name) { unknown("actor", p.name, actorNames, p.location, hint: "list actors under 'actors'") }
+                if !actorNames.contains(p.name) {
+                    unknown("actor", p.name, actorNames, p.location, hint: "list actors under 'actors'")
+                }
             case .relay:
                 if !relayNames.contains(p.name) { unknown("relay", p.name, relayNames, p.location) }
             case .repo:
-                if !repoNames.contains(p.name) { unknown("repo", p.name, repoNames, p.location, hint: "define repos under 'repos'") }
+                if !repoNames.contains(p.name) {
+                    unknown("repo", p.name, repoNames, p.location, hint: "define repos under 'repos'")
+                }
             case .repoWhere(let check):
                 guard let spec = reposByName[p.name] else {
-                    unknown("repo", p.name, repoNames, p.location, hint: "define repos under 'repos'"); continue
+                    unknown("repo", p.name, repoNames, p.location, hint: "define repos under 'repos'")
+                    continue
                 }
                 if let problem = check(spec) { r.error(p.location, problem) }
             case .remote:
                 if remoteDomains.contains(p.name) { continue }
                 if let relay = s.relays.first(where: { $0.domain == p.name }) {
-                    r.error(p.location, "'\(p.name)' is the domain of relay '\(relay.name)', not of a remote; name a 'remotes' entry")
+                    r.error(
+                        p.location,
+                        "'\(p.name)' is the domain of relay '\(relay.name)', not of a remote; name a 'remotes' entry")
                 } else {
                     unknown("remote", p.name, remoteDomains, p.location, hint: "define remotes under 'remotes'")
                 }
@@ -103,7 +128,8 @@ extension ScenarioDecoder {
                 if let near = Suggest.closest(to: p.name, among: remoteDomains + relayDomains) {
                     m += "; did you mean '\(near)'?"
                 } else {
-                    m += " (remotes: \(remoteDomains.isEmpty ? "none" : remoteDomains.joined(separator: ", "))"
+                    m +=
+                        " (remotes: \(remoteDomains.isEmpty ? "none" : remoteDomains.joined(separator: ", "))"
                         + "; relay domains: \(relayDomains.joined(separator: ", ")))"
                 }
                 r.error(p.location, m)
@@ -112,7 +138,10 @@ extension ScenarioDecoder {
                 let names = spec.commits.map(\.name)
                 if !names.contains(p.name) { unknown("commit", p.name, names, p.location, scope: " in repo '\(repo)'") }
             case .step(let check):
-                guard let target = stepByID[p.name] else { unknown("step", p.name, stepIDs, p.location); continue }
+                guard let target = stepByID[p.name] else {
+                    unknown("step", p.name, stepIDs, p.location)
+                    continue
+                }
                 if let check, let problem = check(target) { r.error(p.location, problem) }
             case .node, .relayNode:
                 let relaysOnly: Bool = { if case .relayNode = p.kind { return true } else { return false } }()
@@ -120,14 +149,18 @@ extension ScenarioDecoder {
                     let base = String(p.name[..<hash])
                     let index = String(p.name[p.name.index(after: hash)...])
                     guard let relay = s.relays.first(where: { $0.name == base }) else {
-                        unknown("relay", base, relayNames, p.location); continue
+                        unknown("relay", base, relayNames, p.location)
+                        continue
                     }
                     guard let k = Int(index), k >= 0 else {
                         r.error(p.location, "'\(p.name)': the replica number after '#' must be a whole number from 0")
                         continue
                     }
                     if k >= relay.replicas {
-                        r.error(p.location, "relay '\(base)' has \(relay.replicas) replica\(relay.replicas == 1 ? "" : "s") (numbered from 0), so '\(p.name)' does not exist")
+                        r.error(
+                            p.location,
+                            "relay '\(base)' has \(relay.replicas) replica\(relay.replicas == 1 ? "" : "s") (numbered from 0), so '\(p.name)' does not exist"
+                        )
                     }
                 } else if relaysOnly {
                     if !relayNames.contains(p.name) { unknown("relay", p.name, relayNames, p.location) }
@@ -138,9 +171,11 @@ extension ScenarioDecoder {
                     }
                 } else if !relayNames.contains(p.name) && !actorNames.contains(p.name) {
                     let hasLocks = s.relays.contains(where: { $0.replicas > 1 })
-                    unknown("node", p.name, relayNames + actorNames + (hasLocks ? ["locks"] : []), p.location,
-                            hint: hasLocks ? "name an actor, a relay, one replica as relay#k, or locks"
-                                           : "name an actor, a relay, or one replica as relay#k")
+                    unknown(
+                        "node", p.name, relayNames + actorNames + (hasLocks ? ["locks"] : []), p.location,
+                        hint: hasLocks
+                            ? "name an actor, a relay, one replica as relay#k, or locks"
+                            : "name an actor, a relay, or one replica as relay#k")
                 }
             }
         }
@@ -171,9 +206,11 @@ extension ScenarioDecoder {
                 cycle = Array(cycle[k...] + cycle[..<k])
                 let names = (cycle + [first]).map { s.steps[$0].id }.joined(separator: " → ")
                 let loc = afterLocations[first] ?? s.steps[first].location
-                reader.error(loc, cycle.count == 1
-                    ? "step '\(s.steps[c].id)' comes after itself"
-                    : "'after' dependencies form a cycle: \(names)")
+                reader.error(
+                    loc,
+                    cycle.count == 1
+                        ? "step '\(s.steps[c].id)' comes after itself"
+                        : "'after' dependencies form a cycle: \(names)")
             }
             for p in path { state[p] = 2 }
         }

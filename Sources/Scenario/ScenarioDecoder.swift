@@ -35,9 +35,11 @@ final class ScenarioDecoder {
     var afterLocations: [Int: SourceLocation] = [:]
     var stepIDLocations: [SourceLocation] = []
 
-    static let topKeys = ["name", "description", "duration", "heal_at", "quiescence_bound", "config",
-                          "relays", "actors", "network", "repos", "remotes", "steps", "faults", "random_faults",
-                          "expect", "invariants"]
+    static let topKeys = [
+        "name", "description", "duration", "heal_at", "quiescence_bound", "config",
+        "relays", "actors", "network", "repos", "remotes", "steps", "faults", "random_faults",
+        "expect", "invariants",
+    ]
 
     func ref(_ kind: RefKind, _ name: String, _ node: Node) {
         refs.append(PendingRef(kind: kind, name: name, location: reader.location(node)))
@@ -66,7 +68,10 @@ final class ScenarioDecoder {
         }
         if let n = top["heal_at"], let d = r.duration(n, "'heal_at'") {
             if d > s.duration {
-                r.error(n, "'heal_at' (\(DurationText.format(d))) is after the end of the run ('duration' \(DurationText.format(s.duration)))")
+                r.error(
+                    n,
+                    "'heal_at' (\(DurationText.format(d))) is after the end of the run ('duration' \(DurationText.format(s.duration)))"
+                )
             }
             s.healAt = d
         }
@@ -91,7 +96,10 @@ final class ScenarioDecoder {
             defer {
                 // An `expect:` list that no invariant judges would be a check silently dropped.
                 if !s.expectations.isEmpty, !s.invariants.isEmpty, !s.invariants.contains(.expectations) {
-                    r.error(n, "'invariants' leaves out 'expectations', so the 'expect' list would not be judged; add 'expectations' (or drop 'invariants' to check everything)")
+                    r.error(
+                        n,
+                        "'invariants' leaves out 'expectations', so the 'expect' list would not be judged; add 'expectations' (or drop 'invariants' to check everything)"
+                    )
                 }
             }
             var seen = Set<String>()
@@ -101,9 +109,13 @@ final class ScenarioDecoder {
                 guard let known = InvariantName(rawValue: name), InvariantName.selectable.contains(known) else {
                     var m = "unknown invariant '\(name)'"
                     let names = InvariantName.selectable.map(\.rawValue)
-                    if let near = Suggest.closest(to: name, among: names) { m += "; did you mean '\(near)'?" }
-                    else if name == InvariantName.determinism.rawValue { m += "; determinism is always checked by sweeps" }
-                    else { m += " (`graspsim invariants` lists them)" }
+                    if let near = Suggest.closest(to: name, among: names) {
+                        m += "; did you mean '\(near)'?"
+                    } else if name == InvariantName.determinism.rawValue {
+                        m += "; determinism is always checked by sweeps"
+                    } else {
+                        m += " (`graspsim invariants` lists them)"
+                    }
                     r.error(item, m)
                     continue
                 }
@@ -126,7 +138,10 @@ final class ScenarioDecoder {
         for (k, v) in m {
             guard let key = r.text(k, "a config key") else { continue }
             guard case .scalar(let vs) = v, !NodeReader.isNull(v) else {
-                r.error(v, "config value for '\(key)' must be a single value (text, number or true/false), found \(NodeReader.describe(v))")
+                r.error(
+                    v,
+                    "config value for '\(key)' must be a single value (text, number or true/false), found \(NodeReader.describe(v))"
+                )
                 continue
             }
             out.append(ConfigOverride(key: key, value: vs.string, location: r.location(k)))
@@ -146,7 +161,10 @@ final class ScenarioDecoder {
                 continue
             }
             guard let f = r.fields(item, "a relay", known: ["name", "domain", "replicas"]) else { continue }
-            guard let nn = f["name"] else { r.error(f.location, "missing required key 'name' in a relay"); continue }
+            guard let nn = f["name"] else {
+                r.error(f.location, "missing required key 'name' in a relay")
+                continue
+            }
             guard let name = r.name(nn, "relay name") else { continue }
             var relay = RelaySpec(name: name, domain: "\(name).test", replicas: 1, location: r.location(nn))
             if let d = f["domain"], let domain = r.text(d, "'domain'") {
@@ -175,7 +193,10 @@ final class ScenarioDecoder {
                 continue
             }
             guard let f = r.fields(item, "an actor", known: ["name", "relay"]) else { continue }
-            guard let nn = f["name"] else { r.error(f.location, "missing required key 'name' in an actor"); continue }
+            guard let nn = f["name"] else {
+                r.error(f.location, "missing required key 'name' in an actor")
+                continue
+            }
             guard let name = r.name(nn, "actor name") else { continue }
             var actor = ActorSpec(name: name, relay: nil, location: r.location(nn))
             if let rn = f["relay"], let relay = r.text(rn, "'relay'") {
@@ -202,7 +223,8 @@ final class ScenarioDecoder {
             (link.from, link.to) = decodeEndpoints(f, what)
         }
         if let n = f["latency"], let (lo, hi, _) = r.durationRange(n, "'latency'") {
-            link.spec.latencyMin = lo; link.spec.latencyMax = hi
+            link.spec.latencyMin = lo
+            link.spec.latencyMax = hi
         }
         if let n = f["loss"], let p = r.probability(n, "'loss'") { link.spec.loss = p }
         if let n = f["duplicate"], let p = r.probability(n, "'duplicate'") { link.spec.duplicate = p }
@@ -212,16 +234,21 @@ final class ScenarioDecoder {
 
     func decodeEndpoints(_ f: Fields, _ what: String) -> (String?, String?) {
         let r = reader
-        var from: String?, to: String?
+        var from: String?
+        var to: String?
         if let n = f["from"] {
             from = r.text(n, "'from'")
             if let from { ref(.node, from, n) }
-        } else { r.error(f.location, "missing required key 'from' in \(what)") }
+        } else {
+            r.error(f.location, "missing required key 'from' in \(what)")
+        }
         if let n = f["to"] {
             to = r.text(n, "'to'")
             if let to { ref(.node, to, n) }
             if let from, let to, from == to { r.error(n, "'from' and 'to' are the same node '\(to)'") }
-        } else { r.error(f.location, "missing required key 'to' in \(what)") }
+        } else {
+            r.error(f.location, "missing required key 'to' in \(what)")
+        }
         return (from, to)
     }
 }

@@ -48,14 +48,17 @@ public enum ScenarioLoader {
         for file in files {
             let yaml: String
             do { yaml = try read(path: file) } catch let e as ScenarioErrors {
-                errors += e.errors; continue
+                errors += e.errors
+                continue
             } catch { continue }
             let result = decode(yaml: yaml, file: file)
             errors += result.errors
             guard let s = result.scenario, result.errors.isEmpty else { continue }
             if let other = firstByName[s.name] {
-                errors.append(ScenarioError(result.nameLocation ?? SourceLocation(file: file, line: 1, column: 1),
-                                            "scenario name '\(s.name)' is already used by \(other)"))
+                errors.append(
+                    ScenarioError(
+                        result.nameLocation ?? SourceLocation(file: file, line: 1, column: 1),
+                        "scenario name '\(s.name)' is already used by \(other)"))
                 continue
             }
             firstByName[s.name] = file
@@ -77,10 +80,14 @@ public enum ScenarioLoader {
         for path in paths {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
-                errors.append(ScenarioError(SourceLocation(file: path, line: 1, column: 1), "no such file or directory"))
+                errors.append(
+                    ScenarioError(SourceLocation(file: path, line: 1, column: 1), "no such file or directory"))
                 continue
             }
-            if !isDir.boolValue { add(path); continue }
+            if !isDir.boolValue {
+                add(path)
+                continue
+            }
             var found: [String] = []
             if let walker = fm.enumerator(atPath: path) {
                 while let rel = walker.nextObject() as? String {
@@ -109,7 +116,9 @@ public enum ScenarioLoader {
 
     /// Decoding without throwing: the scenario (nil if the YAML itself is broken) and every
     /// problem found. A scenario is only valid when `errors` is empty.
-    static func decode(yaml: String, file: String) -> (scenario: Scenario?, errors: [ScenarioError], nameLocation: SourceLocation?) {
+    static func decode(yaml: String, file: String) -> (
+        scenario: Scenario?, errors: [ScenarioError], nameLocation: SourceLocation?
+    ) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml, .default, .default, .utf8)
@@ -119,8 +128,14 @@ public enum ScenarioLoader {
             return (nil, [ScenarioError(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")], nil)
         }
         guard let root else {
-            return (nil, [ScenarioError(SourceLocation(file: file, line: 1, column: 1),
-                                        "the file is empty; a scenario needs at least a 'name'")], nil)
+            return (
+                nil,
+                [
+                    ScenarioError(
+                        SourceLocation(file: file, line: 1, column: 1),
+                        "the file is empty; a scenario needs at least a 'name'")
+                ], nil
+            )
         }
         let decoder = ScenarioDecoder(file: file)
         let scenario = decoder.decode(root)
@@ -128,24 +143,32 @@ public enum ScenarioLoader {
     }
 
     static func syntaxError(_ e: YamlError, yaml: String, file: String) -> ScenarioError {
-        func loc(_ m: Mark) -> SourceLocation { SourceLocation(file: file, line: max(1, m.line), column: max(1, m.column)) }
+        func loc(_ m: Mark) -> SourceLocation {
+            SourceLocation(file: file, line: max(1, m.line), column: max(1, m.column))
+        }
         func withContext(_ problem: String, _ context: YamlError.Context?) -> String {
             guard let c = context else { return "invalid YAML: \(problem)" }
             return "invalid YAML: \(problem) (\(c.text) at line \(c.mark.line), column \(c.mark.column))"
         }
         switch e {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             return ScenarioError(loc(mark), withContext(problem, context))
-        case let .reader(problem, offset, _, _):
-            var line = 1, column = 1
+        case .reader(let problem, let offset, _, _):
+            var line = 1
+            var column = 1
             if let offset {
                 for b in yaml.utf8.prefix(offset) {
-                    if b == UInt8(ascii: "\n") { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
+                    if b == UInt8(ascii: "\n") {
+                        line += 1
+                        column = 1
+                    } else if b & 0xC0 != 0x80 {
+                        column += 1
+                    }
                 }
             }
             return ScenarioError(SourceLocation(file: file, line: line, column: column), "invalid text: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
+        case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return ScenarioError(loc(context.mark), "key \(keys) appears more than once in the same mapping")
         default:

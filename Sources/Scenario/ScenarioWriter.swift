@@ -23,12 +23,17 @@ public enum ScenarioWriter {
             for c in s.config { w.add("  \(scalar(c.key)): \(configValue(c.value))") }
         }
         w.add("relays:")
-        for r in s.relays { w.add("  - { name: \(scalar(r.name)), domain: \(scalar(r.domain)), replicas: \(r.replicas) }") }
+        for r in s.relays {
+            w.add("  - { name: \(scalar(r.name)), domain: \(scalar(r.domain)), replicas: \(r.replicas) }")
+        }
         if !s.actors.isEmpty {
             w.add("actors:")
             for a in s.actors {
-                if let relay = a.relay { w.add("  - { name: \(scalar(a.name)), relay: \(scalar(relay)) }") }
-                else { w.add("  - \(scalar(a.name))") }
+                if let relay = a.relay {
+                    w.add("  - { name: \(scalar(a.name)), relay: \(scalar(relay)) }")
+                } else {
+                    w.add("  - \(scalar(a.name))")
+                }
             }
         }
         w.add("network: \(link(s.network, from: nil, to: nil))")
@@ -63,7 +68,8 @@ public enum ScenarioWriter {
                 }
             }
         }
-        let steps: [(StepSpec, Timing)] = schedule.map { $0.steps.map { ($0.step, Timing.at($0.time)) } }
+        let steps: [(StepSpec, Timing)] =
+            schedule.map { $0.steps.map { ($0.step, Timing.at($0.time)) } }
             ?? s.steps.map { ($0, $0.timing) }
         if !steps.isEmpty {
             w.add("steps:")
@@ -79,7 +85,9 @@ public enum ScenarioWriter {
         } else {
             faults = s.faults.map { f in
                 var parts = timingParts(f.timing)
-                if let d = f.duration { parts.append("for: \(DurationText.formatRange(d, max(d, f.durationMax ?? d), collapse: true))") }
+                if let d = f.duration {
+                    parts.append("for: \(DurationText.formatRange(d, max(d, f.durationMax ?? d), collapse: true))")
+                }
                 return flow(parts + [faultKind(f.kind)])
             }
         }
@@ -88,12 +96,14 @@ public enum ScenarioWriter {
             for f in faults { w.add("  - \(f)") }
         }
         if schedule == nil, let r = s.randomFaults {
-            w.add("random_faults: " + flow([
-                "kinds: \(list(r.kinds))",
-                "per_hour: \(number(r.perHour))",
-                "window: \(DurationText.formatRange(r.start, r.end))",
-                "duration: \(DurationText.formatRange(r.minDuration, r.maxDuration))",
-            ]))
+            w.add(
+                "random_faults: "
+                    + flow([
+                        "kinds: \(list(r.kinds))",
+                        "per_hour: \(number(r.perHour))",
+                        "window: \(DurationText.formatRange(r.start, r.end))",
+                        "duration: \(DurationText.formatRange(r.minDuration, r.maxDuration))",
+                    ]))
         }
         if !s.expectations.isEmpty {
             w.add("expect:")
@@ -155,15 +165,16 @@ public enum ScenarioWriter {
     }
 
     static func refMap(_ refs: [RefSpec]) -> String {
-        flow(refs.map { r in
-            let value: String
-            if let c = r.commit {
-                value = r.annotatedTag ? flow(["commit: \(scalar(c))", "annotated: true"]) : scalar(c)
-            } else {
-                value = "null"
-            }
-            return "\(scalar(r.ref)): \(value)"
-        })
+        flow(
+            refs.map { r in
+                let value: String
+                if let c = r.commit {
+                    value = r.annotatedTag ? flow(["commit: \(scalar(c))", "annotated: true"]) : scalar(c)
+                } else {
+                    value = "null"
+                }
+                return "\(scalar(r.ref)): \(value)"
+            })
     }
 
     static func step(_ st: StepSpec, _ timing: Timing) -> String {
@@ -174,7 +185,7 @@ public enum ScenarioWriter {
         if st.viaSync { parts.append("via: sync") }
         let clone = st.cloneDomains.isEmpty ? [] : ["clone: \(list(st.cloneDomains))"]
         switch st.action {
-        case let .announce(repo, maintainers, listsService):
+        case .announce(let repo, let maintainers, let listsService):
             if maintainers == nil && listsService && clone.isEmpty {
                 parts.append("announce: \(scalar(repo))")
             } else {
@@ -183,39 +194,39 @@ public enum ScenarioWriter {
                 if !listsService { a.append("lists_service: false") }
                 parts.append("announce: \(flow(a + clone))")
             }
-        case let .state(repo, refs, head, peeled):
+        case .state(let repo, let refs, let head, let peeled):
             var a = ["repo: \(scalar(repo))", "refs: \(refMap(refs))"]
             if let head { a.append("head: \(scalar(head))") }
             if peeled { a.append("peeled: true") }
             parts.append("state: \(flow(a))")
-        case let .push(repo, owner, refs):
+        case .push(let repo, let owner, let refs):
             var a = ["repo: \(scalar(repo))"]
             if let owner { a.append("owner: \(scalar(owner))") }
             a.append("refs: \(refMap(refs))")
             parts.append("push: \(flow(a))")
-        case let .pullRequest(repo, _, commit):
+        case .pullRequest(let repo, _, let commit):
             parts.append("pull_request: \(flow(["repo: \(scalar(repo))", "commit: \(scalar(commit))"] + clone))")
-        case let .pushPR(repo, pr, commit, rawRef):
+        case .pushPR(let repo, let pr, let commit, let rawRef):
             var a = ["repo: \(scalar(repo))", "pr: \(scalar(pr))", "commit: \(scalar(commit))"]
             if let rawRef { a.append("raw_ref: \(scalar(rawRef))") }
             parts.append("push_pr: \(flow(a))")
-        case let .issue(repo, subject):
+        case .issue(let repo, let subject):
             parts.append("issue: \(flow(["repo: \(scalar(repo))", "subject: \(quoted(subject))"]))")
-        case let .delete(targets, byCoordinate):
+        case .delete(let targets, let byCoordinate):
             parts.append("delete: \(list(targets))")
             if byCoordinate { parts.append("by: coordinate") }
-        case let .replay(target):
+        case .replay(let target):
             parts.append("replay: \(scalar(target))")
-        case let .clone(repo, owner):
+        case .clone(let repo, let owner):
             if let owner {
                 parts.append("clone: \(flow(["repo: \(scalar(repo))", "owner: \(scalar(owner))"]))")
             } else {
                 parts.append("clone: \(scalar(repo))")
             }
-        case let .shutdown(relay): parts.append("shutdown: \(scalar(relay))")
-        case let .crash(relay): parts.append("crash: \(scalar(relay))")
-        case let .restart(relay): parts.append("restart: \(scalar(relay))")
-        case let .reconcile(repo, relay):
+        case .shutdown(let relay): parts.append("shutdown: \(scalar(relay))")
+        case .crash(let relay): parts.append("crash: \(scalar(relay))")
+        case .restart(let relay): parts.append("restart: \(scalar(relay))")
+        case .reconcile(let repo, let relay):
             if let relay {
                 parts.append("reconcile: \(flow(["repo: \(scalar(repo))", "relay: \(scalar(relay))"]))")
             } else {
@@ -223,7 +234,9 @@ public enum ScenarioWriter {
             }
         }
         if let r = st.retry {
-            parts.append("retry: \(flow(["every: \(DurationText.format(r.every))", "for: \(DurationText.format(r.giveUpAfter))"]))")
+            parts.append(
+                "retry: \(flow(["every: \(DurationText.format(r.every))", "for: \(DurationText.format(r.giveUpAfter))"]))"
+            )
         }
         return flow(parts)
     }
@@ -254,25 +267,25 @@ public enum ScenarioWriter {
         }
         let body: String
         switch k {
-        case let .served(step, by):
+        case .served(let step, let by):
             body = by.map { flow(["step: \(scalar(step))", "by: \(DurationText.format($0))"]) } ?? scalar(step)
-        case let .notServed(step): body = scalar(step)
-        case let .accepted(step): body = scalar(step)
-        case let .rejected(step, reason):
+        case .notServed(let step): body = scalar(step)
+        case .accepted(let step): body = scalar(step)
+        case .rejected(let step, let reason):
             body = reason.map { flow(["step: \(scalar(step))", "reason: \(quoted($0))"]) } ?? scalar(step)
-        case let .expired(step, lo, hi):
+        case .expired(let step, let lo, let hi):
             if let lo, let hi {
                 body = flow(["step: \(scalar(step))", "between: \(DurationText.formatRange(lo, hi))"])
             } else {
                 body = scalar(step)
             }
-        case let .refs(repo, owner, refs): body = owned(repo, owner, ["equals: \(refMap(refs))"])
-        case let .head(repo, owner, ref): body = owned(repo, owner, ["equals: \(scalar(ref))"])
-        case let .repoAbsent(repo, owner): body = owner == nil ? scalar(repo) : owned(repo, owner, [])
-        case let .reconciled(repo, outcome): body = flow(["repo: \(scalar(repo))", "outcome: \(scalar(outcome))"])
-        case let .remoteRefs(domain, repo, refs):
+        case .refs(let repo, let owner, let refs): body = owned(repo, owner, ["equals: \(refMap(refs))"])
+        case .head(let repo, let owner, let ref): body = owned(repo, owner, ["equals: \(scalar(ref))"])
+        case .repoAbsent(let repo, let owner): body = owner == nil ? scalar(repo) : owned(repo, owner, [])
+        case .reconciled(let repo, let outcome): body = flow(["repo: \(scalar(repo))", "outcome: \(scalar(outcome))"])
+        case .remoteRefs(let domain, let repo, let refs):
             body = flow(["domain: \(scalar(domain))", "repo: \(scalar(repo))", "equals: \(refMap(refs))"])
-        case let .syncFetches(repo, lo, hi):
+        case .syncFetches(let repo, let lo, let hi):
             var a = ["repo: \(scalar(repo))"]
             if let lo { a.append("min: \(lo)") }
             if let hi { a.append("max: \(hi)") }
@@ -288,12 +301,12 @@ public enum ScenarioWriter {
     /// Plain when that reads back as the same text in any YAML tool, double-quoted otherwise.
     static func scalar(_ s: String) -> String {
         guard let first = s.unicodeScalars.first,
-              ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_",
-              !reserved.contains(s.lowercased()),
-              s.unicodeScalars.allSatisfy({ c in
-                  ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
-                      || c == "_" || c == "." || c == "/" || c == "#" || c == "-"
-              })
+            ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_",
+            !reserved.contains(s.lowercased()),
+            s.unicodeScalars.allSatisfy({ c in
+                ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                    || c == "_" || c == "." || c == "/" || c == "#" || c == "-"
+            })
         else { return quoted(s) }
         return s
     }
@@ -301,9 +314,12 @@ public enum ScenarioWriter {
     /// Config values are numbers, durations and words more often than not: those stay
     /// plain (`30m`, `false`, `0.5`); anything else is quoted.
     static func configValue(_ s: String) -> String {
-        let simple = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
-            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "." || c == "-"
-        } && !["null", "Null", "NULL", "~"].contains(s) && s.first != "-"
+        let simple =
+            !s.isEmpty
+            && s.unicodeScalars.allSatisfy { c in
+                ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_" || c == "."
+                    || c == "-"
+            } && !["null", "Null", "NULL", "~"].contains(s) && s.first != "-"
         return simple ? s : quoted(s)
     }
 
@@ -319,7 +335,8 @@ public enum ScenarioWriter {
             case "\r": out += "\\r"
             default:
                 if c.value < 0x20 || c.value == 0x7F || c.value == 0x85 || c.value == 0x2028 || c.value == 0x2029
-                    || c.value == 0xFEFF {
+                    || c.value == 0xFEFF
+                {
                     let hex = String(c.value, radix: 16, uppercase: true)
                     out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
                 } else {

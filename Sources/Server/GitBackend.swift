@@ -27,8 +27,10 @@ struct GitBackend: Sendable {
     }
 
     /// Runs one request. `pathInfo` is `/<npub>/<d>.git/…` as stored on disk.
-    func run(method: String, pathInfo: String, query: String?, contentType: String?, contentEncoding: String?,
-             gitProtocol: String?, body: Data, repoPath: String) async throws -> Response {
+    func run(
+        method: String, pathInfo: String, query: String?, contentType: String?, contentEncoding: String?,
+        gitProtocol: String?, body: Data, repoPath: String
+    ) async throws -> Response {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "http-backend"]
@@ -66,7 +68,8 @@ struct GitBackend: Sendable {
             env["GIT_CONFIG_VALUE_\(i)"] = v
         }
         process.environment = env
-        let stdin = Pipe(), stdout = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
@@ -90,7 +93,8 @@ struct GitBackend: Sendable {
 
     /// `Status:`/header lines, a blank line, the body.
     static func parseCGI(_ data: Data) throws -> Response {
-        let crlf = Data("\r\n\r\n".utf8), lf = Data("\n\n".utf8)
+        let crlf = Data("\r\n\r\n".utf8)
+        let lf = Data("\n\n".utf8)
         let split = data.range(of: crlf) ?? data.range(of: lf)
         guard let split else { throw BackendError.badCGIOutput }
         let head = String(decoding: data[..<split.lowerBound], as: UTF8.self)
@@ -101,7 +105,11 @@ struct GitBackend: Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
             let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
-            if name.lowercased() == "status" { status = Int(value.prefix(3)) ?? 500 } else { headers.append((name, value)) }
+            if name.lowercased() == "status" {
+                status = Int(value.prefix(3)) ?? 500
+            } else {
+                headers.append((name, value))
+            }
         }
         return Response(status: status, headers: headers, body: Data(data[split.upperBound...]))
     }

@@ -1,19 +1,21 @@
 import Foundation
-import Hummingbird
-import HTTPTypes
-import NIOCore
-import Logging
-import Relay
 import GitStore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Relay
 import RelayProcess
 
 /// CORS on every response, errors included (GRASP-01: browsers clone and push too).
 struct CORSEverywhere<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var response: Response
-        do { response = try await next(request, context) }
-        catch let e as any HTTPResponseError { response = try e.response(from: request, context: context) }
-        catch { response = Response(status: .internalServerError) }
+        do { response = try await next(request, context) } catch let e as any HTTPResponseError {
+            response = try e.response(from: request, context: context)
+        } catch { response = Response(status: .internalServerError) }
         response.headers[.accessControlAllowOrigin] = "*"
         response.headers[.accessControlAllowMethods] = "GET, POST, OPTIONS"
         response.headers[.accessControlAllowHeaders] = "*"
@@ -25,11 +27,14 @@ struct CORSEverywhere<Context: RequestContext>: RouterMiddleware {
 /// One log line per request: method, path, status, milliseconds.
 struct RequestLog<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         var status = 500
         defer {
-            let ms = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
+            let ms =
+                (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
                 + (ContinuousClock.now - start).components.seconds * 1000
             logger.info("\(request.method) \(request.uri.path) \(status) \(ms)ms")
         }
@@ -84,10 +89,14 @@ struct HTTPRoutes: Sendable {
 
     private func root(_ request: Request) async throws -> Response {
         if request.headers[values: .accept].contains(where: { $0.contains("application/nostr+json") }) {
-            return Response(status: .ok, headers: [.contentType: "application/nostr+json"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: await host.nip11())))
+            return Response(
+                status: .ok, headers: [.contentType: "application/nostr+json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await host.nip11())))
         }
-        return html(.ok, "<h1>GraspSim reference relay</h1><p>A GRASP relay and git host. Nostr: this URL over WebSocket. Git: <code>/&lt;npub&gt;/&lt;identifier&gt;.git</code>.</p>")
+        return html(
+            .ok,
+            "<h1>GraspSim reference relay</h1><p>A GRASP relay and git host. Nostr: this URL over WebSocket. Git: <code>/&lt;npub&gt;/&lt;identifier&gt;.git</code>.</p>"
+        )
     }
 
     private func get(_ request: Request) async throws -> Response {
@@ -97,15 +106,22 @@ struct HTTPRoutes: Sendable {
         let asRepo = path.hasSuffix(".git") ? path : path + ".git"
         if let key = try await hostedOrThrow(asRepo) {
             let refs = await host.refsDescription(key)
-            return html(.ok, "<h1>\(escape(key.d))</h1><p>Owner <code>\(escape(key.owner))</code></p><p>Clone: <code>git clone \(escape(asRepo))</code></p><pre>\(escape(refs))</pre>")
+            return html(
+                .ok,
+                "<h1>\(escape(key.d))</h1><p>Owner <code>\(escape(key.owner))</code></p><p>Clone: <code>git clone \(escape(asRepo))</code></p><pre>\(escape(refs))</pre>"
+            )
         }
         throw HTTPError(.notFound, message: "no repository at \(path)")
     }
 
     private func post(_ request: Request) async throws -> Response {
         let path = request.uri.path
-        if path.hasPrefix(Self.hookPrefix) { return try await hook(request, String(path.dropFirst(Self.hookPrefix.count))) }
-        if let (repoPath, suffix) = Self.gitRequest(path), suffix != "/info/refs" { return try await git(request, repoPath: repoPath) }
+        if path.hasPrefix(Self.hookPrefix) {
+            return try await hook(request, String(path.dropFirst(Self.hookPrefix.count)))
+        }
+        if let (repoPath, suffix) = Self.gitRequest(path), suffix != "/info/refs" {
+            return try await git(request, repoPath: repoPath)
+        }
         throw HTTPError(.notFound, message: "no such endpoint: \(path)")
     }
 
@@ -139,18 +155,24 @@ struct HTTPRoutes: Sendable {
         if pushing { await host.run(.gitDataArrived(key)) }
         if request.method == .post && answer.body.isEmpty {
             // git ended without a word (malformed pkt-lines or pack): say so; it changed nothing.
-            throw HTTPError(.badRequest, message: "git: not a valid \(suffix.dropFirst()) request (malformed pkt-lines or pack)")
+            throw HTTPError(
+                .badRequest, message: "git: not a valid \(suffix.dropFirst()) request (malformed pkt-lines or pack)")
         }
         var headers = HTTPFields()
-        for (name, value) in answer.headers { if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) } }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(data: answer.body)))
+        for (name, value) in answer.headers {
+            if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(data: answer.body)))
     }
 
     /// The hooks' calls: the first body line is the repository path, then git's
     /// `<old> <new> <ref>` lines.
     private func hook(_ request: Request, _ which: String) async throws -> Response {
-        guard Self.sameSecret(request.headers[Self.hookTokenHeader] ?? "", backend.hookToken) else { throw HTTPError(.forbidden) }
+        guard Self.sameSecret(request.headers[Self.hookTokenHeader] ?? "", backend.hookToken) else {
+            throw HTTPError(.forbidden)
+        }
         let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
         var lines = text.split(separator: "\n").map(String.init)
         guard !lines.isEmpty else { throw HTTPError(.badRequest, message: "no repository named") }
@@ -174,9 +196,13 @@ struct HTTPRoutes: Sendable {
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         case .pushResult(let results):
             let lines = results.compactMap { r in r.error.map { "\(r.name): \($0)" } }
-            return Response(status: .forbidden, body: ResponseBody(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
+            return Response(
+                status: .forbidden,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
         case .httpError(let status, _, let message):
-            return Response(status: HTTPResponse.Status(code: status), body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+            return Response(
+                status: HTTPResponse.Status(code: status),
+                body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
         default:
             throw HTTPError(.internalServerError, message: "unexpected answer to a hook")
         }
@@ -184,7 +210,8 @@ struct HTTPRoutes: Sendable {
 
     /// Compares in time independent of where the strings differ.
     static func sameSecret(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var diff: UInt8 = 0
         for i in x.indices { diff |= x[i] ^ y[i] }
@@ -192,11 +219,14 @@ struct HTTPRoutes: Sendable {
     }
 
     private func html(_ status: HTTPResponse.Status, _ content: String) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=utf-8><title>GraspSim</title>\(content)")))
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(
+                byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=utf-8><title>GraspSim</title>\(content)")))
     }
 
     private func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The body of the git hooks (`graspsim hook pre-receive|post-receive`): hand git's ref
@@ -8,10 +9,13 @@ import FoundationNetworking
 /// refusal's lines go to stderr, which git shows the pusher as `remote: …` lines.
 public enum HookClient {
     /// Returns the hook's exit status.
-    public static func run(_ which: String, stdin: String, environment: [String: String],
-                           timeout: TimeInterval = 30) -> (status: Int32, stderr: String) {
+    public static func run(
+        _ which: String, stdin: String, environment: [String: String],
+        timeout: TimeInterval = 30
+    ) -> (status: Int32, stderr: String) {
         guard let base = environment["GRASPSIM_HOOK_URL"], let token = environment["GRASPSIM_HOOK_TOKEN"],
-              let repo = environment["GRASPSIM_REPO_PATH"], let url = URL(string: base + which) else {
+            let repo = environment["GRASPSIM_REPO_PATH"], let url = URL(string: base + which)
+        else {
             return (1, "graspsim hook: not run by graspsim serve (GRASPSIM_HOOK_URL missing)\n")
         }
         var request = URLRequest(url: url, timeoutInterval: timeout)
@@ -37,7 +41,15 @@ public enum HookClient {
     private final class ResultBox: @unchecked Sendable {
         private let lock = NSLock()
         private var value: (Int?, Data?, Error?) = (nil, nil, nil)
-        func set(status: Int?, body: Data?, error: Error?) { lock.lock(); value = (status, body, error); lock.unlock() }
-        func get() -> (Int?, Data?, Error?) { lock.lock(); defer { lock.unlock() }; return value }
+        func set(status: Int?, body: Data?, error: Error?) {
+            lock.lock()
+            value = (status, body, error)
+            lock.unlock()
+        }
+        func get() -> (Int?, Data?, Error?) {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import SimKernel
 import Nostr
 import Relay
 import RelayProcess
+import SimKernel
 
 /// The real-network driver of one `RelayProcess`: every input goes through this actor (the
 /// process is single-threaded), and its effects become WebSocket frames, HTTP answers,
@@ -25,7 +25,9 @@ actor ProcessHost {
     private let purgatoryChanged: @Sendable (PurgatorySnapshot) -> Void
 
     init(process: RelayProcess, logger: Logger, purgatoryChanged: @escaping @Sendable (PurgatorySnapshot) -> Void) {
-        self.process = process; self.logger = logger; self.purgatoryChanged = purgatoryChanged
+        self.process = process
+        self.logger = logger
+        self.purgatoryChanged = purgatoryChanged
     }
 
     /// The process's clock.
@@ -57,7 +59,8 @@ actor ProcessHost {
         case .reply(let req, let reply):
             waiting.removeValue(forKey: req)?.resume(returning: reply)
         case .setTimer(let after, let timer):
-            let id = nextTimer; nextTimer += 1
+            let id = nextTimer
+            nextTimer += 1
             timers[id] = Task { [weak self] in
                 try? await Task.sleep(nanoseconds: UInt64(max(0, after)))
                 guard !Task.isCancelled else { return }
@@ -70,10 +73,14 @@ actor ProcessHost {
         case .remote(let id, let call):
             // Fetching git data from other servers is not built into `serve` yet: the
             // call fails as if the host were unreachable, and the hunt backs off.
-            logger.debug("remote fetch not supported by serve; treated as unreachable", metadata: ["domain": "\(call.domain)"])
+            logger.debug(
+                "remote fetch not supported by serve; treated as unreachable", metadata: ["domain": "\(call.domain)"])
             Task { [weak self] in await self?.run(.remoteReply(id, .unreachable)) }
         case .trace(let kind, let fields):
-            logger.debug("\(kind)", metadata: Dictionary(fields.map { ($0.0, Logger.MetadataValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))
+            logger.debug(
+                "\(kind)",
+                metadata: Dictionary(
+                    fields.map { ($0.0, Logger.MetadataValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))
         case .observe(.relay(.storeFailed(let input, let error))):
             logger.error("event store read failed", metadata: ["input": "\(input)", "error": "\(error)"])
         case .observe, .relayStepEnded:
@@ -90,7 +97,8 @@ actor ProcessHost {
 
     /// A new WebSocket connection: its id and the stream of frames to send it.
     func connect() -> (ConnectionID, AsyncStream<String>) {
-        let id = nextConnection; nextConnection += 1
+        let id = nextConnection
+        nextConnection += 1
         let (stream, continuation) = AsyncStream<String>.makeStream()
         connections[id] = continuation
         return (id, stream)
@@ -109,7 +117,8 @@ actor ProcessHost {
 
     /// One git request (or hook call) answered by the process.
     func git(_ path: String, _ body: GitRequestBody) async -> GitReply {
-        let req = RequestID(client: 0, number: nextRequest); nextRequest += 1
+        let req = RequestID(client: 0, number: nextRequest)
+        nextRequest += 1
         return await withCheckedContinuation { continuation in
             waiting[req] = continuation
             run(.git(req, path: path, body))
@@ -117,7 +126,8 @@ actor ProcessHost {
     }
 
     func nip11() async -> String {
-        let req = RequestID(client: 0, number: nextRequest); nextRequest += 1
+        let req = RequestID(client: 0, number: nextRequest)
+        nextRequest += 1
         let reply = await withCheckedContinuation { continuation in
             waiting[req] = continuation
             run(.nip11(req))

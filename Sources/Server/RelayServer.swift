@@ -1,14 +1,14 @@
+import EventStore
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
-import ServiceLifecycle
-import NIOCore
 import Logging
-import SimKernel
+import NIOCore
 import Nostr
-import EventStore
 import Relay
 import RelayProcess
+import ServiceLifecycle
+import SimKernel
 
 /// How `graspsim serve` runs.
 public struct ServeOptions: Sendable {
@@ -47,23 +47,28 @@ public enum RelayServer {
     /// Relay switches serve refuses: no conformance check could observe them here, so a
     /// server started with one could not be shown broken.
     public static let unavailableSettings: [String: String] = [
-        "variant.soft_expire_on_failed_delete": "serve has no way to make a repository deletion fail",
+        "variant.soft_expire_on_failed_delete": "serve has no way to make a repository deletion fail"
     ]
 
     /// Runs until SIGTERM/SIGINT (or `stop` is triggered); `listening` gets the bound port.
-    public static func run(_ options: ServeOptions, logger: Logger,
-                           listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public static func run(
+        _ options: ServeOptions, logger: Logger,
+        listening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         let port = options.port == 0 ? try freeLoopbackPort(options.host) : options.port
         let data = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
 
         var config = RelayConfig()
-        var settings = ProcessSettings()
+        let settings = ProcessSettings()
         for (written, v) in options.settings {
             let k = SettingKey.canonical(written)
             if let why = Self.unavailableSettings[k] { throw ServeError.badSetting(k, why) }
             if ProcessSettings.keys.contains(where: { $0.0 == k }) {
-                throw ServeError.badSetting(k, "applies to replicas, locks, the git-data hunt's fetches or reconciliation, which serve does not carry out")
+                throw ServeError.badSetting(
+                    k,
+                    "applies to replicas, locks, the git-data hunt's fetches or reconciliation, which serve does not carry out"
+                )
             }
             do {
                 if try config.set(k, v) { continue }
@@ -80,15 +85,20 @@ public enum RelayServer {
         let purgatoryPath = data + "/purgatory.json"
         let fileLogger = logger
         let host = ProcessHost(process: process, logger: logger) { snapshot in
-            do { try PurgatoryFile.write(snapshot, to: purgatoryPath) }
-            catch { fileLogger.error("could not write the purgatory file", metadata: ["error": "\(error)"]) }
+            do { try PurgatoryFile.write(snapshot, to: purgatoryPath) } catch {
+                fileLogger.error("could not write the purgatory file", metadata: ["error": "\(error)"])
+            }
         }
         if let file = try PurgatoryFile.read(purgatoryPath) {
             process.savedPurgatory = try file.snapshot()
             let downtime = max(0, Int64(Date().timeIntervalSince1970 * 1e9) - file.writtenAtUnixNanos)
             await host.run(.restart(graceful: true, downtime: downtime))
-            logger.info("purgatory restored", metadata: ["entries": "\(process.core.purgatory.waitingIDs.count)",
-                                                         "downtime": "\(Time.format(downtime))"])
+            logger.info(
+                "purgatory restored",
+                metadata: [
+                    "entries": "\(process.core.purgatory.waitingIDs.count)",
+                    "downtime": "\(Time.format(downtime))",
+                ])
         } else {
             await host.run(.start)
         }
@@ -99,8 +109,9 @@ public enum RelayServer {
         let token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let hooks = data + "/hooks"
         try GitBackend.installHooks(at: hooks, executable: options.executable)
-        var backend = GitBackend(projectRoot: data + "/repos", hooksPath: hooks,
-                                 hookURL: "http://\(Self.hookHost(options.host)):\(port)\(HTTPRoutes.hookPrefix)", hookToken: token)
+        var backend = GitBackend(
+            projectRoot: data + "/repos", hooksPath: hooks,
+            hookURL: "http://\(Self.hookHost(options.host)):\(port)\(HTTPRoutes.hookPrefix)", hookToken: token)
         backend.offersFilter = !config.faultNoFilter
         backend.offersWantsByID = !config.faultNoSHA1InWant
 
@@ -132,12 +143,17 @@ public enum RelayServer {
 
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter,
-                                           configuration: .init(ws: .init(maxFrameSize: maxFrame))),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: wsRouter,
+                configuration: .init(ws: .init(maxFrameSize: maxFrame))),
             configuration: .init(address: .hostname(options.host, port: port), serverName: "graspsim"),
             onServerRunning: { channel in
-                logger.info("listening", metadata: ["url": "http://\(options.host):\(channel.localAddress?.port ?? port)",
-                                                    "data": "\(data)"])
+                logger.info(
+                    "listening",
+                    metadata: [
+                        "url": "http://\(options.host):\(channel.localAddress?.port ?? port)",
+                        "data": "\(data)",
+                    ])
                 listening(channel.localAddress?.port ?? port)
             },
             logger: logger)
@@ -167,9 +183,13 @@ public enum RelayServer {
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr(host == "localhost" ? "127.0.0.1" : host)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+        }
         guard bound == 0 else { throw ServeError.badSetting("port", "cannot bind \(host)") }
-        let named = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         guard named == 0 else { throw ServeError.badSetting("port", "getsockname failed") }
         return Int(UInt16(bigEndian: addr.sin_port))
     }

@@ -13,7 +13,8 @@ public enum DeterminismCheck {
     public static func check(seed: UInt64, run: (UInt64) -> Trace) -> Outcome {
         let a = run(seed)
         let b = run(seed)
-        return Outcome(hashA: a.hashHex, hashB: b.hashHex, records: a.count,
-                       divergence: firstDivergence(a.records, b.records))
+        return Outcome(
+            hashA: a.hashHex, hashB: b.hashHex, records: a.count,
+            divergence: firstDivergence(a.records, b.records))
     }
 }

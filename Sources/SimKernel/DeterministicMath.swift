@@ -10,7 +10,10 @@ public enum DeterministicMath {
         if x.isInfinite { return .infinity }
         var e = Double(x.exponent)
         var m = x.significand  // in [1, 2)
-        if m > 1.4142135623730951 { m /= 2; e += 1 }
+        if m > 1.4142135623730951 {
+            m /= 2
+            e += 1
+        }
         // ln m = 2 atanh(z), z = (m-1)/(m+1), |z| < 0.172: 30 terms are far past double precision.
         let z = (m - 1) / (m + 1)
         let z2 = z * z

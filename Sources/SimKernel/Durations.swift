@@ -28,14 +28,16 @@ public enum DurationText {
         while i < chars.count {
             var digits = ""
             while i < chars.count, chars[i] >= UInt8(ascii: "0"), chars[i] <= UInt8(ascii: "9") {
-                digits.append(Character(Unicode.Scalar(chars[i]))); i += 1
+                digits.append(Character(Unicode.Scalar(chars[i])))
+                i += 1
             }
             guard !digits.isEmpty else { return nil }
             var fraction = ""
             if i < chars.count, chars[i] == UInt8(ascii: ".") {
                 i += 1
                 while i < chars.count, chars[i] >= UInt8(ascii: "0"), chars[i] <= UInt8(ascii: "9") {
-                    fraction.append(Character(Unicode.Scalar(chars[i]))); i += 1
+                    fraction.append(Character(Unicode.Scalar(chars[i])))
+                    i += 1
                 }
                 guard !fraction.isEmpty else { return nil }
                 // Trailing zeros add no precision (`1.500000d` is `1.5d`).
@@ -44,7 +46,8 @@ public enum DurationText {
             }
             var unit = ""
             while i < chars.count, chars[i] >= UInt8(ascii: "a"), chars[i] <= UInt8(ascii: "z") {
-                unit.append(Character(Unicode.Scalar(chars[i]))); i += 1
+                unit.append(Character(Unicode.Scalar(chars[i])))
+                i += 1
             }
             guard let idx = units.firstIndex(where: { $0.0 == unit }), idx > lastUnitIndex else { return nil }
             lastUnitIndex = idx

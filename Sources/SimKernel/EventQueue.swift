@@ -15,7 +15,10 @@ struct EventQueue {
     private var payloads: [Simulation.Payload] = []
     private var free: [Int32] = []
 
-    init() { heap.reserveCapacity(1024); payloads.reserveCapacity(1024) }
+    init() {
+        heap.reserveCapacity(1024)
+        payloads.reserveCapacity(1024)
+    }
 
     var isEmpty: Bool { heap.isEmpty }
     var count: Int { heap.count }
@@ -23,8 +26,13 @@ struct EventQueue {
 
     mutating func push(time: SimTime, seq: UInt64, payload: Simulation.Payload) {
         let slot: Int32
-        if let f = free.popLast() { slot = f; payloads[Int(f)] = payload }
-        else { slot = Int32(payloads.count); payloads.append(payload) }
+        if let f = free.popLast() {
+            slot = f
+            payloads[Int(f)] = payload
+        } else {
+            slot = Int32(payloads.count)
+            payloads.append(payload)
+        }
         var i = heap.count
         precondition(slot < 0x100_0000 && seq < (1 << 40), "event queue capacity exceeded")
         let key = Key(time: time, order: (seq << 24) | UInt64(slot))

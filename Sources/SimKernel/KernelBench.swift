@@ -5,7 +5,10 @@ public enum KernelBench {
     final class Ticker: SimNode {
         let period: SimDuration
         let timers: Int
-        init(period: SimDuration, timers: Int) { self.period = period; self.timers = timers }
+        init(period: SimDuration, timers: Int) {
+            self.period = period
+            self.timers = timers
+        }
         func start(_ ctx: NodeContext) {
             for t in 0..<timers {
                 ctx.setTimer(after: period + SimDuration(t), tag: UInt64(t), periodic: true)

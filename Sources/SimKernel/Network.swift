@@ -30,18 +30,27 @@ public struct LinkConfig: Equatable, Sendable {
     /// Deliver in send order (a TCP stream / websocket). Reordering faults still apply.
     public var ordered: Bool
 
-    public init(latency: LatencyModel = .uniform(Time.ms(1), Time.ms(20)), loss: Double = 0,
-                duplicate: Double = 0, reorder: Double = 0, reorderWindow: SimDuration = Time.ms(200),
-                ordered: Bool = true) {
-        self.latency = latency; self.loss = loss; self.duplicate = duplicate
-        self.reorder = reorder; self.reorderWindow = reorderWindow; self.ordered = ordered
+    public init(
+        latency: LatencyModel = .uniform(Time.ms(1), Time.ms(20)), loss: Double = 0,
+        duplicate: Double = 0, reorder: Double = 0, reorderWindow: SimDuration = Time.ms(200),
+        ordered: Bool = true
+    ) {
+        self.latency = latency
+        self.loss = loss
+        self.duplicate = duplicate
+        self.reorder = reorder
+        self.reorderWindow = reorderWindow
+        self.ordered = ordered
     }
 }
 
 public struct LinkKey: Hashable, Comparable, Sendable {
     public var from: NodeID
     public var to: NodeID
-    public init(_ from: NodeID, _ to: NodeID) { self.from = from; self.to = to }
+    public init(_ from: NodeID, _ to: NodeID) {
+        self.from = from
+        self.to = to
+    }
     public static func < (a: LinkKey, b: LinkKey) -> Bool { (a.from, a.to) < (b.from, b.to) }
 }
 

@@ -43,7 +43,10 @@ public struct NodeContext {
     unowned(unsafe) let sim: Simulation
     public let node: NodeID
 
-    init(sim: Simulation, node: NodeID) { self.sim = sim; self.node = node }
+    init(sim: Simulation, node: NodeID) {
+        self.sim = sim
+        self.node = node
+    }
 
     /// The node's local clock (global time with this node's skew and drift).
     public var now: SimTime { sim.localTime(of: node) }
@@ -155,7 +158,8 @@ public final class Simulation {
 
     func localTime(of id: NodeID) -> SimTime {
         let i = Int(id.raw)
-        let skew = slots[i].skew, drift = slots[i].driftPPM
+        let skew = slots[i].skew
+        let drift = slots[i].driftPPM
         if skew == 0 && drift == 0 { return now }
         return now + skew + now / 1_000_000 * drift
     }
@@ -261,11 +265,21 @@ public final class Simulation {
 
     /// Symmetric partition between two groups.
     public func partition(_ a: [NodeID], _ b: [NodeID]) {
-        for x in a { for y in b { cut(x, y); cut(y, x) } }
+        for x in a {
+            for y in b {
+                cut(x, y)
+                cut(y, x)
+            }
+        }
     }
 
     public func heal(_ a: [NodeID], _ b: [NodeID]) {
-        for x in a { for y in b { repair(x, y); repair(y, x) } }
+        for x in a {
+            for y in b {
+                repair(x, y)
+                repair(y, x)
+            }
+        }
     }
 
     /// Holds every message sent on the link until `release`.
@@ -278,8 +292,12 @@ public final class Simulation {
     public func release(_ from: NodeID, _ to: NodeID) {
         let key = LinkKey(from, to)
         network.clogged.remove(key)
-        traceFault("release", [("from", name(of: from)), ("to", name(of: to)),
-                               ("held", String(network.held[key]?.count ?? 0))])
+        traceFault(
+            "release",
+            [
+                ("from", name(of: from)), ("to", name(of: to)),
+                ("held", String(network.held[key]?.count ?? 0)),
+            ])
         let held = network.held.removeValue(forKey: key) ?? []
         for h in held { transmit(h.message, key: key, counted: h.counted) }
     }
@@ -292,99 +310,8 @@ public final class Simulation {
 
     public var hasNetworkFaults: Bool { !network.cut.isEmpty || !network.clogged.isEmpty }
 
-    private func traceFault(_ kind: String, _ fields: [(String, String)]) {
+    func traceFault(_ kind: String, _ fields: [(String, String)]) {
         trace.append(TraceRecord(time: now, node: "sim", kind: "fault." + kind, fields: fields))
-    }
-
-    // MARK: lifecycle
-
-    /// Stops the node's processing: its timers and inbox wait until `resume`. Peers go on.
-    public func pause(_ id: NodeID) {
-        guard slots[Int(id.raw)].status == .running else { return }
-        slots[Int(id.raw)].status = .paused
-        slots[Int(id.raw)].availability.append((now, false))
-        traceFault("pause", [("node", name(of: id))])
-    }
-
-    public func resume(_ id: NodeID) {
-        let i = Int(id.raw)
-        guard slots[i].status == .paused else { return }
-        slots[i].status = .running
-        slots[i].availability.append((now, true))
-        let held = slots[i].held
-        slots[i].held.removeAll()
-        traceFault("resume", [("node", name(of: id)), ("held", String(held.count))])
-        for e in held { push(now, e.payload) }
-    }
-
-    /// Kills the process: volatile state, timers and anything waiting in its inbox are gone.
-    public func crash(_ id: NodeID) {
-        let i = Int(id.raw)
-        guard slots[i].status != .down else { return }
-        dropHeld(i)
-        if slots[i].status == .running { slots[i].availability.append((now, false)) }
-        slots[i].status = .down
-        slots[i].gracefulStop = false
-        slots[i].incarnation &+= 1
-        slots[i].downSince = now
-        traceFault("crash", [("node", name(of: id))])
-        slots[i].node.crashed()
-    }
-
-    /// Graceful stop: the node persists what it wants, then goes down.
-    public func shutdown(_ id: NodeID) {
-        let i = Int(id.raw)
-        guard slots[i].status != .down else { return }
-        dropHeld(i)
-        traceFault("shutdown", [("node", name(of: id))])
-        slots[i].node.shutdown(NodeContext(sim: self, node: id))
-        if slots[i].status == .running { slots[i].availability.append((now, false)) }
-        slots[i].status = .down
-        slots[i].gracefulStop = true
-        slots[i].incarnation &+= 1
-        slots[i].downSince = now
-    }
-
-    public func restart(_ id: NodeID) {
-        let i = Int(id.raw)
-        guard slots[i].status == .down else { return }
-        slots[i].status = .running
-        slots[i].availability.append((now, true))
-        let downtime = now - slots[i].downSince
-        traceFault("restart", [("node", name(of: id)), ("downtime", Time.format(downtime))])
-        slots[i].node.restarted(NodeContext(sim: self, node: id), graceful: slots[i].gracefulStop, downtime: downtime)
-    }
-
-    private func dropHeld(_ i: Int) {
-        for e in slots[i].held {
-            if case .deliver(_, _, _, let counted) = e.payload, counted { busyCount -= 1 }
-            else if case .timer(_, _, _, let p) = e.payload, !p { busyCount -= 1 }
-        }
-        slots[i].held.removeAll()
-    }
-
-    /// Sets the node's clock offset and rate error (parts per million).
-    public func setClock(_ id: NodeID, skew: SimDuration, driftPPM: Int64 = 0) {
-        slots[Int(id.raw)].skew = skew
-        slots[Int(id.raw)].driftPPM = driftPPM
-        traceFault("clock", [("node", name(of: id)), ("skew", Time.format(skew)), ("drift_ppm", String(driftPPM))])
-    }
-
-    /// How long the node was paused or down within [from, to].
-    public func unavailable(_ id: NodeID, from: SimTime, to: SimTime) -> SimDuration {
-        guard to > from else { return 0 }
-        var total: SimDuration = 0
-        var downSince: SimTime? = nil
-        for (t, up) in slots[Int(id.raw)].availability {
-            if !up { if downSince == nil { downSince = t } }
-            else if let s = downSince { total += overlap(s, t, from, to); downSince = nil }
-        }
-        if let s = downSince { total += overlap(s, now, from, to) }
-        return total
-    }
-
-    private func overlap(_ a: SimTime, _ b: SimTime, _ c: SimTime, _ d: SimTime) -> SimDuration {
-        max(0, min(b, d) - max(a, c))
     }
 
     // MARK: trace
@@ -426,7 +353,10 @@ public final class Simulation {
                 if !periodic { busyCount -= 1 }
                 return
             }
-            if slots[i].status == .paused { slots[i].held.append(e); return }
+            if slots[i].status == .paused {
+                slots[i].held.append(e)
+                return
+            }
             if !periodic { busyCount -= 1 }
             slots[i].node.timerFired(tag, NodeContext(sim: self, node: node))
         case .deliver(let from, let to, let message, let counted):
@@ -455,7 +385,9 @@ public final class Simulation {
             slots[i].held.append(e)
         case .running:
             busyCount -= done
-            if traceNetwork { trace(node: to, kind: "net.recv", [("from", slots[Int(from.raw)].name), ("msg", message.traceLabel)]) }
+            if traceNetwork {
+                trace(node: to, kind: "net.recv", [("from", slots[Int(from.raw)].name), ("msg", message.traceLabel)])
+            }
             slots[i].node.receive(message, from: from, NodeContext(sim: self, node: to))
         }
     }

@@ -23,18 +23,28 @@ public enum Time {
     public static func format(_ t: SimTime) -> String {
         let neg = t < 0
         let a = t.magnitude
-        let msU = UInt64(millisecond), usU = UInt64(microsecond), sU = UInt64(second)
+        let msU = UInt64(millisecond)
+        let usU = UInt64(microsecond)
+        let sU = UInt64(second)
         var out: String
         if a < sU {
-            if a % msU == 0 { out = "\(a / msU)ms" }
-            else if a % usU == 0 { out = "\(a / usU)us" }
-            else { out = "\(a)ns" }
+            if a % msU == 0 {
+                out = "\(a / msU)ms"
+            } else if a % usU == 0 {
+                out = "\(a / usU)us"
+            } else {
+                out = "\(a)ns"
+            }
         } else {
             let sub = a % sU
             let fraction: String
-            if sub % msU == 0 { fraction = pad(sub / msU, 3) }
-            else if sub % usU == 0 { fraction = pad(sub / usU, 6) }
-            else { fraction = pad(sub, 9) }
+            if sub % msU == 0 {
+                fraction = pad(sub / msU, 3)
+            } else if sub % usU == 0 {
+                fraction = pad(sub / usU, 6)
+            } else {
+                fraction = pad(sub, 9)
+            }
             let totalS = a / sU
             let s = totalS % 60
             let m = (totalS / 60) % 60

@@ -8,7 +8,10 @@ public struct TraceRecord: Equatable, Sendable {
     public var fields: [(String, String)]
 
     public init(time: SimTime, node: String, kind: String, fields: [(String, String)] = []) {
-        self.time = time; self.node = node; self.kind = kind; self.fields = fields
+        self.time = time
+        self.node = node
+        self.kind = kind
+        self.fields = fields
     }
 
     public static func == (a: TraceRecord, b: TraceRecord) -> Bool {
@@ -32,7 +35,8 @@ public struct TraceRecord: Equatable, Sendable {
     /// Fields sit in their own object so that a field named like a top-level key (an
     /// event's `kind`, say) never collides with it.
     public var jsonLine: String {
-        var s = "{\"t\":\(time),\"at\":\(jsonString(Time.format(time))),\"node\":\(jsonString(node)),\"record\":\(jsonString(kind)),\"fields\":{"
+        var s =
+            "{\"t\":\(time),\"at\":\(jsonString(Time.format(time))),\"node\":\(jsonString(node)),\"record\":\(jsonString(kind)),\"fields\":{"
         var first = true
         for (k, v) in fields {
             s += (first ? "" : ",") + "\(jsonString(k)):\(jsonString(v))"
@@ -116,7 +120,10 @@ public final class Trace {
         if n < 0 { out.append(0x2D) }
         let start = out.count
         var m = n.magnitude
-        repeat { out.append(0x30 + UInt8(m % 10)); m /= 10 } while m > 0
+        repeat {
+            out.append(0x30 + UInt8(m % 10))
+            m /= 10
+        } while m > 0
         out[start...].reverse()
     }
 

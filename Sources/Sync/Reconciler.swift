@@ -26,10 +26,16 @@ public struct ReconcileResult: Sendable {
     /// Paths of the first conflicting rebase step (conflict-escaped, or swallowed ones).
     public var conflicts: [String] = []
 
-    public init(outcome: ReconcileOutcome, localHead: ObjectID?, remoteHead: ObjectID?,
-                conflictBranch: String? = nil, pushFailed: Bool = false, conflicts: [String] = []) {
-        self.outcome = outcome; self.localHead = localHead; self.remoteHead = remoteHead
-        self.conflictBranch = conflictBranch; self.pushFailed = pushFailed; self.conflicts = conflicts
+    public init(
+        outcome: ReconcileOutcome, localHead: ObjectID?, remoteHead: ObjectID?,
+        conflictBranch: String? = nil, pushFailed: Bool = false, conflicts: [String] = []
+    ) {
+        self.outcome = outcome
+        self.localHead = localHead
+        self.remoteHead = remoteHead
+        self.conflictBranch = conflictBranch
+        self.pushFailed = pushFailed
+        self.conflicts = conflicts
     }
 }
 
@@ -44,8 +50,10 @@ public struct ReconcilerOptions: Sendable, Equatable {
     /// Environment, not a variant: every push to the upstream fails (network error, refused).
     public var pushFails = false
 
-    public init(faultSingleBranchRefspec: Bool = false, faultSwallowRebaseFailure: Bool = false,
-                pushFails: Bool = false) {
+    public init(
+        faultSingleBranchRefspec: Bool = false, faultSwallowRebaseFailure: Bool = false,
+        pushFails: Bool = false
+    ) {
         self.faultSingleBranchRefspec = faultSingleBranchRefspec
         self.faultSwallowRebaseFailure = faultSwallowRebaseFailure
         self.pushFails = pushFails
@@ -66,8 +74,11 @@ public enum Reconciler {
         let pattern = Array("0000-00-00T00-00-00Z".utf8)
         guard stamp.count >= pattern.count else { return false }
         for (c, p) in zip(stamp, pattern) {
-            if p == UInt8(ascii: "0") { if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { return false } }
-            else if c != p { return false }
+            if p == UInt8(ascii: "0") {
+                if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { return false }
+            } else if c != p {
+                return false
+            }
         }
         let rest = stamp.dropFirst(pattern.count)
         if rest.isEmpty { return true }
@@ -93,9 +104,11 @@ public enum Reconciler {
     ///
     /// Rebased commits keep author and message; their committer time is `unixNow`. Commits
     /// whose change is already upstream are dropped, as `git rebase` does.
-    public static func reconcile(local: GitRepository, remote: GitRepository?, branch: String,
-                                 remoteName: String, unixNow: Int64,
-                                 options: ReconcilerOptions = ReconcilerOptions()) throws -> ReconcileResult {
+    public static func reconcile(
+        local: GitRepository, remote: GitRepository?, branch: String,
+        remoteName: String, unixNow: Int64,
+        options: ReconcilerOptions = ReconcilerOptions()
+    ) throws -> ReconcileResult {
         let localRef = "refs/heads/\(branch)"
         let trackingRef = "refs/remotes/\(remoteName)/\(branch)"
         let before = local.ref(localRef)
@@ -105,8 +118,9 @@ public enum Reconciler {
 
         // 1. fetch
         if !options.faultSingleBranchRefspec {
-            let fetched = try fetch(into: local, from: remote,
-                                    refspec: refspec(branch: branch, remote: remoteName))
+            let fetched = try fetch(
+                into: local, from: remote,
+                refspec: refspec(branch: branch, remote: remoteName))
             if !fetched {
                 return ReconcileResult(outcome: .fetchFailed, localHead: before, remoteHead: nil)
             }
@@ -157,8 +171,9 @@ public enum Reconciler {
             let info = try CommitInfo.parse(try local.read(c).data)
             var committer = info.committer
             committer.time = unixNow
-            tip = try local.writeCommit(tree: tree, parents: [tip], message: info.message,
-                                        author: info.author, committer: committer)
+            tip = try local.writeCommit(
+                tree: tree, parents: [tip], message: info.message,
+                author: info.author, committer: committer)
         }
 
         if !firstConflict.isEmpty && !options.faultSwallowRebaseFailure {
@@ -166,13 +181,15 @@ public enum Reconciler {
             let name = try freeConflictBranch(on: remote, unixNow: unixNow, head: l)
             let ok = try push(l, from: local, to: remote, ref: "refs/heads/\(name)", trackingRef: nil, options: options)
             if ok { try local.setRef(localRef, r) }
-            return ReconcileResult(outcome: .conflictEscaped, localHead: ok ? r : l, remoteHead: r,
-                                   conflictBranch: name, pushFailed: !ok, conflicts: firstConflict)
+            return ReconcileResult(
+                outcome: .conflictEscaped, localHead: ok ? r : l, remoteHead: r,
+                conflictBranch: name, pushFailed: !ok, conflicts: firstConflict)
         }
         try local.setRef(localRef, tip)
         let ok = try push(tip, from: local, to: remote, ref: localRef, trackingRef: trackingRef, options: options)
-        return ReconcileResult(outcome: .rebased, localHead: tip, remoteHead: r, pushFailed: !ok,
-                               conflicts: firstConflict)
+        return ReconcileResult(
+            outcome: .rebased, localHead: tip, remoteHead: r, pushFailed: !ok,
+            conflicts: firstConflict)
     }
 
     // MARK: invariant
@@ -182,8 +199,10 @@ public enum Reconciler {
     /// branch or a `conflicts/` branch), or has a rebased counterpart on the remote branch
     /// (same author line and message), or its change is already contained in the remote
     /// branch's tree (a commit `git rebase` dropped as already upstream).
-    public static func noLocalCommitLost(before: ObjectID, local: GitRepository, remote: GitRepository?,
-                                         branch: String) -> Bool {
+    public static func noLocalCommitLost(
+        before: ObjectID, local: GitRepository, remote: GitRepository?,
+        branch: String
+    ) -> Bool {
         let ref = "refs/heads/\(branch)"
         let keptLocally = reachableCommits(local, from: [local.ref(ref)].compactMap { $0 })
         if keptLocally.contains(before) { return true }
@@ -212,7 +231,10 @@ public enum Reconciler {
         for c in reachableCommits(local, from: [before]).sorted()
         where !keptLocally.contains(c) && !onRemote.contains(c) {
             if let raw = try? local.read(c).data, let info = try? CommitInfo.parse(raw),
-               remoteIdentities.contains(info.identity) { continue }
+                remoteIdentities.contains(info.identity)
+            {
+                continue
+            }
             if let files = remoteFiles, (try? changeContained(local, commit: c, in: files)) == true { continue }
             return false
         }
@@ -229,7 +251,8 @@ public enum Reconciler {
         if force { spec = spec.dropFirst() }
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw GitStoreError.invalidRefName(refspec) }
-        let src = String(parts[0]), dst = String(parts[1])
+        let src = String(parts[0])
+        let dst = String(parts[1])
         guard let id = remote.ref(src) else { return false }
         let pack = try remote.pack(tips: [id], haves: local.refs.map(\.id))
         try local.receive(pack)
@@ -242,8 +265,10 @@ public enum Reconciler {
 
     /// `git push <remote> <id>:<ref>` without force: copies objects and moves the remote ref
     /// when it is absent or an ancestor of `id`. False when refused or `options.pushFails`.
-    static func push(_ id: ObjectID, from local: GitRepository, to remote: GitRepository, ref: String,
-                     trackingRef: String?, options: ReconcilerOptions) throws -> Bool {
+    static func push(
+        _ id: ObjectID, from local: GitRepository, to remote: GitRepository, ref: String,
+        trackingRef: String?, options: ReconcilerOptions
+    ) throws -> Bool {
         if options.pushFails { return false }
         if let current = remote.ref(ref), current != id {
             guard local.contains(current), try local.isAncestor(current, of: id) else { return false }
@@ -328,7 +353,8 @@ public enum Reconciler {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         while i < data.count {
             guard let sp = data[i...].firstIndex(of: 0x20),
-                  let nul = data[sp...].firstIndex(of: 0), nul + 20 < data.count + 1 else {
+                let nul = data[sp...].firstIndex(of: 0), nul + 20 < data.count + 1
+            else {
                 throw GitStoreError.invalidObject("malformed tree")
             }
             let mode = String(decoding: data[i..<sp], as: UTF8.self)
@@ -336,7 +362,8 @@ public enum Reconciler {
             var h: [UInt8] = []
             h.reserveCapacity(40)
             for b in data[(nul + 1)..<(nul + 21)] {
-                h.append(hex[Int(b >> 4)]); h.append(hex[Int(b & 0xf)])
+                h.append(hex[Int(b >> 4)])
+                h.append(hex[Int(b & 0xf)])
             }
             guard let id = ObjectID(hex: String(decoding: h, as: UTF8.self)) else {
                 throw GitStoreError.invalidObject("malformed tree entry id")
@@ -372,7 +399,10 @@ struct CommitInfo {
             }
             let line = rest[..<nl]
             rest = rest[rest.index(after: nl)...]
-            if line.isEmpty { message = String(rest); break }
+            if line.isEmpty {
+                message = String(rest)
+                break
+            }
             if line.hasPrefix("author ") {
                 let v = String(line.dropFirst("author ".count))
                 author = (try parseSignature(v), v)
@@ -400,8 +430,9 @@ struct CommitInfo {
         }
         let tz = Array(tail[1].utf8)
         guard tz.count == 5, tz[0] == UInt8(ascii: "+") || tz[0] == UInt8(ascii: "-"),
-              let hh = Int(String(decoding: tz[1..<3], as: UTF8.self)),
-              let mm = Int(String(decoding: tz[3..<5], as: UTF8.self)) else {
+            let hh = Int(String(decoding: tz[1..<3], as: UTF8.self)),
+            let mm = Int(String(decoding: tz[3..<5], as: UTF8.self))
+        else {
             throw GitStoreError.invalidObject("bad signature zone: \(s)")
         }
         let offset = (hh * 60 + mm) * (tz[0] == UInt8(ascii: "-") ? -1 : 1)
@@ -415,7 +446,10 @@ struct CommitInfo {
 func utcStamp(_ t: Int64) -> String {
     var days = t / 86_400
     var secs = t % 86_400
-    if secs < 0 { secs += 86_400; days -= 1 }
+    if secs < 0 {
+        secs += 86_400
+        days -= 1
+    }
     func isLeap(_ y: Int64) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
     func yearLength(_ y: Int64) -> Int64 { isLeap(y) ? 366 : 365 }
     var year: Int64 = 1970
@@ -423,12 +457,25 @@ func utcStamp(_ t: Int64) -> String {
     let cycles = days / 146_097
     year += cycles * 400
     days -= cycles * 146_097
-    while days < 0 { year -= 1; days += yearLength(year) }
-    while days >= yearLength(year) { days -= yearLength(year); year += 1 }
+    while days < 0 {
+        year -= 1
+        days += yearLength(year)
+    }
+    while days >= yearLength(year) {
+        days -= yearLength(year)
+        year += 1
+    }
     let monthLengths: [Int64] = [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
     var month = 0
-    while days >= monthLengths[month] { days -= monthLengths[month]; month += 1 }
+    while days >= monthLengths[month] {
+        days -= monthLengths[month]
+        month += 1
+    }
     func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    let y = year < 0 ? "-" + String(-year) : (year < 1000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year))
-    return "\(y)-\(two(Int64(month + 1)))-\(two(days + 1))T\(two(secs / 3600))-\(two(secs % 3600 / 60))-\(two(secs % 60))Z"
+    let y =
+        year < 0
+        ? "-" + String(-year)
+        : (year < 1000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year))
+    return
+        "\(y)-\(two(Int64(month + 1)))-\(two(days + 1))T\(two(secs / 3600))-\(two(secs % 3600 / 60))-\(two(secs % 60))Z"
 }

@@ -1,8 +1,7 @@
+import Relay
 // GRASP-02 proactive git-data sync (SPEC §5): an identifier-based hunt queue with a
 // per-domain throttle, as a sans-IO state machine.
 import SimKernel
-import Relay
-
 
 /// One clone URL the repository's data may be fetched from.
 public struct CloneSource: Sendable, Hashable {
@@ -13,7 +12,9 @@ public struct CloneSource: Sendable, Hashable {
     public var fromPurgatory: Bool
 
     public init(url: String, domain: String, fromPurgatory: Bool = false) {
-        self.url = url; self.domain = domain; self.fromPurgatory = fromPurgatory
+        self.url = url
+        self.domain = domain
+        self.fromPurgatory = fromPurgatory
     }
 
     /// Derives `domain` from the URL (see `domain(ofURL:)`).
@@ -94,7 +95,6 @@ public enum SyncEffect: Sendable {
     case report(SyncReport)
 }
 
-
 /// The hunt queue. The work is per identifier (a repository, or a PR event), not per event:
 /// events arriving for an identifier only reschedule its hunt.
 ///
@@ -119,7 +119,7 @@ public final class SyncQueue {
     /// Every fetch started, in order: the throttle invariants are checked over it.
     public private(set) var requestLog: [(time: SimTime, domain: String, identifier: String)] = []
 
-    private struct Hunt {
+    struct Hunt {
         var generation: UInt64
         var attempt = 0
         /// nil while an attempt runs.
@@ -131,13 +131,13 @@ public final class SyncQueue {
         var outstanding = 0
     }
 
-    private struct Job {
+    struct Job {
         var identifier: String
         var generation: UInt64
         var source: CloneSource
     }
 
-    private struct Domain {
+    struct Domain {
         var inFlight = 0
         /// Identifiers with queued jobs, in service order.
         var rotation: [String] = []
@@ -149,101 +149,24 @@ public final class SyncQueue {
         var queuedCount: Int { jobs.values.reduce(0) { $0 + $1.count } }
     }
 
-    private struct Request {
+    struct Request {
         var identifier: String
         var generation: UInt64
         var domain: String
     }
 
-    private var hunts: [String: Hunt] = [:]
-    private var domains: [String: Domain] = [:]
-    private var requests: [UInt64: Request] = [:]
-    private var expired: [String: SimTime] = [:]
-    private var nextRequest: UInt64 = 1
-    private var nextGeneration: UInt64 = 1
+    var hunts: [String: Hunt] = [:]
+    var domains: [String: Domain] = [:]
+    var requests: [UInt64: Request] = [:]
+    var expired: [String: SimTime] = [:]
+    var nextRequest: UInt64 = 1
+    var nextGeneration: UInt64 = 1
     /// Time of the last `setTimer` asked for (nil: none pending).
-    private var armed: SimTime?
+    var armed: SimTime?
 
     public init(config: SyncConfig, ownDomain: String) {
         self.config = config
         self.ownDomain = ownDomain.lowercased()
-    }
-
-    // MARK: inspection
-
-    /// Identifiers waiting for their next attempt, sorted by (nextAttempt, identifier).
-    /// `attempt` counts the attempts made since the last fresh start.
-    public var pending: [(identifier: String, nextAttempt: SimTime, attempt: Int)] {
-        hunts.compactMap { id, h in h.nextAttempt.map { (id, $0, h.attempt) } }
-            .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
-    }
-
-    /// Every identifier being hunted (waiting or with an attempt running), sorted.
-    public var hunting: [String] { hunts.keys.sorted() }
-
-    /// Identifiers whose attempt is running, sorted.
-    public var attemptsRunning: [String] { hunts.filter { $0.value.nextAttempt == nil }.keys.sorted() }
-
-    /// Fetches in flight per domain (domains with none are left out).
-    public var inFlight: [String: Int] {
-        var out: [String: Int] = [:]
-        for (d, s) in domains where s.inFlight > 0 { out[d] = s.inFlight }
-        return out
-    }
-
-    /// Fetches waiting for the throttle per domain (domains with none are left out).
-    public var queued: [String: Int] {
-        var out: [String: Int] = [:]
-        for (d, s) in domains where s.queuedCount > 0 { out[d] = s.queuedCount }
-        return out
-    }
-
-    /// Domains blocked at `now`, sorted, with the end of their block.
-    public func blockedDomains(now: SimTime) -> [(domain: String, until: SimTime)] {
-        domains.compactMap { d, s in
-            guard let u = s.blockedUntil, u > now else { return nil }
-            return (d, u)
-        }.sorted { $0.domain < $1.domain }
-    }
-
-    /// Expired identifiers still remembered, sorted.
-    public var expiredIdentifiers: [String] { expired.keys.sorted() }
-
-    /// The attempt count of a hunted identifier.
-    public func attempt(of identifier: String) -> Int? { hunts[identifier]?.attempt }
-
-    /// The earliest time the queue has something to do without new input.
-    public func nextWakeUp(now: SimTime) -> SimTime? {
-        var wake: SimTime?
-        func consider(_ t: SimTime) { wake = min(wake ?? t, t) }
-        for h in hunts.values {
-            if let n = h.nextAttempt { consider(n) }
-            consider(h.lastEvent + config.giveUpAfter)
-        }
-        for s in domains.values where s.queuedCount > 0 && s.inFlight < config.effectiveConcurrency {
-            if let u = s.blockedUntil, u > now { continue }
-            consider(rateFree(s, now: now))
-        }
-        return wake
-    }
-
-    /// The sources an attempt uses, in the caller's order without duplicate URLs: not on the
-    /// own domain, not on a blocked domain, and — only when `ignorePurgatory` (the §8.2
-    /// fault) — not from a purgatory announcement.
-    public static func selectSources(_ sources: [CloneSource], ownDomain: String,
-                                     ignorePurgatory: Bool,
-                                     isBlocked: (String) -> Bool = { _ in false }) -> [CloneSource] {
-        var seen = Set<String>()
-        var out: [CloneSource] = []
-        let own = ownDomain.lowercased()
-        for s in sources {
-            if s.domain.lowercased() == own { continue }
-            if ignorePurgatory && s.fromPurgatory { continue }
-            if isBlocked(s.domain) { continue }
-            if !seen.insert(s.url).inserted { continue }
-            out.append(s)
-        }
-        return out
     }
 
     // MARK: input
@@ -251,34 +174,36 @@ public final class SyncQueue {
     /// Advances the machine. `sources(identifier)` returns the clone URLs of the
     /// identifier's announcements (served and purgatory) and PR clone tags, as the caller
     /// knows them now; it is only called when an attempt starts.
-    public func handle(_ input: SyncInput, now: SimTime,
-                       sources: (String) -> [CloneSource]) -> [SyncEffect] {
+    public func handle(
+        _ input: SyncInput, now: SimTime,
+        sources: (String) -> [CloneSource]
+    ) -> [SyncEffect] {
         var out: [SyncEffect] = []
         forgetOldExpired(now: now)
         switch input {
-        case let .eventWaiting(id, origin):
+        case .eventWaiting(let id, let origin):
             eventWaiting(id, origin: origin, now: now, &out)
-        case let .identifierSatisfied(id):
+        case .identifierSatisfied(let id):
             if hunts[id] != nil {
                 endHunt(id, now: now, &out)
                 out.append(.trace("sync.satisfied", [("identifier", id)]))
                 out.append(.report(.huntEnded(identifier: id, why: "satisfied")))
             }
-        case let .identifierExpired(id):
+        case .identifierExpired(let id):
             if hunts[id] != nil { endHunt(id, now: now, &out) }
             expired[id] = now
             out.append(.trace("sync.expired", [("identifier", id)]))
             out.append(.report(.huntEnded(identifier: id, why: "expired")))
         case .tick:
             tick(now: now, sources: sources, &out)
-        case let .fetchFinished(request, outcome):
+        case .fetchFinished(let request, let outcome):
             fetchFinished(request, outcome, now: now, &out)
         }
         arm(now: now, &out)
         return out
     }
 
-    private func eventWaiting(_ id: String, origin: EventOrigin, now: SimTime, _ out: inout [SyncEffect]) {
+    func eventWaiting(_ id: String, origin: EventOrigin, now: SimTime, _ out: inout [SyncEffect]) {
         if origin == .sync, expired[id] != nil, !config.faultRefetchExpired {
             out.append(.trace("sync.ignored-expired", [("identifier", id)]))
             out.append(.report(.ignoredExpired(identifier: id)))
@@ -304,7 +229,7 @@ public final class SyncQueue {
         out.append(.trace("sync.event", [("identifier", id), ("origin", origin.rawValue), ("next", next)]))
     }
 
-    private func tick(now: SimTime, sources: (String) -> [CloneSource], _ out: inout [SyncEffect]) {
+    func tick(now: SimTime, sources: (String) -> [CloneSource], _ out: inout [SyncEffect]) {
         for name in domains.keys.sorted() {
             if let u = domains[name]!.blockedUntil, u <= now {
                 domains[name]!.blockedUntil = nil
@@ -325,8 +250,10 @@ public final class SyncQueue {
         for name in domains.keys.sorted() { drain(name, now: now, &out) }
     }
 
-    private func startAttempt(_ id: String, now: SimTime, sources: (String) -> [CloneSource],
-                              _ out: inout [SyncEffect]) {
+    func startAttempt(
+        _ id: String, now: SimTime, sources: (String) -> [CloneSource],
+        _ out: inout [SyncEffect]
+    ) {
         guard var h = hunts[id] else { return }
         let chosen = SyncQueue.selectSources(
             sources(id), ownDomain: ownDomain,
@@ -336,9 +263,14 @@ public final class SyncQueue {
         h.eventDue = nil
         h.outstanding = chosen.count
         hunts[id] = h
-        out.append(.trace("sync.attempt", [("identifier", id), ("attempt", "\(h.attempt)"),
-                                           ("sources", "\(chosen.count)"),
-                                           ("domains", chosen.map(\.domain).joined(separator: ","))]))
+        out.append(
+            .trace(
+                "sync.attempt",
+                [
+                    ("identifier", id), ("attempt", "\(h.attempt)"),
+                    ("sources", "\(chosen.count)"),
+                    ("domains", chosen.map(\.domain).joined(separator: ",")),
+                ]))
         out.append(.report(.attemptStarted(identifier: id, attempt: h.attempt, domains: chosen.map(\.domain))))
         if chosen.isEmpty {
             finishAttempt(id, now: now, &out)
@@ -352,7 +284,7 @@ public final class SyncQueue {
         }
     }
 
-    private func finishAttempt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func finishAttempt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
         guard var h = hunts[id] else { return }
         var next = now + config.backoff(afterAttempt: h.attempt)
         if let due = h.eventDue, due < next { next = max(due, now) }
@@ -360,19 +292,31 @@ public final class SyncQueue {
         h.nextAttempt = next
         h.eventDue = nil
         hunts[id] = h
-        out.append(.trace("sync.backoff", [("identifier", id), ("attempt", "\(h.attempt)"),
-                                           ("next", Time.format(next))]))
+        out.append(
+            .trace(
+                "sync.backoff",
+                [
+                    ("identifier", id), ("attempt", "\(h.attempt)"),
+                    ("next", Time.format(next)),
+                ]))
         out.append(.report(.attemptEnded(identifier: id, next: next)))
     }
 
-    private func fetchFinished(_ request: UInt64, _ outcome: FetchOutcome, now: SimTime,
-                               _ out: inout [SyncEffect]) {
+    func fetchFinished(
+        _ request: UInt64, _ outcome: FetchOutcome, now: SimTime,
+        _ out: inout [SyncEffect]
+    ) {
         guard let r = requests.removeValue(forKey: request) else {
             out.append(.trace("sync.unknown-request", [("request", "\(request)")]))
             return
         }
-        out.append(.trace("sync.fetch-finished", [("request", "\(request)"), ("identifier", r.identifier),
-                                                  ("domain", r.domain), ("outcome", outcome.rawValue)]))
+        out.append(
+            .trace(
+                "sync.fetch-finished",
+                [
+                    ("request", "\(request)"), ("identifier", r.identifier),
+                    ("domain", r.domain), ("outcome", outcome.rawValue),
+                ]))
         var d = domains[r.domain]!
         precondition(d.inFlight > 0, "a fetch of \(r.domain) ended with none in flight")
         d.inFlight -= 1
@@ -393,12 +337,12 @@ public final class SyncQueue {
 
     // MARK: domains
 
-    private func isBlocked(_ domain: String, now: SimTime) -> Bool {
+    func isBlocked(_ domain: String, now: SimTime) -> Bool {
         guard let u = domains[domain]?.blockedUntil else { return false }
         return u > now
     }
 
-    private func block(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func block(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
         var d = domains[name]!
         d.blockedUntil = now + config.blockDuration
         d.consecutiveFailures = 0
@@ -406,13 +350,18 @@ public final class SyncQueue {
         d.rotation = []
         d.jobs = [:]
         domains[name] = d
-        out.append(.trace("sync.domain-blocked", [("domain", name), ("until", Time.format(now + config.blockDuration)),
-                                                  ("dropped", "\(dropped.count)")]))
+        out.append(
+            .trace(
+                "sync.domain-blocked",
+                [
+                    ("domain", name), ("until", Time.format(now + config.blockDuration)),
+                    ("dropped", "\(dropped.count)"),
+                ]))
         out.append(.report(.domainBlocked(domain: name, until: now + config.blockDuration)))
         for j in dropped { jobEnded(j.identifier, generation: j.generation, now: now, &out) }
     }
 
-    private func jobEnded(_ id: String, generation: UInt64, now: SimTime, _ out: inout [SyncEffect]) {
+    func jobEnded(_ id: String, generation: UInt64, now: SimTime, _ out: inout [SyncEffect]) {
         guard var h = hunts[id], h.generation == generation, h.nextAttempt == nil else { return }
         precondition(h.outstanding > 0, "a fetch of \(id) ended after its attempt's last one")
         h.outstanding -= 1
@@ -421,7 +370,7 @@ public final class SyncQueue {
     }
 
     /// Time from which one more start fits the rate limit.
-    private func rateFree(_ d: Domain, now: SimTime) -> SimTime {
+    func rateFree(_ d: Domain, now: SimTime) -> SimTime {
         let w = config.rateWindow
         if config.faultFixedWindow {
             let bucket = floorDiv(now, w)
@@ -433,7 +382,7 @@ public final class SyncQueue {
         return recent[recent.count - config.domainRate] + w
     }
 
-    private func drain(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func drain(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
         guard var d = domains[name] else { return }
         if let u = d.blockedUntil, u > now { return }
         d.starts.removeAll { $0 <= now - config.rateWindow }
@@ -459,8 +408,13 @@ public final class SyncQueue {
             d.starts.append(now)
             requests[request] = Request(identifier: id, generation: job.generation, domain: name)
             requestLog.append((now, name, id))
-            out.append(.trace("sync.fetch", [("request", "\(request)"), ("identifier", id),
-                                             ("domain", name), ("url", job.source.url)]))
+            out.append(
+                .trace(
+                    "sync.fetch",
+                    [
+                        ("request", "\(request)"), ("identifier", id),
+                        ("domain", name), ("url", job.source.url),
+                    ]))
             out.append(.fetch(request: request, identifier: id, source: job.source))
         }
         domains[name] = d
@@ -469,7 +423,7 @@ public final class SyncQueue {
     // MARK: bookkeeping
 
     /// Drops the hunt and its queued jobs; fetches in flight finish without effect on it.
-    private func endHunt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func endHunt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
         hunts[id] = nil
         for name in domains.keys.sorted() where domains[name]!.jobs[id] != nil {
             domains[name]!.jobs[id] = nil
@@ -477,14 +431,14 @@ public final class SyncQueue {
         }
     }
 
-    private func forgetOldExpired(now: SimTime) {
+    func forgetOldExpired(now: SimTime) {
         if expired.isEmpty { return }
         for id in expired.keys.sorted() where now - expired[id]! >= config.rememberExpiredFor {
             expired[id] = nil
         }
     }
 
-    private func arm(now: SimTime, _ out: inout [SyncEffect]) {
+    func arm(now: SimTime, _ out: inout [SyncEffect]) {
         guard let wake = nextWakeUp(now: now) else { return }
         if let a = armed, a > now, a <= wake { return }
         armed = wake

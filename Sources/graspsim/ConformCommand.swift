@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Conformance
+import Foundation
 import Relay
 
 /// `graspsim conform <url>`: GRASP-01 requirements checked against a live implementation.
@@ -20,12 +20,20 @@ struct Conform: AsyncParsableCommand {
     @Flag(help: "With --list: the catalogue as the markdown table of docs/conformance.md.") var markdown = false
 
     func run() async throws {
-        if list && markdown { print(Procedures.markdown(), terminator: ""); return }
-        if list {
-            for c in Catalogue.checks { print("\(c.id)\t\(c.level.rawValue)\t\(c.slow ? "slow\t" : "")\(c.requirement)") }
+        if list && markdown {
+            print(Procedures.markdown(), terminator: "")
             return
         }
-        guard let url else { stderr("error: give the relay URL (ws://host:port)"); throw Exit.badInput }
+        if list {
+            for c in Catalogue.checks {
+                print("\(c.id)\t\(c.level.rawValue)\t\(c.slow ? "slow\t" : "")\(c.requirement)")
+            }
+            return
+        }
+        guard let url else {
+            stderr("error: give the relay URL (ws://host:port)")
+            throw Exit.badInput
+        }
         var options = ConformOptions(target: url)
         options.only = only
         options.slow = slow
@@ -33,14 +41,18 @@ struct Conform: AsyncParsableCommand {
         do {
             options.purgatoryTTL = Double(try parseDuration(purgatoryTtl, key: "--purgatory-ttl")) / 1e9
             options.expiryMargin = Double(try parseDuration(expiryMargin, key: "--expiry-margin")) / 1e9
-        } catch { stderr("error: \(error)"); throw Exit.badInput }
+        } catch {
+            stderr("error: \(error)")
+            throw Exit.badInput
+        }
         let results: [CheckResult]
         do { results = try await ConformRunner.run(options) } catch {
             stderr("error: \(error)")
             throw Exit.badInput
         }
         print(ConformReport.table(results), terminator: "")
-        let folder = try ConformReport.write(results, target: url, command: CommandLine.arguments.joined(separator: " "), to: reportDir)
+        let folder = try ConformReport.write(
+            results, target: url, command: CommandLine.arguments.joined(separator: " "), to: reportDir)
         print("report: \(folder)/index.html")
         if !ConformRunner.mustsHold(results) { throw Exit.failed }
     }

@@ -1,19 +1,21 @@
 import ArgumentParser
-import Foundation
-import Logging
-import SimKernel
-import Scenario
-import Harness
-import Relay
 import Checks
+import Foundation
+import Harness
+import Logging
+import Relay
+import Scenario
+import SimKernel
 
 @main
 struct GraspSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graspsim",
         abstract: "Deterministic simulation and conformance harness for GRASP relay/git-hosts.",
-        subcommands: [Run.self, Replay.self, Shrink.self, Validate.self, Merge.self, Bench.self, Invariants.self,
-                      Serve.self, Hook.self, Conform.self, Metrics.self])
+        subcommands: [
+            Run.self, Replay.self, Shrink.self, Validate.self, Merge.self, Bench.self, Invariants.self,
+            Serve.self, Hook.self, Conform.self, Metrics.self,
+        ])
 }
 
 /// Exit codes of the contract: 0 all held, 1 an invariant failed, 2 bad input.
@@ -48,7 +50,8 @@ func loadScenarios(_ paths: [String], overrides: [(String, String)]) throws -> [
         throw Exit.badInput
     }
     if scenarios.isEmpty {
-        stderr("error: no scenario files (*.yaml) found in \(paths.isEmpty ? "Scenarios" : paths.joined(separator: " "))")
+        stderr(
+            "error: no scenario files (*.yaml) found in \(paths.isEmpty ? "Scenarios" : paths.joined(separator: " "))")
         throw Exit.badInput
     }
     return scenarios
@@ -56,20 +59,29 @@ func loadScenarios(_ paths: [String], overrides: [(String, String)]) throws -> [
 
 func loadOne(_ path: String, overrides: [(String, String)]) throws -> Scenario {
     let s = try loadScenarios([path], overrides: overrides)
-    guard s.count == 1 else { stderr("error: \(path) holds \(s.count) scenarios; name one file"); throw Exit.badInput }
+    guard s.count == 1 else {
+        stderr("error: \(path) holds \(s.count) scenarios; name one file")
+        throw Exit.badInput
+    }
     return s[0]
 }
 
 struct Replay: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run one seed exactly; print the verdict and the trace hash.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run one seed exactly; print the verdict and the trace hash.")
     @Argument(help: "A scenario file.") var scenario: String
     @Option(help: "The seed.") var seed: UInt64
     @Option(help: "Write the JSON Lines trace to this file.") var trace: String?
-    @Option(help: "With --trace, write only these roles or nodes (comma-separated: relay, client, locks, remote, sim, or a node name).")
+    @Option(
+        help:
+            "With --trace, write only these roles or nodes (comma-separated: relay, client, locks, remote, sim, or a node name)."
+    )
     var only: String?
     @Flag(help: "The seed was run with --swarm.") var swarm = false
     @Option(name: .customLong("set"), help: "Override configuration: key=value.") var sets: [String] = []
-    @Flag(name: .customLong("check-determinism"), help: "Run the seed twice and report the first trace record that differs.")
+    @Flag(
+        name: .customLong("check-determinism"),
+        help: "Run the seed twice and report the first trace record that differs.")
     var checkDeterminism = false
 
     func run() throws {
@@ -78,16 +90,24 @@ struct Replay: ParsableCommand {
         if checkDeterminism {
             let o = try Runner.determinismCheck(sc, seed: seed, options: RunOptions(overrides: overrides), swarm: swarm)
             print("records: \(o.records)")
-            if let d = o.divergence { print("NONDETERMINISTIC: \(d)") } else { print("deterministic: both runs produced identical traces") }
+            if let d = o.divergence {
+                print("NONDETERMINISTIC: \(d)")
+            } else {
+                print("deterministic: both runs produced identical traces")
+            }
             print("trace-hash: \(o.hashA)")
             if !o.isDeterministic { throw Exit.failed }
             return
         }
-        if only != nil && trace == nil { stderr("error: --only selects what the --trace file holds; give --trace FILE too"); throw Exit.badInput }
+        if only != nil && trace == nil {
+            stderr("error: --only selects what the --trace file holds; give --trace FILE too")
+            throw Exit.badInput
+        }
         var handle: FileHandle? = nil
         if let trace {
             guard FileManager.default.createFile(atPath: trace, contents: nil),
-                  let h = FileHandle(forWritingAtPath: trace) else {
+                let h = FileHandle(forWritingAtPath: trace)
+            else {
                 stderr("error: cannot write the trace file \(trace)")
                 throw Exit.badInput
             }
@@ -99,8 +119,12 @@ struct Replay: ParsableCommand {
         let world = try World(scenario: sc, schedule: schedule, seed: seed, options: options)
         if let handle {
             let filter: TraceFilter?
-            do { filter = try only.map { try TraceFilter($0.split(separator: ",").map(String.init), world: world) } }
-            catch { stderr("error: \(error)"); throw Exit.badInput }
+            do {
+                filter = try only.map { try TraceFilter($0.split(separator: ",").map(String.init), world: world) }
+            } catch {
+                stderr("error: \(error)")
+                throw Exit.badInput
+            }
             world.sim.trace.sink = { r in
                 if filter?.accepts(r) ?? true { handle.write((r.jsonLine + "\n").data(using: .utf8)!) }
             }
@@ -117,7 +141,8 @@ struct Replay: ParsableCommand {
 }
 
 struct Shrink: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Minimize a failing seed's steps and faults into a standalone reproducer.")
+    static let configuration = CommandConfiguration(
+        abstract: "Minimize a failing seed's steps and faults into a standalone reproducer.")
     @Argument(help: "A scenario file.") var scenario: String
     @Option(help: "The failing seed.") var seed: UInt64
     @Option(help: "Where to write the reproducer (default: reports/repro/<name>-seed<S>-min.yaml).") var out: String?
@@ -128,16 +153,24 @@ struct Shrink: ParsableCommand {
     func run() throws {
         let overrides = try parseOverrides(sets)
         let sc = try loadOne(scenario, overrides: overrides)
-        guard let o = try Shrinker.shrink(sc, seed: seed, options: RunOptions(overrides: overrides), swarm: swarm, maxRuns: maxRuns) else {
-            stderr("error: seed \(seed) of \(scenario) holds every invariant\(swarm ? " (with --swarm)" : ""): nothing to shrink")
+        guard
+            let o = try Shrinker.shrink(
+                sc, seed: seed, options: RunOptions(overrides: overrides), swarm: swarm, maxRuns: maxRuns)
+        else {
+            stderr(
+                "error: seed \(seed) of \(scenario) holds every invariant\(swarm ? " (with --swarm)" : ""): nothing to shrink"
+            )
             throw Exit.badInput
         }
         let path = out ?? "reports/repro/\(sc.name)-seed\(seed)-min.yaml"
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try o.yaml.write(toFile: path, atomically: true, encoding: .utf8)
         print("invariant: \(o.invariant)")
         print("failure kept: \(o.identity)")
-        print("steps: \(o.before.steps) -> \(o.schedule.steps.count), faults: \(o.before.faults) -> \(o.schedule.faults.count) (\(o.runs) trial runs)")
+        print(
+            "steps: \(o.before.steps) -> \(o.schedule.steps.count), faults: \(o.before.faults) -> \(o.schedule.faults.count) (\(o.runs) trial runs)"
+        )
         for v in o.violations { print("VIOLATION \(v)") }
         print("reproducer: \(path)")
         // The reproducer carries the overrides in its `config:` and its schedule is fixed,
@@ -157,23 +190,29 @@ struct Validate: ParsableCommand {
 }
 
 struct Metrics: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "metrics", abstract: "List the metrics every run measures.")
+    static let configuration = CommandConfiguration(
+        commandName: "metrics", abstract: "List the metrics every run measures.")
     func run() throws {
         print("Metrics (per run; reports give mean, p50, p99 and max over a scenario's seeds):")
         for m in MetricName.all {
-            print("  \(m.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(m.unit.isEmpty ? "" : "[\(m.unit)] ")\(m.meaning)")
+            print(
+                "  \(m.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(m.unit.isEmpty ? "" : "[\(m.unit)] ")\(m.meaning)"
+            )
         }
     }
 }
 
 struct Invariants: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "invariants", abstract: "List invariants and configuration keys.")
+    static let configuration = CommandConfiguration(
+        commandName: "invariants", abstract: "List invariants and configuration keys.")
     func run() throws {
         print("Invariants:")
         for n in InvariantName.allCases where n != .runError {
             print("  \(n.rawValue.padding(toLength: 28, withPad: " ", startingAt: 0)) \(n.summary)")
         }
         print("\nConfiguration keys (--set key=value, or config: in a scenario):")
-        for (k, s) in RelayConfig.keys + DeploymentSettings.keys { print("  \(k.padding(toLength: 40, withPad: " ", startingAt: 0)) \(s)") }
+        for (k, s) in RelayConfig.keys + DeploymentSettings.keys {
+            print("  \(k.padding(toLength: 40, withPad: " ", startingAt: 0)) \(s)")
+        }
     }
 }

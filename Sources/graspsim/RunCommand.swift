@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import SimKernel
-import Scenario
 import Harness
+import Scenario
+import SimKernel
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sweep seeds over scenarios and write a report.")
@@ -11,11 +11,17 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("seed-start"), help: "First seed.") var seedStart: UInt64 = 0
     @Option(help: "Parallel jobs (default: all cores).") var jobs: Int?
     @Option(help: "Run only shard K of N (K/N, 1-based).") var shard: String?
-    @Option(name: .customLong("report-dir"), help: "Folder for reports (a run folder is made inside).") var reportDir = "reports"
-    @Flag(help: "Per seed, randomize which fault kinds are enabled and their rates (invariants only: expectations are not checked).") var swarm = false
-    @Option(name: .customLong("time-budget"), help: "Stop starting new seeds after this long (e.g. 10m).") var timeBudget: String?
+    @Option(name: .customLong("report-dir"), help: "Folder for reports (a run folder is made inside).") var reportDir =
+        "reports"
+    @Flag(
+        help:
+            "Per seed, randomize which fault kinds are enabled and their rates (invariants only: expectations are not checked)."
+    ) var swarm = false
+    @Option(name: .customLong("time-budget"), help: "Stop starting new seeds after this long (e.g. 10m).")
+    var timeBudget: String?
     @Option(name: .customLong("set"), help: "Override configuration: key=value (repeatable).") var sets: [String] = []
-    @Option(name: .customLong("determinism-sample"), help: "Share of passing seeds re-run to compare trace hashes.") var determinismSample = 0.05
+    @Option(name: .customLong("determinism-sample"), help: "Share of passing seeds re-run to compare trace hashes.")
+    var determinismSample = 0.05
     @Flag(name: .customLong("no-progress"), help: "Do not report progress.") var noProgress = false
     @Flag(help: "Run generated workloads instead of scenario files: each seed draws its own deployment and timeline.")
     var generate = false
@@ -28,38 +34,65 @@ struct Run: ParsableCommand {
         var opts = SweepOptions()
         let scenarios: [Scenario]
         if generate {
-            guard paths.isEmpty else { stderr("error: --generate draws its own scenarios; give no paths"); throw Exit.badInput }
+            guard paths.isEmpty else {
+                stderr("error: --generate draws its own scenarios; give no paths")
+                throw Exit.badInput
+            }
             guard let p = GeneratorProfile(rawValue: profile) else {
-                var m = "error: unknown --profile '\(profile)' (\(GeneratorProfile.allCases.map(\.rawValue).joined(separator: ", ")))"
-                if let near = Suggest.closest(to: profile, among: GeneratorProfile.allCases.map(\.rawValue)) { m += "; did you mean '\(near)'?" }
+                var m =
+                    "error: unknown --profile '\(profile)' (\(GeneratorProfile.allCases.map(\.rawValue).joined(separator: ", ")))"
+                if let near = Suggest.closest(to: profile, among: GeneratorProfile.allCases.map(\.rawValue)) {
+                    m += "; did you mean '\(near)'?"
+                }
                 stderr(m)
                 throw Exit.badInput
             }
             opts.generate = p
             let placeholder = Sweep.generatedPlaceholder(p)
             let bad = configErrors(scenario: placeholder, overrides: overrides)
-            if !bad.isEmpty { bad.forEach(stderr); throw Exit.badInput }
+            if !bad.isEmpty {
+                bad.forEach(stderr)
+                throw Exit.badInput
+            }
             scenarios = [placeholder]
         } else {
             scenarios = try loadScenarios(paths, overrides: overrides)
         }
         opts.seeds = seeds
         opts.seedStart = seedStart
-        if let jobs { guard jobs > 0 else { stderr("error: --jobs must be positive"); throw Exit.badInput }; opts.jobs = jobs }
+        if let jobs {
+            guard jobs > 0 else {
+                stderr("error: --jobs must be positive")
+                throw Exit.badInput
+            }
+            opts.jobs = jobs
+        }
         if let shard {
             let p = shard.split(separator: "/").compactMap { Int($0) }
-            guard p.count == 2, p[1] > 0, p[0] >= 1, p[0] <= p[1] else { stderr("error: --shard expects K/N with 1 <= K <= N"); throw Exit.badInput }
+            guard p.count == 2, p[1] > 0, p[0] >= 1, p[0] <= p[1] else {
+                stderr("error: --shard expects K/N with 1 <= K <= N")
+                throw Exit.badInput
+            }
             opts.shard = (p[0], p[1])
         }
         if let tb = timeBudget {
-            guard let d = DurationText.parse(tb), d > 0 else { stderr("error: --time-budget expects a duration such as 10m"); throw Exit.badInput }
+            guard let d = DurationText.parse(tb), d > 0 else {
+                stderr("error: --time-budget expects a duration such as 10m")
+                throw Exit.badInput
+            }
             opts.timeBudget = Double(d) / 1e9
         }
-        guard (0...1).contains(determinismSample) else { stderr("error: --determinism-sample expects a share from 0 to 1"); throw Exit.badInput }
+        guard (0...1).contains(determinismSample) else {
+            stderr("error: --determinism-sample expects a share from 0 to 1")
+            throw Exit.badInput
+        }
         opts.swarm = swarm
         opts.determinismSample = determinismSample
         opts.run = RunOptions(overrides: overrides)
-        if let compare { try runComparison(compare, scenarios: scenarios, overrides: overrides, options: opts); return }
+        if let compare {
+            try runComparison(compare, scenarios: scenarios, overrides: overrides, options: opts)
+            return
+        }
         let sweep = Sweep(scenarios: scenarios, options: opts)
         let started = Date()
         let reporter = ProgressReporter(terminal: isatty(STDERR_FILENO) == 1)
@@ -76,11 +109,14 @@ struct Run: ParsableCommand {
         fmt.timeZone = TimeZone(identifier: "UTC")
         var runID = fmt.string(from: started)
         if let shard { runID += "-shard" + shard.replacingOccurrences(of: "/", with: "of") }
-        let meta = Report.Meta(runID: runID, command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
-                               seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides,
-                               wallSeconds: wall, jobs: opts.jobs, timeBudget: timeBudget)
+        let meta = Report.Meta(
+            runID: runID, command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+            seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides,
+            wallSeconds: wall, jobs: opts.jobs, timeBudget: timeBudget)
         let folder = reportDir + "/" + runID
-        let summariesOut = opts.generate == nil ? summaries : try writeGeneratedFailures(summaries, sweep: sweep, to: folder + "/generated")
+        let summariesOut =
+            opts.generate == nil
+            ? summaries : try writeGeneratedFailures(summaries, sweep: sweep, to: folder + "/generated")
         let details = Report.failureDetails(summariesOut, scenarios: scenarios, options: opts)
         let dir = try Report.write(to: folder, summaries: summariesOut, details: details, meta: meta)
         let runs = summaries.reduce(0) { $0 + $1.seedsRun }
@@ -88,29 +124,44 @@ struct Run: ParsableCommand {
         let planned = summaries.reduce(0) { $0 + $1.seedsPlanned }
         if runs < planned, let timeBudget {
             let notRun = summaries.filter { $0.seedsRun == 0 }.count
-            print("time budget \(timeBudget) reached: ran \(runs) of \(planned) planned runs"
-                  + (notRun > 0 ? "; \(notRun) scenario(s) ran no seed at all" : ""))
+            print(
+                "time budget \(timeBudget) reached: ran \(runs) of \(planned) planned runs"
+                    + (notRun > 0 ? "; \(notRun) scenario(s) ran no seed at all" : ""))
         }
-        print("\(runs) runs in \(String(format: "%.1f", wall)) s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")")
+        print(
+            "\(runs) runs in \(String(format: "%.1f", wall)) s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")"
+        )
         print("report: \(dir)/index.html")
         if failing > 0 { throw Exit.failed }
     }
 
     /// `--compare key=v1,v2`: one sweep per value (same seeds), each with its own report,
     /// then one table of verdicts and metrics per value (console, compare.html, compare.json).
-    func runComparison(_ spec: String, scenarios: [Scenario], overrides: [(String, String)], options: SweepOptions) throws {
+    func runComparison(_ spec: String, scenarios: [Scenario], overrides: [(String, String)], options: SweepOptions)
+        throws
+    {
         guard let eq = spec.firstIndex(of: "="), !spec[spec.index(after: eq)...].isEmpty else {
-            stderr("error: --compare expects key=v1,v2 (for example lock.retry_budget=2s,5s)"); throw Exit.badInput
+            stderr("error: --compare expects key=v1,v2 (for example lock.retry_budget=2s,5s)")
+            throw Exit.badInput
         }
         let key = String(spec[..<eq])
-        let values = spec[spec.index(after: eq)...].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        guard values.count >= 2, Set(values).count == values.count else {
-            stderr("error: --compare needs at least two different values for \(key)"); throw Exit.badInput
+        let values = spec[spec.index(after: eq)...].split(separator: ",").map {
+            String($0).trimmingCharacters(in: .whitespaces)
         }
-        guard options.generate == nil else { stderr("error: --compare runs scenario files, not --generate"); throw Exit.badInput }
+        guard values.count >= 2, Set(values).count == values.count else {
+            stderr("error: --compare needs at least two different values for \(key)")
+            throw Exit.badInput
+        }
+        guard options.generate == nil else {
+            stderr("error: --compare runs scenario files, not --generate")
+            throw Exit.badInput
+        }
         var bad: [String] = []
         for v in values { for s in scenarios { bad += configErrors(scenario: s, overrides: overrides + [(key, v)]) } }
-        if !bad.isEmpty { Array(Set(bad)).sorted().forEach(stderr); throw Exit.badInput }
+        if !bad.isEmpty {
+            Array(Set(bad)).sorted().forEach(stderr)
+            throw Exit.badInput
+        }
 
         let fmt = DateFormatter()
         fmt.dateFormat = "yyyyMMdd-HHmmss"
@@ -128,11 +179,14 @@ struct Run: ParsableCommand {
             if !noProgress { sweep.progress = reporter.report }
             let summaries = sweep.run()
             reporter.finish()
-            let meta = Report.Meta(runID: Comparison.folder(key, v), command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
-                                   seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides + [(key, v)],
-                                   wallSeconds: Date().timeIntervalSince(t0), jobs: o.jobs, timeBudget: timeBudget)
+            let meta = Report.Meta(
+                runID: Comparison.folder(key, v),
+                command: "graspsim run " + CommandLine.arguments.dropFirst(2).joined(separator: " "),
+                seeds: seeds, seedStart: seedStart, shard: shard, swarm: swarm, overrides: overrides + [(key, v)],
+                wallSeconds: Date().timeIntervalSince(t0), jobs: o.jobs, timeBudget: timeBudget)
             let details = Report.failureDetails(summaries, scenarios: scenarios, options: o)
-            _ = try Report.write(to: folder + "/" + Comparison.folder(key, v), summaries: summaries, details: details, meta: meta)
+            _ = try Report.write(
+                to: folder + "/" + Comparison.folder(key, v), summaries: summaries, details: details, meta: meta)
             failing += summaries.reduce(0) { $0 + $1.failedSeeds }
             columns.append(.init(value: v, summaries: summaries))
         }
@@ -140,8 +194,10 @@ struct Run: ParsableCommand {
         print(comparison.text, terminator: "")
         try comparison.html.write(toFile: folder + "/compare.html", atomically: true, encoding: .utf8)
         try comparison.json.write(toFile: folder + "/compare.json", atomically: true, encoding: .utf8)
-        print("\n\(values.count) values × \(columns.first?.summaries.reduce(0) { $0 + $1.seedsRun } ?? 0) runs in "
-              + String(format: "%.1f", Date().timeIntervalSince(started)) + " s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")")
+        print(
+            "\n\(values.count) values × \(columns.first?.summaries.reduce(0) { $0 + $1.seedsRun } ?? 0) runs in "
+                + String(format: "%.1f", Date().timeIntervalSince(started))
+                + " s; \(failing == 0 ? "all invariants held" : "\(failing) failing runs")")
         print("report: \(folder)/compare.html")
         if failing > 0 { throw Exit.failed }
     }
@@ -151,16 +207,24 @@ struct Run: ParsableCommand {
         for s in summaries {
             let rate = s.wallSeconds > 0 ? Double(s.seedsRun) / s.wallSeconds : 0
             let verdict: String
-            if s.seedsRun == 0 { verdict = "not run (time budget)" }
-            else if s.failedSeeds == 0 { verdict = "held" }
-            else { verdict = "FAILED: " + s.brokenInvariants.map(\.rawValue).joined(separator: ", ") }
-            print(pad(s.name, 34) + pad("\(s.seedsRun)", 8) + pad("\(s.failedSeeds)", 8) + pad(String(format: "%.0f", rate), 10) + verdict)
+            if s.seedsRun == 0 {
+                verdict = "not run (time budget)"
+            } else if s.failedSeeds == 0 {
+                verdict = "held"
+            } else {
+                verdict = "FAILED: " + s.brokenInvariants.map(\.rawValue).joined(separator: ", ")
+            }
+            print(
+                pad(s.name, 34) + pad("\(s.seedsRun)", 8) + pad("\(s.failedSeeds)", 8)
+                    + pad(String(format: "%.0f", rate), 10) + verdict)
         }
     }
 
     /// Writes every failing generated seed's scenario as an ordinary file (replay and
     /// shrink take it) and points the failures at it.
-    func writeGeneratedFailures(_ summaries: [ScenarioSummary], sweep: Sweep, to dir: String) throws -> [ScenarioSummary] {
+    func writeGeneratedFailures(_ summaries: [ScenarioSummary], sweep: Sweep, to dir: String) throws
+        -> [ScenarioSummary]
+    {
         var out = summaries
         for i in out.indices {
             for k in out[i].failures.indices {
@@ -185,7 +249,9 @@ struct Run: ParsableCommand {
             guard !moved.isEmpty else { continue }
             let parts = moved.map { m, st in
                 "\(m.name) \(Report.metricText(st.mean, m.unit))"
-                    + (st.max != st.mean ? " [\([st.p50, st.p99, st.max].map { Report.metricText($0, m.unit) }.joined(separator: "/"))]" : "")
+                    + (st.max != st.mean
+                        ? " [\([st.p50, st.p99, st.max].map { Report.metricText($0, m.unit) }.joined(separator: "/"))]"
+                        : "")
             }
             print("  " + pad(s.name, 32) + parts.joined(separator: ", "))
         }
@@ -199,7 +265,9 @@ struct Run: ParsableCommand {
         for (s, n) in cov { print("  " + pad(s.rawValue, 40) + (n == 0 ? "gap" : "\(n) runs")) }
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    func pad(_ s: String, _ n: Int) -> String {
+        s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+    }
 }
 
 /// Reports a sweep's progress on standard error: a redrawn bar on a terminal, plain
@@ -215,13 +283,15 @@ final class ProgressReporter: @unchecked Sendable {
 
     /// Ends the bar's line (a time budget can stop the sweep before its last run).
     func finish() {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         if terminal && drawn { FileHandle.standardError.write("\n".data(using: .utf8)!) }
         drawn = false
     }
 
     func report(_ p: SweepProgress) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         // Workers report after releasing the sweep's lock: drop a report overtaken by a later one.
         guard p.done >= lastDone else { return }
         lastDone = p.done
@@ -241,7 +311,8 @@ final class ProgressReporter: @unchecked Sendable {
             drawn = true
         } else {
             let pct = p.total == 0 ? 100 : p.done * 100 / p.total
-            let line = "progress: \(p.done)/\(p.total) runs (\(pct)%), \(failing), elapsed \(Self.clock(p.elapsed)), \(eta), at \(p.scenario)\n"
+            let line =
+                "progress: \(p.done)/\(p.total) runs (\(pct)%), \(failing), elapsed \(Self.clock(p.elapsed)), \(eta), at \(p.scenario)\n"
             FileHandle.standardError.write(line.data(using: .utf8)!)
         }
     }

@@ -11,9 +11,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0: any free port; the one chosen is printed).") var port = 8080
     @Option(help: "Folder for the event database, repositories and purgatory file.") var data = "graspsim-data"
-    @Option(help: "Public host name behind a TLS proxy (URLs https://NAME, wss://NAME); default: HOST:PORT over http/ws.")
+    @Option(
+        help: "Public host name behind a TLS proxy (URLs https://NAME, wss://NAME); default: HOST:PORT over http/ws.")
     var domain: String?
-    @Option(name: .customLong("set"), help: "Setting key=value, the simulator's keys (repeatable).") var sets: [String] = []
+    @Option(name: .customLong("set"), help: "Setting key=value, the simulator's keys (repeatable).") var sets:
+        [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     func run() async throws {

@@ -1,5 +1,6 @@
-import Testing
 import SimKernel
+import Testing
+
 @testable import Coordination
 
 private let lockR = "lock:r"
@@ -16,7 +17,8 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 @Suite struct LockClientAcquisition {
     @Test func tokensIncreaseStrictlyPerRepositoryAcrossGrants() {
         let net = LockNet()
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.ms(10), a, .release(op: 1))
         net.at(Time.ms(20), a, .acquire(op: 2, repo: "r", purpose: .advertisement))
@@ -26,13 +28,13 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         net.run(until: Time.s(1))
         #expect(net.grants(of: a).map(\.token) == [1, 2])
         #expect(net.grants(of: b).map(\.op) == [1, 2])
-        #expect(net.grants(of: b).map(\.token) == [3, 1])     // r continues, r2 has its own counter
+        #expect(net.grants(of: b).map(\.token) == [3, 1])  // r continues, r2 has its own counter
         #expect(net.grants(of: a).first?.time == Time.ms(4))  // SET + INCR round trips
         #expect(net.clients[b].holding.map(\.repo) == ["r", "r2"])
         #expect(net.service.value(of: lockR, now: net.now) == net.clients[b].lease(of: 1))
         // Every lease value is distinct.
         let leases = net.executed.compactMap { x -> String? in
-            if case let .set(_, v, _, _) = x.command { return v } else { return nil }
+            if case .set(_, let v, _, _) = x.command { return v } else { return nil }
         }
         #expect(leases.count == 4 && Set(leases).count == 4)
         #expect(LockClient.instance(ofLease: leases[0]) == "A")
@@ -46,21 +48,24 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(e2.rendered == ["denied 2 r in-progress"])
         let e3 = c.handle(.reply(command: e1.commands[0].id, .ok), now: 1)
         #expect(e3.commands.map(\.command) == [.incr(key: "fence:r")])
-        #expect(c.handle(.acquire(op: 3, repo: "r", purpose: .background), now: 1).rendered == ["denied 3 r in-progress"])
+        #expect(
+            c.handle(.acquire(op: 3, repo: "r", purpose: .background), now: 1).rendered == ["denied 3 r in-progress"])
         let e4 = c.handle(.reply(command: e3.commands[0].id, .integer(7)), now: 2)
         #expect(e4.rendered.last == "granted 1 r 7")
         #expect(c.handle(.acquire(op: 4, repo: "r", purpose: .push), now: 3).rendered == ["denied 4 r in-progress"])
         // Another repository is independent.
         #expect(c.handle(.acquire(op: 5, repo: "s", purpose: .push), now: 3).commands.count == 1)
         let rel = c.handle(.release(op: 1), now: 4)
-        #expect(rel.rendered.filter { !$0.hasPrefix("timer") }
+        #expect(
+            rel.rendered.filter { !$0.hasPrefix("timer") }
                 == ["send #\(rel.commands[0].id) CAD lock:r A:1:1", "released 1 r"])
         #expect(c.handle(.acquire(op: 6, repo: "r", purpose: .push), now: 5).commands.count == 1)
     }
 
     @Test func backgroundIsDeniedLockHeldAtOnce() {
         let net = LockNet()
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.ms(100), a, .acquire(op: 9, repo: "r", purpose: .background))
         net.run(until: Time.s(5))
@@ -71,12 +76,14 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.grants(of: a).isEmpty)
         // The denied op is gone: its release is a no-op and the guard is free again.
         #expect(net.clients[a].handle(.release(op: 9), now: net.now).isEmpty)
-        #expect(net.clients[a].handle(.acquire(op: 10, repo: "r", purpose: .background), now: net.now).commands.count == 1)
+        #expect(
+            net.clients[a].handle(.acquire(op: 10, repo: "r", purpose: .background), now: net.now).commands.count == 1)
     }
 
     @Test func pushRetriesOn100_200_400_500ScheduleAndGivesUpWithinBudget() {
         let net = LockNet(latency: 0)
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.run(until: Time.s(8))
@@ -86,14 +93,15 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.denials(of: a).first?.time == Time.ms(4700))
         #expect(net.grants(of: b).count == 1 && net.aborts(of: b).isEmpty)
         let values = net.sent(by: a).compactMap { x -> String? in
-            if case let .set(_, v, _, _) = x.command { return v } else { return nil }
+            if case .set(_, let v, _, _) = x.command { return v } else { return nil }
         }
-        #expect(Set(values).count == values.count)     // a fresh lease per attempt
+        #expect(Set(values).count == values.count)  // a fresh lease per attempt
     }
 
     @Test func advertisementRetryBudgetCountsRoundTrips() {
         let net = LockNet(latency: Time.ms(1))
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.ms(10), a, .acquire(op: 1, repo: "r", purpose: .advertisement))
         net.run(until: Time.s(8))
@@ -106,7 +114,8 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 
     @Test func pushRetryIsGrantedOnceTheHolderReleases() {
         let net = LockNet(latency: 0)
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.ms(250), b, .release(op: 1))
@@ -118,7 +127,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
     }
 
     @Test(arguments: [false, true])
-    func noRetryFaultDeniesPushAtOnce(fault: Bool) {   // SPEC §8.8
+    func noRetryFaultDeniesPushAtOnce(fault: Bool) {  // SPEC §8.8
         let net = LockNet()
         let a = net.addClient("A") { $0.faultNoPushRetry = fault }
         let b = net.addClient("B")
@@ -157,7 +166,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(e3.commands.map(\.command) == [.set(key: lockR, value: "A:1:2", nx: true, px: Time.s(30))])
         let bg = LockClient(instanceID: "B", options: LockOptions())
         let f1 = bg.handle(.acquire(op: 1, repo: "r", purpose: .background), now: 0)
-        #expect(bg.handle(.reply(command: f1.commands[0].id, .error("LOADING")), now: 1).rendered == ["denied 1 r unavailable"])
+        #expect(
+            bg.handle(.reply(command: f1.commands[0].id, .error("LOADING")), now: 1).rendered == [
+                "denied 1 r unavailable"
+            ])
     }
 }
 
@@ -171,7 +183,9 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.denials(of: a).map(\.denial) == [.unavailable])
         #expect(net.grants(of: a).isEmpty)
         let sets = net.setTimes(of: a).count
-        let cads = net.sent(by: a).filter { if case .compareAndDelete = $0.command { return true } else { return false } }
+        let cads = net.sent(by: a).filter {
+            if case .compareAndDelete = $0.command { return true } else { return false }
+        }
         #expect(sets > 1 && cads.count == sets)
         #expect(net.service.value(of: lockR, now: net.now) == nil)
         #expect(net.service.history.filter { $0.key == lockR }.map(\.kind).allSatisfy { $0 == .set || $0 == .deleted })
@@ -191,12 +205,14 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 
     @Test func failoverWithLagGrantsTheLockTwiceWithTheSameToken() {
         let net = LockNet(failoverLag: Time.s(5))
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.s(1)) { net.service.failover(now: net.now) }
         net.at(Time.s(2), b, .acquire(op: 1, repo: "r", purpose: .push))
         net.run(until: Time.s(3))
-        let leaseA = net.clients[a].lease(of: 1), leaseB = net.clients[b].lease(of: 1)
+        let leaseA = net.clients[a].lease(of: 1)
+        let leaseB = net.clients[b].lease(of: 1)
         #expect(leaseA != nil && leaseB != nil && leaseA != leaseB)
         #expect(net.service.holder(of: lockR, at: Time.ms(500)) == leaseA)
         #expect(net.service.holder(of: lockR, at: Time.s(3)) == leaseB)
@@ -217,7 +233,8 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 @Suite struct LockClientHeartbeat {
     @Test func heartbeatKeepsALongHoldersLock() {
         let net = LockNet()
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.s(40), b, .acquire(op: 1, repo: "r", purpose: .background))
         net.at(Time.s(70), b, .acquire(op: 2, repo: "r", purpose: .background))
@@ -232,7 +249,9 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
             #expect(net.service.holder(of: lockR, at: t) == lease, "at \(Time.format(t))")
         }
         #expect(net.service.holder(of: lockR, at: Time.ms(100_001)) == nil)
-        let beats = net.sent(by: a).filter { if case .compareAndPExpire = $0.command { return true } else { return false } }
+        let beats = net.sent(by: a).filter {
+            if case .compareAndPExpire = $0.command { return true } else { return false }
+        }
         #expect(beats.map(\.time) == (1...9).map { Time.s(Int64($0) * 10) + Time.ms(4) })
         #expect(net.clients[a].holding.isEmpty)
     }
@@ -241,12 +260,16 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(5)) { _ = net.service.execute(.set(key: lockR, value: "intruder", nx: false, px: nil), now: net.now) }
+        net.at(Time.s(5)) {
+            _ = net.service.execute(.set(key: lockR, value: "intruder", nx: false, px: nil), now: net.now)
+        }
         net.run(until: Time.s(60))
         #expect(net.aborts(of: a).map(\.time) == [Time.ms(10_006)])
         #expect(net.clients[a].isAborted(op: 1))
-        #expect(net.clients[a].holding.map(\.op) == [1])   // still believes it holds until it releases
-        let beats = net.sent(by: a).filter { if case .compareAndPExpire = $0.command { return true } else { return false } }
+        #expect(net.clients[a].holding.map(\.op) == [1])  // still believes it holds until it releases
+        let beats = net.sent(by: a).filter {
+            if case .compareAndPExpire = $0.command { return true } else { return false }
+        }
         #expect(beats.count == 1)
         net.at(Time.s(60), a, .release(op: 1))
         net.run(until: Time.s(61))
@@ -263,7 +286,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         net.run(until: Time.s(60))
         #expect(net.aborts(of: a).map(\.time) == [Time.ms(11_004)])
         #expect(net.aborts(of: a).first?.reason == "heartbeat timed out")
-        #expect(net.sent(by: a).count == 3)   // SET, INCR, one heartbeat
+        #expect(net.sent(by: a).count == 3)  // SET, INCR, one heartbeat
     }
 
     @Test func heartbeatErrorAbortsAndLaterTimersAreIgnored() {
@@ -290,12 +313,12 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
     }
 
     @Test(arguments: [false, true])
-    func heartbeatWithoutCompareExtendsAnotherHoldersLock(fault: Bool) {   // SPEC §8.4
+    func heartbeatWithoutCompareExtendsAnotherHoldersLock(fault: Bool) {  // SPEC §8.4
         let net = LockNet()
         let a = net.addClient("A") { $0.faultHeartbeatWithoutCompare = fault }
-        let b = net.addClient("B") { $0.heartbeatFraction = 10 }    // B never heartbeats in this window
+        let b = net.addClient("B") { $0.heartbeatFraction = 10 }  // B never heartbeats in this window
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(1)) { net.pausedUntil[a] = Time.s(45) }       // A stalls (GC, I/O) past its ttl
+        net.at(Time.s(1)) { net.pausedUntil[a] = Time.s(45) }  // A stalls (GC, I/O) past its ttl
         net.at(Time.s(31), b, .acquire(op: 1, repo: "r", purpose: .push))
         net.run(until: Time.s(70))
         #expect(net.grants(of: a).count == 1)
@@ -318,7 +341,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 
 @Suite struct LockClientRelease {
     @Test(arguments: [false, true])
-    func plainDeleteReleaseDeletesAnotherHoldersLock(fault: Bool) {   // SPEC §8.3
+    func plainDeleteReleaseDeletesAnotherHoldersLock(fault: Bool) {  // SPEC §8.3
         let net = LockNet()
         let a = net.addClient("A") { $0.faultPlainDeleteRelease = fault }
         let b = net.addClient("B")
@@ -342,17 +365,18 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 
     @Test func releaseWhileAcquiringCleansUpTheLease() {
         let net = LockNet()
-        let a = net.addClient("A"), b = net.addClient("B")
+        let a = net.addClient("A")
+        let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(500 * Time.microsecond, a, .release(op: 1))                    // SET in flight
+        net.at(500 * Time.microsecond, a, .release(op: 1))  // SET in flight
         net.at(Time.ms(10), a, .acquire(op: 2, repo: "s", purpose: .push))
-        net.at(Time.ms(12) + 500 * Time.microsecond, a, .release(op: 2))       // INCR in flight
+        net.at(Time.ms(12) + 500 * Time.microsecond, a, .release(op: 2))  // INCR in flight
         net.at(Time.ms(20), b, .acquire(op: 1, repo: "r", purpose: .background))
         net.at(Time.ms(20), b, .acquire(op: 2, repo: "s", purpose: .background))
         net.run(until: Time.s(1))
         #expect(net.grants(of: a).isEmpty)
         let released: [UInt64] = net.effects(of: a).compactMap {
-            if case let .released(op, _) = $0.effect { return op } else { return nil }
+            if case .released(let op, _) = $0.effect { return op } else { return nil }
         }
         #expect(released == [1, 2])
         #expect(net.grants(of: b).map(\.op) == [1, 2])
@@ -366,12 +390,15 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A")
         net.extraReplyDelay = { _, cmd in
-            if case let .set(_, v, _, _) = cmd, v == "A:1:1" { return Time.ms(1500) } else { return 0 }
+            if case .set(_, let v, _, _) = cmd, v == "A:1:1" { return Time.ms(1500) } else { return 0 }
         }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.run(until: Time.s(5))
         #expect(net.sent(by: a).contains { $0.command == .compareAndDelete(key: lockR, value: "A:1:1") })
-        #expect(net.effects(of: a).contains { if case .trace("lock.late-ok", _) = $0.effect { return true } else { return false } })
+        #expect(
+            net.effects(of: a).contains {
+                if case .trace("lock.late-ok", _) = $0.effect { return true } else { return false }
+            })
         #expect(net.grants(of: a).count == 1)
         let lease = net.clients[a].lease(of: 1)
         #expect(lease != nil && lease != "A:1:1")
@@ -411,7 +438,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.clients[a].isIdle)
         let before = net.log.count
         net.run(until: Time.s(19))
-        #expect(net.log.count == before)          // the old heartbeat timer fired and was ignored
+        #expect(net.log.count == before)  // the old heartbeat timer fired and was ignored
         // Op ids may repeat after a crash; the new lease differs, so the old one blocks it until its ttl.
         net.at(Time.s(20), a, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(Time.s(40), a, .acquire(op: 2, repo: "r", purpose: .push))
@@ -436,10 +463,12 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
 @Suite struct LockDeterminismAndBench {
     private func scenario() -> ([String], [LockServiceEvent]) {
         let net = LockNet()
-        let a = net.addClient("A"), b = net.addClient("B") { $0.faultPlainDeleteRelease = true }
+        let a = net.addClient("A")
+        let b = net.addClient("B") { $0.faultPlainDeleteRelease = true }
         net.dropRequest = { c, _, t in c == a && t >= Time.s(1) && t < Time.s(40) }
         for i in 0..<6 {
-            net.at(Time.ms(Int64(i) * 7), i % 2 == 0 ? a : b, .acquire(op: UInt64(i), repo: "r\(i % 3)", purpose: .push))
+            net.at(
+                Time.ms(Int64(i) * 7), i % 2 == 0 ? a : b, .acquire(op: UInt64(i), repo: "r\(i % 3)", purpose: .push))
         }
         net.at(Time.s(31), b, .acquire(op: 10, repo: "r0", purpose: .push))
         net.at(Time.s(41), a, .release(op: 0))
@@ -468,7 +497,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let phases: [LockClient.Phase] = [.setting, .backingOff, .fencing, .holding]
         var allowed: [String] = []
         for a in phases { for b in phases where a.mayBecome(b) { allowed.append("\(a)->\(b)") } }
-        #expect(allowed.sorted() == ["backingOff->setting", "fencing->backingOff", "fencing->holding",
-                                     "setting->backingOff", "setting->fencing", "setting->holding"])
+        #expect(
+            allowed.sorted() == [
+                "backingOff->setting", "fencing->backingOff", "fencing->holding",
+                "setting->backingOff", "setting->fencing", "setting->holding",
+            ])
     }
 }

@@ -1,5 +1,6 @@
-import Testing
 import SimKernel
+import Testing
+
 @testable import Coordination
 
 @Suite struct LockServiceCommands {
@@ -40,7 +41,10 @@ import SimKernel
         #expect(s.execute(.incr(key: "t"), now: Time.s(7)) == .integer(8))
         #expect(s.ttl(of: "t", now: Time.s(7)) == Time.s(2))
         _ = s.execute(.set(key: "g", value: "garbage", nx: false, px: nil), now: Time.s(7))
-        if case .error = s.execute(.incr(key: "g"), now: Time.s(7)) {} else { Issue.record("INCR of a non-integer must fail") }
+        if case .error = s.execute(.incr(key: "g"), now: Time.s(7)) {
+        } else {
+            Issue.record("INCR of a non-integer must fail")
+        }
         _ = s.execute(.set(key: "m", value: String(Int64.max), nx: false, px: nil), now: Time.s(7))
         if case .error = s.execute(.incr(key: "m"), now: Time.s(7)) {} else { Issue.record("INCR overflow must fail") }
         #expect(s.execute(.del(key: "g"), now: Time.s(8)) == .integer(1))
@@ -68,11 +72,14 @@ import SimKernel
     @Test func compareAndPExpireScript() {
         let s = LockServiceModel()
         _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: 0)
-        #expect(s.execute(.compareAndPExpire(key: "lock:r", value: "B", ttl: Time.s(30)), now: Time.s(10)) == .integer(0))
+        #expect(
+            s.execute(.compareAndPExpire(key: "lock:r", value: "B", ttl: Time.s(30)), now: Time.s(10)) == .integer(0))
         #expect(s.ttl(of: "lock:r", now: Time.s(10)) == Time.s(20))
-        #expect(s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: Time.s(10)) == .integer(1))
+        #expect(
+            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: Time.s(10)) == .integer(1))
         #expect(s.ttl(of: "lock:r", now: Time.s(10)) == Time.s(30))
-        #expect(s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: Time.s(40)) == .integer(0))
+        #expect(
+            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: Time.s(40)) == .integer(0))
         #expect(s.value(of: "lock:r", now: Time.s(40)) == nil)
         let ext = s.history.filter { $0.kind == .extended }
         #expect(ext.count == 1 && ext[0].expiresAt == Time.s(40) && ext[0].value == "A")
@@ -88,12 +95,12 @@ import SimKernel
         _ = s.execute(.set(key: "gone", value: "g", nx: false, px: nil), now: Time.s(2))
         _ = s.execute(.set(key: "b", value: "b1", nx: false, px: nil), now: Time.s(5))
         _ = s.execute(.incr(key: "n"), now: Time.s(6))
-        _ = s.execute(.incr(key: "n"), now: Time.s(7))                               // kept: at the cut
-        _ = s.execute(.incr(key: "n"), now: Time.s(8))                               // lost
-        _ = s.execute(.set(key: "a", value: "a2", nx: false, px: nil), now: Time.s(8)) // lost
-        _ = s.execute(.pexpire(key: "p", ttl: Time.s(60)), now: Time.s(8))            // lost
-        _ = s.execute(.del(key: "gone"), now: Time.s(9))                              // lost
-        _ = s.execute(.set(key: "c", value: "c1", nx: false, px: nil), now: Time.s(10)) // lost
+        _ = s.execute(.incr(key: "n"), now: Time.s(7))  // kept: at the cut
+        _ = s.execute(.incr(key: "n"), now: Time.s(8))  // lost
+        _ = s.execute(.set(key: "a", value: "a2", nx: false, px: nil), now: Time.s(8))  // lost
+        _ = s.execute(.pexpire(key: "p", ttl: Time.s(60)), now: Time.s(8))  // lost
+        _ = s.execute(.del(key: "gone"), now: Time.s(9))  // lost
+        _ = s.execute(.set(key: "c", value: "c1", nx: false, px: nil), now: Time.s(10))  // lost
         let before = s.history.count
         s.failover(now: Time.s(10))
         #expect(s.value(of: "a", now: Time.s(10)) == "a1")
@@ -130,15 +137,18 @@ import SimKernel
         _ = s.execute(.compareAndDelete(key: "lock:r", value: "B"), now: Time.s(22))
         #expect(s.holder(of: "lock:r", at: Time.s(1) - 1) == nil)
         #expect(s.holder(of: "lock:r", at: Time.s(1)) == "A")
-        #expect(s.holder(of: "lock:r", at: Time.s(12)) == "A")      // extended past 11 s
+        #expect(s.holder(of: "lock:r", at: Time.s(12)) == "A")  // extended past 11 s
         #expect(s.holder(of: "lock:r", at: Time.s(15) - 1) == "A")
         #expect(s.holder(of: "lock:r", at: Time.s(15)) == nil)
         #expect(s.holder(of: "lock:r", at: Time.s(21)) == "B")
         #expect(s.holder(of: "lock:r", at: Time.s(22)) == nil)
         #expect(s.holder(of: "other", at: Time.s(21)) == nil)
         let t = s.tenures(of: "lock:r")
-        #expect(t == [LockTenure(value: "A", from: Time.s(1), until: Time.s(15)),
-                      LockTenure(value: "B", from: Time.s(20), until: Time.s(22))])
+        #expect(
+            t == [
+                LockTenure(value: "A", from: Time.s(1), until: Time.s(15)),
+                LockTenure(value: "B", from: Time.s(20), until: Time.s(22)),
+            ])
         // The expiry noticed at 20 s is recorded at its deadline, keeping history in time order.
         #expect(s.history.map(\.time) == s.history.map(\.time).sorted())
     }

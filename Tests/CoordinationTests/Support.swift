@@ -1,4 +1,5 @@
 import SimKernel
+
 @testable import Coordination
 
 /// A tiny deterministic driver: one lock service, several clients, fixed one-way latencies,
@@ -9,9 +10,22 @@ final class LockNet {
         case toClient(client: Int, LockClientInput)
         case action(() -> Void)
     }
-    struct Item { var time: SimTime; var seq: UInt64; var delivery: Delivery }
-    struct Logged { var time: SimTime; var client: Int; var effect: LockClientEffect }
-    struct Executed { var time: SimTime; var client: Int; var command: LockCommand; var reply: LockReply }
+    struct Item {
+        var time: SimTime
+        var seq: UInt64
+        var delivery: Delivery
+    }
+    struct Logged {
+        var time: SimTime
+        var client: Int
+        var effect: LockClientEffect
+    }
+    struct Executed {
+        var time: SimTime
+        var client: Int
+        var command: LockCommand
+        var reply: LockReply
+    }
 
     let service: LockServiceModel
     var clients: [LockClient] = []
@@ -83,14 +97,15 @@ final class LockNet {
         switch d {
         case .action(let f):
             f()
-        case let .toService(client, command, cmd):
+        case .toService(let client, let command, let cmd):
             let reply = service.execute(cmd, now: now)
             executed.append(Executed(time: now, client: client, command: cmd, reply: reply))
             if !dropReply(client, cmd, now) {
-                push(now + replyLatency + extraReplyDelay(client, cmd),
-                     .toClient(client: client, .reply(command: command, reply)))
+                push(
+                    now + replyLatency + extraReplyDelay(client, cmd),
+                    .toClient(client: client, .reply(command: command, reply)))
             }
-        case let .toClient(client, input):
+        case .toClient(let client, let input):
             if let p = pausedUntil[client], p > now {
                 push(p, .toClient(client: client, input))
                 return
@@ -103,11 +118,11 @@ final class LockNet {
         for e in effects {
             log.append(Logged(time: now, client: client, effect: e))
             switch e {
-            case let .send(command, cmd):
+            case .send(let command, let cmd):
                 if !dropRequest(client, cmd, now) {
                     push(now + requestLatency, .toService(client: client, command: command, cmd))
                 }
-            case let .setTimer(id, after):
+            case .setTimer(let id, let after):
                 push(now + after, .toClient(client: client, .timer(id)))
             default:
                 break
@@ -123,21 +138,21 @@ final class LockNet {
 
     func grants(of client: Int) -> [(time: SimTime, op: UInt64, token: UInt64?)] {
         effects(of: client).compactMap {
-            if case let .granted(op, _, token) = $0.effect { return ($0.time, op, token) }
+            if case .granted(let op, _, let token) = $0.effect { return ($0.time, op, token) }
             return nil
         }
     }
 
     func denials(of client: Int) -> [(time: SimTime, op: UInt64, denial: LockDenial)] {
         effects(of: client).compactMap {
-            if case let .denied(op, _, d) = $0.effect { return ($0.time, op, d) }
+            if case .denied(let op, _, let d) = $0.effect { return ($0.time, op, d) }
             return nil
         }
     }
 
     func aborts(of client: Int) -> [(time: SimTime, op: UInt64, reason: String)] {
         effects(of: client).compactMap {
-            if case let .aborted(op, _, reason) = $0.effect { return ($0.time, op, reason) }
+            if case .aborted(let op, _, let reason) = $0.effect { return ($0.time, op, reason) }
             return nil
         }
     }
@@ -145,7 +160,7 @@ final class LockNet {
     /// Commands a client sent (whether or not they arrived), with send times.
     func sent(by client: Int) -> [(time: SimTime, command: LockCommand)] {
         effects(of: client).compactMap {
-            if case let .send(_, cmd) = $0.effect { return ($0.time, cmd) }
+            if case .send(_, let cmd) = $0.effect { return ($0.time, cmd) }
             return nil
         }
     }
@@ -161,23 +176,23 @@ final class LockNet {
 
 func render(_ e: LockClientEffect) -> String {
     switch e {
-    case let .send(c, cmd): return "send #\(c) \(cmd.traceLabel)"
-    case let .setTimer(id, after): return "timer #\(id) +\(after)"
-    case let .granted(op, repo, token): return "granted \(op) \(repo) \(token.map(String.init) ?? "-")"
-    case let .denied(op, repo, d): return "denied \(op) \(repo) \(d.rawValue)"
-    case let .aborted(op, repo, r): return "aborted \(op) \(repo) \(r)"
-    case let .released(op, repo): return "released \(op) \(repo)"
-    case let .trace(name, fields): return "trace \(name) " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+    case .send(let c, let cmd): return "send #\(c) \(cmd.traceLabel)"
+    case .setTimer(let id, let after): return "timer #\(id) +\(after)"
+    case .granted(let op, let repo, let token): return "granted \(op) \(repo) \(token.map(String.init) ?? "-")"
+    case .denied(let op, let repo, let d): return "denied \(op) \(repo) \(d.rawValue)"
+    case .aborted(let op, let repo, let r): return "aborted \(op) \(repo) \(r)"
+    case .released(let op, let repo): return "released \(op) \(repo)"
+    case .trace(let name, let fields): return "trace \(name) " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
 }
 
 /// Effects of one direct `handle` call, split for assertions.
 extension Array where Element == LockClientEffect {
     var commands: [(id: UInt64, command: LockCommand)] {
-        compactMap { if case let .send(id, cmd) = $0 { return (id, cmd) } else { return nil } }
+        compactMap { if case .send(let id, let cmd) = $0 { return (id, cmd) } else { return nil } }
     }
     var timers: [(id: UInt64, after: SimDuration)] {
-        compactMap { if case let .setTimer(id, after) = $0 { return (id, after) } else { return nil } }
+        compactMap { if case .setTimer(let id, let after) = $0 { return (id, after) } else { return nil } }
     }
     /// Everything but traces, rendered.
     var rendered: [String] {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GitStore
 
 @Suite struct DiskTests {
@@ -60,14 +61,18 @@ import Testing
             TreeEntry(name: "a.sh", id: blob, mode: .executable),
             TreeEntry(name: "a-b", id: blob, mode: .file),
         ])
-        let author = Signature(name: "A U Thor", email: "author@example.invalid", time: 1_700_100_000, offsetMinutes: 90)
-        let feature = try repo.writeCommit(tree: tree, parents: [base[2]], message: "feature\n\nbody\n",
-                                           author: author, committer: author)
+        let author = Signature(
+            name: "A U Thor", email: "author@example.invalid", time: 1_700_100_000, offsetMinutes: 90)
+        let feature = try repo.writeCommit(
+            tree: tree, parents: [base[2]], message: "feature\n\nbody\n",
+            author: author, committer: author)
         let mainTip = try linearHistory(repo, count: 2, start: 1_700_200_000, parent: base[2], tag: "main").last!
-        let merge = try repo.commit(files: ["merged.txt": "yes\n", "dir/sub/deep.txt": "deep\n"],
-                                    parents: [mainTip, feature], message: "Merge feature", time: 1_700_300_000)
-        let tag = try repo.writeAnnotatedTag(target: merge, targetType: .commit, name: "v1",
-                                             message: "version 1\n", tagger: author)
+        let merge = try repo.commit(
+            files: ["merged.txt": "yes\n", "dir/sub/deep.txt": "deep\n"],
+            parents: [mainTip, feature], message: "Merge feature", time: 1_700_300_000)
+        let tag = try repo.writeAnnotatedTag(
+            target: merge, targetType: .commit, name: "v1",
+            message: "version 1\n", tagger: author)
         try repo.setRef("refs/heads/main", merge)
         try repo.setRef("refs/heads/feature", feature)
         try repo.setRef("refs/tags/v1", tag)

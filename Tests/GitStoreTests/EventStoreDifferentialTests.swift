@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Nostr
+import Testing
+
 @testable import EventStore
 
 /// The simulator's in-memory tables against the server's SQLite: the same random history of
@@ -29,7 +30,8 @@ import Nostr
             let memory = try EventStore(engine: .memory)
             let seed = UInt64(index * Self.historiesPerCase + history)
             var seen = Set<String>()
-            let differences = try Self.compare(sqlite, memory, seed: seed, operations: Self.operationsPerHistory, seen: &seen)
+            let differences = try Self.compare(
+                sqlite, memory, seed: seed, operations: Self.operationsPerHistory, seen: &seen)
             #expect(differences.isEmpty, "\(differences.prefix(3))")
             covered.formUnion(seen)
         }
@@ -59,21 +61,26 @@ import Nostr
         let store = try EventStore(engine: engine)
         let author = String(repeating: "a", count: 64)
         func event(_ n: Int, d: String, t: String) -> NostrEvent {
-            NostrEvent(id: String(repeating: "\(n)", count: 64), pubkey: author, createdAt: 10, kind: 30617,
-                       tags: [["d", d], ["t", t]], content: "", sig: "")
+            NostrEvent(
+                id: String(repeating: "\(n)", count: 64), pubkey: author, createdAt: 10, kind: 30617,
+                tags: [["d", d], ["t", t]], content: "", sig: "")
         }
         #expect(try store.insert(event(1, d: "\u{e9}", t: "\u{e9}")) == .stored)
         #expect(try store.insert(event(2, d: "e\u{301}", t: "x")) == .stored)
         #expect(try store.query([Filter(tags: ["t": ["e\u{301}"]])]).isEmpty)
-        #expect(try store.latest(ReplacementKey(kind: 30617, pubkey: author, d: "e\u{301}"))?.id == String(repeating: "2", count: 64))
+        #expect(
+            try store.latest(ReplacementKey(kind: 30617, pubkey: author, d: "e\u{301}"))?.id
+                == String(repeating: "2", count: 64))
     }
 
     // MARK: the comparison
 
     /// Runs one random history through both stores; returns a line per differing answer.
     /// `seen` collects which rules the history exercised (outcomes of `a`).
-    static func compare(_ a: EventStore, _ b: EventStore, seed: UInt64, operations: Int,
-                        seen: inout Set<String>) throws -> [String] {
+    static func compare(
+        _ a: EventStore, _ b: EventStore, seed: UInt64, operations: Int,
+        seen: inout Set<String>
+    ) throws -> [String] {
         a.readCache = false
         b.readCache = false
         var history = RandomHistory(seed: seed)
@@ -83,7 +90,7 @@ import Nostr
         }
         for step in 0..<operations {
             switch history.nextOperation() {
-            case let .insert(e):
+            case .insert(let e):
                 let before = try a.count()
                 let tie = try e.replacementKey.flatMap { try a.latest($0) }.map { $0.createdAt == e.createdAt } ?? false
                 let outcome = try a.insert(e)
@@ -96,12 +103,14 @@ import Nostr
                 case .deleted: seen.insert("deleted")
                 case .ephemeral: seen.insert("ephemeral")
                 }
-                if e.kind == Kinds.deletion, outcome == .stored, try a.count() <= before { seen.insert("deletion removed events") }
-            case let .applyDeletion(e):
+                if e.kind == Kinds.deletion, outcome == .stored, try a.count() <= before {
+                    seen.insert("deletion removed events")
+                }
+            case .applyDeletion(let e):
                 let removed = try a.applyDeletion(e)
                 check("step \(step) applyDeletion", removed, try b.applyDeletion(e))
                 if !removed.isEmpty { seen.insert("deletion removed events") }
-            case let .remove(id):
+            case .remove(let id):
                 try a.remove(id: id)
                 try b.remove(id: id)
             }
@@ -109,11 +118,17 @@ import Nostr
             let answer = try a.query(filters)
             check("step \(step) query \(filters)", answer, try b.query(filters))
             if filters.count == 1, let limit = filters[0].limit, limit > 0, answer.count == limit,
-               try a.query([Filter(ids: filters[0].ids, authors: filters[0].authors, kinds: filters[0].kinds,
-                                   tags: filters[0].tags, since: filters[0].since, until: filters[0].until)]).count > limit {
+                try a.query([
+                    Filter(
+                        ids: filters[0].ids, authors: filters[0].authors, kinds: filters[0].kinds,
+                        tags: filters[0].tags, since: filters[0].since, until: filters[0].until)
+                ]).count > limit
+            {
                 seen.insert("limit cut the answer")
             }
-            if answer.count > 0, filters.contains(where: { $0.tags.values.joined().contains { !$0.allSatisfy(\.isASCII) } }) {
+            if answer.count > 0,
+                filters.contains(where: { $0.tags.values.joined().contains { !$0.allSatisfy(\.isASCII) } })
+            {
                 seen.insert("non-ASCII tag matched")
             }
             guard step % 4 == 0 else { continue }
@@ -131,7 +146,11 @@ import Nostr
 
 /// Random operations and filters over deliberately small pools.
 struct RandomHistory {
-    enum Operation { case insert(NostrEvent), applyDeletion(NostrEvent), remove(String) }
+    enum Operation {
+        case insert(NostrEvent)
+        case applyDeletion(NostrEvent)
+        case remove(String)
+    }
 
     var rng: SplitMix64
     var made: [NostrEvent] = []
@@ -156,7 +175,8 @@ struct RandomHistory {
 
     mutating func someAddress() -> ReplacementKey {
         let kind = pick([0, 3, 10002, 30617, 30618, 30617])
-        return ReplacementKey(kind: kind, pubkey: pick(authors), d: KindClass(kind) == .addressable ? pick(Self.texts) : "")
+        return ReplacementKey(
+            kind: kind, pubkey: pick(authors), d: KindClass(kind) == .addressable ? pick(Self.texts) : "")
     }
 
     mutating func someEvent() -> NostrEvent {
@@ -172,8 +192,9 @@ struct RandomHistory {
         if kind == 5 {
             tags = (0..<(1 + below(3))).map { _ in chance(50) ? ["e", someID()] : ["a", coordinate()] }
         }
-        let e = NostrEvent(id: rng.hex(bytes: 32), pubkey: pick(authors), createdAt: 1_000 + Int64(below(10)), kind: kind,
-                           tags: tags, content: pick(Self.texts), sig: "")
+        let e = NostrEvent(
+            id: rng.hex(bytes: 32), pubkey: pick(authors), createdAt: 1_000 + Int64(below(10)), kind: kind,
+            tags: tags, content: pick(Self.texts), sig: "")
         made.append(e)
         return e
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Nostr
+import Testing
+
 @testable import EventStore
 
 private func hex64(_ n: Int) -> String {
@@ -11,10 +12,13 @@ private func hex64(_ n: Int) -> String {
 private let alice = String(repeating: "a", count: 64)
 private let bob = String(repeating: "b", count: 64)
 
-private func ev(_ n: Int, _ pubkey: String = alice, at createdAt: Int64 = 1_000, kind: Int = 1,
-                tags: [[String]] = [], content: String = "") -> NostrEvent {
-    NostrEvent(id: hex64(n), pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags,
-               content: content, sig: String(repeating: "f", count: 128))
+private func ev(
+    _ n: Int, _ pubkey: String = alice, at createdAt: Int64 = 1_000, kind: Int = 1,
+    tags: [[String]] = [], content: String = ""
+) -> NostrEvent {
+    NostrEvent(
+        id: hex64(n), pubkey: pubkey, createdAt: createdAt, kind: kind, tags: tags,
+        content: content, sig: String(repeating: "f", count: 128))
 }
 
 @Suite struct EventStoreInsertTests {
@@ -123,7 +127,8 @@ private func ev(_ n: Int, _ pubkey: String = alice, at createdAt: Int64 = 1_000,
         #expect(all == events.sorted(by: queryOrder))
         #expect(all.first?.id == hex64(12))
         // 10 and 11 share created_at 105: lower id first.
-        let i10 = all.firstIndex { $0.id == hex64(10) }!, i11 = all.firstIndex { $0.id == hex64(11) }!
+        let i10 = all.firstIndex { $0.id == hex64(10) }!
+        let i11 = all.firstIndex { $0.id == hex64(11) }!
         #expect(i10 < i11)
     }
 
@@ -155,9 +160,9 @@ private func ev(_ n: Int, _ pubkey: String = alice, at createdAt: Int64 = 1_000,
 
     @Test func filtersOrTogetherWithPerFilterLimits() throws {
         let (s, events) = try fixture()
-        let f1 = Filter(authors: [bob], limit: 2)          // 12, 9
-        let f2 = Filter(kinds: [7], limit: 1)              // 12
-        let f3 = Filter(ids: [hex64(1)])                   // 1
+        let f1 = Filter(authors: [bob], limit: 2)  // 12, 9
+        let f2 = Filter(kinds: [7], limit: 1)  // 12
+        let f3 = Filter(ids: [hex64(1)])  // 1
         let got = try s.query([f1, f2, f3])
         #expect(got.map(\.id) == [hex64(12), hex64(9), hex64(1)])
         #expect(try s.query([]) == [])
@@ -188,7 +193,8 @@ private func ev(_ n: Int, _ pubkey: String = alice, at createdAt: Int64 = 1_000,
 
     @Test func applyDeletionReturnsSortedIDsAndForbidsLaterInsert() throws {
         let s = try EventStore()
-        let a = ev(9, at: 1), b = ev(4, at: 2)
+        let a = ev(9, at: 1)
+        let b = ev(4, at: 2)
         try #require(try s.insert(a) == .stored)
         try #require(try s.insert(b) == .stored)
         let future = ev(7, at: 3)  // not seen yet

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import GitStore
 
 @Suite struct ObjectIDTests {
@@ -103,10 +104,16 @@ import Testing
             #expect(throws: GitStoreError.self) { try repo.writeTree([TreeEntry(name: bad, id: blob, mode: .file)]) }
         }
         #expect(throws: GitStoreError.self) {
-            try repo.writeTree([TreeEntry(name: "x", id: blob, mode: .file), TreeEntry(name: "x", id: blob, mode: .file)])
+            try repo.writeTree([
+                TreeEntry(name: "x", id: blob, mode: .file), TreeEntry(name: "x", id: blob, mode: .file),
+            ])
         }
-        #expect(throws: GitStoreError.self) { try repo.commit(files: ["a": "1", "a/b": "2"], parents: [], message: "m", time: 1) }
-        #expect(throws: GitStoreError.self) { try repo.commit(files: ["a//b": "1"], parents: [], message: "m", time: 1) }
+        #expect(throws: GitStoreError.self) {
+            try repo.commit(files: ["a": "1", "a/b": "2"], parents: [], message: "m", time: 1)
+        }
+        #expect(throws: GitStoreError.self) {
+            try repo.commit(files: ["a//b": "1"], parents: [], message: "m", time: 1)
+        }
     }
 
     @Test func commitFormatAndSignatureValidation() throws {
@@ -115,14 +122,15 @@ import Testing
         let sig = Signature(name: "Ann", email: "ann@example.invalid", time: 1_234_567_890, offsetMinutes: -330)
         let c = try repo.writeCommit(tree: tree, parents: [], message: "msg\n", author: sig, committer: sig)
         let text = String(decoding: try repo.read(c).data, as: UTF8.self)
-        #expect(text == """
-            tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904
-            author Ann <ann@example.invalid> 1234567890 -0530
-            committer Ann <ann@example.invalid> 1234567890 -0530
+        #expect(
+            text == """
+                tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904
+                author Ann <ann@example.invalid> 1234567890 -0530
+                committer Ann <ann@example.invalid> 1234567890 -0530
 
-            msg
+                msg
 
-            """)
+                """)
         let bad = Signature(name: "Evil <x>", email: "e@x", time: 0)
         #expect(throws: GitStoreError.self) {
             try repo.writeCommit(tree: tree, parents: [], message: "m", author: bad, committer: sig)
@@ -144,8 +152,9 @@ import Testing
         let base = try linearHistory(repo, count: 2, tag: "base")
         let main = try linearHistory(repo, count: 3, start: 1_700_001_000, parent: base.last, tag: "main")
         let feature = try linearHistory(repo, count: 2, start: 1_700_002_000, parent: base.last, tag: "feature")
-        let merge = try repo.commit(files: ["README.md": "merged\n"], parents: [main.last!, feature.last!],
-                                    message: "merge", time: 1_700_003_000)
+        let merge = try repo.commit(
+            files: ["README.md": "merged\n"], parents: [main.last!, feature.last!],
+            message: "merge", time: 1_700_003_000)
         #expect(try repo.parents(of: merge) == [main.last!, feature.last!])
         #expect(try repo.mergeBase(main.last!, feature.last!) == base.last!)
         #expect(try repo.mergeBase(merge, feature.last!) == feature.last!)
@@ -165,14 +174,16 @@ import Testing
         let a = try GitRepository.inMemory()
         let commits = try linearHistory(a, count: 3)
         let tagger = Signature(name: "Tagger", email: "t@example.invalid", time: 1_700_000_100)
-        let tag = try a.writeAnnotatedTag(target: commits[2], targetType: .commit, name: "v1.0",
-                                          message: "release\n", tagger: tagger)
+        let tag = try a.writeAnnotatedTag(
+            target: commits[2], targetType: .commit, name: "v1.0",
+            message: "release\n", tagger: tagger)
         #expect(try a.objectType(tag) == .tag)
         #expect(try a.peel(tag) == commits[2])
         #expect(try a.peel(commits[2]) == commits[2])
         #expect(throws: GitStoreError.self) {
-            try a.writeAnnotatedTag(target: commits[2], targetType: .commit, name: "bad..name",
-                                    message: "", tagger: tagger)
+            try a.writeAnnotatedTag(
+                target: commits[2], targetType: .commit, name: "bad..name",
+                message: "", tagger: tagger)
         }
 
         let b = try GitRepository.inMemory()
@@ -203,8 +214,9 @@ import Testing
         #expect(try b.receive(p1) == 0)
 
         // One more commit changes README.md only: commit + root tree + README blob.
-        let next = try a.commit(files: ["README.md": "new text\n", "src/lib.txt": "shared\n"],
-                                parents: [tip], message: "next", time: 1_700_000_500)
+        let next = try a.commit(
+            files: ["README.md": "new text\n", "src/lib.txt": "shared\n"],
+            parents: [tip], message: "next", time: 1_700_000_500)
         let p2 = try a.pack(tips: [next], haves: [tip])
         let rootTree = try a.tree(of: next)
         let readme = try a.writeBlob("new text\n")
@@ -224,12 +236,14 @@ import Testing
     @Test func packExcludesObjectsSharedWithHaves() throws {
         let a = try GitRepository.inMemory()
         let base = try linearHistory(a, count: 2, tag: "base")
-        let left = try a.commit(files: ["README.md": "L\n", "src/lib.txt": "shared\n"], parents: [base[1]],
-                                message: "left", time: 10)
+        let left = try a.commit(
+            files: ["README.md": "L\n", "src/lib.txt": "shared\n"], parents: [base[1]],
+            message: "left", time: 10)
         // `right` reuses the tree of `left` on another branch: the tree must not travel again.
-        let right = try a.writeCommit(tree: a.tree(of: left), parents: [base[1]], message: "right\n",
-                                      author: Signature(name: "R", email: "r@x.invalid", time: 11),
-                                      committer: Signature(name: "R", email: "r@x.invalid", time: 11))
+        let right = try a.writeCommit(
+            tree: a.tree(of: left), parents: [base[1]], message: "right\n",
+            author: Signature(name: "R", email: "r@x.invalid", time: 11),
+            committer: Signature(name: "R", email: "r@x.invalid", time: 11))
         let p = try a.pack(tips: [right], haves: [left])
         #expect(p.objects.map(\.id) == [right])
     }
@@ -301,13 +315,17 @@ import Testing
         #expect(repo.ref("refs/heads/dev") == nil)
         #expect(repo.refs.count == 2)
         // Directory/file conflicts as on disk.
-        #expect(throws: GitStoreError.invalidRefName("refs/heads/main/x")) { try repo.setRef("refs/heads/main/x", c[0]) }
+        #expect(throws: GitStoreError.invalidRefName("refs/heads/main/x")) {
+            try repo.setRef("refs/heads/main/x", c[0])
+        }
         #expect(throws: GitStoreError.self) { try repo.setRef("refs/heads/z", .zero) }
     }
 
-    @Test(arguments: ["main", "HEAD", "refs/heads/a..b", "refs/heads/x.lock", "refs/heads/sp ace",
-                      "refs/heads/end/", "refs/heads/ctl\u{7}", "refs/heads/star*", "refs/heads/@{x}",
-                      "refs/heads/colon:x", "/refs/heads/x", ""])
+    @Test(arguments: [
+        "main", "HEAD", "refs/heads/a..b", "refs/heads/x.lock", "refs/heads/sp ace",
+        "refs/heads/end/", "refs/heads/ctl\u{7}", "refs/heads/star*", "refs/heads/@{x}",
+        "refs/heads/colon:x", "/refs/heads/x", "",
+    ])
     func invalidRefNamesRejected(_ name: String) throws {
         let repo = try GitRepository.inMemory()
         let c = try linearHistory(repo, count: 1)[0]

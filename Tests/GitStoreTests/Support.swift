@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import GitStore
 
 /// A fresh directory under the system temp dir, unique per call.
@@ -26,16 +27,18 @@ func runGit(_ args: [String], in dir: URL? = nil) throws -> CommandResult {
     env["GIT_CONFIG_GLOBAL"] = "/dev/null"
     env["LC_ALL"] = "C"
     p.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus,
-                         stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+    return CommandResult(
+        status: p.terminationStatus,
+        stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }
 
 extension String {
@@ -43,14 +46,17 @@ extension String {
 }
 
 /// Linear history: commit i changes README.md; src/lib.txt is shared. Returns commits oldest first.
-func linearHistory(_ repo: GitRepository, count: Int, start: Int64 = 1_700_000_000,
-                   parent: ObjectID? = nil, tag: String = "") throws -> [ObjectID] {
+func linearHistory(
+    _ repo: GitRepository, count: Int, start: Int64 = 1_700_000_000,
+    parent: ObjectID? = nil, tag: String = ""
+) throws -> [ObjectID] {
     var commits: [ObjectID] = []
     var parents = parent.map { [$0] } ?? []
     for i in 0..<count {
         let prefix = tag.isEmpty ? "" : tag + " "
-        let c = try repo.commit(files: ["README.md": "\(prefix)revision \(i)\n", "src/lib.txt": "shared\n"],
-                                parents: parents, message: "\(prefix)commit \(i)", time: start + Int64(i))
+        let c = try repo.commit(
+            files: ["README.md": "\(prefix)revision \(i)\n", "src/lib.txt": "shared\n"],
+            parents: parents, message: "\(prefix)commit \(i)", time: start + Int64(i))
         commits.append(c)
         parents = [c]
     }

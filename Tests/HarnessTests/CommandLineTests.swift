@@ -1,5 +1,5 @@
-import Testing
 import Foundation
+import Testing
 
 /// The `graspsim` binary next to the test bundle (built by `swift test` with the tests).
 let graspsimBinary: String = {
@@ -25,7 +25,8 @@ func graspsim(_ arguments: [String]) throws -> CommandOutput {
     p.executableURL = URL(fileURLWithPath: graspsimBinary)
     p.arguments = arguments
     p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     p.standardInput = FileHandle.nullDevice
@@ -38,8 +39,9 @@ func graspsim(_ arguments: [String]) throws -> CommandOutput {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     while errThread.isExecuting { usleep(1000) }
-    return CommandOutput(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errBox.data, as: UTF8.self))
+    return CommandOutput(
+        status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errBox.data, as: UTF8.self))
 }
 
 func temporaryDirectory() throws -> String {
@@ -61,17 +63,22 @@ func temporaryDirectory() throws -> String {
         """.write(toFile: file, atomically: true, encoding: .utf8)
         let r = try graspsim(["validate", file, "--set", "purgatory-ttl=5m", "--set", "fencng=false"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("typos.yaml:2:11: error: unknown configuration key 'purgatory_tll'; did you mean 'purgatory_ttl'?"))
+        #expect(
+            r.stderr.contains(
+                "typos.yaml:2:11: error: unknown configuration key 'purgatory_tll'; did you mean 'purgatory_ttl'?"))
         #expect(r.stderr.contains("unknown configuration key 'lock.tll'; did you mean 'lock.ttl'?"))
         #expect(r.stderr.contains("bad value 'soon' for sweep_interval"))
         #expect(r.stderr.contains("--set: error: unknown configuration key 'fencng'; did you mean 'fencing'?"))
         // A dash for an underscore is still a typo, and gets the right name.
-        #expect(r.stderr.contains("--set: error: unknown configuration key 'purgatory-ttl'; did you mean 'purgatory_ttl'?"))
+        #expect(
+            r.stderr.contains("--set: error: unknown configuration key 'purgatory-ttl'; did you mean 'purgatory_ttl'?"))
     }
 
     /// `shrink` on a seed that holds says so and exits non-zero.
     @Test func shrinkingAHoldingSeedFails() throws {
-        let r = try graspsim(["shrink", "Scenarios/arrival/01-announce-state-push.yaml", "--seed", "1", "--out", "/dev/null"])
+        let r = try graspsim([
+            "shrink", "Scenarios/arrival/01-announce-state-push.yaml", "--seed", "1", "--out", "/dev/null",
+        ])
         #expect(r.status == 2)
         #expect(r.stderr.contains("holds every invariant: nothing to shrink"))
     }
@@ -81,8 +88,10 @@ func temporaryDirectory() throws -> String {
     @Test func timeBudgetAndPlainProgress() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try graspsim(["run", "Scenarios/arrival/01-announce-state-push.yaml", "Scenarios/arrival/02-any-order-arrival.yaml",
-                              "--seeds", "100000", "--time-budget", "2s", "--jobs", "1", "--report-dir", dir])
+        let r = try graspsim([
+            "run", "Scenarios/arrival/01-announce-state-push.yaml", "Scenarios/arrival/02-any-order-arrival.yaml",
+            "--seeds", "100000", "--time-budget", "2s", "--jobs", "1", "--report-dir", dir,
+        ])
         #expect(r.status == 0)
         #expect(r.stdout.contains("time budget 2s reached: ran "))
         #expect(r.stdout.contains(" of 200000 planned runs"))
@@ -99,7 +108,8 @@ func temporaryDirectory() throws -> String {
     @Test func traceFilter() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let all = dir + "/all.jsonl", relay = dir + "/relay.jsonl"
+        let all = dir + "/all.jsonl"
+        let relay = dir + "/relay.jsonl"
         let scenario = "Scenarios/locks/10-replicated-ordinary-flow.yaml"
         let a = try graspsim(["replay", scenario, "--seed", "4", "--trace", all])
         let b = try graspsim(["replay", scenario, "--seed", "4", "--trace", relay, "--only", "relay,client"])
@@ -125,11 +135,14 @@ func temporaryDirectory() throws -> String {
     @Test func oneInvalidFileStopsTheRun() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.copyItem(atPath: repoRoot + "/Scenarios/arrival/01-announce-state-push.yaml", toPath: dir + "/good.yaml")
-        try "name: bad\nactors: [alice]\ninvariants: [singel-writer]\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: repoRoot + "/Scenarios/arrival/01-announce-state-push.yaml", toPath: dir + "/good.yaml")
+        try "name: bad\nactors: [alice]\ninvariants: [singel-writer]\n".write(
+            toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         let r = try graspsim(["run", dir, "--seeds", "2", "--report-dir", dir + "/reports"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("bad.yaml:3:14: error: unknown invariant 'singel-writer'; did you mean 'single-writer'?"))
+        #expect(
+            r.stderr.contains("bad.yaml:3:14: error: unknown invariant 'singel-writer'; did you mean 'single-writer'?"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/reports"))
     }
 
@@ -166,7 +179,10 @@ func temporaryDirectory() throws -> String {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = "Scenarios/locks/gc-pause.yaml"
         for k in 1...2 {
-            let r = try graspsim(["run", file, "--seeds", "6", "--shard", "\(k)/2", "--set", "lock.ttl=20s", "--report-dir", dir + "/s\(k)", "--no-progress"])
+            let r = try graspsim([
+                "run", file, "--seeds", "6", "--shard", "\(k)/2", "--set", "lock.ttl=20s", "--report-dir",
+                dir + "/s\(k)", "--no-progress",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         func summary(_ d: String) throws -> [String: Any] {
@@ -175,22 +191,31 @@ func temporaryDirectory() throws -> String {
             let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             return try #require((root["scenarios"] as? [[String: Any]])?.first)
         }
-        let s1 = try summary(dir + "/s1"), s2 = try summary(dir + "/s2")
-        let shardDirs = try [1, 2].map { k in dir + "/s\(k)/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/s\(k)").first)) }
+        let s1 = try summary(dir + "/s1")
+        let s2 = try summary(dir + "/s2")
+        let shardDirs = try [1, 2].map { k in
+            dir + "/s\(k)/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/s\(k)").first))
+        }
         let m = try graspsim(["merge"] + shardDirs + ["--out", dir + "/merged/all"])
         #expect(m.status == 0, "\(m.stderr)")
         let merged = try summary(dir + "/merged")
         func metric(_ s: [String: Any], _ name: String, _ stat: String) -> Double? {
             ((s["metrics"] as? [String: [String: Any]])?[name]?[stat] as? NSNumber)?.doubleValue
         }
-        let grants1 = try #require(metric(s1, "lock.grants", "mean")), grants2 = try #require(metric(s2, "lock.grants", "mean"))
+        let grants1 = try #require(metric(s1, "lock.grants", "mean"))
+        let grants2 = try #require(metric(s2, "lock.grants", "mean"))
         let mergedGrants = try #require(metric(merged, "lock.grants", "mean"))
         #expect(abs(mergedGrants - (grants1 + grants2) / 2) < 1e-6, "seeds split 3/3: the merged mean is the average")
-        #expect(metric(merged, "lock.grants", "max") == max(metric(s1, "lock.grants", "max") ?? 0, metric(s2, "lock.grants", "max") ?? 0))
+        #expect(
+            metric(merged, "lock.grants", "max")
+                == max(metric(s1, "lock.grants", "max") ?? 0, metric(s2, "lock.grants", "max") ?? 0))
         #expect((merged["config"] as? [String: String])?["lock.ttl"] == "20s")
         #expect((merged["config_sources"] as? [String: String])?["lock.ttl"] == "--set")
 
-        let c = try graspsim(["run", file, "--seeds", "4", "--compare", "fencing=true,false", "--report-dir", dir + "/cmp", "--no-progress"])
+        let c = try graspsim([
+            "run", file, "--seeds", "4", "--compare", "fencing=true,false", "--report-dir", dir + "/cmp",
+            "--no-progress",
+        ])
         #expect(c.status == 0 || c.status == 1)
         #expect(c.stdout.contains("compare fencing: true | false"))
         #expect(c.stdout.contains("fencing.refused_writes"))
@@ -198,7 +223,9 @@ func temporaryDirectory() throws -> String {
         let cmp = try #require(FileManager.default.contents(atPath: dir + "/cmp/" + cmpRun + "/compare.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: cmp) as? [String: Any])
         #expect(root["values"] as? [String] == ["true", "false"])
-        let bad = try graspsim(["run", file, "--seeds", "1", "--compare", "lock.ttl=0s,10s", "--report-dir", dir + "/bad"])
+        let bad = try graspsim([
+            "run", file, "--seeds", "1", "--compare", "lock.ttl=0s,10s", "--report-dir", dir + "/bad",
+        ])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("lock.ttl"))
     }

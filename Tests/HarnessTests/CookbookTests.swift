@@ -1,8 +1,9 @@
-import Testing
-import Foundation
-import SimKernel
-import Scenario
 import Checks
+import Foundation
+import Scenario
+import SimKernel
+import Testing
+
 @testable import Harness
 
 /// Every recipe of the scenario-format cookbook (docs/cookbook/) loads and holds, as the
@@ -14,8 +15,12 @@ import Checks
         .filter { $0.hasSuffix(".yaml") }.sorted()
 
     @Test func sixRecipes() {
-        #expect(Self.files == ["check-your-lock-settings.yaml", "git-first-pr.yaml", "maintainer-push-before-state.yaml",
-                               "replicas-with-pause.yaml", "sync-from-flaky-mirror.yaml", "gc-pauses.yaml"].sorted())
+        #expect(
+            Self.files
+                == [
+                    "check-your-lock-settings.yaml", "git-first-pr.yaml", "maintainer-push-before-state.yaml",
+                    "replicas-with-pause.yaml", "sync-from-flaky-mirror.yaml", "gc-pauses.yaml",
+                ].sorted())
     }
 
     @Test(arguments: files) func recipeHolds(_ file: String) throws {

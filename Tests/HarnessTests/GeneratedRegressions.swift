@@ -1,7 +1,8 @@
-import Testing
 import Foundation
-import SimKernel
 import Scenario
+import SimKernel
+import Testing
+
 @testable import Harness
 
 /// Generated scenarios that once failed on the reference, kept as the files the sweep

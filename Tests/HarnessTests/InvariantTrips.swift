@@ -1,8 +1,9 @@
-import Testing
-import Foundation
-import SimKernel
-import Scenario
 import Checks
+import Foundation
+import Scenario
+import SimKernel
+import Testing
+
 @testable import Harness
 
 /// The repository root, found from this file.
@@ -20,7 +21,9 @@ func arrival(_ file: String) throws -> Scenario {
 }
 
 /// Runs seeds until one breaks `invariant`; returns that seed's violations.
-func firstViolation(_ s: Scenario, _ invariant: String, overrides: [(String, String)], seeds: Range<UInt64> = 0..<30) throws -> [Violation]? {
+func firstViolation(_ s: Scenario, _ invariant: String, overrides: [(String, String)], seeds: Range<UInt64> = 0..<30)
+    throws -> [Violation]?
+{
     #expect(InvariantName(rawValue: invariant) != nil, "the test names an unknown invariant '\(invariant)'")
     for seed in seeds {
         let (r, _) = try Runner.runOne(s, seed: seed, options: RunOptions(overrides: overrides))
@@ -32,8 +35,10 @@ func firstViolation(_ s: Scenario, _ invariant: String, overrides: [(String, Str
 
 /// The reference holds `invariant` on `s` over `referenceSeeds`; the broken setting breaks
 /// it on some seed of `brokenSeeds` with a violation that says what and when.
-func expectBrokenVariantCaught(_ s: Scenario, _ invariant: String, setting: (String, String),
-                               referenceSeeds: Range<UInt64>, brokenSeeds: Range<UInt64>) throws {
+func expectBrokenVariantCaught(
+    _ s: Scenario, _ invariant: String, setting: (String, String),
+    referenceSeeds: Range<UInt64>, brokenSeeds: Range<UInt64>
+) throws {
     #expect(try firstViolation(s, invariant, overrides: [], seeds: referenceSeeds) == nil, "reference must hold")
     let hits = try firstViolation(s, invariant, overrides: [setting], seeds: brokenSeeds)
     #expect(hits != nil, "\(setting.0)=\(setting.1) must break \(invariant)")
@@ -52,24 +57,44 @@ struct TripCase: CustomTestStringConvertible, Sendable {
 
 @Suite struct InvariantsTrip {
     static let cases: [TripCase] = [
-        TripCase(invariant: "served-has-git-data", scenario: "11-replacement-announcement.yaml", setting: "variant.replacement_bypasses_purgatory"),
-        TripCase(invariant: "refs-match-served-state", scenario: "04-several-states-one-repo.yaml", setting: "variant.accept_unauthorized_push"),
-        TripCase(invariant: "released-when-data-present", scenario: "13-maintainer-copy-promotes.yaml", setting: "variant.skip_promoting_copies"),
-        TripCase(invariant: "late-binding", scenario: "01-announce-state-push.yaml", setting: "variant.authorize_from_database_only"),
-        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "variant.compare_peeled_refs"),
-        TripCase(invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "variant.reject_noop_push"),
-        TripCase(invariant: "no-acknowledged-loss", scenario: "15-state-never-pushed.yaml", setting: "variant.forget_accepted_events"),
-        TripCase(invariant: "purgatory-exit-timing", scenario: "15-state-never-pushed.yaml", setting: "variant.expire_early"),
-        TripCase(invariant: "purgatory-exit-timing", scenario: "14-expiry-delete-fails.yaml", setting: "variant.soft_expire_on_failed_delete"),
-        TripCase(invariant: "well-formed-replies", scenario: "02-any-order-arrival.yaml", setting: "variant.unprefixed_messages"),
+        TripCase(
+            invariant: "served-has-git-data", scenario: "11-replacement-announcement.yaml",
+            setting: "variant.replacement_bypasses_purgatory"),
+        TripCase(
+            invariant: "refs-match-served-state", scenario: "04-several-states-one-repo.yaml",
+            setting: "variant.accept_unauthorized_push"),
+        TripCase(
+            invariant: "released-when-data-present", scenario: "13-maintainer-copy-promotes.yaml",
+            setting: "variant.skip_promoting_copies"),
+        TripCase(
+            invariant: "late-binding", scenario: "01-announce-state-push.yaml",
+            setting: "variant.authorize_from_database_only"),
+        TripCase(
+            invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "variant.compare_peeled_refs"),
+        TripCase(
+            invariant: "late-binding", scenario: "12-peeled-tags-and-noop.yaml", setting: "variant.reject_noop_push"),
+        TripCase(
+            invariant: "no-acknowledged-loss", scenario: "15-state-never-pushed.yaml",
+            setting: "variant.forget_accepted_events"),
+        TripCase(
+            invariant: "purgatory-exit-timing", scenario: "15-state-never-pushed.yaml", setting: "variant.expire_early"),
+        TripCase(
+            invariant: "purgatory-exit-timing", scenario: "14-expiry-delete-fails.yaml",
+            setting: "variant.soft_expire_on_failed_delete"),
+        TripCase(
+            invariant: "well-formed-replies", scenario: "02-any-order-arrival.yaml",
+            setting: "variant.unprefixed_messages"),
         TripCase(invariant: "purgatory-settles", scenario: "15-state-never-pushed.yaml", setting: "variant.no_expiry"),
-        TripCase(invariant: "expectations", scenario: "01-announce-state-push.yaml", setting: "variant.authorize_from_database_only"),
+        TripCase(
+            invariant: "expectations", scenario: "01-announce-state-push.yaml",
+            setting: "variant.authorize_from_database_only"),
     ]
 
     /// The reference holds the invariant on the scenario; the broken variant breaks it.
     @Test(arguments: cases) func brokenRelayIsCaught(_ c: TripCase) throws {
-        try expectBrokenVariantCaught(try arrival(c.scenario), c.invariant, setting: (c.setting, "true"),
-                                      referenceSeeds: 0..<10, brokenSeeds: 0..<30)
+        try expectBrokenVariantCaught(
+            try arrival(c.scenario), c.invariant, setting: (c.setting, "true"),
+            referenceSeeds: 0..<10, brokenSeeds: 0..<30)
     }
 
     /// An event store whose reads fail: the relay reports each failure (the client gets an
@@ -79,7 +104,10 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         var opts = RunOptions()
         opts.beforeRun = { w in w.store.readFailureHook = { $0 == "latest" } }
         let (broken, _) = try Runner.runOne(s, seed: 1, options: opts)
-        #expect(broken.violations.contains { $0.invariant == .storeReadable && $0.message.contains("the event store failed") })
+        #expect(
+            broken.violations.contains {
+                $0.invariant == .storeReadable && $0.message.contains("the event store failed")
+            })
         let (ok, _) = try Runner.runOne(s, seed: 1)
         #expect(!ok.violations.contains { $0.invariant == .storeReadable })
     }
@@ -105,7 +133,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
     @Test func sameSeedSameHashDifferentSeedsDiffer() throws {
         for file in ["02-any-order-arrival.yaml", "10-lossy-network.yaml"] {
             let s = try arrival(file)
-            let a = try Runner.runOne(s, seed: 7).0, b = try Runner.runOne(s, seed: 7).0, c = try Runner.runOne(s, seed: 8).0
+            let a = try Runner.runOne(s, seed: 7).0
+            let b = try Runner.runOne(s, seed: 7).0
+            let c = try Runner.runOne(s, seed: 8).0
             #expect(a.traceHash == b.traceHash)
             #expect(a.events == b.events)
             #expect(a.traceHash != c.traceHash)
@@ -120,8 +150,11 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         #expect(outcome.isDeterministic)
         let counter = Counter()
         var opts = RunOptions(keepTrace: true)
-        opts.beforeRun = { w in w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) } }
-        let bad = DeterminismCheck.check(seed: 3) { seed in try! Runner.runOne(s, seed: seed, options: opts).1.sim.trace }
+        opts.beforeRun = { w in
+            w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) }
+        }
+        let bad = DeterminismCheck.check(seed: 3) { seed in try! Runner.runOne(s, seed: seed, options: opts).1.sim.trace
+        }
         #expect(!bad.isDeterministic)
         #expect(bad.divergence?.first?.kind == "perturb")
     }
@@ -130,10 +163,13 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         let scenarios = try ["02-any-order-arrival.yaml", "07-deletion-races-push.yaml"].map(arrival)
         func sweep(_ jobs: Int) -> [ScenarioSummary] {
             var o = SweepOptions()
-            o.seeds = 12; o.jobs = jobs; o.determinismSample = 0
+            o.seeds = 12
+            o.jobs = jobs
+            o.determinismSample = 0
             return Sweep(scenarios: scenarios, options: o).run()
         }
-        let one = sweep(1), two = sweep(2)
+        let one = sweep(1)
+        let two = sweep(2)
         #expect(one.map(\.events) == two.map(\.events))
         #expect(one.map { $0.sampleHashes.map(\.1) } == two.map { $0.sampleHashes.map(\.1) })
         #expect(one.map(\.seedsRun) == [12, 12])
@@ -143,13 +179,18 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         let s = try arrival("01-announce-state-push.yaml")
         let counter = Counter()
         var o = SweepOptions()
-        o.seeds = 3; o.jobs = 1; o.determinismSample = 1.0
-        o.run.beforeRun = { w in w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) } }
+        o.seeds = 3
+        o.jobs = 1
+        o.determinismSample = 1.0
+        o.run.beforeRun = { w in
+            w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) }
+        }
         let sums = Sweep(scenarios: [s], options: o).run()
         #expect(sums[0].failures.count == 3)
         #expect(sums[0].failures.allSatisfy { $0.kind == "determinism" })
         // The failure names the first record that differs, not just two hashes.
-        #expect(sums[0].failures.allSatisfy { $0.violations.first?.message.contains("traces diverge at record") == true })
+        #expect(
+            sums[0].failures.allSatisfy { $0.violations.first?.message.contains("traces diverge at record") == true })
         #expect(sums[0].failures.allSatisfy { $0.violations.first?.message.contains("perturb") == true })
     }
 
@@ -157,7 +198,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         var all: [UInt64] = []
         for k in 1...3 {
             var o = SweepOptions()
-            o.seeds = 20; o.seedStart = 5; o.shard = (k, 3)
+            o.seeds = 20
+            o.seedStart = 5
+            o.shard = (k, 3)
             all += o.seedList
         }
         #expect(all.sorted() == Array(5..<25))
@@ -168,13 +211,19 @@ struct TripCase: CustomTestStringConvertible, Sendable {
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
-    func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        n += 1
+        return n
+    }
 }
 
 @Suite struct SwarmSettings {
     @Test func swarmIsDeterministicPerSeedAndVariesAcrossSeeds() throws {
         let s = try arrival("01-announce-state-push.yaml")
-        let a = Swarm.configure(s, seed: 5).randomFaults, b = Swarm.configure(s, seed: 5).randomFaults
+        let a = Swarm.configure(s, seed: 5).randomFaults
+        let b = Swarm.configure(s, seed: 5).randomFaults
         #expect(a == b)
         let kinds = Set((0..<40).map { Swarm.configure(s, seed: UInt64($0)).randomFaults!.kinds })
         #expect(kinds.count > 5)

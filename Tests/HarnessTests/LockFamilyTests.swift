@@ -1,8 +1,9 @@
-import Testing
-import Foundation
-import SimKernel
-import Scenario
 import Checks
+import Foundation
+import Scenario
+import SimKernel
+import Testing
+
 @testable import Harness
 
 func locks(_ file: String) throws -> Scenario {
@@ -20,14 +21,19 @@ struct LockTrip: CustomTestStringConvertible, Sendable {
 /// SPEC §8 items 3–9, each put back by a switch, caught by the lock family.
 @Suite struct LockFamilyTrips {
     static let cases: [LockTrip] = [
-        LockTrip(invariant: "single-writer", scenario: "gc-pause.yaml", key: "fencing", value: "false"),          // §8.5
-        LockTrip(invariant: "lease-ownership", scenario: "gc-pause.yaml", key: "variant.plain_delete_release"),     // §8.3
-        LockTrip(invariant: "lease-ownership", scenario: "09-slow-steps-pause.yaml", key: "variant.heartbeat_without_compare"), // §8.4
-        LockTrip(invariant: "no-overlapping-cycles", scenario: "08-long-cycles.yaml", key: "variant.no_cycle_guard"), // §8.6
-        LockTrip(invariant: "head-is-default", scenario: "07-clones-during-cycles.yaml", key: "variant.unserialized_advertisement"), // §8.7
-        LockTrip(invariant: "push-availability", scenario: "06-cycles-vs-pushes.yaml", key: "variant.no_push_retry"), // §8.8
-        LockTrip(invariant: "no-half-applied-push", scenario: "04-lock-failover.yaml", key: "variant.late_503"),    // §8.9
-        LockTrip(invariant: "lock-liveness", scenario: "03-lock-service-partition.yaml", key: "variant.leak_cycle_lock"),
+        LockTrip(invariant: "single-writer", scenario: "gc-pause.yaml", key: "fencing", value: "false"),  // §8.5
+        LockTrip(invariant: "lease-ownership", scenario: "gc-pause.yaml", key: "variant.plain_delete_release"),  // §8.3
+        LockTrip(
+            invariant: "lease-ownership", scenario: "09-slow-steps-pause.yaml", key: "variant.heartbeat_without_compare"
+        ),  // §8.4
+        LockTrip(invariant: "no-overlapping-cycles", scenario: "08-long-cycles.yaml", key: "variant.no_cycle_guard"),  // §8.6
+        LockTrip(
+            invariant: "head-is-default", scenario: "07-clones-during-cycles.yaml",
+            key: "variant.unserialized_advertisement"),  // §8.7
+        LockTrip(invariant: "push-availability", scenario: "06-cycles-vs-pushes.yaml", key: "variant.no_push_retry"),  // §8.8
+        LockTrip(invariant: "no-half-applied-push", scenario: "04-lock-failover.yaml", key: "variant.late_503"),  // §8.9
+        LockTrip(
+            invariant: "lock-liveness", scenario: "03-lock-service-partition.yaml", key: "variant.leak_cycle_lock"),
     ]
 
     @Test(arguments: cases) func brokenReplicaIsCaught(_ c: LockTrip) throws {
@@ -48,7 +54,10 @@ struct LockTrip: CustomTestStringConvertible, Sendable {
         var failing: UInt64? = nil
         for seed in UInt64(0)..<40 {
             let (r, _) = try Runner.runOne(s, seed: seed, options: opts)
-            if r.violations.contains(where: { $0.invariant.rawValue == "single-writer" }) { failing = seed; break }
+            if r.violations.contains(where: { $0.invariant.rawValue == "single-writer" }) {
+                failing = seed
+                break
+            }
         }
         let seed = try #require(failing)
         let out = try #require(try Shrinker.shrink(s, seed: seed, options: opts, maxRuns: 60))

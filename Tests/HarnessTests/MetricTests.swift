@@ -1,15 +1,18 @@
 import Foundation
-import Testing
 import Harness
 import Scenario
+import Testing
 
 /// Each metric moves the right way when its cause is switched on, and stays at zero
 /// without it. Sums over a fixed seed range (deterministic).
 @Suite struct MetricTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     /// The sum over seeds 0..<seeds of one metric.
-    func total(_ file: String, _ metric: MetricName, seeds: UInt64 = 8, set: [(String, String)] = [], swarm: Bool = false) throws -> Double {
+    func total(
+        _ file: String, _ metric: MetricName, seeds: UInt64 = 8, set: [(String, String)] = [], swarm: Bool = false
+    ) throws -> Double {
         let s = try ScenarioLoader.load(path: Self.root + "/Scenarios/" + file)
         var sum = 0.0
         for seed in 0..<seeds {
@@ -31,7 +34,8 @@ import Scenario
         let generous = try total("locks/04-lock-failover.yaml", .push503, set: [("lock.retry_budget", "20s")])
         let tight = try total("locks/04-lock-failover.yaml", .push503, set: [("lock.retry_budget", "500ms")])
         #expect(tight > generous, "503s: budget 500ms \(tight), 20s \(generous)")
-        let unwritableTight = try total("locks/04-lock-failover.yaml", .unwritable, set: [("lock.retry_budget", "500ms")])
+        let unwritableTight = try total(
+            "locks/04-lock-failover.yaml", .unwritable, set: [("lock.retry_budget", "500ms")])
         #expect(unwritableTight > 0)
         #expect(try total("locks/10-replicated-ordinary-flow.yaml", .push503) == 0)
     }
@@ -54,14 +58,18 @@ import Scenario
     /// A lease too short for the faults of a swarm run is lost mid-operation; a healthy
     /// run loses none.
     @Test func abortedOperationsWhenLeasesAreLost() throws {
-        #expect(try total("locks/04-lock-failover.yaml", .lockAborted, seeds: 10, set: [("lock.ttl", "2s")], swarm: true) > 0)
+        #expect(
+            try total("locks/04-lock-failover.yaml", .lockAborted, seeds: 10, set: [("lock.ttl", "2s")], swarm: true)
+                > 0)
         #expect(try total("locks/10-replicated-ordinary-flow.yaml", .lockAborted, seeds: 4) == 0)
     }
 
     /// Pushes racing maintenance under faults find refs moved under them.
     @Test func stalePushesUnderFaults() throws {
-        #expect(try total("locks/06-cycles-vs-pushes.yaml", .pushRejectedStale, seeds: 10,
-                          set: [("lock.heartbeat_fraction", "0.9")], swarm: true) > 0)
+        #expect(
+            try total(
+                "locks/06-cycles-vs-pushes.yaml", .pushRejectedStale, seeds: 10,
+                set: [("lock.heartbeat_fraction", "0.9")], swarm: true) > 0)
         #expect(try total("locks/10-replicated-ordinary-flow.yaml", .pushRejectedStale, seeds: 4) == 0)
     }
 

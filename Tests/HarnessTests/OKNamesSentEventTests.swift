@@ -1,25 +1,30 @@
-import Foundation
-import Testing
-import SimKernel
-import Nostr
-import Harness
-import Scenario
 import Checks
+import Foundation
+import Harness
+import Nostr
+import Scenario
+import SimKernel
+import Testing
 
 /// `ok-names-sent-event` holds on the reference (the shipped suite runs it) and trips on a
 /// history where a relay answers an OK with an id the client never sent.
 @Suite struct OKNamesSentEventTests {
-    static let sent = NostrEvent(id: String(repeating: "1", count: 64), pubkey: String(repeating: "a", count: 64),
-                                 createdAt: 0, kind: 1, tags: [], content: "", sig: "")
+    static let sent = NostrEvent(
+        id: String(repeating: "1", count: 64), pubkey: String(repeating: "a", count: 64),
+        createdAt: 0, kind: 1, tags: [], content: "", sig: "")
 
     func judge(_ answers: [String]) throws -> [Violation] {
         let s = try ScenarioLoader.load(path: RangeTests.root + "/Scenarios/arrival/01-announce-state-push.yaml")
         let (_, w) = try Runner.runOne(s, seed: 1, options: RunOptions())
         defer { w.recycle() }
         let suite = CheckSuite(selected: [.okNamesSentEvent])
-        suite.observe(HistoryEntry(time: 1, item: .published(step: "s", actor: "alice", event: Self.sent, attempt: 1)), w)
+        suite.observe(
+            HistoryEntry(time: 1, item: .published(step: "s", actor: "alice", event: Self.sent, attempt: 1)), w)
         for (i, id) in answers.enumerated() {
-            suite.observe(HistoryEntry(time: SimTime(2 + i), item: .clientReceived(actor: "alice", .ok(eventID: id, accepted: true, message: ""))), w)
+            suite.observe(
+                HistoryEntry(
+                    time: SimTime(2 + i),
+                    item: .clientReceived(actor: "alice", .ok(eventID: id, accepted: true, message: ""))), w)
         }
         return suite.violations
     }
@@ -40,8 +45,12 @@ import Checks
         let (_, w) = try Runner.runOne(s, seed: 1, options: RunOptions())
         defer { w.recycle() }
         let suite = CheckSuite(selected: [.okNamesSentEvent])
-        suite.observe(HistoryEntry(time: 1, item: .published(step: "s", actor: "alice", event: Self.sent, attempt: 1)), w)
-        suite.observe(HistoryEntry(time: 2, item: .clientReceived(actor: "bob", .ok(eventID: Self.sent.id, accepted: true, message: ""))), w)
+        suite.observe(
+            HistoryEntry(time: 1, item: .published(step: "s", actor: "alice", event: Self.sent, attempt: 1)), w)
+        suite.observe(
+            HistoryEntry(
+                time: 2, item: .clientReceived(actor: "bob", .ok(eventID: Self.sent.id, accepted: true, message: ""))),
+            w)
         #expect(suite.violations.map(\.invariant) == [.okNamesSentEvent])
     }
 }

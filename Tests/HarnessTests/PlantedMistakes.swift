@@ -1,9 +1,10 @@
-import Testing
 import Foundation
-import SimKernel
 import Scenario
-@testable import Checks
+import SimKernel
 import Sync
+import Testing
+
+@testable import Checks
 @testable import Harness
 
 /// Mistakes planted through test doubles (never a shipped switch): each is caught by a
@@ -11,8 +12,10 @@ import Sync
 @Suite struct PlantedMistakes {
     /// Runs seeds with the deployment adjusted; returns the first seed's violations of
     /// `invariant`, or nil.
-    func caught(_ s: Scenario, _ invariant: InvariantName, seeds: Range<UInt64> = 0..<10,
-                _ adjust: @escaping @Sendable (inout DeploymentSettings) -> Void) throws -> [Violation]? {
+    func caught(
+        _ s: Scenario, _ invariant: InvariantName, seeds: Range<UInt64> = 0..<10,
+        _ adjust: @escaping @Sendable (inout DeploymentSettings) -> Void
+    ) throws -> [Violation]? {
         var options = RunOptions()
         options.adjustDeployment = adjust
         for seed in seeds {
@@ -63,18 +66,18 @@ import Sync
     /// Two replicas whose maintenance cycles each hold a repository's lease for 45 s,
     /// longer than the 30 s ttl, on a healthy network: only heartbeats keep the leases.
     static let longHolds = """
-    name: long-holds
-    duration: 10m
-    config: { replica.cycle_step: 15s, replica.cycle_interval: 20s }
-    relays: [ { name: relay, domain: relay.test, replicas: 2 } ]
-    actors: [alice]
-    repos:
-      - { name: r1, owner: alice, commits: [ { name: c1 } ] }
-    steps:
-      - { id: ann, at: 0s, actor: alice, announce: r1 }
-      - { id: st, at: 5s, actor: alice, state: { repo: r1, refs: { refs/heads/main: c1 }, head: refs/heads/main } }
-      - { id: push, at: 10s, actor: alice, push: { repo: r1, refs: { refs/heads/main: c1 } }, retry: { every: 5s, for: 3m } }
-    """
+        name: long-holds
+        duration: 10m
+        config: { replica.cycle_step: 15s, replica.cycle_interval: 20s }
+        relays: [ { name: relay, domain: relay.test, replicas: 2 } ]
+        actors: [alice]
+        repos:
+          - { name: r1, owner: alice, commits: [ { name: c1 } ] }
+        steps:
+          - { id: ann, at: 0s, actor: alice, announce: r1 }
+          - { id: st, at: 5s, actor: alice, state: { repo: r1, refs: { refs/heads/main: c1 }, head: refs/heads/main } }
+          - { id: push, at: 10s, actor: alice, push: { repo: r1, refs: { refs/heads/main: c1 } }, retry: { every: 5s, for: 3m } }
+        """
 
     /// Heartbeats too rare to keep a lease (every 1.2 ttl): leases lapse under running,
     /// reachable holders. Before `lease-kept-alive`, every check passed.
@@ -90,7 +93,8 @@ import Sync
     /// A crashed holder's lease that lives eight ttls: the repository stays locked for
     /// minutes after the crash. Before `lock-freed-after-crash`, every check passed.
     @Test func leaseOutlivingItsCrashedHolderIsCaught() throws {
-        let yaml = Self.longHolds.replacingOccurrences(of: "name: long-holds", with: "name: crashed-holder")
+        let yaml =
+            Self.longHolds.replacingOccurrences(of: "name: long-holds", with: "name: crashed-holder")
             + "\nfaults:\n  - { at: 40s..3m, for: 2m, crash: relay#0 }\n  - { at: 40s..3m, for: 2m, crash: relay#1 }\n"
         let s = try ScenarioLoader.parse(yaml: yaml, file: "crashed-holder.yaml")
         #expect(try caught(s, .lockFreedAfterCrash, seeds: 0..<8) { _ in } == nil)
@@ -107,13 +111,19 @@ import Sync
         let s = try arrival("16-late-state-extends-announcement.yaml")
         var options = RunOptions()
         options.adjustRelayConfig = { c in
-            c.decisionHook = TestHook { d in if case .extendAnnouncement = d { return false }; return d.reference }
+            c.decisionHook = TestHook { d in
+                if case .extendAnnouncement = d { return false }
+                return d.reference
+            }
         }
         var hit: Violation?
         for seed in UInt64(0)..<5 {
             let (r, w) = try Runner.runOne(s, seed: seed, options: options)
             w.recycle()
-            if let v = r.violations.first(where: { $0.invariant == .purgatoryExitTiming }) { hit = v; break }
+            if let v = r.violations.first(where: { $0.invariant == .purgatoryExitTiming }) {
+                hit = v
+                break
+            }
         }
         #expect(hit?.message.contains("before its deadline") == true)
         for seed in UInt64(0)..<5 {
@@ -130,7 +140,7 @@ import Sync
         c.noteFault("start pause(relay#0)", 10)
         c.noteFault("start pause(relay#0)", 20)
         c.noteFault("end pause(relay#0)", 30)
-        #expect(!c.faultFree(from: 31, to: 40))      // the second is still open
+        #expect(!c.faultFree(from: 31, to: 40))  // the second is still open
         c.noteFault("heal", 50)
         #expect(c.faultFree(from: 51, to: 100))
         #expect(!c.faultFree(from: 45, to: 49))

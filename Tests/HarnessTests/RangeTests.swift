@@ -1,14 +1,15 @@
+import Checks
 import Foundation
-import Testing
-import SimKernel
 import Harness
 import Scenario
-import Checks
+import SimKernel
+import Testing
 
 /// Ranges where a team needs them: a fault's length (`for: lo..hi`) and the lock
 /// service's failover time and lag, drawn per seed; a shrunk reproducer stays inside.
 @Suite struct RangeTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     static func gcPause(pauseFor: String) throws -> Scenario {
         var text = try String(contentsOfFile: root + "/Scenarios/locks/gc-pause.yaml", encoding: .utf8)
@@ -41,16 +42,18 @@ import Checks
         let endless = try ScenarioLoader.parse(yaml: text, file: "gc-pause-no-for.yaml")
         #expect(endless.faults.allSatisfy { $0.duration == nil })
         for seed in UInt64(0)..<5 {
-            let a = Runner.schedule(for: fixed, seed: seed, swarm: false), b = Runner.schedule(for: endless, seed: seed, swarm: false)
+            let a = Runner.schedule(for: fixed, seed: seed, swarm: false)
+            let b = Runner.schedule(for: endless, seed: seed, swarm: false)
             #expect(a.faults.map(\.start) == b.faults.map(\.start))
             #expect(a.steps.map(\.time) == b.steps.map(\.time))
         }
         // A ranged `for` does draw: the faults after it start elsewhere.
         let ranged = try Self.gcPause(pauseFor: "40s..50s")
-        #expect((0..<5).contains { seed in
-            Runner.schedule(for: ranged, seed: UInt64(seed), swarm: false).faults.map(\.start)
-                != Runner.schedule(for: fixed, seed: UInt64(seed), swarm: false).faults.map(\.start)
-        })
+        #expect(
+            (0..<5).contains { seed in
+                Runner.schedule(for: ranged, seed: UInt64(seed), swarm: false).faults.map(\.start)
+                    != Runner.schedule(for: fixed, seed: UInt64(seed), swarm: false).faults.map(\.start)
+            })
     }
 
     @Test func shrunkReproducerKeepsLengthsInsideTheRange() throws {
@@ -60,7 +63,10 @@ import Checks
         for seed in UInt64(0)..<80 {
             let (r, w) = try Runner.runOne(s, seed: seed, options: options)
             w.recycle()
-            if r.violations.contains(where: { $0.invariant == .singleWriter }) { failing = seed; break }
+            if r.violations.contains(where: { $0.invariant == .singleWriter }) {
+                failing = seed
+                break
+            }
         }
         let seed = try #require(failing, "no seed of 80 showed two writers without fencing")
         let outcome = try #require(try Shrinker.shrink(s, seed: seed, options: options))
@@ -77,10 +83,16 @@ import Checks
         let s = try ScenarioLoader.load(path: Self.root + "/Scenarios/locks/04-lock-failover.yaml")
         var times: Set<SimTime> = []
         for seed in UInt64(0)..<6 {
-            let (_, w) = try Runner.runOne(s, seed: seed, options: RunOptions(overrides: [("lock.failover_at", "1m..2m"),
-                                                                                          ("lock.failover_lag", "1s..3s")]))
+            let (_, w) = try Runner.runOne(
+                s, seed: seed,
+                options: RunOptions(overrides: [
+                    ("lock.failover_at", "1m..2m"),
+                    ("lock.failover_lag", "1s..3s"),
+                ]))
             w.recycle()
-            let failovers = w.history.filter { if case .fault(let t) = $0.item { return t.hasPrefix("lock service failover") } else { return false } }
+            let failovers = w.history.filter {
+                if case .fault(let t) = $0.item { return t.hasPrefix("lock service failover") } else { return false }
+            }
             #expect(failovers.count == 1)
             for f in failovers {
                 #expect(f.time >= Time.min(1) && f.time <= Time.min(2))

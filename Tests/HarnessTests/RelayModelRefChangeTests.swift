@@ -1,9 +1,9 @@
+import Checks
 import Foundation
-import Testing
-import SimKernel
 import Harness
 import Scenario
-import Checks
+import SimKernel
+import Testing
 
 /// The relay model notices refs that change with no accepted push or served state behind
 /// them. It skips repositories whose refs version did not move, so this also fails if the
@@ -22,7 +22,10 @@ import Checks
         }
         let (r, w) = try Runner.runOne(s, seed: 1, options: options)
         w.recycle()
-        #expect(r.violations.contains { $0.invariant == .relayModel && $0.message.contains("no accepted push proposed them") },
-                "\(r.violations.map(\.description))")
+        #expect(
+            r.violations.contains {
+                $0.invariant == .relayModel && $0.message.contains("no accepted push proposed them")
+            },
+            "\(r.violations.map(\.description))")
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import Harness
 import Relay
 import RelayProcess
 import Scenario
+import Testing
 
 /// Every configuration key refuses values outside its range at load time, naming the key
 /// (`--set`) or the file and line (`config:`), instead of crashing or hanging a run.
@@ -38,29 +38,37 @@ import Scenario
             let entry = try #require(effective.first { $0.key == key })
             #expect(entry.value == "true" && entry.source == .set, "\(old) → \(entry)")
         }
-        #expect(configErrors(scenario: scenario, overrides: [("fault.no_such_switch", "true")]).first?
-            .contains("unknown configuration key 'fault.no_such_switch'") == true)
+        #expect(
+            configErrors(scenario: scenario, overrides: [("fault.no_such_switch", "true")]).first?
+                .contains("unknown configuration key 'fault.no_such_switch'") == true)
     }
 
     /// The values that used to crash (SIGILL) or hang a run.
     @Test func formerCrashesAndHangsAreLoadErrors() {
         let scenario = Scenario(name: "ranges", file: "ranges.yaml")
-        for (key, value) in [("lock.heartbeat_fraction", "0"), ("replica.cycle_interval", "0s"), ("lock.retry_initial", "0s"),
-                             ("sweep_interval", "0s"), ("sync.tick", "0s")] {
+        for (key, value) in [
+            ("lock.heartbeat_fraction", "0"), ("replica.cycle_interval", "0s"), ("lock.retry_initial", "0s"),
+            ("sweep_interval", "0s"), ("sync.tick", "0s"),
+        ] {
             #expect(!configErrors(scenario: scenario, overrides: [(key, value)]).isEmpty, "\(key)=\(value)")
         }
     }
 
     @Test func keysThatContradictEachOtherAreErrors() {
         let scenario = Scenario(name: "ranges", file: "ranges.yaml")
-        let errors = configErrors(scenario: scenario, overrides: [("lock.retry_initial", "2s"), ("lock.retry_max", "1s")])
+        let errors = configErrors(
+            scenario: scenario, overrides: [("lock.retry_initial", "2s"), ("lock.retry_max", "1s")])
         #expect(errors == ["--set: error: lock.retry_max (1s) is below lock.retry_initial (2s)"])
-        #expect(!configErrors(scenario: scenario, overrides: [("lock.ttl", "1s"), ("lock.command_timeout", "2s")]).isEmpty)
-        #expect(!configErrors(scenario: scenario, overrides: [("sync.backoff_base", "5m"), ("sync.backoff_cap", "1m")]).isEmpty)
+        #expect(
+            !configErrors(scenario: scenario, overrides: [("lock.ttl", "1s"), ("lock.command_timeout", "2s")]).isEmpty)
+        #expect(
+            !configErrors(scenario: scenario, overrides: [("sync.backoff_base", "5m"), ("sync.backoff_cap", "1m")])
+                .isEmpty)
     }
 
     @Test func scenarioFileValuesOutOfRangeNameTheLine() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graspsim-ranges-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("graspsim-ranges-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/bad.yaml"

@@ -1,8 +1,8 @@
+import Checks
 import Foundation
-import Testing
 import Harness
 import Scenario
-import Checks
+import Testing
 
 /// A single-writer violation names the stale writer (the replica that paused past its
 /// lease), not the legitimate holder that took the lock after it.
@@ -19,7 +19,9 @@ import Checks
             #expect(v.message.hasPrefix("\(v.node) (stale"), "\(v.message)")
             // The named replica is one that was paused before the violation.
             let paused = w.history.contains { e in
-                if case .fault(let text) = e.item { return e.time < v.time && text.contains("pause") && text.contains(v.node) }
+                if case .fault(let text) = e.item {
+                    return e.time < v.time && text.contains("pause") && text.contains(v.node)
+                }
                 return false
             }
             #expect(paused, "\(v.node) never paused before \(v.time): \(v.message)")

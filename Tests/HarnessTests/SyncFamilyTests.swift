@@ -1,9 +1,10 @@
-import Testing
-import SimKernel
-import Scenario
 import Checks
-import Sync
 import RelayProcess
+import Scenario
+import SimKernel
+import Sync
+import Testing
+
 @testable import Harness
 
 func syncScenario(_ file: String) throws -> Scenario {
@@ -15,20 +16,32 @@ func syncScenario(_ file: String) throws -> Scenario {
 /// `Scenarios/sync/`, which the reference holds.
 @Suite struct SyncFamilyTrips {
     static let cases: [TripCase] = [
-        TripCase(invariant: "data-found-means-released", scenario: "02-purgatory-announcement-urls.yaml", setting: "variant.sync_served_announcements_only"),
-        TripCase(invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_one_over_concurrency"),
-        TripCase(invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_fixed_window"),
+        TripCase(
+            invariant: "data-found-means-released", scenario: "02-purgatory-announcement-urls.yaml",
+            setting: "variant.sync_served_announcements_only"),
+        TripCase(
+            invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml",
+            setting: "variant.sync_one_over_concurrency"),
+        TripCase(
+            invariant: "throttle-bounds", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_fixed_window"),
         TripCase(invariant: "fairness", scenario: "08-burst-many-repos.yaml", setting: "variant.sync_no_round_robin"),
-        TripCase(invariant: "backoff-schedule", scenario: "06-fresh-start.yaml", setting: "variant.sync_no_fresh_start"),
-        TripCase(invariant: "backoff-schedule", scenario: "07-never-available.yaml", setting: "variant.sync_refetch_expired"),
-        TripCase(invariant: "reconcile-outcome", scenario: "10-reconcile-diverged.yaml", setting: "variant.reconcile_swallow_rebase_failure"),
-        TripCase(invariant: "reconcile-outcome", scenario: "09-reconcile-linear.yaml", setting: "variant.reconcile_single_branch_refspec"),
+        TripCase(
+            invariant: "backoff-schedule", scenario: "06-fresh-start.yaml", setting: "variant.sync_no_fresh_start"),
+        TripCase(
+            invariant: "backoff-schedule", scenario: "07-never-available.yaml", setting: "variant.sync_refetch_expired"),
+        TripCase(
+            invariant: "reconcile-outcome", scenario: "10-reconcile-diverged.yaml",
+            setting: "variant.reconcile_swallow_rebase_failure"),
+        TripCase(
+            invariant: "reconcile-outcome", scenario: "09-reconcile-linear.yaml",
+            setting: "variant.reconcile_single_branch_refspec"),
         TripCase(invariant: "expectations", scenario: "06-fresh-start.yaml", setting: "variant.sync_no_fresh_start"),
     ]
 
     @Test(arguments: cases) func brokenSyncIsCaught(_ c: TripCase) throws {
-        try expectBrokenVariantCaught(try syncScenario(c.scenario), c.invariant, setting: (c.setting, "true"),
-                                      referenceSeeds: 0..<5, brokenSeeds: 0..<10)
+        try expectBrokenVariantCaught(
+            try syncScenario(c.scenario), c.invariant, setting: (c.setting, "true"),
+            referenceSeeds: 0..<5, brokenSeeds: 0..<10)
     }
 }
 
@@ -50,7 +63,9 @@ func syncScenario(_ file: String) throws -> Scenario {
     @Test func userEventWaitsForItsPush() throws {
         let s = try syncScenario("04-push-inside-user-window.yaml")
         let (_, w) = try Runner.runOne(s, seed: 1)
-        let fetches = w.history.filter { if case .sync(_, .fetchStarted) = $0.item { return true } else { return false } }
+        let fetches = w.history.filter {
+            if case .sync(_, .fetchStarted) = $0.item { return true } else { return false }
+        }
         #expect(fetches.isEmpty)
 
         var noPush = s
@@ -58,7 +73,9 @@ func syncScenario(_ file: String) throws -> Scenario {
         noPush.expectations = []
         let (r2, w2) = try Runner.runOne(noPush, seed: 1)
         let first = w2.history.first { if case .sync(_, .fetchStarted) = $0.item { return true } else { return false } }
-        let held = w2.history.first { if case .relay(_, .held(let e, _)) = $0.item, e.kind == 30618 { return true } else { return false } }
+        let held = w2.history.first {
+            if case .relay(_, .held(let e, _)) = $0.item, e.kind == 30618 { return true } else { return false }
+        }
         #expect(first != nil && held != nil)
         if let first, let held {
             #expect(first.time - held.time >= Time.s(180))
@@ -74,7 +91,9 @@ func syncScenario(_ file: String) throws -> Scenario {
         let (r, w) = try Runner.runOne(s, seed: 2)
         #expect(r.violations.isEmpty, "\(r.violations)")
         var domains = Set<String>()
-        for h in w.history { if case .sync(_, .fetchEnded(_, _, let d, _, let n)) = h.item, n > 0 { domains.insert(d) } }
+        for h in w.history {
+            if case .sync(_, .fetchEnded(_, _, let d, _, let n)) = h.item, n > 0 { domains.insert(d) }
+        }
         #expect(domains == ["mirror-a.example", "mirror-b.example", "mirror-c.example"])
     }
 
@@ -110,7 +129,11 @@ func syncScenario(_ file: String) throws -> Scenario {
         var busy = 0
         var outcomes: [String] = []
         for h in w.history {
-            if case .pushAnswered("repush", _, _, _, let http?) = h.item, http.hasPrefix("503"), http.contains("reconciling") { busy += 1 }
+            if case .pushAnswered("repush", _, _, _, let http?) = h.item, http.hasPrefix("503"),
+                http.contains("reconciling")
+            {
+                busy += 1
+            }
             if case .sync(_, .reconciled(let rec)) = h.item { outcomes.append(rec.outcome.rawValue) }
         }
         #expect(busy >= 1)

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Harness
 import Scenario
+import Testing
+
+@testable import Harness
 
 /// The timeline shows what the lock service and the storage did — leases lapsing while
 /// held, writes a failover lost, writes refused by fencing — and offers zoomed views
@@ -32,7 +33,8 @@ import Scenario
         defer { w.recycle() }
         let zooms = Timeline.zoomWindows(w, violations: [])
         #expect(zooms.contains { $0.0.contains("lock-service failover") })
-        if w.lockService?.history.contains(where: { $0.kind == .failoverReverted && $0.key.hasPrefix("lock:") }) == true {
+        if w.lockService?.history.contains(where: { $0.kind == .failoverReverted && $0.key.hasPrefix("lock:") }) == true
+        {
             #expect(Timeline.svg(w, violations: [], window: nil).contains("failover lost writes"))
         }
         #expect(Timeline.legend.contains("write refused by fencing"))

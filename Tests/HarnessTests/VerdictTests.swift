@@ -1,8 +1,9 @@
-import Testing
-import Foundation
-import SimKernel
-import Scenario
 import Checks
+import Foundation
+import Scenario
+import SimKernel
+import Testing
+
 @testable import Harness
 
 /// Verdicts a user can trust: each test here failed on the code before its fix.
@@ -15,9 +16,16 @@ import Checks
         opts.jobs = 2
         opts.determinismSample = 1
         let sweep = Sweep(scenarios: [try arrival("01-announce-state-push.yaml")], options: opts)
-        final class Last: @unchecked Sendable { var value: SweepProgress?; let lock = NSLock() }
+        final class Last: @unchecked Sendable {
+            var value: SweepProgress?
+            let lock = NSLock()
+        }
         let last = Last()
-        sweep.progress = { p in last.lock.lock(); if p.done == p.total { last.value = p }; last.lock.unlock() }
+        sweep.progress = { p in
+            last.lock.lock()
+            if p.done == p.total { last.value = p }
+            last.lock.unlock()
+        }
         let summaries = sweep.run()
         #expect(summaries[0].determinismChecks == 6)
         #expect(summaries[0].failedSeeds == 0)
@@ -50,10 +58,10 @@ import Checks
     /// An unknown invariant name in a scenario is a file:line error with a suggestion.
     @Test func unknownInvariantNameIsAnError() throws {
         let yaml = """
-        name: typo
-        actors: [alice]
-        invariants: [singel-writer, quiescence]
-        """
+            name: typo
+            actors: [alice]
+            invariants: [singel-writer, quiescence]
+            """
         do {
             _ = try ScenarioLoader.parse(yaml: yaml, file: "typo.yaml")
             Issue.record("a misspelled invariant validated")
@@ -76,14 +84,18 @@ import Checks
         sum.invariants = [.quiescence, .determinism]
         sum.seedsRun = 3
         sum.seedsPlanned = 3
-        sum.failures = [SeedFailure(scenario: "s", file: "s.yaml", seed: 2,
-                                    violations: [Violation(invariant: .runError, time: 0, node: "harness", message: "boom")],
-                                    traceHash: "", kind: "error")]
+        sum.failures = [
+            SeedFailure(
+                scenario: "s", file: "s.yaml", seed: 2,
+                violations: [Violation(invariant: .runError, time: 0, node: "harness", message: "boom")],
+                traceHash: "", kind: "error")
+        ]
         var notRun = ScenarioSummary(name: "t", file: "t.yaml")
         notRun.invariants = [.quiescence]
         notRun.seedsPlanned = 3
-        let meta = Report.Meta(runID: "r", command: "c", seeds: 3, seedStart: 0, shard: nil, swarm: false,
-                               overrides: [], wallSeconds: 1, jobs: 1, timeBudget: "1s")
+        let meta = Report.Meta(
+            runID: "r", command: "c", seeds: 3, seedStart: 0, shard: nil, swarm: false,
+            overrides: [], wallSeconds: 1, jobs: 1, timeBudget: "1s")
         let xml = Report.junitXML([sum, notRun], meta: meta)
         #expect(xml.contains("name=\"error\""))
         #expect(xml.contains("<failure message=\"1 of 3 seeds: boom\""))
@@ -96,14 +108,18 @@ import Checks
     /// A violation's identity keeps the expectation and the kind of message, not the
     /// particulars.
     @Test func violationIdentity() {
-        let a = Violation(invariant: .expectations, time: 0, node: "scenario",
-                          message: "x.yaml:30:5: expected HEAD refs/heads/main in web; found refs/heads/graspsim-maintenance")
-        let b = Violation(invariant: .expectations, time: 0, node: "scenario",
-                          message: "x.yaml:30:5: expected HEAD of web; the repository does not exist")
-        let c = Violation(invariant: .singleWriter, time: 0, node: "relay#1",
-                          message: "storage accepted fencing token 7 from relay#1 for abc after token 9 from relay#0 at 12m03.250s")
-        let d = Violation(invariant: .singleWriter, time: 0, node: "relay#0",
-                          message: "storage accepted fencing token 12 from relay#0 for abc after token 13 from relay#2 at 1.5s")
+        let a = Violation(
+            invariant: .expectations, time: 0, node: "scenario",
+            message: "x.yaml:30:5: expected HEAD refs/heads/main in web; found refs/heads/graspsim-maintenance")
+        let b = Violation(
+            invariant: .expectations, time: 0, node: "scenario",
+            message: "x.yaml:30:5: expected HEAD of web; the repository does not exist")
+        let c = Violation(
+            invariant: .singleWriter, time: 0, node: "relay#1",
+            message: "storage accepted fencing token 7 from relay#1 for abc after token 9 from relay#0 at 12m03.250s")
+        let d = Violation(
+            invariant: .singleWriter, time: 0, node: "relay#0",
+            message: "storage accepted fencing token 12 from relay#0 for abc after token 13 from relay#2 at 1.5s")
         #expect(a.identity != b.identity)
         #expect(c.identity == d.identity)
     }
@@ -115,19 +131,20 @@ import Checks
     /// announcement made "expected HEAD …; found …" into "the repository does not exist",
     /// and the reproducer kept no step at all.)
     @Test func shrunkExpectationFailsTheSameWay() throws {
-        let s = try ScenarioLoader.parse(yaml: """
-        name: wrong-head
-        duration: 40m
-        actors: [alice]
-        repos:
-          - { name: web, owner: alice, commits: [ { name: c1 } ] }
-        steps:
-          - { id: ann, at: 0s, actor: alice, announce: web }
-          - { id: st, at: 5s, actor: alice, state: { repo: web, refs: { refs/heads/main: c1 }, head: refs/heads/main } }
-          - { id: push, at: 10s, actor: alice, push: { repo: web, refs: { refs/heads/main: c1 } } }
-        expect:
-          - head: { repo: web, equals: refs/heads/trunk }
-        """, file: "wrong-head.yaml")
+        let s = try ScenarioLoader.parse(
+            yaml: """
+                name: wrong-head
+                duration: 40m
+                actors: [alice]
+                repos:
+                  - { name: web, owner: alice, commits: [ { name: c1 } ] }
+                steps:
+                  - { id: ann, at: 0s, actor: alice, announce: web }
+                  - { id: st, at: 5s, actor: alice, state: { repo: web, refs: { refs/heads/main: c1 }, head: refs/heads/main } }
+                  - { id: push, at: 10s, actor: alice, push: { repo: web, refs: { refs/heads/main: c1 } } }
+                expect:
+                  - head: { repo: web, equals: refs/heads/trunk }
+                """, file: "wrong-head.yaml")
         let (r, _) = try Runner.runOne(s, seed: 3)
         let first = try #require(r.violations.first)
         #expect(first.message.contains("found refs/heads/main"))
@@ -136,8 +153,9 @@ import Checks
         #expect(out.schedule.steps.contains { $0.step.id == "ann" })
         let reparsed = try ScenarioLoader.parse(yaml: out.yaml, file: "repro.yaml")
         let (again, _) = try Runner.runOne(reparsed, seed: 3, options: RunOptions())
-        #expect(again.violations.contains { $0.identity == first.identity },
-                "reproducer failed with: \(again.violations.map(\.description))")
+        #expect(
+            again.violations.contains { $0.identity == first.identity },
+            "reproducer failed with: \(again.violations.map(\.description))")
     }
 
     /// A reproducer carries the `--set` overrides it was shrunk under in its `config:`,
@@ -148,7 +166,10 @@ import Checks
         var failing: UInt64? = nil
         for seed in UInt64(0)..<40 {
             let (r, _) = try Runner.runOne(s, seed: seed, options: opts)
-            if r.violations.contains(where: { $0.invariant == .singleWriter }) { failing = seed; break }
+            if r.violations.contains(where: { $0.invariant == .singleWriter }) {
+                failing = seed
+                break
+            }
         }
         let seed = try #require(failing)
         let out = try #require(try Shrinker.shrink(s, seed: seed, options: opts, maxRuns: 40))
@@ -170,7 +191,8 @@ import Checks
     /// Every JSON Lines record parses with each key once: the record type and an event's
     /// `kind` field do not collide.
     @Test func jsonLineKeysAreUnique() throws {
-        let r = TraceRecord(time: Time.s(3), node: "relay", kind: "relay.event", fields: [("kind", "30617"), ("id", "ab")])
+        let r = TraceRecord(
+            time: Time.s(3), node: "relay", kind: "relay.event", fields: [("kind", "30617"), ("id", "ab")])
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.jsonLine.utf8)) as? [String: Any])
         #expect(obj["record"] as? String == "relay.event")
         #expect((obj["fields"] as? [String: String])?["kind"] == "30617")
@@ -184,7 +206,7 @@ import Checks
         #expect(DurationText.parse("1.5s") == Time.ms(1500))
         #expect(DurationText.parse("1.500000000000000000000d") == Time.day * 3 / 2)
         #expect(DurationText.parse("1h02m00.000s") == Time.hour + Time.min(2))
-        #expect(DurationText.parse("0.0000000001s") == nil)   // not whole nanoseconds
+        #expect(DurationText.parse("0.0000000001s") == nil)  // not whole nanoseconds
         #expect(DurationText.parse("1.s") == nil)
         var g = SplitMix64(seed: 7)
         for _ in 0..<20_000 {
@@ -213,13 +235,13 @@ import Checks
     /// An `expect:` list that the `invariants:` list would leave unjudged is an error.
     @Test func expectationsLeftOutOfInvariantsIsAnError() throws {
         let yaml = """
-        name: unjudged
-        actors: [alice]
-        repos: [ { name: web, owner: alice, commits: [ { name: c1 } ] } ]
-        steps: [ { id: ann, at: 0s, actor: alice, announce: web } ]
-        expect: [ { served: ann } ]
-        invariants: [quiescence]
-        """
+            name: unjudged
+            actors: [alice]
+            repos: [ { name: web, owner: alice, commits: [ { name: c1 } ] } ]
+            steps: [ { id: ann, at: 0s, actor: alice, announce: web } ]
+            expect: [ { served: ann } ]
+            invariants: [quiescence]
+            """
         do {
             _ = try ScenarioLoader.parse(yaml: yaml, file: "unjudged.yaml")
             Issue.record("an unjudged expect: list validated")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Nostr
 
 struct BIP340Vector {
@@ -17,15 +18,18 @@ func parseBIP340Vectors(_ text: String) -> [BIP340Vector] {
     for line in text.split(whereSeparator: \.isNewline).dropFirst() {
         let f = line.split(separator: ",", maxSplits: 7, omittingEmptySubsequences: false).map(String.init)
         guard f.count >= 7, let idx = Int(f[0]) else { continue }
-        out.append(BIP340Vector(index: idx, secretKey: f[1], publicKey: f[2], auxRand: f[3], message: f[4],
-                                signature: f[5], expected: f[6] == "TRUE", comment: f.count > 7 ? f[7] : ""))
+        out.append(
+            BIP340Vector(
+                index: idx, secretKey: f[1], publicKey: f[2], auxRand: f[3], message: f[4],
+                signature: f[5], expected: f[6] == "TRUE", comment: f.count > 7 ? f[7] : ""))
     }
     return out
 }
 
 func verify(_ v: BIP340Vector) -> Bool {
-    Schnorr.verify(signature64: hexBytes(v.signature), message: hexBytes(v.message),
-                   xOnlyPublicKey32: hexBytes(v.publicKey))
+    Schnorr.verify(
+        signature64: hexBytes(v.signature), message: hexBytes(v.message),
+        xOnlyPublicKey32: hexBytes(v.publicKey))
 }
 
 @Suite struct BIP340Tests {
@@ -67,10 +71,14 @@ func verify(_ v: BIP340Vector) -> Bool {
         }
         // Wrong lengths are false, not traps.
         let v = official[1]
-        #expect(!Schnorr.verify(signature64: Array(hexBytes(v.signature).dropLast()), message: hexBytes(v.message),
-                                xOnlyPublicKey32: hexBytes(v.publicKey)))
-        #expect(!Schnorr.verify(signature64: hexBytes(v.signature), message: hexBytes(v.message),
-                                xOnlyPublicKey32: Array(hexBytes(v.publicKey).prefix(31))))
+        #expect(
+            !Schnorr.verify(
+                signature64: Array(hexBytes(v.signature).dropLast()), message: hexBytes(v.message),
+                xOnlyPublicKey32: hexBytes(v.publicKey)))
+        #expect(
+            !Schnorr.verify(
+                signature64: hexBytes(v.signature), message: hexBytes(v.message),
+                xOnlyPublicKey32: Array(hexBytes(v.publicKey).prefix(31))))
     }
 
     /// Every row of Fixtures/bip340-test-vectors.csv (the final BIP-340 vectors, with the

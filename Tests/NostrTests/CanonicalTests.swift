@@ -1,5 +1,6 @@
 import Crypto
 import Testing
+
 @testable import Nostr
 
 @Suite struct HexTests {
@@ -14,10 +15,10 @@ import Testing
     }
 
     @Test func decodeRejectsBadInput() {
-        #expect(Hex.decode("abc") == nil)       // odd length
-        #expect(Hex.decode("zz") == nil)        // not hex
-        #expect(Hex.decode("0x00") == nil)      // prefix
-        #expect(Hex.decode("é0") == nil)        // non-ASCII
+        #expect(Hex.decode("abc") == nil)  // odd length
+        #expect(Hex.decode("zz") == nil)  // not hex
+        #expect(Hex.decode("0x00") == nil)  // prefix
+        #expect(Hex.decode("é0") == nil)  // non-ASCII
         #expect(Hex.decode(" 00") == nil)
     }
 
@@ -53,28 +54,33 @@ import Testing
     static let expectedID = "dba91ef26de086a3f9e6bbffd89aaa6fb2a0351db4e88b5d608550ac8ac45fe9"
 
     @Test func canonicalBytesExact() {
-        let bytes = NostrEvent.canonicalBytes(pubkey: Self.pubkey, createdAt: 1_700_000_000, kind: 1,
-                                              tags: Self.tags, content: Self.content)
+        let bytes = NostrEvent.canonicalBytes(
+            pubkey: Self.pubkey, createdAt: 1_700_000_000, kind: 1,
+            tags: Self.tags, content: Self.content)
         #expect(String(decoding: bytes, as: UTF8.self) == Self.expectedCanonical)
         #expect(bytes == Array(Self.expectedCanonical.utf8))
     }
 
     @Test func idMatchesIndependentHash() {
-        let id = NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1_700_000_000, kind: 1,
-                                      tags: Self.tags, content: Self.content)
+        let id = NostrEvent.computeID(
+            pubkey: Self.pubkey, createdAt: 1_700_000_000, kind: 1,
+            tags: Self.tags, content: Self.content)
         #expect(id == Self.expectedID)
         #expect(id == Hex.encode(Array(SHA256.hash(data: Array(Self.expectedCanonical.utf8)))))
     }
 
     @Test func emptyEvent() {
-        let s = String(decoding: NostrEvent.canonicalBytes(pubkey: "ab", createdAt: 0, kind: 0, tags: [], content: ""),
-                       as: UTF8.self)
+        let s = String(
+            decoding: NostrEvent.canonicalBytes(pubkey: "ab", createdAt: 0, kind: 0, tags: [], content: ""),
+            as: UTF8.self)
         #expect(s == #"[0,"ab",0,0,[],""]"#)
     }
 
     @Test func emptyTagAndNumbers() {
-        let s = String(decoding: NostrEvent.canonicalBytes(pubkey: "p", createdAt: Int64.max, kind: 65535,
-                                                           tags: [[], ["x"]], content: "c"), as: UTF8.self)
+        let s = String(
+            decoding: NostrEvent.canonicalBytes(
+                pubkey: "p", createdAt: Int64.max, kind: 65535,
+                tags: [[], ["x"]], content: "c"), as: UTF8.self)
         #expect(s == #"[0,"p",9223372036854775807,65535,[[],["x"]],"c"]"#)
     }
 
@@ -82,8 +88,9 @@ import Testing
         let named: [UInt8: String] = [0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0c: "\\f", 0x0d: "\\r"]
         for c in UInt8(0)..<0x20 {
             let s = String(decoding: [c], as: UTF8.self)
-            let out = String(decoding: NostrEvent.canonicalBytes(pubkey: "", createdAt: 0, kind: 0, tags: [], content: s),
-                             as: UTF8.self)
+            let out = String(
+                decoding: NostrEvent.canonicalBytes(pubkey: "", createdAt: 0, kind: 0, tags: [], content: s),
+                as: UTF8.self)
             let hex = String(c, radix: 16)
             let expected = named[c] ?? "\\u00" + (hex.count == 1 ? "0" + hex : hex)
             #expect(out == #"[0,"",0,0,[],""# + expected + #""]"#, "control \(c)")
@@ -91,18 +98,25 @@ import Testing
     }
 
     @Test func computedIDOfEventIgnoresStoredID() {
-        let e = NostrEvent(id: "bogus", pubkey: Self.pubkey, createdAt: 1_700_000_000, kind: 1, tags: Self.tags,
-                           content: Self.content, sig: "")
+        let e = NostrEvent(
+            id: "bogus", pubkey: Self.pubkey, createdAt: 1_700_000_000, kind: 1, tags: Self.tags,
+            content: Self.content, sig: "")
         #expect(e.computedID == Self.expectedID)
         #expect(e.canonicalBytes == Array(Self.expectedCanonical.utf8))
     }
 
     @Test func changingAnyFieldChangesID() {
         let base = NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a", "b"]], content: "x")
-        #expect(base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 2, kind: 1, tags: [["a", "b"]], content: "x"))
-        #expect(base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 2, tags: [["a", "b"]], content: "x"))
-        #expect(base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a", "c"]], content: "x"))
-        #expect(base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a"], ["b"]], content: "x"))
-        #expect(base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a", "b"]], content: "y"))
+        #expect(
+            base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 2, kind: 1, tags: [["a", "b"]], content: "x"))
+        #expect(
+            base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 2, tags: [["a", "b"]], content: "x"))
+        #expect(
+            base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a", "c"]], content: "x"))
+        #expect(
+            base
+                != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a"], ["b"]], content: "x"))
+        #expect(
+            base != NostrEvent.computeID(pubkey: Self.pubkey, createdAt: 1, kind: 1, tags: [["a", "b"]], content: "y"))
     }
 }

@@ -1,9 +1,12 @@
 import Testing
+
 @testable import Nostr
 
 @Suite struct FilterMatchingTests {
-    static func ev(_ kind: Int, _ createdAt: Int64, tags: [[String]] = [], key: KeyPair = TestKeys.alice) -> NostrEvent {
-        NostrEvent.signed(kind: kind, tags: tags, content: "", createdAt: createdAt, keyPair: key, auxRand: TestKeys.zeroAux)
+    static func ev(_ kind: Int, _ createdAt: Int64, tags: [[String]] = [], key: KeyPair = TestKeys.alice) -> NostrEvent
+    {
+        NostrEvent.signed(
+            kind: kind, tags: tags, content: "", createdAt: createdAt, keyPair: key, auxRand: TestKeys.zeroAux)
     }
 
     @Test func conditionsAND() {
@@ -38,13 +41,16 @@ import Testing
 
     @Test func replaceableTieBreakLowestIDWins() {
         // Same kind/author/created_at, different content → different ids.
-        let a = NostrEvent.signed(kind: 10002, content: "a", createdAt: 500, keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
-        let b = NostrEvent.signed(kind: 10002, content: "b", createdAt: 500, keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
+        let a = NostrEvent.signed(
+            kind: 10002, content: "a", createdAt: 500, keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
+        let b = NostrEvent.signed(
+            kind: 10002, content: "b", createdAt: 500, keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
         #expect(a.replacementKey == b.replacementKey)
         let (low, high) = a.id < b.id ? (a, b) : (b, a)
         #expect(low.supersedes(high))
         #expect(!high.supersedes(low))
-        let newer = NostrEvent.signed(kind: 10002, content: "c", createdAt: 501, keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
+        let newer = NostrEvent.signed(
+            kind: 10002, content: "c", createdAt: 501, keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
         #expect(newer.supersedes(low) && newer.supersedes(high))
         #expect(!low.supersedes(newer))
         // Query order: newest first, ties by lowest id.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Nostr
 
 /// Random and mutated inputs must produce a value or an error — never a crash — and
@@ -8,7 +9,9 @@ import Testing
         let e = EventJSONTests.event
         return [
             ClientMessage.event(e).json,
-            ClientMessage.req(subID: "sub", filters: [Filter(ids: [e.id], kinds: [1, 2], tags: ["a": ["x"]], since: 1, limit: 3)]).json,
+            ClientMessage.req(
+                subID: "sub", filters: [Filter(ids: [e.id], kinds: [1, 2], tags: ["a": ["x"]], since: 1, limit: 3)]
+            ).json,
             ClientMessage.close(subID: "sub").json,
             RelayMessage.event(subID: "sub", e).json,
             RelayMessage.ok(eventID: e.id, accepted: false, message: "invalid: x").json,
@@ -25,7 +28,10 @@ import Testing
             parsed += 1
             // Writer output must parse back to the same value.
             #expect((try? JSONValue.parse(bytes: v.jsonBytes)) == v)
-            if let e = try? NostrEvent(jsonValue: v) { _ = e.isValid; _ = e.json }
+            if let e = try? NostrEvent(jsonValue: v) {
+                _ = e.isValid
+                _ = e.json
+            }
             if let f = try? Filter(jsonValue: v) { #expect((try? Filter.parse(json: f.json)) == f) }
         }
         let text = String(decoding: bytes, as: UTF8.self)
@@ -43,7 +49,8 @@ import Testing
 
     @Test func randomBytes() {
         var rng = SplitMix64(seed: 0xF00D)
-        let alphabet = Array(#"[]{}",:0123456789-+.eE\/truefalsn uUabcdef"#.utf8) + [0x00, 0x0a, 0xc3, 0xa9, 0xff, 0xed, 0xf0]
+        let alphabet =
+            Array(#"[]{}",:0123456789-+.eE\/truefalsn uUabcdef"#.utf8) + [0x00, 0x0a, 0xc3, 0xa9, 0xff, 0xed, 0xf0]
         for i in 0..<3000 {
             let n = Int.random(in: 0...64, using: &rng)
             let bytes: [UInt8] = (0..<n).map { _ in

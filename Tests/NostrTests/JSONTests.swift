@@ -1,27 +1,42 @@
 import Testing
+
 @testable import Nostr
 
 @Suite struct JSONParserTests {
     @Test func parsesAllTypes() throws {
         let v = try JSONValue.parse(#" { "a" : [1, -2.5e3, true, false, null, "s"], "b": {}, "c": [] } "#)
-        #expect(v == .object([
-            ("a", .array([.int(1), .number(JSONNumber(literal: "-2.5e3")!), .bool(true), .bool(false), .null, .string("s")])),
-            ("b", .object([])), ("c", .array([])),
-        ]))
+        #expect(
+            v
+                == .object([
+                    (
+                        "a",
+                        .array([
+                            .int(1), .number(JSONNumber(literal: "-2.5e3")!), .bool(true), .bool(false), .null,
+                            .string("s"),
+                        ])
+                    ),
+                    ("b", .object([])), ("c", .array([])),
+                ]))
         #expect(v["a"]?.typeName == "array")
         #expect(v["zz"] == nil)
     }
 
     @Test func objectKeysKeepOrder() throws {
         let v = try JSONValue.parse(#"{"z":1,"a":2,"m":3}"#)
-        guard case .object(let m) = v else { Issue.record("not an object"); return }
+        guard case .object(let m) = v else {
+            Issue.record("not an object")
+            return
+        }
         #expect(m.map(\.key) == ["z", "a", "m"])
         #expect(v.json == #"{"z":1,"a":2,"m":3}"#)
     }
 
     @Test func integersStayExact() throws {
         let big = try JSONValue.parse("9223372036854775807")
-        guard case .number(let n) = big else { Issue.record("not a number"); return }
+        guard case .number(let n) = big else {
+            Issue.record("not a number")
+            return
+        }
         #expect(n.int64 == Int64.max)
         #expect(n.literal == "9223372036854775807")
         guard case .number(let over) = try JSONValue.parse("9223372036854775808") else { return }
@@ -102,7 +117,7 @@ import Testing
     @Test func invalidUTF8() throws {
         let cases: [([UInt8], JSONParseError)] = [
             ([0x22, 0xff, 0x22], .invalidUTF8(offset: 1)),
-            ([0x22, 0xc0, 0x80, 0x22], .invalidUTF8(offset: 1)),        // overlong NUL
+            ([0x22, 0xc0, 0x80, 0x22], .invalidUTF8(offset: 1)),  // overlong NUL
             ([0x22, 0xed, 0xa0, 0x80, 0x22], .invalidUTF8(offset: 1)),  // encoded surrogate
             ([0x22, 0xf4, 0x90, 0x80, 0x80, 0x22], .invalidUTF8(offset: 1)),  // > U+10FFFF
             ([0x22, 0xe2, 0x82], .unexpectedEnd),

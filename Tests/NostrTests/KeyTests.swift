@@ -1,5 +1,6 @@
 import Crypto
 import Testing
+
 @testable import Nostr
 
 @Suite struct Bech32Tests {
@@ -91,7 +92,9 @@ import Testing
         // x = p + 1 is not a field element; all-zero secret is out of range.
         let badX = [UInt8](repeating: 0xff, count: 32)
         #expect(throws: KeyError.invalidKey) { try PublicKey.hex(fromNpub: Bech32.encode(hrp: "npub", data: badX)) }
-        #expect(throws: KeyError.invalidKey) { try KeyPair(nsec: Bech32.encode(hrp: "nsec", data: [UInt8](repeating: 0, count: 32))) }
+        #expect(throws: KeyError.invalidKey) {
+            try KeyPair(nsec: Bech32.encode(hrp: "nsec", data: [UInt8](repeating: 0, count: 32)))
+        }
         #expect(throws: KeyError.invalidKey) { try PublicKey.npub(fromHex: Hex.encode(badX)) }
         #expect(throws: KeyError.badHex) { try PublicKey.npub(fromHex: "zz") }
     }
@@ -103,7 +106,9 @@ import Testing
         let nMinus1 = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140"
         #expect(throws: KeyError.invalidKey) { try SecretKey(hex: n) }
         #expect(throws: KeyError.invalidKey) { try SecretKey(hex: String(repeating: "0", count: 64)) }
-        #expect(throws: KeyError.wrongLength(expected: 32, got: 31)) { try SecretKey(hex: String(repeating: "1", count: 62)) }
+        #expect(throws: KeyError.wrongLength(expected: 32, got: 31)) {
+            try SecretKey(hex: String(repeating: "1", count: 62))
+        }
         #expect(throws: KeyError.badHex) { try SecretKey(hex: "xy") }
         #expect((try? SecretKey(hex: nMinus1)) != nil)
     }
@@ -123,7 +128,10 @@ import Testing
         #expect(a1 != KeyPair.deterministic(name: "alice", salt: 2))
         #expect(a1 != KeyPair.deterministic(name: "bob", salt: 1))
         // The secret is SHA-256 of the documented domain-separated string.
-        #expect(a1.secretKey.hex == Hex.encode(Array(Crypto.SHA256.hash(data: Array("graspsim/nostr-key/v1\u{0}1\u{0}0\u{0}alice".utf8)))))
+        #expect(
+            a1.secretKey.hex
+                == Hex.encode(
+                    Array(Crypto.SHA256.hash(data: Array("graspsim/nostr-key/v1\u{0}1\u{0}0\u{0}alice".utf8)))))
         #expect(a1.publicKey.count == 64)
         #expect(!a1.description.contains(a1.secretKey.hex))
     }

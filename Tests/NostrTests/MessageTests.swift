@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Nostr
 
 /// A valid event's JSON with one field replaced by raw JSON text (or removed when nil).
@@ -15,14 +16,17 @@ func eventJSON(_ e: NostrEvent, replacing field: String, with raw: String?) -> S
 }
 
 @Suite struct EventJSONTests {
-    static let event = NostrEvent.signed(kind: 1621, tags: [["a", "30617:abc:repo"], ["subject", "bug \"x\""], []],
-                                         content: "line1\nline2 / é", createdAt: 1_700_000_123,
-                                         keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
+    static let event = NostrEvent.signed(
+        kind: 1621, tags: [["a", "30617:abc:repo"], ["subject", "bug \"x\""], []],
+        content: "line1\nline2 / é", createdAt: 1_700_000_123,
+        keyPair: TestKeys.alice, auxRand: TestKeys.zeroAux)
 
     @Test func encodeKeyOrderAndRoundTrip() throws {
         let e = Self.event
         let json = e.json
-        #expect(json.hasPrefix("{\"id\":\"\(e.id)\",\"pubkey\":\"\(e.pubkey)\",\"created_at\":1700000123,\"kind\":1621,\"tags\":"))
+        #expect(
+            json.hasPrefix(
+                "{\"id\":\"\(e.id)\",\"pubkey\":\"\(e.pubkey)\",\"created_at\":1700000123,\"kind\":1621,\"tags\":"))
         #expect(json.hasSuffix(",\"content\":\"line1\\nline2 / é\",\"sig\":\"\(e.sig)\"}"))
         let back = try NostrEvent.parse(json: json)
         #expect(back == e)
@@ -79,7 +83,8 @@ func eventJSON(_ e: NostrEvent, replacing field: String, with raw: String?) -> S
     }
 
     @Test func boundaryValuesAccepted() throws {
-        let e = NostrEvent.signed(kind: 65535, content: "", createdAt: 0, keyPair: TestKeys.bob, auxRand: TestKeys.zeroAux)
+        let e = NostrEvent.signed(
+            kind: 65535, content: "", createdAt: 0, keyPair: TestKeys.bob, auxRand: TestKeys.zeroAux)
         let back = try NostrEvent.parse(json: e.json)
         #expect(back.kind == 65535 && back.createdAt == 0)
         try back.validate()
@@ -91,10 +96,14 @@ func eventJSON(_ e: NostrEvent, replacing field: String, with raw: String?) -> S
     static let hexB = String(repeating: "b", count: 64)
 
     @Test func roundTrip() throws {
-        let f = Filter(ids: [Self.hexA], authors: [Self.hexB], kinds: [1, 30617], tags: ["e": ["x"], "a": ["y", "z"]],
-                       since: 10, until: 20, limit: 5)
+        let f = Filter(
+            ids: [Self.hexA], authors: [Self.hexB], kinds: [1, 30617], tags: ["e": ["x"], "a": ["y", "z"]],
+            since: 10, until: 20, limit: 5)
         let json = f.json
-        #expect(json == "{\"ids\":[\"\(Self.hexA)\"],\"authors\":[\"\(Self.hexB)\"],\"kinds\":[1,30617],\"#a\":[\"y\",\"z\"],\"#e\":[\"x\"],\"since\":10,\"until\":20,\"limit\":5}")
+        #expect(
+            json
+                == "{\"ids\":[\"\(Self.hexA)\"],\"authors\":[\"\(Self.hexB)\"],\"kinds\":[1,30617],\"#a\":[\"y\",\"z\"],\"#e\":[\"x\"],\"since\":10,\"until\":20,\"limit\":5}"
+        )
         #expect(try Filter.parse(json: json) == f)
         #expect(try Filter.parse(json: "{}") == Filter())
         #expect(try Filter.parse(json: "{\"limit\":0,\"#Z\":[]}") == Filter(tags: ["Z": []], limit: 0))
@@ -163,7 +172,10 @@ func eventJSON(_ e: NostrEvent, replacing field: String, with raw: String?) -> S
         ("[\"REQ\",\"s\"]", .wrongArity(type: "REQ", expected: "at least 3", got: 2)),
         ("[\"REQ\",1,{}]", .wrongType(type: "REQ", position: 1, expected: "string")),
         ("[\"REQ\",\"\",{}]", .badSubscriptionID("")),
-        ("[\"REQ\",\"\(String(repeating: "x", count: 65))\",{}]", .badSubscriptionID(String(repeating: "x", count: 65))),
+        (
+            "[\"REQ\",\"\(String(repeating: "x", count: 65))\",{}]",
+            .badSubscriptionID(String(repeating: "x", count: 65))
+        ),
         ("[\"REQ\",\"s\",{},{\"limit\":-1}]", .filter(index: 1, .negative(field: "limit"))),
         ("[\"REQ\",\"s\",[]]", .filter(index: 0, .notAnObject)),
         ("[\"CLOSE\"]", .wrongArity(type: "CLOSE", expected: "2", got: 1)),
@@ -199,7 +211,9 @@ func eventJSON(_ e: NostrEvent, replacing field: String, with raw: String?) -> S
             #expect(try RelayMessage.parse(m.json) == m)
             #expect(m.json == m.jsonValue.json)
         }
-        #expect(RelayMessage.ok(eventID: Self.event.id, accepted: true, message: "").json == "[\"OK\",\"\(Self.event.id)\",true,\"\"]")
+        #expect(
+            RelayMessage.ok(eventID: Self.event.id, accepted: true, message: "").json
+                == "[\"OK\",\"\(Self.event.id)\",true,\"\"]")
         #expect(RelayMessage.eose(subID: "x").json == #"["EOSE","x"]"#)
         #expect(RelayMessage.notice("a/b").json == #"["NOTICE","a/b"]"#)
     }

@@ -1,11 +1,13 @@
 import Testing
+
 @testable import Nostr
 
 @Suite struct SigningTests {
     static func sample(_ rngSeed: UInt64 = 1) -> NostrEvent {
         var rng = SplitMix64(seed: rngSeed)
-        return NostrEvent.signed(kind: 1, tags: [["t", "x"]], content: "hello / ünïcode 🎉",
-                                 createdAt: 1_700_000_000, keyPair: TestKeys.alice, using: &rng)
+        return NostrEvent.signed(
+            kind: 1, tags: [["t", "x"]], content: "hello / ünïcode 🎉",
+            createdAt: 1_700_000_000, keyPair: TestKeys.alice, using: &rng)
     }
 
     @Test func signedEventValidates() throws {
@@ -19,9 +21,10 @@ import Testing
 
     @Test func signingIsDeterministic() {
         #expect(Self.sample(5) == Self.sample(5))
-        let a = Self.sample(5), b = Self.sample(6)
-        #expect(a.id == b.id)         // same fields, same id
-        #expect(a.sig != b.sig)       // different aux randomness
+        let a = Self.sample(5)
+        let b = Self.sample(6)
+        #expect(a.id == b.id)  // same fields, same id
+        #expect(a.sig != b.sig)  // different aux randomness
     }
 
     @Test func builderMatchesStaticSigner() {
@@ -29,8 +32,9 @@ import Testing
         let viaBuilder = EventBuilder(kind: 30617, createdAt: 10)
             .tag("d", "repo").tag(["clone", "https://a/x.git", "https://b/x.git"]).content("c")
             .sign(with: TestKeys.bob, auxRand: aux)
-        let direct = NostrEvent.signed(kind: 30617, tags: [["d", "repo"], ["clone", "https://a/x.git", "https://b/x.git"]],
-                                       content: "c", createdAt: 10, keyPair: TestKeys.bob, auxRand: aux)
+        let direct = NostrEvent.signed(
+            kind: 30617, tags: [["d", "repo"], ["clone", "https://a/x.git", "https://b/x.git"]],
+            content: "c", createdAt: 10, keyPair: TestKeys.bob, auxRand: aux)
         #expect(viaBuilder == direct)
         #expect(viaBuilder.isValid)
     }
@@ -47,25 +51,33 @@ import Testing
 
     @Test func hexErrors() {
         let e = Self.sample()
-        var x = e; x.id = String(e.id.dropLast())
+        var x = e
+        x.id = String(e.id.dropLast())
         #expect(throws: EventValidationError.badIDHex) { try x.validate() }
-        x = e; x.id = e.id.uppercased()
+        x = e
+        x.id = e.id.uppercased()
         #expect(throws: EventValidationError.badIDHex) { try x.validate() }
-        x = e; x.pubkey = "g" + e.pubkey.dropFirst()
+        x = e
+        x.pubkey = "g" + e.pubkey.dropFirst()
         #expect(throws: EventValidationError.badPubkeyHex) { try x.validate() }
-        x = e; x.sig = e.sig + "00"
+        x = e
+        x.sig = e.sig + "00"
         #expect(throws: EventValidationError.badSigHex) { try x.validate() }
     }
 
     @Test func tamperedFieldsGiveIDMismatch() {
         let e = Self.sample()
-        var x = e; x.content += "!"
+        var x = e
+        x.content += "!"
         #expect(throws: EventValidationError.idMismatch(expected: x.computedID)) { try x.validate() }
-        x = e; x.createdAt += 1
+        x = e
+        x.createdAt += 1
         #expect(throws: EventValidationError.idMismatch(expected: x.computedID)) { try x.validate() }
-        x = e; x.tags.append(["p", TestKeys.bob.publicKey])
+        x = e
+        x.tags.append(["p", TestKeys.bob.publicKey])
         #expect(throws: EventValidationError.idMismatch(expected: x.computedID)) { try x.validate() }
-        x = e; x.kind = 2
+        x = e
+        x.kind = 2
         #expect(throws: EventValidationError.idMismatch(expected: x.computedID)) { try x.validate() }
     }
 

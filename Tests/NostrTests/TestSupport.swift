@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Nostr
 
 /// SplitMix64: a tiny seeded generator so tests are reproducible.
@@ -28,8 +29,9 @@ enum Fixture {
     }
 
     static func text(_ name: String) throws -> String {
-        try String(contentsOf: packageRoot().appendingPathComponent("Fixtures").appendingPathComponent(name),
-                   encoding: .utf8)
+        try String(
+            contentsOf: packageRoot().appendingPathComponent("Fixtures").appendingPathComponent(name),
+            encoding: .utf8)
     }
 }
 

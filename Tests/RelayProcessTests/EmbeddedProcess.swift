@@ -1,10 +1,10 @@
-import Nostr
-import GitStore
-import EventStore
-import SimKernel
-import Relay
 import Coordination
+import EventStore
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
+import SimKernel
 
 /// Drives a `RelayProcess` by hand, the way SwiftNIO's `EmbeddedChannel` drives a handler:
 /// inputs go in, effects are collected, timers fire only when the test advances the
@@ -32,15 +32,18 @@ final class EmbeddedProcess {
     private var aux: UInt8 = 0
     private var nextRequest = 0
 
-    init(name: String = "relay", replicated: Bool = false, shared: PurgatoryBox? = nil,
-         store: EventStore? = nil, storage: RepositoryStorage? = nil,
-         configure: (inout ProcessSettings) -> Void = { _ in }) throws {
+    init(
+        name: String = "relay", replicated: Bool = false, shared: PurgatoryBox? = nil,
+        store: EventStore? = nil, storage: RepositoryStorage? = nil,
+        configure: (inout ProcessSettings) -> Void = { _ in }
+    ) throws {
         var settings = ProcessSettings()
         configure(&settings)
         self.store = try store ?? EventStore()
         self.storage = storage ?? RepositoryStorage()
-        process = RelayProcess(name: name, config: RelayConfig(), settings: settings, store: self.store,
-                               storage: self.storage, sharedPurgatory: shared, replicated: replicated)
+        process = RelayProcess(
+            name: name, config: RelayConfig(), settings: settings, store: self.store,
+            storage: self.storage, sharedPurgatory: shared, replicated: replicated)
         local = try GitRepository.inMemory()
     }
 
@@ -54,7 +57,9 @@ final class EmbeddedProcess {
         let out = process.handle(input, now: now, draw: draw)
         for e in out {
             switch e {
-            case .setTimer(let after, let t): seq += 1; timers.append((now + after, seq, t))
+            case .setTimer(let after, let t):
+                seq += 1
+                timers.append((now + after, seq, t))
             case .lock(let id, let c): lockQueue.append((id, c))
             case .remote(let id, let call): remoteCalls.append((id, call))
             default: break
@@ -101,17 +106,21 @@ final class EmbeddedProcess {
 
     func event(_ key: KeyPair, kind: Int, tags: [[String]]) -> NostrEvent {
         aux &+= 1
-        return NostrEvent.signed(kind: kind, tags: tags, content: "", createdAt: RelayConfig().epochUnix + now / Time.second,
-                                 keyPair: key, auxRand: [UInt8](repeating: aux, count: 32))
+        return NostrEvent.signed(
+            kind: kind, tags: tags, content: "", createdAt: RelayConfig().epochUnix + now / Time.second,
+            keyPair: key, auxRand: [UInt8](repeating: aux, count: 32))
     }
 
     func announcement(_ key: KeyPair, d: String = "repo", alsoClone: [String] = []) -> NostrEvent {
         let clones = ([domain] + alsoClone).map { "https://\($0)/\(key.npub)/\(d).git" }
-        return event(key, kind: Kinds.repoAnnouncement, tags: [["d", d], ["clone"] + clones, ["relays", "wss://\(domain)"]])
+        return event(
+            key, kind: Kinds.repoAnnouncement, tags: [["d", d], ["clone"] + clones, ["relays", "wss://\(domain)"]])
     }
 
     func state(_ key: KeyPair, d: String = "repo", main: ObjectID) -> NostrEvent {
-        event(key, kind: Kinds.repoState, tags: [["d", d], ["refs/heads/main", main.hex], ["HEAD", "ref: refs/heads/main"]])
+        event(
+            key, kind: Kinds.repoState,
+            tags: [["d", d], ["refs/heads/main", main.hex], ["HEAD", "ref: refs/heads/main"]])
     }
 
     /// Sends an event; returns the OK the process answered now, if any.
@@ -131,7 +140,10 @@ final class EmbeddedProcess {
         let req = RequestID(client: 9, number: nextRequest)
         let old = storage.repository(RepoKey(owner: owner.publicKey, d: d))?.ref("refs/heads/main") ?? .zero
         let pack = try local.pack(tips: [main], haves: [])
-        feed(.git(req, path: path(owner, d), .push(updates: [RefUpdate(name: "refs/heads/main", old: old, new: main)], pack: pack)))
+        feed(
+            .git(
+                req, path: path(owner, d),
+                .push(updates: [RefUpdate(name: "refs/heads/main", old: old, new: main)], pack: pack)))
         return req
     }
 

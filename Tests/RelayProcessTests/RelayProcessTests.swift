@@ -1,11 +1,11 @@
-import Testing
-import Nostr
-import GitStore
-import SimKernel
-import Relay
 import Coordination
-import Sync
+import GitStore
+import Nostr
+import Relay
 import RelayProcess
+import SimKernel
+import Sync
+import Testing
 
 /// The relay process driven directly, with no simulator: inputs in, effects out.
 @Suite struct RelayProcessTests {
@@ -28,12 +28,20 @@ import RelayProcess
         let p = try EmbeddedProcess()
         let ann = p.announcement(p.alice)
         let effects = p.feed(.nostr(3, .event(ann), .user))
-        guard case .send(3, .ok(ann.id, true, let message))? = effects.first(where: { if case .send = $0 { return true } else { return false } }) else {
-            Issue.record("no OK to connection 3: \(effects)"); return
+        guard
+            case .send(3, .ok(ann.id, true, let message))? = effects.first(where: {
+                if case .send = $0 { return true } else { return false }
+            })
+        else {
+            Issue.record("no OK to connection 3: \(effects)")
+            return
         }
         #expect(message.hasPrefix("purgatory:"))
         #expect(effects.contains { if case .relayStepEnded = $0 { return true } else { return false } })
-        #expect(p.observations.contains { if case .relay(.held(let e, _)) = $0 { return e.id == ann.id } else { return false } })
+        #expect(
+            p.observations.contains {
+                if case .relay(.held(let e, _)) = $0 { return e.id == ann.id } else { return false }
+            })
     }
 
     /// On a replica a push waits for the repository's lock; the answer comes only once the
@@ -46,20 +54,30 @@ import RelayProcess
         p.publish(p.state(p.alice, main: c1))
         let req = try p.push(p.alice, main: c1)
         #expect(p.reply(to: req) == nil)
-        guard case .lock(_, .set(let key, _, true, _))? = p.effects.last(where: { if case .lock = $0 { return true } else { return false } }) else {
-            Issue.record("no SET NX for the lock"); return
+        guard
+            case .lock(_, .set(let key, _, true, _))? = p.effects.last(where: {
+                if case .lock = $0 { return true } else { return false }
+            })
+        else {
+            Issue.record("no SET NX for the lock")
+            return
         }
         #expect(key == LockClient.lockKey("repo"))
         let after = p.answerLocks()
         #expect(p.reply(to: req)?.pushAccepted == true)
-        #expect(after.contains { if case .lock(_, .compareAndDelete(key, _)) = $0 { return true } else { return false } })
-        #expect(p.observations.contains { if case .replica(.lockGranted("repo", _)) = $0 { return true } else { return false } })
+        #expect(
+            after.contains { if case .lock(_, .compareAndDelete(key, _)) = $0 { return true } else { return false } })
+        #expect(
+            p.observations.contains {
+                if case .replica(.lockGranted("repo", _)) = $0 { return true } else { return false }
+            })
     }
 
     /// Held elsewhere for longer than the retry budget: 503, refs untouched.
     @Test func replicaPushAnswers503WhenTheLockStaysHeld() throws {
         let p = try EmbeddedProcess(replicated: true)
-        _ = p.lockService.execute(.set(key: LockClient.lockKey("repo"), value: "other:1", nx: true, px: Time.min(10)), now: 0)
+        _ = p.lockService.execute(
+            .set(key: LockClient.lockKey("repo"), value: "other:1", nx: true, px: Time.min(10)), now: 0)
         p.feed(.start)
         let c1 = try p.commit("c1")
         p.publish(p.announcement(p.alice))
@@ -68,7 +86,11 @@ import RelayProcess
         p.advance(to: Time.s(10))
         #expect(p.reply(to: req)?.httpStatus == 503)
         let refused = p.observations.contains {
-            if case .replica(.pushRefused(_, 503, let before, let after)) = $0 { return before == after } else { return false }
+            if case .replica(.pushRefused(_, 503, let before, let after)) = $0 {
+                return before == after
+            } else {
+                return false
+            }
         }
         #expect(refused)
     }
@@ -83,7 +105,8 @@ import RelayProcess
         let key = RepoKey(owner: p.alice.publicKey, d: "repo")
         p.feed(.reconcile(key, upstream: Upstream(domain: "up.example", branch: "main")))
         guard let call = p.remoteCalls.last, case .mirror("up.example", "repo") = call.call else {
-            Issue.record("no mirror fetch: \(p.remoteCalls)"); return
+            Issue.record("no mirror fetch: \(p.remoteCalls)")
+            return
         }
         let busy = try p.push(p.alice, main: c1)
         #expect(p.reply(to: busy)?.httpStatus == 503)
@@ -106,7 +129,10 @@ import RelayProcess
         p.publish(ann)
         var report: [ProcessObservation] = []
         p.process.crashed { report.append($0) }
-        #expect(report.contains { if case .relay(.left(ann.id, _, "crash-lost")) = $0 { return true } else { return false } })
+        #expect(
+            report.contains {
+                if case .relay(.left(ann.id, _, "crash-lost")) = $0 { return true } else { return false }
+            })
         #expect(report.contains { if case .sync(.reset) = $0 { return true } else { return false } })
         #expect(p.process.core.purgatory.waitingIDs.isEmpty)
     }
@@ -122,7 +148,10 @@ import RelayProcess
         #expect(p.process.core.purgatory.announcements.values.first?.softExpired == true)
         var report: [ProcessObservation] = []
         p.process.crashed { report.append($0) }
-        #expect(report.contains { if case .relay(.left(ann.id, _, "crash-lost")) = $0 { return true } else { return false } })
+        #expect(
+            report.contains {
+                if case .relay(.left(ann.id, _, "crash-lost")) = $0 { return true } else { return false }
+            })
     }
 
     /// Replicas share purgatory: a replica's crash loses none of it, and says it crashed.
@@ -159,16 +188,25 @@ import RelayProcess
         let c1 = try p.commit("c1")
         p.publish(p.announcement(p.alice, alsoClone: ["mirror.example"]))
         p.publish(p.state(p.alice, main: c1))
-        #expect(p.observations.contains { if case .sync(.waiting("repo", .user)) = $0 { return true } else { return false } })
+        #expect(
+            p.observations.contains {
+                if case .sync(.waiting("repo", .user)) = $0 { return true } else { return false }
+            })
         p.advance(to: SyncConfig().userDelay + Time.s(2))
         guard let call = p.remoteCalls.first, case .fetch("mirror.example", let url) = call.call else {
-            Issue.record("no fetch to the mirror: \(p.remoteCalls)"); return
+            Issue.record("no fetch to the mirror: \(p.remoteCalls)")
+            return
         }
         #expect(url.hasSuffix("/repo.git"))
         p.feed(.remoteReply(call.id, .unreachable))
-        #expect(p.observations.contains {
-            if case .sync(.fetchEnded(_, "repo", "mirror.example", .failed, 0)) = $0 { return true } else { return false }
-        })
+        #expect(
+            p.observations.contains {
+                if case .sync(.fetchEnded(_, "repo", "mirror.example", .failed, 0)) = $0 {
+                    return true
+                } else {
+                    return false
+                }
+            })
     }
 
     /// Objects a fetch brought release the waiting state (served, HEAD and ref set).
@@ -180,11 +218,20 @@ import RelayProcess
         let st = p.state(p.alice, main: c1)
         p.publish(st)
         p.advance(to: SyncConfig().userDelay + Time.s(2))
-        guard let call = p.remoteCalls.first else { Issue.record("no fetch"); return }
+        guard let call = p.remoteCalls.first else {
+            Issue.record("no fetch")
+            return
+        }
         p.feed(.remoteReply(call.id, .objects(try p.local.pack(tips: [c1], haves: []))))
-        #expect(p.observations.contains { if case .relay(.served(let e, _)) = $0 { return e.id == st.id } else { return false } })
+        #expect(
+            p.observations.contains {
+                if case .relay(.served(let e, _)) = $0 { return e.id == st.id } else { return false }
+            })
         #expect(p.storage.repository(RepoKey(owner: p.alice.publicKey, d: "repo"))?.ref("refs/heads/main") == c1)
-        #expect(p.observations.contains { if case .sync(.fetchEnded(_, "repo", _, .complete, _)) = $0 { return true } else { return false } })
+        #expect(
+            p.observations.contains {
+                if case .sync(.fetchEnded(_, "repo", _, .complete, _)) = $0 { return true } else { return false }
+            })
     }
 
     /// §8.7 travels with the process: the broken advertisement skips the lock.
@@ -194,7 +241,9 @@ import RelayProcess
         p.publish(p.announcement(p.alice))
         let req = RequestID(client: 4, number: 1)
         let effects = p.feed(.git(req, path: p.path(p.alice), .advertise))
-        let answeredAtOnce = effects.contains { if case .reply(req, .advertisement) = $0 { return true } else { return false } }
+        let answeredAtOnce = effects.contains {
+            if case .reply(req, .advertisement) = $0 { return true } else { return false }
+        }
         #expect(answeredAtOnce == broken)
         p.answerLocks()
         #expect(p.reply(to: req) != nil)

@@ -1,7 +1,8 @@
-import Testing
 import Foundation
-import Nostr
 import GitStore
+import Nostr
+import Testing
+
 @testable import Relay
 
 @Suite struct DiskStorageTests {

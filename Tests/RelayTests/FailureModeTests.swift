@@ -1,7 +1,8 @@
-import Testing
-import Nostr
 import GitStore
+import Nostr
 import SimKernel
+import Testing
+
 @testable import Relay
 
 /// SPEC §8: each known production mistake, put back by a switch, changes the observable
@@ -28,10 +29,12 @@ import SimKernel
         let replacement = f.announcement(f.alice, maintainers: [f.bob])
         let (ok, msg) = f.publish(replacement)
         #expect(ok)
-        #expect(f.served(replacement) == broken)              // broken: served without git data
+        #expect(f.served(replacement) == broken)  // broken: served without git data
         if !broken {
             #expect(msg == purgatoryMsg)
-            #expect(f.relay.purgatory.announcements[RepoKey(owner: f.alice.publicKey, d: "repo")]?.event.id == replacement.id)
+            #expect(
+                f.relay.purgatory.announcements[RepoKey(owner: f.alice.publicKey, d: "repo")]?.event.id
+                    == replacement.id)
         }
     }
 
@@ -39,10 +42,13 @@ import SimKernel
     @Test(arguments: [false, true]) func peeledEntriesIgnored(broken: Bool) {
         let f = Fixture { $0.faultComparePeeledRefs = broken }
         let c1 = f.commit("c1")
-        let tag = try! f.local.writeAnnotatedTag(target: c1, targetType: .commit, name: "v1", message: "v1\n",
-                                                 tagger: Signature(name: "t", email: "t@t", time: 1))
+        let tag = try! f.local.writeAnnotatedTag(
+            target: c1, targetType: .commit, name: "v1", message: "v1\n",
+            tagger: Signature(name: "t", email: "t@t", time: 1))
         f.publish(f.announcement(f.alice))
-        f.publish(f.state(f.alice, refs: [("refs/heads/main", c1), ("refs/tags/v1", tag)], extra: [["refs/tags/v1^{}", c1.hex]]))
+        f.publish(
+            f.state(
+                f.alice, refs: [("refs/heads/main", c1), ("refs/tags/v1", tag)], extra: [["refs/tags/v1^{}", c1.hex]]))
         let ok = f.push(f.alice, [("refs/heads/main", c1), ("refs/tags/v1", tag)]).allOK
         #expect(ok == !broken)
     }
@@ -82,11 +88,12 @@ import SimKernel
         let c1 = f.commit("c1")
         let annA = f.announcement(f.alice, maintainers: [f.bob])
         let annB = f.announcement(f.bob, maintainers: [f.alice])
-        f.publish(annA); f.publish(annB)
+        f.publish(annA)
+        f.publish(annB)
         f.publish(f.state(f.bob, refs: [("refs/heads/main", c1)]))
         #expect(f.push(f.bob, [("refs/heads/main", c1)]).allOK)
         #expect(f.served(annB))
-        #expect(f.refs(f.alice)["refs/heads/main"] == c1)     // copied either way
+        #expect(f.refs(f.alice)["refs/heads/main"] == c1)  // copied either way
         #expect(f.served(annA) == !broken)
     }
 }

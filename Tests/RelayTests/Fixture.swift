@@ -1,7 +1,8 @@
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
+
 @testable import Relay
 
 /// A relay with three actors and a client-side object store to push from.
@@ -36,27 +37,34 @@ final class Fixture {
 
     func event(_ key: KeyPair, kind: Int, tags: [[String]], content: String = "", at: Int64? = nil) -> NostrEvent {
         auxCounter &+= 1
-        return NostrEvent.signed(kind: kind, tags: tags, content: content,
-                                 createdAt: at ?? (config.epochUnix + now / Time.second),
-                                 keyPair: key, auxRand: [UInt8](repeating: auxCounter, count: 32))
+        return NostrEvent.signed(
+            kind: kind, tags: tags, content: content,
+            createdAt: at ?? (config.epochUnix + now / Time.second),
+            keyPair: key, auxRand: [UInt8](repeating: auxCounter, count: 32))
     }
 
-    func announcement(_ key: KeyPair, d: String = "repo", maintainers: [KeyPair] = [], listsService: Bool = true, at: Int64? = nil) -> NostrEvent {
+    func announcement(
+        _ key: KeyPair, d: String = "repo", maintainers: [KeyPair] = [], listsService: Bool = true, at: Int64? = nil
+    ) -> NostrEvent {
         let host = listsService ? config.domain : "elsewhere.invalid"
         var tags = [["d", d], ["clone", "https://\(host)/\(key.npub)/\(d).git"], ["relays", "wss://\(host)"]]
         if !maintainers.isEmpty { tags.append(["maintainers"] + maintainers.map(\.publicKey)) }
         return event(key, kind: Kinds.repoAnnouncement, tags: tags, at: at)
     }
 
-    func state(_ key: KeyPair, d: String = "repo", refs: [(String, ObjectID)], head: String? = "refs/heads/main",
-               extra: [[String]] = [], at: Int64? = nil) -> NostrEvent {
+    func state(
+        _ key: KeyPair, d: String = "repo", refs: [(String, ObjectID)], head: String? = "refs/heads/main",
+        extra: [[String]] = [], at: Int64? = nil
+    ) -> NostrEvent {
         var tags = [["d", d]] + refs.map { [$0.0, $0.1.hex] } + extra
         if let head { tags.append(["HEAD", "ref: \(head)"]) }
         return event(key, kind: Kinds.repoState, tags: tags, at: at)
     }
 
     func pr(_ key: KeyPair, owner: KeyPair, d: String = "repo", commit: ObjectID) -> NostrEvent {
-        event(key, kind: Kinds.pullRequest, tags: [["a", "30617:\(owner.publicKey):\(d)"], ["c", commit.hex], ["subject", "pr"]])
+        event(
+            key, kind: Kinds.pullRequest,
+            tags: [["a", "30617:\(owner.publicKey):\(d)"], ["c", commit.hex], ["subject", "pr"]])
     }
 
     func handle(_ input: RelayInput) -> [RelayOutput] {
@@ -88,9 +96,12 @@ final class Fixture {
         let tips = us.filter { !$0.isDelete }.map(\.new)
         let pack = try! local.pack(tips: tips, haves: current.values.filter { local.contains($0) })
         nextReq += 1
-        for o in handle(.gitPush(RequestID(client: 0, number: nextReq), path: path(owner, d), updates: us, pack: pack)) {
+        for o in handle(.gitPush(RequestID(client: 0, number: nextReq), path: path(owner, d), updates: us, pack: pack))
+        {
             if case .reply(_, .pushResult(let r)) = o { return r }
-            if case .reply(_, .httpError(let s, _, let m)) = o { return us.map { RefResult(name: $0.name, error: "HTTP \(s) \(m)") } }
+            if case .reply(_, .httpError(let s, _, let m)) = o {
+                return us.map { RefResult(name: $0.name, error: "HTTP \(s) \(m)") }
+            }
         }
         return []
     }

@@ -1,7 +1,8 @@
-import Testing
-import Nostr
 import GitStore
+import Nostr
 import SimKernel
+import Testing
+
 @testable import Relay
 
 /// Mistakes in the reference found by generated workloads (`graspsim run --generate`),
@@ -38,10 +39,10 @@ import SimKernel
         f.publish(f.announcement(f.bob, maintainers: [f.carol], listsService: false))
         f.publish(f.announcement(f.carol))
         f.now = Time.s(1)
-        let carols = f.state(f.carol, refs: [("refs/heads/main", c3)])   // for Alice's and Carol's
+        let carols = f.state(f.carol, refs: [("refs/heads/main", c3)])  // for Alice's and Carol's
         f.publish(carols)
         f.now = Time.s(2)
-        let bobs = f.state(f.bob, refs: [("refs/heads/main", c2)])       // newer, for Alice's only
+        let bobs = f.state(f.bob, refs: [("refs/heads/main", c2)])  // newer, for Alice's only
         f.publish(bobs)
         // Carol's push releases her state, which copies c3 (and so c2) into Alice's
         // repository: Bob's newer state is now complete there and must not keep waiting.
@@ -65,10 +66,11 @@ import SimKernel
         let del = f.event(f.alice, kind: Kinds.deletion, tags: [["e", st.id], ["k", "30618"]])
         let out = f.handle(.nostr(1, .event(del), .user))
         #expect(!f.served(st))
-        #expect(out.contains { o in
-            if case .observe(.unserved(let ids, _)) = o { return ids.contains(st.id) }
-            return false
-        })
+        #expect(
+            out.contains { o in
+                if case .observe(.unserved(let ids, _)) = o { return ids.contains(st.id) }
+                return false
+            })
     }
 
     /// The newest version of an announcement decides its author's maintainers, even when an
@@ -80,10 +82,12 @@ import SimKernel
         // (without Carol as maintainer) has the lower id and so is the current version.
         func version(_ maintainers: [KeyPair], lists: Bool, _ n: Int) -> NostrEvent {
             let host = lists ? f.config.domain : "elsewhere.invalid"
-            return f.event(f.alice, kind: Kinds.repoAnnouncement, tags: [
-                ["d", "repo"], ["clone", "https://\(host)/\(f.alice.npub)/repo.git"], ["relays", "wss://\(host)"],
-                ["maintainers"] + maintainers.map(\.publicKey), ["name", "v\(n)"],
-            ], at: f.config.epochUnix)
+            return f.event(
+                f.alice, kind: Kinds.repoAnnouncement,
+                tags: [
+                    ["d", "repo"], ["clone", "https://\(host)/\(f.alice.npub)/repo.git"], ["relays", "wss://\(host)"],
+                    ["maintainers"] + maintainers.map(\.publicKey), ["name", "v\(n)"],
+                ], at: f.config.epochUnix)
         }
         var n = 0
         var listing = version([f.bob, f.carol], lists: true, n)
@@ -94,7 +98,7 @@ import SimKernel
             elsewhere = version([f.bob], lists: false, n)
         }
         #expect(f.publish(listing) == (true, purgatoryMsg))
-        #expect(f.publish(elsewhere) == (true, ""))           // newer by the tie-break, hosted elsewhere
+        #expect(f.publish(elsewhere) == (true, ""))  // newer by the tie-break, hosted elsewhere
         let (ok, msg) = f.publish(f.state(f.carol, refs: [("refs/heads/main", c1)]))
         #expect(!ok && msg == "invalid: author not authorized for this repository")
     }
@@ -112,7 +116,7 @@ import SimKernel
         f.publish(f.announcement(f.bob))
         f.now = Time.s(5)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
-        #expect(f.publish(bobs) == (true, ""))   // Bob's repository gets c1 from Alice's
+        #expect(f.publish(bobs) == (true, ""))  // Bob's repository gets c1 from Alice's
         #expect(f.served(bobs))
         #expect(f.refs(f.bob)["refs/heads/main"] == c1)
         // A state by Carol, who maintains nothing yet, is refused; once Alice's newer
@@ -157,7 +161,7 @@ import SimKernel
         #expect(f.refs(f.carol)["refs/heads/main"] == c1)
         f.now = Time.s(10)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
-        #expect(f.publish(bobs) == (true, ""))             // applied: Alice's repository has c1
+        #expect(f.publish(bobs) == (true, ""))  // applied: Alice's repository has c1
         #expect(f.served(carols))
         #expect(f.relay.purgatory.states["repo"] == nil)
     }
@@ -169,10 +173,10 @@ import SimKernel
         let c1 = f.commit("c1")
         f.publish(f.announcement(f.bob))
         f.publish(f.state(f.bob, refs: [("refs/heads/main", c1)]))
-        #expect(f.push(f.bob, [("refs/heads/main", c1)]).allOK)     // Bob's state is served
+        #expect(f.push(f.bob, [("refs/heads/main", c1)]).allOK)  // Bob's state is served
         let alices = f.announcement(f.alice, maintainers: [f.bob])
         #expect(f.publish(alices) == (true, purgatoryMsg))
-        #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)   // authorized by Bob's served state
+        #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)  // authorized by Bob's served state
         #expect(f.served(alices))
         #expect(f.relay.purgatory.announcements.isEmpty)
     }

@@ -1,7 +1,8 @@
-import Testing
-import Nostr
 import GitStore
+import Nostr
 import SimKernel
+import Testing
+
 @testable import Relay
 
 let purgatoryMsg = "purgatory: won't be served until git data arrives"
@@ -13,7 +14,7 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         let ann = f.announcement(f.alice)
         #expect(f.publish(ann) == (true, purgatoryMsg))
         #expect(!f.served(ann))
-        #expect(f.storage.exists(RepoKey(owner: f.alice.publicKey, d: "repo")))   // bare repo exists in purgatory
+        #expect(f.storage.exists(RepoKey(owner: f.alice.publicKey, d: "repo")))  // bare repo exists in purgatory
         let st = f.state(f.alice, refs: [("refs/heads/main", c1)])
         #expect(f.publish(st) == (true, purgatoryMsg))
         #expect(!f.served(st))
@@ -78,10 +79,10 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1), ("refs/heads/dev", c2)], head: "refs/heads/dev"))
         #expect(f.push(f.alice, [("refs/heads/main", c1), ("refs/heads/dev", c2)]).allOK)
         let repo = f.storage.repository(RepoKey(owner: f.alice.publicKey, d: "repo"))!
-        #expect(repo.head == "refs/heads/dev")                     // after the push that brought it
+        #expect(repo.head == "refs/heads/dev")  // after the push that brought it
         f.now += Time.s(5)
         let st2 = f.state(f.alice, refs: [("refs/heads/main", c1), ("refs/heads/dev", c2)], head: "refs/heads/main")
-        #expect(f.publish(st2) == (true, ""))                       // data present: applied at once
+        #expect(f.publish(st2) == (true, ""))  // data present: applied at once
         #expect(f.served(st2))
         #expect(repo.head == "refs/heads/main")
     }
@@ -98,7 +99,8 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
 
     @Test func wrongCommitRejected() {
         let f = Fixture()
-        let c1 = f.commit("c1"), other = f.commit("other")
+        let c1 = f.commit("c1")
+        let other = f.commit("other")
         f.publish(f.announcement(f.alice))
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
         let r = f.push(f.alice, [("refs/heads/main", other)])
@@ -108,24 +110,27 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
 
     @Test func maintainerAndRecursiveMaintainerAuthorizeNonMaintainerDoesNot() {
         let f = Fixture()
-        let c1 = f.commit("c1"), c2 = f.commit("c2", parent: c1), c3 = f.commit("c3", parent: c2)
+        let c1 = f.commit("c1")
+        let c2 = f.commit("c2", parent: c1)
+        let c3 = f.commit("c3", parent: c2)
         f.publish(f.announcement(f.alice, maintainers: [f.bob]))
         f.publish(f.state(f.bob, refs: [("refs/heads/main", c1)]))
-        #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)       // maintainer's state
+        #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)  // maintainer's state
         // carol is not yet a maintainer
         #expect(f.publish(f.state(f.carol, refs: [("refs/heads/main", c2)])).0 == false)
         f.now += Time.s(2)
-        f.publish(f.announcement(f.bob, maintainers: [f.carol, f.alice]))   // bob lists carol (and alice: a cycle)
+        f.publish(f.announcement(f.bob, maintainers: [f.carol, f.alice]))  // bob lists carol (and alice: a cycle)
         f.now += Time.s(2)
         #expect(f.publish(f.state(f.carol, refs: [("refs/heads/main", c2)])) == (true, purgatoryMsg))
-        #expect(f.push(f.alice, [("refs/heads/main", c2)]).allOK)       // recursive maintainer
+        #expect(f.push(f.alice, [("refs/heads/main", c2)]).allOK)  // recursive maintainer
         #expect(f.publish(f.state(f.mallory, refs: [("refs/heads/main", c3)])).0 == false)
-        #expect(f.push(f.alice, [("refs/heads/main", c3)]).first?.ok == false)      // non-maintainer
+        #expect(f.push(f.alice, [("refs/heads/main", c3)]).first?.ok == false)  // non-maintainer
     }
 
     @Test func lateBindingPicksMatchingStateAmongSeveral() {
         let f = Fixture()
-        let c1 = f.commit("c1"), c2 = f.commit("c2", parent: c1)
+        let c1 = f.commit("c1")
+        let c2 = f.commit("c2", parent: c1)
         f.publish(f.announcement(f.alice))
         let s1 = f.state(f.alice, refs: [("refs/heads/main", c1)])
         f.publish(s1)
@@ -149,7 +154,10 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
     @Test func unknownRepoIs404AndCORSSet() {
         let f = Fixture()
         let out = f.handle(.gitAdvertise(1, path: f.path(f.alice)))
-        guard case .reply(_, .httpError(let status, let headers, _)) = out.first else { Issue.record("no reply"); return }
+        guard case .reply(_, .httpError(let status, let headers, _)) = out.first else {
+            Issue.record("no reply")
+            return
+        }
         #expect(status == 404)
         #expect(headers.contains { $0.0 == "Access-Control-Allow-Origin" && $0.1 == "*" })
     }
@@ -158,7 +166,10 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         let f = Fixture()
         f.publish(f.announcement(f.alice))
         let out = f.handle(.gitAdvertise(1, path: f.path(f.alice)))
-        guard case .reply(_, .advertisement(let adv)) = out.first else { Issue.record("no advertisement"); return }
+        guard case .reply(_, .advertisement(let adv)) = out.first else {
+            Issue.record("no advertisement")
+            return
+        }
         #expect(adv.capabilities.contains("allow-tip-sha1-in-want"))
         #expect(adv.capabilities.contains("allow-reachable-sha1-in-want"))
     }
@@ -179,12 +190,13 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
     @Test func gitFirstWithOtherCommitThenEventDeletesWrongRef() {
         let f = Fixture()
         f.publish(f.announcement(f.alice))
-        let right = f.commit("right"), wrong = f.commit("wrong")
+        let right = f.commit("right")
+        let wrong = f.commit("wrong")
         let pr = f.pr(f.bob, owner: f.alice, commit: right)
-        #expect(f.push(f.alice, [("refs/nostr/\(pr.id)", wrong)]).allOK)   // placeholder
+        #expect(f.push(f.alice, [("refs/nostr/\(pr.id)", wrong)]).allOK)  // placeholder
         #expect(f.refs(f.alice)["refs/nostr/\(pr.id)"] == wrong)
         #expect(f.publish(pr) == (true, purgatoryMsg))
-        #expect(f.refs(f.alice)["refs/nostr/\(pr.id)"] == nil)                      // wrong ref deleted
+        #expect(f.refs(f.alice)["refs/nostr/\(pr.id)"] == nil)  // wrong ref deleted
         #expect(f.push(f.alice, [("refs/nostr/\(pr.id)", wrong)]).first?.ok == false)
         #expect(f.push(f.alice, [("refs/nostr/\(pr.id)", right)]).allOK)
         #expect(f.served(pr))
@@ -239,7 +251,7 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         #expect(f.relay.purgatory.announcements[key]?.softExpired == true)
         let c1 = f.commit("c1")
         #expect(f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)])) == (true, purgatoryMsg))
-        #expect(f.storage.exists(key))                                         // revived
+        #expect(f.storage.exists(key))  // revived
         #expect(f.relay.purgatory.announcements[key]?.softExpired == false)
         #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
         #expect(f.served(ann))
@@ -304,36 +316,53 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
         if case .send(7, .eose("s")) = out[0] {} else { Issue.record("expected EOSE first, got \(out)") }
         let st = f.state(f.alice, refs: [("refs/heads/main", c1)])
         let held = f.handle(.nostr(1, .event(st), .user))
-        #expect(!held.contains { if case .send(7, .event) = $0 { return true }; return false })
+        #expect(
+            !held.contains {
+                if case .send(7, .event) = $0 { return true }
+                return false
+            })
         _ = f.push(f.alice, [("refs/heads/main", c1)])
         let live = f.lastOutputs.compactMap { o -> String? in
             if case .send(7, .event("s", let e)) = o { return e.id }
             return nil
         }
-        #expect(Set(live) == [ann.id, st.id])          // released events reach live subscriptions
+        #expect(Set(live) == [ann.id, st.id])  // released events reach live subscriptions
         let again = f.handle(.nostr(7, .req(subID: "t", filters: [Filter(kinds: [30617, 30618])]), .user))
-        let stored = again.compactMap { o -> String? in if case .send(7, .event("t", let e)) = o { return e.id }; return nil }
+        let stored = again.compactMap { o -> String? in
+            if case .send(7, .event("t", let e)) = o { return e.id }
+            return nil
+        }
         #expect(Set(stored) == [ann.id, st.id])
         if case .send(7, .eose("t")) = again.last! {} else { Issue.record("EOSE must come last") }
         _ = f.handle(.nostr(7, .close(subID: "s"), .user))
         let issue = f.event(f.bob, kind: 1621, tags: [["a", "30617:\(f.alice.publicKey):repo"], ["subject", "x"]])
         let after = f.handle(.nostr(1, .event(issue), .user))
-        #expect(!after.contains { if case .send(7, .event("s", _)) = $0 { return true }; return false })
+        #expect(
+            !after.contains {
+                if case .send(7, .event("s", _)) = $0 { return true }
+                return false
+            })
     }
 
     @Test func nip11AndMalformedFrames() {
         let f = Fixture()
-        guard case .reply(_, .nip11(let doc)) = f.handle(.nip11(1)).first else { Issue.record("no NIP-11"); return }
+        guard case .reply(_, .nip11(let doc)) = f.handle(.nip11(1)).first else {
+            Issue.record("no NIP-11")
+            return
+        }
         #expect(doc.contains("\"supported_grasps\":[\"GRASP-01\"]"))
         #expect(doc.contains("repo_acceptance_criteria"))
         #expect(!doc.contains("curation"))
         let bad = f.handle(.nostrText(1, "[\"EVENT\", {\"id\": 5}]", .user))
-        guard case .send(1, .notice(let msg)) = bad.first else { Issue.record("expected NOTICE"); return }
+        guard case .send(1, .notice(let msg)) = bad.first else {
+            Issue.record("expected NOTICE")
+            return
+        }
         #expect(msg.hasPrefix("invalid:"))
         var forged = f.announcement(f.alice)
         forged.content = "changed after signing"
         let (ok, why) = f.publish(forged)
         #expect(!ok && why.hasPrefix("invalid:"))
-        #expect(f.relay.purgatory.announcements.isEmpty)   // nothing accepted, nothing lost
+        #expect(f.relay.purgatory.announcements.isEmpty)  // nothing accepted, nothing lost
     }
 }

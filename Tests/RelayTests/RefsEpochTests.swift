@@ -1,5 +1,6 @@
-import Testing
 import GitStore
+import Testing
+
 @testable import Relay
 
 /// The storage's refs epoch is what lets the relay model skip a step's ref snapshot: it
@@ -31,7 +32,8 @@ import GitStore
     }
 
     @Test func anotherStoragesRepositoriesDoNotMoveIt() throws {
-        let one = RepositoryStorage(), other = RepositoryStorage()
+        let one = RepositoryStorage()
+        let other = RepositoryStorage()
         try other.create(key, writer: "a", token: nil, now: 0)
         let before = one.refsEpoch
         let repo = try #require(other.repository(key))

@@ -1,6 +1,7 @@
-import Testing
 import Nostr
 import SimKernel
+import Testing
+
 @testable import Relay
 
 /// The default branch is cached until the event store or purgatory changes; each kind of
@@ -22,7 +23,8 @@ import SimKernel
         // A store-only change (another replica stored it): alice's newer state names dev.
         f.advance(Time.s(2))
         let purgatoryRevision = box.revision
-        _ = try f.store.insert(f.state(f.alice, refs: [("refs/heads/main", c1), ("refs/heads/dev", c1)], head: "refs/heads/dev"))
+        _ = try f.store.insert(
+            f.state(f.alice, refs: [("refs/heads/main", c1), ("refs/heads/dev", c1)], head: "refs/heads/dev"))
         #expect(box.revision == purgatoryRevision)
         #expect(try f.relay.defaultBranch(key) == "refs/heads/dev")
 

@@ -1,8 +1,9 @@
-import Testing
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
+import Testing
+
 @testable import Relay
 
 /// A failing event-store read is an error the client sees and the checks see — never
@@ -17,7 +18,9 @@ import SimKernel
         let (ok, message) = f.publish(f.announcement(f.alice, maintainers: [f.bob]))
         #expect(!ok)
         #expect(message.hasPrefix("error:"), "\(message)")
-        let reported = f.lastOutputs.contains { if case .observe(.storeFailed) = $0 { return true } else { return false } }
+        let reported = f.lastOutputs.contains {
+            if case .observe(.storeFailed) = $0 { return true } else { return false }
+        }
         #expect(reported)
         // Exactly one OK for the event.
         #expect(f.lastOutputs.filter { if case .send(_, .ok) = $0 { return true } else { return false } }.count == 1)
@@ -39,7 +42,9 @@ import SimKernel
         let f = Fixture()
         f.store.readFailureHook = { $0 == "query" }
         let out = f.handle(.nostr(2, .req(subID: "s", filters: [Filter(kinds: [1])]), .user))
-        let closed = out.contains { if case .send(2, .closed("s", let m)) = $0 { return m.hasPrefix("error:") } else { return false } }
+        let closed = out.contains {
+            if case .send(2, .closed("s", let m)) = $0 { return m.hasPrefix("error:") } else { return false }
+        }
         #expect(closed)
     }
 }

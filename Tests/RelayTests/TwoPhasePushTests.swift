@@ -1,8 +1,9 @@
-import Testing
-import Nostr
-import GitStore
 import EventStore
+import GitStore
+import Nostr
 import SimKernel
+import Testing
+
 @testable import Relay
 
 /// Pushes the `git` programs apply (a real server): pre-receive proposes, post-receive
@@ -38,11 +39,13 @@ import SimKernel
         f.publish(st)
         let updates = [RefUpdate(name: "refs/heads/main", old: .zero, new: c1)]
         #expect(propose(f, updates).allOK)
-        #expect(!f.served(st))                      // nothing lands before git applies it
+        #expect(!f.served(st))  // nothing lands before git applies it
         try gitApplies(f, updates)
         let out = f.handle(.gitPushApplied(RequestID(client: 0, number: 2), path: f.path(f.alice), updates: updates))
         #expect(f.served(st))
-        let authorized = out.contains { if case .observe(.push(_, _, _, let by)) = $0 { return by == st.id } else { return false } }
+        let authorized = out.contains {
+            if case .observe(.push(_, _, _, let by)) = $0 { return by == st.id } else { return false }
+        }
         #expect(authorized)
     }
 
@@ -52,8 +55,12 @@ import SimKernel
         let c1 = f.commit("c1")
         f.publish(f.announcement(f.alice))
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
-        let r = propose(f, [RefUpdate(name: "refs/heads/main", old: .zero, new: c1),
-                            RefUpdate(name: "refs/nostr/not-an-id", old: .zero, new: c1)])
+        let r = propose(
+            f,
+            [
+                RefUpdate(name: "refs/heads/main", old: .zero, new: c1),
+                RefUpdate(name: "refs/nostr/not-an-id", old: .zero, new: c1),
+            ])
         #expect(r.count == 2 && r.allSatisfy { !$0.ok })
         #expect(r[0].error?.hasPrefix("not applied") == true)
         #expect(r[1].error?.hasPrefix("invalid nostr ref") == true)

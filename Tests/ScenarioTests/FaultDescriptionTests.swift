@@ -1,13 +1,16 @@
 import Foundation
-import Testing
 import SimKernel
+import Testing
+
 @testable import Scenario
 
 /// Each fault kind is described once (`Sources/Scenario/Faults/`); the schema, the decoder,
 /// the writer, random draws and the world all read that description.
 @Suite struct FaultDescriptionTests {
     static func schema() throws -> [String: Any] {
-        let path = URL(fileURLWithPath: examplesDirectory).deletingLastPathComponent().appendingPathComponent("scenario.schema.json").path
+        let path = URL(fileURLWithPath: examplesDirectory).deletingLastPathComponent().appendingPathComponent(
+            "scenario.schema.json"
+        ).path
         let data = try #require(FileManager.default.contents(atPath: path))
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
@@ -26,7 +29,8 @@ import SimKernel
         #expect(oneOf.compactMap { $0["required"]?.first }.sorted() == FaultKind.descriptions.map(\.keyword).sorted())
 
         let random = try #require((schema["properties"] as? [String: Any])?["random_faults"] as? [String: Any])
-        let kinds = try #require(((random["properties"] as? [String: Any])?["kinds"] as? [String: Any])?["items"] as? [String: Any])
+        let kinds = try #require(
+            ((random["properties"] as? [String: Any])?["kinds"] as? [String: Any])?["items"] as? [String: Any])
         #expect(kinds["enum"] as? [String] == FaultKind.randomKinds)
     }
 
@@ -61,8 +65,10 @@ import SimKernel
         let target = RecordingTarget()
         kind.start(on: target)
         kind.end(on: target)
-        let undo = ["partition": "heal", "cut": "repair", "clog": "release", "pause": "resume", "crash": "restart",
-                    "setLink": "resetLink", "setClock": "setClock"]
+        let undo = [
+            "partition": "heal", "cut": "repair", "clog": "release", "pause": "resume", "crash": "restart",
+            "setLink": "resetLink", "setClock": "setClock",
+        ]
         #expect(target.calls.count == 2, "\(target.calls)")
         #expect(target.calls.count == 2 && undo[target.calls[0].name] == target.calls[1].name, "\(target.calls)")
         #expect(target.calls.count == 2 && target.calls[0].nodes == target.calls[1].nodes, "\(target.calls)")

@@ -1,11 +1,14 @@
-import Testing
 import SimKernel
+import Testing
+
 @testable import Scenario
 
 /// The workload generator draws valid scenarios, the same for the same seed, written out
 /// as files the loader reads back unchanged.
 @Suite struct WorkloadGeneration {
-    @Test(arguments: [GeneratorProfile.arrival, .locks, .all]) func generatedScenariosRoundTrip(_ profile: GeneratorProfile) throws {
+    @Test(arguments: [GeneratorProfile.arrival, .locks, .all]) func generatedScenariosRoundTrip(
+        _ profile: GeneratorProfile
+    ) throws {
         for seed in UInt64(0)..<60 {
             let s = WorkloadGenerator.scenario(profile: profile, seed: seed)
             #expect(!s.steps.isEmpty && !s.repos.isEmpty)

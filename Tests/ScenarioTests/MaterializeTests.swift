@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SimKernel
+import Testing
+
 @testable import Scenario
 
 let randomScenario = """
@@ -35,14 +36,16 @@ let randomScenario = """
         let s = try scenario()
         for seed: UInt64 in [0, 1, 42, 0xDEAD_BEEF] {
             #expect(s.materialize(seed: seed) == s.materialize(seed: seed))
-            var a = Xoshiro256StarStar(seed: seed), b = Xoshiro256StarStar(seed: seed)
+            var a = Xoshiro256StarStar(seed: seed)
+            var b = Xoshiro256StarStar(seed: seed)
             #expect(materialize(s, rng: &a) == s.materialize(rng: &b))
         }
     }
 
     @Test func differentSeedsDrawDifferentTimes() throws {
         let s = try scenario()
-        var annTimes = Set<SimTime>(), faultCounts = Set<Int>()
+        var annTimes = Set<SimTime>()
+        var faultCounts = Set<Int>()
         for seed: UInt64 in 1...20 {
             let sched = s.materialize(seed: seed)
             annTimes.insert(try #require(sched.steps.first { $0.step.id == "ann" }).time)
@@ -84,16 +87,18 @@ let randomScenario = """
     }
 
     @Test func stepsAreSortedByTimeThenFilePosition() throws {
-        let s = try #require(parsed("""
-            name: order
-            actors: [a]
-            repos: [{ name: r, owner: a }]
-            steps:
-              - { id: x, at: 2m, actor: a, issue: r }
-              - { id: y, at: 1m, actor: a, issue: r }
-              - { id: z, at: 2m, actor: a, issue: r }
-              - { id: w, after: y, delay: 1m, actor: a, issue: r }
-            """))
+        let s = try #require(
+            parsed(
+                """
+                name: order
+                actors: [a]
+                repos: [{ name: r, owner: a }]
+                steps:
+                  - { id: x, at: 2m, actor: a, issue: r }
+                  - { id: y, at: 1m, actor: a, issue: r }
+                  - { id: z, at: 2m, actor: a, issue: r }
+                  - { id: w, after: y, delay: 1m, actor: a, issue: r }
+                """))
         var rng = CountingRNG(seed: 1)
         let sched = s.materialize(rng: &rng)
         #expect(sched.steps.map(\.step.id) == ["y", "x", "z", "w"])
@@ -102,17 +107,19 @@ let randomScenario = """
     }
 
     @Test func drawsFollowTheDocumentedOrder() throws {
-        let s = try #require(parsed("""
-            name: draws
-            actors: [a]
-            repos: [{ name: r, owner: a }]
-            steps:
-              - { id: s1, at: 0s..10s, actor: a, issue: r }
-              - { id: s2, at: 5s, actor: a, issue: r }
-              - { id: s3, after: s1, delay: 1s..2s, actor: a, issue: r }
-            faults:
-              - { at: 1m..2m, for: 1s, pause: relay }
-            """))
+        let s = try #require(
+            parsed(
+                """
+                name: draws
+                actors: [a]
+                repos: [{ name: r, owner: a }]
+                steps:
+                  - { id: s1, at: 0s..10s, actor: a, issue: r }
+                  - { id: s2, at: 5s, actor: a, issue: r }
+                  - { id: s3, after: s1, delay: 1s..2s, actor: a, issue: r }
+                faults:
+                  - { at: 1m..2m, for: 1s, pause: relay }
+                """))
         var rng = CountingRNG(seed: 9)
         let sched = s.materialize(rng: &rng)
         #expect(rng.draws == 3)
@@ -123,8 +130,12 @@ let randomScenario = """
         let fault = manual.int(in: Time.min(1)...Time.min(2))
         #expect(sched.steps.first { $0.step.id == "s1" }?.time == s1)
         #expect(sched.steps.first { $0.step.id == "s3" }?.time == s1 + delay)
-        #expect(sched.faults == [ScheduledFault(kind: .pause("relay"), start: fault, end: fault + Time.s(1),
-                                                location: s.faults[0].location)])
+        #expect(
+            sched.faults == [
+                ScheduledFault(
+                    kind: .pause("relay"), start: fault, end: fault + Time.s(1),
+                    location: s.faults[0].location)
+            ])
     }
 
     @Test func randomFaultsStayInsideTheirBounds() throws {
@@ -147,7 +158,9 @@ let randomScenario = """
                 case .pause(let n), .crash(let n):
                     #expect(relays.contains(n))
                 case .clog(let from, let to):
-                    #expect((relays.contains(from) && !relays.contains(to)) || (relays.contains(to) && !relays.contains(from)))
+                    #expect(
+                        (relays.contains(from) && !relays.contains(to))
+                            || (relays.contains(to) && !relays.contains(from)))
                 case .link(let from, let to, let link):
                     #expect(["alice", "bob"].contains(from) && relays.contains(to))
                     #expect(link.loss >= 0.05 && link.loss <= 0.5)
@@ -175,7 +188,8 @@ let randomScenario = """
         var rng = Xoshiro256StarStar(seed: 3)
         for _ in 0..<10_000 {
             let x = 1 - rng.unit()
-            let ours = DeterministicMath.ln(x), libm = Foundation.log(x)
+            let ours = DeterministicMath.ln(x)
+            let libm = Foundation.log(x)
             #expect(abs(ours - libm) <= 4e-16 * max(1, abs(libm)), "ln(\(x)) = \(ours), libm \(libm)")
         }
         #expect(DeterministicMath.ln(1) == 0)

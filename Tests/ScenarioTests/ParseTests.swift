@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SimKernel
+import Testing
+
 @testable import Scenario
 
 @Suite struct ParsingValidFiles {
@@ -35,25 +36,36 @@ import SimKernel
         #expect(s.repos[1].name == "bobs-web" && s.repos[1].identifier == "web" && s.repos[1].owner == "bob")
 
         #expect(s.steps.count == 18)
-        #expect(s.steps.map(\.id) == ["ann", "ann-bob", "st", "p1", "pr1", "step6", "step7", "bug", "step9",
-                                     "step10", "step11", "step12", "step13", "step14", "step15", "step16",
-                                     "st2", "p2"])
+        #expect(
+            s.steps.map(\.id) == [
+                "ann", "ann-bob", "st", "p1", "pr1", "step6", "step7", "bug", "step9",
+                "step10", "step11", "step12", "step13", "step14", "step15", "step16",
+                "st2", "p2",
+            ])
         #expect(s.steps[0].timing == .at(0))
         #expect(s.steps[0].action == .announce(repo: "web", maintainers: nil, listsService: true))
         #expect(s.steps[1].timing == .between(0, Time.s(10)))
         #expect(s.steps[1].action == .announce(repo: "bobs-web", maintainers: ["alice"], listsService: true))
-        #expect(s.steps[2].action == .state(repo: "web", refs: [
-            RefSpec(ref: "refs/heads/main", commit: "c2"),
-            RefSpec(ref: "refs/tags/v1", commit: "c1", annotatedTag: true),
-        ], head: "refs/heads/main", peeled: true))
+        #expect(
+            s.steps[2].action
+                == .state(
+                    repo: "web",
+                    refs: [
+                        RefSpec(ref: "refs/heads/main", commit: "c2"),
+                        RefSpec(ref: "refs/tags/v1", commit: "c1", annotatedTag: true),
+                    ], head: "refs/heads/main", peeled: true))
         #expect(s.steps[2].retry == RetrySpec(every: Time.s(30), giveUpAfter: Time.min(10)))
         #expect(s.steps[2].location.line == 45 && s.steps[2].location.column == 5)
         #expect(s.steps[3].timing == .after(step: "st", lo: 0, hi: Time.min(2)))
-        #expect(s.steps[3].action == .push(repo: "web", owner: "alice", refs: [
-            RefSpec(ref: "refs/heads/main", commit: "c2"),
-            RefSpec(ref: "refs/tags/v1", commit: "c1", annotatedTag: true),
-            RefSpec(ref: "refs/heads/old", commit: nil),
-        ]))
+        #expect(
+            s.steps[3].action
+                == .push(
+                    repo: "web", owner: "alice",
+                    refs: [
+                        RefSpec(ref: "refs/heads/main", commit: "c2"),
+                        RefSpec(ref: "refs/tags/v1", commit: "c1", annotatedTag: true),
+                        RefSpec(ref: "refs/heads/old", commit: nil),
+                    ]))
         #expect(s.steps[4].action == .pullRequest(repo: "web", pr: "pr1", commit: "c3"))
         #expect(s.steps[5].action == .pushPR(repo: "web", pr: "pr1", commit: "c3", rawRef: nil))
         #expect(s.steps[6].action == .pushPR(repo: "web", pr: "pr1", commit: "c3", rawRef: "refs/nostr/not-an-id"))
@@ -69,7 +81,8 @@ import SimKernel
         #expect(s.steps[14].action == .crash(relay: "relay#1"))
         #expect(s.steps[16].timing == .between(Time.min(10), Time.min(15)))
         #expect(s.steps[17].timing == .between(Time.min(10), Time.min(15)))
-        #expect(s.steps[17].action == .push(repo: "web", owner: nil, refs: [RefSpec(ref: "refs/heads/main", commit: "c3")]))
+        #expect(
+            s.steps[17].action == .push(repo: "web", owner: nil, refs: [RefSpec(ref: "refs/heads/main", commit: "c3")]))
 
         #expect(s.faults.count == 7)
         #expect(s.faults[0].kind == .partition(["alice"], ["relay"]))
@@ -81,8 +94,11 @@ import SimKernel
         #expect(s.faults[4].kind == .crash("mirror"))
         #expect(s.faults[4].timing == .after(step: "p1", lo: Time.s(5), hi: Time.s(10)))
         // Unset link fields inherit the scenario's network.
-        #expect(s.faults[5].kind == .link(from: "alice", to: "relay",
-                                          LinkSpec(latencyMin: Time.ms(200), latencyMax: Time.ms(200), loss: 0.2)))
+        #expect(
+            s.faults[5].kind
+                == .link(
+                    from: "alice", to: "relay",
+                    LinkSpec(latencyMin: Time.ms(200), latencyMax: Time.ms(200), loss: 0.2)))
         #expect(s.faults[5].duration == nil)
         #expect(s.faults[6].kind == .skew("relay#0", skew: -Time.s(3), driftPPM: 200))
 
@@ -91,18 +107,23 @@ import SimKernel
         #expect(rf.perHour == 6 && rf.start == 0 && rf.end == Time.min(30))
         #expect(rf.minDuration == Time.s(5) && rf.maxDuration == Time.min(2))
 
-        #expect(s.expectations.map(\.kind) == [
-            .served(step: "ann", by: nil),
-            .served(step: "st", by: Time.min(10)),
-            .notServed(step: "bug"),
-            .accepted(step: "p1"),
-            .rejected(step: "p2", reason: "no state events"),
-            .expired(step: "st2", lo: Time.min(30), hi: Time.min(32)),
-            .refs(repo: "web", owner: "alice", refs: [RefSpec(ref: "refs/heads/main", commit: "c2"),
-                                                       RefSpec(ref: "refs/tags/v1", commit: "c1", annotatedTag: true)]),
-            .head(repo: "web", owner: nil, ref: "refs/heads/main"),
-            .repoAbsent(repo: "bobs-web", owner: "bob"),
-        ])
+        #expect(
+            s.expectations.map(\.kind) == [
+                .served(step: "ann", by: nil),
+                .served(step: "st", by: Time.min(10)),
+                .notServed(step: "bug"),
+                .accepted(step: "p1"),
+                .rejected(step: "p2", reason: "no state events"),
+                .expired(step: "st2", lo: Time.min(30), hi: Time.min(32)),
+                .refs(
+                    repo: "web", owner: "alice",
+                    refs: [
+                        RefSpec(ref: "refs/heads/main", commit: "c2"),
+                        RefSpec(ref: "refs/tags/v1", commit: "c1", annotatedTag: true),
+                    ]),
+                .head(repo: "web", owner: nil, ref: "refs/heads/main"),
+                .repoAbsent(repo: "bobs-web", owner: "bob"),
+            ])
         #expect(s.invariants == [.servedHasGitData, .singleWriter, .expectations])
     }
 
@@ -113,34 +134,37 @@ import SimKernel
         #expect(s.healAt == nil)
         #expect(s.quiescenceBound == Time.min(35))
         #expect(s.relays.count == 1)
-        #expect(s.relays.first?.name == "relay" && s.relays.first?.domain == "relay.test" && s.relays.first?.replicas == 1)
+        #expect(
+            s.relays.first?.name == "relay" && s.relays.first?.domain == "relay.test" && s.relays.first?.replicas == 1)
         #expect(s.network == LinkSpec())
         #expect(s.actors.isEmpty && s.repos.isEmpty && s.steps.isEmpty && s.faults.isEmpty)
         #expect(s.randomFaults == nil && s.expectations.isEmpty && s.invariants.isEmpty)
     }
 
     @Test func shorthandsAndDefaults() throws {
-        let s = try #require(parsed("""
-            name: shorthands
-            relays: [hub]
-            actors: [alice]
-            network: { latency: 20ms }
-            repos:
-              - { name: r, owner: alice, commits: [{ name: a }, { name: b, parents: a }] }
-            steps:
-              - { at: 0, actor: alice, announce: r }
-              - { at: 1s, actor: alice, issue: r }
-              - { at: 1s, actor: alice, delete: step2 }
-              - { at: 2s, actor: alice, push: { repo: r, refs: { refs/heads/main: b } } }
-              - { at: 3s, restart: hub }
-            faults:
-              - { at: 0s, link: { from: alice, to: hub, loss: 0.5 } }
-            random_faults: { kinds: [pause], per_hour: 1.5 }
-            expect:
-              - repo_absent: r
-              - rejected: step4
-              - expired: step1
-            """))
+        let s = try #require(
+            parsed(
+                """
+                name: shorthands
+                relays: [hub]
+                actors: [alice]
+                network: { latency: 20ms }
+                repos:
+                  - { name: r, owner: alice, commits: [{ name: a }, { name: b, parents: a }] }
+                steps:
+                  - { at: 0, actor: alice, announce: r }
+                  - { at: 1s, actor: alice, issue: r }
+                  - { at: 1s, actor: alice, delete: step2 }
+                  - { at: 2s, actor: alice, push: { repo: r, refs: { refs/heads/main: b } } }
+                  - { at: 3s, restart: hub }
+                faults:
+                  - { at: 0s, link: { from: alice, to: hub, loss: 0.5 } }
+                random_faults: { kinds: [pause], per_hour: 1.5 }
+                expect:
+                  - repo_absent: r
+                  - rejected: step4
+                  - expired: step1
+                """))
         #expect(s.relays.map(\.domain) == ["hub.test"])
         #expect(s.network.latencyMin == Time.ms(20) && s.network.latencyMax == Time.ms(20))
         #expect(s.repos[0].identifier == "r")
@@ -148,29 +172,37 @@ import SimKernel
         #expect(s.steps[1].action == .issue(repo: "r", subject: ""))
         #expect(s.steps[2].action == .delete(targets: ["step2"], byCoordinate: false))
         #expect(s.steps[4].actor == "")
-        #expect(s.faults[0].kind == .link(from: "alice", to: "hub",
-                                          LinkSpec(latencyMin: Time.ms(20), latencyMax: Time.ms(20), loss: 0.5)))
+        #expect(
+            s.faults[0].kind
+                == .link(
+                    from: "alice", to: "hub",
+                    LinkSpec(latencyMin: Time.ms(20), latencyMax: Time.ms(20), loss: 0.5)))
         let rf = try #require(s.randomFaults)
         // Window defaults to the whole run (or up to heal_at), durations to 1s..1m.
         #expect(rf.start == 0 && rf.end == Time.min(60) && rf.minDuration == Time.s(1) && rf.maxDuration == Time.min(1))
         #expect(rf.perHour == 1.5)
-        #expect(s.expectations.map(\.kind) == [.repoAbsent(repo: "r", owner: nil), .rejected(step: "step4", reason: nil),
-                                               .expired(step: "step1", lo: nil, hi: nil)])
+        #expect(
+            s.expectations.map(\.kind) == [
+                .repoAbsent(repo: "r", owner: nil), .rejected(step: "step4", reason: nil),
+                .expired(step: "step1", lo: nil, hi: nil),
+            ])
     }
 
     @Test func groupsFlattenAndNumberStepsByPosition() throws {
-        let s = try #require(parsed("""
-            name: groups
-            actors: [a]
-            repos: [{ name: r, owner: a }]
-            steps:
-              - { at: 0s, actor: a, announce: r }
-              - group: { within: 1m..2m }
+        let s = try #require(
+            parsed(
+                """
+                name: groups
+                actors: [a]
+                repos: [{ name: r, owner: a }]
                 steps:
-                  - { actor: a, issue: r }
-                  - { id: named, actor: a, issue: r }
-              - { after: named, actor: a, issue: r }
-            """))
+                  - { at: 0s, actor: a, announce: r }
+                  - group: { within: 1m..2m }
+                    steps:
+                      - { actor: a, issue: r }
+                      - { id: named, actor: a, issue: r }
+                  - { after: named, actor: a, issue: r }
+                """))
         #expect(s.steps.map(\.id) == ["step1", "step2", "named", "step4"])
         #expect(s.steps[1].timing == .between(Time.min(1), Time.min(2)))
         #expect(s.steps[2].timing == .between(Time.min(1), Time.min(2)))
@@ -187,7 +219,9 @@ import SimKernel
         #expect(DurationText.parse(DurationText.format(value)) == value)
     }
 
-    @Test(arguments: ["", "5", "1,5s", "1.s", ".5s", "5 minutes", "30m1h", "1m1m", "-3s", "3w", "s", "1h-5m", "ms5", "+5s"])
+    @Test(arguments: [
+        "", "5", "1,5s", "1.s", ".5s", "5 minutes", "30m1h", "1m1m", "-3s", "3w", "s", "1h-5m", "ms5", "+5s",
+    ])
     func nonDurationsAreRejected(text: String) {
         #expect(DurationText.parse(text) == nil)
     }
@@ -224,7 +258,10 @@ import SimKernel
         #expect(result.errors.count == 3)
         let messages = result.errors.map(\.description)
         #expect(messages.contains(where: { $0.hasPrefix(dir + "/missing.yaml:1:1: error: no such file") }))
-        #expect(messages.contains(where: { $0.hasPrefix(dir + "/sub/dup.yaml:1:7: error: scenario name 'b' is already used by \(dir)/b.yaml") }))
+        #expect(
+            messages.contains(where: {
+                $0.hasPrefix(dir + "/sub/dup.yaml:1:7: error: scenario name 'b' is already used by \(dir)/b.yaml")
+            }))
         #expect(messages.contains(where: { $0.hasPrefix(dir + "/sub/z.yaml:2:1: error: invalid YAML") }))
     }
 

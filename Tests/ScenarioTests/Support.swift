@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SimKernel
+import Testing
+
 @testable import Scenario
 
 /// The errors `yaml` produces (empty if it parses).
@@ -17,7 +18,9 @@ func errors(_ yaml: String, file: String = "t.yaml") -> [ScenarioError] {
 }
 
 /// Parses `yaml`, recording the errors as a test issue if it does not.
-func parsed(_ yaml: String, file: String = "t.yaml", sourceLocation: Testing.SourceLocation = #_sourceLocation) -> Scenario? {
+func parsed(_ yaml: String, file: String = "t.yaml", sourceLocation: Testing.SourceLocation = #_sourceLocation)
+    -> Scenario?
+{
     do {
         return try ScenarioLoader.parse(yaml: yaml, file: file)
     } catch {
@@ -27,16 +30,20 @@ func parsed(_ yaml: String, file: String = "t.yaml", sourceLocation: Testing.Sou
 }
 
 /// Expects exactly one error, at `line`:`column`, whose message contains every fragment.
-func expectOneError(_ yaml: String, line: Int, column: Int, _ fragments: String...,
-                    sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+func expectOneError(
+    _ yaml: String, line: Int, column: Int, _ fragments: String...,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     let errs = errors(yaml)
-    #expect(errs.count == 1, "expected one error, got:\n\(errs.map(\.description).joined(separator: "\n"))",
-            sourceLocation: sourceLocation)
+    #expect(
+        errs.count == 1, "expected one error, got:\n\(errs.map(\.description).joined(separator: "\n"))",
+        sourceLocation: sourceLocation)
     guard let e = errs.first else { return }
     #expect(e.location.file == "t.yaml", sourceLocation: sourceLocation)
-    #expect(e.location.line == line && e.location.column == column,
-            "at \(e.location.line):\(e.location.column), expected \(line):\(column): \(e.message)",
-            sourceLocation: sourceLocation)
+    #expect(
+        e.location.line == line && e.location.column == column,
+        "at \(e.location.line):\(e.location.column), expected \(line):\(column): \(e.message)",
+        sourceLocation: sourceLocation)
     for f in fragments {
         #expect(e.message.contains(f), "'\(e.message)' does not contain '\(f)'", sourceLocation: sourceLocation)
     }
@@ -54,14 +61,25 @@ func withoutAnyLocations(_ s: Scenario) -> Scenario {
     var s = s.withoutLocations()
     s.repos = s.repos.map { r in
         var r = r
-        if var u = r.upstream { u.location = .unknown; r.upstream = u }
+        if var u = r.upstream {
+            u.location = .unknown
+            r.upstream = u
+        }
         return r
     }
     s.remotes = s.remotes.map { r in
         var r = r
         r.location = .unknown
-        r.holds = r.holds.map { var h = $0; h.location = .unknown; return h }
-        r.behaviours = r.behaviours.map { var b = $0; b.location = .unknown; return b }
+        r.holds = r.holds.map {
+            var h = $0
+            h.location = .unknown
+            return h
+        }
+        r.behaviours = r.behaviours.map {
+            var b = $0
+            b.location = .unknown
+            return b
+        }
         return r
     }
     return s
@@ -69,7 +87,8 @@ func withoutAnyLocations(_ s: Scenario) -> Scenario {
 
 /// Compares every field of two scenarios, ignoring source locations.
 func expectSameContent(_ a: Scenario, _ b: Scenario, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    let a = withoutAnyLocations(a), b = withoutAnyLocations(b)
+    let a = withoutAnyLocations(a)
+    let b = withoutAnyLocations(b)
     #expect(a.name == b.name, sourceLocation: sourceLocation)
     #expect(a.description == b.description, sourceLocation: sourceLocation)
     #expect(a.duration == b.duration, sourceLocation: sourceLocation)
@@ -93,7 +112,10 @@ struct CountingRNG: RandomNumberGenerator {
     var inner: Xoshiro256StarStar
     var draws = 0
     init(seed: UInt64) { inner = Xoshiro256StarStar(seed: seed) }
-    mutating func next() -> UInt64 { draws += 1; return inner.next() }
+    mutating func next() -> UInt64 {
+        draws += 1
+        return inner.next()
+    }
 }
 
 /// A scratch directory for file tests, removed by the caller.

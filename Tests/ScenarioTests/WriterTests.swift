@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SimKernel
+import Testing
+
 @testable import Scenario
 
 @Suite struct Writing {
@@ -53,22 +54,24 @@ import SimKernel
     }
 
     @Test func awkwardTextSurvives() throws {
-        let s = try #require(parsed("""
-            name: "odd: names, # and quotes"
-            description: "line one\\nline \\"two\\"\\ttabbed — ünïcode"
-            config: { "strange key": "a, b: c", retries: 3, ratio: 0.25, flag: true, empty: "", neg: -5 }
-            actors: ["1", "true", x]
-            repos:
-              - name: r
-                identifier: "id.with-dots_1"
-                owner: "1"
-                commits:
-                  - { name: "null", files: { "dir with space/a b.txt": "x: y\\n- z", "#hash": "", "é.md": "\\u0001ctl" } }
-            steps:
-              - { id: "2", at: 0s, actor: "true", issue: { repo: r, subject: "[brackets] {braces} 'single'" } }
-            expect:
-              - rejected: { step: "2", reason: "quote \\" and backslash \\\\" }
-            """))
+        let s = try #require(
+            parsed(
+                """
+                name: "odd: names, # and quotes"
+                description: "line one\\nline \\"two\\"\\ttabbed — ünïcode"
+                config: { "strange key": "a, b: c", retries: 3, ratio: 0.25, flag: true, empty: "", neg: -5 }
+                actors: ["1", "true", x]
+                repos:
+                  - name: r
+                    identifier: "id.with-dots_1"
+                    owner: "1"
+                    commits:
+                      - { name: "null", files: { "dir with space/a b.txt": "x: y\\n- z", "#hash": "", "é.md": "\\u0001ctl" } }
+                steps:
+                  - { id: "2", at: 0s, actor: "true", issue: { repo: r, subject: "[brackets] {braces} 'single'" } }
+                expect:
+                  - rejected: { step: "2", reason: "quote \\" and backslash \\\\" }
+                """))
         let text = ScenarioWriter.yaml(s, schedule: nil)
         let back = try #require(parsed(text))
         expectSameContent(s, back)
@@ -78,38 +81,41 @@ import SimKernel
     }
 
     @Test func writerOutputIsReadableYAML() throws {
-        let s = try #require(parsed("""
-            name: small
-            actors: [alice]
-            repos: [{ name: web, owner: alice, commits: [{ name: c1, files: { b.txt: "2", a.txt: "1" } }] }]
-            steps:
-              - { id: ann, at: 1m..2m, actor: alice, announce: web }
-              - { id: p, after: ann, delay: 5s, actor: alice, push: { repo: web, refs: { refs/heads/main: c1, refs/heads/x: null } } }
-            faults:
-              - { at: 30s, for: 1m, partition: [[alice], [relay]] }
-            """))
+        let s = try #require(
+            parsed(
+                """
+                name: small
+                actors: [alice]
+                repos: [{ name: web, owner: alice, commits: [{ name: c1, files: { b.txt: "2", a.txt: "1" } }] }]
+                steps:
+                  - { id: ann, at: 1m..2m, actor: alice, announce: web }
+                  - { id: p, after: ann, delay: 5s, actor: alice, push: { repo: web, refs: { refs/heads/main: c1, refs/heads/x: null } } }
+                faults:
+                  - { at: 30s, for: 1m, partition: [[alice], [relay]] }
+                """))
         let text = ScenarioWriter.yaml(s, schedule: nil)
-        #expect(text == """
-            name: small
-            duration: 1h
-            quiescence_bound: 35m
-            relays:
-              - { name: relay, domain: relay.test, replicas: 1 }
-            actors:
-              - alice
-            network: { latency: 2ms..40ms, loss: 0, duplicate: 0, reorder: 0 }
-            repos:
-              - name: web
-                identifier: web
-                owner: alice
-                commits:
-                  - { name: c1, files: { a.txt: "1", b.txt: "2" } }
-            steps:
-              - { id: ann, at: 1m..2m, actor: alice, announce: web }
-              - { id: p, after: ann, delay: 5s, actor: alice, push: { repo: web, refs: { refs/heads/main: c1, refs/heads/x: null } } }
-            faults:
-              - { at: 30s, for: 1m, partition: [[alice], [relay]] }
+        #expect(
+            text == """
+                name: small
+                duration: 1h
+                quiescence_bound: 35m
+                relays:
+                  - { name: relay, domain: relay.test, replicas: 1 }
+                actors:
+                  - alice
+                network: { latency: 2ms..40ms, loss: 0, duplicate: 0, reorder: 0 }
+                repos:
+                  - name: web
+                    identifier: web
+                    owner: alice
+                    commits:
+                      - { name: c1, files: { a.txt: "1", b.txt: "2" } }
+                steps:
+                  - { id: ann, at: 1m..2m, actor: alice, announce: web }
+                  - { id: p, after: ann, delay: 5s, actor: alice, push: { repo: web, refs: { refs/heads/main: c1, refs/heads/x: null } } }
+                faults:
+                  - { at: 30s, for: 1m, partition: [[alice], [relay]] }
 
-            """)
+                """)
     }
 }

@@ -1,8 +1,8 @@
-import Foundation
-import Testing
 import Conformance
+import Foundation
 import Relay
 import Server
+import Testing
 
 /// `graspsim conform` against `graspsim serve`: the reference passes every check, and each
 /// broken-implementation switch serve accepts makes its matching check fail.
@@ -39,11 +39,19 @@ import Server
         (["variant.compare_peeled_refs=true"], ["R7.peeled-entries-ignored"]),
         (["variant.reject_noop_push=true"], ["R7.noop-push-accepted"]),
         (["variant.flat_maintainers=true"], ["R7.recursive-maintainer-accepted"]),
-        (["variant.unprefixed_messages=true"], ["R2.not-listing-rejected", "R3.orphan-choice", "NIP-01.bad-signature", "NIP-01.bad-id"]),
+        (
+            ["variant.unprefixed_messages=true"],
+            ["R2.not-listing-rejected", "R3.orphan-choice", "NIP-01.bad-signature", "NIP-01.bad-id"]
+        ),
         (["variant.replacement_bypasses_purgatory=true"], ["R4.replacement-stays-hidden"]),
         (["variant.skip_promoting_copies=true"], ["R8.copies-release-announcements"]),
-        (["variant.forget_accepted_events=true"],
-         ["R3.issue-accepted", "R3.reply-e-tag", "R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag", "R3.tagged-by-issue"]),
+        (
+            ["variant.forget_accepted_events=true"],
+            [
+                "R3.issue-accepted", "R3.reply-e-tag", "R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag",
+                "R3.tagged-by-issue",
+            ]
+        ),
         (["variant.forget_accepted_events=true", "accept_orphans=true"], ["R3.orphan-choice"]),
         (["variant.lowercase_tags_only=true"], ["R3.comment-root-E", "R3.comment-root-A", "R3.quote-q-tag"]),
         (["variant.one_way_references=true"], ["R3.tagged-by-issue"]),
@@ -81,7 +89,8 @@ import Server
         #expect(all.subtracting(tripped) == Self.untripped)
     }
 
-    @Test(arguments: trips) func brokenSwitchFailsItsChecks(_ trip: (settings: [String], checks: [String])) async throws {
+    @Test(arguments: trips) func brokenSwitchFailsItsChecks(_ trip: (settings: [String], checks: [String])) async throws
+    {
         let relay = try ServedRelay(settings: trip.settings + ["purgatory_ttl=\(Int(Self.ttl))s", "sweep_interval=2s"])
         defer { relay.stop() }
         let results = try await run(relay, only: trip.checks, slow: true)
@@ -90,7 +99,8 @@ import Server
             #expect(result.verdict == .fail, "\(trip.settings) did not fail \(result.id)")
             // Failed on what it checks, not because the server went quiet.
             // (A missing EOSE is what `NIP-01.req-eose` itself checks.)
-            let quiet = ["no OK", "unreachable", "stopped answering"] + (result.id == "NIP-01.req-eose" ? [] : ["no EOSE"])
+            let quiet =
+                ["no OK", "unreachable", "stopped answering"] + (result.id == "NIP-01.req-eose" ? [] : ["no EOSE"])
             #expect(!quiet.contains { result.message.contains($0) }, "\(result.id): \(result.message)")
         }
     }
@@ -108,7 +118,9 @@ import Server
     /// A MAY reports the server's choice: the reference refuses orphans, and with
     /// `accept_orphans` accepts and serves them.
     @Test func orphanChoiceIsReported() async throws {
-        for (settings, finding) in [([String](), "refuses orphans: blocked:"), (["accept_orphans=true"], "accepts orphans")] {
+        for (settings, finding) in [
+            ([String](), "refuses orphans: blocked:"), (["accept_orphans=true"], "accepts orphans"),
+        ] {
             let relay = try ServedRelay(settings: settings)
             defer { relay.stop() }
             let result = try #require(try await run(relay, only: ["R3.orphan-choice"]).first)
@@ -119,18 +131,25 @@ import Server
 
     @Test func tableGroupsEachRequirementOnce() {
         let results = Catalogue.checks.map {
-            CheckResult(id: $0.id, section: $0.section, level: $0.level, requirement: $0.requirement,
-                        verdict: .pass, message: "", seconds: 0, transcript: [])
+            CheckResult(
+                id: $0.id, section: $0.section, level: $0.level, requirement: $0.requirement,
+                verdict: .pass, message: "", seconds: 0, transcript: [])
         }
-        let headings = ConformReport.table(results).split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.contains("passed") }
+        let headings = ConformReport.table(results).split(separator: "\n").filter {
+            !$0.hasPrefix(" ") && !$0.contains("passed")
+        }
         #expect(headings.count == Set(headings).count, "\(headings)")
     }
 
     @Test func docsCatalogueIsTheGeneratedOne() throws {
-        #expect(Set(Procedures.byID.keys) == Set(Catalogue.checks.map(\.id)), "every check says what it sends and expects")
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        #expect(
+            Set(Procedures.byID.keys) == Set(Catalogue.checks.map(\.id)), "every check says what it sends and expects")
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
-        #expect(doc.contains(Procedures.markdown()), "docs/conformance.md: regenerate with graspsim conform --list --markdown")
+        #expect(
+            doc.contains(Procedures.markdown()),
+            "docs/conformance.md: regenerate with graspsim conform --list --markdown")
     }
 
     @Test func unknownCheckNameIsAnError() throws {
@@ -139,8 +158,13 @@ import Server
 
     @Test func everyRelaySwitchServeAcceptsHasACheck() throws {
         // The relay's broken variants, minus those serve refuses.
-        let relayFaults = RelayConfig.keys.map(\.0).filter { $0.hasPrefix("variant.") && RelayServer.unavailableSettings[$0] == nil }
-        let covered = Set(Self.trips.flatMap { $0.settings.map { String($0.split(separator: "=")[0]) } }.filter { $0.hasPrefix("variant.") })
+        let relayFaults = RelayConfig.keys.map(\.0).filter {
+            $0.hasPrefix("variant.") && RelayServer.unavailableSettings[$0] == nil
+        }
+        let covered = Set(
+            Self.trips.flatMap { $0.settings.map { String($0.split(separator: "=")[0]) } }.filter {
+                $0.hasPrefix("variant.")
+            })
         #expect(Set(relayFaults) == covered)
     }
 }

@@ -1,6 +1,6 @@
+import Conformance
 import Foundation
 import Testing
-import Conformance
 
 /// The NIP-01 section of `graspsim conform` against nostr-sdk's `LocalRelay` (rust-nostr,
 /// from PyPI): what that relay really does. docs/conformance.md records the result.
@@ -23,7 +23,10 @@ import Conformance
         p.standardError = FileHandle.nullDevice
         try p.run()
         // Stopped by PID (its runtime does not stop on SIGTERM).
-        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        defer {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
         var url = ""
         while url.isEmpty {
             let chunk = out.fileHandleForReading.availableData
@@ -40,7 +43,9 @@ import Conformance
             options.only = Self.failsOnAPlainRelay.sorted()
             let results = try await ConformRunner.run(options)
             #expect(results.count == Self.failsOnAPlainRelay.count)
-            #expect(results.allSatisfy { $0.verdict == .fail }, "passed on a plain relay: \(results.filter { $0.verdict != .fail }.map(\.id))")
+            #expect(
+                results.allSatisfy { $0.verdict == .fail },
+                "passed on a plain relay: \(results.filter { $0.verdict != .fail }.map(\.id))")
         }
     }
 
@@ -52,9 +57,13 @@ import Conformance
             #expect(results.count == Catalogue.checks.filter { $0.section == "NIP-01" }.count)
             // What it does (recorded in docs/conformance.md); a change shows up here.
             let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0.verdict) })
-            print("LocalRelay NIP-01:", results.map { "\($0.id)=\($0.verdict.rawValue) \($0.message)" }.joined(separator: "; "))
-            for id in ["NIP-01.req-eose", "NIP-01.bad-signature", "NIP-01.bad-id", "NIP-01.invalid-json",
-                       "NIP-01.limit-newest-first", "NIP-01.addressable-tie-break"] {
+            print(
+                "LocalRelay NIP-01:",
+                results.map { "\($0.id)=\($0.verdict.rawValue) \($0.message)" }.joined(separator: "; "))
+            for id in [
+                "NIP-01.req-eose", "NIP-01.bad-signature", "NIP-01.bad-id", "NIP-01.invalid-json",
+                "NIP-01.limit-newest-first", "NIP-01.addressable-tie-break",
+            ] {
                 #expect(verdicts[id] == .pass, "\(id): \(results.first { $0.id == id }?.message ?? "")")
             }
         }

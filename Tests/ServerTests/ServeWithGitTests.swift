@@ -1,8 +1,8 @@
 import Foundation
-import Testing
-import Nostr
-import Logging
 import HummingbirdWSClient
+import Logging
+import Nostr
+import Testing
 
 /// `graspsim serve` used by the real `git` CLI and a WebSocket Nostr client.
 @Suite(.serialized) struct ServeWithGitTests {
@@ -19,11 +19,15 @@ import HummingbirdWSClient
         #expect(options.out.lowercased().contains("access-control-allow-origin: *"))
         let page = try await sh(["curl", "-s", "-i", relay.base + "/"])
         #expect(page.out.hasPrefix("HTTP/1.1 200") && page.out.contains("text/html"))
-        let unknown = try await sh(["curl", "-s", "-i", relay.base + "/\(Actor("x").npub)/nothing.git/info/refs?service=git-upload-pack"])
+        let unknown = try await sh([
+            "curl", "-s", "-i", relay.base + "/\(Actor("x").npub)/nothing.git/info/refs?service=git-upload-pack",
+        ])
         #expect(unknown.out.hasPrefix("HTTP/1.1 404"))
         #expect(unknown.out.lowercased().contains("access-control-allow-origin: *"))
-        for path in ["/\(Actor("x").npub)/..%2F..%2Fetc.git/info/refs", "/\(Actor("x").npub)/%2e%2e.git/info/refs",
-                     "/%2e%2e/%2e%2e/etc/passwd", "/\(Actor("x").npub)/a%2Fb.git/info/refs"] {
+        for path in [
+            "/\(Actor("x").npub)/..%2F..%2Fetc.git/info/refs", "/\(Actor("x").npub)/%2e%2e.git/info/refs",
+            "/%2e%2e/%2e%2e/etc/passwd", "/\(Actor("x").npub)/a%2Fb.git/info/refs",
+        ] {
             let r = try await sh(["curl", "-s", "-i", "--path-as-is", relay.base + path])
             #expect(r.out.hasPrefix("HTTP/1.1 404"), "\(path): \(r.out.prefix(40))")
         }
@@ -94,7 +98,8 @@ import HummingbirdWSClient
     @Test func nostrRefs() async throws {
         let relay = try ServedRelay()
         defer { relay.stop() }
-        let alice = Actor("alice"), bob = Actor("bob")
+        let alice = Actor("alice")
+        let bob = Actor("bob")
         let url = "\(relay.base)/\(alice.npub)/prs.git"
         let ann = alice.announcement(relay, d: "prs")
         _ = try await nostr(relay.ws, [.event(ann)])
@@ -194,8 +199,10 @@ import HummingbirdWSClient
         forging.sig = String(repeating: "0", count: 128)
         let forged = forging
         let box = MessageBox()
-        try await WebSocketClient.connect(url: relay.ws, configuration: .init(maxFrameSize: 1 << 20),
-                                          logger: Logger(label: "test")) { inbound, outbound, _ in
+        try await WebSocketClient.connect(
+            url: relay.ws, configuration: .init(maxFrameSize: 1 << 20),
+            logger: Logger(label: "test")
+        ) { inbound, outbound, _ in
             try await outbound.write(.text("this is not json"))
             try await outbound.write(.text(#"["HELLO"]"#))
             try await outbound.write(.text(ClientMessage.event(forged).json))
@@ -223,8 +230,10 @@ import HummingbirdWSClient
         let alice = Actor("alice")
         _ = try await nostr(relay.ws, [.event(alice.announcement(relay, d: "junk"))])
         let url = "\(relay.base)/\(alice.npub)/junk.git"
-        let r = try await sh(["curl", "-s", "-i", "-X", "POST", "-H", "Content-Type: application/x-git-receive-pack-request",
-                        "--data-binary", "0032garbage-not-a-pkt-line-at-all", url + "/git-receive-pack"])
+        let r = try await sh([
+            "curl", "-s", "-i", "-X", "POST", "-H", "Content-Type: application/x-git-receive-pack-request",
+            "--data-binary", "0032garbage-not-a-pkt-line-at-all", url + "/git-receive-pack",
+        ])
         #expect(r.out.hasPrefix("HTTP/1.1 400"), "\(r.out.prefix(200))")
         #expect(r.out.contains("malformed pkt-lines or pack"))
         let refs = try await sh(["git", "ls-remote", url])
@@ -235,9 +244,14 @@ import HummingbirdWSClient
     @Test func secondMaintainerRepositoryReceivesTheCopy() async throws {
         let relay = try ServedRelay()
         defer { relay.stop() }
-        let alice = Actor("alice"), bob = Actor("bob")
-        _ = try await nostr(relay.ws, [.event(alice.announcement(relay, d: "shared", maintainers: [bob])),
-                                       .event(bob.announcement(relay, d: "shared", maintainers: [alice]))])
+        let alice = Actor("alice")
+        let bob = Actor("bob")
+        _ = try await nostr(
+            relay.ws,
+            [
+                .event(alice.announcement(relay, d: "shared", maintainers: [bob])),
+                .event(bob.announcement(relay, d: "shared", maintainers: [alice])),
+            ])
         let work = try await gitWorkdir()
         let c1 = try await commit(work, "a.txt", "shared\n")
         _ = try await nostr(relay.ws, [.event(alice.state(d: "shared", main: c1))])

@@ -1,9 +1,9 @@
-import Foundation
-import Testing
-import Logging
-import HummingbirdWSClient
-import Nostr
 import Conformance
+import Foundation
+import HummingbirdWSClient
+import Logging
+import Nostr
+import Testing
 
 /// A `graspsim serve` process on a free loopback port with its own data folder, stopped
 /// by PID when the test is done.
@@ -19,7 +19,8 @@ final class ServedRelay: @unchecked Sendable {
     init(data: String? = nil, settings: [String] = [], arguments: [String] = []) throws {
         self.data = data ?? NSTemporaryDirectory() + "graspsim-serve-\(UUID().uuidString)"
         process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["serve", "--port", "0", "--data", self.data, "--log-level", "warning"]
+        process.arguments =
+            ["serve", "--port", "0", "--data", self.data, "--log-level", "warning"]
             + settings.flatMap { ["--set", $0] } + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -30,10 +31,14 @@ final class ServedRelay: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let chunk = handle.availableData
-            if chunk.isEmpty { if !process.isRunning { break }; continue }
+            if chunk.isEmpty {
+                if !process.isRunning { break }
+                continue
+            }
             seen += String(decoding: chunk, as: UTF8.self)
             if let r = seen.range(of: "listening on http://127.0.0.1:"),
-               let line = seen[r.upperBound...].split(separator: "\n").first, let p = Int(line) {
+                let line = seen[r.upperBound...].split(separator: "\n").first, let p = Int(line)
+            {
                 port = p
                 return
             }
@@ -55,8 +60,10 @@ final class ServedRelay: @unchecked Sendable {
         var candidates: [URL] = []
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         candidates.append(exe.deletingLastPathComponent().appendingPathComponent("graspsim"))
-        candidates.append(exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("graspsim"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(
+            exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("graspsim"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug/graspsim"))
         for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) { return c.path }
         throw FixtureError("graspsim binary not found (looked at \(candidates.map(\.path)))")
@@ -71,18 +78,27 @@ struct FixtureError: Error, CustomStringConvertible {
 /// Runs a program on a Dispatch thread (waiting for it must not hold one of the few
 /// concurrency-pool threads the WebSocket clients resume on); returns status and output.
 @discardableResult
-func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) async throws -> (status: Int32, out: String, err: String) {
+func sh(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) async throws -> (
+    status: Int32, out: String, err: String
+) {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
-            do { continuation.resume(returning: try shBlocking(args, cwd: cwd, env: env)) }
-            catch { continuation.resume(throwing: error) }
+            do { continuation.resume(returning: try shBlocking(args, cwd: cwd, env: env)) } catch {
+                continuation.resume(throwing: error)
+            }
         }
     }
 }
 
-func shBlocking(_ args: [String], cwd: String?, env: [String: String]) throws -> (status: Int32, out: String, err: String) {
-    try runProgram(args, in: cwd, environment: ["GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
-                                                 "HOME": NSTemporaryDirectory()].merging(env) { _, new in new })
+func shBlocking(_ args: [String], cwd: String?, env: [String: String]) throws -> (
+    status: Int32, out: String, err: String
+) {
+    try runProgram(
+        args, in: cwd,
+        environment: [
+            "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": NSTemporaryDirectory(),
+        ].merging(env) { _, new in new })
 }
 
 /// A git working repository in a fresh folder.
@@ -108,8 +124,16 @@ func nostr(_ url: String, _ messages: [ClientMessage]) async throws -> [RelayMes
 final class MessageBox: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [RelayMessage] = []
-    func append(_ m: RelayMessage) { lock.lock(); items.append(m); lock.unlock() }
-    var messages: [RelayMessage] { lock.lock(); defer { lock.unlock() }; return items }
+    func append(_ m: RelayMessage) {
+        lock.lock()
+        items.append(m)
+        lock.unlock()
+    }
+    var messages: [RelayMessage] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }
 
 /// Signs NIP-34 events for a test actor.
@@ -119,8 +143,9 @@ struct Actor {
     var npub: String { keys.npub }
 
     func event(_ kind: Int, _ tags: [[String]]) -> NostrEvent {
-        NostrEvent.signed(kind: kind, tags: tags, content: "", createdAt: Int64(Date().timeIntervalSince1970),
-                          keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        NostrEvent.signed(
+            kind: kind, tags: tags, content: "", createdAt: Int64(Date().timeIntervalSince1970),
+            keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
     }
     func announcement(_ relay: ServedRelay, d: String, maintainers: [Actor] = []) -> NostrEvent {
         var tags = [["d", d], ["clone", "\(relay.base)/\(npub)/\(d).git"], ["relays", relay.ws]]

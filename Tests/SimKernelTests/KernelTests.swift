@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SimKernel
 
 @Suite struct QueueOrdering {
@@ -29,7 +30,9 @@ import Testing
         final class Periodic: SimNode {
             func start(_ ctx: NodeContext) { ctx.setTimer(after: Time.s(1), tag: 0, periodic: true) }
             func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {}
-            func timerFired(_ tag: UInt64, _ ctx: NodeContext) { ctx.setTimer(after: Time.s(1), tag: 0, periodic: true) }
+            func timerFired(_ tag: UInt64, _ ctx: NodeContext) {
+                ctx.setTimer(after: Time.s(1), tag: 0, periodic: true)
+            }
         }
         let sim = Simulation(seed: 1)
         sim.addNode(Periodic(), name: "p")
@@ -81,7 +84,8 @@ import Testing
     }
 
     @Test func reorderFaultBreaksFifo() {
-        let (sim, r, a, b) = pair(LinkConfig(latency: .fixed(Time.ms(5)), reorder: 0.3, reorderWindow: Time.s(1), ordered: true))
+        let (sim, r, a, b) = pair(
+            LinkConfig(latency: .fixed(Time.ms(5)), reorder: 0.3, reorderWindow: Time.s(1), ordered: true))
         for i in 0..<200 { sim.send(Ping(n: i), from: a, to: b) }
         sim.run(until: Time.s(10))
         #expect(r.received.count == 200)
@@ -105,8 +109,10 @@ import Testing
 
     @Test func oneWayPartitionDropsOnlyOneDirection() {
         let sim = Simulation(seed: 3)
-        let ra = Recorder(), rb = Recorder()
-        let a = sim.addNode(ra, name: "a"), b = sim.addNode(rb, name: "b")
+        let ra = Recorder()
+        let rb = Recorder()
+        let a = sim.addNode(ra, name: "a")
+        let b = sim.addNode(rb, name: "b")
         sim.startAll()
         sim.cut(a, b)
         sim.send(Ping(n: 1), from: a, to: b)
@@ -122,11 +128,13 @@ import Testing
 
     @Test func symmetricPartitionAndInFlightDrop() {
         let sim = Simulation(seed: 3)
-        let ra = Recorder(), rb = Recorder()
-        let a = sim.addNode(ra, name: "a"), b = sim.addNode(rb, name: "b")
+        let ra = Recorder()
+        let rb = Recorder()
+        let a = sim.addNode(ra, name: "a")
+        let b = sim.addNode(rb, name: "b")
         sim.setLink(a, b, LinkConfig(latency: .fixed(Time.ms(100))))
         sim.startAll()
-        sim.send(Ping(n: 1), from: a, to: b)          // in flight when the partition starts
+        sim.send(Ping(n: 1), from: a, to: b)  // in flight when the partition starts
         sim.run(until: Time.ms(50))
         sim.partition([a], [b])
         sim.send(Ping(n: 2), from: b, to: a)
@@ -168,9 +176,11 @@ import Testing
 @Suite struct Lifecycle {
     @Test func pausedNodeHoldsInboxAndTimersPeersContinue() {
         let sim = Simulation(seed: 1)
-        let ra = Recorder(), rb = Recorder()
+        let ra = Recorder()
+        let rb = Recorder()
         rb.startTimers = [(Time.s(2), 7)]
-        let a = sim.addNode(ra, name: "a"), b = sim.addNode(rb, name: "b")
+        let a = sim.addNode(ra, name: "a")
+        let b = sim.addNode(rb, name: "b")
         let c = sim.addNode(Recorder(), name: "c")
         sim.setLink(a, b, LinkConfig(latency: .fixed(Time.ms(10))))
         sim.setLink(b, a, LinkConfig(latency: .fixed(Time.ms(10))))
@@ -180,29 +190,31 @@ import Testing
         sim.send(Ping(n: 9), from: c, to: a)
         sim.run(until: Time.s(5))
         #expect(rb.received.isEmpty && rb.timers.isEmpty)
-        #expect(ra.received.map(\.n) == [9])           // peers keep running
+        #expect(ra.received.map(\.n) == [9])  // peers keep running
         sim.resume(b)
         sim.run(until: Time.s(5))
         #expect(rb.received.map(\.n) == [1])
         #expect(rb.timers.map(\.tag) == [7])
-        #expect(rb.timers[0].time == Time.s(5))        // late, like after a GC pause
+        #expect(rb.timers[0].time == Time.s(5))  // late, like after a GC pause
     }
 
     @Test func crashLosesVolatileStateTimersAndInbox() {
         let sim = Simulation(seed: 1)
-        let ra = Recorder(), rb = Recorder()
+        let ra = Recorder()
+        let rb = Recorder()
         rb.startTimers = [(Time.s(2), 7)]
-        let a = sim.addNode(ra, name: "a"), b = sim.addNode(rb, name: "b")
+        let a = sim.addNode(ra, name: "a")
+        let b = sim.addNode(rb, name: "b")
         sim.setLink(a, b, LinkConfig(latency: .fixed(Time.ms(10))))
         sim.startAll()
         sim.send(Ping(n: 1), from: a, to: b)
         sim.run(until: Time.s(1))
         #expect(rb.volatileCounter == 1 && rb.durableCounter == 1)
-        sim.send(Ping(n: 2), from: a, to: b)   // in flight at the crash
+        sim.send(Ping(n: 2), from: a, to: b)  // in flight at the crash
         sim.crash(b)
         #expect(rb.volatileCounter == 0 && rb.durableCounter == 1)
         sim.run(until: Time.s(3))
-        #expect(rb.timers.isEmpty)            // the timer armed before the crash never fires
+        #expect(rb.timers.isEmpty)  // the timer armed before the crash never fires
         #expect(rb.received.map(\.n) == [1])
         #expect(sim.isQuiescent)
         sim.restart(b)
@@ -231,7 +243,7 @@ import Testing
         let r = Recorder()
         r.startTimers = [(Time.s(10), 1)]
         let n = sim.addNode(r, name: "n")
-        sim.setClock(n, skew: Time.s(-3), driftPPM: 100_000)   // 10% fast
+        sim.setClock(n, skew: Time.s(-3), driftPPM: 100_000)  // 10% fast
         sim.startAll()
         sim.run(until: Time.s(20))
         // 10 local seconds pass in 10/1.1 global seconds.
@@ -252,12 +264,14 @@ import Testing
 
     @Test func streamsAreIndependent() {
         let s = RandomStreams(seed: 42)
-        var a1 = s.stream("network"), b1 = s.stream("clients")
+        var a1 = s.stream("network")
+        var b1 = s.stream("clients")
         let bFirst = (0..<10).map { _ in b1.next() }
-        var a2 = s.stream("network"), b2 = s.stream("clients")
-        for _ in 0..<1000 { _ = a2.next() }     // extra draws on one stream…
+        var a2 = s.stream("network")
+        var b2 = s.stream("clients")
+        for _ in 0..<1000 { _ = a2.next() }  // extra draws on one stream…
         let bSecond = (0..<10).map { _ in b2.next() }
-        #expect(bFirst == bSecond)               // …leave the other unchanged
+        #expect(bFirst == bSecond)  // …leave the other unchanged
         #expect(a1.next() != b1.next())
         var c = RandomStreams(seed: 43).stream("network")
         var d = RandomStreams(seed: 42).stream("network")
@@ -282,7 +296,8 @@ import Testing
     @Test func networkDrawsDoNotShiftNodeStreams() {
         func nodeDraws(extraMessages: Int) -> [UInt64] {
             let sim = Simulation(seed: 5)
-            let a = sim.addNode(Recorder(), name: "a"), b = sim.addNode(Recorder(), name: "b")
+            let a = sim.addNode(Recorder(), name: "a")
+            let b = sim.addNode(Recorder(), name: "b")
             sim.setLink(a, b, LinkConfig(latency: .uniform(1, 1000), loss: 0.1))
             sim.startAll()
             for i in 0..<extraMessages { sim.send(Ping(n: i), from: a, to: b) }
@@ -324,7 +339,8 @@ import Testing
         }
         let trace = Trace(keepRecords: true)
         let sim = Simulation(seed: seed, trace: trace)
-        sim.defaultLink = LinkConfig(latency: .exponential(base: Time.ms(1), mean: Time.ms(20)), loss: 0.05, duplicate: 0.02, reorder: 0.1)
+        sim.defaultLink = LinkConfig(
+            latency: .exponential(base: Time.ms(1), mean: Time.ms(20)), loss: 0.05, duplicate: 0.02, reorder: 0.1)
         let nodes = (0..<5).map { _ in Chatter() }
         let ids = nodes.enumerated().map { sim.addNode($1, name: "c\($0)") }
         for n in nodes { n.peers = ids }
@@ -344,7 +360,8 @@ import Testing
     }
 
     @Test func differentSeedsDiverge() {
-        let a = Self.world(seed: 11), b = Self.world(seed: 12)
+        let a = Self.world(seed: 11)
+        let b = Self.world(seed: 12)
         #expect(a.hashHex != b.hashHex)
         #expect(firstDivergence(a.records, b.records) != nil)
     }

@@ -34,4 +34,3 @@ final class Recorder: SimNode {
         restarts.append((graceful, downtime))
     }
 }
-

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SimKernel
 
 /// The rolling trace hash is computed from bytes, without building each canonical line;
@@ -13,8 +14,10 @@ import Testing
             let fields = (0..<Int(rng.next() % 4)).map { _ in
                 (words[Int(rng.next() % UInt64(words.count))], words[Int(rng.next() % UInt64(words.count))])
             }
-            records.append(TraceRecord(time: i == 0 ? 0 : (i == 1 ? Int64.min + 1 : time),
-                                       node: words[Int(rng.next() % UInt64(words.count))], kind: "k\(i)", fields: fields))
+            records.append(
+                TraceRecord(
+                    time: i == 0 ? 0 : (i == 1 ? Int64.min + 1 : time),
+                    node: words[Int(rng.next() % UInt64(words.count))], kind: "k\(i)", fields: fields))
         }
         // Records are hashed in batches: read the hash mid-way too (it must flush the batch),
         // at lengths on both sides of a batch boundary.

@@ -1,4 +1,5 @@
 import SimKernel
+
 @testable import Sync
 
 /// A small deterministic driver for a SyncQueue: ticks every `config.tick`, answers each
@@ -18,7 +19,9 @@ final class QueueNet {
     private(set) var maxInFlight: [String: Int] = [:]
     private(set) var timers: [SimDuration] = []
     private(set) var traces: [String] = []
-    private var answers: [(time: SimTime, seq: Int, request: UInt64, identifier: String, source: CloneSource, outcome: FetchOutcome)] = []
+    private var answers:
+        [(time: SimTime, seq: Int, request: UInt64, identifier: String, source: CloneSource, outcome: FetchOutcome)] =
+            []
     private var script: [(time: SimTime, seq: Int, input: SyncInput)] = []
     private var seq = 0
 
@@ -73,16 +76,16 @@ final class QueueNet {
     private func apply(_ effects: [SyncEffect]) {
         for e in effects {
             switch e {
-            case let .fetch(request, identifier, source):
+            case .fetch(let request, let identifier, let source):
                 fetches.append((now, request, identifier, source))
                 if let o = outcome(identifier, source) {
                     seq += 1
                     answers.append((now + latency, seq, request, identifier, source, o))
                     answers.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
                 }
-            case let .setTimer(after):
+            case .setTimer(let after):
                 timers.append(after)
-            case let .trace(label, _):
+            case .trace(let label, _):
                 traces.append(label)
             case .report(let r):
                 reports.append(r)
@@ -98,8 +101,10 @@ final class QueueNet {
 
 /// The largest number of requests to `domain` started within any half-open window
 /// `[t, t + window)` (it suffices to try windows starting at each request).
-func maxRequestsInAnyWindow(_ log: [(time: SimTime, domain: String, identifier: String)],
-                            domain: String, window: SimDuration) -> Int {
+func maxRequestsInAnyWindow(
+    _ log: [(time: SimTime, domain: String, identifier: String)],
+    domain: String, window: SimDuration
+) -> Int {
     let times = log.filter { $0.domain == domain }.map(\.time).sorted()
     var best = 0
     var j = 0

@@ -1,10 +1,11 @@
-import Testing
 import GitStore
+import Testing
+
 @testable import Sync
 
 private let main = "refs/heads/main"
 private let tracking = "refs/remotes/origin/main"
-private let now: Int64 = 1_750_000_000   // 2025-06-15T15:06:40Z (checked with python3 datetime)
+private let now: Int64 = 1_750_000_000  // 2025-06-15T15:06:40Z (checked with python3 datetime)
 
 private let baseFiles: [String: String] = [
     "README.md": "hello\n",
@@ -84,7 +85,10 @@ private struct Setup {
         switch outcome {
         case .inSync, .fetchFailed:
             try s.localCommit(with(baseFiles, "local.txt", "mine\n"), "local work")
-            if outcome == .inSync { _ = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now) }
+            if outcome == .inSync {
+                _ = try Reconciler.reconcile(
+                    local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+            }
         case .fastForwarded:
             try s.remoteCommit(with(baseFiles, "up.txt", "up\n"), "upstream 1")
             try s.remoteCommit(with(with(baseFiles, "up.txt", "up\n"), "up2.txt", "2\n"), "upstream 2")
@@ -109,7 +113,8 @@ private struct Setup {
         let s = try Setup.leadingTo(expected)
         let before = s.local.ref(main)!
         let remote: GitRepository? = expected == .fetchFailed ? nil : s.remote
-        let r = try Reconciler.reconcile(local: s.local, remote: remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == expected)
         #expect(!r.pushFailed)
         #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: remote, branch: "main"))
@@ -128,13 +133,15 @@ private struct Setup {
             #expect(r.conflictBranch == nil)
         }
         // A second run right after finds nothing to do (fetch-failed stays failed).
-        let again = try Reconciler.reconcile(local: s.local, remote: remote, branch: "main", remoteName: "origin", unixNow: now + 1)
+        let again = try Reconciler.reconcile(
+            local: s.local, remote: remote, branch: "main", remoteName: "origin", unixNow: now + 1)
         #expect(again.outcome == (expected == .fetchFailed ? .fetchFailed : .inSync))
     }
 
     @Test func inSyncSetsTheTrackingRefAndChangesNothing() throws {
         let s = try Setup()
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .inSync)
         #expect(r.localHead == s.c0 && r.remoteHead == s.c0)
         #expect(s.local.ref(tracking) == s.c0)
@@ -145,7 +152,8 @@ private struct Setup {
         let s = try Setup.leadingTo(.fastForwarded)
         let up = s.remote.ref(main)!
         #expect(!s.local.contains(up))
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .fastForwarded)
         #expect(s.local.ref(main) == up && s.local.ref(tracking) == up)
         #expect(try files(s.local, up)["up2.txt"] == "2\n")
@@ -154,7 +162,8 @@ private struct Setup {
     @Test func pushedAheadCopiesObjectsToTheRemote() throws {
         let s = try Setup.leadingTo(.pushedAhead)
         let l1 = s.local.ref(main)!
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .pushedAhead && r.remoteHead == s.c0)
         #expect(s.remote.ref(main) == l1)
         #expect(try files(s.remote, l1)["local.txt"] == "mine\n")
@@ -164,15 +173,17 @@ private struct Setup {
     @Test func failedPushStillReportsPushedAheadAndKeepsLocal() throws {
         let s = try Setup.leadingTo(.pushedAhead)
         let l1 = s.local.ref(main)!
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
-                                         unixNow: now, options: ReconcilerOptions(pushFails: true))
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
+            unixNow: now, options: ReconcilerOptions(pushFails: true))
         #expect(r.outcome == .pushedAhead)
         #expect(r.pushFailed)
         #expect(s.remote.ref(main) == s.c0)
         #expect(s.local.ref(main) == l1)
         #expect(Reconciler.noLocalCommitLost(before: l1, local: s.local, remote: s.remote, branch: "main"))
         // Retried later: the next run pushes.
-        let again = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let again = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(again.outcome == .pushedAhead && !again.pushFailed && s.remote.ref(main) == l1)
     }
 
@@ -181,7 +192,8 @@ private struct Setup {
         let r1 = s.remote.ref(main)!
         let l2 = s.local.ref(main)!
         let l1 = try s.local.parents(of: l2)[0]
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .rebased)
         #expect(r.remoteHead == r1)
         let head = s.local.ref(main)!
@@ -209,10 +221,11 @@ private struct Setup {
         try s.remoteCommit(same, "upstream took the fix")
         try s.localCommit(same, "local fix")
         let before = try s.localCommit(with(same, "more.txt", "more\n"), "more local work")
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .rebased)
         let head = s.local.ref(main)!
-        #expect(try s.local.parents(of: head) == [r.remoteHead!])   // one commit replayed, one dropped
+        #expect(try s.local.parents(of: head) == [r.remoteHead!])  // one commit replayed, one dropped
         #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
     }
 
@@ -220,13 +233,14 @@ private struct Setup {
         let s = try Setup.leadingTo(.conflictEscaped)
         let r1 = s.remote.ref(main)!
         let l1 = s.local.ref(main)!
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .conflictEscaped)
         #expect(r.conflictBranch == "conflicts/2025-06-15T15-06-40Z")
         #expect(r.conflicts == ["a.txt"])
         #expect(s.remote.ref("refs/heads/conflicts/2025-06-15T15-06-40Z") == l1)
         #expect(s.remote.isComplete([l1]))
-        #expect(s.remote.ref(main) == r1)          // upstream branch untouched
+        #expect(s.remote.ref(main) == r1)  // upstream branch untouched
         #expect(s.local.ref(main) == r1 && r.localHead == r1)
         #expect(s.remote.refs.map(\.name) == ["refs/heads/conflicts/2025-06-15T15-06-40Z", main])
     }
@@ -234,8 +248,9 @@ private struct Setup {
     @Test func failedEscapePushLeavesLocalUntouched() throws {
         let s = try Setup.leadingTo(.conflictEscaped)
         let l1 = s.local.ref(main)!
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
-                                         unixNow: now, options: ReconcilerOptions(pushFails: true))
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
+            unixNow: now, options: ReconcilerOptions(pushFails: true))
         #expect(r.outcome == .conflictEscaped && r.pushFailed)
         #expect(s.local.ref(main) == l1)
         #expect(Reconciler.noLocalCommitLost(before: l1, local: s.local, remote: s.remote, branch: "main"))
@@ -243,10 +258,12 @@ private struct Setup {
 
     @Test func secondConflictInTheSameSecondGetsASuffix() throws {
         let s = try Setup.leadingTo(.conflictEscaped)
-        _ = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        _ = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         try s.remoteCommit(editA(baseFiles, line: 5, to: "upstream five again"), "upstream again")
         try s.localCommit(editA(baseFiles, line: 5, to: "local five again"), "local again")
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .conflictEscaped)
         #expect(r.conflictBranch == "conflicts/2025-06-15T15-06-40Z-2")
     }
@@ -254,11 +271,13 @@ private struct Setup {
     @Test func fetchFailedChangesNothing() throws {
         let s = try Setup.leadingTo(.pushedAhead)
         let refsBefore = s.local.refs.map { "\($0.name) \($0.id)" }
-        let r = try Reconciler.reconcile(local: s.local, remote: nil, branch: "main", remoteName: "origin", unixNow: now)
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: nil, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == .fetchFailed && r.remoteHead == nil && r.localHead == s.local.ref(main))
         #expect(s.local.refs.map { "\($0.name) \($0.id)" } == refsBefore)
         // A reachable remote without the branch fails the fetch too (git: couldn't find remote ref).
-        let r2 = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "dev", remoteName: "origin", unixNow: now)
+        let r2 = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "dev", remoteName: "origin", unixNow: now)
         #expect(r2.outcome == .fetchFailed)
     }
 }
@@ -266,7 +285,8 @@ private struct Setup {
 @Suite struct ReconcilerDetails {
     @Test func explicitRefspec() {
         #expect(Reconciler.refspec(branch: "main", remote: "origin") == "+refs/heads/main:refs/remotes/origin/main")
-        #expect(Reconciler.refspec(branch: "release/1.x", remote: "upstream")
+        #expect(
+            Reconciler.refspec(branch: "release/1.x", remote: "upstream")
                 == "+refs/heads/release/1.x:refs/remotes/upstream/release/1.x")
     }
 
@@ -308,13 +328,15 @@ private struct Setup {
 
         // Reference behaviour on a copy of the same histories.
         let good = Setup.Copy(s)
-        let ok = try Reconciler.reconcile(local: good.local, remote: good.remote, branch: "main", remoteName: "origin", unixNow: now)
+        let ok = try Reconciler.reconcile(
+            local: good.local, remote: good.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(ok.outcome == .conflictEscaped)
         #expect(Reconciler.noLocalCommitLost(before: before, local: good.local, remote: good.remote, branch: "main"))
 
-        let bad = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
-                                           unixNow: now, options: ReconcilerOptions(faultSwallowRebaseFailure: true))
-        #expect(bad.outcome == .rebased)                 // outcome mismatch
+        let bad = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
+            unixNow: now, options: ReconcilerOptions(faultSwallowRebaseFailure: true))
+        #expect(bad.outcome == .rebased)  // outcome mismatch
         #expect(bad.conflicts == ["a.txt"])
         #expect(try files(s.local, s.local.ref(main)!)["src/c.txt"] == "new\n")
         #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
@@ -323,13 +345,15 @@ private struct Setup {
     @Test func singleBranchRefspecMissesUpstreamProgress() throws {
         for fault in [false, true] {
             let s = try Setup()
-            let first = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+            let first = try Reconciler.reconcile(
+                local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
             #expect(first.outcome == .inSync)
             let up = try s.remoteCommit(with(baseFiles, "up.txt", "up\n"), "upstream")
-            let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now,
-                                             options: ReconcilerOptions(faultSingleBranchRefspec: fault))
+            let r = try Reconciler.reconcile(
+                local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now,
+                options: ReconcilerOptions(faultSingleBranchRefspec: fault))
             if fault {
-                #expect(r.outcome == .inSync)           // wrong: the stale tracking ref still says c0
+                #expect(r.outcome == .inSync)  // wrong: the stale tracking ref still says c0
                 #expect(s.local.ref(main) == s.c0 && !s.local.contains(up))
             } else {
                 #expect(r.outcome == .fastForwarded)
@@ -341,10 +365,11 @@ private struct Setup {
     @Test func singleBranchRefspecWithoutTrackingRefPushesBlindly() throws {
         let s = try Setup.leadingTo(.fastForwarded)
         let up = s.remote.ref(main)!
-        let r = try Reconciler.reconcile(local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now,
-                                         options: ReconcilerOptions(faultSingleBranchRefspec: true))
-        #expect(r.outcome == .pushedAhead)          // should have been fast-forwarded
-        #expect(r.pushFailed)                        // the non-fast-forward push is refused
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now,
+            options: ReconcilerOptions(faultSingleBranchRefspec: true))
+        #expect(r.outcome == .pushedAhead)  // should have been fast-forwarded
+        #expect(r.pushFailed)  // the non-fast-forward push is refused
         #expect(s.remote.ref(main) == up)
     }
 
@@ -352,7 +377,9 @@ private struct Setup {
         let s = try Setup.leadingTo(.conflictEscaped)
         let before = s.local.ref(main)!
         // What a broken reconciler might do: fetch, then reset to upstream, no conflicts branch.
-        #expect(try Reconciler.fetch(into: s.local, from: s.remote, refspec: Reconciler.refspec(branch: "main", remote: "origin")))
+        #expect(
+            try Reconciler.fetch(
+                into: s.local, from: s.remote, refspec: Reconciler.refspec(branch: "main", remote: "origin")))
         try s.local.setRef(main, s.local.ref(tracking)!)
         #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
         #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: nil, branch: "main"))
@@ -380,9 +407,10 @@ extension Setup {
         let (tree, conflicts) = try repo.mergeTrees(base: base, ours: ours, theirs: theirs)
         #expect(conflicts.isEmpty)
         let merged = try #require(tree)
-        let commit = try repo.writeCommit(tree: merged, parents: [], message: "merged\n",
-                                          author: Signature(name: "a", email: "a@b", time: 0),
-                                          committer: Signature(name: "a", email: "a@b", time: 0))
+        let commit = try repo.writeCommit(
+            tree: merged, parents: [], message: "merged\n",
+            author: Signature(name: "a", email: "a@b", time: 0),
+            committer: Signature(name: "a", email: "a@b", time: 0))
         // Every object of the merge result is known to the store (packable).
         #expect(repo.isComplete([commit]))
         #expect(try repo.pack(tips: [commit], haves: []).objects.count >= 4)
@@ -407,7 +435,8 @@ extension Setup {
         let r = try repo.mergeTrees(base: try repo.writeFileTree(baseFiles), ours: same, theirs: same)
         #expect(r.tree == same && r.conflicts.isEmpty)
         // Without a base, different files added on each side merge; the same path added twice conflicts.
-        let a = try repo.writeFileTree(["a": "1\n"]), b = try repo.writeFileTree(["b": "2\n"])
+        let a = try repo.writeFileTree(["a": "1\n"])
+        let b = try repo.writeFileTree(["b": "2\n"])
         let ab = try repo.mergeTrees(base: nil, ours: a, theirs: b)
         #expect(ab.conflicts.isEmpty)
         #expect(ab.tree == (try repo.writeFileTree(["a": "1\n", "b": "2\n"])))
@@ -418,8 +447,12 @@ extension Setup {
     @Test func missingTreeThrows() throws {
         let repo = try GitRepository.inMemory()
         let t = try repo.writeFileTree(["a": "1\n"])
-        #expect(throws: GitStoreError.self) { try repo.mergeTrees(base: nil, ours: t, theirs: ObjectID(hex: String(repeating: "1", count: 40))!) }
+        #expect(throws: GitStoreError.self) {
+            try repo.mergeTrees(base: nil, ours: t, theirs: ObjectID(hex: String(repeating: "1", count: 40))!)
+        }
         let blob = try repo.writeBlob("x")
-        #expect(throws: GitStoreError.wrongObjectType(blob, expected: .tree)) { try repo.mergeTrees(base: nil, ours: t, theirs: blob) }
+        #expect(throws: GitStoreError.wrongObjectType(blob, expected: .tree)) {
+            try repo.mergeTrees(base: nil, ours: t, theirs: blob)
+        }
     }
 }

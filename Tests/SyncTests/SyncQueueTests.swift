@@ -1,12 +1,13 @@
-import Testing
 import SimKernel
+import Testing
+
 @testable import Sync
 
 private let remote = CloneSource(url: "https://git.remote.example/alice/repo.git")
 private let noSources: (String) -> [CloneSource] = { _ in [] }
 
 private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
-    effects.compactMap { if case let .fetch(r, _, _) = $0 { return r } else { return nil } }
+    effects.compactMap { if case .fetch(let r, _, _) = $0 { return r } else { return nil } }
 }
 
 @Suite struct SyncConfigDefaults {
@@ -20,7 +21,8 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         #expect(c.domainRate == 30 && c.rateWindow == Time.s(60))
         #expect(c.blockDuration == Time.hour * 12)
         #expect(c.giveUpAfter == Time.min(30))
-        #expect(!c.faultOneOverConcurrency && !c.faultFixedWindow && !c.faultNoFreshStart
+        #expect(
+            !c.faultOneOverConcurrency && !c.faultFixedWindow && !c.faultNoFreshStart
                 && !c.faultNoRoundRobin && !c.faultPurgatoryAnnouncementsIgnored && !c.faultRefetchExpired)
         #expect((0..<7).map { c.backoff(afterAttempt: $0) / Time.second } == [20, 40, 80, 120, 120, 120, 120])
         #expect(c.backoff(afterAttempt: 10_000) == Time.s(120))
@@ -128,7 +130,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let src: (String) -> [CloneSource] = { _ in [remote] }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .user), now: 0, sources: src)
         _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: Time.s(10), sources: src)
-        #expect(q.pending[0].nextAttempt == Time.s(180))   // not moved earlier
+        #expect(q.pending[0].nextAttempt == Time.s(180))  // not moved earlier
         var now = Time.s(180)
         for _ in 0..<3 {
             let req = fetchRequests(q.handle(.tick, now: now, sources: src))
@@ -136,8 +138,8 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
             now = q.pending[0].nextAttempt
         }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: now - Time.s(70), sources: src)
-        #expect(q.attempt(of: "r") == 3)                   // not reset
-        #expect(q.pending[0].nextAttempt == now)           // not moved earlier
+        #expect(q.attempt(of: "r") == 3)  // not reset
+        #expect(q.pending[0].nextAttempt == now)  // not moved earlier
     }
 
     @Test func satisfiedIdentifierStopsAndQueuedFetchesAreDropped() {
@@ -149,7 +151,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.afterFetch = { id, _, o in o == .complete ? [.identifierSatisfied(identifier: id)] : [] }
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         net.run(until: Time.min(10))
-        #expect(net.fetches.count == 2)        // one attempt, both sources, then satisfied
+        #expect(net.fetches.count == 2)  // one attempt, both sources, then satisfied
         #expect(net.queue.hunting.isEmpty)
         #expect(net.traces.contains("sync.satisfied"))
         #expect(net.queue.inFlight.isEmpty)
@@ -177,15 +179,18 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         func run() -> [String] {
             let net = QueueNet()
             for (i, id) in ids(40).enumerated() {
-                net.sources[id] = [CloneSource(url: "https://d\(i % 3).example/\(id)"),
-                                   CloneSource(url: "https://shared.example/\(id)")]
+                net.sources[id] = [
+                    CloneSource(url: "https://d\(i % 3).example/\(id)"),
+                    CloneSource(url: "https://shared.example/\(id)"),
+                ]
                 net.at(Time.ms(Int64(i * 37)), .eventWaiting(identifier: id, origin: i % 2 == 0 ? .sync : .user))
             }
             net.outcome = { id, s in id.hasSuffix("7") && s.domain == "d1.example" ? .failed : .nothingNew }
             net.run(until: Time.min(12))
             return net.queue.requestLog.map { "\($0.time) \($0.domain) \($0.identifier)" }
         }
-        let a = run(), b = run()
+        let a = run()
+        let b = run()
         #expect(a.count > 100)
         #expect(a == b)
     }
@@ -207,7 +212,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let net = crowd(SyncConfig())
         net.run(until: Time.min(10))
         #expect(net.maxInFlight["busy.example"] == 5)
-        #expect(Set(net.fetches.map(\.identifier)).count == 20)   // everyone is served eventually
+        #expect(Set(net.fetches.map(\.identifier)).count == 20)  // everyone is served eventually
     }
 
     @Test func brokenVariantAllowsSix() {
@@ -273,7 +278,9 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         #expect(q.nextWakeUp(now: Time.s(2)) == Time.s(22))
         // With a and b's attempts scheduled far later, the window is the next wake-up.
         let solo = SyncQueue(config: c, ownDomain: "own.example")
-        for id in ["a", "b", "c"] { _ = solo.handle(.eventWaiting(identifier: id, origin: .sync), now: 0, sources: src) }
+        for id in ["a", "b", "c"] {
+            _ = solo.handle(.eventWaiting(identifier: id, origin: .sync), now: 0, sources: src)
+        }
         _ = solo.handle(.tick, now: Time.s(1), sources: src)
         #expect(solo.nextWakeUp(now: Time.s(1)) == Time.s(61))
         // At 60 s a and b start new attempts but the window is still full.
@@ -307,8 +314,8 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     @Test func roundRobinBoundsEveryIdentifiersWait() {
         let waits = longestWaits(SyncConfig(), end: Time.min(25))
         let worst = waits.values.max()!
-        #expect(worst <= Time.min(5))   // observed: 4 min (100 queued at 30/min, plus the 2 min backoff)
-        #expect(worst >= Time.min(2))   // the queue really was congested
+        #expect(worst <= Time.min(5))  // observed: 4 min (100 queued at 30/min, plus the 2 min backoff)
+        #expect(worst >= Time.min(2))  // the queue really was congested
     }
 
     @Test func brokenVariantNoRoundRobinStarvesLateIdentifiers() {
@@ -323,8 +330,10 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     @Test func ownDomainIsNeverFetched() {
         let net = QueueNet(ownDomain: "Relay.Example")
         net.sources = [
-            "r": [CloneSource(url: "https://relay.example/npub1a/r.git"),
-                  CloneSource(url: "https://other.example/r.git")],
+            "r": [
+                CloneSource(url: "https://relay.example/npub1a/r.git"),
+                CloneSource(url: "https://other.example/r.git"),
+            ],
             "only-own": [CloneSource(url: "https://RELAY.example/npub1b/x.git")],
         ]
         net.send(.eventWaiting(identifier: "r", origin: .sync))
@@ -346,7 +355,10 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         // Keep the hunt alive for 13 hours with an event every 20 minutes.
         var t = Time.min(20)
-        while t < Time.hour * 13 { net.at(t, .eventWaiting(identifier: "r", origin: .sync)); t += Time.min(20) }
+        while t < Time.hour * 13 {
+            net.at(t, .eventWaiting(identifier: "r", origin: .sync))
+            t += Time.min(20)
+        }
         net.run(until: Time.hour * 13)
         let downTimes = net.fetches.filter { $0.source.domain == "down.example" }.map(\.time)
         let upTimes = net.fetches.filter { $0.source.domain == "up.example" }.map(\.time)
@@ -369,14 +381,17 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.run(until: Time.min(20) + Time.ms(500))
         #expect(net.fetches.count > 10)
         #expect(net.queue.blockedDomains(now: net.now).isEmpty)
-        #expect(net.queue.pending[0].attempt == net.fetches.count)   // each counted as a finished attempt
+        #expect(net.queue.pending[0].attempt == net.fetches.count)  // each counted as a finished attempt
     }
 
     @Test func failuresMustBeConsecutiveToBlock() {
         let net = QueueNet()
         net.sources = ["r": [CloneSource(url: "https://flaky.example/r.git")]]
         var n = 0
-        net.outcome = { _, _ in n += 1; return n % 3 == 0 ? .nothingNew : .failed }
+        net.outcome = { _, _ in
+            n += 1
+            return n % 3 == 0 ? .nothingNew : .failed
+        }
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         net.run(until: Time.min(25))
         #expect(net.fetches.count > 10)
@@ -387,8 +402,12 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
 @Suite struct SyncQueueSources {
     private func purgatoryOnly(_ config: SyncConfig) -> QueueNet {
         let net = QueueNet(config: config)
-        net.sources = ["r": [CloneSource(url: "https://maint.example/bob/r.git", fromPurgatory: true),
-                             CloneSource(url: "https://served.example/alice/r.git", fromPurgatory: false)]]
+        net.sources = [
+            "r": [
+                CloneSource(url: "https://maint.example/bob/r.git", fromPurgatory: true),
+                CloneSource(url: "https://served.example/alice/r.git", fromPurgatory: false),
+            ]
+        ]
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         net.run(until: Time.min(5))
         return net
@@ -409,23 +428,30 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     }
 
     @Test func selectSourcesFiltersAndDeduplicates() {
-        let list = [CloneSource(url: "https://a.example/x", fromPurgatory: true),
-                    CloneSource(url: "https://own.example/x"),
-                    CloneSource(url: "https://b.example/x"),
-                    CloneSource(url: "https://a.example/x")]
-        #expect(SyncQueue.selectSources(list, ownDomain: "OWN.example", ignorePurgatory: false).map(\.url)
+        let list = [
+            CloneSource(url: "https://a.example/x", fromPurgatory: true),
+            CloneSource(url: "https://own.example/x"),
+            CloneSource(url: "https://b.example/x"),
+            CloneSource(url: "https://a.example/x"),
+        ]
+        #expect(
+            SyncQueue.selectSources(list, ownDomain: "OWN.example", ignorePurgatory: false).map(\.url)
                 == ["https://a.example/x", "https://b.example/x"])
-        #expect(SyncQueue.selectSources(list, ownDomain: "own.example", ignorePurgatory: true).map(\.url)
+        #expect(
+            SyncQueue.selectSources(list, ownDomain: "own.example", ignorePurgatory: true).map(\.url)
                 == ["https://b.example/x", "https://a.example/x"])
-        #expect(SyncQueue.selectSources(list, ownDomain: "own.example", ignorePurgatory: false,
-                                        isBlocked: { $0 == "b.example" }).map(\.url) == ["https://a.example/x"])
+        #expect(
+            SyncQueue.selectSources(
+                list, ownDomain: "own.example", ignorePurgatory: false,
+                isBlocked: { $0 == "b.example" }
+            ).map(\.url) == ["https://a.example/x"])
     }
 
     @Test func sourcesAreReadWhenAnAttemptStarts() {
         let net = QueueNet()
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         net.run(until: Time.s(5))
-        #expect(net.fetches.isEmpty)   // no URL known yet
+        #expect(net.fetches.isEmpty)  // no URL known yet
         net.sources["r"] = [CloneSource(url: "https://late.example/r.git")]
         net.run(until: Time.s(30))
         #expect(net.fetches.map(\.source.domain) == ["late.example"])
@@ -484,12 +510,13 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let new = fetchRequests(q.handle(.tick, now: Time.s(4), sources: src))
         #expect(old.count == 1 && new.count == 1 && old != new)
         _ = q.handle(.fetchFinished(request: old[0], outcome: .nothingNew), now: Time.s(5), sources: src)
-        #expect(q.attemptsRunning == ["r"])                    // still waiting for its own fetch
+        #expect(q.attemptsRunning == ["r"])  // still waiting for its own fetch
         #expect(q.inFlight == [remote.domain: 1])
         _ = q.handle(.fetchFinished(request: new[0], outcome: .nothingNew), now: Time.s(6), sources: src)
         #expect(q.pending.map(\.nextAttempt) == [Time.s(26)])
         let unknown = q.handle(.fetchFinished(request: 999, outcome: .failed), now: Time.s(7), sources: src)
-        #expect(unknown.contains { if case .trace("sync.unknown-request", _) = $0 { return true } else { return false } })
+        #expect(
+            unknown.contains { if case .trace("sync.unknown-request", _) = $0 { return true } else { return false } })
     }
 }
 
@@ -505,7 +532,9 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.at(Time.min(10), .identifierSatisfied(identifier: "a"))
         net.run(until: Time.min(45))
         func count(_ label: String) -> Int { net.traces.filter { $0 == label }.count }
-        var started = 0, ended = 0, hunts: [String] = []
+        var started = 0
+        var ended = 0
+        var hunts: [String] = []
         for r in net.reports {
             switch r {
             case .attemptStarted: started += 1

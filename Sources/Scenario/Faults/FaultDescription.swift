@@ -43,7 +43,10 @@ extension FaultKind {
     }
 
     /// `keyword: value`, as a scenario file writes it.
-    var encoded: String { let d = described; return "\(d.keyword): \(d.encode(self)!)" }
+    var encoded: String {
+        let d = described
+        return "\(d.keyword): \(d.encode(self)!)"
+    }
 
     public func start(on target: any FaultTarget) { described.start(self, target) }
     public func end(on target: any FaultTarget) { described.end(self, target) }
@@ -79,8 +82,9 @@ public struct RandomFaultDraw: Sendable {
     /// One fault among `nodes`, and its length from `duration` (which draws it): nil when
     /// the deployment has no nodes for it (nothing more is drawn then). The order of draws
     /// is part of every seed's schedule: change it and old seeds replay differently.
-    let draw: @Sendable (RandomFaultNodes, inout FaultRandom, _ duration: (inout FaultRandom) -> SimDuration)
-        -> (FaultKind, SimDuration)?
+    let draw:
+        @Sendable (RandomFaultNodes, inout FaultRandom, _ duration: (inout FaultRandom) -> SimDuration)
+            -> (FaultKind, SimDuration)?
 }
 
 /// The nodes a random fault can hit.

@@ -7,7 +7,8 @@ extension FaultDescription {
             let r = d.reader
             guard let sides = r.list(e.value, "'partition'") else { return nil }
             guard sides.count == 2 else {
-                r.error(e.value, "'partition' must list exactly two sides, like [[alice], [relay]], found \(sides.count)")
+                r.error(
+                    e.value, "'partition' must list exactly two sides, like [[alice], [relay]], found \(sides.count)")
                 return nil
             }
             var groups: [[String]] = []
@@ -19,8 +20,11 @@ extension FaultDescription {
                 for m in members {
                     guard let name = d.faultNode(m, "a node in 'partition'") else { continue }
                     if let other = seen[name] {
-                        r.error(m, other == i ? "node '\(name)' is listed twice on one side"
-                                              : "node '\(name)' is on both sides of the partition")
+                        r.error(
+                            m,
+                            other == i
+                                ? "node '\(name)' is listed twice on one side"
+                                : "node '\(name)' is on both sides of the partition")
                     }
                     seen[name] = i
                     g.append(name)
@@ -29,9 +33,15 @@ extension FaultDescription {
             }
             return .partition(groups[0], groups[1])
         },
-        encode: { if case let .partition(a, b) = $0 { "[\(ScenarioWriter.list(a)), \(ScenarioWriter.list(b))]" } else { nil } },
-        start: { if case let .partition(a, b) = $0 { $1.partition(a, b) } },
-        end: { if case let .partition(a, b) = $0 { $1.heal(a, b) } },
+        encode: {
+            if case .partition(let a, let b) = $0 {
+                "[\(ScenarioWriter.list(a)), \(ScenarioWriter.list(b))]"
+            } else {
+                nil
+            }
+        },
+        start: { if case .partition(let a, let b) = $0 { $1.partition(a, b) } },
+        end: { if case .partition(let a, let b) = $0 { $1.heal(a, b) } },
         random: RandomFaultDraw(name: "partition") { nodes, rng, duration in
             let all = nodes.all
             guard all.count >= 2 else { return nil }

@@ -9,7 +9,11 @@ extension FaultDescription {
             let r = d.reader
             guard let f = r.fields(e.value, "'skew'", known: ["node", "by", "drift_ppm"]) else { return nil }
             var name: String?
-            if let n = f["node"] { name = d.faultNode(n, "'node'") } else { r.error(f.location, "missing required key 'node' in 'skew'") }
+            if let n = f["node"] {
+                name = d.faultNode(n, "'node'")
+            } else {
+                r.error(f.location, "missing required key 'node' in 'skew'")
+            }
             var by: SimDuration = 0
             if let n = f["by"] {
                 guard let v = r.duration(n, "'by'", allowNegative: true) else { return nil }
@@ -18,7 +22,9 @@ extension FaultDescription {
             var drift: Int64 = 0
             if let n = f["drift_ppm"] {
                 guard let v = r.integer(n, "'drift_ppm'") else { return nil }
-                if v <= -1_000_000 || v >= 1_000_000 { r.error(n, "'drift_ppm' must be between -999999 and 999999, found \(v)") }
+                if v <= -1_000_000 || v >= 1_000_000 {
+                    r.error(n, "'drift_ppm' must be between -999999 and 999999, found \(v)")
+                }
                 drift = v
             }
             if f["by"] == nil && f["drift_ppm"] == nil {
@@ -28,10 +34,12 @@ extension FaultDescription {
             return .skew(name, skew: by, driftPPM: drift)
         },
         encode: {
-            guard case let .skew(n, skew, drift) = $0 else { return nil }
-            return ScenarioWriter.flow(["node: \(ScenarioWriter.scalar(n))", "by: \(DurationText.format(skew))", "drift_ppm: \(drift)"])
+            guard case .skew(let n, let skew, let drift) = $0 else { return nil }
+            return ScenarioWriter.flow([
+                "node: \(ScenarioWriter.scalar(n))", "by: \(DurationText.format(skew))", "drift_ppm: \(drift)",
+            ])
         },
-        start: { if case let .skew(n, skew, drift) = $0 { $1.setClock(n, skew: skew, driftPPM: drift) } },
-        end: { if case let .skew(n, _, _) = $0 { $1.setClock(n, skew: 0, driftPPM: 0) } },
+        start: { if case .skew(let n, let skew, let drift) = $0 { $1.setClock(n, skew: skew, driftPPM: drift) } },
+        end: { if case .skew(let n, _, _) = $0 { $1.setClock(n, skew: 0, driftPPM: 0) } },
         random: nil)
 }
