@@ -35,12 +35,6 @@ public final class CheckSuite {
     func waitingAnnouncementID(_ key: RepoKey) -> String? { waitingAnnouncement[key] }
     func sentEventByID(_ id: String) -> NostrEvent? { sentEvents[id] }
     private var lastDeleteFailure: [RepoKey: SimTime] = [:]
-    private var okAcks: [String: SimTime] = [:]
-    private var purgatoryAcks: [String: SimTime] = [:]
-    private var leftWhy: [String: String] = [:]
-    private var unservedIDs: Set<String> = []
-    private var acceptedPushes: [(repo: RepoKey, ids: [ObjectID], time: SimTime)] = []
-    private var deletedRepos: [RepoKey: SimTime] = [:]
     private var touched: Set<RepoKey> = []
     /// The most repositories storage has held at once (a maintenance pass visits each).
     var mostRepositories = 0
@@ -151,7 +145,6 @@ public final class CheckSuite {
             fail(.storeReadable, t, replica, "the event store failed while handling \(input): \(error)")
         case .repoWriteRefused: break  // single-writer reads storage's own record of each write
         case .left(let id, _, let why):
-            leftWhy[id] = why
             if why == "expired", let d = deadlines[id] {
                 if t < d.deadline {
                     fail(
@@ -194,7 +187,6 @@ public final class CheckSuite {
             if why == "expired", placeholderIDs.contains(id) { expiredPlaceholders.insert(id) }
             if let key = heldAnnouncements[id], waitingAnnouncement[key] == id { waitingAnnouncement[key] = nil }
         case .unserved(let ids, _):
-            unservedIDs.formUnion(ids)
             // A deleted (or replaced) state no longer speaks for any repository; until the
             // next one is served the repository keeps whatever refs it has.
             for (key, e) in appliedStates where ids.contains(e.id) { appliedStates[key] = nil }
@@ -202,15 +194,8 @@ public final class CheckSuite {
             // An event its author deleted is refused before anything else (NIP-09): it
             // extends nothing.
             if accepted || !message.hasPrefix("blocked:") { extendAnnouncements(forStateAnswered: id, t, w) }
-            guard accepted else { break }
-            if message.hasPrefix("purgatory:") {
-                purgatoryAcks[id] = t
-            } else if !message.hasPrefix("duplicate:") {
-                okAcks[id] = t
-            }
         case .push(let repo, let updates, let results, _):
             if results.allSatisfy(\.ok) {
-                acceptedPushes.append((repo, updates.filter { !$0.isDelete }.map(\.new), t))
                 notePushedState(repo, w)
             } else {
                 checkLateBinding(repo, updates, results, replica, t, w)
@@ -218,8 +203,8 @@ public final class CheckSuite {
             touched.insert(repo)
         case .refsChanged(let repo, _, _, _):
             touched.insert(repo)
-        case .repoDeleted(let key):
-            deletedRepos[key] = t
+        case .repoDeleted:
+            break
         case .repoDeleteFailed(let key):
             lastDeleteFailure[key] = t
         case .placeholder(let id, _, _):
@@ -437,39 +422,5 @@ public final class CheckSuite {
             }
         }
         for family in families { family.finish(w, healedAt: healedAt, violationSink) }
-        // Acknowledged events are still served unless replaced, deleted or legitimately gone.
-        for (id, at) in okAcks.sorted(by: { $0.key < $1.key }) {
-            if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) { continue }
-            fail(
-                .noAcknowledgedLoss, t, "relay",
-                "event \(id.prefix(8)) acknowledged at \(Time.format(at)) is no longer served")
-        }
-        for (id, at) in purgatoryAcks.sorted(by: { $0.key < $1.key }) {
-            if (try? w.store.event(id: id)) != nil || unservedIDs.contains(id) || leftWhy[id] != nil { continue }
-            if w.purgatories.contains(where: { $0.purgatory.waitingIDs.contains(id) }) { continue }
-            fail(
-                .noAcknowledgedLoss, t, "relay",
-                "event \(id.prefix(8)) accepted into purgatory at \(Time.format(at)) vanished without release, expiry or deletion"
-            )
-        }
-        for p in acceptedPushes {
-            if let del = deletedRepos[p.repo], del >= p.time { continue }
-            guard let repo = w.storage.repository(p.repo) else {
-                fail(
-                    .noAcknowledgedLoss, t, "relay",
-                    "repository \(p.repo) of a push accepted at \(Time.format(p.time)) is gone")
-                continue
-            }
-            for id in p.ids where !repo.contains(id) {
-                fail(
-                    .noAcknowledgedLoss, t, "relay",
-                    "object \(id.hex.prefix(7)) of a push accepted at \(Time.format(p.time)) is missing from \(p.repo)")
-            }
-        }
     }
-}
-
-/// Replaceable events leave the store when a newer version arrives: not a loss.
-extension CheckSuite {
-    public func noteReplaced(_ ids: [String]) { unservedIDs.formUnion(ids) }
 }
