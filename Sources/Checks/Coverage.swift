@@ -117,7 +117,7 @@ extension CheckSuite {
                 since[k] = time
                 continue
             }
-            if let s = since.removeValue(forKey: k), time - s > w.lockOptions.ttl, faultFree(from: s, to: time) {
+            if let s = since.removeValue(forKey: k), time - s > w.lockOptions.ttl, faults.free(from: s, to: time) {
                 situations.insert(.leaseHeldPastTTL)
             }
         }

@@ -32,6 +32,6 @@ public struct Violations {
 extension CheckSuite {
     /// Every family written as a value (the rest still live in `CheckSuite` itself).
     static func families() -> [any InvariantFamily] {
-        [WellFormedReplies(), PurgatorySettles(), NoAcknowledgedLoss(), OKNamesSentEvent()]
+        [WellFormedReplies(), PushAvailability(), PurgatorySettles(), NoAcknowledgedLoss(), OKNamesSentEvent()]
     }
 }

@@ -41,18 +41,10 @@ public final class CheckSuite {
     private var cycleRunning: Set<String> = []
     /// (time, replica, lock name, granted/released) as the replicas saw it.
     var tenureLog: [(SimTime, String, String, Bool)] = []
-    private var pushAttempts = 0
-    private var push503 = 0
     private var touchedIdentifiers: Set<String> = []
     /// Replica crashes, and faults as [start, end) (one-off faults have start == end).
     var crashes: [(time: SimTime, replica: String)] = []
-    struct FaultSpan {
-        var start: SimTime
-        var end: SimTime?
-        var isFailover: Bool
-    }
-    var faultSpans: [FaultSpan] = []
-    var openFaults: [String: [Int]] = [:]
+    var faults = FaultSpans()
     let syncChecks = SyncChecks()
     let model = RelayModel()
 
@@ -93,15 +85,7 @@ public final class CheckSuite {
         case .sync(let replica, let record):
             observeSync(record, replica, t)
         case .fault(let text):
-            noteFault(text, t)
-        case .pushAnswered(_, _, _, _, let http):
-            // Availability is judged on a healthy system: an attempt an injected fault may
-            // have affected is not counted — one within its retry budget, or within a ttl
-            // before that (a paused or cut-off holder's lease outlives the fault by a ttl).
-            if faultFree(from: t - w.lockOptions.retryBudget - w.lockOptions.ttl - Time.s(1), to: t) {
-                pushAttempts += 1
-                if http?.hasPrefix("503") == true { push503 += 1 }
-            }
+            faults.note(text, t)
         default: break
         }
         for family in families { family.observe(entry, w, violationSink) }
@@ -411,16 +395,6 @@ public final class CheckSuite {
         finishSync(w)
         if on(.relayModel) { model.finish(w, t) { fail(.relayModel, t, "relay", $0) } }
         if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
-        // A share of fewer attempts says more about chance than about availability.
-        if pushAttempts >= 20 {
-            let share = Double(push503) / Double(pushAttempts)
-            if share > w.max503Share {
-                fail(
-                    .pushAvailability, t, "relay",
-                    "\(push503) of \(pushAttempts) push attempts made with no fault injected (\(Int((share * 100).rounded()))%) were answered 503; the bound is \(Int((w.max503Share * 100).rounded()))%"
-                )
-            }
-        }
         for family in families { family.finish(w, healedAt: healedAt, violationSink) }
     }
 }

@@ -6,31 +6,6 @@ import SimKernel
 /// the run injected — with the ttl, heartbeat period and bounds from the configuration,
 /// never from what the lock client reports.
 extension CheckSuite {
-    /// Faults as spans: `start X` opens one, `end X` closes the oldest open one of that
-    /// text, healing closes every open one (faults without a duration end there), and
-    /// anything else (a lock-service failover) is an instant.
-    func noteFault(_ text: String, _ t: SimTime) {
-        if text.hasPrefix("start ") {
-            openFaults[String(text.dropFirst(6)), default: []].append(faultSpans.count)
-            faultSpans.append(FaultSpan(start: t, end: nil, isFailover: false))
-        } else if text.hasPrefix("end ") {
-            let key = String(text.dropFirst(4))
-            guard var open = openFaults[key], !open.isEmpty else { return }
-            faultSpans[open.removeFirst()].end = t
-            openFaults[key] = open.isEmpty ? nil : open
-        } else if text == "heal" {
-            for i in openFaults.values.joined() { faultSpans[i].end = t }
-            openFaults.removeAll()
-        } else {
-            faultSpans.append(FaultSpan(start: t, end: t, isFailover: text.hasPrefix("lock service failover")))
-        }
-    }
-
-    /// True when no injected fault touched [from, to].
-    func faultFree(from: SimTime, to: SimTime) -> Bool {
-        !faultSpans.contains { $0.start <= to && ($0.end ?? SimTime.max) >= from }
-    }
-
     /// Whether `replica` held `lockName` at `t`, as the replica saw it (its last grant or
     /// release at or before `t`; a crash ends every tenure).
     func held(_ replica: String, _ lockName: String, at t: SimTime) -> Bool {
@@ -63,7 +38,7 @@ extension CheckSuite {
             let name = String(e.key.dropFirst(5))
             let window = (from: e.time - o.ttl, to: e.time)
             guard held(owner, name, at: e.time), w.unavailable(replica: owner, from: window.from, to: window.to) == 0,
-                faultFree(from: window.from, to: window.to)
+                faults.free(from: window.from, to: window.to)
             else { continue }
             fail(
                 .leaseKeptAlive, e.time, owner,
@@ -74,7 +49,7 @@ extension CheckSuite {
         for c in crashes {
             let bound = c.time + w.maxLockedAfterCrash
             // A lossy failover can bring an old lease back: not this check's business.
-            if faultSpans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) {
+            if faults.spans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) {
                 continue
             }
             // Leases of this replica on the service at the crash.

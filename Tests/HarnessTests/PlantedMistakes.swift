@@ -136,13 +136,13 @@ import Testing
     /// Fault spans for the lock checks: identical faults close one at a time, healing
     /// closes the rest (faults without a duration end there), so judging resumes.
     @Test func faultSpansCloseAtTheirEndOrAtHealing() {
-        let c = CheckSuite(selected: [])
-        c.noteFault("start pause(relay#0)", 10)
-        c.noteFault("start pause(relay#0)", 20)
-        c.noteFault("end pause(relay#0)", 30)
-        #expect(!c.faultFree(from: 31, to: 40))  // the second is still open
-        c.noteFault("heal", 50)
-        #expect(c.faultFree(from: 51, to: 100))
-        #expect(!c.faultFree(from: 45, to: 49))
+        var f = FaultSpans()
+        f.note("start pause(relay#0)", 10)
+        f.note("start pause(relay#0)", 20)
+        f.note("end pause(relay#0)", 30)
+        #expect(!f.free(from: 31, to: 40))  // the second is still open
+        f.note("heal", 50)
+        #expect(f.free(from: 51, to: 100))
+        #expect(!f.free(from: 45, to: 49))
     }
 }
