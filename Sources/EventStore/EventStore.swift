@@ -19,9 +19,11 @@ public final class EventStore: @unchecked Sendable {
     /// Results of reads since the last write. Reads are pure functions of the stored data,
     /// and simulations ask the same questions many times between writes; every write (and
     /// `reset`) clears this. Guarded by `cacheLock` (a store may be handed between threads).
-    private var queryCache: [[Filter]: [NostrEvent]] = [:]
-    private var latestCache: [ReplacementKey: NostrEvent?] = [:]
-    private var eventCache: [String: NostrEvent?] = [:]
+    /// Keyed by bytes, as the tables compare text (two canonically equivalent filters are
+    /// two questions).
+    private var queryCache: [ExactFilters: [NostrEvent]] = [:]
+    private var latestCache: [ExactAddress: NostrEvent?] = [:]
+    private var eventCache: [ExactText: NostrEvent?] = [:]
     private let cacheLock = NSLock()
     /// Serve repeated reads from the cache (on by default; benchmarks turn it off to
     /// measure the tables themselves).
@@ -121,6 +123,11 @@ public final class EventStore: @unchecked Sendable {
 
     public func insert(_ e: NostrEvent) throws -> InsertOutcome {
         if e.kindClass == .ephemeral { return .ephemeral }
+        // SQLite text ends at U+0000: such an event could not be kept (or matched) exactly.
+        // Relays refuse it when validating; the store refuses it too, in both engines.
+        if e.hasNulCharacter || hasNul(e.id) || hasNul(e.pubkey) || hasNul(e.sig) {
+            throw EventStoreError.unstorableText(id: e.id)
+        }
         invalidate()
         let keepFirstOnTie = faultKeepFirstOnTie
         return try tables.write { rows in try Self.insert(e, rows, keepFirstOnTie: keepFirstOnTie) }
@@ -153,8 +160,8 @@ public final class EventStore: @unchecked Sendable {
         try checkRead("isDeleted")
         guard e.kind != Kinds.deletion else { return false }
         return try tables.read { rows in
-            if try rows.isDeleted(id: e.id, by: e.pubkey) { return true }
-            guard let key = e.replacementKey, let until = try rows.deletedUntil(key) else { return false }
+            if !hasNul(e.id), !hasNul(e.pubkey), try rows.isDeleted(id: e.id, by: e.pubkey) { return true }
+            guard let key = e.replacementKey, !hasNul(key), let until = try rows.deletedUntil(key) else { return false }
             return e.createdAt <= until
         }
     }
@@ -175,7 +182,9 @@ public final class EventStore: @unchecked Sendable {
     private static func applyDeletion(_ del: NostrEvent, _ rows: any EventRows) throws -> [String] {
         guard del.kind == Kinds.deletion else { return [] }
         var removed: [String] = []
-        for id in del.tagValues("e") {
+        // Text holding U+0000 names nothing stored (and SQLite would cut it short).
+        guard !hasNul(del.pubkey) else { return [] }
+        for id in del.tagValues("e") where !hasNul(id) {
             try rows.rememberDeleted(id: id, by: del.pubkey)
             if let victim = try rows.event(id: id), sameBytes(victim.pubkey, del.pubkey), victim.kind != Kinds.deletion
             {
@@ -184,7 +193,7 @@ public final class EventStore: @unchecked Sendable {
             }
         }
         for coordinate in del.tagValues("a") {
-            guard let key = ReplacementKey(coordinate: coordinate), sameBytes(key.pubkey, del.pubkey),
+            guard let key = ReplacementKey(coordinate: coordinate), !hasNul(key), sameBytes(key.pubkey, del.pubkey),
                 key.kind != Kinds.deletion
             else { continue }
             let cls = KindClass(key.kind)
@@ -202,6 +211,7 @@ public final class EventStore: @unchecked Sendable {
     /// Removes an event without remembering it as deleted.
     public func remove(id: String) throws {
         invalidate()
+        guard !hasNul(id) else { return }
         try tables.write { rows in try rows.delete(id: id) }
     }
 
@@ -209,13 +219,17 @@ public final class EventStore: @unchecked Sendable {
 
     public func event(id: String) throws -> NostrEvent? {
         try checkRead("event")
-        return try cached(\.eventCache, id) { try tables.read { rows in try rows.event(id: id) } }
+        guard !hasNul(id) else { return nil }
+        return try cached(\.eventCache, ExactText(id)) { try tables.read { rows in try rows.event(id: id) } }
     }
 
     /// The stored (preferred) version for a replaceable/addressable key.
     public func latest(_ key: ReplacementKey) throws -> NostrEvent? {
         try checkRead("latest")
-        return try cached(\.latestCache, key) { try tables.read { rows in try rows.versions(key).min(by: rowOrder) } }
+        guard !hasNul(key) else { return nil }
+        return try cached(\.latestCache, ExactAddress(key)) {
+            try tables.read { rows in try rows.versions(key).min(by: rowOrder) }
+        }
     }
 
     public func count() throws -> Int {
@@ -226,14 +240,14 @@ public final class EventStore: @unchecked Sendable {
     /// union is deduplicated and ordered newest first, ties by lowest id.
     public func query(_ filters: [Filter]) throws -> [NostrEvent] {
         try checkRead("query")
-        return try cached(\.queryCache, filters) { try uncachedQuery(filters) }
+        return try cached(\.queryCache, ExactFilters(filters)) { try uncachedQuery(filters) }
     }
 
     private func uncachedQuery(_ filters: [Filter]) throws -> [NostrEvent] {
         try tables.read { rows in
             var seen = Set<String>()
             var out: [NostrEvent] = []
-            for f in filters where f.canMatch {
+            for f in filters.compactMap(withoutNul) where f.canMatch {
                 for e in try rows.matching(f) where seen.insert(e.id).inserted {
                     out.append(e)
                 }
@@ -244,14 +258,35 @@ public final class EventStore: @unchecked Sendable {
     }
 }
 
+/// Whether text holds U+0000: stored events never do (`insert` refuses them), so text that
+/// does names nothing stored. Reads and deletions check it before asking the tables, where
+/// SQLite would cut the text short and match something else.
+func hasNul(_ text: String) -> Bool { text.utf8.contains(0) }
+
+func hasNul(_ key: ReplacementKey) -> Bool { hasNul(key.pubkey) || hasNul(key.d) }
+
+/// The filter without values holding U+0000 (they match nothing); nil when a tag name
+/// holds one. A list left empty then matches nothing (`canMatch`).
+func withoutNul(_ f: Filter) -> Filter? {
+    if f.tags.keys.contains(where: hasNul) { return nil }
+    var f = f
+    f.ids = f.ids?.filter { !hasNul($0) }
+    f.authors = f.authors?.filter { !hasNul($0) }
+    f.tags = f.tags.mapValues { $0.filter { !hasNul($0) } }
+    return f
+}
+
 public enum EventStoreError: Error, CustomStringConvertible, Equatable {
     case corruptTags(id: String)
     /// A read failed (the database could not be read).
     case readFailed(operation: String)
+    /// The event's content or a tag holds U+0000.
+    case unstorableText(id: String)
     public var description: String {
         switch self {
         case .corruptTags(let id): return "stored tags of event \(id) are not a JSON array of string arrays"
         case .readFailed(let operation): return "the event store could not be read (\(operation))"
+        case .unstorableText(let id): return "event \(id) holds U+0000, which the store cannot keep"
         }
     }
 }

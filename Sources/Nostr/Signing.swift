@@ -12,6 +12,9 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
     case idMismatch(expected: String)
     /// The signature does not verify against `id` and `pubkey`.
     case badSignature
+    /// The content or a tag holds U+0000, which the event store could not keep exactly
+    /// (SQLite text ends there).
+    case nulCharacter
 
     /// A short human message, e.g. for `["OK", id, false, "invalid: " + message]`.
     public var message: String {
@@ -22,6 +25,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidPubkey: return "pubkey is not a valid secp256k1 x-only public key"
         case .idMismatch(let expected): return "event id does not match its content (expected \(expected))"
         case .badSignature: return "signature verification failed"
+        case .nulCharacter: return "content and tags must not contain U+0000"
         }
     }
 
@@ -83,6 +87,12 @@ extension NostrEvent {
         guard Schnorr.verify(signature64: sigBytes, message: idBytes, xOnlyPublicKey32: pk) else {
             throw .badSignature
         }
+        guard !hasNulCharacter else { throw .nulCharacter }
+    }
+
+    /// Whether the content or any tag string holds U+0000.
+    public var hasNulCharacter: Bool {
+        content.utf8.contains(0) || tags.contains { $0.contains { $0.utf8.contains(0) } }
     }
 
     /// `validate()` as a Result.

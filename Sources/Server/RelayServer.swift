@@ -73,7 +73,7 @@ public enum RelayServer {
             do {
                 if try config.set(k, v) { continue }
             } catch { throw ServeError.badSetting(k, "\(error)") }
-            throw ServeError.unknownSetting(k)
+            throw ServeError.unknownSetting(written)
         }
         config.domain = options.domain ?? "\(options.host):\(port)"
         config.secureTransport = options.domain != nil

@@ -120,3 +120,19 @@ import Testing
         #expect(NostrBench.sign(count: 3) != NostrBench.sign(count: 4))
     }
 }
+
+/// U+0000 in the content or a tag: correctly signed, yet refused, since the event store
+/// could not keep it exactly (SQLite text ends there). Checked after the signature.
+@Suite struct NulCharacterTests {
+    @Test(arguments: [("a\u{0}b", "x"), ("ab", "x\u{0}")])
+    func refusedAfterTheSignatureChecks(content: String, tag: String) {
+        let e = NostrEvent.signed(
+            kind: 1, tags: [["t", tag]], content: content, createdAt: 1_700_000_000, keyPair: TestKeys.alice,
+            auxRand: [UInt8](repeating: 0, count: 32))
+        #expect(e.hasNulCharacter)
+        #expect(throws: EventValidationError.nulCharacter) { try e.validate() }
+        var tampered = e
+        tampered.sig = String(repeating: "0", count: 128)
+        #expect(throws: EventValidationError.badSignature) { try tampered.validate() }
+    }
+}
