@@ -32,6 +32,9 @@ public struct Violations {
 extension CheckSuite {
     /// Every family written as a value (the rest still live in `CheckSuite` itself).
     static func families() -> [any InvariantFamily] {
-        [WellFormedReplies(), PushAvailability(), PurgatorySettles(), NoAcknowledgedLoss(), OKNamesSentEvent()]
+        [
+            WellFormedReplies(), ReplicaOperations(), PushAvailability(), PurgatorySettles(), NoAcknowledgedLoss(),
+            OKNamesSentEvent(),
+        ]
     }
 }
