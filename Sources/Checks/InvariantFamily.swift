@@ -33,7 +33,8 @@ extension CheckSuite {
     /// Every family written as a value (the rest still live in `CheckSuite` itself).
     static func families() -> [any InvariantFamily] {
         [
-            WellFormedReplies(), ReplicaOperations(), PushAvailability(), PurgatorySettles(), NoAcknowledgedLoss(),
+            WellFormedReplies(), StoreReadable(), ReplicaOperations(), PushAvailability(), PurgatorySettles(),
+            NoAcknowledgedLoss(),
             OKNamesSentEvent(),
         ]
     }
