@@ -113,6 +113,7 @@ public struct Peer: Sendable {
                         }
                         if expectedOK.isEmpty && expectedEnd.isEmpty && raw.isEmpty { return }
                         var oks = Set<String>()
+                        var okCount = 0
                         var ends = Set<String>()
                         for try await frame in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = frame else { continue }
@@ -120,12 +121,17 @@ public struct Peer: Sendable {
                             guard let m = try? RelayMessage.parse(text) else { continue }
                             box.append(m)
                             switch m {
-                            case .ok(let id, _, _): oks.insert(id)
+                            case .ok(let id, _, _):
+                                oks.insert(id)
+                                okCount += 1
                             case .eose(let s), .closed(let s, _): ends.insert(s)
                             case .notice: if expectedOK.isEmpty && expectedEnd.isEmpty { return }
                             default: break
                             }
-                            if expectedOK.isSubset(of: oks) && expectedEnd.isSubset(of: ends) { return }
+                            // An OK per event sent ends the wait even when one names another
+                            // id (`publish` reports that as the failure it is).
+                            let answered = expectedOK.isSubset(of: oks) || okCount >= expectedOK.count
+                            if answered && expectedEnd.isSubset(of: ends) { return }
                         }
                     }
                 }
@@ -151,6 +157,12 @@ public struct Peer: Sendable {
         return nil
     }
 
+    /// The id an OK named when none named `e` (NIP-01: the OK carries the event's own id).
+    static func okForAnotherEvent(_ replies: [RelayMessage], _ e: NostrEvent) -> String? {
+        for r in replies { if case .ok(let id, _, _) = r, id != e.id { return id } }
+        return nil
+    }
+
     /// Events a REQ got.
     public func events(_ replies: [RelayMessage], sub: String) -> [NostrEvent] {
         replies.compactMap { if case .event(let s, let e) = $0, s == sub { return e } else { return nil } }
@@ -160,7 +172,12 @@ public struct Peer: Sendable {
     /// retried after 1, 2 and 4 seconds (a stricter rate limit than the run needs is a known
     /// divergence, not the server's verdict on the event).
     public func publish(_ e: NostrEvent) async throws -> (accepted: Bool, message: String)? {
-        var answer = ok(try await nostr([.event(e)]), e)
+        let replies = try await nostr([.event(e)])
+        var answer = ok(replies, e)
+        if answer == nil, let other = Self.okForAnotherEvent(replies, e) {
+            throw CheckFailed(
+                description: "the OK named event \(other.prefix(12))…, not the event sent (\(e.id.prefix(12))…)")
+        }
         for wait in [1.0, 2.0, 4.0] {
             guard let a = answer, !a.accepted, a.message.hasPrefix("rate-limited:") else { break }
             transcript.note("… rate-limited: trying again in \(Int(wait))s")

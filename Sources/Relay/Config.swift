@@ -52,6 +52,8 @@ public struct RelayConfig: Sendable, Equatable {
     // Broken NIP-01 basics, for showing conformance checks fail (`graspsim conform`).
     /// A REQ gets its stored events but never EOSE.
     public var faultNoEOSE = false
+    /// OK answers name an id one hex digit off the event's own (`ok-names-sent-event`).
+    public var faultOKNamesOtherEvent = false
     /// A frame that is not a NIP-01 message gets no NOTICE.
     public var faultSilentOnInvalidFrames = false
     /// Stored events are sent oldest first.
@@ -122,6 +124,9 @@ extension RelayConfig: Configurable {
             "variant.unprefixed_messages", \.faultUnprefixedMessages,
             "checker validation: rejections without a standard prefix"),
         .flag("variant.no_eose", \.faultNoEOSE, "conformance validation: REQ never answered with EOSE"),
+        .flag(
+            "variant.ok_names_other_event", \.faultOKNamesOtherEvent,
+            "checker validation: OK answers name an id the client never sent"),
         .flag(
             "variant.silent_on_invalid_frames", \.faultSilentOnInvalidFrames,
             "conformance validation: no NOTICE for a frame that is not NIP-01"),

@@ -179,7 +179,9 @@ public final class RelayCore {
         if config.faultUnprefixedMessages, !accepted, let colon = message.firstIndex(of: ":") {
             message = String(message[message.index(after: colon)...].drop { $0 == " " })
         }
-        out.append(.send(conn, .ok(eventID: e.id, accepted: accepted, message: message)))
+        // Broken variant: the OK names an id one hex digit off the event's own.
+        let named = config.faultOKNamesOtherEvent ? String(e.id.dropLast()) + (e.id.hasSuffix("0") ? "1" : "0") : e.id
+        out.append(.send(conn, .ok(eventID: named, accepted: accepted, message: message)))
         observe(.acknowledged(eventID: e.id, accepted: accepted, message: message))
         trace(
             accepted ? "event.ok" : "event.rejected",

@@ -86,6 +86,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
             setting: "variant.unprefixed_messages"),
         TripCase(invariant: "purgatory-settles", scenario: "15-state-never-pushed.yaml", setting: "variant.no_expiry"),
         TripCase(
+            invariant: "ok-names-sent-event", scenario: "01-announce-state-push.yaml",
+            setting: "variant.ok_names_other_event"),
+        TripCase(
             invariant: "expectations", scenario: "01-announce-state-push.yaml",
             setting: "variant.authorize_from_database_only"),
     ]

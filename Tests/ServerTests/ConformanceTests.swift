@@ -35,6 +35,7 @@ import Testing
     /// server per row runs all of the row's checks.
     static let trips: [(settings: [String], checks: [String])] = [
         (["variant.accept_unauthorized_push=true"], ["R7.no-state-rejected"]),
+        (["variant.ok_names_other_event=true"], ["R1.announcement-accepted", "NIP-01.bad-signature", "NIP-01.bad-id"]),
         (["variant.authorize_from_database_only=true"], ["R7.owner-state-accepted"]),
         (["variant.compare_peeled_refs=true"], ["R7.peeled-entries-ignored"]),
         (["variant.reject_noop_push=true"], ["R7.noop-push-accepted"]),
