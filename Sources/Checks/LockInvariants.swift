@@ -10,73 +10,84 @@ extension CheckSuite {
     func finishLocks(_ w: WorldView) {
         guard let lock = w.lockService else { return }
         let t = w.now
-        var highest: [String: (token: UInt64, writer: String)] = [:]  // lock name → highest token accepted
         // Interleaving, judged by what the replicas believe (their own grant..release; the
         // service's view can be reverted by a failover): within one of its tenures a
         // replica R writes, another replica writes, and R writes again. That is the lease
         // lock's hazard (a paused holder resuming after another took over); fencing
         // prevents it by refusing R's late writes.
-        var holding: [String: [String: SimTime]] = [:]  // lock name → replica → tenure start
-        var firstWrite: [String: [String: SimTime]] = [:]  // lock name → replica → first write in tenure
-        var lastWrite: [String: [String: SimTime]] = [:]  // lock name → replica → last write
-        var tenureAtWrite: [String: [String: SimTime]] = [:]  // lock name → replica → start of the tenure its last write was in
+        // Lock and replica names are numbered once, so the walk below indexes flat tables
+        // (lock × replica) instead of hashing two names per look-up.
+        var locks = NameNumbers()
+        var replicas = NameNumbers()
+        let writes = w.storage.writes.filter { $0.operation != "create" }
+        let tenures = tenureLog.map {
+            (time: $0.0, replica: replicas.number($0.1), lock: locks.number($0.2), granted: $0.3)
+        }
+        let writeSlots = writes.map { (lock: locks.number($0.repo.lockName), writer: replicas.number($0.writer)) }
+        let replicaCount = replicas.names.count
+        let slots = locks.names.count * replicaCount
+        var holding = [SimTime?](repeating: nil, count: slots)  // tenure start
+        var firstWrite = [SimTime?](repeating: nil, count: slots)  // first write in the tenure
+        var lastWrite = [SimTime?](repeating: nil, count: slots)  // last write
+        var tenureAtWrite = [SimTime?](repeating: nil, count: slots)  // start of the tenure its last write was in
+        var highest = [(token: UInt64, writer: Int)?](repeating: nil, count: locks.names.count)
+        // Replicas in name order: the first interleaving reported is the same in every run.
+        let byName = replicas.names.indices.sorted { replicas.names[$0] < replicas.names[$1] }
         var logIndex = 0
-        for wr in w.storage.writes where wr.operation != "create" {
-            let name = wr.repo.lockName
+        for (wr, (lock, writer)) in zip(writes, writeSlots) {
             // A release at the very instant of a write comes after it (a holder writes, then
             // lets go); a grant at that instant comes before.
-            while logIndex < tenureLog.count,
-                tenureLog[logIndex].0 < wr.time || (tenureLog[logIndex].0 == wr.time && tenureLog[logIndex].3)
+            while logIndex < tenures.count,
+                tenures[logIndex].time < wr.time || (tenures[logIndex].time == wr.time && tenures[logIndex].granted)
             {
-                let (time, replica, lockName, granted) = tenureLog[logIndex]
-                if granted {
-                    holding[lockName, default: [:]][replica] = time
-                } else {
-                    holding[lockName]?[replica] = nil
-                }
-                firstWrite[lockName]?[replica] = nil
+                let e = tenures[logIndex]
+                let slot = e.lock * replicaCount + e.replica
+                holding[slot] = e.granted ? e.time : nil
+                firstWrite[slot] = nil
                 logIndex += 1
             }
-            if holding[name]?[wr.writer] != nil {
-                if let first = firstWrite[name]?[wr.writer] {
-                    for (other, t) in (lastWrite[name] ?? [:]).sorted(by: { $0.key < $1.key })
-                    where other != wr.writer && t > first {
+            let base = lock * replicaCount
+            let slot = base + writer
+            if let mine = holding[slot] {
+                if let first = firstWrite[slot] {
+                    for other in byName where other != writer {
+                        guard let t = lastWrite[base + other], t > first else { continue }
                         // Of the two, the stale writer is the one whose tenure (when it wrote)
                         // began first: its lease lapsed and the other took the lock. The
                         // message and the node name it, not the legitimate holder.
-                        let mine = holding[name]?[wr.writer] ?? first
-                        if let theirs = tenureAtWrite[name]?[other], theirs < mine {
+                        let otherName = replicas.names[other]
+                        if let theirs = tenureAtWrite[base + other], theirs < mine {
                             fail(
-                                .singleWriter, t, other,
-                                "\(other) (stale: its tenure began at \(Time.format(theirs))) wrote \(wr.repo) at \(Time.format(t)), inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))"
+                                .singleWriter, t, otherName,
+                                "\(otherName) (stale: its tenure began at \(Time.format(theirs))) wrote \(wr.repo) at \(Time.format(t)), inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))"
                             )
-                        } else if tenureAtWrite[name]?[other] == nil {
+                        } else if tenureAtWrite[base + other] == nil {
                             fail(
-                                .singleWriter, t, other,
-                                "\(other) wrote \(wr.repo) at \(Time.format(t)) without holding its lock, inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))"
+                                .singleWriter, t, otherName,
+                                "\(otherName) wrote \(wr.repo) at \(Time.format(t)) without holding its lock, inside the tenure \(wr.writer) began at \(Time.format(mine)) and wrote in at \(Time.format(first)) and \(Time.format(wr.time))"
                             )
                         } else {
                             fail(
                                 .singleWriter, wr.time, wr.writer,
-                                "\(wr.writer) (stale: its tenure began at \(Time.format(mine))) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) after \(other) took over and wrote it at \(Time.format(t)); \(wr.writer) had begun writing at \(Time.format(first))"
+                                "\(wr.writer) (stale: its tenure began at \(Time.format(mine))) wrote '\(wr.operation)' to \(wr.repo) at \(Time.format(wr.time)) after \(otherName) took over and wrote it at \(Time.format(t)); \(wr.writer) had begun writing at \(Time.format(first))"
                             )
                         }
                         break
                     }
                 } else {
-                    firstWrite[name, default: [:]][wr.writer] = wr.time
+                    firstWrite[slot] = wr.time
                 }
             }
-            lastWrite[name, default: [:]][wr.writer] = wr.time
-            tenureAtWrite[name, default: [:]][wr.writer] = holding[name]?[wr.writer]
+            lastWrite[slot] = wr.time
+            tenureAtWrite[slot] = holding[slot]
             if let tok = wr.token {
-                if let hi = highest[name], tok < hi.token || (tok == hi.token && wr.writer != hi.writer) {
+                if let hi = highest[lock], tok < hi.token || (tok == hi.token && writer != hi.writer) {
                     fail(
                         .singleWriter, wr.time, wr.writer,
-                        "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(hi.writer)"
+                        "storage accepted fencing token \(tok) from \(wr.writer) for \(wr.repo) after token \(hi.token) from \(replicas.names[hi.writer])"
                     )
                 }
-                if tok >= highest[name]?.token ?? 0 { highest[name] = (tok, wr.writer) }
+                if tok >= highest[lock]?.token ?? 0 { highest[lock] = (tok, writer) }
             }
         }
         // Only plain DEL and PEXPIRE can touch another replica's lease (the scripts compare).
@@ -144,5 +155,17 @@ extension CheckSuite {
             }
             close(key, at: min(t, o.expiresAt ?? t))
         }
+    }
+}
+
+/// Names numbered 0, 1, 2… in order of first appearance (to index flat tables by them).
+struct NameNumbers {
+    private(set) var names: [String] = []
+    private var numbers: [String: Int] = [:]
+    mutating func number(_ name: String) -> Int {
+        if let n = numbers[name] { return n }
+        numbers[name] = names.count
+        names.append(name)
+        return names.count - 1
     }
 }
