@@ -62,30 +62,6 @@ extension StepAction {
     ]
 }
 
-extension ExpectationKind {
-    /// The YAML key of this expectation.
-    public var keyword: String {
-        switch self {
-        case .served: return "served"
-        case .notServed: return "not_served"
-        case .accepted: return "accepted"
-        case .rejected: return "rejected"
-        case .expired: return "expired"
-        case .refs: return "refs"
-        case .head: return "head"
-        case .repoAbsent: return "repo_absent"
-        case .reconciled: return "reconciled"
-        case .remoteRefs: return "remote_refs"
-        case .syncFetches: return "sync_fetches"
-        }
-    }
-
-    static let keywords = [
-        "served", "not_served", "accepted", "rejected", "expired", "refs", "head", "repo_absent",
-        "reconciled", "remote_refs", "sync_fetches",
-    ]
-}
-
 /// Git ref-name checks used for states, pushes and expectations.
 enum RefName {
     /// Why `ref` is not acceptable, or nil. `branchOrTag` requires `refs/heads/` or `refs/tags/`.

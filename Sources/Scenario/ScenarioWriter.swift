@@ -259,39 +259,13 @@ public enum ScenarioWriter {
         flow(["from: \(scalar(from))", "to: \(scalar(to))"])
     }
 
-    static func expectation(_ k: ExpectationKind) -> String {
-        func owned(_ repo: String, _ owner: String?, _ extra: [String]) -> String {
-            var a = ["repo: \(scalar(repo))"]
-            if let owner { a.append("owner: \(scalar(owner))") }
-            return flow(a + extra)
-        }
-        let body: String
-        switch k {
-        case .served(let step, let by):
-            body = by.map { flow(["step: \(scalar(step))", "by: \(DurationText.format($0))"]) } ?? scalar(step)
-        case .notServed(let step): body = scalar(step)
-        case .accepted(let step): body = scalar(step)
-        case .rejected(let step, let reason):
-            body = reason.map { flow(["step: \(scalar(step))", "reason: \(quoted($0))"]) } ?? scalar(step)
-        case .expired(let step, let lo, let hi):
-            if let lo, let hi {
-                body = flow(["step: \(scalar(step))", "between: \(DurationText.formatRange(lo, hi))"])
-            } else {
-                body = scalar(step)
-            }
-        case .refs(let repo, let owner, let refs): body = owned(repo, owner, ["equals: \(refMap(refs))"])
-        case .head(let repo, let owner, let ref): body = owned(repo, owner, ["equals: \(scalar(ref))"])
-        case .repoAbsent(let repo, let owner): body = owner == nil ? scalar(repo) : owned(repo, owner, [])
-        case .reconciled(let repo, let outcome): body = flow(["repo: \(scalar(repo))", "outcome: \(scalar(outcome))"])
-        case .remoteRefs(let domain, let repo, let refs):
-            body = flow(["domain: \(scalar(domain))", "repo: \(scalar(repo))", "equals: \(refMap(refs))"])
-        case .syncFetches(let repo, let lo, let hi):
-            var a = ["repo: \(scalar(repo))"]
-            if let lo { a.append("min: \(lo)") }
-            if let hi { a.append("max: \(hi)") }
-            body = flow(a)
-        }
-        return flow(["\(k.keyword): \(body)"])
+    static func expectation(_ k: ExpectationKind) -> String { flow([k.encoded]) }
+
+    /// `{ repo: r, owner: o, <extra> }` (the owner only when it is not the repo's own).
+    static func ownedRepo(_ repo: String, _ owner: String?, _ extra: [String]) -> String {
+        var a = ["repo: \(scalar(repo))"]
+        if let owner { a.append("owner: \(scalar(owner))") }
+        return flow(a + extra)
     }
 
     // MARK: Scalars
