@@ -49,8 +49,7 @@ public enum Catalogue {
             let owner = c.actor("owner")
             let d = c.identifier()
             _ = try await c.servedRepository(owner, d)
-            let issue = c.actor("reporter").event(
-                1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
+            let issue = c.actor("reporter").signed(.issue(repoOwner: owner.pubkey, identifier: d, subject: "bug"))
             try await c.accepted(issue, "issue")
             try expect(try await c.served([issue]), "the accepted issue is not served")
         },
@@ -213,7 +212,7 @@ public enum Catalogue {
             let (dir, c1) = try await c.workdir(owner, d)
             let st = owner.state(d, refs: [("refs/heads/main", c1)])
             try await c.accepted(st, "state")
-            try await c.accepted(owner.event(5, [["e", st.id], ["k", "30618"]]), "deletion")
+            try await c.accepted(owner.signed(.deletion([.event(id: st.id, kind: Kinds.repoState)])), "deletion")
             try await c.expectRefusedPush(
                 ["push", "origin", "main"], in: dir, "a push matching a deleted state was accepted")
         },
@@ -228,7 +227,13 @@ public enum Catalogue {
             try await c.accepted(
                 owner.state(d, refs: [("refs/heads/main", c1)], createdAt: Int64(Date().timeIntervalSince1970) - 5),
                 "state")
-            try await c.accepted(owner.event(5, [["a", "30618:\(owner.pubkey):\(d)"], ["k", "30618"]]), "deletion")
+            try await c.accepted(
+                owner.signed(
+                    .deletion([
+                        .coordinate(
+                            ReplacementKey(kind: Kinds.repoState, pubkey: owner.pubkey, d: d).description,
+                            kind: Kinds.repoState)
+                    ])), "deletion")
             try await c.expectRefusedPush(
                 ["push", "origin", "main"], in: dir, "a push matching a state deleted by coordinate was accepted")
         },
@@ -283,8 +288,7 @@ public enum Catalogue {
         let owner = c.actor("owner")
         let d = c.identifier()
         _ = try await c.servedRepository(owner, d)
-        let issue = c.actor("reporter").event(
-            1621, [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["subject", "bug"]], content: "bug")
+        let issue = c.actor("reporter").signed(.issue(repoOwner: owner.pubkey, identifier: d, subject: "bug"))
         try await c.accepted(issue, "issue")
         return issue
     }

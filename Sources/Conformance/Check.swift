@@ -94,32 +94,36 @@ struct ConformActor: Sendable {
     var pubkey: String { keys.publicKey }
 
     func event(_ kind: Int, _ tags: [[String]], content: String = "", createdAt: Int64? = nil) -> NostrEvent {
-        NostrEvent.signed(
-            kind: kind, tags: tags + [context.runTag], content: content,
-            createdAt: createdAt ?? Int64(Date().timeIntervalSince1970),
-            keyPair: keys, auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
+        signed(EventDraft(kind: kind, tags: tags, content: content), createdAt: createdAt)
+    }
+
+    /// A draft signed now (or at `createdAt`), with this run's tag after its own.
+    func signed(_ draft: EventDraft, createdAt: Int64? = nil) -> NostrEvent {
+        draft.adding([context.runTag]).signed(
+            createdAt: createdAt ?? Int64(Date().timeIntervalSince1970), keyPair: keys,
+            auxRand: (0..<32).map { _ in UInt8.random(in: 0...255) })
     }
 
     /// An announcement listing the service under test (or another host) in `clone` and `relays`.
     func announcement(_ d: String, maintainers: [ConformActor] = [], listsService: Bool = true) -> NostrEvent {
         let http = listsService ? context.peer.target.http : "https://elsewhere.invalid"
         let ws = listsService ? context.peer.target.relay : "wss://elsewhere.invalid"
-        var tags = [["d", d], ["name", d], ["clone", "\(http)/\(npub)/\(d).git"], ["relays", ws]]
-        if !maintainers.isEmpty { tags.append(["maintainers"] + maintainers.map(\.pubkey)) }
-        return event(30617, tags)
+        return signed(
+            .repoAnnouncement(
+                identifier: d, cloneURLs: ["\(http)/\(npub)/\(d).git"], relays: [ws],
+                maintainers: maintainers.map(\.pubkey)))
     }
 
     func state(
         _ d: String, refs: [(String, String)], head: String = "refs/heads/main", createdAt: Int64? = nil,
         extra: [[String]] = []
     ) -> NostrEvent {
-        event(
-            30618, [["d", d]] + refs.map { [$0.0, $0.1] } + [["HEAD", "ref: \(head)"]] + extra, createdAt: createdAt)
+        signed(
+            EventDraft.repoState(identifier: d, refs: refs.map { ($0.0, $0.1) }, head: head).adding(extra),
+            createdAt: createdAt)
     }
 
     func pullRequest(owner: ConformActor, _ d: String, commit: String) -> NostrEvent {
-        event(
-            1618,
-            [["a", repoCoordinate(owner: owner.pubkey, identifier: d)], ["c", commit], ["subject", "conformance"]])
+        signed(.pullRequest(repoOwner: owner.pubkey, identifier: d, tip: commit, subject: "conformance"))
     }
 }

@@ -356,67 +356,57 @@ public final class World {
     private func makeEvent(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
         let me = keys[step.actor]!
         let createdAt = config.epochUnix + ctx.now / Time.second
-        var tags: [[String]] = []
-        var kind = 1
-        var content = ""
+        let draft: EventDraft
         switch step.action {
         case .announce(let repoName, let maint, let lists):
             let repo = repoSpec(repoName)!
-            kind = Kinds.repoAnnouncement
-            tags.append(["d", repo.identifier])
-            tags.append(["name", repo.identifier])
             let domains = lists ? scenario.relays.map(\.domain) : ["elsewhere.invalid"]
-            tags.append(
-                ["clone"]
-                    + (domains + step.cloneDomains).map { "https://\($0)/\(npub(step.actor))/\(repo.identifier).git" })
-            tags.append(["relays"] + domains.map { "wss://\($0)" })
             let ms = maint ?? (step.actor == repo.owner ? repo.maintainers : [])
-            if !ms.isEmpty { tags.append(["maintainers"] + ms.map { keys[$0]!.publicKey }) }
+            draft = .repoAnnouncement(
+                identifier: repo.identifier,
+                cloneURLs: (domains + step.cloneDomains).map {
+                    "https://\($0)/\(npub(step.actor))/\(repo.identifier).git"
+                },
+                relays: domains.map { "wss://\($0)" }, maintainers: ms.map { keys[$0]!.publicKey })
         case .state(let repoName, let refs, let head, let peeled):
             let repo = repoSpec(repoName)!
-            kind = Kinds.repoState
-            tags.append(["d", repo.identifier])
+            var tips: [(name: String, target: String)] = []
             for r in refs {
                 guard let target = try refTarget(repoName, r) else { continue }
-                tags.append([r.ref, target.hex])
+                tips.append((r.ref, target.hex))
                 if peeled && r.annotatedTag, let c = r.commit.flatMap({ commitID(repoName, $0) }) {
-                    tags.append([r.ref + "^{}", c.hex])
+                    tips.append((r.ref + "^{}", c.hex))
                 }
             }
-            if let head { tags.append(["HEAD", "ref: \(head)"]) }
+            draft = .repoState(identifier: repo.identifier, refs: tips, head: head)
         case .pullRequest(let repoName, _, let commit):
             let repo = repoSpec(repoName)!
-            kind = Kinds.pullRequest
-            tags.append(["a", repoCoordinate(owner: keys[repo.owner]!.publicKey, identifier: repo.identifier)])
-            tags.append(["c", commitID(repoName, commit)!.hex])
-            tags.append(
-                ["clone"] + ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" })
-            tags.append(["subject", "PR from \(step.actor)"])
+            draft = .pullRequest(
+                repoOwner: keys[repo.owner]!.publicKey, identifier: repo.identifier,
+                tip: commitID(repoName, commit)!.hex,
+                cloneURLs: ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" },
+                subject: "PR from \(step.actor)")
         case .issue(let repoName, let subject):
             let repo = repoSpec(repoName)!
-            kind = Kinds.issue
-            tags.append(["a", repoCoordinate(owner: keys[repo.owner]!.publicKey, identifier: repo.identifier)])
-            tags.append(["subject", subject])
-            content = subject
+            draft = .issue(repoOwner: keys[repo.owner]!.publicKey, identifier: repo.identifier, subject: subject)
         case .delete(let targets, let byCoordinate):
-            kind = Kinds.deletion
+            var named: [EventDraft.DeletionTarget] = []
             for t in targets {
                 guard let e = stepEvents[t] else { return nil }
                 if byCoordinate, let key = e.replacementKey {
-                    tags.append(["a", key.description])
+                    named.append(.coordinate(key.description, kind: e.kind))
                 } else {
-                    tags.append(["e", e.id])
+                    named.append(.event(id: e.id, kind: e.kind))
                 }
-                tags.append(["k", String(e.kind)])
             }
+            draft = .deletion(named)
         default:
             return nil
         }
         let aux: [UInt8] = ctx.withRandom { g in
             (0..<4).flatMap { _ in withUnsafeBytes(of: g.next().littleEndian, Array.init) }
         }
-        return NostrEvent.signed(
-            kind: kind, tags: tags, content: content, createdAt: createdAt, keyPair: me, auxRand: aux)
+        return draft.signed(createdAt: createdAt, keyPair: me, auxRand: aux)
     }
 
     // MARK: running
