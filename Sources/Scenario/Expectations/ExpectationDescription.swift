@@ -6,19 +6,18 @@ import SimKernel
 /// folder; `ExpectationKind.descriptions` lists them.
 ///
 /// Adding a kind: a case in `ExpectationKind` (Model.swift), a file here, a line in the
-/// list below, and — when it asks about something new — a member of `RunFacts`.
+/// list and in `described` below (the compiler asks for the latter), and — when it asks
+/// about something new — a member of `RunFacts`.
 public struct ExpectationDescription: Sendable {
     public let keyword: String
     /// One sentence, as `docs/scenario.schema.json` describes the keyword.
     public let meaning: String
     /// Reads the value under the keyword; errors go to the decoder's reader (file:line).
     let decode: @Sendable (ScenarioDecoder, Fields.Entry) -> ExpectationKind?
-    /// The value to write under the keyword; nil when the expectation is of another kind.
+    /// The value to write under the keyword (nil only for another kind's expectation).
     let encode: @Sendable (ExpectationKind) -> String?
     /// Why the finished run does not meet the expectation; nil when it does.
     let judge: @Sendable (ExpectationKind, any RunFacts) -> String?
-
-    func matches(_ kind: ExpectationKind) -> Bool { encode(kind) != nil }
 }
 
 extension ExpectationKind {
@@ -31,10 +30,19 @@ extension ExpectationKind {
     static let keywords = descriptions.map(\.keyword)
 
     public var described: ExpectationDescription {
-        guard let d = Self.descriptions.first(where: { $0.matches(self) }) else {
-            preconditionFailure("expectation kind without a description: \(self)")
+        switch self {
+        case .served: .served
+        case .notServed: .notServed
+        case .accepted: .accepted
+        case .rejected: .rejected
+        case .expired: .expired
+        case .refs: .refs
+        case .head: .head
+        case .repoAbsent: .repoAbsent
+        case .reconciled: .reconciled
+        case .remoteRefs: .remoteRefs
+        case .syncFetches: .syncFetches
         }
-        return d
     }
 
     /// The YAML key of this expectation.
