@@ -1,26 +1,8 @@
 import Foundation
 
-/// Keywords of the file format shared by the loader, the writer and the docs.
+/// Names the file format shares: an action's repo, ref-name rules, `a..b` ranges. (Each
+/// action's keyword is in its description, Steps/.)
 extension StepAction {
-    /// The YAML key of this action (`announce`, `pull_request`, `push_pr`, ...).
-    public var keyword: String {
-        switch self {
-        case .announce: return "announce"
-        case .state: return "state"
-        case .push: return "push"
-        case .pullRequest: return "pull_request"
-        case .pushPR: return "push_pr"
-        case .issue: return "issue"
-        case .delete: return "delete"
-        case .replay: return "replay"
-        case .clone: return "clone"
-        case .shutdown: return "shutdown"
-        case .crash: return "crash"
-        case .restart: return "restart"
-        case .reconcile: return "reconcile"
-        }
-    }
-
     /// The repo handle this action works on, if any.
     public var repo: String? {
         switch self {
@@ -32,34 +14,6 @@ extension StepAction {
             return nil
         }
     }
-
-    /// True for actions that publish a Nostr event (announce, state, pull_request, issue,
-    /// delete, replay).
-    public var publishesEvent: Bool {
-        switch self {
-        case .announce, .state, .pullRequest, .issue, .delete, .replay: return true
-        default: return false
-        }
-    }
-
-    /// True for relay-side actions (lifecycle, reconcile), which need no actor.
-    public var isLifecycle: Bool {
-        switch self {
-        case .shutdown, .crash, .restart, .reconcile: return true
-        default: return false
-        }
-    }
-
-    /// `an announce`, `a state`, ... for messages.
-    var keywordWithArticle: String {
-        let k = keyword
-        return (["a", "e", "i", "o", "u"].contains(k.first.map(String.init) ?? "") ? "an " : "a ") + k
-    }
-
-    static let keywords = [
-        "announce", "state", "push", "pull_request", "push_pr", "issue",
-        "delete", "replay", "clone", "shutdown", "crash", "restart", "reconcile",
-    ]
 }
 
 /// Git ref-name checks used for states, pushes and expectations.

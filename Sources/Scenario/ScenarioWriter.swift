@@ -183,56 +183,7 @@ public enum ScenarioWriter {
         // `via` is written whatever the action, so an invalid combination is reported when
         // the file is read back rather than lost.
         if st.viaSync { parts.append("via: sync") }
-        let clone = st.cloneDomains.isEmpty ? [] : ["clone: \(list(st.cloneDomains))"]
-        switch st.action {
-        case .announce(let repo, let maintainers, let listsService):
-            if maintainers == nil && listsService && clone.isEmpty {
-                parts.append("announce: \(scalar(repo))")
-            } else {
-                var a = ["repo: \(scalar(repo))"]
-                if let m = maintainers { a.append("maintainers: \(list(m))") }
-                if !listsService { a.append("lists_service: false") }
-                parts.append("announce: \(flow(a + clone))")
-            }
-        case .state(let repo, let refs, let head, let peeled):
-            var a = ["repo: \(scalar(repo))", "refs: \(refMap(refs))"]
-            if let head { a.append("head: \(scalar(head))") }
-            if peeled { a.append("peeled: true") }
-            parts.append("state: \(flow(a))")
-        case .push(let repo, let owner, let refs):
-            var a = ["repo: \(scalar(repo))"]
-            if let owner { a.append("owner: \(scalar(owner))") }
-            a.append("refs: \(refMap(refs))")
-            parts.append("push: \(flow(a))")
-        case .pullRequest(let repo, _, let commit):
-            parts.append("pull_request: \(flow(["repo: \(scalar(repo))", "commit: \(scalar(commit))"] + clone))")
-        case .pushPR(let repo, let pr, let commit, let rawRef):
-            var a = ["repo: \(scalar(repo))", "pr: \(scalar(pr))", "commit: \(scalar(commit))"]
-            if let rawRef { a.append("raw_ref: \(scalar(rawRef))") }
-            parts.append("push_pr: \(flow(a))")
-        case .issue(let repo, let subject):
-            parts.append("issue: \(flow(["repo: \(scalar(repo))", "subject: \(quoted(subject))"]))")
-        case .delete(let targets, let byCoordinate):
-            parts.append("delete: \(list(targets))")
-            if byCoordinate { parts.append("by: coordinate") }
-        case .replay(let target):
-            parts.append("replay: \(scalar(target))")
-        case .clone(let repo, let owner):
-            if let owner {
-                parts.append("clone: \(flow(["repo: \(scalar(repo))", "owner: \(scalar(owner))"]))")
-            } else {
-                parts.append("clone: \(scalar(repo))")
-            }
-        case .shutdown(let relay): parts.append("shutdown: \(scalar(relay))")
-        case .crash(let relay): parts.append("crash: \(scalar(relay))")
-        case .restart(let relay): parts.append("restart: \(scalar(relay))")
-        case .reconcile(let repo, let relay):
-            if let relay {
-                parts.append("reconcile: \(flow(["repo: \(scalar(repo))", "relay: \(scalar(relay))"]))")
-            } else {
-                parts.append("reconcile: \(scalar(repo))")
-            }
-        }
+        parts += st.action.encoded(cloneDomains: st.cloneDomains)
         if let r = st.retry {
             parts.append(
                 "retry: \(flow(["every: \(DurationText.format(r.every))", "for: \(DurationText.format(r.giveUpAfter))"]))"

@@ -1,0 +1,26 @@
+extension StepActionDescription {
+    /// `issue: <repo>` or `issue: { repo, subject }`.
+    static let issue = StepActionDescription(
+        keyword: "issue", meaning: "Publish a 1621 issue.", publishesEvent: true, isLifecycle: false,
+        decode: { d, e, _ in
+            let r = d.reader
+            let v = e.value
+            if case .scalar = v {
+                guard let repo = r.text(v, "'issue'") else { return nil }
+                d.ref(.repo, repo, v)
+                return .issue(repo: repo, subject: "")
+            }
+            guard let f = r.fields(v, "'issue'", known: ["repo", "subject"]) else { return nil }
+            let repo = d.stepRepo(f, "issue")
+            var subject = ""
+            if let n = f["subject"], let t = r.optionalText(n, "'subject'") { subject = t }
+            guard let repo else { return nil }
+            return .issue(repo: repo, subject: subject)
+        },
+        encode: { a, _ in
+            guard case .issue(let repo, let subject) = a else { return [] }
+            return [
+                "issue: \(ScenarioWriter.flow(["repo: \(ScenarioWriter.scalar(repo))", "subject: \(ScenarioWriter.quoted(subject))"]))"
+            ]
+        })
+}
