@@ -111,20 +111,20 @@ extension CheckSuite {
     func coverAtEnd(_ w: WorldView) {
         // Tenures longer than the ttl with no fault injected.
         var since: [String: SimTime] = [:]
-        for (time, replica, name, granted) in tenureLog {
-            let k = replica + "|" + name
-            if granted {
-                since[k] = time
+        for c in tenures.changes {
+            let k = c.replica + "|" + c.lock
+            if c.granted {
+                since[k] = c.time
                 continue
             }
-            if let s = since.removeValue(forKey: k), time - s > w.lockOptions.ttl, faults.free(from: s, to: time) {
+            if let s = since.removeValue(forKey: k), c.time - s > w.lockOptions.ttl, faults.free(from: s, to: c.time) {
                 situations.insert(.leaseHeldPastTTL)
             }
         }
-        for c in crashes {
+        for crash in tenures.crashes {
             var holding: [String: Bool] = [:]
-            for (time, replica, name, granted) in tenureLog where replica == c.replica && time <= c.time {
-                holding[name] = granted
+            for c in tenures.changes where c.replica == crash.replica && c.time <= crash.time {
+                holding[c.lock] = c.granted
             }
             if holding.values.contains(true) { situations.insert(.holderCrashedHolding) }
         }

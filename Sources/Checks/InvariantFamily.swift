@@ -34,8 +34,7 @@ extension CheckSuite {
     static func families() -> [any InvariantFamily] {
         [
             WellFormedReplies(), StoreReadable(), ReplicaOperations(), PushAvailability(), PurgatorySettles(),
-            NoAcknowledgedLoss(),
-            OKNamesSentEvent(),
+            NoAcknowledgedLoss(), OKNamesSentEvent(), LockSafety(), LeaseLiveness(),
         ]
     }
 }

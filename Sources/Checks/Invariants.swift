@@ -38,11 +38,10 @@ public final class CheckSuite {
     private var touched: Set<RepoKey> = []
     /// The most repositories storage has held at once (a maintenance pass visits each).
     var mostRepositories = 0
-    /// (time, replica, lock name, granted/released) as the replicas saw it.
-    var tenureLog: [(SimTime, String, String, Bool)] = []
+    /// The replicas' tenures and crashes, for the situations this run created.
+    var tenures = TenureLog()
     private var touchedIdentifiers: Set<String> = []
-    /// Replica crashes, and faults as [start, end) (one-off faults have start == end).
-    var crashes: [(time: SimTime, replica: String)] = []
+    /// Faults as [start, end) (one-off faults have start == end).
     var faults = FaultSpans()
     let syncChecks = SyncChecks()
     let model = RelayModel()
@@ -79,8 +78,8 @@ public final class CheckSuite {
             if on(.relayModel) { model.sent(e) }
             coverSent(e, w)
             sentEvents[e.id] = e
-        case .replica(let replica, let event):
-            observeReplica(event, replica, t, w)
+        case .replica:
+            tenures.note(entry)
         case .sync(let replica, let record):
             observeSync(record, replica, t)
         case .fault(let text):
@@ -195,21 +194,6 @@ public final class CheckSuite {
             deadlines[id] = (t + w.config.purgatoryTTL, replica, t)
             placeholderIDs.insert(id)
         case .repoCreated:
-            break
-        }
-    }
-
-    private func observeReplica(_ event: ReplicaEvent, _ replica: String, _ t: SimTime, _ w: WorldView) {
-        switch event {
-        case .cycleStarted, .cycleEnded, .pushRefused, .advertised:
-            break  // ReplicaOperations
-        case .lockGranted(let repo, _):
-            tenureLog.append((t, replica, repo, true))
-        case .lockReleased(let repo):
-            tenureLog.append((t, replica, repo, false))
-        case .crashed:
-            crashes.append((t, replica))
-        case .lockDenied, .lockAborted:
             break
         }
     }
@@ -367,8 +351,6 @@ public final class CheckSuite {
 
     public func finish(_ w: WorldView, healedAt: SimTime) {
         let t = w.now
-        finishLocks(w)
-        finishLeases(w)
         coverAtEnd(w)
         finishSync(w)
         if on(.relayModel) { model.finish(w, t) { fail(.relayModel, t, "relay", $0) } }

@@ -5,24 +5,19 @@ import SimKernel
 /// from the lock service's history, the replicas' own tenures and crashes, and the faults
 /// the run injected — with the ttl, heartbeat period and bounds from the configuration,
 /// never from what the lock client reports.
-extension CheckSuite {
-    /// Whether `replica` held `lockName` at `t`, as the replica saw it (its last grant or
-    /// release at or before `t`; a crash ends every tenure).
-    func held(_ replica: String, _ lockName: String, at t: SimTime) -> Bool {
-        var holding = false
-        for (time, r, name, granted) in tenureLog where time <= t && r == replica && name == lockName {
-            holding = granted
-        }
-        if holding, let crash = crashes.last(where: { $0.replica == replica && $0.time <= t }),
-            let grant = tenureLog.last(where: { $0.0 <= t && $0.1 == replica && $0.2 == lockName && $0.3 }),
-            crash.time >= grant.0
-        {
-            return false
-        }
-        return holding
+final class LeaseLiveness: InvariantFamily {
+    static let invariants: Set<InvariantName> = [.leaseKeptAlive, .lockFreedAfterCrash]
+
+    private var tenures = TenureLog()
+    private var faults = FaultSpans()
+
+    func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {
+        tenures.note(entry)
+        if case .fault(let text) = entry.item { faults.note(text, entry.time) }
     }
 
-    func finishLeases(_ w: WorldView) {
+    func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {
+        let fail = violations.fail
         guard let lock = w.lockService else { return }
         let o = w.lockOptions
         // The heartbeat period the configuration asks for (not what the client computes).
@@ -33,11 +28,12 @@ extension CheckSuite {
             w.networkLoss == 0 && w.networkReorder == 0
             && 2 * w.networkLatencyMax < o.commandTimeout && period + w.networkLatencyMax < o.ttl
         for e in lock.history where e.kind == .expired && e.key.hasPrefix("lock:") {
-            guard on(.leaseKeptAlive), heartbeatsCanWork, let value = e.value else { continue }
+            guard heartbeatsCanWork, let value = e.value else { continue }
             let owner = LockClient.instance(ofLease: value)
             let name = String(e.key.dropFirst(5))
             let window = (from: e.time - o.ttl, to: e.time)
-            guard held(owner, name, at: e.time), w.unavailable(replica: owner, from: window.from, to: window.to) == 0,
+            guard tenures.held(owner, name, at: e.time),
+                w.unavailable(replica: owner, from: window.from, to: window.to) == 0,
                 faults.free(from: window.from, to: window.to)
             else { continue }
             fail(
@@ -45,8 +41,7 @@ extension CheckSuite {
                 "lease \(value) on \(e.key) expired at \(Time.format(e.time)) while \(owner) still held it, ran, and reached the lock service: heartbeats every \(Time.format(period)) should have kept it (ttl \(Time.format(o.ttl)))"
             )
         }
-        guard on(.lockFreedAfterCrash) else { return }
-        for c in crashes {
+        for c in tenures.crashes {
             let bound = c.time + w.maxLockedAfterCrash
             // A lossy failover can bring an old lease back: not this check's business.
             if faults.spans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) {

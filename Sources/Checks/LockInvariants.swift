@@ -4,11 +4,19 @@ import Nostr
 import Relay
 import SimKernel
 
-extension CheckSuite {
-    /// single-writer and lock-liveness, from the storage's write log and the lock
-    /// service's history.
-    func finishLocks(_ w: WorldView) {
+/// `single-writer`, `lease-ownership` and `lock-liveness`: judged at the end of the run from
+/// the storage's write log, the lock service's history and its commands, and the replicas'
+/// own tenures — never from what the lock client reports about itself.
+final class LockSafety: InvariantFamily {
+    static let invariants: Set<InvariantName> = [.singleWriter, .leaseOwnership, .lockLiveness]
+
+    private var tenures = TenureLog()
+
+    func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) { tenures.note(entry) }
+
+    func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {
         guard let lock = w.lockService else { return }
+        let fail = violations.fail
         let t = w.now
         // Interleaving, judged by what the replicas believe (their own grant..release; the
         // service's view can be reverted by a failover): within one of its tenures a
@@ -20,8 +28,8 @@ extension CheckSuite {
         var locks = NameNumbers()
         var replicas = NameNumbers()
         let writes = w.storage.writes.filter { $0.operation != "create" }
-        let tenures = tenureLog.map {
-            (time: $0.0, replica: replicas.number($0.1), lock: locks.number($0.2), granted: $0.3)
+        let tenures = self.tenures.changes.map {
+            (time: $0.time, replica: replicas.number($0.replica), lock: locks.number($0.lock), granted: $0.granted)
         }
         let writeSlots = writes.map { (lock: locks.number($0.repo.lockName), writer: replicas.number($0.writer)) }
         let replicaCount = replicas.names.count
