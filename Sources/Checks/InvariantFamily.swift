@@ -13,16 +13,21 @@ public protocol InvariantFamily: AnyObject {
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations)
     func afterRelayStep(_ w: WorldView, replica: String, _ violations: Violations)
     func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations)
+    /// Situations (coverage) the family's judgements saw; read after `finish`.
+    var situations: Set<Situation> { get }
 }
 
 extension InvariantFamily {
     public func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {}
     public func afterRelayStep(_ w: WorldView, replica: String, _ violations: Violations) {}
     public func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {}
+    public var situations: Set<Situation> { [] }
 }
 
 /// Where a family reports: the suite keeps a violation when its invariant is selected.
 public struct Violations {
+    /// The invariants selected for this run (a family may skip work for the others).
+    public let selected: Set<InvariantName>
     let record: (InvariantName, SimTime, String, String) -> Void
     public func fail(_ invariant: InvariantName, _ time: SimTime, _ node: String, _ message: String) {
         record(invariant, time, node, message)
@@ -34,7 +39,7 @@ extension CheckSuite {
     static func families() -> [any InvariantFamily] {
         [
             WellFormedReplies(), StoreReadable(), ReplicaOperations(), PushAvailability(), PurgatorySettles(),
-            NoAcknowledgedLoss(), OKNamesSentEvent(), LockSafety(), LeaseLiveness(),
+            NoAcknowledgedLoss(), OKNamesSentEvent(), LockSafety(), LeaseLiveness(), SyncProgress(),
         ]
     }
 }

@@ -43,12 +43,13 @@ public final class CheckSuite {
     private var touchedIdentifiers: Set<String> = []
     /// Faults as [start, end) (one-off faults have start == end).
     var faults = FaultSpans()
-    let syncChecks = SyncChecks()
+    /// Repositories a reconciliation has touched: their refs follow the upstream (SPEC §7).
+    var mirrors: Set<RepoKey> = []
     let model = RelayModel()
 
     /// The families written as values whose invariants are selected.
     private var families: [any InvariantFamily] = []
-    private lazy var violationSink = Violations { [unowned self] in self.fail($0, $1, $2, $3) }
+    private lazy var violationSink = Violations(selected: selected) { [unowned self] in self.fail($0, $1, $2, $3) }
 
     public init(selected: [InvariantName]) {
         self.selected = selected.isEmpty ? Set(InvariantName.selectable) : Set(selected)
@@ -80,8 +81,8 @@ public final class CheckSuite {
             sentEvents[e.id] = e
         case .replica:
             tenures.note(entry)
-        case .sync(let replica, let record):
-            observeSync(record, replica, t)
+        case .sync(_, .reconciled(let r)):
+            mirrors.insert(r.repo)
         case .fault(let text):
             faults.note(text, t)
         default: break
@@ -90,7 +91,6 @@ public final class CheckSuite {
     }
 
     private func observeRelay(_ obs: Observation, _ replica: String, _ t: SimTime, _ w: WorldView) {
-        observeSyncRelay(obs, replica, t, w)
         switch obs {
         case .served(let e, _):
             checkServedHasData(e, replica, t, w)
@@ -183,8 +183,9 @@ public final class CheckSuite {
                 checkLateBinding(repo, updates, results, replica, t, w)
             }
             touched.insert(repo)
-        case .refsChanged(let repo, _, _, _):
+        case .refsChanged(let repo, _, _, let why):
             touched.insert(repo)
+            if why == "reconcile" { mirrors.insert(repo) }
         case .repoDeleted:
             break
         case .repoDeleteFailed(let key):
@@ -278,7 +279,7 @@ public final class CheckSuite {
     public func afterRelayStep(_ w: WorldView, replica: String) {
         let t = w.now
         if on(.relayModel) {
-            model.step(w, t, replica: replica, mirrors: syncChecks.mirrors, slack: replicatedExpiryDelay(w)) {
+            model.step(w, t, replica: replica, mirrors: mirrors, slack: replicatedExpiryDelay(w)) {
                 fail(.relayModel, t, replica, $0)
             }
         }
@@ -302,7 +303,7 @@ public final class CheckSuite {
                 servedAnnouncement.map { a in Self.announcement(w, key)?.id == a.id && Self.listsService(w, a) }
                 ?? false
             // A mirror's refs follow its upstream (SPEC §7), not Nostr states.
-            if served, let latest, !syncChecks.mirrors.contains(key) {
+            if served, let latest, !mirrors.contains(key) {
                 let want = Self.refs(latest)
                 let have = Self.hostedRefs(repo)
                 if want != have {
@@ -352,9 +353,11 @@ public final class CheckSuite {
     public func finish(_ w: WorldView, healedAt: SimTime) {
         let t = w.now
         coverAtEnd(w)
-        finishSync(w)
         if on(.relayModel) { model.finish(w, t) { fail(.relayModel, t, "relay", $0) } }
         if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
-        for family in families { family.finish(w, healedAt: healedAt, violationSink) }
+        for family in families {
+            family.finish(w, healedAt: healedAt, violationSink)
+            situations.formUnion(family.situations)
+        }
     }
 }
