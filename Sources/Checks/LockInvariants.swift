@@ -16,8 +16,15 @@ final class LockSafety: InvariantFamily {
 
     func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {
         guard let lock = w.lockService else { return }
+        singleWriter(w, violations)
+        leaseOwnership(w, violations)
+        lockLiveness(w, lock, violations)
+    }
+
+    /// `single-writer`: no interleaved writes within a tenure, and fencing tokens never
+    /// accepted out of order.
+    private func singleWriter(_ w: WorldView, _ violations: Violations) {
         let fail = violations.fail
-        let t = w.now
         // Interleaving, judged by what the replicas believe (their own grant..release; the
         // service's view can be reverted by a failover): within one of its tenures a
         // replica R writes, another replica writes, and R writes again. That is the lease
@@ -98,7 +105,12 @@ final class LockSafety: InvariantFamily {
                 if tok >= highest[lock]?.token ?? 0 { highest[lock] = (tok, writer) }
             }
         }
-        // Only plain DEL and PEXPIRE can touch another replica's lease (the scripts compare).
+    }
+
+    /// `lease-ownership`: only plain DEL and PEXPIRE can touch another replica's lease (the
+    /// scripts compare the value first).
+    private func leaseOwnership(_ w: WorldView, _ violations: Violations) {
+        let fail = violations.fail
         for c in w.lockCommands {
             switch c.command {
             case .del(let key) where key.hasPrefix("lock:"):
@@ -120,6 +132,13 @@ final class LockSafety: InvariantFamily {
             default: break
             }
         }
+    }
+
+    /// `lock-liveness`: no lease value held continuously for longer than the longest
+    /// operation (plus its holder's pauses), and none outliving its holder.
+    private func lockLiveness(_ w: WorldView, _ lock: LockServiceModel, _ violations: Violations) {
+        let fail = violations.fail
+        let t = w.now
         // Tenures: a lease value held continuously.
         // The service notices expiries lazily (at its next command), so a lease nobody
         // asks about again has no `expired` event: its deadline is kept here instead.

@@ -61,19 +61,7 @@ extension ScenarioDecoder {
             idLocation = r.location(n)
         }
 
-        // Timing.
-        var timing: Timing = .at(0)
-        if let within {
-            for key in ["at", "after", "delay"] {
-                if let e = f.entry(key) {
-                    r.error(
-                        e.keyNode, "a step inside a group takes its time from the group's 'within'; remove '\(key)'")
-                }
-            }
-            timing = .between(within.0, within.1)
-        } else if let t = decodeTiming(f, "step", flatIndex: flatIndex) {
-            timing = t
-        }
+        let timing = decodeStepTiming(f, flatIndex: flatIndex, within: within)
 
         // The action.
         let actions = f.entries.filter { StepAction.keywords.contains($0.key) }
@@ -87,37 +75,8 @@ extension ScenarioDecoder {
                 extra.keyNode,
                 "a step has exactly one action, but step '\(id)' has both '\(actionEntry.key)' and '\(extra.key)'")
         }
-        var byCoordinate = false
-        if let b = f["by"] {
-            if actionEntry.key != "delete" {
-                r.error(f.entry("by")!.keyNode, "'by' only applies to delete steps")
-            } else if let v = r.text(b, "'by'") {
-                switch v {
-                case "id": byCoordinate = false
-                case "coordinate": byCoordinate = true
-                default: r.error(b, "'by' must be 'id' or 'coordinate', found '\(v)'")
-                }
-            }
-        }
-        var viaSync = false
-        if let e = f.entry("via") {
-            if !Self.syncableActions.contains(actionEntry.key) {
-                r.error(
-                    e.keyNode,
-                    "'via' only applies to announce, state, pull_request and issue steps, but step '\(id)' is a '\(actionEntry.key)' step"
-                )
-            } else if let v = r.text(e.value, "'via'") {
-                switch v {
-                case "sync": viaSync = true
-                case "user": viaSync = false
-                default:
-                    r.error(
-                        e.value,
-                        "'via' must be 'sync' (the event comes from another relay) or 'user' (the default), found '\(v)'"
-                    )
-                }
-            }
-        }
+        let byCoordinate = decodeBy(f, action: actionEntry.key)
+        let viaSync = decodeVia(f, action: actionEntry.key, stepID: id)
         var cloneDomains: [String] = []
         guard
             let action = decodeAction(
@@ -135,27 +94,93 @@ extension ScenarioDecoder {
             r.error(f.location, "step '\(id)' is missing required key 'actor' (who performs it)")
         }
 
-        var retry: RetrySpec?
-        if let n = f["retry"], let rf = r.fields(n, "'retry'", known: ["every", "for"]) {
-            var every: SimDuration?
-            var giveUp: SimDuration?
-            if let e = rf["every"] {
-                every = r.duration(e, "'every'")
-                if let v = every, v <= 0 { r.error(e, "'every' must be longer than 0") }
-            } else {
-                r.error(rf.location, "missing required key 'every' in 'retry' (the wait between attempts)")
-            }
-            if let g = rf["for"] {
-                giveUp = r.duration(g, "'for'")
-            } else {
-                r.error(rf.location, "missing required key 'for' in 'retry' (how long to keep trying)")
-            }
-            if let every, let giveUp { retry = RetrySpec(every: every, giveUpAfter: giveUp) }
-        }
+        let retry = f["retry"].flatMap(decodeRetry)
         stepIDLocations.append(idLocation)
         return StepSpec(
             id: id, actor: actor, timing: timing, action: action, retry: retry,
             viaSync: viaSync, cloneDomains: cloneDomains, location: r.location(node))
+    }
+
+    /// A step's time: its group's `within` range, or its own `at:`/`after:`/`delay:`.
+    private func decodeStepTiming(_ f: Fields, flatIndex: Int, within: (SimDuration, SimDuration)?) -> Timing {
+        let r = reader
+        var timing: Timing = .at(0)
+        if let within {
+            for key in ["at", "after", "delay"] {
+                if let e = f.entry(key) {
+                    r.error(
+                        e.keyNode, "a step inside a group takes its time from the group's 'within'; remove '\(key)'")
+                }
+            }
+            timing = .between(within.0, within.1)
+        } else if let t = decodeTiming(f, "step", flatIndex: flatIndex) {
+            timing = t
+        }
+        return timing
+    }
+
+    /// `by:` (delete steps only): whether the deletion names its target by coordinate.
+    private func decodeBy(_ f: Fields, action: String) -> Bool {
+        let r = reader
+        var byCoordinate = false
+        if let b = f["by"] {
+            if action != "delete" {
+                r.error(f.entry("by")!.keyNode, "'by' only applies to delete steps")
+            } else if let v = r.text(b, "'by'") {
+                switch v {
+                case "id": byCoordinate = false
+                case "coordinate": byCoordinate = true
+                default: r.error(b, "'by' must be 'id' or 'coordinate', found '\(v)'")
+                }
+            }
+        }
+        return byCoordinate
+    }
+
+    /// `via:` (publishing steps only): whether the event comes from another relay.
+    private func decodeVia(_ f: Fields, action: String, stepID id: String) -> Bool {
+        let r = reader
+        var viaSync = false
+        if let e = f.entry("via") {
+            if !Self.syncableActions.contains(action) {
+                r.error(
+                    e.keyNode,
+                    "'via' only applies to announce, state, pull_request and issue steps, but step '\(id)' is a '\(action)' step"
+                )
+            } else if let v = r.text(e.value, "'via'") {
+                switch v {
+                case "sync": viaSync = true
+                case "user": viaSync = false
+                default:
+                    r.error(
+                        e.value,
+                        "'via' must be 'sync' (the event comes from another relay) or 'user' (the default), found '\(v)'"
+                    )
+                }
+            }
+        }
+        return viaSync
+    }
+
+    /// `retry: {every, for}`.
+    private func decodeRetry(_ n: Node) -> RetrySpec? {
+        let r = reader
+        guard let rf = r.fields(n, "'retry'", known: ["every", "for"]) else { return nil }
+        var every: SimDuration?
+        var giveUp: SimDuration?
+        if let e = rf["every"] {
+            every = r.duration(e, "'every'")
+            if let v = every, v <= 0 { r.error(e, "'every' must be longer than 0") }
+        } else {
+            r.error(rf.location, "missing required key 'every' in 'retry' (the wait between attempts)")
+        }
+        if let g = rf["for"] {
+            giveUp = r.duration(g, "'for'")
+        } else {
+            r.error(rf.location, "missing required key 'for' in 'retry' (how long to keep trying)")
+        }
+        guard let every, let giveUp else { return nil }
+        return RetrySpec(every: every, giveUpAfter: giveUp)
     }
 
     /// `at:` (a time or a range) or `after:` with an optional `delay:`.

@@ -79,21 +79,6 @@ extension ScenarioDecoder {
         var reposByName: [String: RepoSpec] = [:]
         for repo in s.repos where reposByName[repo.name] == nil { reposByName[repo.name] = repo }
 
-        func unknown(
-            _ what: String, _ name: String, _ candidates: [String], _ loc: SourceLocation,
-            hint: String = "", scope: String = ""
-        ) {
-            var m = "unknown \(what) '\(name)'\(scope)"
-            if let near = Suggest.closest(to: name, among: candidates) {
-                m += "; did you mean '\(near)'?"
-            } else if candidates.isEmpty {
-                m += hint.isEmpty ? " (none are defined)" : " (\(hint))"
-            } else if candidates.count <= 12 {
-                m += " (defined: \(candidates.joined(separator: ", ")))"
-            }
-            r.error(loc, m)
-        }
-
         for p in refs {
             switch p.kind {
             case .actor:
@@ -122,17 +107,7 @@ extension ScenarioDecoder {
                     unknown("remote", p.name, remoteDomains, p.location, hint: "define remotes under 'remotes'")
                 }
             case .cloneDomain:
-                let relayDomains = s.relays.map(\.domain)
-                if remoteDomains.contains(p.name) || relayDomains.contains(p.name) { continue }
-                var m = "unknown domain '\(p.name)' in 'clone'"
-                if let near = Suggest.closest(to: p.name, among: remoteDomains + relayDomains) {
-                    m += "; did you mean '\(near)'?"
-                } else {
-                    m +=
-                        " (remotes: \(remoteDomains.isEmpty ? "none" : remoteDomains.joined(separator: ", "))"
-                        + "; relay domains: \(relayDomains.joined(separator: ", ")))"
-                }
-                r.error(p.location, m)
+                checkCloneDomain(p, s)
             case .commit(let repo):
                 guard let spec = reposByName[repo] else { continue }  // the unknown repo is reported already
                 let names = spec.commits.map(\.name)
@@ -144,41 +119,84 @@ extension ScenarioDecoder {
                 }
                 if let check, let problem = check(target) { r.error(p.location, problem) }
             case .node, .relayNode:
-                let relaysOnly: Bool = { if case .relayNode = p.kind { return true } else { return false } }()
-                if let hash = p.name.firstIndex(of: "#") {
-                    let base = String(p.name[..<hash])
-                    let index = String(p.name[p.name.index(after: hash)...])
-                    guard let relay = s.relays.first(where: { $0.name == base }) else {
-                        unknown("relay", base, relayNames, p.location)
-                        continue
-                    }
-                    guard let k = Int(index), k >= 0 else {
-                        r.error(p.location, "'\(p.name)': the replica number after '#' must be a whole number from 0")
-                        continue
-                    }
-                    if k >= relay.replicas {
-                        r.error(
-                            p.location,
-                            "relay '\(base)' has \(relay.replicas) replica\(relay.replicas == 1 ? "" : "s") (numbered from 0), so '\(p.name)' does not exist"
-                        )
-                    }
-                } else if relaysOnly {
-                    if !relayNames.contains(p.name) { unknown("relay", p.name, relayNames, p.location) }
-                } else if p.name == "locks" {
-                    // The lock service exists when some relay runs several replicas.
-                    if !s.relays.contains(where: { $0.replicas > 1 }) {
-                        r.error(p.location, "'locks' (the lock service) exists only when some relay has replicas > 1")
-                    }
-                } else if !relayNames.contains(p.name) && !actorNames.contains(p.name) {
-                    let hasLocks = s.relays.contains(where: { $0.replicas > 1 })
-                    unknown(
-                        "node", p.name, relayNames + actorNames + (hasLocks ? ["locks"] : []), p.location,
-                        hint: hasLocks
-                            ? "name an actor, a relay, one replica as relay#k, or locks"
-                            : "name an actor, a relay, or one replica as relay#k")
-                }
+                checkNodeReference(p, s)
             }
         }
+    }
+
+    /// "unknown <what> '<name>'" with the closest defined name, or the list, or a hint.
+    private func unknown(
+        _ what: String, _ name: String, _ candidates: [String], _ loc: SourceLocation,
+        hint: String = "", scope: String = ""
+    ) {
+        let r = reader
+        var m = "unknown \(what) '\(name)'\(scope)"
+        if let near = Suggest.closest(to: name, among: candidates) {
+            m += "; did you mean '\(near)'?"
+        } else if candidates.isEmpty {
+            m += hint.isEmpty ? " (none are defined)" : " (\(hint))"
+        } else if candidates.count <= 12 {
+            m += " (defined: \(candidates.joined(separator: ", ")))"
+        }
+        r.error(loc, m)
+    }
+
+    /// A `clone:` domain names a remote or a relay.
+    private func checkCloneDomain(_ p: PendingRef, _ s: Scenario) {
+        let r = reader
+        let remoteDomains = s.remotes.map(\.domain)
+        let relayDomains = s.relays.map(\.domain)
+        if remoteDomains.contains(p.name) || relayDomains.contains(p.name) { return }
+        var m = "unknown domain '\(p.name)' in 'clone'"
+        if let near = Suggest.closest(to: p.name, among: remoteDomains + relayDomains) {
+            m += "; did you mean '\(near)'?"
+        } else {
+            m +=
+                " (remotes: \(remoteDomains.isEmpty ? "none" : remoteDomains.joined(separator: ", "))"
+                + "; relay domains: \(relayDomains.joined(separator: ", ")))"
+        }
+        r.error(p.location, m)
+    }
+
+    /// A node: an actor, a relay, one replica as relay#k, or `locks`; relays only for `.relayNode`.
+    private func checkNodeReference(_ p: PendingRef, _ s: Scenario) {
+        let r = reader
+        let relayNames = s.relays.map(\.name)
+        let actorNames = s.actors.map(\.name)
+        let relaysOnly: Bool = { if case .relayNode = p.kind { return true } else { return false } }()
+        if let hash = p.name.firstIndex(of: "#") {
+            let base = String(p.name[..<hash])
+            let index = String(p.name[p.name.index(after: hash)...])
+            guard let relay = s.relays.first(where: { $0.name == base }) else {
+                unknown("relay", base, relayNames, p.location)
+                return
+            }
+            guard let k = Int(index), k >= 0 else {
+                r.error(p.location, "'\(p.name)': the replica number after '#' must be a whole number from 0")
+                return
+            }
+            if k >= relay.replicas {
+                r.error(
+                    p.location,
+                    "relay '\(base)' has \(relay.replicas) replica\(relay.replicas == 1 ? "" : "s") (numbered from 0), so '\(p.name)' does not exist"
+                )
+            }
+        } else if relaysOnly {
+            if !relayNames.contains(p.name) { unknown("relay", p.name, relayNames, p.location) }
+        } else if p.name == "locks" {
+            // The lock service exists when some relay runs several replicas.
+            if !s.relays.contains(where: { $0.replicas > 1 }) {
+                r.error(p.location, "'locks' (the lock service) exists only when some relay has replicas > 1")
+            }
+        } else if !relayNames.contains(p.name) && !actorNames.contains(p.name) {
+            let hasLocks = s.relays.contains(where: { $0.replicas > 1 })
+            unknown(
+                "node", p.name, relayNames + actorNames + (hasLocks ? ["locks"] : []), p.location,
+                hint: hasLocks
+                    ? "name an actor, a relay, one replica as relay#k, or locks"
+                    : "name an actor, a relay, or one replica as relay#k")
+        }
+
     }
 
     func checkAfterCycles(_ s: Scenario) {

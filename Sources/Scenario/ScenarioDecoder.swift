@@ -52,6 +52,72 @@ final class ScenarioDecoder {
         guard let top = r.fields(root, "the scenario", known: Self.topKeys) else { return nil }
         var s = Scenario(name: "", file: r.file)
 
+        decodeHeader(top, into: &s)
+        if let n = top["quiescence_bound"], let d = r.duration(n, "'quiescence_bound'") { s.quiescenceBound = d }
+        if let n = top["config"] { s.config = decodeConfig(n) }
+        if let n = top["relays"] {
+            s.relays = decodeRelays(n)
+        } else {
+            s.relays = [RelaySpec(name: "relay", domain: "relay.test", replicas: 1, location: .unknown)]
+        }
+        if let n = top["actors"] { s.actors = decodeActors(n) }
+        if let n = top["network"], let link = decodeLink(n, "'network'", base: LinkSpec(), endpoints: false) {
+            s.network = link.spec
+        }
+        if let n = top["repos"] { s.repos = decodeRepos(n) }
+        if let n = top["remotes"] { s.remotes = decodeRemotes(n) }
+        if let n = top["steps"] { s.steps = decodeSteps(n) }
+        if let n = top["faults"] { s.faults = decodeFaults(n, network: s.network) }
+        if let n = top["random_faults"] { s.randomFaults = decodeRandomFaults(n, scenario: s) }
+        if let n = top["expect"] { s.expectations = decodeExpectations(n) }
+        if let n = top["invariants"] {
+            s.invariants = decodeInvariants(n, judgingExpectations: !s.expectations.isEmpty)
+        }
+        checkNames(s)
+        checkReferences(s)
+        checkAfterCycles(s)
+        return s
+    }
+
+    /// `invariants:`: known, selectable names, each once; with an `expect:` list, `expectations` among them.
+    func decodeInvariants(_ n: Node, judgingExpectations: Bool) -> [InvariantName] {
+        let r = reader
+        guard let items = r.list(n, "'invariants'") else { return [] }
+        var out: [InvariantName] = []
+        defer {
+            // An `expect:` list that no invariant judges would be a check silently dropped.
+            if judgingExpectations, !out.isEmpty, !out.contains(.expectations) {
+                r.error(
+                    n,
+                    "'invariants' leaves out 'expectations', so the 'expect' list would not be judged; add 'expectations' (or drop 'invariants' to check everything)"
+                )
+            }
+        }
+        var seen = Set<String>()
+        for item in items {
+            guard let name = r.text(item, "an invariant name") else { continue }
+            if !seen.insert(name).inserted { r.error(item, "invariant '\(name)' is listed twice") }
+            guard let known = InvariantName(rawValue: name), InvariantName.selectable.contains(known) else {
+                var m = "unknown invariant '\(name)'"
+                let names = InvariantName.selectable.map(\.rawValue)
+                if let near = Suggest.closest(to: name, among: names) {
+                    m += "; did you mean '\(near)'?"
+                } else if name == InvariantName.determinism.rawValue {
+                    m += "; determinism is always checked by sweeps"
+                } else {
+                    m += " (`graspsim invariants` lists them)"
+                }
+                r.error(item, m)
+                continue
+            }
+            out.append(known)
+        }
+        return out
+    }
+
+    /// `name`, `description`, `duration` and `heal_at`.
+    private func decodeHeader(_ top: Fields, into s: inout Scenario) {
+        let r = reader
         if let n = top["name"] {
             nameLocation = r.location(n)
             if let name = r.text(n, "'name'") {
@@ -75,57 +141,6 @@ final class ScenarioDecoder {
             }
             s.healAt = d
         }
-        if let n = top["quiescence_bound"], let d = r.duration(n, "'quiescence_bound'") { s.quiescenceBound = d }
-        if let n = top["config"] { s.config = decodeConfig(n) }
-        if let n = top["relays"] {
-            s.relays = decodeRelays(n)
-        } else {
-            s.relays = [RelaySpec(name: "relay", domain: "relay.test", replicas: 1, location: .unknown)]
-        }
-        if let n = top["actors"] { s.actors = decodeActors(n) }
-        if let n = top["network"], let link = decodeLink(n, "'network'", base: LinkSpec(), endpoints: false) {
-            s.network = link.spec
-        }
-        if let n = top["repos"] { s.repos = decodeRepos(n) }
-        if let n = top["remotes"] { s.remotes = decodeRemotes(n) }
-        if let n = top["steps"] { s.steps = decodeSteps(n) }
-        if let n = top["faults"] { s.faults = decodeFaults(n, network: s.network) }
-        if let n = top["random_faults"] { s.randomFaults = decodeRandomFaults(n, scenario: s) }
-        if let n = top["expect"] { s.expectations = decodeExpectations(n) }
-        if let n = top["invariants"], let items = r.list(n, "'invariants'") {
-            defer {
-                // An `expect:` list that no invariant judges would be a check silently dropped.
-                if !s.expectations.isEmpty, !s.invariants.isEmpty, !s.invariants.contains(.expectations) {
-                    r.error(
-                        n,
-                        "'invariants' leaves out 'expectations', so the 'expect' list would not be judged; add 'expectations' (or drop 'invariants' to check everything)"
-                    )
-                }
-            }
-            var seen = Set<String>()
-            for item in items {
-                guard let name = r.text(item, "an invariant name") else { continue }
-                if !seen.insert(name).inserted { r.error(item, "invariant '\(name)' is listed twice") }
-                guard let known = InvariantName(rawValue: name), InvariantName.selectable.contains(known) else {
-                    var m = "unknown invariant '\(name)'"
-                    let names = InvariantName.selectable.map(\.rawValue)
-                    if let near = Suggest.closest(to: name, among: names) {
-                        m += "; did you mean '\(near)'?"
-                    } else if name == InvariantName.determinism.rawValue {
-                        m += "; determinism is always checked by sweeps"
-                    } else {
-                        m += " (`graspsim invariants` lists them)"
-                    }
-                    r.error(item, m)
-                    continue
-                }
-                s.invariants.append(known)
-            }
-        }
-        checkNames(s)
-        checkReferences(s)
-        checkAfterCycles(s)
-        return s
     }
 
     func decodeConfig(_ node: Node) -> [ConfigOverride] {

@@ -37,9 +37,29 @@ public enum ScenarioWriter {
             }
         }
         w.add("network: \(link(s.network, from: nil, to: nil))")
-        if !s.repos.isEmpty {
+        writeRepos(s.repos, to: &w)
+        writeRemotes(s.remotes, to: &w)
+        let steps: [(StepSpec, Timing)] =
+            schedule.map { $0.steps.map { ($0.step, Timing.at($0.time)) } }
+            ?? s.steps.map { ($0, $0.timing) }
+        if !steps.isEmpty {
+            w.add("steps:")
+            for (step, timing) in steps { w.add("  - \(self.step(step, timing))") }
+        }
+        writeFaults(s, schedule: schedule, to: &w)
+        if !s.expectations.isEmpty {
+            w.add("expect:")
+            for e in s.expectations { w.add("  - \(expectation(e.kind))") }
+        }
+        if !s.invariants.isEmpty { w.add("invariants: \(list(s.invariants.map(\.rawValue)))") }
+        return w.text
+    }
+
+    /// `repos:`, one block per repository.
+    private static func writeRepos(_ repos: [RepoSpec], to w: inout Lines) {
+        if !repos.isEmpty {
             w.add("repos:")
-            for r in s.repos {
+            for r in repos {
                 w.add("  - name: \(scalar(r.name))")
                 w.add("    identifier: \(scalar(r.identifier))")
                 w.add("    owner: \(scalar(r.owner))")
@@ -53,9 +73,13 @@ public enum ScenarioWriter {
                 }
             }
         }
-        if !s.remotes.isEmpty {
+    }
+
+    /// `remotes:`, one block per remote git server.
+    private static func writeRemotes(_ remotes: [RemoteSpec], to w: inout Lines) {
+        if !remotes.isEmpty {
             w.add("remotes:")
-            for r in s.remotes {
+            for r in remotes {
                 w.add("  - domain: \(scalar(r.domain))")
                 w.add("    latency: \(DurationText.formatRange(r.latencyMin, r.latencyMax, collapse: true))")
                 if !r.holds.isEmpty {
@@ -68,13 +92,10 @@ public enum ScenarioWriter {
                 }
             }
         }
-        let steps: [(StepSpec, Timing)] =
-            schedule.map { $0.steps.map { ($0.step, Timing.at($0.time)) } }
-            ?? s.steps.map { ($0, $0.timing) }
-        if !steps.isEmpty {
-            w.add("steps:")
-            for (step, timing) in steps { w.add("  - \(self.step(step, timing))") }
-        }
+    }
+
+    /// `faults:` (fixed times with a schedule) and, without one, `random_faults:`.
+    private static func writeFaults(_ s: Scenario, schedule: Schedule?, to w: inout Lines) {
         let faults: [String]
         if let schedule {
             faults = schedule.faults.map { f in
@@ -105,12 +126,6 @@ public enum ScenarioWriter {
                         "duration: \(DurationText.formatRange(r.minDuration, r.maxDuration))",
                     ]))
         }
-        if !s.expectations.isEmpty {
-            w.add("expect:")
-            for e in s.expectations { w.add("  - \(expectation(e.kind))") }
-        }
-        if !s.invariants.isEmpty { w.add("invariants: \(list(s.invariants.map(\.rawValue)))") }
-        return w.text
     }
 
     // MARK: Pieces
