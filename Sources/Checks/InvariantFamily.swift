@@ -40,6 +40,7 @@ extension CheckSuite {
         [
             WellFormedReplies(), StoreReadable(), ReplicaOperations(), PushAvailability(), PurgatorySettles(),
             NoAcknowledgedLoss(), OKNamesSentEvent(), LockSafety(), LeaseLiveness(), SyncProgress(),
+            RelayModelCheck(),
         ]
     }
 }

@@ -44,8 +44,7 @@ public final class CheckSuite {
     /// Faults as [start, end) (one-off faults have start == end).
     var faults = FaultSpans()
     /// Repositories a reconciliation has touched: their refs follow the upstream (SPEC §7).
-    var mirrors: Set<RepoKey> = []
-    let model = RelayModel()
+    private var mirrors = MirrorLog()
 
     /// The families written as values whose invariants are selected.
     private var families: [any InvariantFamily] = []
@@ -71,18 +70,15 @@ public final class CheckSuite {
 
     public func observe(_ entry: HistoryEntry, _ w: WorldView) {
         let t = entry.time
+        mirrors.note(entry)
         switch entry.item {
         case .relay(let replica, let obs):
-            if on(.relayModel) { model.record(obs) }
             observeRelay(obs, replica, t, w)
         case .published(_, _, let e, _):
-            if on(.relayModel) { model.sent(e) }
             coverSent(e, w)
             sentEvents[e.id] = e
         case .replica:
             tenures.note(entry)
-        case .sync(_, .reconciled(let r)):
-            mirrors.insert(r.repo)
         case .fault(let text):
             faults.note(text, t)
         default: break
@@ -140,7 +136,8 @@ public final class CheckSuite {
                 // expired) only in locked maintenance; states and PRs expire in the sweep.
                 var slack =
                     w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
-                    + (heldAnnouncements[id] != nil ? replicatedExpiryDelay(w) : 0)
+                    + (heldAnnouncements[id] != nil
+                        ? Self.replicatedExpiryDelay(w, mostRepositories: mostRepositories) : 0)
                 // An announcement whose repository could not be deleted stays until it can.
                 if let key = heldAnnouncements[id], let failed = lastDeleteFailure[key], failed >= d.deadline {
                     slack += failed - d.deadline
@@ -183,9 +180,8 @@ public final class CheckSuite {
                 checkLateBinding(repo, updates, results, replica, t, w)
             }
             touched.insert(repo)
-        case .refsChanged(let repo, _, _, let why):
+        case .refsChanged(let repo, _, _, _):
             touched.insert(repo)
-            if why == "reconcile" { mirrors.insert(repo) }
         case .repoDeleted:
             break
         case .repoDeleteFailed(let key):
@@ -278,11 +274,6 @@ public final class CheckSuite {
     /// After every relay input: state of the repos it touched.
     public func afterRelayStep(_ w: WorldView, replica: String) {
         let t = w.now
-        if on(.relayModel) {
-            model.step(w, t, replica: replica, mirrors: mirrors, slack: replicatedExpiryDelay(w)) {
-                fail(.relayModel, t, replica, $0)
-            }
-        }
         for family in families { family.afterRelayStep(w, replica: replica, violationSink) }
         mostRepositories = max(mostRepositories, w.storage.count)
         var keys = touched
@@ -303,7 +294,7 @@ public final class CheckSuite {
                 servedAnnouncement.map { a in Self.announcement(w, key)?.id == a.id && Self.listsService(w, a) }
                 ?? false
             // A mirror's refs follow its upstream (SPEC §7), not Nostr states.
-            if served, let latest, !mirrors.contains(key) {
+            if served, let latest, !mirrors.repos.contains(key) {
                 let want = Self.refs(latest)
                 let have = Self.hostedRefs(repo)
                 if want != have {
@@ -353,7 +344,6 @@ public final class CheckSuite {
     public func finish(_ w: WorldView, healedAt: SimTime) {
         let t = w.now
         coverAtEnd(w)
-        if on(.relayModel) { model.finish(w, t) { fail(.relayModel, t, "relay", $0) } }
         if on(.releasedWhenDataPresent) { waitingWithData(w, t, identifiers: nil) }
         for family in families {
             family.finish(w, healedAt: healedAt, violationSink)

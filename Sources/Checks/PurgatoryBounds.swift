@@ -11,7 +11,7 @@ extension CheckSuite {
     /// this repository), and a cycle that finds the lock held by a push skips the
     /// repository until the next: two rounds of (start interval + a pass over every
     /// repository, two steps and a lock acquisition each).
-    func replicatedExpiryDelay(_ w: WorldView) -> SimDuration {
+    static func replicatedExpiryDelay(_ w: WorldView, mostRepositories: Int) -> SimDuration {
         guard let m = w.maintenance else { return 0 }
         let pass = SimDuration(max(mostRepositories, 1)) * (2 * m.step + w.lockOptions.retryBudget)
         return 2 * (m.interval + pass)
