@@ -21,7 +21,7 @@ final class LeaseLiveness: InvariantFamily {
         guard let lock = w.lockService else { return }
         let o = w.lockOptions
         // The heartbeat period the configuration asks for (not what the client computes).
-        let period = max(1, SimDuration(Double(o.ttl) * o.heartbeatFraction))
+        let period = max(1, o.ttl.scaled(by: o.heartbeatFraction))
         // Heartbeats can keep a lease only if one fits in a ttl with its trip to the
         // service, and replies come before the command timeout; otherwise say nothing.
         let heartbeatsCanWork =

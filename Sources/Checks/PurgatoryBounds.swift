@@ -12,7 +12,7 @@ extension CheckSuite {
     /// repository, two steps and a lock acquisition each).
     static func replicatedExpiryDelay(_ w: WorldView, mostRepositories: Int) -> SimDuration {
         guard let m = w.maintenance else { return 0 }
-        let pass = SimDuration(max(mostRepositories, 1)) * (2 * m.step + w.lockOptions.retryBudget)
+        let pass = Int64(max(mostRepositories, 1)) * (2 * m.step + w.lockOptions.retryBudget)
         return 2 * (m.interval + pass)
     }
 }

@@ -32,7 +32,7 @@ public struct LockOptions: Sendable, Equatable {
 
     /// The heartbeat period (at least 1 ns).
     public var heartbeatInterval: SimDuration {
-        let d = max(1, SimDuration(Double(ttl) * heartbeatFraction))
+        let d = max(1, ttl.scaled(by: heartbeatFraction))
         return heartbeatHook?.body(d) ?? d
     }
 
@@ -232,8 +232,7 @@ public final class LockClient {
 
     // MARK: Acquisition
 
-    func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: SimTime, _ out: inout [LockClientEffect])
-    {
+    func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: SimTime, _ out: inout [LockClientEffect]) {
         if repoOwner[repo] != nil {
             out.append(.denied(op: op, repo: repo, .inProgress))
             return

@@ -121,14 +121,14 @@ final class MetricsCollector {
         case .pushAnswered(let step, _, let repo, let results, let http):
             pushAnswered(step: step, repo: repo, results: results, http: http, t)
         case .stepOutcome(let step, _, _):
-            if pushSteps.contains(step), let start = stepStart[step] { latencies.append(Double(t - start) / 1e9) }
+            if pushSteps.contains(step), let start = stepStart[step] { latencies.append((t - start).seconds) }
         case .relay(_, .held(let e, _)):
             if heldAt[e.id] == nil { heldAt[e.id] = t }
         case .relay(_, .left(let id, _, let why)):
             // Any exit ends the wait; only a release is a release time (an expired entry
             // that is revived waits again from its new hold).
             if let since = heldAt.removeValue(forKey: id), why == "released" {
-                releases.append(Double(t - since) / 1e9)
+                releases.append((t - since).seconds)
             }
         case .pushAdvertisementFailed(let step, _, let repo, let http):
             pushAnswered(step: step, repo: repo, results: [], http: http, t)
@@ -223,7 +223,7 @@ final class MetricsCollector {
         }
         values[.fencingRefused] = Double(storage.refusals.count)
         for since in unwritableSince.values { longestUnwritable = max(longestUnwritable, lastPushAnswer - since) }
-        values[.unwritable] = Double(longestUnwritable) / 1e9
+        values[.unwritable] = longestUnwritable.seconds
         let attempts = values[.pushAttempts] ?? 0
         values[.push503Share] = attempts > 0 ? 100 * (values[.push503] ?? 0) / attempts : 0
         values[.pushLatencyMean] = latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count)

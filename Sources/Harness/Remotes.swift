@@ -50,13 +50,13 @@ final class RemoteNode: SimNode {
 
     /// The behaviour in force at `time` (the first listed window containing it).
     func behaviour(at time: SimTime) -> RemoteBehaviour? {
-        spec.behaviours.first { time >= $0.from && ($0.until.map { time < $0 } ?? true) }
+        spec.behaviours.first { time.sinceStart >= $0.from && ($0.until.map { time.sinceStart < $0 } ?? true) }
     }
 
     /// True when the remote answers normally throughout [from, to].
     func healthy(from: SimTime, to: SimTime) -> Bool {
         !spec.behaviours.contains { b in
-            b.kind != .slow && b.from <= to && (b.until.map { $0 > from } ?? true)
+            b.kind != .slow && b.from <= to.sinceStart && (b.until.map { $0 > from.sinceStart } ?? true)
         }
     }
 
@@ -76,7 +76,7 @@ final class RemoteNode: SimNode {
         let latency =
             b?.kind == .slow
             ? (b?.latency ?? 0)
-            : ctx.withRandom { $0.int(in: spec.latencyMin...max(spec.latencyMin, spec.latencyMax)) }
+            : ctx.withRandom { $0.duration(in: spec.latencyMin...max(spec.latencyMin, spec.latencyMax)) }
         let tag = nextTag
         nextTag += 1
         delayed[tag] = (RemoteResponse(id: r.id, reply: reply), from)

@@ -259,7 +259,7 @@ public final class Sweep {
             summaries[w.scenario].seedsRun += 1
             summaries[w.scenario].wallSeconds += d.wall
             if let r = d.result {
-                summaries[w.scenario].simulatedNanos += r.simulatedTime
+                summaries[w.scenario].simulatedNanos += r.simulatedTime.nanoseconds
                 summaries[w.scenario].events += r.events
                 for s in r.situations { summaries[w.scenario].coverage[s, default: 0] += 1 }
                 for (m, v) in zip(MetricName.all, d.metrics) {

@@ -74,11 +74,14 @@ public enum Shrinker {
         }
         // 3. Round times to whole seconds, then try pulling each step earlier to the previous one.
         var rounded = best
-        for k in rounded.steps.indices { rounded.steps[k].time = rounded.steps[k].time / Time.second * Time.second }
+        let second = Time.second.nanoseconds
+        func down(_ t: SimTime) -> SimTime { SimTime(nanoseconds: t.nanoseconds / second * second) }
+        func up(_ t: SimTime) -> SimTime { SimTime(nanoseconds: (t.nanoseconds + second - 1) / second * second) }
+        for k in rounded.steps.indices { rounded.steps[k].time = down(rounded.steps[k].time) }
         for k in rounded.faults.indices {
             let f = rounded.faults[k]
-            let start = f.start / Time.second * Time.second
-            let end = f.end.map { ($0 + Time.second - 1) / Time.second * Time.second }
+            let start = down(f.start)
+            let end = f.end.map(up)
             // Rounding keeps a length the scenario gave as a range inside it.
             if let allowed = f.allowedDurations, let e = end, !allowed.contains(e - start) { continue }
             rounded.faults[k].start = start
@@ -118,11 +121,13 @@ public enum Shrinker {
         var s = scenario
         s.steps = schedule.steps.map {
             var st = $0.step
-            st.timing = .at($0.time)
+            st.timing = .at($0.time.sinceStart)
             return st
         }
         s.faults = schedule.faults.map { f in
-            FaultSpec(kind: f.kind, timing: .at(f.start), duration: f.end.map { $0 - f.start }, location: f.location)
+            FaultSpec(
+                kind: f.kind, timing: .at(f.start.sinceStart), duration: f.end.map { $0 - f.start },
+                location: f.location)
         }
         s.randomFaults = nil
         let kept = Set(s.steps.map(\.id))

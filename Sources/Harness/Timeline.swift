@@ -25,7 +25,7 @@ enum Timeline {
         guard let focus = violations.map(\.time).filter({ $0 > 0 && $0 <= lastActivity }).min() else { return nil }
         let from = max(0, focus - Time.s(90))
         let to = min(end, focus + Time.s(30))
-        return to - from < end * 3 / 4 ? Window(from: from, to: max(to, from + Time.s(1))) : nil
+        return to - from < end.sinceStart * 3 / 4 ? Window(from: from, to: max(to, from + Time.s(1))) : nil
     }
 
     /// Ten-second windows around the moments a long axis hides: the first violation, each
@@ -51,7 +51,9 @@ enum Timeline {
     /// The run up to its last recorded activity plus a margin, not the idle tail.
     static func runEnd(_ w: World, _ violations: [Violation]) -> SimTime {
         let lastActivity = max(w.history.last?.time ?? 0, violations.map(\.time).filter { $0 < w.sim.now }.max() ?? 0)
-        return max(Time.min(1), min(w.sim.now, lastActivity + max(Time.s(30), lastActivity / 10)))
+        return max(
+            SimTime(sinceStart: Time.min(1)),
+            min(w.sim.now, lastActivity + max(Time.s(30), lastActivity.sinceStart / 10)))
     }
 
     static func svg(_ w: World, violations: [Violation], window: Window?) -> String {
@@ -73,7 +75,8 @@ enum Timeline {
         let height = top + Double(lanes.count) * laneH + 40
         func inside(_ t: SimTime) -> Bool { t >= start && t <= end }
         func x(_ t: SimTime) -> Double {
-            left + Double(min(max(t, start), end) - start) / Double(max(1, end - start)) * (width - left - 10)
+            left + Double((min(max(t, start), end) - start).nanoseconds) / Double(max(1, (end - start).nanoseconds))
+                * (width - left - 10)
         }
         func y(_ lane: String) -> Double { top + Double(lanes.firstIndex(of: lane) ?? 0) * laneH + laneH / 2 }
         func bar(
@@ -89,11 +92,11 @@ enum Timeline {
         s += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>"
         // Grid lines at round times (`1m30s`, `1m45s`, …), about eight of them.
         let step = tickStep(end - start)
-        var t = (start + step - 1) / step * step
+        var t = SimTime(nanoseconds: (start.nanoseconds + step.nanoseconds - 1) / step.nanoseconds * step.nanoseconds)
         while t <= end {
             s += "<line x1=\"\(x(t))\" y1=\"\(top - 6)\" x2=\"\(x(t))\" y2=\"\(height - 30)\" stroke=\"#eceef2\"/>"
             s +=
-                "<text x=\"\(x(t))\" y=\"\(height - 14)\" text-anchor=\"middle\" fill=\"#5b6475\">\(DurationText.format(t))</text>"
+                "<text x=\"\(x(t))\" y=\"\(height - 14)\" text-anchor=\"middle\" fill=\"#5b6475\">\(DurationText.format(t.sinceStart))</text>"
             t += step
         }
         for l in lanes {

@@ -65,8 +65,8 @@ extension World {
     public func recycle() { StorePool.give(store) }
 
     public var healTime: SimTime {
-        if let h = scenario.healAt { return h }
+        if let h = scenario.healAt { return SimTime(sinceStart: h) }
         let lastFault = schedule.faults.map { $0.end ?? $0.start }.max() ?? 0
-        return max(lastFault, scenario.duration - scenario.quiescenceBound)
+        return max(lastFault, SimTime(sinceStart: scenario.duration - scenario.quiescenceBound))
     }
 }

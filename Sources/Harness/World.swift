@@ -103,7 +103,7 @@ public final class World {
         deployment = DeploymentSettings.from(scenario, options.overrides)
         options.adjustDeployment?(&deployment)
         metrics = MetricsCollector(backoffCap: deployment.sync.backoffCap)
-        storage.deletesFailUntil = deployment.deleteFailsUntil
+        storage.deletesFailUntil = deployment.deleteFailsUntil.map(SimTime.init(sinceStart:))
         storage.fencing = deployment.lock.fencing
         objects = try GitRepository.inMemory()
         checks = CheckSuite(selected: scenario.invariants)
@@ -126,7 +126,7 @@ public final class World {
             // own (fixed values draw nothing).
             var draws = RandomStreams(seed: seed).stream("deployment")
             func draw(_ r: ClosedRange<SimDuration>) -> SimDuration {
-                r.upperBound > r.lowerBound ? draws.int(in: r) : r.lowerBound
+                r.upperBound > r.lowerBound ? draws.duration(in: r) : r.lowerBound
             }
             let lag = draw(deployment.failoverLag)
             let model = LockServiceModel(failoverLag: lag)
@@ -135,7 +135,7 @@ public final class World {
             lockServiceNode = node
             lockNode = sim.addNode(node, name: "locks")
             if let range = deployment.failoverAt {
-                sim.schedule(at: draw(range), "lock failover") { [unowned self] s in
+                sim.schedule(at: SimTime(sinceStart: draw(range)), "lock failover") { [unowned self] s in
                     model.failover(now: s.now)
                     self.record(.fault("lock service failover (lost \(Time.format(lag)) of writes)"))
                     s.trace("fault.lock-failover", [("lag", Time.format(lag))])
@@ -355,7 +355,7 @@ public final class World {
 
     private func makeEvent(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
         let me = keys[step.actor]!
-        let createdAt = config.epochUnix + ctx.now / Time.second
+        let createdAt = config.epochUnix + ctx.now.sinceStart / Time.second
         let draft: EventDraft
         switch step.action {
         case .announce(let repoName, let maint, let lists):
@@ -415,12 +415,13 @@ public final class World {
     public func run() -> RunResult {
         beforeRun?(self)
         sim.startAll()
-        let heal = min(healTime, scenario.duration)
+        let end = SimTime(sinceStart: scenario.duration)
+        let heal = min(healTime, end)
         sim.run(until: heal)
         self.heal()
         let quiet = sim.runUntilQuiescent(deadline: heal + scenario.quiescenceBound)
         checks.quiescence(reached: quiet, at: sim.now, bound: heal + scenario.quiescenceBound)
-        sim.run(until: max(scenario.duration, sim.now))
+        sim.run(until: max(end, sim.now))
         settle()
         checks.finish(self, healedAt: heal)
         if expectationsOn { checkExpectations() }

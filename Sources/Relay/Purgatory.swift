@@ -83,22 +83,16 @@ public struct Purgatory: Sendable {
     }
 }
 
-/// Purgatory saved at graceful shutdown: deadlines as offsets from the shutdown time.
+/// Purgatory saved at graceful shutdown. Its times are on a clock whose zero is the moment
+/// of saving (each is the offset from the shutdown), so the snapshot does not depend on the
+/// clock it was saved under.
 public struct PurgatorySnapshot: Sendable {
     public var purgatory: Purgatory
     public var savedAt: SimTime
 
     /// Offsets make the snapshot independent of the clock; `restore` subtracts downtime.
     public init(_ p: Purgatory, now: SimTime) {
-        var q = p
-        for k in q.announcements.keys {
-            q.announcements[k]!.deadline -= now
-            if let f = q.announcements[k]!.forgetAt { q.announcements[k]!.forgetAt = f - now }
-        }
-        for d in q.states.keys { for i in q.states[d]!.indices { q.states[d]![i].deadline -= now } }
-        for k in q.prs.keys { q.prs[k]!.deadline -= now }
-        for k in q.expired.keys { q.expired[k]! -= now }
-        purgatory = q
+        purgatory = p.retimed { SimTime(sinceStart: $0 - now) }
         savedAt = now
     }
 
@@ -110,15 +104,24 @@ public struct PurgatorySnapshot: Sendable {
 
     /// Deadlines at `now`, after `downtime` spent down: each offset loses the downtime.
     public func restore(now: SimTime, downtime: SimDuration) -> Purgatory {
-        var q = purgatory
         let base = now - downtime
+        return purgatory.retimed { base + $0.sinceStart }
+    }
+}
+
+extension Purgatory {
+    /// The same entries with every time (deadlines, forget times, expiry times) mapped.
+    func retimed(_ map: (SimTime) -> SimTime) -> Purgatory {
+        var q = self
         for k in q.announcements.keys {
-            q.announcements[k]!.deadline += base
-            if let f = q.announcements[k]!.forgetAt { q.announcements[k]!.forgetAt = f + base }
+            q.announcements[k]!.deadline = map(q.announcements[k]!.deadline)
+            if let f = q.announcements[k]!.forgetAt { q.announcements[k]!.forgetAt = map(f) }
         }
-        for d in q.states.keys { for i in q.states[d]!.indices { q.states[d]![i].deadline += base } }
-        for k in q.prs.keys { q.prs[k]!.deadline += base }
-        for k in q.expired.keys { q.expired[k]! += base }
+        for d in q.states.keys {
+            for i in q.states[d]!.indices { q.states[d]![i].deadline = map(q.states[d]![i].deadline) }
+        }
+        for k in q.prs.keys { q.prs[k]!.deadline = map(q.prs[k]!.deadline) }
+        for k in q.expired.keys { q.expired[k]! = map(q.expired[k]!) }
         return q
     }
 }

@@ -51,7 +51,7 @@ public final class RelayCore {
     }
 
     /// Unix seconds of `now` (for created_at comparisons).
-    var unixNow: Int64 { config.epochUnix + now / Time.second }
+    var unixNow: Int64 { config.epochUnix + now.sinceStart / Time.second }
 
     // MARK: entry point
 

@@ -165,6 +165,10 @@ public struct ProcessContext {
     }
     func emit(_ effect: ProcessEffect) { driver.emit(effect) }
     func draw(_ range: ClosedRange<Int64>) -> Int64 { driver.draw(range) }
+    /// A duration drawn uniformly from `range` (the same draw as over its nanoseconds).
+    func draw(_ range: ClosedRange<SimDuration>) -> SimDuration {
+        SimDuration(nanoseconds: driver.draw(range.lowerBound.nanoseconds...range.upperBound.nanoseconds))
+    }
     func trace(_ kind: String, _ fields: [(String, String)] = []) { emit(.trace(kind, fields)) }
     func observe(_ o: ProcessObservation) { emit(.observe(o)) }
     func setTimer(after: SimDuration, _ timer: ProcessTimer) { emit(.setTimer(after: after, timer)) }

@@ -106,7 +106,7 @@ extension RelayProcess {
             let localBefore = local.ref(branchRef)
             let result = try Reconciler.reconcile(
                 local: scratch, remote: remoteView, branch: run.upstream.branch,
-                remoteName: "origin", unixNow: core.config.epochUnix + ctx.now / Time.second,
+                remoteName: "origin", unixNow: core.config.epochUnix + ctx.now.sinceStart / Time.second,
                 options: settings.reconcile)
             run.pending = (result, localBefore, remoteBefore, scratch)
             // Local changes that never lose anything apply now; the conflict escape's reset

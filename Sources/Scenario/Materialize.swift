@@ -63,7 +63,7 @@ public enum Materializer {
         var faults: [ScheduledFault] = []
         for fault in s.faults {
             let offset = draw(fault.timing, &rng)
-            var start = offset
+            var start = SimTime(sinceStart: offset)
             if case .after(let target, _, _) = fault.timing {
                 start = (stepIndex[target].map { stepTimes[$0] } ?? 0) + offset
             }
@@ -102,7 +102,7 @@ public enum Materializer {
     }
 
     static func uniform<R: RandomNumberGenerator>(_ lo: SimDuration, _ hi: SimDuration, _ rng: inout R) -> SimDuration {
-        hi > lo ? rng.int(in: lo...hi) : lo
+        hi > lo ? rng.duration(in: lo...hi) : lo
     }
 
     /// Absolute step times; `after` chains are followed without recursion.
@@ -125,9 +125,9 @@ public enum Materializer {
                 guard case .after(let target, _, _) = steps[cur].timing else { break }
                 guard let next = index[target], !onChain.contains(next) else {
                     // Unknown or cyclic: the innermost step counts from time 0.
-                    time[cur] = offsets[cur]
+                    time[cur] = SimTime(sinceStart: offsets[cur])
                     chain.removeLast()
-                    base = offsets[cur]
+                    base = SimTime(sinceStart: offsets[cur])
                     break
                 }
                 cur = next
@@ -137,7 +137,7 @@ public enum Materializer {
                 if case .after = steps[i].timing {
                     if time[i] == nil { time[i] = base + offsets[i] }
                 } else {
-                    time[i] = offsets[i]
+                    time[i] = SimTime(sinceStart: offsets[i])
                 }
                 base = time[i]!
             }
@@ -156,7 +156,7 @@ public enum Materializer {
     ) -> [ScheduledFault] {
         guard spec.perHour > 0, spec.end > spec.start else { return [] }
         let nodes = RandomFaultNodes(relays: relayNodes(s), actors: s.actors.map(\.name), network: s.network)
-        let meanGap = Double(Time.hour) / spec.perHour
+        let meanGap = Double(Time.hour.nanoseconds) / spec.perHour
         return withUnsafeMutablePointer(to: &rng) { stream in
             var rng = FaultRandom { stream.pointee.next() }
             var out: [ScheduledFault] = []
@@ -164,12 +164,12 @@ public enum Materializer {
                 guard let draw = FaultKind.descriptions.first(where: { $0.random?.name == name })?.random else {
                     continue
                 }
-                var t = spec.start
+                var t = SimTime(sinceStart: spec.start)
                 var made = 0
                 while made < maxRandomFaultsPerKind {
                     let gap = -DeterministicMath.ln(1 - rng.unit()) * meanGap
-                    guard gap < Double(spec.end - t) else { break }
-                    t += SimDuration(gap)
+                    guard gap < Double(spec.end.nanoseconds - t.nanoseconds) else { break }
+                    t += Time.ns(Int64(gap))
                     made += 1
                     guard
                         let (kind, duration) = draw.draw(

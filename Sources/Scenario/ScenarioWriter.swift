@@ -40,7 +40,7 @@ public enum ScenarioWriter {
         writeRepos(s.repos, to: &w)
         writeRemotes(s.remotes, to: &w)
         let steps: [(StepSpec, Timing)] =
-            schedule.map { $0.steps.map { ($0.step, Timing.at($0.time)) } }
+            schedule.map { $0.steps.map { ($0.step, Timing.at($0.time.sinceStart)) } }
             ?? s.steps.map { ($0, $0.timing) }
         if !steps.isEmpty {
             w.add("steps:")
@@ -99,7 +99,7 @@ public enum ScenarioWriter {
         let faults: [String]
         if let schedule {
             faults = schedule.faults.map { f in
-                var parts = ["at: \(DurationText.format(f.start))"]
+                var parts = ["at: \(DurationText.format(f.start.sinceStart))"]
                 if let end = f.end { parts.append("for: \(DurationText.format(end - f.start))") }
                 return flow(parts + [faultKind(f.kind)])
             }

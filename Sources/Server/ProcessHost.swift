@@ -33,7 +33,8 @@ actor ProcessHost {
     /// The process's clock.
     var now: SimTime {
         let d = ContinuousClock.now - started
-        return d.components.seconds * Time.second + d.components.attoseconds / 1_000_000_000
+        return SimTime(
+            nanoseconds: d.components.seconds * Time.second.nanoseconds + d.components.attoseconds / 1_000_000_000)
     }
 
     // MARK: inputs
@@ -62,7 +63,7 @@ actor ProcessHost {
             let id = nextTimer
             nextTimer += 1
             timers[id] = Task { [weak self] in
-                try? await Task.sleep(nanoseconds: UInt64(max(0, after)))
+                try? await Task.sleep(nanoseconds: UInt64(max(0, after.nanoseconds)))
                 guard !Task.isCancelled else { return }
                 await self?.fire(id, timer)
             }

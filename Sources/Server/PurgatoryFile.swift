@@ -10,13 +10,13 @@ import SimKernel
 struct PurgatoryFile: Codable {
     struct Announcement: Codable {
         var owner, d, event: String
-        var deadline: Int64
+        var deadline: SimTime
         var softExpired: Bool
-        var forgetAt: Int64?
+        var forgetAt: SimTime?
     }
     struct State: Codable {
         var event: String
-        var deadline: Int64
+        var deadline: SimTime
         var origin: String
     }
     struct PullRequest: Codable {
@@ -24,18 +24,18 @@ struct PurgatoryFile: Codable {
         var event: String?
         var owner, d: String
         var commit: String?
-        var deadline: Int64
+        var deadline: SimTime
     }
     struct RefDrop: Codable { var owner, d, id: String }
     struct Repo: Codable { var owner, d: String }
 
     /// Wall-clock time of the write (Unix nanoseconds): the downtime is measured from it.
     var writtenAtUnixNanos: Int64
-    var savedAt: Int64
+    var savedAt: SimTime
     var announcements: [Announcement] = []
     var states: [State] = []
     var pullRequests: [PullRequest] = []
-    var expired: [String: Int64] = [:]
+    var expired: [String: SimTime] = [:]
     var refDrops: [RefDrop] = []
     var repoDeletes: [Repo] = []
 

@@ -91,7 +91,7 @@ public enum RelayServer {
         }
         if let file = try PurgatoryFile.read(purgatoryPath) {
             process.savedPurgatory = try file.snapshot()
-            let downtime = max(0, Int64(Date().timeIntervalSince1970 * 1e9) - file.writtenAtUnixNanos)
+            let downtime = Time.ns(max(0, Int64(Date().timeIntervalSince1970 * 1e9) - file.writtenAtUnixNanos))
             await host.run(.restart(graceful: true, downtime: downtime))
             logger.info(
                 "purgatory restored",

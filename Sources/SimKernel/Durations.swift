@@ -5,9 +5,11 @@
 /// times (`Time.format`), so anything they print can be pasted into a scenario.
 /// A leading `-` is accepted only where a negative value makes sense (clock skew).
 public enum DurationText {
-    static let units: [(String, SimDuration)] = [
-        ("d", Time.day), ("h", Time.hour), ("m", Time.minute), ("s", Time.second),
-        ("ms", Time.millisecond), ("us", Time.microsecond), ("ns", Time.nanosecond),
+    /// Each unit's size in nanoseconds, largest first.
+    static let units: [(String, Int64)] = [
+        ("d", Time.day.nanoseconds), ("h", Time.hour.nanoseconds), ("m", Time.minute.nanoseconds),
+        ("s", Time.second.nanoseconds), ("ms", Time.millisecond.nanoseconds), ("us", Time.microsecond.nanoseconds),
+        ("ns", 1),
     ]
 
     /// Parses a duration; returns nil for anything that is not one.
@@ -21,7 +23,7 @@ public enum DurationText {
         }
         if s == "0" { return 0 }
         guard !s.isEmpty else { return nil }
-        var total: SimDuration = 0
+        var total: Int64 = 0
         var lastUnitIndex = -1
         let chars = Array(s.utf8)
         var i = 0
@@ -69,7 +71,7 @@ public enum DurationText {
                 total = withFraction
             }
         }
-        return negative ? -total : total
+        return SimDuration(nanoseconds: negative ? -total : total)
     }
 
     /// The shortest exact text for a duration: `0s`, `250ms`, `1h30m`, `2m0s17ns` is written

@@ -11,7 +11,7 @@ public enum KernelBench {
         }
         func start(_ ctx: NodeContext) {
             for t in 0..<timers {
-                ctx.setTimer(after: period + SimDuration(t), tag: UInt64(t), periodic: true)
+                ctx.setTimer(after: period + Time.ns(Int64(t)), tag: UInt64(t), periodic: true)
             }
         }
         func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {}
@@ -25,7 +25,7 @@ public enum KernelBench {
     public static func noOpEvents(events: UInt64, nodes: Int = 100, timersPerNode: Int = 10) -> UInt64 {
         let sim = Simulation(seed: 1, traceNetwork: false)
         for i in 0..<nodes {
-            sim.addNode(Ticker(period: Time.ms(10) + SimDuration(i), timers: timersPerNode), name: "t\(i)")
+            sim.addNode(Ticker(period: Time.ms(10) + Time.ns(Int64(i)), timers: timersPerNode), name: "t\(i)")
         }
         sim.startAll()
         while sim.eventsProcessed < events { sim.step() }
@@ -49,7 +49,7 @@ public enum KernelBench {
         let sim = Simulation(seed: 2, traceNetwork: false)
         for i in 0..<replicas { sim.addNode(Replica(), name: "r\(i)") }
         sim.startAll()
-        sim.run(until: simulated)
-        return (sim.now, sim.eventsProcessed)
+        sim.run(until: SimTime(sinceStart: simulated))
+        return (sim.now.sinceStart, sim.eventsProcessed)
     }
 }

@@ -9,11 +9,11 @@ public enum LatencyModel: Equatable, Sendable {
     func draw<R: RandomNumberGenerator>(_ rng: inout R) -> SimDuration {
         switch self {
         case .fixed(let d): return d
-        case .uniform(let lo, let hi): return hi <= lo ? lo : rng.int(in: lo...hi)
+        case .uniform(let lo, let hi): return hi <= lo ? lo : rng.duration(in: lo...hi)
         case .exponential(let base, let mean):
             let u = max(rng.unit(), 1e-12)
-            let tail = -Double(mean) * DeterministicMath.ln(u)
-            return base + SimDuration(min(tail, Double(mean) * 50))
+            let tail = -Double(mean.nanoseconds) * DeterministicMath.ln(u)
+            return base + Time.ns(Int64(min(tail, Double(mean.nanoseconds) * 50)))
         }
     }
 }

@@ -63,6 +63,11 @@ extension RandomNumberGenerator {
         return range.lowerBound &+ Int64(bitPattern: below(span))
     }
 
+    /// A duration drawn uniformly from `range` (the same draw as `int(in:)` over nanoseconds).
+    @inlinable public mutating func duration(in range: ClosedRange<SimDuration>) -> SimDuration {
+        SimDuration(nanoseconds: int(in: range.lowerBound.nanoseconds...range.upperBound.nanoseconds))
+    }
+
     @inlinable public mutating func int(in range: Range<Int>) -> Int {
         Int(int(in: Int64(range.lowerBound)...Int64(range.upperBound - 1)))
     }

@@ -161,7 +161,7 @@ public final class Simulation {
         let skew = slots[i].skew
         let drift = slots[i].driftPPM
         if skew == 0 && drift == 0 { return now }
-        return now + skew + now / 1_000_000 * drift
+        return now + skew + Time.ns(now.nanoseconds / 1_000_000 * drift)
     }
 
     func withNodeRandom<T>(_ id: NodeID, _ body: (inout Xoshiro256StarStar) -> T) -> T {
@@ -236,7 +236,7 @@ public final class Simulation {
             var at = now + cfg.latency.draw(&networkRandom)
             let reordered = networkRandom.chance(cfg.reorder)
             if reordered {
-                at += networkRandom.int(in: 0...max(0, cfg.reorderWindow))
+                at += networkRandom.duration(in: 0...max(0, cfg.reorderWindow))
             } else if cfg.ordered {
                 at = max(at, network.lastDelivery[key] ?? 0)
                 network.lastDelivery[key] = at

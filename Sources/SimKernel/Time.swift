@@ -1,8 +1,5 @@
-/// Virtual time: signed nanoseconds since the start of a run. Durations use the same
-/// unit. Integer time keeps every run bit-exact across builds and machines.
-public typealias SimTime = Int64
-public typealias SimDuration = Int64
-
+/// Units of virtual time and the one text form every printer uses (see `TimeTypes.swift`
+/// for the types, `DurationText` for the parser that reads this form back).
 public enum Time {
     public static let nanosecond: SimDuration = 1
     public static let microsecond: SimDuration = 1_000
@@ -12,20 +9,25 @@ public enum Time {
     public static let hour: SimDuration = 60 * minute
     public static let day: SimDuration = 24 * hour
 
-    @inlinable public static func ms(_ v: Int64) -> SimDuration { v * 1_000_000 }
-    @inlinable public static func s(_ v: Int64) -> SimDuration { v * 1_000_000_000 }
-    @inlinable public static func min(_ v: Int64) -> SimDuration { v * 60_000_000_000 }
+    @inlinable public static func ns(_ v: Int64) -> SimDuration { SimDuration(nanoseconds: v) }
+    @inlinable public static func ms(_ v: Int64) -> SimDuration { SimDuration(nanoseconds: v * 1_000_000) }
+    @inlinable public static func s(_ v: Int64) -> SimDuration { SimDuration(nanoseconds: v * 1_000_000_000) }
+    @inlinable public static func min(_ v: Int64) -> SimDuration { SimDuration(nanoseconds: v * 60_000_000_000) }
 
     /// Human form used in traces, reports and messages: `12m03.250s`, `450ms`,
     /// `1h02m00.000s`; sub-millisecond parts are kept (`3.000000250s`, `1500us`, `17ns`).
     /// Exact: `DurationText.parse(format(t)) == t` for every value but `Int64.min`, so a time a report
     /// prints can be written into a scenario as it is.
-    public static func format(_ t: SimTime) -> String {
+    public static func format(_ d: SimDuration) -> String { format(nanoseconds: d.nanoseconds) }
+    /// An instant as the time since the start of the run.
+    public static func format(_ t: SimTime) -> String { format(nanoseconds: t.nanoseconds) }
+
+    static func format(nanoseconds t: Int64) -> String {
         let neg = t < 0
         let a = t.magnitude
-        let msU = UInt64(millisecond)
-        let usU = UInt64(microsecond)
-        let sU = UInt64(second)
+        let msU = UInt64(millisecond.nanoseconds)
+        let usU = UInt64(microsecond.nanoseconds)
+        let sU = UInt64(second.nanoseconds)
         var out: String
         if a < sU {
             if a % msU == 0 {

@@ -86,7 +86,7 @@ public final class Trace {
 
     public func append(_ r: TraceRecord) {
         // Exactly the bytes of `canonicalLine` + "\n" (a test holds the two together).
-        Self.appendDecimal(r.time, to: &pending)
+        Self.appendDecimal(r.time.nanoseconds, to: &pending)
         pending.append(0x20)
         Self.appendUTF8(r.node, to: &pending)
         pending.append(0x20)

@@ -373,9 +373,9 @@ public final class SyncQueue {
     func rateFree(_ d: Domain, now: SimTime) -> SimTime {
         let w = config.rateWindow
         if config.faultFixedWindow {
-            let bucket = floorDiv(now, w)
-            let n = d.starts.filter { floorDiv($0, w) == bucket }.count
-            return n < config.domainRate ? now : (bucket + 1) * w
+            let bucket = floorDiv(now.nanoseconds, w.nanoseconds)
+            let n = d.starts.filter { floorDiv($0.nanoseconds, w.nanoseconds) == bucket }.count
+            return n < config.domainRate ? now : SimTime(sinceStart: (bucket + 1) * w)
         }
         let recent = d.starts.filter { $0 > now - w }
         if recent.count < config.domainRate { return now }

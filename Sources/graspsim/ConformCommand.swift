@@ -39,8 +39,8 @@ struct Conform: AsyncParsableCommand {
         options.slow = slow
         options.jobs = jobs
         do {
-            options.purgatoryTTL = Double(try parseDuration(purgatoryTtl, key: "--purgatory-ttl")) / 1e9
-            options.expiryMargin = Double(try parseDuration(expiryMargin, key: "--expiry-margin")) / 1e9
+            options.purgatoryTTL = try parseDuration(purgatoryTtl, key: "--purgatory-ttl").seconds
+            options.expiryMargin = try parseDuration(expiryMargin, key: "--expiry-margin").seconds
         } catch {
             stderr("error: \(error)")
             throw Exit.badInput

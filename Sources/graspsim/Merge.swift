@@ -68,7 +68,7 @@ struct Merge: ParsableCommand {
                     let vs = try (f["violations"] as? [[String: Any]] ?? []).map { v in
                         Violation(
                             invariant: try invariant(v["invariant"] as? String ?? "", in: dir),
-                            time: (v["time_ns"] as? NSNumber)?.int64Value ?? 0,
+                            time: SimTime(nanoseconds: (v["time_ns"] as? NSNumber)?.int64Value ?? 0),
                             node: v["node"] as? String ?? "?", message: v["message"] as? String ?? "")
                     }
                     byName[name]!.failures.append(

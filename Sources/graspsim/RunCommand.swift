@@ -80,7 +80,7 @@ struct Run: ParsableCommand {
                 stderr("error: --time-budget expects a duration such as 10m")
                 throw Exit.badInput
             }
-            opts.timeBudget = Double(d) / 1e9
+            opts.timeBudget = d.seconds
         }
         guard (0...1).contains(determinismSample) else {
             stderr("error: --determinism-sample expects a share from 0 to 1")

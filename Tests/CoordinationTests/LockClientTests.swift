@@ -20,16 +20,16 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.ms(10), a, .release(op: 1))
-        net.at(Time.ms(20), a, .acquire(op: 2, repo: "r", purpose: .advertisement))
-        net.at(Time.ms(30), a, .release(op: 2))
-        net.at(Time.ms(40), b, .acquire(op: 1, repo: "r", purpose: .background))
-        net.at(Time.ms(40), b, .acquire(op: 2, repo: "r2", purpose: .push))
-        net.run(until: Time.s(1))
+        net.at(SimTime.milliseconds(10), a, .release(op: 1))
+        net.at(SimTime.milliseconds(20), a, .acquire(op: 2, repo: "r", purpose: .advertisement))
+        net.at(SimTime.milliseconds(30), a, .release(op: 2))
+        net.at(SimTime.milliseconds(40), b, .acquire(op: 1, repo: "r", purpose: .background))
+        net.at(SimTime.milliseconds(40), b, .acquire(op: 2, repo: "r2", purpose: .push))
+        net.run(until: SimTime.seconds(1))
         #expect(net.grants(of: a).map(\.token) == [1, 2])
         #expect(net.grants(of: b).map(\.op) == [1, 2])
         #expect(net.grants(of: b).map(\.token) == [3, 1])  // r continues, r2 has its own counter
-        #expect(net.grants(of: a).first?.time == Time.ms(4))  // SET + INCR round trips
+        #expect(net.grants(of: a).first?.time == SimTime.milliseconds(4))  // SET + INCR round trips
         #expect(net.clients[b].holding.map(\.repo) == ["r", "r2"])
         #expect(net.service.value(of: lockR, now: net.now) == net.clients[b].lease(of: 1))
         // Every lease value is distinct.
@@ -67,11 +67,11 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.ms(100), a, .acquire(op: 9, repo: "r", purpose: .background))
-        net.run(until: Time.s(5))
+        net.at(SimTime.milliseconds(100), a, .acquire(op: 9, repo: "r", purpose: .background))
+        net.run(until: SimTime.seconds(5))
         #expect(net.denials(of: a).map(\.denial) == [.lockHeld])
-        #expect(net.denials(of: a).first?.time == Time.ms(102))
-        #expect(net.setTimes(of: a) == [Time.ms(100)])
+        #expect(net.denials(of: a).first?.time == SimTime.milliseconds(102))
+        #expect(net.setTimes(of: a) == [SimTime.milliseconds(100)])
         #expect(net.sent(by: a).count == 1)
         #expect(net.grants(of: a).isEmpty)
         // The denied op is gone: its release is a no-op and the guard is free again.
@@ -86,11 +86,11 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(8))
+        net.run(until: SimTime.seconds(8))
         let expected: [Int64] = [0, 100, 300, 700, 1200, 1700, 2200, 2700, 3200, 3700, 4200, 4700]
-        #expect(net.setTimes(of: a) == expected.map(Time.ms))
+        #expect(net.setTimes(of: a) == expected.map(SimTime.milliseconds))
         #expect(net.denials(of: a).map(\.denial) == [.lockHeld])
-        #expect(net.denials(of: a).first?.time == Time.ms(4700))
+        #expect(net.denials(of: a).first?.time == SimTime.milliseconds(4700))
         #expect(net.grants(of: b).count == 1 && net.aborts(of: b).isEmpty)
         let values = net.sent(by: a).compactMap { x -> String? in
             if case .set(_, let v, _, _) = x.command { return v } else { return nil }
@@ -103,13 +103,13 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.ms(10), a, .acquire(op: 1, repo: "r", purpose: .advertisement))
-        net.run(until: Time.s(8))
+        net.at(SimTime.milliseconds(10), a, .acquire(op: 1, repo: "r", purpose: .advertisement))
+        net.run(until: SimTime.seconds(8))
         let times = net.setTimes(of: a)
         let gaps = zip(times.dropFirst(), times).map { ($0 - $1) / Time.millisecond }
         #expect(gaps == [102, 202, 402, 502, 502, 502, 502, 502, 502, 502, 502])
         // Last failure at 4.724 s after start: 4.724 + 0.5 > 5 → denied then.
-        #expect(net.denials(of: a).map(\.time) == [Time.ms(10 + 4724)])
+        #expect(net.denials(of: a).map(\.time) == [SimTime.milliseconds(10 + 4724)])
     }
 
     @Test func pushRetryIsGrantedOnceTheHolderReleases() {
@@ -118,10 +118,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.ms(250), b, .release(op: 1))
-        net.run(until: Time.s(2))
-        #expect(net.setTimes(of: a) == [0, Time.ms(100), Time.ms(300)])
-        #expect(net.grants(of: a).map(\.time) == [Time.ms(300)])
+        net.at(SimTime.milliseconds(250), b, .release(op: 1))
+        net.run(until: SimTime.seconds(2))
+        #expect(net.setTimes(of: a) == [0, SimTime.milliseconds(100), SimTime.milliseconds(300)])
+        #expect(net.grants(of: a).map(\.time) == [SimTime.milliseconds(300)])
         #expect(net.grants(of: a).map(\.token) == [2])
         #expect(net.denials(of: a).isEmpty)
     }
@@ -132,15 +132,15 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A") { $0.faultNoPushRetry = fault }
         let b = net.addClient("B")
         net.at(0, b, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.ms(10), a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(8))
+        net.at(SimTime.milliseconds(10), a, .acquire(op: 1, repo: "r", purpose: .push))
+        net.run(until: SimTime.seconds(8))
         #expect(net.denials(of: a).map(\.denial) == [.lockHeld])
         if fault {
             #expect(net.setTimes(of: a).count == 1)
-            #expect(net.denials(of: a).first?.time == Time.ms(12))
+            #expect(net.denials(of: a).first?.time == SimTime.milliseconds(12))
         } else {
             #expect(net.setTimes(of: a).count == 12)
-            #expect(net.denials(of: a).first!.time > Time.s(4))
+            #expect(net.denials(of: a).first!.time > SimTime.seconds(4))
         }
     }
 
@@ -148,10 +148,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A") { $0.fencing = false }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(1))
+        net.run(until: SimTime.seconds(1))
         #expect(net.grants(of: a).count == 1)
         #expect(net.grants(of: a).map(\.token) == [nil])
-        #expect(net.grants(of: a).first?.time == Time.ms(2))
+        #expect(net.grants(of: a).first?.time == SimTime.milliseconds(2))
         #expect(!net.sent(by: a).contains { if case .incr = $0.command { return true } else { return false } })
         #expect(net.clients[a].holding.map(\.op) == [1])
     }
@@ -159,10 +159,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
     @Test func setErrorIsAFailedAttempt() {
         let c = LockClient(instanceID: "A", options: LockOptions())
         let e1 = c.handle(.acquire(op: 1, repo: "r", purpose: .push), now: 0)
-        let e2 = c.handle(.reply(command: e1.commands[0].id, .error("LOADING")), now: Time.ms(1))
+        let e2 = c.handle(.reply(command: e1.commands[0].id, .error("LOADING")), now: SimTime.milliseconds(1))
         #expect(e2.timers.map(\.after) == [Time.ms(100)])
         #expect(e2.commands.isEmpty)
-        let e3 = c.handle(.timer(e2.timers[0].id), now: Time.ms(101))
+        let e3 = c.handle(.timer(e2.timers[0].id), now: SimTime.milliseconds(101))
         #expect(e3.commands.map(\.command) == [.set(key: lockR, value: "A:1:2", nx: true, px: Time.s(30))])
         let bg = LockClient(instanceID: "B", options: LockOptions())
         let f1 = bg.handle(.acquire(op: 1, repo: "r", purpose: .background), now: 0)
@@ -179,7 +179,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         net.at(0) { _ = net.service.execute(.set(key: "fence:r", value: "garbage", nx: false, px: nil), now: 0) }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(8))
+        net.run(until: SimTime.seconds(8))
         #expect(net.denials(of: a).map(\.denial) == [.unavailable])
         #expect(net.grants(of: a).isEmpty)
         let sets = net.setTimes(of: a).count
@@ -196,11 +196,11 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         net.dropRequest = { _, cmd, _ in if case .incr = cmd { return true } else { return false } }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .background))
-        net.run(until: Time.s(3))
+        net.run(until: SimTime.seconds(3))
         #expect(net.denials(of: a).map(\.denial) == [.unavailable])
-        #expect(net.denials(of: a).first?.time == Time.ms(1002))
-        #expect(net.service.value(of: lockR, now: Time.ms(1004)) == nil)
-        #expect(net.service.holder(of: lockR, at: Time.ms(500)) != nil)
+        #expect(net.denials(of: a).first?.time == SimTime.milliseconds(1002))
+        #expect(net.service.value(of: lockR, now: SimTime.milliseconds(1004)) == nil)
+        #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(500)) != nil)
     }
 
     @Test func failoverWithLagGrantsTheLockTwiceWithTheSameToken() {
@@ -208,24 +208,24 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(1)) { net.service.failover(now: net.now) }
-        net.at(Time.s(2), b, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(3))
+        net.at(SimTime.seconds(1)) { net.service.failover(now: net.now) }
+        net.at(SimTime.seconds(2), b, .acquire(op: 1, repo: "r", purpose: .push))
+        net.run(until: SimTime.seconds(3))
         let leaseA = net.clients[a].lease(of: 1)
         let leaseB = net.clients[b].lease(of: 1)
         #expect(leaseA != nil && leaseB != nil && leaseA != leaseB)
-        #expect(net.service.holder(of: lockR, at: Time.ms(500)) == leaseA)
-        #expect(net.service.holder(of: lockR, at: Time.s(3)) == leaseB)
+        #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(500)) == leaseA)
+        #expect(net.service.holder(of: lockR, at: SimTime.seconds(3)) == leaseB)
         // Both believe they hold the lock, and the token did not survive the failover.
         #expect(net.clients[a].holding.map(\.repo) == ["r"])
         #expect(net.clients[b].holding.map(\.repo) == ["r"])
         #expect(net.grants(of: a).map(\.token) == [1])
         #expect(net.grants(of: b).map(\.token) == [1])
         #expect(net.service.tenures(of: lockR).map(\.value) == [leaseA!, leaseB!])
-        #expect(net.service.tenures(of: lockR).first?.until == Time.s(1))
+        #expect(net.service.tenures(of: lockR).first?.until == SimTime.seconds(1))
         // A's next heartbeat notices and aborts it.
-        net.run(until: Time.s(11))
-        #expect(net.aborts(of: a).map(\.time) == [Time.ms(10_006)])
+        net.run(until: SimTime.seconds(11))
+        #expect(net.aborts(of: a).map(\.time) == [SimTime.milliseconds(10_006)])
         #expect(net.aborts(of: b).isEmpty)
     }
 }
@@ -236,23 +236,26 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(40), b, .acquire(op: 1, repo: "r", purpose: .background))
-        net.at(Time.s(70), b, .acquire(op: 2, repo: "r", purpose: .background))
-        net.run(until: Time.s(1))
+        net.at(SimTime.seconds(40), b, .acquire(op: 1, repo: "r", purpose: .background))
+        net.at(SimTime.seconds(70), b, .acquire(op: 2, repo: "r", purpose: .background))
+        net.run(until: SimTime.seconds(1))
         let lease = net.clients[a].lease(of: 1)
         #expect(lease != nil)
-        net.at(Time.s(100), a, .release(op: 1))
-        net.run(until: Time.s(120))
+        net.at(SimTime.seconds(100), a, .release(op: 1))
+        net.run(until: SimTime.seconds(120))
         #expect(net.aborts(of: a).isEmpty)
         #expect(net.denials(of: b).map(\.denial) == [.lockHeld, .lockHeld])
-        for t in stride(from: Time.ms(4), through: Time.s(100), by: Int(Time.ms(500))) {
+        for ns in stride(
+            from: Time.ms(4).nanoseconds, through: Time.s(100).nanoseconds, by: Int(Time.ms(500).nanoseconds))
+        {
+            let t = SimTime(nanoseconds: ns)
             #expect(net.service.holder(of: lockR, at: t) == lease, "at \(Time.format(t))")
         }
-        #expect(net.service.holder(of: lockR, at: Time.ms(100_001)) == nil)
+        #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(100_001)) == nil)
         let beats = net.sent(by: a).filter {
             if case .compareAndPExpire = $0.command { return true } else { return false }
         }
-        #expect(beats.map(\.time) == (1...9).map { Time.s(Int64($0) * 10) + Time.ms(4) })
+        #expect(beats.map(\.time) == (1...9).map { SimTime.seconds(Int64($0) * 10) + Time.ms(4) })
         #expect(net.clients[a].holding.isEmpty)
     }
 
@@ -260,19 +263,19 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(5)) {
+        net.at(SimTime.seconds(5)) {
             _ = net.service.execute(.set(key: lockR, value: "intruder", nx: false, px: nil), now: net.now)
         }
-        net.run(until: Time.s(60))
-        #expect(net.aborts(of: a).map(\.time) == [Time.ms(10_006)])
+        net.run(until: SimTime.seconds(60))
+        #expect(net.aborts(of: a).map(\.time) == [SimTime.milliseconds(10_006)])
         #expect(net.clients[a].isAborted(op: 1))
         #expect(net.clients[a].holding.map(\.op) == [1])  // still believes it holds until it releases
         let beats = net.sent(by: a).filter {
             if case .compareAndPExpire = $0.command { return true } else { return false }
         }
         #expect(beats.count == 1)
-        net.at(Time.s(60), a, .release(op: 1))
-        net.run(until: Time.s(61))
+        net.at(SimTime.seconds(60), a, .release(op: 1))
+        net.run(until: SimTime.seconds(61))
         #expect(net.service.value(of: lockR, now: net.now) == "intruder")
         #expect(!net.clients[a].isAborted(op: 1))
         #expect(net.clients[a].holding.isEmpty)
@@ -281,10 +284,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
     @Test func unreachableServiceAbortsExactlyOnce() {
         let net = LockNet()
         let a = net.addClient("A")
-        net.dropRequest = { _, _, t in t >= Time.s(5) }
+        net.dropRequest = { _, _, t in t >= SimTime.seconds(5) }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(60))
-        #expect(net.aborts(of: a).map(\.time) == [Time.ms(11_004)])
+        net.run(until: SimTime.seconds(60))
+        #expect(net.aborts(of: a).map(\.time) == [SimTime.milliseconds(11_004)])
         #expect(net.aborts(of: a).first?.reason == "heartbeat timed out")
         #expect(net.sent(by: a).count == 3)  // SET, INCR, one heartbeat
     }
@@ -293,23 +296,23 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let c = LockClient(instanceID: "A", options: LockOptions())
         let g = grantByHand(c, op: 1, repo: "r")
         #expect(g.timers.map(\.after) == [Time.s(10)])
-        let hb = c.handle(.timer(g.timers[0].id), now: Time.s(10))
+        let hb = c.handle(.timer(g.timers[0].id), now: SimTime.seconds(10))
         #expect(hb.commands.map(\.command) == [.compareAndPExpire(key: lockR, value: "A:1:1", ttl: Time.s(30))])
         #expect(hb.timers.map(\.after) == [Time.s(1), Time.s(10)])
         let r = c.handle(.reply(command: hb.commands[0].id, .error("READONLY")), now: Time.s(10) + 1)
         #expect(r.rendered == ["aborted 1 r heartbeat: ERR READONLY"])
         #expect(c.isAborted(op: 1))
-        for t in hb.timers { #expect(c.handle(.timer(t.id), now: Time.s(20)).isEmpty) }
-        #expect(c.handle(.reply(command: hb.commands[0].id, .integer(1)), now: Time.s(20)).isEmpty)
+        for t in hb.timers { #expect(c.handle(.timer(t.id), now: SimTime.seconds(20)).isEmpty) }
+        #expect(c.handle(.reply(command: hb.commands[0].id, .integer(1)), now: SimTime.seconds(20)).isEmpty)
     }
 
     @Test func heartbeatTimerAfterReleaseIsIgnored() {
         let c = LockClient(instanceID: "A", options: LockOptions())
         let g = grantByHand(c, op: 1, repo: "r")
         #expect(c.handle(.release(op: 1), now: 1).rendered.last == "released 1 r")
-        #expect(c.handle(.timer(g.timers[0].id), now: Time.s(10)).isEmpty)
-        #expect(c.handle(.release(op: 1), now: Time.s(11)).isEmpty)
-        #expect(c.handle(.release(op: 42), now: Time.s(11)).isEmpty)
+        #expect(c.handle(.timer(g.timers[0].id), now: SimTime.seconds(10)).isEmpty)
+        #expect(c.handle(.release(op: 1), now: SimTime.seconds(11)).isEmpty)
+        #expect(c.handle(.release(op: 42), now: SimTime.seconds(11)).isEmpty)
     }
 
     @Test(arguments: [false, true])
@@ -318,9 +321,9 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A") { $0.faultHeartbeatWithoutCompare = fault }
         let b = net.addClient("B") { $0.heartbeatFraction = 10 }  // B never heartbeats in this window
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(1)) { net.pausedUntil[a] = Time.s(45) }  // A stalls (GC, I/O) past its ttl
-        net.at(Time.s(31), b, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(70))
+        net.at(SimTime.seconds(1)) { net.pausedUntil[a] = SimTime.seconds(45) }  // A stalls (GC, I/O) past its ttl
+        net.at(SimTime.seconds(31), b, .acquire(op: 1, repo: "r", purpose: .push))
+        net.run(until: SimTime.seconds(70))
         #expect(net.grants(of: a).count == 1)
         #expect(net.grants(of: b).count == 1)
         let leaseB = net.clients[b].lease(of: 1)
@@ -329,12 +332,12 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
             #expect(!extendedB.isEmpty)
             #expect(net.aborts(of: a).isEmpty)
             // B's lease would have lapsed at 61.001 s; A keeps it alive and still believes it holds.
-            #expect(net.service.holder(of: lockR, at: Time.s(65)) == leaseB)
+            #expect(net.service.holder(of: lockR, at: SimTime.seconds(65)) == leaseB)
             #expect(net.clients[a].holding.map(\.repo) == ["r"])
         } else {
             #expect(extendedB.isEmpty)
             #expect(net.aborts(of: a).count == 1)
-            #expect(net.service.holder(of: lockR, at: Time.s(65)) == nil)
+            #expect(net.service.holder(of: lockR, at: SimTime.seconds(65)) == nil)
         }
     }
 }
@@ -345,11 +348,11 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A") { $0.faultPlainDeleteRelease = fault }
         let b = net.addClient("B")
-        net.dropRequest = { c, _, t in c == a && t >= Time.s(1) && t < Time.s(40) }
+        net.dropRequest = { c, _, t in c == a && t >= SimTime.seconds(1) && t < SimTime.seconds(40) }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(31), b, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(41), a, .release(op: 1))
-        net.run(until: Time.s(42))
+        net.at(SimTime.seconds(31), b, .acquire(op: 1, repo: "r", purpose: .push))
+        net.at(SimTime.seconds(41), a, .release(op: 1))
+        net.run(until: SimTime.seconds(42))
         #expect(net.aborts(of: a).count == 1)
         #expect(net.grants(of: b).map(\.token) == [2])
         let leaseB = net.clients[b].lease(of: 1)
@@ -360,7 +363,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         } else {
             #expect(net.service.value(of: lockR, now: net.now) == leaseB)
         }
-        #expect(net.service.holder(of: lockR, at: Time.s(40)) == leaseB)
+        #expect(net.service.holder(of: lockR, at: SimTime.seconds(40)) == leaseB)
     }
 
     @Test func releaseWhileAcquiringCleansUpTheLease() {
@@ -368,20 +371,20 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(500 * Time.microsecond, a, .release(op: 1))  // SET in flight
-        net.at(Time.ms(10), a, .acquire(op: 2, repo: "s", purpose: .push))
-        net.at(Time.ms(12) + 500 * Time.microsecond, a, .release(op: 2))  // INCR in flight
-        net.at(Time.ms(20), b, .acquire(op: 1, repo: "r", purpose: .background))
-        net.at(Time.ms(20), b, .acquire(op: 2, repo: "s", purpose: .background))
-        net.run(until: Time.s(1))
+        net.at(SimTime(sinceStart: 500 * Time.microsecond), a, .release(op: 1))  // SET in flight
+        net.at(SimTime.milliseconds(10), a, .acquire(op: 2, repo: "s", purpose: .push))
+        net.at(SimTime.milliseconds(12) + 500 * Time.microsecond, a, .release(op: 2))  // INCR in flight
+        net.at(SimTime.milliseconds(20), b, .acquire(op: 1, repo: "r", purpose: .background))
+        net.at(SimTime.milliseconds(20), b, .acquire(op: 2, repo: "s", purpose: .background))
+        net.run(until: SimTime.seconds(1))
         #expect(net.grants(of: a).isEmpty)
         let released: [UInt64] = net.effects(of: a).compactMap {
             if case .released(let op, _) = $0.effect { return op } else { return nil }
         }
         #expect(released == [1, 2])
         #expect(net.grants(of: b).map(\.op) == [1, 2])
-        #expect(net.service.holder(of: lockR, at: Time.ms(5)) == nil)
-        #expect(net.service.holder(of: "lock:s", at: Time.ms(15)) == nil)
+        #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(5)) == nil)
+        #expect(net.service.holder(of: "lock:s", at: SimTime.milliseconds(15)) == nil)
     }
 }
 
@@ -393,7 +396,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
             if case .set(_, let v, _, _) = cmd, v == "A:1:1" { return Time.ms(1500) } else { return 0 }
         }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.run(until: Time.s(5))
+        net.run(until: SimTime.seconds(5))
         #expect(net.sent(by: a).contains { $0.command == .compareAndDelete(key: lockR, value: "A:1:1") })
         #expect(
             net.effects(of: a).contains {
@@ -403,7 +406,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let lease = net.clients[a].lease(of: 1)
         #expect(lease != nil && lease != "A:1:1")
         #expect(net.service.value(of: lockR, now: net.now) == lease)
-        #expect(net.grants(of: a).first!.time < Time.s(2))
+        #expect(net.grants(of: a).first!.time < SimTime.seconds(2))
     }
 
     @Test func lateOkAfterBackgroundTimeoutIsCleanedUp() {
@@ -411,18 +414,18 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         net.extraReplyDelay = { _, cmd in if case .set = cmd { return Time.ms(1500) } else { return 0 } }
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .background))
-        net.run(until: Time.s(3))
+        net.run(until: SimTime.seconds(3))
         #expect(net.denials(of: a).map(\.denial) == [.unavailable])
-        #expect(net.denials(of: a).first?.time == Time.s(1))
+        #expect(net.denials(of: a).first?.time == SimTime.seconds(1))
         #expect(net.service.value(of: lockR, now: net.now) == nil)
-        #expect(net.service.holder(of: lockR, at: Time.ms(1500)) == "A:1:1")
+        #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(1500)) == "A:1:1")
     }
 
     @Test func lateNonOkRepliesAreIgnored() {
         let c = LockClient(instanceID: "A", options: LockOptions())
         let e1 = c.handle(.acquire(op: 1, repo: "r", purpose: .push), now: 0)
         #expect(e1.timers.map(\.after) == [Time.s(1)])
-        let t = c.handle(.timer(e1.timers[0].id), now: Time.s(1))
+        let t = c.handle(.timer(e1.timers[0].id), now: SimTime.seconds(1))
         #expect(t.timers.map(\.after) == [Time.ms(100)])
         #expect(c.handle(.reply(command: e1.commands[0].id, .null), now: Time.s(1) + 1).isEmpty)
         #expect(c.handle(.reply(command: 999, .ok), now: Time.s(1) + 1).isEmpty)
@@ -432,21 +435,21 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(5)) { net.clients[a].reset() }
-        net.run(until: Time.s(5))
+        net.at(SimTime.seconds(5)) { net.clients[a].reset() }
+        net.run(until: SimTime.seconds(5))
         #expect(net.clients[a].holding.isEmpty)
         #expect(net.clients[a].isIdle)
         let before = net.log.count
-        net.run(until: Time.s(19))
+        net.run(until: SimTime.seconds(19))
         #expect(net.log.count == before)  // the old heartbeat timer fired and was ignored
         // Op ids may repeat after a crash; the new lease differs, so the old one blocks it until its ttl.
-        net.at(Time.s(20), a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(Time.s(40), a, .acquire(op: 2, repo: "r", purpose: .push))
-        net.run(until: Time.s(45))
-        let after = net.grants(of: a).filter { $0.time > Time.s(5) }
+        net.at(SimTime.seconds(20), a, .acquire(op: 1, repo: "r", purpose: .push))
+        net.at(SimTime.seconds(40), a, .acquire(op: 2, repo: "r", purpose: .push))
+        net.run(until: SimTime.seconds(45))
+        let after = net.grants(of: a).filter { $0.time > SimTime.seconds(5) }
         #expect(net.grants(of: a).count == 2)
         #expect(net.denials(of: a).map(\.op) == [1])
-        #expect(net.denials(of: a).first!.time < Time.s(30))
+        #expect(net.denials(of: a).first!.time < SimTime.seconds(30))
         #expect(after.map(\.op) == [2])
         #expect(after.map(\.token) == [2])
         #expect(net.clients[a].lease(of: 2) != "A:1:1")
@@ -456,7 +459,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let e = c.handle(.acquire(op: 1, repo: "r", purpose: .push), now: 0)
         c.reset()
         #expect(c.handle(.reply(command: e.commands[0].id, .ok), now: 1).isEmpty)
-        #expect(c.handle(.timer(e.timers[0].id), now: Time.s(1)).isEmpty)
+        #expect(c.handle(.timer(e.timers[0].id), now: SimTime.seconds(1)).isEmpty)
     }
 }
 
@@ -465,14 +468,15 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let net = LockNet()
         let a = net.addClient("A")
         let b = net.addClient("B") { $0.faultPlainDeleteRelease = true }
-        net.dropRequest = { c, _, t in c == a && t >= Time.s(1) && t < Time.s(40) }
+        net.dropRequest = { c, _, t in c == a && t >= SimTime.seconds(1) && t < SimTime.seconds(40) }
         for i in 0..<6 {
             net.at(
-                Time.ms(Int64(i) * 7), i % 2 == 0 ? a : b, .acquire(op: UInt64(i), repo: "r\(i % 3)", purpose: .push))
+                SimTime.milliseconds(Int64(i) * 7), i % 2 == 0 ? a : b,
+                .acquire(op: UInt64(i), repo: "r\(i % 3)", purpose: .push))
         }
-        net.at(Time.s(31), b, .acquire(op: 10, repo: "r0", purpose: .push))
-        net.at(Time.s(41), a, .release(op: 0))
-        net.run(until: Time.s(60))
+        net.at(SimTime.seconds(31), b, .acquire(op: 10, repo: "r0", purpose: .push))
+        net.at(SimTime.seconds(41), a, .release(op: 0))
+        net.run(until: SimTime.seconds(60))
         return (net.transcript, net.service.history)
     }
 

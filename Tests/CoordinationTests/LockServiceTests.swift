@@ -6,20 +6,20 @@ import Testing
 @Suite struct LockServiceCommands {
     @Test func setNXAndPXExpireByVirtualTime() {
         let s = LockServiceModel()
-        #expect(s.execute(.set(key: "k", value: "a", nx: true, px: Time.s(2)), now: Time.s(1)) == .ok)
-        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: Time.s(2)) == .null)
-        #expect(s.value(of: "k", now: Time.s(3) - 1) == "a")
+        #expect(s.execute(.set(key: "k", value: "a", nx: true, px: Time.s(2)), now: SimTime.seconds(1)) == .ok)
+        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: SimTime.seconds(2)) == .null)
+        #expect(s.value(of: "k", now: SimTime.seconds(3) - 1) == "a")
         // The deadline itself is already past.
-        #expect(s.value(of: "k", now: Time.s(3)) == nil)
-        #expect(s.execute(.get(key: "k"), now: Time.s(3)) == .null)
-        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: Time.s(4)) == .ok)
-        #expect(s.execute(.get(key: "k"), now: Time.s(4)) == .bulk("b"))
+        #expect(s.value(of: "k", now: SimTime.seconds(3)) == nil)
+        #expect(s.execute(.get(key: "k"), now: SimTime.seconds(3)) == .null)
+        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: SimTime.seconds(4)) == .ok)
+        #expect(s.execute(.get(key: "k"), now: SimTime.seconds(4)) == .bulk("b"))
         // Plain SET overwrites and, without PX, removes the expiry.
-        #expect(s.execute(.set(key: "k", value: "c", nx: false, px: nil), now: Time.s(5)) == .ok)
-        #expect(s.value(of: "k", now: Time.hour) == "c")
-        #expect(s.ttl(of: "k", now: Time.s(5)) == nil)
-        #expect(s.execute(.set(key: "k", value: "d", nx: false, px: 0), now: Time.s(5)) != .ok)
-        let kinds = s.history.map { "\($0.kind.rawValue)@\($0.time / Time.second):\($0.value ?? "-")" }
+        #expect(s.execute(.set(key: "k", value: "c", nx: false, px: nil), now: SimTime.seconds(5)) == .ok)
+        #expect(s.value(of: "k", now: SimTime(sinceStart: Time.hour)) == "c")
+        #expect(s.ttl(of: "k", now: SimTime.seconds(5)) == nil)
+        #expect(s.execute(.set(key: "k", value: "d", nx: false, px: 0), now: SimTime.seconds(5)) != .ok)
+        let kinds = s.history.map { "\($0.kind.rawValue)@\($0.time.sinceStart / Time.second):\($0.value ?? "-")" }
         #expect(kinds == ["set@1:a", "expired@3:a", "set@4:b", "set@5:c"])
     }
 
@@ -32,26 +32,29 @@ import Testing
         #expect(s.execute(.incr(key: "n"), now: 0) == .integer(2))
         #expect(s.execute(.get(key: "n"), now: 0) == .bulk("2"))
         _ = s.execute(.set(key: "x", value: "v", nx: false, px: Time.s(10)), now: 0)
-        #expect(s.execute(.pexpire(key: "x", ttl: Time.s(1)), now: Time.s(5)) == .integer(1))
-        #expect(s.ttl(of: "x", now: Time.s(5)) == Time.s(1))
-        #expect(s.value(of: "x", now: Time.s(6)) == nil)
-        #expect(s.execute(.incr(key: "x2"), now: Time.s(6)) == .integer(1))
-        _ = s.execute(.set(key: "t", value: "7", nx: false, px: Time.s(3)), now: Time.s(6))
+        #expect(s.execute(.pexpire(key: "x", ttl: Time.s(1)), now: SimTime.seconds(5)) == .integer(1))
+        #expect(s.ttl(of: "x", now: SimTime.seconds(5)) == Time.s(1))
+        #expect(s.value(of: "x", now: SimTime.seconds(6)) == nil)
+        #expect(s.execute(.incr(key: "x2"), now: SimTime.seconds(6)) == .integer(1))
+        _ = s.execute(.set(key: "t", value: "7", nx: false, px: Time.s(3)), now: SimTime.seconds(6))
         // INCR keeps the expiry.
-        #expect(s.execute(.incr(key: "t"), now: Time.s(7)) == .integer(8))
-        #expect(s.ttl(of: "t", now: Time.s(7)) == Time.s(2))
-        _ = s.execute(.set(key: "g", value: "garbage", nx: false, px: nil), now: Time.s(7))
-        if case .error = s.execute(.incr(key: "g"), now: Time.s(7)) {
+        #expect(s.execute(.incr(key: "t"), now: SimTime.seconds(7)) == .integer(8))
+        #expect(s.ttl(of: "t", now: SimTime.seconds(7)) == Time.s(2))
+        _ = s.execute(.set(key: "g", value: "garbage", nx: false, px: nil), now: SimTime.seconds(7))
+        if case .error = s.execute(.incr(key: "g"), now: SimTime.seconds(7)) {
         } else {
             Issue.record("INCR of a non-integer must fail")
         }
-        _ = s.execute(.set(key: "m", value: String(Int64.max), nx: false, px: nil), now: Time.s(7))
-        if case .error = s.execute(.incr(key: "m"), now: Time.s(7)) {} else { Issue.record("INCR overflow must fail") }
-        #expect(s.execute(.del(key: "g"), now: Time.s(8)) == .integer(1))
-        #expect(s.execute(.get(key: "g"), now: Time.s(8)) == .null)
+        _ = s.execute(.set(key: "m", value: String(Int64.max), nx: false, px: nil), now: SimTime.seconds(7))
+        if case .error = s.execute(.incr(key: "m"), now: SimTime.seconds(7)) {
+        } else {
+            Issue.record("INCR overflow must fail")
+        }
+        #expect(s.execute(.del(key: "g"), now: SimTime.seconds(8)) == .integer(1))
+        #expect(s.execute(.get(key: "g"), now: SimTime.seconds(8)) == .null)
         // A non-positive PEXPIRE deletes the key.
-        #expect(s.execute(.pexpire(key: "m", ttl: 0), now: Time.s(8)) == .integer(1))
-        #expect(s.value(of: "m", now: Time.s(8)) == nil)
+        #expect(s.execute(.pexpire(key: "m", ttl: 0), now: SimTime.seconds(8)) == .integer(1))
+        #expect(s.value(of: "m", now: SimTime.seconds(8)) == nil)
         #expect(s.history.last?.kind == .deleted)
     }
 
@@ -65,7 +68,7 @@ import Testing
         #expect(s.execute(.compareAndDelete(key: "lock:r", value: "A"), now: 3) == .integer(0))
         // An expired lease cannot be deleted any more.
         _ = s.execute(.set(key: "lock:r", value: "C", nx: true, px: Time.s(1)), now: 0)
-        #expect(s.execute(.compareAndDelete(key: "lock:r", value: "C"), now: Time.s(1)) == .integer(0))
+        #expect(s.execute(.compareAndDelete(key: "lock:r", value: "C"), now: SimTime.seconds(1)) == .integer(0))
         #expect(s.history.map(\.kind) == [.set, .deleted, .set, .expired])
     }
 
@@ -73,81 +76,84 @@ import Testing
         let s = LockServiceModel()
         _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: 0)
         #expect(
-            s.execute(.compareAndPExpire(key: "lock:r", value: "B", ttl: Time.s(30)), now: Time.s(10)) == .integer(0))
-        #expect(s.ttl(of: "lock:r", now: Time.s(10)) == Time.s(20))
+            s.execute(.compareAndPExpire(key: "lock:r", value: "B", ttl: Time.s(30)), now: SimTime.seconds(10))
+                == .integer(0))
+        #expect(s.ttl(of: "lock:r", now: SimTime.seconds(10)) == Time.s(20))
         #expect(
-            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: Time.s(10)) == .integer(1))
-        #expect(s.ttl(of: "lock:r", now: Time.s(10)) == Time.s(30))
+            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: SimTime.seconds(10))
+                == .integer(1))
+        #expect(s.ttl(of: "lock:r", now: SimTime.seconds(10)) == Time.s(30))
         #expect(
-            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: Time.s(40)) == .integer(0))
-        #expect(s.value(of: "lock:r", now: Time.s(40)) == nil)
+            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: SimTime.seconds(40))
+                == .integer(0))
+        #expect(s.value(of: "lock:r", now: SimTime.seconds(40)) == nil)
         let ext = s.history.filter { $0.kind == .extended }
-        #expect(ext.count == 1 && ext[0].expiresAt == Time.s(40) && ext[0].value == "A")
+        #expect(ext.count == 1 && ext[0].expiresAt == SimTime.seconds(40) && ext[0].value == "A")
     }
 }
 
 @Suite struct LockServiceFailover {
     @Test func failoverWithLagLosesExactlyTheRecentWrites() {
         let s = LockServiceModel(failoverLag: Time.s(3))
-        _ = s.execute(.set(key: "a", value: "a1", nx: false, px: nil), now: Time.s(1))
+        _ = s.execute(.set(key: "a", value: "a1", nx: false, px: nil), now: SimTime.seconds(1))
         // Written before the cut, but its deadline (9 s) has passed at failover time.
-        _ = s.execute(.set(key: "p", value: "p1", nx: false, px: Time.s(8)), now: Time.s(1))
-        _ = s.execute(.set(key: "gone", value: "g", nx: false, px: nil), now: Time.s(2))
-        _ = s.execute(.set(key: "b", value: "b1", nx: false, px: nil), now: Time.s(5))
-        _ = s.execute(.incr(key: "n"), now: Time.s(6))
-        _ = s.execute(.incr(key: "n"), now: Time.s(7))  // kept: at the cut
-        _ = s.execute(.incr(key: "n"), now: Time.s(8))  // lost
-        _ = s.execute(.set(key: "a", value: "a2", nx: false, px: nil), now: Time.s(8))  // lost
-        _ = s.execute(.pexpire(key: "p", ttl: Time.s(60)), now: Time.s(8))  // lost
-        _ = s.execute(.del(key: "gone"), now: Time.s(9))  // lost
-        _ = s.execute(.set(key: "c", value: "c1", nx: false, px: nil), now: Time.s(10))  // lost
+        _ = s.execute(.set(key: "p", value: "p1", nx: false, px: Time.s(8)), now: SimTime.seconds(1))
+        _ = s.execute(.set(key: "gone", value: "g", nx: false, px: nil), now: SimTime.seconds(2))
+        _ = s.execute(.set(key: "b", value: "b1", nx: false, px: nil), now: SimTime.seconds(5))
+        _ = s.execute(.incr(key: "n"), now: SimTime.seconds(6))
+        _ = s.execute(.incr(key: "n"), now: SimTime.seconds(7))  // kept: at the cut
+        _ = s.execute(.incr(key: "n"), now: SimTime.seconds(8))  // lost
+        _ = s.execute(.set(key: "a", value: "a2", nx: false, px: nil), now: SimTime.seconds(8))  // lost
+        _ = s.execute(.pexpire(key: "p", ttl: Time.s(60)), now: SimTime.seconds(8))  // lost
+        _ = s.execute(.del(key: "gone"), now: SimTime.seconds(9))  // lost
+        _ = s.execute(.set(key: "c", value: "c1", nx: false, px: nil), now: SimTime.seconds(10))  // lost
         let before = s.history.count
-        s.failover(now: Time.s(10))
-        #expect(s.value(of: "a", now: Time.s(10)) == "a1")
-        #expect(s.value(of: "b", now: Time.s(10)) == "b1")
-        #expect(s.value(of: "gone", now: Time.s(10)) == "g")
-        #expect(s.value(of: "c", now: Time.s(10)) == nil)
-        #expect(s.value(of: "p", now: Time.s(10)) == nil)
+        s.failover(now: SimTime.seconds(10))
+        #expect(s.value(of: "a", now: SimTime.seconds(10)) == "a1")
+        #expect(s.value(of: "b", now: SimTime.seconds(10)) == "b1")
+        #expect(s.value(of: "gone", now: SimTime.seconds(10)) == "g")
+        #expect(s.value(of: "c", now: SimTime.seconds(10)) == nil)
+        #expect(s.value(of: "p", now: SimTime.seconds(10)) == nil)
         let reverts = s.history[before...].filter { $0.kind == .failoverReverted }
         #expect(reverts.map(\.key) == ["a", "c", "gone", "n", "p"])
         #expect(reverts.map(\.value) == ["a1", nil, "g", "2", nil])
-        #expect(s.execute(.incr(key: "n"), now: Time.s(10)) == .integer(3))
+        #expect(s.execute(.incr(key: "n"), now: SimTime.seconds(10)) == .integer(3))
         #expect(s.failoverCount == 1)
     }
 
     @Test func failoverWithoutLagLosesNothing() {
         let s = LockServiceModel()
-        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: Time.s(1))
-        _ = s.execute(.incr(key: "fence:r"), now: Time.s(1))
+        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: SimTime.seconds(1))
+        _ = s.execute(.incr(key: "fence:r"), now: SimTime.seconds(1))
         let before = s.history
-        s.failover(now: Time.s(1))
+        s.failover(now: SimTime.seconds(1))
         #expect(s.history == before)
-        #expect(s.value(of: "lock:r", now: Time.s(1)) == "A")
-        #expect(s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(30)), now: Time.s(2)) == .null)
-        #expect(s.execute(.incr(key: "fence:r"), now: Time.s(2)) == .integer(2))
+        #expect(s.value(of: "lock:r", now: SimTime.seconds(1)) == "A")
+        #expect(s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(30)), now: SimTime.seconds(2)) == .null)
+        #expect(s.execute(.incr(key: "fence:r"), now: SimTime.seconds(2)) == .integer(2))
     }
 
     @Test func holderReplaysHistoryWithExpiry() {
         let s = LockServiceModel()
         #expect(s.holder(of: "lock:r", at: 0) == nil)
-        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(10)), now: Time.s(1))
-        _ = s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(10)), now: Time.s(5))
+        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(10)), now: SimTime.seconds(1))
+        _ = s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(10)), now: SimTime.seconds(5))
         // Nothing touches the service between 15 s and 20 s: the expiry is still exact.
-        _ = s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(10)), now: Time.s(20))
-        _ = s.execute(.compareAndDelete(key: "lock:r", value: "B"), now: Time.s(22))
-        #expect(s.holder(of: "lock:r", at: Time.s(1) - 1) == nil)
-        #expect(s.holder(of: "lock:r", at: Time.s(1)) == "A")
-        #expect(s.holder(of: "lock:r", at: Time.s(12)) == "A")  // extended past 11 s
-        #expect(s.holder(of: "lock:r", at: Time.s(15) - 1) == "A")
-        #expect(s.holder(of: "lock:r", at: Time.s(15)) == nil)
-        #expect(s.holder(of: "lock:r", at: Time.s(21)) == "B")
-        #expect(s.holder(of: "lock:r", at: Time.s(22)) == nil)
-        #expect(s.holder(of: "other", at: Time.s(21)) == nil)
+        _ = s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(10)), now: SimTime.seconds(20))
+        _ = s.execute(.compareAndDelete(key: "lock:r", value: "B"), now: SimTime.seconds(22))
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(1) - 1) == nil)
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(1)) == "A")
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(12)) == "A")  // extended past 11 s
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(15) - 1) == "A")
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(15)) == nil)
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(21)) == "B")
+        #expect(s.holder(of: "lock:r", at: SimTime.seconds(22)) == nil)
+        #expect(s.holder(of: "other", at: SimTime.seconds(21)) == nil)
         let t = s.tenures(of: "lock:r")
         #expect(
             t == [
-                LockTenure(value: "A", from: Time.s(1), until: Time.s(15)),
-                LockTenure(value: "B", from: Time.s(20), until: Time.s(22)),
+                LockTenure(value: "A", from: SimTime.seconds(1), until: SimTime.seconds(15)),
+                LockTenure(value: "B", from: SimTime.seconds(20), until: SimTime.seconds(22)),
             ])
         // The expiry noticed at 20 s is recorded at its deadline, keeping history in time order.
         #expect(s.history.map(\.time) == s.history.map(\.time).sorted())

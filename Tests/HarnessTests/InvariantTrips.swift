@@ -154,7 +154,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         let counter = Counter()
         var opts = RunOptions(keepTrace: true)
         opts.beforeRun = { w in
-            w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) }
+            w.sim.schedule(at: SimTime.seconds(30), "perturb") { sim in
+                sim.trace("perturb", [("n", String(counter.next()))])
+            }
         }
         let bad = DeterminismCheck.check(seed: 3) { seed in try! Runner.runOne(s, seed: seed, options: opts).1.sim.trace
         }
@@ -186,7 +188,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         o.jobs = 1
         o.determinismSample = 1.0
         o.run.beforeRun = { w in
-            w.sim.schedule(at: Time.s(30), "perturb") { sim in sim.trace("perturb", [("n", String(counter.next()))]) }
+            w.sim.schedule(at: SimTime.seconds(30), "perturb") { sim in
+                sim.trace("perturb", [("n", String(counter.next()))])
+            }
         }
         let sums = Sweep(scenarios: [s], options: o).run()
         #expect(sums[0].failures.count == 3)

@@ -23,7 +23,7 @@ import Testing
         for (i, id) in answers.enumerated() {
             suite.observe(
                 HistoryEntry(
-                    time: SimTime(2 + i),
+                    time: SimTime(nanoseconds: Int64(2 + i)),
                     item: .clientReceived(actor: "alice", .ok(eventID: id, accepted: true, message: ""))), w)
         }
         return suite.violations

@@ -95,7 +95,7 @@ import Testing
             }
             #expect(failovers.count == 1)
             for f in failovers {
-                #expect(f.time >= Time.min(1) && f.time <= Time.min(2))
+                #expect(f.time >= SimTime.minutes(1) && f.time <= SimTime.minutes(2))
                 times.insert(f.time)
             }
         }

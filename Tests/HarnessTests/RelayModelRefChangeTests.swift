@@ -13,7 +13,7 @@ import Testing
         let s = try ScenarioLoader.load(path: RangeTests.root + "/Scenarios/arrival/01-announce-state-push.yaml")
         var options = RunOptions()
         options.beforeRun = { w in
-            w.sim.schedule(at: Time.min(5), "rogue ref write") { _ in
+            w.sim.schedule(at: SimTime.minutes(5), "rogue ref write") { _ in
                 for k in w.storage.keys {
                     guard let r = w.storage.repository(k), let main = r.ref("refs/heads/main") else { continue }
                     try? r.setRef("refs/heads/rogue", main)

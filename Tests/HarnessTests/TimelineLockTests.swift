@@ -1,5 +1,6 @@
 import Foundation
 import Scenario
+import SimKernel
 import Testing
 
 @testable import Harness
@@ -21,7 +22,7 @@ import Testing
             #expect(svg.contains("lapsed while held"))
             let zooms = Timeline.zoomWindows(w, violations: [])
             let zoom = try #require(zooms.first { $0.0.contains("fencing refusal") })
-            #expect(zoom.1.to - zoom.1.from == 10_000_000_000)
+            #expect(zoom.1.to - zoom.1.from == Time.s(10))
             #expect(Timeline.svg(w, violations: [], window: zoom.1).contains("fencing refused"))
         }
         #expect(found, "no gc-pause seed of 20 had a fencing refusal")

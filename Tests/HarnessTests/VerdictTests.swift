@@ -192,7 +192,7 @@ import Testing
     /// `kind` field do not collide.
     @Test func jsonLineKeysAreUnique() throws {
         let r = TraceRecord(
-            time: Time.s(3), node: "relay", kind: "relay.event", fields: [("kind", "30617"), ("id", "ab")])
+            time: SimTime.seconds(3), node: "relay", kind: "relay.event", fields: [("kind", "30617"), ("id", "ab")])
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.jsonLine.utf8)) as? [String: Any])
         #expect(obj["record"] as? String == "relay.event")
         #expect((obj["fields"] as? [String: String])?["kind"] == "30617")
@@ -210,10 +210,10 @@ import Testing
         #expect(DurationText.parse("1.s") == nil)
         var g = SplitMix64(seed: 7)
         for _ in 0..<20_000 {
-            let t = Int64(bitPattern: g.next() >> UInt64(g.next() % 40 + 1)) * (g.next() % 2 == 0 ? 1 : -1)
+            let t = Time.ns(Int64(bitPattern: g.next() >> UInt64(g.next() % 40 + 1)) * (g.next() % 2 == 0 ? 1 : -1))
             #expect(DurationText.parse(Time.format(t), allowNegative: true) == t, "\(t) printed as \(Time.format(t))")
         }
-        for t: SimTime in [0, 1, 999, Time.ms(450), Time.s(1) + 1, Time.day * 3 + 17] {
+        for t: SimDuration in [0, 1, 999, Time.ms(450), Time.s(1) + 1, Time.day * 3 + 17] {
             #expect(DurationText.parse(Time.format(t)) == t)
         }
     }

@@ -107,7 +107,7 @@ final class EmbeddedProcess {
     func event(_ key: KeyPair, kind: Int, tags: [[String]]) -> NostrEvent {
         aux &+= 1
         return NostrEvent.signed(
-            kind: kind, tags: tags, content: "", createdAt: RelayConfig().epochUnix + now / Time.second,
+            kind: kind, tags: tags, content: "", createdAt: RelayConfig().epochUnix + now.sinceStart / Time.second,
             keyPair: key, auxRand: [UInt8](repeating: aux, count: 32))
     }
 

@@ -39,7 +39,7 @@ final class Fixture {
         auxCounter &+= 1
         return NostrEvent.signed(
             kind: kind, tags: tags, content: content,
-            createdAt: at ?? (config.epochUnix + now / Time.second),
+            createdAt: at ?? (config.epochUnix + now.sinceStart / Time.second),
             keyPair: key, auxRand: [UInt8](repeating: auxCounter, count: 32))
     }
 

@@ -74,7 +74,7 @@ import Testing
 struct FakeRun: RunFacts {
     var published: [String: String] = ["st": "e1"]
     var served: [String: SimTime] = [:]
-    var expired: [String: SimTime] = ["e1": Time.min(5)]
+    var expired: [String: SimTime] = ["e1": SimTime.minutes(5)]
     var outcomes: [String: (Bool, String)] = ["p": (true, "ok")]
     var hosted: [String: String]? = ["refs/heads/main": FakeRun.c1]
     var hostedHead: String? = nil
@@ -89,7 +89,7 @@ struct FakeRun: RunFacts {
     static func meeting(_ keyword: String) -> FakeRun {
         var r = FakeRun()
         switch keyword {
-        case "served": r.served = ["e1": Time.s(3)]
+        case "served": r.served = ["e1": SimTime.seconds(3)]
         case "rejected": r.outcomes = ["p": (false, "error: locked")]
         case "head": r.hostedHead = "refs/heads/main"
         default: break
@@ -100,11 +100,11 @@ struct FakeRun: RunFacts {
     static func breaking(_ keyword: String) -> FakeRun {
         var r = meeting(keyword)
         switch keyword {
-        case "served": r.served = ["e1": Time.min(1)]
-        case "not_served": r.served = ["e1": Time.s(3)]
+        case "served": r.served = ["e1": SimTime.minutes(1)]
+        case "not_served": r.served = ["e1": SimTime.seconds(3)]
         case "accepted": r.outcomes = ["p": (false, "error: locked")]
         case "rejected": r.outcomes = ["p": (false, "error: no")]
-        case "expired": r.expired = ["e1": Time.s(5)]
+        case "expired": r.expired = ["e1": SimTime.seconds(5)]
         case "refs": r.hosted = ["refs/heads/main": String(repeating: "0", count: 40)]
         case "head": r.hostedHead = "refs/heads/other"
         case "repo_absent": r.hostedHead = "refs/heads/main"

@@ -51,7 +51,7 @@ let randomScenario = """
             annTimes.insert(try #require(sched.steps.first { $0.step.id == "ann" }).time)
             faultCounts.insert(sched.faults.count)
             // The fixed step never moves.
-            #expect(sched.steps.first { $0.step.id == "fixed" }?.time == Time.min(5))
+            #expect(sched.steps.first { $0.step.id == "fixed" }?.time == SimTime.minutes(5))
         }
         #expect(annTimes.count >= 15)
         #expect(faultCounts.count >= 3)
@@ -62,7 +62,7 @@ let randomScenario = """
         for seed: UInt64 in 0..<300 {
             let sched = s.materialize(seed: seed)
             func t(_ id: String) -> SimTime { sched.steps.first { $0.step.id == id }!.time }
-            #expect((0...Time.min(1)).contains(t("ann")))
+            #expect((0...SimTime.minutes(1)).contains(t("ann")))
             #expect((t("ann") + Time.s(10)...t("ann") + Time.s(30)).contains(t("st")))
             #expect(t("p1") == t("st"))
             #expect(t("late") == t("g2") + Time.s(1))
@@ -79,7 +79,7 @@ let randomScenario = """
             let sched = s.materialize(seed: seed)
             for id in ["g1", "g2"] {
                 let t = try #require(sched.steps.first { $0.step.id == id }).time
-                #expect((Time.min(10)...Time.min(20)).contains(t))
+                #expect((SimTime.minutes(10)...SimTime.minutes(20)).contains(t))
                 if id == "g1" { g1.insert(t) }
             }
         }
@@ -102,7 +102,8 @@ let randomScenario = """
         var rng = CountingRNG(seed: 1)
         let sched = s.materialize(rng: &rng)
         #expect(sched.steps.map(\.step.id) == ["y", "x", "z", "w"])
-        #expect(sched.steps.map(\.time) == [Time.min(1), Time.min(2), Time.min(2), Time.min(2)])
+        #expect(
+            sched.steps.map(\.time) == [SimTime.minutes(1), SimTime.minutes(2), SimTime.minutes(2), SimTime.minutes(2)])
         #expect(rng.draws == 0)  // fixed times and fixed delays draw nothing
     }
 
@@ -125,9 +126,9 @@ let randomScenario = """
         #expect(rng.draws == 3)
         // Replay the documented order by hand: s1, s3's delay, then the fault.
         var manual = Xoshiro256StarStar(seed: 9)
-        let s1 = manual.int(in: 0...Time.s(10))
-        let delay = manual.int(in: Time.s(1)...Time.s(2))
-        let fault = manual.int(in: Time.min(1)...Time.min(2))
+        let s1 = SimTime(sinceStart: manual.duration(in: 0...Time.s(10)))
+        let delay = manual.duration(in: Time.s(1)...Time.s(2))
+        let fault = SimTime(sinceStart: manual.duration(in: Time.min(1)...Time.min(2)))
         #expect(sched.steps.first { $0.step.id == "s1" }?.time == s1)
         #expect(sched.steps.first { $0.step.id == "s3" }?.time == s1 + delay)
         #expect(
@@ -148,7 +149,7 @@ let randomScenario = """
             let random = s.materialize(seed: seed).faults.filter { $0.location == s.randomFaults!.location }
             total += random.count
             for f in random {
-                #expect((Time.min(10)..<Time.min(90)).contains(f.start))
+                #expect((SimTime.minutes(10)..<SimTime.minutes(90)).contains(f.start))
                 let d = try #require(f.end) - f.start
                 #expect((Time.s(5)...Time.min(2)).contains(d))
                 kinds.insert(f.kind.described.keyword)

@@ -36,9 +36,9 @@ import Testing
             #expect(!text.contains("random_faults"))
             #expect(fixed.randomFaults == nil)
             #expect(fixed.steps.map(\.id) == schedule.steps.map(\.step.id))
-            #expect(fixed.steps.map(\.timing) == schedule.steps.map { .at($0.time) })
+            #expect(fixed.steps.map(\.timing) == schedule.steps.map { .at($0.time.sinceStart) })
             #expect(fixed.faults.count == schedule.faults.count)
-            #expect(fixed.faults.map(\.timing) == schedule.faults.map { .at($0.start) })
+            #expect(fixed.faults.map(\.timing) == schedule.faults.map { .at($0.start.sinceStart) })
             // Everything else is unchanged.
             #expect(fixed.withoutLocations().repos == s.withoutLocations().repos)
             #expect(fixed.expectations.map(\.kind) == s.expectations.map(\.kind))

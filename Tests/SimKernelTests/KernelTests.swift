@@ -7,12 +7,12 @@ import Testing
         let sim = Simulation(seed: 1)
         var order: [String] = []
         for name in ["a", "b", "c", "d"] {
-            sim.schedule(at: Time.s(5), name) { _ in order.append(name) }
+            sim.schedule(at: SimTime.seconds(5), name) { _ in order.append(name) }
         }
-        sim.schedule(at: Time.s(1), "early") { _ in order.append("early") }
-        sim.run(until: Time.s(10))
+        sim.schedule(at: SimTime.seconds(1), "early") { _ in order.append("early") }
+        sim.run(until: SimTime.seconds(10))
         #expect(order == ["early", "a", "b", "c", "d"])
-        #expect(sim.now == Time.s(10))
+        #expect(sim.now == SimTime.seconds(10))
     }
 
     @Test func timersFireAtTheirTimesAndEqualTimesInArmingOrder() {
@@ -21,9 +21,12 @@ import Testing
         r.startTimers = [(Time.ms(30), 3), (Time.ms(10), 1), (Time.ms(30), 4), (Time.ms(20), 2)]
         sim.addNode(r, name: "r")
         sim.startAll()
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         #expect(r.timers.map(\.tag) == [1, 2, 3, 4])
-        #expect(r.timers.map(\.time) == [Time.ms(10), Time.ms(20), Time.ms(30), Time.ms(30)])
+        #expect(
+            r.timers.map(\.time) == [
+                SimTime.milliseconds(10), SimTime.milliseconds(20), SimTime.milliseconds(30), SimTime.milliseconds(30),
+            ])
     }
 
     @Test func quiescenceIgnoresPeriodicTimersOnly() {
@@ -41,8 +44,8 @@ import Testing
         sim.addNode(r, name: "r")
         sim.startAll()
         #expect(!sim.isQuiescent)
-        #expect(sim.runUntilQuiescent(deadline: Time.s(100)))
-        #expect(sim.now == Time.s(3))
+        #expect(sim.runUntilQuiescent(deadline: SimTime.seconds(100)))
+        #expect(sim.now == SimTime.seconds(3))
         #expect(r.timers.count == 1)
     }
 }
@@ -61,23 +64,23 @@ import Testing
     @Test func fixedLatencyDelaysDelivery() {
         let (sim, r, a, b) = pair(LinkConfig(latency: .fixed(Time.ms(40))))
         sim.send(Ping(n: 1), from: a, to: b)
-        sim.run(until: Time.ms(39))
+        sim.run(until: SimTime.milliseconds(39))
         #expect(r.received.isEmpty)
-        sim.run(until: Time.ms(40))
+        sim.run(until: SimTime.milliseconds(40))
         #expect(r.received.map(\.n) == [1])
     }
 
     @Test func orderedLinkKeepsSendOrderDespiteJitter() {
         let (sim, r, a, b) = pair(LinkConfig(latency: .uniform(Time.ms(1), Time.ms(500)), ordered: true))
         for i in 0..<200 { sim.send(Ping(n: i), from: a, to: b) }
-        sim.run(until: Time.s(10))
+        sim.run(until: SimTime.seconds(10))
         #expect(r.received.map(\.n) == Array(0..<200))
     }
 
     @Test func unorderedJitterReorders() {
         let (sim, r, a, b) = pair(LinkConfig(latency: .uniform(Time.ms(1), Time.ms(500)), ordered: false))
         for i in 0..<200 { sim.send(Ping(n: i), from: a, to: b) }
-        sim.run(until: Time.s(10))
+        sim.run(until: SimTime.seconds(10))
         #expect(r.received.count == 200)
         #expect(r.received.map(\.n) != Array(0..<200))
         #expect(r.received.map(\.n).sorted() == Array(0..<200))
@@ -87,7 +90,7 @@ import Testing
         let (sim, r, a, b) = pair(
             LinkConfig(latency: .fixed(Time.ms(5)), reorder: 0.3, reorderWindow: Time.s(1), ordered: true))
         for i in 0..<200 { sim.send(Ping(n: i), from: a, to: b) }
-        sim.run(until: Time.s(10))
+        sim.run(until: SimTime.seconds(10))
         #expect(r.received.count == 200)
         #expect(r.received.map(\.n) != Array(0..<200))
     }
@@ -95,7 +98,7 @@ import Testing
     @Test func lossDropsAboutTheConfiguredShare() {
         let (sim, r, a, b) = pair(LinkConfig(latency: .fixed(Time.ms(1)), loss: 0.25))
         for i in 0..<4000 { sim.send(Ping(n: i), from: a, to: b) }
-        sim.run(until: Time.s(10))
+        sim.run(until: SimTime.seconds(10))
         #expect(r.received.count > 2800 && r.received.count < 3200)
         #expect(sim.isQuiescent)
     }
@@ -103,7 +106,7 @@ import Testing
     @Test func duplicationDeliversTwice() {
         let (sim, r, a, b) = pair(LinkConfig(latency: .fixed(Time.ms(1)), duplicate: 1.0))
         sim.send(Ping(n: 5), from: a, to: b)
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         #expect(r.received.map(\.n) == [5, 5])
     }
 
@@ -117,12 +120,12 @@ import Testing
         sim.cut(a, b)
         sim.send(Ping(n: 1), from: a, to: b)
         sim.send(Ping(n: 2), from: b, to: a)
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         #expect(rb.received.isEmpty)
         #expect(ra.received.map(\.n) == [2])
         sim.repair(a, b)
         sim.send(Ping(n: 3), from: a, to: b)
-        sim.run(until: Time.s(2))
+        sim.run(until: SimTime.seconds(2))
         #expect(rb.received.map(\.n) == [3])
     }
 
@@ -135,16 +138,16 @@ import Testing
         sim.setLink(a, b, LinkConfig(latency: .fixed(Time.ms(100))))
         sim.startAll()
         sim.send(Ping(n: 1), from: a, to: b)  // in flight when the partition starts
-        sim.run(until: Time.ms(50))
+        sim.run(until: SimTime.milliseconds(50))
         sim.partition([a], [b])
         sim.send(Ping(n: 2), from: b, to: a)
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         #expect(rb.received.isEmpty)
         #expect(ra.received.isEmpty)
         #expect(sim.isQuiescent)
         sim.heal([a], [b])
         sim.send(Ping(n: 3), from: b, to: a)
-        sim.run(until: Time.s(2))
+        sim.run(until: SimTime.seconds(2))
         #expect(ra.received.map(\.n) == [3])
     }
 
@@ -152,12 +155,12 @@ import Testing
         let (sim, r, a, b) = pair(LinkConfig(latency: .fixed(Time.ms(10))))
         sim.clog(a, b)
         for i in 0..<5 { sim.send(Ping(n: i), from: a, to: b) }
-        sim.run(until: Time.s(30))
+        sim.run(until: SimTime.seconds(30))
         #expect(r.received.isEmpty)
         sim.release(a, b)
-        sim.run(until: Time.s(31))
+        sim.run(until: SimTime.seconds(31))
         #expect(r.received.map(\.n) == [0, 1, 2, 3, 4])
-        #expect(r.received.allSatisfy { $0.time == Time.s(30) + Time.ms(10) })
+        #expect(r.received.allSatisfy { $0.time == SimTime.seconds(30) + Time.ms(10) })
     }
 
     @Test func healAllRepairsEverything() {
@@ -168,7 +171,7 @@ import Testing
         #expect(sim.hasNetworkFaults)
         sim.healAll()
         #expect(!sim.hasNetworkFaults)
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         #expect(r.received.map(\.n) == [1])
     }
 }
@@ -188,14 +191,14 @@ import Testing
         sim.pause(b)
         sim.send(Ping(n: 1), from: a, to: b)
         sim.send(Ping(n: 9), from: c, to: a)
-        sim.run(until: Time.s(5))
+        sim.run(until: SimTime.seconds(5))
         #expect(rb.received.isEmpty && rb.timers.isEmpty)
         #expect(ra.received.map(\.n) == [9])  // peers keep running
         sim.resume(b)
-        sim.run(until: Time.s(5))
+        sim.run(until: SimTime.seconds(5))
         #expect(rb.received.map(\.n) == [1])
         #expect(rb.timers.map(\.tag) == [7])
-        #expect(rb.timers[0].time == Time.s(5))  // late, like after a GC pause
+        #expect(rb.timers[0].time == SimTime.seconds(5))  // late, like after a GC pause
     }
 
     @Test func crashLosesVolatileStateTimersAndInbox() {
@@ -208,12 +211,12 @@ import Testing
         sim.setLink(a, b, LinkConfig(latency: .fixed(Time.ms(10))))
         sim.startAll()
         sim.send(Ping(n: 1), from: a, to: b)
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         #expect(rb.volatileCounter == 1 && rb.durableCounter == 1)
         sim.send(Ping(n: 2), from: a, to: b)  // in flight at the crash
         sim.crash(b)
         #expect(rb.volatileCounter == 0 && rb.durableCounter == 1)
-        sim.run(until: Time.s(3))
+        sim.run(until: SimTime.seconds(3))
         #expect(rb.timers.isEmpty)  // the timer armed before the crash never fires
         #expect(rb.received.map(\.n) == [1])
         #expect(sim.isQuiescent)
@@ -221,7 +224,7 @@ import Testing
         #expect(rb.restarts.count == 1 && rb.restarts[0].graceful == false)
         #expect(rb.restarts[0].downtime == Time.s(2))
         sim.send(Ping(n: 3), from: a, to: b)
-        sim.run(until: Time.s(4))
+        sim.run(until: SimTime.seconds(4))
         #expect(rb.received.map(\.n) == [1, 3])
     }
 
@@ -230,9 +233,9 @@ import Testing
         let r = Recorder()
         let b = sim.addNode(r, name: "b")
         sim.startAll()
-        sim.run(until: Time.s(1))
+        sim.run(until: SimTime.seconds(1))
         sim.shutdown(b)
-        sim.run(until: Time.s(61))
+        sim.run(until: SimTime.seconds(61))
         sim.restart(b)
         #expect(r.restarts.map(\.graceful) == [true])
         #expect(r.restarts.map(\.downtime) == [Time.s(60)])
@@ -245,12 +248,12 @@ import Testing
         let n = sim.addNode(r, name: "n")
         sim.setClock(n, skew: Time.s(-3), driftPPM: 100_000)  // 10% fast
         sim.startAll()
-        sim.run(until: Time.s(20))
+        sim.run(until: SimTime.seconds(20))
         // 10 local seconds pass in 10/1.1 global seconds.
         #expect(r.timers.count == 1)
-        #expect(r.timers[0].time == Time.s(10) * 1_000_000 / 1_100_000)
+        #expect(r.timers[0].time == SimTime(sinceStart: Time.s(10) * 1_000_000 / 1_100_000))
         let g = r.timers[0].time
-        #expect(r.localTimesAtTimer[0] == g - Time.s(3) + g / 1_000_000 * 100_000)
+        #expect(r.localTimesAtTimer[0] == g - Time.s(3) + Time.ns(g.nanoseconds / 1_000_000 * 100_000))
     }
 }
 
@@ -301,7 +304,7 @@ import Testing
             sim.setLink(a, b, LinkConfig(latency: .uniform(1, 1000), loss: 0.1))
             sim.startAll()
             for i in 0..<extraMessages { sim.send(Ping(n: i), from: a, to: b) }
-            sim.run(until: Time.s(1))
+            sim.run(until: SimTime.seconds(1))
             final class Draw: SimNode {
                 var out: [UInt64] = []
                 func start(_ ctx: NodeContext) {}
@@ -312,7 +315,7 @@ import Testing
             let d = Draw()
             let id = sim.addNode(d, name: "drawer")
             sim.send(Ping(n: 0), from: a, to: id)
-            sim.run(until: Time.s(2))
+            sim.run(until: SimTime.seconds(2))
             return d.out
         }
         #expect(nodeDraws(extraMessages: 0) == nodeDraws(extraMessages: 50))
@@ -344,12 +347,12 @@ import Testing
         let nodes = (0..<5).map { _ in Chatter() }
         let ids = nodes.enumerated().map { sim.addNode($1, name: "c\($0)") }
         for n in nodes { n.peers = ids }
-        sim.schedule(at: Time.ms(200), "pause") { $0.pause(ids[1]) }
-        sim.schedule(at: Time.ms(400), "resume") { $0.resume(ids[1]) }
-        sim.schedule(at: Time.ms(300), "crash") { $0.crash(ids[2]) }
-        sim.schedule(at: Time.ms(600), "restart") { $0.restart(ids[2]) }
+        sim.schedule(at: SimTime.milliseconds(200), "pause") { $0.pause(ids[1]) }
+        sim.schedule(at: SimTime.milliseconds(400), "resume") { $0.resume(ids[1]) }
+        sim.schedule(at: SimTime.milliseconds(300), "crash") { $0.crash(ids[2]) }
+        sim.schedule(at: SimTime.milliseconds(600), "restart") { $0.restart(ids[2]) }
         sim.startAll()
-        sim.run(until: Time.s(5))
+        sim.run(until: SimTime.seconds(5))
         return trace
     }
 

@@ -16,7 +16,7 @@ import Testing
             }
             records.append(
                 TraceRecord(
-                    time: i == 0 ? 0 : (i == 1 ? Int64.min + 1 : time),
+                    time: SimTime(nanoseconds: i == 0 ? 0 : (i == 1 ? Int64.min + 1 : time)),
                     node: words[Int(rng.next() % UInt64(words.count))], kind: "k\(i)", fields: fields))
         }
         // Records are hashed in batches: read the hash mid-way too (it must flush the batch),

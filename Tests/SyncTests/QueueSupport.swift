@@ -46,7 +46,7 @@ final class QueueNet {
 
     func run(until end: SimTime) {
         let tick = queue.config.tick
-        var nextTick = (now / tick + 1) * tick
+        var nextTick = SimTime(sinceStart: (now.sinceStart / tick + 1) * tick)
         while true {
             var next = nextTick
             if let a = answers.first { next = min(next, a.time) }

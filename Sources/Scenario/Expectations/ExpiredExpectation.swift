@@ -34,10 +34,10 @@ extension ExpectationDescription {
                 return "expected \(step) (\(id.prefix(8))) to expire from purgatory; it did not"
             }
             var problems: [String] = []
-            if let lo, t < lo {
+            if let lo, t.sinceStart < lo {
                 problems.append("expected \(step) to expire after \(Time.format(lo)); it expired at \(Time.format(t))")
             }
-            if let hi, t > hi {
+            if let hi, t.sinceStart > hi {
                 problems.append("expected \(step) to expire by \(Time.format(hi)); it expired at \(Time.format(t))")
             }
             return problems.first

@@ -24,7 +24,7 @@ extension ExpectationDescription {
             guard let t = run.servedTime(eventID: id) else {
                 return "expected \(step) (\(id.prefix(8))) to be served; it never was (\(run.describeOutcome(step)))"
             }
-            if let by, t > by {
+            if let by, t.sinceStart > by {
                 return "expected \(step) served by \(Time.format(by)); it was served at \(Time.format(t))"
             }
             return nil
