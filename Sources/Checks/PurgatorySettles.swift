@@ -1,20 +1,22 @@
 import SimKernel
 
 /// `purgatory-settles` (liveness): after healing, nothing waits in a purgatory past its
-/// deadline plus a sweep, allowing for the time its replica was paused or down.
+/// deadline plus a sweep, allowing for the time its replica was paused or down. Deadlines
+/// are in the replica's own clock; they are judged as global instants.
 final class PurgatorySettles: InvariantFamily {
     static let invariants: Set<InvariantName> = [.purgatorySettles]
 
     func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {
         let t = w.now
         for (name, p) in w.purgatories {
-            var entries: [(String, SimTime)] = []
+            var entries: [(String, LocalTime)] = []
             for d in p.states.keys.sorted() { entries += p.states[d]!.map { ($0.event.id, $0.deadline) } }
             for id in p.prs.keys.sorted() { entries.append((id, p.prs[id]!.deadline)) }
             for k in p.announcements.keys.sorted() where !p.announcements[k]!.softExpired {
                 entries.append((p.announcements[k]!.event.id, p.announcements[k]!.deadline))
             }
-            for (id, deadline) in entries {
+            for (id, local) in entries {
+                let deadline = w.globalTime(local, replica: name)
                 let bound =
                     max(deadline, healedAt) + w.config.sweepInterval
                     + w.unavailable(replica: name, from: healedAt, to: t)

@@ -18,6 +18,8 @@ public protocol WorldView: AnyObject {
     var purgatoryAnnouncementsRevision: Int { get }  // changes with any waiting announcement
     /// Time `replica` spent paused or down within [from, to].
     func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
+    /// A reading of `replica`'s own clock as a global instant (by its clock's offset now).
+    func globalTime(_ t: LocalTime, replica: String) -> SimTime
     /// The lock service of a replicated deployment (nil for a single relay).
     var lockService: LockServiceModel? { get }
     /// Lease values currently held by live operations of running replicas.

@@ -9,7 +9,7 @@ public enum LockBench {
         let service = LockServiceModel()
         let client = LockClient(instanceID: "bench", options: LockOptions())
         var grants = 0
-        var now: SimTime = 0
+        var now: LocalTime = 0
         var queue: [LockClientEffect] = []
         func pump(_ effects: [LockClientEffect]) {
             queue.append(contentsOf: effects)

@@ -123,7 +123,7 @@ public final class LockClient {
         var op: UInt64
         var repo: String
         var purpose: LockPurpose
-        var startedAt: SimTime
+        var startedAt: LocalTime
         var nextDelay: SimDuration
         var phase: Phase
         /// Lease value of the current attempt (or of the grant).
@@ -215,7 +215,7 @@ public final class LockClient {
 
     // MARK: Input
 
-    public func handle(_ input: LockClientInput, now: SimTime) -> [LockClientEffect] {
+    public func handle(_ input: LockClientInput, now: LocalTime) -> [LockClientEffect] {
         var out: [LockClientEffect] = []
         switch input {
         case .acquire(let op, let repo, let purpose):
@@ -232,7 +232,7 @@ public final class LockClient {
 
     // MARK: Acquisition
 
-    func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: SimTime, _ out: inout [LockClientEffect]) {
+    func acquire(op: UInt64, repo: String, purpose: LockPurpose, now: LocalTime, _ out: inout [LockClientEffect]) {
         if repoOwner[repo] != nil {
             out.append(.denied(op: op, repo: repo, .inProgress))
             return
@@ -270,7 +270,7 @@ public final class LockClient {
     }
 
     func onSetReply(
-        op: UInt64, repo: String, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]
+        op: UInt64, repo: String, lease: String, _ reply: LockReply, now: LocalTime, _ out: inout [LockClientEffect]
     ) {
         guard var o = ops[op], o.phase == .setting, o.lease == lease else {
             // Cannot happen (pending SETs are dropped with their op), but never leak a lease.
@@ -302,7 +302,7 @@ public final class LockClient {
     }
 
     func onIncrReply(
-        op: UInt64, lease: String, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]
+        op: UInt64, lease: String, _ reply: LockReply, now: LocalTime, _ out: inout [LockClientEffect]
     ) {
         guard var o = ops[op], o.phase == .fencing, o.lease == lease else { return }
         o.command = nil
@@ -316,14 +316,14 @@ public final class LockClient {
 
     /// The SET succeeded but no token could be obtained: give the lease back, count the
     /// attempt as failed.
-    func fenceFailed(op: UInt64, detail: String, now: SimTime, _ out: inout [LockClientEffect]) {
+    func fenceFailed(op: UInt64, detail: String, now: LocalTime, _ out: inout [LockClientEffect]) {
         guard let o = ops[op] else { return }
         cleanup(repo: o.repo, lease: o.lease, &out)
         failedAttempt(op: op, .unavailable, detail: detail, now: now, &out)
     }
 
     func failedAttempt(
-        op: UInt64, _ denial: LockDenial, detail: String, now: SimTime, _ out: inout [LockClientEffect]
+        op: UInt64, _ denial: LockDenial, detail: String, now: LocalTime, _ out: inout [LockClientEffect]
     ) {
         guard var o = ops[op] else { return }
         let retries = o.purpose != .background && !options.faultNoPushRetry
@@ -355,7 +355,7 @@ public final class LockClient {
         out.append(.denied(op: op, repo: o.repo, denial))
     }
 
-    func grant(op: UInt64, token: UInt64?, now: SimTime, _ out: inout [LockClientEffect]) {
+    func grant(op: UInt64, token: UInt64?, now: LocalTime, _ out: inout [LockClientEffect]) {
         guard var o = ops[op] else { return }
         move(&o, to: .holding)
         o.token = token
@@ -388,7 +388,7 @@ public final class LockClient {
         return id
     }
 
-    func onReply(command: UInt64, _ reply: LockReply, now: SimTime, _ out: inout [LockClientEffect]) {
+    func onReply(command: UInt64, _ reply: LockReply, now: LocalTime, _ out: inout [LockClientEffect]) {
         if let orphan = orphanedSets.removeValue(forKey: command) {
             if reply == .ok {
                 out.append(.trace("lock.late-ok", [("repo", orphan.repo), ("lease", orphan.lease)]))
@@ -405,7 +405,7 @@ public final class LockClient {
         }
     }
 
-    func onTimer(_ id: UInt64, now: SimTime, _ out: inout [LockClientEffect]) {
+    func onTimer(_ id: UInt64, now: LocalTime, _ out: inout [LockClientEffect]) {
         guard let purpose = timers.removeValue(forKey: id) else { return }  // stale
         switch purpose {
         case .commandTimeout(let cmd):

@@ -67,7 +67,8 @@ public enum LockReply: Sendable, Hashable {
 /// absent after the failover). For `deleted` and `expired` they describe what was removed.
 /// `expired` events carry the deadline itself as `time` (the model notices expiries lazily,
 /// always before it records anything later), so `history` stays ordered by time as long as
-/// the model is driven with non-decreasing `now`.
+/// the model is driven with non-decreasing `now`. Times are global (`globalClock`), so the
+/// checks can set them beside other nodes' events.
 public struct LockServiceEvent: Sendable, Hashable {
     public enum Kind: String, Sendable { case set, deleted, expired, extended, incremented, failoverReverted }
     public var time: SimTime
@@ -104,12 +105,14 @@ public struct LockTenure: Sendable, Hashable {
 
 /// A Redis-like key/value service under virtual time.
 ///
-/// Expiry is judged against the `now` passed to each call: a key whose PX deadline is
-/// `<= now` is gone. The model must be driven with non-decreasing `now`.
+/// Expiry is judged against the `now` passed to each call, the service's own clock: a key
+/// whose PX deadline is `<= now` is gone. The model must be driven with non-decreasing `now`.
+/// Its history is kept in global time: each event is mapped by the offset between the
+/// service's clock and `globalClock` when it was recorded.
 public final class LockServiceModel {
     struct Entry: Equatable {
         var value: String
-        var expiresAt: SimTime?
+        var expiresAt: LocalTime?
     }
 
     /// How much recent history a failover loses.
@@ -123,19 +126,31 @@ public final class LockServiceModel {
 
     private var entries: [String: Entry] = [:]
     /// Keys with a deadline, and the earliest deadline among them (nil: none).
-    private var expiring: [String: SimTime] = [:]
-    private var nextDeadline: SimTime?
+    private var expiring: [String: LocalTime] = [:]
+    private var nextDeadline: LocalTime?
     /// Positions in `history` per key, for tenure queries.
     private var eventsByKey: [String: [Int]] = [:]
+
+    /// The simulation's global clock (nil: the service's own clock is taken as global).
+    public var globalClock: (() -> SimTime)?
+    /// The service's clock minus the global clock, at the last command.
+    private var offset: SimDuration = 0
 
     public init(failoverLag: SimDuration = 0) {
         self.failoverLag = failoverLag
     }
 
+    private func readClocks(_ now: LocalTime) {
+        offset = globalClock.map { now.sinceZero - $0().sinceStart } ?? 0
+    }
+    private func global(_ t: LocalTime) -> SimTime { SimTime(sinceStart: t.sinceZero - offset) }
+    private func local(_ t: SimTime) -> LocalTime { LocalTime(sinceZero: t.sinceStart + offset) }
+
     // MARK: Commands
 
     /// Executes one command at `now`; keys whose PX deadline is <= now are gone.
-    public func execute(_ command: LockCommand, now: SimTime) -> LockReply {
+    public func execute(_ command: LockCommand, now: LocalTime) -> LockReply {
+        readClocks(now)
         sweep(now: now)
         commandCount += 1
         switch command {
@@ -193,11 +208,12 @@ public final class LockServiceModel {
     /// state becomes the one as of `now - failoverLag` (writes at times `> now - lag` are
     /// lost), with expiries still judged at `now`. With lag 0 nothing is lost.
     /// Every key whose state changes gets a `failoverReverted` event, in key order.
-    public func failover(now: SimTime) {
+    public func failover(now: LocalTime) {
+        readClocks(now)
         sweep(now: now)
         failoverCount += 1
         guard failoverLag > 0 else { return }
-        let cut = now - failoverLag
+        let cut = global(now - failoverLag)
         // Keys written after the cut are the only ones that can differ.
         var touched = Set<String>()
         var i = history.count - 1
@@ -208,6 +224,7 @@ public final class LockServiceModel {
         }
         for key in touched.sorted() {
             let restored = state(of: key, asOf: cut).flatMap { e -> Entry? in
+                let e = Entry(value: e.value, expiresAt: e.expiresAt.map(local))
                 if let d = e.expiresAt, d <= now { return nil }
                 return e
             }
@@ -225,14 +242,17 @@ public final class LockServiceModel {
     // MARK: Queries (no side effects)
 
     /// Current value (nil if absent or expired) — for checks.
-    public func value(of key: String, now: SimTime) -> String? {
+    public func value(of key: String, now: LocalTime) -> String? {
         guard let e = entries[key] else { return nil }
         if let d = e.expiresAt, d <= now { return nil }
         return e.value
     }
 
+    /// Current value at the global instant `t` (the service's clock read as at the last command).
+    public func value(of key: String, at t: SimTime) -> String? { value(of: key, now: local(t)) }
+
     /// Remaining time to live of a key at `now` (nil: absent/expired or no expiry).
-    public func ttl(of key: String, now: SimTime) -> SimDuration? {
+    public func ttl(of key: String, now: LocalTime) -> SimDuration? {
         guard let e = entries[key], let d = e.expiresAt, d > now else { return nil }
         return d - now
     }
@@ -242,8 +262,8 @@ public final class LockServiceModel {
         (eventsByKey[key] ?? []).map { history[$0] }
     }
 
-    /// The key's state as of time `t` according to history (expiry not applied).
-    func state(of key: String, asOf t: SimTime) -> Entry? {
+    /// The key's state as of global time `t` according to history (expiry not applied).
+    func state(of key: String, asOf t: SimTime) -> (value: String, expiresAt: SimTime?)? {
         guard let idx = eventsByKey[key] else { return nil }
         // Last event with time <= t (history is ordered by time).
         var lo = 0
@@ -255,7 +275,7 @@ public final class LockServiceModel {
         guard lo > 0 else { return nil }
         let ev = history[idx[lo - 1]]
         guard ev.leavesPresent, let v = ev.value else { return nil }
-        return Entry(value: v, expiresAt: ev.expiresAt)
+        return (v, ev.expiresAt)
     }
 
     // MARK: Internals
@@ -276,14 +296,14 @@ public final class LockServiceModel {
     }
 
     @discardableResult
-    private func remove(_ key: String, now: SimTime) -> Bool {
+    private func remove(_ key: String, now: LocalTime) -> Bool {
         guard let e = entries[key] else { return false }
         unstore(key)
         record(now, key, e.value, .deleted, e.expiresAt)
         return true
     }
 
-    private func expire(_ key: String, ttl: SimDuration, now: SimTime) {
+    private func expire(_ key: String, ttl: SimDuration, now: LocalTime) {
         guard var e = entries[key] else { return }
         if ttl <= 0 {
             // Redis deletes a key given a non-positive expire.
@@ -297,10 +317,10 @@ public final class LockServiceModel {
 
     /// Removes every key whose deadline is `<= now`, recording `expired` events in
     /// (deadline, key) order, each at its deadline.
-    private func sweep(now: SimTime) {
+    private func sweep(now: LocalTime) {
         guard let nd = nextDeadline, nd <= now else { return }
-        var due: [(SimTime, String)] = []
-        var newNext: SimTime?
+        var due: [(LocalTime, String)] = []
+        var newNext: LocalTime?
         for (key, d) in expiring {
             if d <= now {
                 due.append((d, key))
@@ -318,10 +338,11 @@ public final class LockServiceModel {
     }
 
     private func record(
-        _ time: SimTime, _ key: String, _ value: String?, _ kind: LockServiceEvent.Kind, _ expiresAt: SimTime?
+        _ time: LocalTime, _ key: String, _ value: String?, _ kind: LockServiceEvent.Kind, _ expiresAt: LocalTime?
     ) {
         eventsByKey[key, default: []].append(history.count)
-        history.append(LockServiceEvent(time: time, key: key, value: value, kind: kind, expiresAt: expiresAt))
+        history.append(
+            LockServiceEvent(time: global(time), key: key, value: value, kind: kind, expiresAt: expiresAt.map(global)))
     }
 }
 

@@ -30,7 +30,8 @@ final class LockServiceNode: SimNode {
         guard let r = message as? LockRequest else { return }
         let before = model.value(of: r.command.key, now: ctx.now)
         log.append(
-            LockCommandRecord(time: ctx.now, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
+            LockCommandRecord(
+                time: ctx.globalNow, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
         ctx.sendBackground(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
     }
 }

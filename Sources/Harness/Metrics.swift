@@ -141,8 +141,8 @@ final class MetricsCollector {
             if let start = attemptStart[replica + "|" + identifier], t > start { add(.syncThrottleWaits) }
         case .sync(_, .domainBlocked):
             add(.syncDomainsBlocked)
-        case .sync(_, .attemptEnded(_, let next)):
-            if backoffCap > 0, next - t >= backoffCap { add(.syncBackoffCapped) }
+        case .sync(_, .attemptEnded(_, let nextIn)):
+            if backoffCap > 0, nextIn >= backoffCap { add(.syncBackoffCapped) }
         default:
             break
         }

@@ -46,7 +46,7 @@ final class RelayNode: SimNode, ProcessDriver {
 
     func crashed() {
         unreachable.removeAll()
-        process.crashed { record($0, clockOffset: 0) }
+        process.crashed { record($0) }
     }
 
     func shutdown(_ ctx: NodeContext) { run(.shutdown, ctx) }
@@ -58,7 +58,7 @@ final class RelayNode: SimNode, ProcessDriver {
     /// The run is settling: no new maintenance cycle starts (the process answers with no
     /// effects, so no kernel context is needed).
     func drain() {
-        let effects = process.handle(.drain, now: world.sim.now)
+        let effects = process.handle(.drain, now: world.sim.localTime(of: world.relayNodes[name]!.first!))
         precondition(effects.isEmpty, "draining a process has no effects")
     }
 
@@ -99,25 +99,19 @@ final class RelayNode: SimNode, ProcessDriver {
         case .trace(let kind, let fields):
             ctx.trace(kind, fields)
         case .observe(let observation):
-            // Only sync records carry times (in the process's clock): the offset is read
-            // for them alone.
-            if case .sync = observation {
-                record(observation, clockOffset: ctx.globalNow - ctx.now)
-            } else {
-                record(observation, clockOffset: 0)
-            }
+            record(observation)
         case .relayStepEnded:
             world.afterRelayStep(self)
         }
     }
 
-    /// An observation into history (sync records carry the process's clock; history is in
-    /// global time).
-    private func record(_ observation: ProcessObservation, clockOffset: SimDuration) {
+    /// An observation into history (which is in global time; observations carry no
+    /// instants of the process's clock).
+    private func record(_ observation: ProcessObservation) {
         switch observation {
         case .relay(let o): world.record(.relay(replica: name, o))
         case .replica(let e): world.record(.replica(replica: name, e))
-        case .sync(let r): world.record(.sync(replica: name, r.shifted(by: clockOffset)))
+        case .sync(let r): world.record(.sync(replica: name, r))
         }
     }
 }

@@ -299,7 +299,8 @@ enum Timeline {
                         x(h.time), y(lane), why == "satisfied" ? "#2e7d32" : "#c62828", "square",
                         "hunt for \(identifier) ended: \(why) at \(Time.format(h.time))")
                 }
-            case .domainBlocked(let domain, let until):
+            case .domainBlocked(let domain, let blockedFor):
+                let until = h.time + blockedFor
                 s += bar(h.time, until, y(lane) + 9, 3, "#b71c1c", "\(domain) blocked until \(Time.format(until))", 0.6)
             case .reconciled(let rec):
                 if inside(h.time) {

@@ -104,6 +104,7 @@ public final class World {
         options.adjustDeployment?(&deployment)
         metrics = MetricsCollector(backoffCap: deployment.sync.backoffCap)
         storage.deletesFailUntil = deployment.deleteFailsUntil.map(SimTime.init(sinceStart:))
+        storage.clock = { [unowned sim] in sim.now }
         storage.fencing = deployment.lock.fencing
         objects = try GitRepository.inMemory()
         checks = CheckSuite(selected: scenario.invariants)
@@ -130,13 +131,14 @@ public final class World {
             }
             let lag = draw(deployment.failoverLag)
             let model = LockServiceModel(failoverLag: lag)
+            model.globalClock = { [unowned sim] in sim.now }
             lockService = model
             let node = LockServiceNode(model: model, world: self)
             lockServiceNode = node
             lockNode = sim.addNode(node, name: "locks")
             if let range = deployment.failoverAt {
                 sim.schedule(at: SimTime(sinceStart: draw(range)), "lock failover") { [unowned self] s in
-                    model.failover(now: s.now)
+                    model.failover(now: s.localTime(of: self.lockNode!))
                     self.record(.fault("lock service failover (lost \(Time.format(lag)) of writes)"))
                     s.trace("fault.lock-failover", [("lag", Time.format(lag))])
                 }
@@ -355,7 +357,7 @@ public final class World {
 
     private func makeEvent(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
         let me = keys[step.actor]!
-        let createdAt = config.epochUnix + ctx.now.sinceStart / Time.second
+        let createdAt = config.epochUnix + ctx.now.sinceZero / Time.second
         let draft: EventDraft
         switch step.action {
         case .announce(let repoName, let maint, let lists):

@@ -49,6 +49,11 @@ extension World: WorldView {
         guard let id = relayNodes[replica]?.first else { return 0 }
         return sim.unavailable(id, from: from, to: to)
     }
+
+    public func globalTime(_ t: LocalTime, replica: String) -> SimTime {
+        guard let id = relayNodes[replica]?.first else { return SimTime(nanoseconds: t.nanoseconds) }
+        return sim.now + (t - sim.localTime(of: id))
+    }
 }
 
 extension World: SyncWorldView {

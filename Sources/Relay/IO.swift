@@ -136,7 +136,7 @@ public enum Observation: Sendable {
     /// An event became visible to REQ (stored). `how`: "accepted", "released", "applied".
     case served(NostrEvent, how: String)
     /// An event entered (or was refreshed in) purgatory with this deadline.
-    case held(NostrEvent, deadline: SimTime)
+    case held(NostrEvent, deadline: LocalTime)
     /// A purgatory entry left. `why`: "released", "expired", "deleted", "superseded", "replaced".
     case left(eventID: String, kind: Int, why: String)
     /// A PR placeholder (git arrived first) was created / left.

@@ -7,12 +7,12 @@ import SimKernel
 public struct Purgatory: Sendable {
     public struct AnnouncementEntry: Sendable, Equatable {
         public var event: NostrEvent
-        public var deadline: SimTime
+        public var deadline: LocalTime
         /// The repo was deleted at expiry; the event is kept until `forgetAt` so a late
         /// state can revive it.
         public var softExpired = false
-        public var forgetAt: SimTime? = nil
-        public init(event: NostrEvent, deadline: SimTime, softExpired: Bool = false, forgetAt: SimTime? = nil) {
+        public var forgetAt: LocalTime? = nil
+        public init(event: NostrEvent, deadline: LocalTime, softExpired: Bool = false, forgetAt: LocalTime? = nil) {
             self.event = event
             self.deadline = deadline
             self.softExpired = softExpired
@@ -21,9 +21,9 @@ public struct Purgatory: Sendable {
     }
     public struct StateEntry: Sendable {
         public var event: NostrEvent
-        public var deadline: SimTime
+        public var deadline: LocalTime
         public var source: EventOrigin
-        public init(event: NostrEvent, deadline: SimTime, source: EventOrigin) {
+        public init(event: NostrEvent, deadline: LocalTime, source: EventOrigin) {
             self.event = event
             self.deadline = deadline
             self.source = source
@@ -35,8 +35,8 @@ public struct Purgatory: Sendable {
         public var event: NostrEvent?
         public var repo: RepoKey
         public var commit: ObjectID?
-        public var deadline: SimTime
-        public init(event: NostrEvent?, repo: RepoKey, commit: ObjectID?, deadline: SimTime) {
+        public var deadline: LocalTime
+        public init(event: NostrEvent?, repo: RepoKey, commit: ObjectID?, deadline: LocalTime) {
             self.event = event
             self.repo = repo
             self.commit = commit
@@ -49,7 +49,7 @@ public struct Purgatory: Sendable {
     public var states: [String: [StateEntry]] = [:]
     public var prs: [String: PREntry] = [:]
     /// Ids of events that expired without git data → when to forget them.
-    public var expired: [String: SimTime] = [:]
+    public var expired: [String: LocalTime] = [:]
 
     /// Repository work deferred to the next locked maintenance of that repo (replicas):
     /// placeholder refs to drop, and repos whose announcement was deleted.
@@ -88,30 +88,30 @@ public struct Purgatory: Sendable {
 /// clock it was saved under.
 public struct PurgatorySnapshot: Sendable {
     public var purgatory: Purgatory
-    public var savedAt: SimTime
+    public var savedAt: LocalTime
 
     /// Offsets make the snapshot independent of the clock; `restore` subtracts downtime.
-    public init(_ p: Purgatory, now: SimTime) {
-        purgatory = p.retimed { SimTime(sinceStart: $0 - now) }
+    public init(_ p: Purgatory, now: LocalTime) {
+        purgatory = p.retimed { LocalTime(sinceZero: $0 - now) }
         savedAt = now
     }
 
     /// A snapshot read back from a file: `purgatory`'s times are already offsets.
-    public init(relative purgatory: Purgatory, savedAt: SimTime) {
+    public init(relative purgatory: Purgatory, savedAt: LocalTime) {
         self.purgatory = purgatory
         self.savedAt = savedAt
     }
 
     /// Deadlines at `now`, after `downtime` spent down: each offset loses the downtime.
-    public func restore(now: SimTime, downtime: SimDuration) -> Purgatory {
+    public func restore(now: LocalTime, downtime: SimDuration) -> Purgatory {
         let base = now - downtime
-        return purgatory.retimed { base + $0.sinceStart }
+        return purgatory.retimed { base + $0.sinceZero }
     }
 }
 
 extension Purgatory {
     /// The same entries with every time (deadlines, forget times, expiry times) mapped.
-    func retimed(_ map: (SimTime) -> SimTime) -> Purgatory {
+    func retimed(_ map: (LocalTime) -> LocalTime) -> Purgatory {
         var q = self
         for k in q.announcements.keys {
             q.announcements[k]!.deadline = map(q.announcements[k]!.deadline)

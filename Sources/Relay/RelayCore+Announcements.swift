@@ -98,7 +98,7 @@ extension RelayCore {
         }
         // New announcement: the bare repo exists at once so pushes can land.
         do {
-            try storage.create(key, writer: replica, token: writeToken, now: now)
+            try storage.create(key, writer: replica, token: writeToken)
             observe(.repoCreated(key))
         } catch {
             ok(conn, e, false, "error: could not create repository: \(error)")
@@ -115,7 +115,7 @@ extension RelayCore {
         entry.softExpired = false
         entry.forgetAt = nil
         entry.deadline = now + config.purgatoryTTL
-        if repositoryWrite(key, "create", { try storage.create(key, writer: replica, token: writeToken, now: now) }) {
+        if repositoryWrite(key, "create", { try storage.create(key, writer: replica, token: writeToken) }) {
             observe(.repoCreated(key))
         }
         trace("purgatory.revive", [("repo", key.description)])

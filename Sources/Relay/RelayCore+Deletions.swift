@@ -47,7 +47,7 @@ extension RelayCore {
                     purgatory.repoDeletes.insert(key)
                 } else if !entry.softExpired,
                     repositoryWrite(
-                        key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) })
+                        key, "delete", { try storage.delete(key, writer: replica, token: writeToken) })
                 {
                     observe(.repoDeleted(key))
                 }

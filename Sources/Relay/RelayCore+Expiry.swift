@@ -45,7 +45,7 @@ extension RelayCore {
 
     func dropPlaceholderRef(_ repo: RepoKey, _ id: String) {
         repositoryWrite(repo, "drop-placeholder-ref") {
-            try storage.write(repo, writer: replica, token: writeToken, now: now, "drop-placeholder-ref") { r in
+            try storage.write(repo, writer: replica, token: writeToken, "drop-placeholder-ref") { r in
                 if r.ref("refs/nostr/\(id)") != nil { try r.deleteRef("refs/nostr/\(id)") }
             }
         }
@@ -59,8 +59,7 @@ extension RelayCore {
             purgatory.refDrops.remove(p)
         }
         if purgatory.repoDeletes.remove(key) != nil, purgatory.announcements[key] == nil, try announcement(key) == nil {
-            if repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken, now: now) })
-            {
+            if repositoryWrite(key, "delete", { try storage.delete(key, writer: replica, token: writeToken) }) {
                 observe(.repoDeleted(key))
             }
             return
@@ -92,7 +91,7 @@ extension RelayCore {
         guard deleteRepos, entry.deadline <= now else { return }
         var deleted = false
         do {
-            try storage.delete(key, writer: replica, token: writeToken, now: now)
+            try storage.delete(key, writer: replica, token: writeToken)
             deleted = true
             observe(.repoDeleted(key))
         } catch {

@@ -126,7 +126,7 @@ extension RelayCore {
         let toApply = d.accepted
         if !toApply.isEmpty {
             do {
-                try storage.write(key, writer: replica, token: writeToken, now: now, "receive-pack") { r in
+                try storage.write(key, writer: replica, token: writeToken, "receive-pack") { r in
                     _ = try r.receive(pack)
                     let tips = toApply.filter { !$0.isDelete }.map(\.new)
                     let missing = r.missingObjects(reachableFrom: tips)

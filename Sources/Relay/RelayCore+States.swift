@@ -123,7 +123,7 @@ extension RelayCore {
             else { continue }
             do {
                 let pack = try from.pack(tips: tips, haves: repo.refs.map(\.id).filter { from.contains($0) })
-                try storage.write(key, writer: replica, token: writeToken, now: now, "copy-objects") { r in
+                try storage.write(key, writer: replica, token: writeToken, "copy-objects") { r in
                     _ = try r.receive(pack)
                 }
             } catch {
@@ -151,7 +151,7 @@ extension RelayCore {
             // Never move a repo back to an older state than one already served for it.
             if let newest = try latestServedState(for: key), newest.id != e.id, newer(newest, e) { continue }
             do {
-                try storage.write(key, writer: replica, token: writeToken, now: now, "apply-state") { r in
+                try storage.write(key, writer: replica, token: writeToken, "apply-state") { r in
                     let wanted = Dictionary(uniqueKeysWithValues: refs.map { ($0.name, $0.id) })
                     for (name, _) in r.refs where isHostedRef(name) && wanted[name] == nil { try r.deleteRef(name) }
                     for (name, id) in refs where r.ref(name) != id { try r.setRef(name, id) }
@@ -275,12 +275,11 @@ extension RelayCore {
             do {
                 if !target.isComplete([commit]) {
                     let pack = try from.pack(tips: [commit], haves: target.refs.map(\.id).filter { from.contains($0) })
-                    try storage.write(entry.repo, writer: replica, token: writeToken, now: now, "pr-objects-from-sync")
-                    { r in
+                    try storage.write(entry.repo, writer: replica, token: writeToken, "pr-objects-from-sync") { r in
                         _ = try r.receive(pack)
                     }
                 }
-                try storage.write(entry.repo, writer: replica, token: writeToken, now: now, "pr-ref-from-sync") { r in
+                try storage.write(entry.repo, writer: replica, token: writeToken, "pr-ref-from-sync") { r in
                     try r.setRef("refs/nostr/\(id)", commit)
                 }
             } catch {

@@ -30,7 +30,7 @@ public final class RelayCore {
     var deferRepositoryWrites: Bool { config.deferRepositoryWrites }
     var subscriptions: [ConnectionID: [(id: String, filters: [Filter])]] = [:]
     var out: [RelayOutput] = []
-    var now: SimTime = 0
+    var now: LocalTime = 0
     /// The fencing token of the call being handled (its repository lock's grant).
     var writeToken: UInt64? = nil
     /// Pushes the git programs are applying: accepted by `pushProposed`, waiting for
@@ -51,14 +51,14 @@ public final class RelayCore {
     }
 
     /// Unix seconds of `now` (for created_at comparisons).
-    var unixNow: Int64 { config.epochUnix + now.sinceStart / Time.second }
+    var unixNow: Int64 { config.epochUnix + now.sinceZero / Time.second }
 
     // MARK: entry point
 
     /// Handles one input. `writeToken` is the fencing token of the repository lock the
     /// driver holds for it (replicas: pushes, maintenance, arriving git data); every
     /// repository write the input causes carries it.
-    public func handle(_ input: RelayInput, now: SimTime, writeToken: UInt64? = nil) -> [RelayOutput] {
+    public func handle(_ input: RelayInput, now: LocalTime, writeToken: UInt64? = nil) -> [RelayOutput] {
         self.now = now
         self.writeToken = writeToken
         defer { self.writeToken = nil }
@@ -129,13 +129,13 @@ public final class RelayCore {
     }
 
     /// Graceful shutdown: the purgatory to persist. Subscriptions end.
-    public func shutdown(now: SimTime) -> PurgatorySnapshot {
+    public func shutdown(now: LocalTime) -> PurgatorySnapshot {
         subscriptions.removeAll()
         return PurgatorySnapshot(purgatory, now: now)
     }
 
     /// Restart after a graceful shutdown: purgatory comes back with downtime subtracted.
-    public func restore(_ snapshot: PurgatorySnapshot, now: SimTime, downtime: SimDuration) {
+    public func restore(_ snapshot: PurgatorySnapshot, now: LocalTime, downtime: SimDuration) {
         purgatory = snapshot.restore(now: now, downtime: downtime)
     }
 

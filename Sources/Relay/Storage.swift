@@ -9,6 +9,7 @@ public final class RepositoryStorage {
         public var repo: RepoKey
         public var writer: String
         public var token: UInt64?
+        /// When it happened, on the clock the storage is given (`clock`).
         public var time: SimTime
         public var operation: String
     }
@@ -33,8 +34,12 @@ public final class RepositoryStorage {
     private var repos: [RepoKey: GitRepository] = [:]
     /// Repositories whose deletion fails (fault injection: a busy file, a permission error).
     public var failingDeletes: Set<RepoKey> = []
-    /// Every deletion fails before this time (a storage fault window).
+    /// Every deletion fails before this time on `clock` (a storage fault window).
     public var deletesFailUntil: SimTime? = nil
+    /// The shared storage's clock, which stamps the write log and times the fault window: the
+    /// simulation's global clock (writers' own clocks may be skewed and do not order writes
+    /// across replicas). A real server keeps no log and injects no faults.
+    public var clock: () -> SimTime = { .zero }
     /// Every write, in order, for the checks.
     public private(set) var writes: [WriteRecord] = []
     /// Every write fencing refused (a stale or duplicated token), in order, for metrics.
@@ -97,18 +102,18 @@ public final class RepositoryStorage {
     /// Runs a write against `key`'s repository, checking the fencing token first.
     @discardableResult
     public func write<T>(
-        _ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ operation: String,
+        _ key: RepoKey, writer: String, token: UInt64?, _ operation: String,
         _ body: (GitRepository) throws -> T
     ) throws -> T {
         guard let repo = repos[key] else { throw StorageError.noSuchRepository(key) }
-        try admit(key, writer: writer, token: token, now: now, operation)
+        try admit(key, writer: writer, token: token, operation)
         do { return try body(repo) } catch let e as StorageError { throw e } catch { throw StorageError.git(error) }
     }
 
     /// Creates an empty bare repository (in memory in the simulation). Idempotent.
-    public func create(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
+    public func create(_ key: RepoKey, writer: String, token: UInt64?) throws {
         if repos[key] != nil { return }
-        try admit(key, writer: writer, token: token, now: now, "create")
+        try admit(key, writer: writer, token: token, "create")
         do {
             if let dir = directory(key) {
                 try FileManager.default.createDirectory(
@@ -122,9 +127,9 @@ public final class RepositoryStorage {
         } catch { throw StorageError.git(error) }
     }
 
-    public func delete(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime) throws {
-        try admit(key, writer: writer, token: token, now: now, "delete")
-        if failingDeletes.contains(key) || (deletesFailUntil.map { now < $0 } ?? false) {
+    public func delete(_ key: RepoKey, writer: String, token: UInt64?) throws {
+        try admit(key, writer: writer, token: token, "delete")
+        if failingDeletes.contains(key) || (deletesFailUntil.map { clock() < $0 } ?? false) {
             throw StorageError.deleteFailed(key)
         }
         if let dir = directory(key), repos[key] != nil {
@@ -134,21 +139,21 @@ public final class RepositoryStorage {
         revision &+= 1
     }
 
-    private func admit(_ key: RepoKey, writer: String, token: UInt64?, now: SimTime, _ op: String) throws {
+    private func admit(_ key: RepoKey, writer: String, token: UInt64?, _ op: String) throws {
         if fencing, let token {
             // Lower than the highest accepted: stale. Equal but from another writer: the
             // same token granted twice (a lock-service failover lost the grant and the
             // counter) — refused too, so a duplicate grant is detected, not obeyed.
             if let h = highestToken[key.lockName], token < h.token || (token == h.token && writer != h.writer) {
                 if recordWrites {
-                    refusals.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op))
+                    refusals.append(WriteRecord(repo: key, writer: writer, token: token, time: clock(), operation: op))
                 }
                 throw StorageError.staleFencingToken(key, token: token, highest: h.token)
             }
             highestToken[key.lockName] = (token, writer)
         }
         if recordWrites {
-            writes.append(WriteRecord(repo: key, writer: writer, token: token, time: now, operation: op))
+            writes.append(WriteRecord(repo: key, writer: writer, token: token, time: clock(), operation: op))
         }
     }
 }

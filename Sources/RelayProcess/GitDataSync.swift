@@ -49,16 +49,16 @@ extension RelayProcess {
         }
     }
 
-    /// The queue's facts as observations (in the process's clock).
+    /// The queue's facts as observations (its due times as lengths from now).
     private func record(_ report: SyncReport, _ ctx: ProcessContext) {
         let record: SyncRecord
         switch report {
         case .attemptStarted(let id, let attempt, let domains):
             record = .attemptStarted(identifier: id, attempt: attempt, domains: domains)
-        case .attemptEnded(let id, let next): record = .attemptEnded(identifier: id, next: next)
+        case .attemptEnded(let id, let next): record = .attemptEnded(identifier: id, nextIn: next - ctx.now)
         case .huntEnded(let id, let why): record = .huntEnded(identifier: id, why: why)
         case .ignoredExpired(let id): record = .ignoredExpired(identifier: id)
-        case .domainBlocked(let domain, let until): record = .domainBlocked(domain: domain, until: until)
+        case .domainBlocked(let domain, let until): record = .domainBlocked(domain: domain, blockedFor: until - ctx.now)
         }
         ctx.observe(.sync(record))
     }
@@ -175,7 +175,7 @@ extension RelayProcess {
                     continue
                 }
                 do {
-                    try storage.write(key, writer: name, token: nil, now: ctx.now, "sync-fetch") { r in
+                    try storage.write(key, writer: name, token: nil, "sync-fetch") { r in
                         _ = try r.receive(Pack(objects: missing))
                     }
                     added += missing.count

@@ -53,13 +53,13 @@ extension RelayProcess {
                 let defaultHead = try core.defaultBranch(repo) ?? storage.repository(repo)?.head ?? "refs/heads/main"
                 switch step {
                 case 0:
-                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-checkout") { r in
+                    try storage.write(repo, writer: name, token: rep.token(op), "cycle-checkout") { r in
                         try r.setHead("refs/heads/graspsim-maintenance")
                     }
                 case 1:
-                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-rewrite") { _ in }
+                    try storage.write(repo, writer: name, token: rep.token(op), "cycle-rewrite") { _ in }
                 default:
-                    try storage.write(repo, writer: name, token: rep.token(op), now: ctx.now, "cycle-restore-head") {
+                    try storage.write(repo, writer: name, token: rep.token(op), "cycle-restore-head") {
                         r in
                         try r.setHead(defaultHead)
                     }

@@ -156,10 +156,10 @@ public protocol ProcessDriver: AnyObject {
 
 /// What a driver lends the process for one input: its clock and itself.
 public struct ProcessContext {
-    public let now: SimTime
+    public let now: LocalTime
     unowned(unsafe) let driver: any ProcessDriver
     /// `driver` must outlive the call this context is passed to.
-    public init(now: SimTime, driver: any ProcessDriver) {
+    public init(now: LocalTime, driver: any ProcessDriver) {
         self.now = now
         self.driver = driver
     }

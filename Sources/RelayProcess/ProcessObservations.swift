@@ -4,15 +4,16 @@ import SimKernel
 import Sync
 
 /// The sync layer's facts: what the hunt queue was told and what it did, the fetches
-/// actually sent and answered, and reconciliations. Times are the process's clock until
-/// a driver maps them (`shifted(by:)`).
+/// actually sent and answered, and reconciliations. They carry no instants of the
+/// process's clock, only lengths from the moment they are recorded, so a driver keeps
+/// them as they are beside its own clock.
 public enum SyncRecord: Sendable {
     /// The queue was told an event for `identifier` waits (origin user or sync).
     case waiting(identifier: String, origin: EventOrigin)
     /// An attempt started, fetching from sources on these domains (one entry per source).
     case attemptStarted(identifier: String, attempt: Int, domains: [String])
-    /// Every fetch of the identifier's attempt ended; the next one is due at `next`.
-    case attemptEnded(identifier: String, next: SimTime)
+    /// Every fetch of the identifier's attempt ended; the next one is due `nextIn` later.
+    case attemptEnded(identifier: String, nextIn: SimDuration)
     /// The hunt ended: `satisfied`, `expired` or `give-up`.
     case huntEnded(identifier: String, why: String)
     /// A synced event for an expired identifier was ignored (SPEC §8.13).
@@ -21,7 +22,8 @@ public enum SyncRecord: Sendable {
     case fetchStarted(request: UInt64, identifier: String, domain: String)
     /// It ended (answer or timeout) with this outcome.
     case fetchEnded(request: UInt64, identifier: String, domain: String, outcome: FetchOutcome, objects: Int)
-    case domainBlocked(domain: String, until: SimTime)
+    /// The domain is blocked for `blockedFor` from now.
+    case domainBlocked(domain: String, blockedFor: SimDuration)
     /// The relay process lost its sync state (crash or restart): in-flight accounting restarts.
     case reset
     case reconciled(ReconcileRecord)
@@ -73,16 +75,4 @@ public enum ReplicaEvent: Sendable {
     case advertised(repo: RepoKey, head: String?)
     /// The replica's process crashed (it holds nothing any more, whatever the service says).
     case crashed
-}
-
-extension SyncRecord {
-    /// The record with its times moved by `offset` (a driver maps the process's clock to
-    /// its own: the simulator's global time).
-    public func shifted(by offset: SimDuration) -> SyncRecord {
-        switch self {
-        case .attemptEnded(let id, let next): return .attemptEnded(identifier: id, next: next + offset)
-        case .domainBlocked(let domain, let until): return .domainBlocked(domain: domain, until: until + offset)
-        default: return self
-        }
-    }
 }

@@ -106,7 +106,7 @@ extension RelayProcess {
             let localBefore = local.ref(branchRef)
             let result = try Reconciler.reconcile(
                 local: scratch, remote: remoteView, branch: run.upstream.branch,
-                remoteName: "origin", unixNow: core.config.epochUnix + ctx.now.sinceStart / Time.second,
+                remoteName: "origin", unixNow: core.config.epochUnix + ctx.now.sinceZero / Time.second,
                 options: settings.reconcile)
             run.pending = (result, localBefore, remoteBefore, scratch)
             // Local changes that never lose anything apply now; the conflict escape's reset
@@ -142,7 +142,7 @@ extension RelayProcess {
     ) throws {
         guard let head, storage.repository(run.repo)?.ref(branchRef) != head else { return }
         let pack = try scratch.pack(tips: [head], haves: [])
-        try storage.write(run.repo, writer: name, token: run.token, now: ctx.now, "reconcile") { r in
+        try storage.write(run.repo, writer: name, token: run.token, "reconcile") { r in
             _ = try r.receive(pack)
             try r.setRef(branchRef, head)
         }

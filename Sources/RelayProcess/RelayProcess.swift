@@ -87,7 +87,7 @@ public final class RelayProcess {
     /// Handles one input and returns its effects (tests; drivers that batch). Random draws
     /// take `draw`, the lowest value by default.
     public func handle(
-        _ input: ProcessInput, now: SimTime,
+        _ input: ProcessInput, now: LocalTime,
         draw: @escaping (ClosedRange<Int64>) -> Int64 = { $0.lowerBound }
     ) -> [ProcessEffect] {
         let collector = EffectCollector(draw: draw)

@@ -34,7 +34,7 @@ final class Replication {
     var draining = false
 
     /// When each push/advertisement op first asked for its lock, and its next backoff.
-    var firstAsked: [UInt64: SimTime] = [:]
+    var firstAsked: [UInt64: LocalTime] = [:]
     var backoff: [UInt64: SimDuration] = [:]
 
     init(instance: String, settings: ProcessSettings) {
@@ -213,7 +213,7 @@ extension RelayProcess {
             cycleStepDue(generation: rep.generation, ctx)
         case .syncApply(let repo, let pack):
             do {
-                try storage.write(repo, writer: name, token: token, now: ctx.now, "sync-fetch") { r in
+                try storage.write(repo, writer: name, token: token, "sync-fetch") { r in
                     _ = try r.receive(pack)
                 }
                 coreStep(.gitDataArrived(repo), writeToken: token, ctx)
@@ -251,7 +251,7 @@ extension RelayProcess {
             if settings.faultLate503, let first = updates.first(where: { !$0.name.hasPrefix("refs/nostr/") }) {
                 // §8.9: the first ref update lands, then the 503 (a broken variant: whether
                 // the write happened is read back from the refs below).
-                try? storage.write(repo, writer: name, token: nil, now: ctx.now, "late-503-update") { r in
+                try? storage.write(repo, writer: name, token: nil, "late-503-update") { r in
                     if first.isDelete { try r.deleteRef(first.name) } else { try r.setRef(first.name, first.new) }
                 }
             }

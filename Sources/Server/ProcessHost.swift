@@ -31,9 +31,9 @@ actor ProcessHost {
     }
 
     /// The process's clock.
-    var now: SimTime {
+    var now: LocalTime {
         let d = ContinuousClock.now - started
-        return SimTime(
+        return LocalTime(
             nanoseconds: d.components.seconds * Time.second.nanoseconds + d.components.attoseconds / 1_000_000_000)
     }
 

@@ -10,13 +10,13 @@ import SimKernel
 struct PurgatoryFile: Codable {
     struct Announcement: Codable {
         var owner, d, event: String
-        var deadline: SimTime
+        var deadline: LocalTime
         var softExpired: Bool
-        var forgetAt: SimTime?
+        var forgetAt: LocalTime?
     }
     struct State: Codable {
         var event: String
-        var deadline: SimTime
+        var deadline: LocalTime
         var origin: String
     }
     struct PullRequest: Codable {
@@ -24,18 +24,18 @@ struct PurgatoryFile: Codable {
         var event: String?
         var owner, d: String
         var commit: String?
-        var deadline: SimTime
+        var deadline: LocalTime
     }
     struct RefDrop: Codable { var owner, d, id: String }
     struct Repo: Codable { var owner, d: String }
 
     /// Wall-clock time of the write (Unix nanoseconds): the downtime is measured from it.
     var writtenAtUnixNanos: Int64
-    var savedAt: SimTime
+    var savedAt: LocalTime
     var announcements: [Announcement] = []
     var states: [State] = []
     var pullRequests: [PullRequest] = []
-    var expired: [String: SimTime] = [:]
+    var expired: [String: LocalTime] = [:]
     var refDrops: [RefDrop] = []
     var repoDeletes: [Repo] = []
 

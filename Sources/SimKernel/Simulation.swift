@@ -49,7 +49,7 @@ public struct NodeContext {
     }
 
     /// The node's local clock (global time with this node's skew and drift).
-    public var now: SimTime { sim.localTime(of: node) }
+    public var now: LocalTime { sim.localTime(of: node) }
     /// The true global time (for trace records and checks, not for node logic).
     public var globalNow: SimTime { sim.now }
 
@@ -156,12 +156,12 @@ public final class Simulation {
     public func status(of id: NodeID) -> NodeStatus { slots[Int(id.raw)].status }
     public func incarnation(of id: NodeID) -> UInt32 { slots[Int(id.raw)].incarnation }
 
-    func localTime(of id: NodeID) -> SimTime {
+    public func localTime(of id: NodeID) -> LocalTime {
         let i = Int(id.raw)
         let skew = slots[i].skew
         let drift = slots[i].driftPPM
-        if skew == 0 && drift == 0 { return now }
-        return now + skew + Time.ns(now.nanoseconds / 1_000_000 * drift)
+        if skew == 0 && drift == 0 { return LocalTime(nanoseconds: now.nanoseconds) }
+        return LocalTime(nanoseconds: (now + skew).nanoseconds + now.nanoseconds / 1_000_000 * drift)
     }
 
     func withNodeRandom<T>(_ id: NodeID, _ body: (inout Xoshiro256StarStar) -> T) -> T {

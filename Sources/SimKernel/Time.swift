@@ -21,6 +21,8 @@ public enum Time {
     public static func format(_ d: SimDuration) -> String { format(nanoseconds: d.nanoseconds) }
     /// An instant as the time since the start of the run.
     public static func format(_ t: SimTime) -> String { format(nanoseconds: t.nanoseconds) }
+    /// A node's clock reading as the time since its zero.
+    public static func format(_ t: LocalTime) -> String { format(nanoseconds: t.nanoseconds) }
 
     static func format(nanoseconds t: Int64) -> String {
         let neg = t < 0

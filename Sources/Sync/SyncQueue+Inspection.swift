@@ -7,7 +7,7 @@ extension SyncQueue {
 
     /// Identifiers waiting for their next attempt, sorted by (nextAttempt, identifier).
     /// `attempt` counts the attempts made since the last fresh start.
-    public var pending: [(identifier: String, nextAttempt: SimTime, attempt: Int)] {
+    public var pending: [(identifier: String, nextAttempt: LocalTime, attempt: Int)] {
         hunts.compactMap { id, h in h.nextAttempt.map { (id, $0, h.attempt) } }
             .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
     }
@@ -33,7 +33,7 @@ extension SyncQueue {
     }
 
     /// Domains blocked at `now`, sorted, with the end of their block.
-    public func blockedDomains(now: SimTime) -> [(domain: String, until: SimTime)] {
+    public func blockedDomains(now: LocalTime) -> [(domain: String, until: LocalTime)] {
         domains.compactMap { d, s in
             guard let u = s.blockedUntil, u > now else { return nil }
             return (d, u)
@@ -47,9 +47,9 @@ extension SyncQueue {
     public func attempt(of identifier: String) -> Int? { hunts[identifier]?.attempt }
 
     /// The earliest time the queue has something to do without new input.
-    public func nextWakeUp(now: SimTime) -> SimTime? {
-        var wake: SimTime?
-        func consider(_ t: SimTime) { wake = min(wake ?? t, t) }
+    public func nextWakeUp(now: LocalTime) -> LocalTime? {
+        var wake: LocalTime?
+        func consider(_ t: LocalTime) { wake = min(wake ?? t, t) }
         for h in hunts.values {
             if let n = h.nextAttempt { consider(n) }
             consider(h.lastEvent + config.giveUpAfter)

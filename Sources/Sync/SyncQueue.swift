@@ -117,16 +117,16 @@ public final class SyncQueue {
     public let ownDomain: String
 
     /// Every fetch started, in order: the throttle invariants are checked over it.
-    public private(set) var requestLog: [(time: SimTime, domain: String, identifier: String)] = []
+    public private(set) var requestLog: [(time: LocalTime, domain: String, identifier: String)] = []
 
     struct Hunt {
         var generation: UInt64
         var attempt = 0
         /// nil while an attempt runs.
-        var nextAttempt: SimTime?
+        var nextAttempt: LocalTime?
         /// Earliest time asked for by events that arrived while an attempt was running.
-        var eventDue: SimTime?
-        var lastEvent: SimTime
+        var eventDue: LocalTime?
+        var lastEvent: LocalTime
         /// Fetches of the running attempt not yet ended (queued or in flight).
         var outstanding = 0
     }
@@ -143,9 +143,9 @@ public final class SyncQueue {
         var rotation: [String] = []
         var jobs: [String: [Job]] = [:]
         /// Start times not older than one rate window, ascending.
-        var starts: [SimTime] = []
+        var starts: [LocalTime] = []
         var consecutiveFailures = 0
-        var blockedUntil: SimTime?
+        var blockedUntil: LocalTime?
         var queuedCount: Int { jobs.values.reduce(0) { $0 + $1.count } }
     }
 
@@ -158,11 +158,11 @@ public final class SyncQueue {
     var hunts: [String: Hunt] = [:]
     var domains: [String: Domain] = [:]
     var requests: [UInt64: Request] = [:]
-    var expired: [String: SimTime] = [:]
+    var expired: [String: LocalTime] = [:]
     var nextRequest: UInt64 = 1
     var nextGeneration: UInt64 = 1
     /// Time of the last `setTimer` asked for (nil: none pending).
-    var armed: SimTime?
+    var armed: LocalTime?
 
     public init(config: SyncConfig, ownDomain: String) {
         self.config = config
@@ -175,7 +175,7 @@ public final class SyncQueue {
     /// identifier's announcements (served and purgatory) and PR clone tags, as the caller
     /// knows them now; it is only called when an attempt starts.
     public func handle(
-        _ input: SyncInput, now: SimTime,
+        _ input: SyncInput, now: LocalTime,
         sources: (String) -> [CloneSource]
     ) -> [SyncEffect] {
         var out: [SyncEffect] = []
@@ -203,7 +203,7 @@ public final class SyncQueue {
         return out
     }
 
-    func eventWaiting(_ id: String, origin: EventOrigin, now: SimTime, _ out: inout [SyncEffect]) {
+    func eventWaiting(_ id: String, origin: EventOrigin, now: LocalTime, _ out: inout [SyncEffect]) {
         if origin == .sync, expired[id] != nil, !config.faultRefetchExpired {
             out.append(.trace("sync.ignored-expired", [("identifier", id)]))
             out.append(.report(.ignoredExpired(identifier: id)))
@@ -229,7 +229,7 @@ public final class SyncQueue {
         out.append(.trace("sync.event", [("identifier", id), ("origin", origin.rawValue), ("next", next)]))
     }
 
-    func tick(now: SimTime, sources: (String) -> [CloneSource], _ out: inout [SyncEffect]) {
+    func tick(now: LocalTime, sources: (String) -> [CloneSource], _ out: inout [SyncEffect]) {
         for name in domains.keys.sorted() {
             if let u = domains[name]!.blockedUntil, u <= now {
                 domains[name]!.blockedUntil = nil
@@ -242,7 +242,7 @@ public final class SyncQueue {
             out.append(.trace("sync.give-up", [("identifier", id)]))
             out.append(.report(.huntEnded(identifier: id, why: "give-up")))
         }
-        let ready = hunts.compactMap { id, h -> (SimTime, String)? in
+        let ready = hunts.compactMap { id, h -> (LocalTime, String)? in
             guard let n = h.nextAttempt, n <= now else { return nil }
             return (n, id)
         }.sorted { $0 < $1 }
@@ -251,7 +251,7 @@ public final class SyncQueue {
     }
 
     func startAttempt(
-        _ id: String, now: SimTime, sources: (String) -> [CloneSource],
+        _ id: String, now: LocalTime, sources: (String) -> [CloneSource],
         _ out: inout [SyncEffect]
     ) {
         guard var h = hunts[id] else { return }
@@ -284,7 +284,7 @@ public final class SyncQueue {
         }
     }
 
-    func finishAttempt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func finishAttempt(_ id: String, now: LocalTime, _ out: inout [SyncEffect]) {
         guard var h = hunts[id] else { return }
         var next = now + config.backoff(afterAttempt: h.attempt)
         if let due = h.eventDue, due < next { next = max(due, now) }
@@ -303,7 +303,7 @@ public final class SyncQueue {
     }
 
     func fetchFinished(
-        _ request: UInt64, _ outcome: FetchOutcome, now: SimTime,
+        _ request: UInt64, _ outcome: FetchOutcome, now: LocalTime,
         _ out: inout [SyncEffect]
     ) {
         guard let r = requests.removeValue(forKey: request) else {
@@ -337,12 +337,12 @@ public final class SyncQueue {
 
     // MARK: domains
 
-    func isBlocked(_ domain: String, now: SimTime) -> Bool {
+    func isBlocked(_ domain: String, now: LocalTime) -> Bool {
         guard let u = domains[domain]?.blockedUntil else { return false }
         return u > now
     }
 
-    func block(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func block(_ name: String, now: LocalTime, _ out: inout [SyncEffect]) {
         var d = domains[name]!
         d.blockedUntil = now + config.blockDuration
         d.consecutiveFailures = 0
@@ -361,7 +361,7 @@ public final class SyncQueue {
         for j in dropped { jobEnded(j.identifier, generation: j.generation, now: now, &out) }
     }
 
-    func jobEnded(_ id: String, generation: UInt64, now: SimTime, _ out: inout [SyncEffect]) {
+    func jobEnded(_ id: String, generation: UInt64, now: LocalTime, _ out: inout [SyncEffect]) {
         guard var h = hunts[id], h.generation == generation, h.nextAttempt == nil else { return }
         precondition(h.outstanding > 0, "a fetch of \(id) ended after its attempt's last one")
         h.outstanding -= 1
@@ -370,19 +370,19 @@ public final class SyncQueue {
     }
 
     /// Time from which one more start fits the rate limit.
-    func rateFree(_ d: Domain, now: SimTime) -> SimTime {
+    func rateFree(_ d: Domain, now: LocalTime) -> LocalTime {
         let w = config.rateWindow
         if config.faultFixedWindow {
             let bucket = floorDiv(now.nanoseconds, w.nanoseconds)
             let n = d.starts.filter { floorDiv($0.nanoseconds, w.nanoseconds) == bucket }.count
-            return n < config.domainRate ? now : SimTime(sinceStart: (bucket + 1) * w)
+            return n < config.domainRate ? now : LocalTime(sinceZero: (bucket + 1) * w)
         }
         let recent = d.starts.filter { $0 > now - w }
         if recent.count < config.domainRate { return now }
         return recent[recent.count - config.domainRate] + w
     }
 
-    func drain(_ name: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func drain(_ name: String, now: LocalTime, _ out: inout [SyncEffect]) {
         guard var d = domains[name] else { return }
         if let u = d.blockedUntil, u > now { return }
         d.starts.removeAll { $0 <= now - config.rateWindow }
@@ -423,7 +423,7 @@ public final class SyncQueue {
     // MARK: bookkeeping
 
     /// Drops the hunt and its queued jobs; fetches in flight finish without effect on it.
-    func endHunt(_ id: String, now: SimTime, _ out: inout [SyncEffect]) {
+    func endHunt(_ id: String, now: LocalTime, _ out: inout [SyncEffect]) {
         hunts[id] = nil
         for name in domains.keys.sorted() where domains[name]!.jobs[id] != nil {
             domains[name]!.jobs[id] = nil
@@ -431,14 +431,14 @@ public final class SyncQueue {
         }
     }
 
-    func forgetOldExpired(now: SimTime) {
+    func forgetOldExpired(now: LocalTime) {
         if expired.isEmpty { return }
         for id in expired.keys.sorted() where now - expired[id]! >= config.rememberExpiredFor {
             expired[id] = nil
         }
     }
 
-    func arm(now: SimTime, _ out: inout [SyncEffect]) {
+    func arm(now: LocalTime, _ out: inout [SyncEffect]) {
         guard let wake = nextWakeUp(now: now) else { return }
         if let a = armed, a > now, a <= wake { return }
         armed = wake

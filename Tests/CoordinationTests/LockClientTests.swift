@@ -7,7 +7,7 @@ private let lockR = "lock:r"
 
 /// Drives a bare client to a grant by answering its commands by hand. Returns the effects
 /// of the granting step (they include the first heartbeat timer).
-private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime = 0) -> [LockClientEffect] {
+private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: LocalTime = 0) -> [LockClientEffect] {
     let e1 = c.handle(.acquire(op: op, repo: repo, purpose: .push), now: now)
     let e2 = c.handle(.reply(command: e1.commands[0].id, .ok), now: now)
     guard c.options.fencing else { return e2 }
@@ -31,7 +31,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.grants(of: b).map(\.token) == [3, 1])  // r continues, r2 has its own counter
         #expect(net.grants(of: a).first?.time == SimTime.milliseconds(4))  // SET + INCR round trips
         #expect(net.clients[b].holding.map(\.repo) == ["r", "r2"])
-        #expect(net.service.value(of: lockR, now: net.now) == net.clients[b].lease(of: 1))
+        #expect(net.service.value(of: lockR, now: net.clockReading) == net.clients[b].lease(of: 1))
         // Every lease value is distinct.
         let leases = net.executed.compactMap { x -> String? in
             if case .set(_, let v, _, _) = x.command { return v } else { return nil }
@@ -75,9 +75,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.sent(by: a).count == 1)
         #expect(net.grants(of: a).isEmpty)
         // The denied op is gone: its release is a no-op and the guard is free again.
-        #expect(net.clients[a].handle(.release(op: 9), now: net.now).isEmpty)
+        #expect(net.clients[a].handle(.release(op: 9), now: net.clockReading).isEmpty)
         #expect(
-            net.clients[a].handle(.acquire(op: 10, repo: "r", purpose: .background), now: net.now).commands.count == 1)
+            net.clients[a].handle(.acquire(op: 10, repo: "r", purpose: .background), now: net.clockReading).commands
+                .count == 1)
     }
 
     @Test func pushRetriesOn100_200_400_500ScheduleAndGivesUpWithinBudget() {
@@ -159,10 +160,10 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
     @Test func setErrorIsAFailedAttempt() {
         let c = LockClient(instanceID: "A", options: LockOptions())
         let e1 = c.handle(.acquire(op: 1, repo: "r", purpose: .push), now: 0)
-        let e2 = c.handle(.reply(command: e1.commands[0].id, .error("LOADING")), now: SimTime.milliseconds(1))
+        let e2 = c.handle(.reply(command: e1.commands[0].id, .error("LOADING")), now: LocalTime.milliseconds(1))
         #expect(e2.timers.map(\.after) == [Time.ms(100)])
         #expect(e2.commands.isEmpty)
-        let e3 = c.handle(.timer(e2.timers[0].id), now: SimTime.milliseconds(101))
+        let e3 = c.handle(.timer(e2.timers[0].id), now: LocalTime.milliseconds(101))
         #expect(e3.commands.map(\.command) == [.set(key: lockR, value: "A:1:2", nx: true, px: Time.s(30))])
         let bg = LockClient(instanceID: "B", options: LockOptions())
         let f1 = bg.handle(.acquire(op: 1, repo: "r", purpose: .background), now: 0)
@@ -187,7 +188,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
             if case .compareAndDelete = $0.command { return true } else { return false }
         }
         #expect(sets > 1 && cads.count == sets)
-        #expect(net.service.value(of: lockR, now: net.now) == nil)
+        #expect(net.service.value(of: lockR, now: net.clockReading) == nil)
         #expect(net.service.history.filter { $0.key == lockR }.map(\.kind).allSatisfy { $0 == .set || $0 == .deleted })
     }
 
@@ -199,7 +200,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         net.run(until: SimTime.seconds(3))
         #expect(net.denials(of: a).map(\.denial) == [.unavailable])
         #expect(net.denials(of: a).first?.time == SimTime.milliseconds(1002))
-        #expect(net.service.value(of: lockR, now: SimTime.milliseconds(1004)) == nil)
+        #expect(net.service.value(of: lockR, now: LocalTime.milliseconds(1004)) == nil)
         #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(500)) != nil)
     }
 
@@ -208,7 +209,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         let b = net.addClient("B")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
-        net.at(SimTime.seconds(1)) { net.service.failover(now: net.now) }
+        net.at(SimTime.seconds(1)) { net.service.failover(now: net.clockReading) }
         net.at(SimTime.seconds(2), b, .acquire(op: 1, repo: "r", purpose: .push))
         net.run(until: SimTime.seconds(3))
         let leaseA = net.clients[a].lease(of: 1)
@@ -264,7 +265,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let a = net.addClient("A")
         net.at(0, a, .acquire(op: 1, repo: "r", purpose: .push))
         net.at(SimTime.seconds(5)) {
-            _ = net.service.execute(.set(key: lockR, value: "intruder", nx: false, px: nil), now: net.now)
+            _ = net.service.execute(.set(key: lockR, value: "intruder", nx: false, px: nil), now: net.clockReading)
         }
         net.run(until: SimTime.seconds(60))
         #expect(net.aborts(of: a).map(\.time) == [SimTime.milliseconds(10_006)])
@@ -276,7 +277,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(beats.count == 1)
         net.at(SimTime.seconds(60), a, .release(op: 1))
         net.run(until: SimTime.seconds(61))
-        #expect(net.service.value(of: lockR, now: net.now) == "intruder")
+        #expect(net.service.value(of: lockR, now: net.clockReading) == "intruder")
         #expect(!net.clients[a].isAborted(op: 1))
         #expect(net.clients[a].holding.isEmpty)
     }
@@ -296,23 +297,23 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let c = LockClient(instanceID: "A", options: LockOptions())
         let g = grantByHand(c, op: 1, repo: "r")
         #expect(g.timers.map(\.after) == [Time.s(10)])
-        let hb = c.handle(.timer(g.timers[0].id), now: SimTime.seconds(10))
+        let hb = c.handle(.timer(g.timers[0].id), now: LocalTime.seconds(10))
         #expect(hb.commands.map(\.command) == [.compareAndPExpire(key: lockR, value: "A:1:1", ttl: Time.s(30))])
         #expect(hb.timers.map(\.after) == [Time.s(1), Time.s(10)])
         let r = c.handle(.reply(command: hb.commands[0].id, .error("READONLY")), now: Time.s(10) + 1)
         #expect(r.rendered == ["aborted 1 r heartbeat: ERR READONLY"])
         #expect(c.isAborted(op: 1))
-        for t in hb.timers { #expect(c.handle(.timer(t.id), now: SimTime.seconds(20)).isEmpty) }
-        #expect(c.handle(.reply(command: hb.commands[0].id, .integer(1)), now: SimTime.seconds(20)).isEmpty)
+        for t in hb.timers { #expect(c.handle(.timer(t.id), now: LocalTime.seconds(20)).isEmpty) }
+        #expect(c.handle(.reply(command: hb.commands[0].id, .integer(1)), now: LocalTime.seconds(20)).isEmpty)
     }
 
     @Test func heartbeatTimerAfterReleaseIsIgnored() {
         let c = LockClient(instanceID: "A", options: LockOptions())
         let g = grantByHand(c, op: 1, repo: "r")
         #expect(c.handle(.release(op: 1), now: 1).rendered.last == "released 1 r")
-        #expect(c.handle(.timer(g.timers[0].id), now: SimTime.seconds(10)).isEmpty)
-        #expect(c.handle(.release(op: 1), now: SimTime.seconds(11)).isEmpty)
-        #expect(c.handle(.release(op: 42), now: SimTime.seconds(11)).isEmpty)
+        #expect(c.handle(.timer(g.timers[0].id), now: LocalTime.seconds(10)).isEmpty)
+        #expect(c.handle(.release(op: 1), now: LocalTime.seconds(11)).isEmpty)
+        #expect(c.handle(.release(op: 42), now: LocalTime.seconds(11)).isEmpty)
     }
 
     @Test(arguments: [false, true])
@@ -359,9 +360,9 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.clients[b].holding.map(\.op) == [1])
         if fault {
             #expect(net.sent(by: a).last?.command == .del(key: lockR))
-            #expect(net.service.value(of: lockR, now: net.now) == nil)
+            #expect(net.service.value(of: lockR, now: net.clockReading) == nil)
         } else {
-            #expect(net.service.value(of: lockR, now: net.now) == leaseB)
+            #expect(net.service.value(of: lockR, now: net.clockReading) == leaseB)
         }
         #expect(net.service.holder(of: lockR, at: SimTime.seconds(40)) == leaseB)
     }
@@ -405,7 +406,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         #expect(net.grants(of: a).count == 1)
         let lease = net.clients[a].lease(of: 1)
         #expect(lease != nil && lease != "A:1:1")
-        #expect(net.service.value(of: lockR, now: net.now) == lease)
+        #expect(net.service.value(of: lockR, now: net.clockReading) == lease)
         #expect(net.grants(of: a).first!.time < SimTime.seconds(2))
     }
 
@@ -417,7 +418,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         net.run(until: SimTime.seconds(3))
         #expect(net.denials(of: a).map(\.denial) == [.unavailable])
         #expect(net.denials(of: a).first?.time == SimTime.seconds(1))
-        #expect(net.service.value(of: lockR, now: net.now) == nil)
+        #expect(net.service.value(of: lockR, now: net.clockReading) == nil)
         #expect(net.service.holder(of: lockR, at: SimTime.milliseconds(1500)) == "A:1:1")
     }
 
@@ -425,7 +426,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let c = LockClient(instanceID: "A", options: LockOptions())
         let e1 = c.handle(.acquire(op: 1, repo: "r", purpose: .push), now: 0)
         #expect(e1.timers.map(\.after) == [Time.s(1)])
-        let t = c.handle(.timer(e1.timers[0].id), now: SimTime.seconds(1))
+        let t = c.handle(.timer(e1.timers[0].id), now: LocalTime.seconds(1))
         #expect(t.timers.map(\.after) == [Time.ms(100)])
         #expect(c.handle(.reply(command: e1.commands[0].id, .null), now: Time.s(1) + 1).isEmpty)
         #expect(c.handle(.reply(command: 999, .ok), now: Time.s(1) + 1).isEmpty)
@@ -459,7 +460,7 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: SimTime
         let e = c.handle(.acquire(op: 1, repo: "r", purpose: .push), now: 0)
         c.reset()
         #expect(c.handle(.reply(command: e.commands[0].id, .ok), now: 1).isEmpty)
-        #expect(c.handle(.timer(e.timers[0].id), now: SimTime.seconds(1)).isEmpty)
+        #expect(c.handle(.timer(e.timers[0].id), now: LocalTime.seconds(1)).isEmpty)
     }
 }
 

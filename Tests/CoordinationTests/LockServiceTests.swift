@@ -6,19 +6,19 @@ import Testing
 @Suite struct LockServiceCommands {
     @Test func setNXAndPXExpireByVirtualTime() {
         let s = LockServiceModel()
-        #expect(s.execute(.set(key: "k", value: "a", nx: true, px: Time.s(2)), now: SimTime.seconds(1)) == .ok)
-        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: SimTime.seconds(2)) == .null)
-        #expect(s.value(of: "k", now: SimTime.seconds(3) - 1) == "a")
+        #expect(s.execute(.set(key: "k", value: "a", nx: true, px: Time.s(2)), now: LocalTime.seconds(1)) == .ok)
+        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: LocalTime.seconds(2)) == .null)
+        #expect(s.value(of: "k", now: LocalTime.seconds(3) - 1) == "a")
         // The deadline itself is already past.
-        #expect(s.value(of: "k", now: SimTime.seconds(3)) == nil)
-        #expect(s.execute(.get(key: "k"), now: SimTime.seconds(3)) == .null)
-        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: SimTime.seconds(4)) == .ok)
-        #expect(s.execute(.get(key: "k"), now: SimTime.seconds(4)) == .bulk("b"))
+        #expect(s.value(of: "k", now: LocalTime.seconds(3)) == nil)
+        #expect(s.execute(.get(key: "k"), now: LocalTime.seconds(3)) == .null)
+        #expect(s.execute(.set(key: "k", value: "b", nx: true, px: Time.s(2)), now: LocalTime.seconds(4)) == .ok)
+        #expect(s.execute(.get(key: "k"), now: LocalTime.seconds(4)) == .bulk("b"))
         // Plain SET overwrites and, without PX, removes the expiry.
-        #expect(s.execute(.set(key: "k", value: "c", nx: false, px: nil), now: SimTime.seconds(5)) == .ok)
-        #expect(s.value(of: "k", now: SimTime(sinceStart: Time.hour)) == "c")
-        #expect(s.ttl(of: "k", now: SimTime.seconds(5)) == nil)
-        #expect(s.execute(.set(key: "k", value: "d", nx: false, px: 0), now: SimTime.seconds(5)) != .ok)
+        #expect(s.execute(.set(key: "k", value: "c", nx: false, px: nil), now: LocalTime.seconds(5)) == .ok)
+        #expect(s.value(of: "k", now: LocalTime(sinceZero: Time.hour)) == "c")
+        #expect(s.ttl(of: "k", now: LocalTime.seconds(5)) == nil)
+        #expect(s.execute(.set(key: "k", value: "d", nx: false, px: 0), now: LocalTime.seconds(5)) != .ok)
         let kinds = s.history.map { "\($0.kind.rawValue)@\($0.time.sinceStart / Time.second):\($0.value ?? "-")" }
         #expect(kinds == ["set@1:a", "expired@3:a", "set@4:b", "set@5:c"])
     }
@@ -32,29 +32,29 @@ import Testing
         #expect(s.execute(.incr(key: "n"), now: 0) == .integer(2))
         #expect(s.execute(.get(key: "n"), now: 0) == .bulk("2"))
         _ = s.execute(.set(key: "x", value: "v", nx: false, px: Time.s(10)), now: 0)
-        #expect(s.execute(.pexpire(key: "x", ttl: Time.s(1)), now: SimTime.seconds(5)) == .integer(1))
-        #expect(s.ttl(of: "x", now: SimTime.seconds(5)) == Time.s(1))
-        #expect(s.value(of: "x", now: SimTime.seconds(6)) == nil)
-        #expect(s.execute(.incr(key: "x2"), now: SimTime.seconds(6)) == .integer(1))
-        _ = s.execute(.set(key: "t", value: "7", nx: false, px: Time.s(3)), now: SimTime.seconds(6))
+        #expect(s.execute(.pexpire(key: "x", ttl: Time.s(1)), now: LocalTime.seconds(5)) == .integer(1))
+        #expect(s.ttl(of: "x", now: LocalTime.seconds(5)) == Time.s(1))
+        #expect(s.value(of: "x", now: LocalTime.seconds(6)) == nil)
+        #expect(s.execute(.incr(key: "x2"), now: LocalTime.seconds(6)) == .integer(1))
+        _ = s.execute(.set(key: "t", value: "7", nx: false, px: Time.s(3)), now: LocalTime.seconds(6))
         // INCR keeps the expiry.
-        #expect(s.execute(.incr(key: "t"), now: SimTime.seconds(7)) == .integer(8))
-        #expect(s.ttl(of: "t", now: SimTime.seconds(7)) == Time.s(2))
-        _ = s.execute(.set(key: "g", value: "garbage", nx: false, px: nil), now: SimTime.seconds(7))
-        if case .error = s.execute(.incr(key: "g"), now: SimTime.seconds(7)) {
+        #expect(s.execute(.incr(key: "t"), now: LocalTime.seconds(7)) == .integer(8))
+        #expect(s.ttl(of: "t", now: LocalTime.seconds(7)) == Time.s(2))
+        _ = s.execute(.set(key: "g", value: "garbage", nx: false, px: nil), now: LocalTime.seconds(7))
+        if case .error = s.execute(.incr(key: "g"), now: LocalTime.seconds(7)) {
         } else {
             Issue.record("INCR of a non-integer must fail")
         }
-        _ = s.execute(.set(key: "m", value: String(Int64.max), nx: false, px: nil), now: SimTime.seconds(7))
-        if case .error = s.execute(.incr(key: "m"), now: SimTime.seconds(7)) {
+        _ = s.execute(.set(key: "m", value: String(Int64.max), nx: false, px: nil), now: LocalTime.seconds(7))
+        if case .error = s.execute(.incr(key: "m"), now: LocalTime.seconds(7)) {
         } else {
             Issue.record("INCR overflow must fail")
         }
-        #expect(s.execute(.del(key: "g"), now: SimTime.seconds(8)) == .integer(1))
-        #expect(s.execute(.get(key: "g"), now: SimTime.seconds(8)) == .null)
+        #expect(s.execute(.del(key: "g"), now: LocalTime.seconds(8)) == .integer(1))
+        #expect(s.execute(.get(key: "g"), now: LocalTime.seconds(8)) == .null)
         // A non-positive PEXPIRE deletes the key.
-        #expect(s.execute(.pexpire(key: "m", ttl: 0), now: SimTime.seconds(8)) == .integer(1))
-        #expect(s.value(of: "m", now: SimTime.seconds(8)) == nil)
+        #expect(s.execute(.pexpire(key: "m", ttl: 0), now: LocalTime.seconds(8)) == .integer(1))
+        #expect(s.value(of: "m", now: LocalTime.seconds(8)) == nil)
         #expect(s.history.last?.kind == .deleted)
     }
 
@@ -68,7 +68,7 @@ import Testing
         #expect(s.execute(.compareAndDelete(key: "lock:r", value: "A"), now: 3) == .integer(0))
         // An expired lease cannot be deleted any more.
         _ = s.execute(.set(key: "lock:r", value: "C", nx: true, px: Time.s(1)), now: 0)
-        #expect(s.execute(.compareAndDelete(key: "lock:r", value: "C"), now: SimTime.seconds(1)) == .integer(0))
+        #expect(s.execute(.compareAndDelete(key: "lock:r", value: "C"), now: LocalTime.seconds(1)) == .integer(0))
         #expect(s.history.map(\.kind) == [.set, .deleted, .set, .expired])
     }
 
@@ -76,17 +76,17 @@ import Testing
         let s = LockServiceModel()
         _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: 0)
         #expect(
-            s.execute(.compareAndPExpire(key: "lock:r", value: "B", ttl: Time.s(30)), now: SimTime.seconds(10))
+            s.execute(.compareAndPExpire(key: "lock:r", value: "B", ttl: Time.s(30)), now: LocalTime.seconds(10))
                 == .integer(0))
-        #expect(s.ttl(of: "lock:r", now: SimTime.seconds(10)) == Time.s(20))
+        #expect(s.ttl(of: "lock:r", now: LocalTime.seconds(10)) == Time.s(20))
         #expect(
-            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: SimTime.seconds(10))
+            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: LocalTime.seconds(10))
                 == .integer(1))
-        #expect(s.ttl(of: "lock:r", now: SimTime.seconds(10)) == Time.s(30))
+        #expect(s.ttl(of: "lock:r", now: LocalTime.seconds(10)) == Time.s(30))
         #expect(
-            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: SimTime.seconds(40))
+            s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(30)), now: LocalTime.seconds(40))
                 == .integer(0))
-        #expect(s.value(of: "lock:r", now: SimTime.seconds(40)) == nil)
+        #expect(s.value(of: "lock:r", now: LocalTime.seconds(40)) == nil)
         let ext = s.history.filter { $0.kind == .extended }
         #expect(ext.count == 1 && ext[0].expiresAt == SimTime.seconds(40) && ext[0].value == "A")
     }
@@ -95,52 +95,53 @@ import Testing
 @Suite struct LockServiceFailover {
     @Test func failoverWithLagLosesExactlyTheRecentWrites() {
         let s = LockServiceModel(failoverLag: Time.s(3))
-        _ = s.execute(.set(key: "a", value: "a1", nx: false, px: nil), now: SimTime.seconds(1))
+        _ = s.execute(.set(key: "a", value: "a1", nx: false, px: nil), now: LocalTime.seconds(1))
         // Written before the cut, but its deadline (9 s) has passed at failover time.
-        _ = s.execute(.set(key: "p", value: "p1", nx: false, px: Time.s(8)), now: SimTime.seconds(1))
-        _ = s.execute(.set(key: "gone", value: "g", nx: false, px: nil), now: SimTime.seconds(2))
-        _ = s.execute(.set(key: "b", value: "b1", nx: false, px: nil), now: SimTime.seconds(5))
-        _ = s.execute(.incr(key: "n"), now: SimTime.seconds(6))
-        _ = s.execute(.incr(key: "n"), now: SimTime.seconds(7))  // kept: at the cut
-        _ = s.execute(.incr(key: "n"), now: SimTime.seconds(8))  // lost
-        _ = s.execute(.set(key: "a", value: "a2", nx: false, px: nil), now: SimTime.seconds(8))  // lost
-        _ = s.execute(.pexpire(key: "p", ttl: Time.s(60)), now: SimTime.seconds(8))  // lost
-        _ = s.execute(.del(key: "gone"), now: SimTime.seconds(9))  // lost
-        _ = s.execute(.set(key: "c", value: "c1", nx: false, px: nil), now: SimTime.seconds(10))  // lost
+        _ = s.execute(.set(key: "p", value: "p1", nx: false, px: Time.s(8)), now: LocalTime.seconds(1))
+        _ = s.execute(.set(key: "gone", value: "g", nx: false, px: nil), now: LocalTime.seconds(2))
+        _ = s.execute(.set(key: "b", value: "b1", nx: false, px: nil), now: LocalTime.seconds(5))
+        _ = s.execute(.incr(key: "n"), now: LocalTime.seconds(6))
+        _ = s.execute(.incr(key: "n"), now: LocalTime.seconds(7))  // kept: at the cut
+        _ = s.execute(.incr(key: "n"), now: LocalTime.seconds(8))  // lost
+        _ = s.execute(.set(key: "a", value: "a2", nx: false, px: nil), now: LocalTime.seconds(8))  // lost
+        _ = s.execute(.pexpire(key: "p", ttl: Time.s(60)), now: LocalTime.seconds(8))  // lost
+        _ = s.execute(.del(key: "gone"), now: LocalTime.seconds(9))  // lost
+        _ = s.execute(.set(key: "c", value: "c1", nx: false, px: nil), now: LocalTime.seconds(10))  // lost
         let before = s.history.count
-        s.failover(now: SimTime.seconds(10))
-        #expect(s.value(of: "a", now: SimTime.seconds(10)) == "a1")
-        #expect(s.value(of: "b", now: SimTime.seconds(10)) == "b1")
-        #expect(s.value(of: "gone", now: SimTime.seconds(10)) == "g")
-        #expect(s.value(of: "c", now: SimTime.seconds(10)) == nil)
-        #expect(s.value(of: "p", now: SimTime.seconds(10)) == nil)
+        s.failover(now: LocalTime.seconds(10))
+        #expect(s.value(of: "a", now: LocalTime.seconds(10)) == "a1")
+        #expect(s.value(of: "b", now: LocalTime.seconds(10)) == "b1")
+        #expect(s.value(of: "gone", now: LocalTime.seconds(10)) == "g")
+        #expect(s.value(of: "c", now: LocalTime.seconds(10)) == nil)
+        #expect(s.value(of: "p", now: LocalTime.seconds(10)) == nil)
         let reverts = s.history[before...].filter { $0.kind == .failoverReverted }
         #expect(reverts.map(\.key) == ["a", "c", "gone", "n", "p"])
         #expect(reverts.map(\.value) == ["a1", nil, "g", "2", nil])
-        #expect(s.execute(.incr(key: "n"), now: SimTime.seconds(10)) == .integer(3))
+        #expect(s.execute(.incr(key: "n"), now: LocalTime.seconds(10)) == .integer(3))
         #expect(s.failoverCount == 1)
     }
 
     @Test func failoverWithoutLagLosesNothing() {
         let s = LockServiceModel()
-        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: SimTime.seconds(1))
-        _ = s.execute(.incr(key: "fence:r"), now: SimTime.seconds(1))
+        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(30)), now: LocalTime.seconds(1))
+        _ = s.execute(.incr(key: "fence:r"), now: LocalTime.seconds(1))
         let before = s.history
-        s.failover(now: SimTime.seconds(1))
+        s.failover(now: LocalTime.seconds(1))
         #expect(s.history == before)
-        #expect(s.value(of: "lock:r", now: SimTime.seconds(1)) == "A")
-        #expect(s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(30)), now: SimTime.seconds(2)) == .null)
-        #expect(s.execute(.incr(key: "fence:r"), now: SimTime.seconds(2)) == .integer(2))
+        #expect(s.value(of: "lock:r", now: LocalTime.seconds(1)) == "A")
+        #expect(
+            s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(30)), now: LocalTime.seconds(2)) == .null)
+        #expect(s.execute(.incr(key: "fence:r"), now: LocalTime.seconds(2)) == .integer(2))
     }
 
     @Test func holderReplaysHistoryWithExpiry() {
         let s = LockServiceModel()
         #expect(s.holder(of: "lock:r", at: 0) == nil)
-        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(10)), now: SimTime.seconds(1))
-        _ = s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(10)), now: SimTime.seconds(5))
+        _ = s.execute(.set(key: "lock:r", value: "A", nx: true, px: Time.s(10)), now: LocalTime.seconds(1))
+        _ = s.execute(.compareAndPExpire(key: "lock:r", value: "A", ttl: Time.s(10)), now: LocalTime.seconds(5))
         // Nothing touches the service between 15 s and 20 s: the expiry is still exact.
-        _ = s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(10)), now: SimTime.seconds(20))
-        _ = s.execute(.compareAndDelete(key: "lock:r", value: "B"), now: SimTime.seconds(22))
+        _ = s.execute(.set(key: "lock:r", value: "B", nx: true, px: Time.s(10)), now: LocalTime.seconds(20))
+        _ = s.execute(.compareAndDelete(key: "lock:r", value: "B"), now: LocalTime.seconds(22))
         #expect(s.holder(of: "lock:r", at: SimTime.seconds(1) - 1) == nil)
         #expect(s.holder(of: "lock:r", at: SimTime.seconds(1)) == "A")
         #expect(s.holder(of: "lock:r", at: SimTime.seconds(12)) == "A")  // extended past 11 s
@@ -157,5 +158,26 @@ import Testing
             ])
         // The expiry noticed at 20 s is recorded at its deadline, keeping history in time order.
         #expect(s.history.map(\.time) == s.history.map(\.time).sorted())
+    }
+}
+
+/// The service keeps expiry in its own clock but its history in global time, so checks can
+/// set it beside other nodes' events even when its clock is skewed.
+@Suite struct LockServiceClocks {
+    @Test func historyIsGlobalWhenTheServiceClockIsSkewed() {
+        let s = LockServiceModel()
+        var global = SimTime.seconds(100)
+        s.globalClock = { global }
+        // The service's clock reads 30 s ahead of the global clock.
+        #expect(s.execute(.set(key: "k", value: "a", nx: true, px: Time.s(10)), now: LocalTime.seconds(130)) == .ok)
+        #expect(s.history[0].time == SimTime.seconds(100))
+        #expect(s.history[0].expiresAt == SimTime.seconds(110))
+        #expect(s.holder(of: "k", at: SimTime.seconds(109)) == "a")
+        #expect(s.holder(of: "k", at: SimTime.seconds(110)) == nil)
+        #expect(s.value(of: "k", at: SimTime.seconds(105)) == "a")
+        // Expiry is judged in the service's clock: at local 140 s the key is gone.
+        global = SimTime.seconds(110)
+        #expect(s.execute(.get(key: "k"), now: LocalTime.seconds(140)) == .null)
+        #expect(s.history.last?.kind == .expired && s.history.last?.time == SimTime.seconds(110))
     }
 }

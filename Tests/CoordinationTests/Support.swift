@@ -30,6 +30,8 @@ final class LockNet {
     let service: LockServiceModel
     var clients: [LockClient] = []
     var now: SimTime = 0
+    /// Every node's clock reads global time here (no skew in this net).
+    var clockReading: LocalTime { LocalTime(nanoseconds: now.nanoseconds) }
     /// One-way latency client → service and service → client.
     var requestLatency: SimDuration
     var replyLatency: SimDuration
@@ -98,7 +100,7 @@ final class LockNet {
         case .action(let f):
             f()
         case .toService(let client, let command, let cmd):
-            let reply = service.execute(cmd, now: now)
+            let reply = service.execute(cmd, now: clockReading)
             executed.append(Executed(time: now, client: client, command: cmd, reply: reply))
             if !dropReply(client, cmd, now) {
                 push(
@@ -110,7 +112,7 @@ final class LockNet {
                 push(p, .toClient(client: client, input))
                 return
             }
-            apply(client, clients[client].handle(input, now: now))
+            apply(client, clients[client].handle(input, now: clockReading))
         }
     }
 

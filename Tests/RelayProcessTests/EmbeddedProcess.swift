@@ -14,10 +14,10 @@ final class EmbeddedProcess {
     let store: EventStore
     let storage: RepositoryStorage
     let lockService = LockServiceModel()
-    private(set) var now: SimTime = 0
+    private(set) var now: LocalTime = 0
     /// Every effect so far, in order.
     private(set) var effects: [ProcessEffect] = []
-    private var timers: [(due: SimTime, seq: Int, timer: ProcessTimer)] = []
+    private var timers: [(due: LocalTime, seq: Int, timer: ProcessTimer)] = []
     private var seq = 0
     /// Lock commands sent and not yet answered.
     private var lockQueue: [(id: UInt64, command: LockCommand)] = []
@@ -83,7 +83,7 @@ final class EmbeddedProcess {
     /// Moves the clock to `to`, firing due timers in order; lock commands are answered at
     /// once when `locks` is true.
     @discardableResult
-    func advance(to end: SimTime, locks: Bool = true) -> [ProcessEffect] {
+    func advance(to end: LocalTime, locks: Bool = true) -> [ProcessEffect] {
         var out: [ProcessEffect] = []
         if locks { out += answerLocks() }
         while let next = timers.min(by: { ($0.due, $0.seq) < ($1.due, $1.seq) }), next.due <= end {
@@ -96,7 +96,7 @@ final class EmbeddedProcess {
         return out
     }
 
-    func pendingTimers(_ match: (ProcessTimer) -> Bool) -> [SimTime] { timers.filter { match($0.timer) }.map(\.due) }
+    func pendingTimers(_ match: (ProcessTimer) -> Bool) -> [LocalTime] { timers.filter { match($0.timer) }.map(\.due) }
 
     // MARK: events and git
 
@@ -107,7 +107,7 @@ final class EmbeddedProcess {
     func event(_ key: KeyPair, kind: Int, tags: [[String]]) -> NostrEvent {
         aux &+= 1
         return NostrEvent.signed(
-            kind: kind, tags: tags, content: "", createdAt: RelayConfig().epochUnix + now.sinceStart / Time.second,
+            kind: kind, tags: tags, content: "", createdAt: RelayConfig().epochUnix + now.sinceZero / Time.second,
             keyPair: key, auxRand: [UInt8](repeating: aux, count: 32))
     }
 

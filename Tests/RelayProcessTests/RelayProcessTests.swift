@@ -12,7 +12,7 @@ import Testing
     @Test func loneRelayStartsOnlyTheSweep() throws {
         let p = try EmbeddedProcess()
         let effects = p.feed(.start)
-        #expect(p.pendingTimers { $0 == .sweep } == [SimTime(sinceStart: RelayConfig().sweepInterval)])
+        #expect(p.pendingTimers { $0 == .sweep } == [LocalTime(sinceZero: RelayConfig().sweepInterval)])
         #expect(p.pendingTimers { $0 == .cycle }.isEmpty)
         #expect(!effects.contains { if case .lock = $0 { return true } else { return false } })
     }
@@ -21,7 +21,7 @@ import Testing
         let p = try EmbeddedProcess(replicated: true) { $0.cycleInterval = Time.s(15) }
         p.draw = { $0.upperBound }
         p.feed(.start)
-        #expect(p.pendingTimers { $0 == .cycle } == [SimTime.seconds(30)])
+        #expect(p.pendingTimers { $0 == .cycle } == [LocalTime.seconds(30)])
     }
 
     @Test func clientEventIsAnsweredAndEndsARelayStep() throws {
@@ -83,7 +83,7 @@ import Testing
         p.publish(p.announcement(p.alice))
         p.publish(p.state(p.alice, main: c1))
         let req = try p.push(p.alice, main: c1)
-        p.advance(to: SimTime.seconds(10))
+        p.advance(to: LocalTime.seconds(10))
         #expect(p.reply(to: req)?.httpStatus == 503)
         let refused = p.observations.contains {
             if case .replica(.pushRefused(_, 503, let before, let after)) = $0 {
@@ -144,7 +144,7 @@ import Testing
         p.feed(.start)
         let ann = p.announcement(p.alice)
         p.publish(ann)
-        p.advance(to: SimTime.minutes(32))
+        p.advance(to: LocalTime.minutes(32))
         #expect(p.process.core.purgatory.announcements.values.first?.softExpired == true)
         var report: [ProcessObservation] = []
         p.process.crashed { report.append($0) }
@@ -192,7 +192,7 @@ import Testing
             p.observations.contains {
                 if case .sync(.waiting("repo", .user)) = $0 { return true } else { return false }
             })
-        p.advance(to: SimTime(sinceStart: SyncConfig().userDelay + Time.s(2)))
+        p.advance(to: LocalTime(sinceZero: SyncConfig().userDelay + Time.s(2)))
         guard let call = p.remoteCalls.first, case .fetch("mirror.example", let url) = call.call else {
             Issue.record("no fetch to the mirror: \(p.remoteCalls)")
             return
@@ -217,7 +217,7 @@ import Testing
         p.publish(p.announcement(p.alice, alsoClone: ["mirror.example"]))
         let st = p.state(p.alice, main: c1)
         p.publish(st)
-        p.advance(to: SimTime(sinceStart: SyncConfig().userDelay + Time.s(2)))
+        p.advance(to: LocalTime(sinceZero: SyncConfig().userDelay + Time.s(2)))
         guard let call = p.remoteCalls.first else {
             Issue.record("no fetch")
             return

@@ -13,13 +13,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let key = RepoKey(owner: alice.publicKey, d: "my repo")
         let storage = try RepositoryStorage(root: root)
-        try storage.create(key, writer: "t", token: nil, now: 0)
+        try storage.create(key, writer: "t", token: nil)
         let dir = try #require(storage.directory(key))
         #expect(dir == root + "/\(alice.npub)/my%20repo.git")
         #expect(FileManager.default.fileExists(atPath: dir + "/HEAD"))
         let again = try RepositoryStorage(root: root)
         #expect(again.keys == [key])
-        try again.delete(key, writer: "t", token: nil, now: 0)
+        try again.delete(key, writer: "t", token: nil)
         #expect(!FileManager.default.fileExists(atPath: dir))
     }
 

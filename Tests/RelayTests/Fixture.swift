@@ -17,7 +17,7 @@ final class Fixture {
     let mallory = KeyPair.deterministic(name: "mallory", salt: 1)
     /// What clients push from.
     let local: GitRepository
-    var now: SimTime = 0
+    var now: LocalTime = 0
     var auxCounter: UInt8 = 0
     var lastOutputs: [RelayOutput] = []
     var nextReq = 1
@@ -39,7 +39,7 @@ final class Fixture {
         auxCounter &+= 1
         return NostrEvent.signed(
             kind: kind, tags: tags, content: content,
-            createdAt: at ?? (config.epochUnix + now.sinceStart / Time.second),
+            createdAt: at ?? (config.epochUnix + now.sinceZero / Time.second),
             keyPair: key, auxRand: [UInt8](repeating: auxCounter, count: 32))
     }
 

@@ -16,7 +16,7 @@ import Testing
         f.publish(f.announcement(f.alice, maintainers: [f.bob]))
         f.publish(f.state(f.bob, refs: [("refs/heads/main", c1)]))
         #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
-        f.now = SimTime.seconds(10)
+        f.now = LocalTime.seconds(10)
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c2)]))
         #expect(f.push(f.alice, [("refs/heads/main", c2)]).allOK)
         // Bob's state (c1) is still served, but Alice's newer one says c2.
@@ -38,10 +38,10 @@ import Testing
         f.publish(f.announcement(f.alice, maintainers: [f.bob]))
         f.publish(f.announcement(f.bob, maintainers: [f.carol], listsService: false))
         f.publish(f.announcement(f.carol))
-        f.now = SimTime.seconds(1)
+        f.now = LocalTime.seconds(1)
         let carols = f.state(f.carol, refs: [("refs/heads/main", c3)])  // for Alice's and Carol's
         f.publish(carols)
-        f.now = SimTime.seconds(2)
+        f.now = LocalTime.seconds(2)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c2)])  // newer, for Alice's only
         f.publish(bobs)
         // Carol's push releases her state, which copies c3 (and so c2) into Alice's
@@ -114,7 +114,7 @@ import Testing
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
         #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
         f.publish(f.announcement(f.bob))
-        f.now = SimTime.seconds(5)
+        f.now = LocalTime.seconds(5)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
         #expect(f.publish(bobs) == (true, ""))  // Bob's repository gets c1 from Alice's
         #expect(f.served(bobs))
@@ -123,9 +123,9 @@ import Testing
         // announcement (hosted elsewhere) names her, hers is taken and applied at once.
         let carols = f.state(f.carol, refs: [("refs/heads/main", c1)])
         #expect(f.publish(carols).0 == false)
-        f.now = SimTime.seconds(10)
+        f.now = LocalTime.seconds(10)
         #expect(f.publish(f.announcement(f.alice, maintainers: [f.carol], listsService: false)) == (true, ""))
-        f.now = SimTime.seconds(15)
+        f.now = LocalTime.seconds(15)
         #expect(f.publish(f.state(f.carol, refs: [("refs/heads/main", c1)])) == (true, ""))
     }
 
@@ -136,7 +136,7 @@ import Testing
         f.publish(f.announcement(f.alice, maintainers: [f.bob]))
         let elsewhere = f.announcement(f.bob, listsService: false)
         #expect(f.publish(elsewhere) == (true, ""))
-        f.now = SimTime.seconds(10)
+        f.now = LocalTime.seconds(10)
         let here = f.announcement(f.bob)
         #expect(f.publish(here) == (true, purgatoryMsg))
         #expect(!f.served(here))
@@ -153,13 +153,13 @@ import Testing
         f.publish(f.announcement(f.carol, maintainers: [f.bob]))
         f.publish(f.state(f.alice, refs: [("refs/heads/main", c1)]))
         #expect(f.push(f.alice, [("refs/heads/main", c1)]).allOK)
-        f.now = SimTime.seconds(5)
+        f.now = LocalTime.seconds(5)
         // Carol's repository has no data yet, Alice's has: git data anywhere in the
         // identifier counts, so Carol's state is applied at once, its objects copied.
         let carols = f.state(f.carol, refs: [("refs/heads/main", c1)])
         #expect(f.publish(carols) == (true, ""))
         #expect(f.refs(f.carol)["refs/heads/main"] == c1)
-        f.now = SimTime.seconds(10)
+        f.now = LocalTime.seconds(10)
         let bobs = f.state(f.bob, refs: [("refs/heads/main", c1)])
         #expect(f.publish(bobs) == (true, ""))  // applied: Alice's repository has c1
         #expect(f.served(carols))

@@ -45,7 +45,7 @@ let purgatoryMsg = "purgatory: won't be served until git data arrives"
     @Test func olderAnnouncementElsewhereNotServedOverNewerInPurgatory() {
         let f = Fixture()
         let older = f.announcement(f.alice, listsService: false)
-        f.now = SimTime.seconds(10)
+        f.now = LocalTime.seconds(10)
         let newer = f.announcement(f.alice)
         #expect(f.publish(newer) == (true, purgatoryMsg))
         #expect(f.publish(older) == (true, "duplicate: a newer announcement is in purgatory"))

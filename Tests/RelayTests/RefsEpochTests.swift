@@ -14,7 +14,7 @@ import Testing
         let empty = storage.refsEpoch
         #expect(empty != nil)
         #expect(storage.refsEpoch == empty)
-        try storage.create(key, writer: "a", token: nil, now: 0)
+        try storage.create(key, writer: "a", token: nil)
         let created = storage.refsEpoch
         #expect(created != empty)
         let repo = try #require(storage.repository(key))
@@ -27,14 +27,14 @@ import Testing
         try repo.deleteRef("refs/heads/main")
         #expect(storage.refsEpoch != moved)
         let beforeDelete = storage.refsEpoch
-        try storage.delete(key, writer: "a", token: nil, now: 0)
+        try storage.delete(key, writer: "a", token: nil)
         #expect(storage.refsEpoch != beforeDelete)
     }
 
     @Test func anotherStoragesRepositoriesDoNotMoveIt() throws {
         let one = RepositoryStorage()
         let other = RepositoryStorage()
-        try other.create(key, writer: "a", token: nil, now: 0)
+        try other.create(key, writer: "a", token: nil)
         let before = one.refsEpoch
         let repo = try #require(other.repository(key))
         try repo.setRef("refs/heads/main", repo.commit(files: ["f": "x"], parents: [], message: "m", time: 0))

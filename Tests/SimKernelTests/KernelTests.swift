@@ -253,7 +253,9 @@ import Testing
         #expect(r.timers.count == 1)
         #expect(r.timers[0].time == SimTime(sinceStart: Time.s(10) * 1_000_000 / 1_100_000))
         let g = r.timers[0].time
-        #expect(r.localTimesAtTimer[0] == g - Time.s(3) + Time.ns(g.nanoseconds / 1_000_000 * 100_000))
+        #expect(
+            r.localTimesAtTimer[0]
+                == LocalTime(sinceZero: g.sinceStart - Time.s(3) + Time.ns(g.nanoseconds / 1_000_000 * 100_000)))
     }
 }
 

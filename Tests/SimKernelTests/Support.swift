@@ -10,7 +10,7 @@ struct Ping: SimMessage {
 final class Recorder: SimNode {
     var received: [(time: SimTime, from: NodeID, n: Int)] = []
     var timers: [(time: SimTime, tag: UInt64)] = []
-    var localTimesAtTimer: [SimTime] = []
+    var localTimesAtTimer: [LocalTime] = []
     var volatileCounter = 0
     var durableCounter = 0
     var restarts: [(graceful: Bool, downtime: SimDuration)] = []

@@ -8,21 +8,21 @@ import SimKernel
 /// (in start order), then the tick.
 final class QueueNet {
     let queue: SyncQueue
-    var now: SimTime = 0
+    var now: LocalTime = 0
     var sources: [String: [CloneSource]] = [:]
     var latency: SimDuration = Time.ms(100)
     var outcome: (String, CloneSource) -> FetchOutcome? = { _, _ in .nothingNew }
     /// Called after each answered fetch; the inputs it returns are sent at once.
     var afterFetch: (String, CloneSource, FetchOutcome) -> [SyncInput] = { _, _, _ in [] }
 
-    private(set) var fetches: [(time: SimTime, request: UInt64, identifier: String, source: CloneSource)] = []
+    private(set) var fetches: [(time: LocalTime, request: UInt64, identifier: String, source: CloneSource)] = []
     private(set) var maxInFlight: [String: Int] = [:]
     private(set) var timers: [SimDuration] = []
     private(set) var traces: [String] = []
     private var answers:
-        [(time: SimTime, seq: Int, request: UInt64, identifier: String, source: CloneSource, outcome: FetchOutcome)] =
+        [(time: LocalTime, seq: Int, request: UInt64, identifier: String, source: CloneSource, outcome: FetchOutcome)] =
             []
-    private var script: [(time: SimTime, seq: Int, input: SyncInput)] = []
+    private var script: [(time: LocalTime, seq: Int, input: SyncInput)] = []
     private var seq = 0
 
     init(config: SyncConfig = SyncConfig(), ownDomain: String = "relay.example") {
@@ -38,15 +38,15 @@ final class QueueNet {
     }
 
     /// Schedules an input for later.
-    func at(_ time: SimTime, _ input: SyncInput) {
+    func at(_ time: LocalTime, _ input: SyncInput) {
         seq += 1
         script.append((time, seq, input))
         script.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
     }
 
-    func run(until end: SimTime) {
+    func run(until end: LocalTime) {
         let tick = queue.config.tick
-        var nextTick = SimTime(sinceStart: (now.sinceStart / tick + 1) * tick)
+        var nextTick = LocalTime(sinceZero: (now.sinceZero / tick + 1) * tick)
         while true {
             var next = nextTick
             if let a = answers.first { next = min(next, a.time) }
@@ -94,7 +94,7 @@ final class QueueNet {
         for (d, n) in queue.inFlight { maxInFlight[d] = max(maxInFlight[d] ?? 0, n) }
     }
 
-    func fetchTimes(of identifier: String) -> [SimTime] {
+    func fetchTimes(of identifier: String) -> [LocalTime] {
         fetches.filter { $0.identifier == identifier }.map(\.time)
     }
 }
@@ -102,7 +102,7 @@ final class QueueNet {
 /// The largest number of requests to `domain` started within any half-open window
 /// `[t, t + window)` (it suffices to try windows starting at each request).
 func maxRequestsInAnyWindow(
-    _ log: [(time: SimTime, domain: String, identifier: String)],
+    _ log: [(time: LocalTime, domain: String, identifier: String)],
     domain: String, window: SimDuration
 ) -> Int {
     let times = log.filter { $0.domain == domain }.map(\.time).sorted()

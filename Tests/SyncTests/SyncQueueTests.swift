@@ -42,15 +42,15 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let net = QueueNet()
         net.sources = ["u": [remote], "s": [remote]]
         let e = net.send(.eventWaiting(identifier: "u", origin: .user))
-        #expect(net.queue.pending.map(\.nextAttempt) == [SimTime.seconds(180)])
+        #expect(net.queue.pending.map(\.nextAttempt) == [LocalTime.seconds(180)])
         #expect(e.contains { if case .setTimer(Time.s(180)) = $0 { return true } else { return false } })
         net.send(.eventWaiting(identifier: "s", origin: .sync))
         #expect(net.queue.pending.map(\.identifier) == ["s", "u"])
-        #expect(net.queue.pending.map(\.nextAttempt) == [SimTime.milliseconds(500), SimTime.seconds(180)])
-        net.run(until: SimTime.seconds(200))
+        #expect(net.queue.pending.map(\.nextAttempt) == [LocalTime.milliseconds(500), LocalTime.seconds(180)])
+        net.run(until: LocalTime.seconds(200))
         // The 1 s loop starts "s" on the first tick after 500 ms, "u" exactly at 180 s.
-        #expect(net.fetchTimes(of: "s").first == SimTime.seconds(1))
-        #expect(net.fetchTimes(of: "u").first == SimTime.seconds(180))
+        #expect(net.fetchTimes(of: "s").first == LocalTime.seconds(1))
+        #expect(net.fetchTimes(of: "u").first == LocalTime.seconds(180))
         #expect(net.fetchTimes(of: "u").count == 1)
     }
 
@@ -58,7 +58,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let q = SyncQueue(config: SyncConfig(), ownDomain: "relay.example")
         let src: (String) -> [CloneSource] = { _ in [remote] }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: 0, sources: src)
-        var now = SimTime.milliseconds(500)
+        var now = LocalTime.milliseconds(500)
         var delays: [Int64] = []
         for _ in 0..<6 {
             let req = fetchRequests(q.handle(.tick, now: now, sources: src))
@@ -80,13 +80,13 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let src: (String) -> [CloneSource] = { _ in [remote] }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .user), now: 0, sources: src)
         // A synced event moves the first attempt from 180 s to 10.5 s.
-        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: SimTime.seconds(10), sources: src)
-        #expect(q.pending[0].nextAttempt == SimTime.seconds(10) + Time.ms(500))
+        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: LocalTime.seconds(10), sources: src)
+        #expect(q.pending[0].nextAttempt == LocalTime.seconds(10) + Time.ms(500))
         // A user event never moves it later.
-        _ = q.handle(.eventWaiting(identifier: "r", origin: .user), now: SimTime.seconds(10), sources: src)
-        #expect(q.pending[0].nextAttempt == SimTime.seconds(10) + Time.ms(500))
+        _ = q.handle(.eventWaiting(identifier: "r", origin: .user), now: LocalTime.seconds(10), sources: src)
+        #expect(q.pending[0].nextAttempt == LocalTime.seconds(10) + Time.ms(500))
         // Three failed-to-find attempts: the count grows, the backoff lengthens.
-        var now = SimTime.seconds(11)
+        var now = LocalTime.seconds(11)
         for _ in 0..<3 {
             let req = fetchRequests(q.handle(.tick, now: now, sources: src))
             _ = q.handle(.fetchFinished(request: req[0], outcome: .nothingNew), now: now, sources: src)
@@ -94,33 +94,33 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         }
         #expect(q.attempt(of: "r") == 3)
         let before = q.pending[0].nextAttempt
-        #expect(before - SimTime.seconds(71) == Time.s(80))
+        #expect(before - LocalTime.seconds(71) == Time.s(80))
         // Fresh start: count reset, next attempt 500 ms from now.
-        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: SimTime.seconds(100), sources: src)
+        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: LocalTime.seconds(100), sources: src)
         #expect(q.attempt(of: "r") == 0)
-        #expect(q.pending[0].nextAttempt == SimTime.seconds(100) + Time.ms(500))
+        #expect(q.pending[0].nextAttempt == LocalTime.seconds(100) + Time.ms(500))
         // The next backoff starts again from 20 s.
-        let req = fetchRequests(q.handle(.tick, now: SimTime.seconds(101), sources: src))
-        _ = q.handle(.fetchFinished(request: req[0], outcome: .nothingNew), now: SimTime.seconds(101), sources: src)
-        #expect(q.pending[0].nextAttempt == SimTime.seconds(121))
+        let req = fetchRequests(q.handle(.tick, now: LocalTime.seconds(101), sources: src))
+        _ = q.handle(.fetchFinished(request: req[0], outcome: .nothingNew), now: LocalTime.seconds(101), sources: src)
+        #expect(q.pending[0].nextAttempt == LocalTime.seconds(121))
     }
 
     @Test func eventDuringRunningAttemptAppliesWhenItEnds() {
         let q = SyncQueue(config: SyncConfig(), ownDomain: "relay.example")
         let src: (String) -> [CloneSource] = { _ in [remote] }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: 0, sources: src)
-        let req = fetchRequests(q.handle(.tick, now: SimTime.seconds(1), sources: src))
-        _ = q.handle(.fetchFinished(request: req[0], outcome: .nothingNew), now: SimTime.seconds(1), sources: src)
-        let req2 = fetchRequests(q.handle(.tick, now: SimTime.seconds(21), sources: src))
-        _ = q.handle(.fetchFinished(request: req2[0], outcome: .nothingNew), now: SimTime.seconds(21), sources: src)
-        let req3 = fetchRequests(q.handle(.tick, now: SimTime.seconds(61), sources: src))
+        let req = fetchRequests(q.handle(.tick, now: LocalTime.seconds(1), sources: src))
+        _ = q.handle(.fetchFinished(request: req[0], outcome: .nothingNew), now: LocalTime.seconds(1), sources: src)
+        let req2 = fetchRequests(q.handle(.tick, now: LocalTime.seconds(21), sources: src))
+        _ = q.handle(.fetchFinished(request: req2[0], outcome: .nothingNew), now: LocalTime.seconds(21), sources: src)
+        let req3 = fetchRequests(q.handle(.tick, now: LocalTime.seconds(61), sources: src))
         #expect(req3.count == 1 && q.attempt(of: "r") == 2)
         // An event arrives while the third attempt runs.
-        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: SimTime.seconds(62), sources: src)
-        _ = q.handle(.fetchFinished(request: req3[0], outcome: .nothingNew), now: SimTime.seconds(70), sources: src)
+        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: LocalTime.seconds(62), sources: src)
+        _ = q.handle(.fetchFinished(request: req3[0], outcome: .nothingNew), now: LocalTime.seconds(70), sources: src)
         // Reset to attempt 0 (then counted as 1), next attempt already due: the event asked for 62.5 s.
         #expect(q.pending[0].attempt == 1)
-        #expect(q.pending[0].nextAttempt == SimTime.seconds(70))
+        #expect(q.pending[0].nextAttempt == LocalTime.seconds(70))
     }
 
     @Test func brokenVariantNoFreshStartKeepsLateAttempt() {
@@ -129,9 +129,9 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let q = SyncQueue(config: c, ownDomain: "relay.example")
         let src: (String) -> [CloneSource] = { _ in [remote] }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .user), now: 0, sources: src)
-        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: SimTime.seconds(10), sources: src)
-        #expect(q.pending[0].nextAttempt == SimTime.seconds(180))  // not moved earlier
-        var now = SimTime.seconds(180)
+        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: LocalTime.seconds(10), sources: src)
+        #expect(q.pending[0].nextAttempt == LocalTime.seconds(180))  // not moved earlier
+        var now = LocalTime.seconds(180)
         for _ in 0..<3 {
             let req = fetchRequests(q.handle(.tick, now: now, sources: src))
             _ = q.handle(.fetchFinished(request: req[0], outcome: .nothingNew), now: now, sources: src)
@@ -150,7 +150,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.outcome = { _, s in s.domain == "a.example" ? .complete : .nothingNew }
         net.afterFetch = { id, _, o in o == .complete ? [.identifierSatisfied(identifier: id)] : [] }
         net.send(.eventWaiting(identifier: "r", origin: .sync))
-        net.run(until: SimTime.minutes(10))
+        net.run(until: LocalTime.minutes(10))
         #expect(net.fetches.count == 2)  // one attempt, both sources, then satisfied
         #expect(net.queue.hunting.isEmpty)
         #expect(net.traces.contains("sync.satisfied"))
@@ -162,17 +162,17 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.sources = ["r": [remote], "k": [remote]]
         net.send(.eventWaiting(identifier: "r", origin: .user))
         net.send(.eventWaiting(identifier: "k", origin: .user))
-        net.at(SimTime.minutes(20), .eventWaiting(identifier: "k", origin: .sync))
-        net.run(until: SimTime.minutes(29))
+        net.at(LocalTime.minutes(20), .eventWaiting(identifier: "k", origin: .sync))
+        net.run(until: LocalTime.minutes(29))
         #expect(net.queue.hunting == ["k", "r"])
-        net.run(until: SimTime.minutes(30))
+        net.run(until: LocalTime.minutes(30))
         #expect(net.queue.hunting == ["k"])
-        net.run(until: SimTime.minutes(60))
+        net.run(until: LocalTime.minutes(60))
         #expect(net.queue.hunting.isEmpty)
-        #expect(net.fetchTimes(of: "r").allSatisfy { $0 < SimTime.minutes(30) })
+        #expect(net.fetchTimes(of: "r").allSatisfy { $0 < LocalTime.minutes(30) })
         #expect(net.fetchTimes(of: "r").count > 5)
-        #expect(net.fetchTimes(of: "k").last! >= SimTime.minutes(40))
-        #expect(net.fetchTimes(of: "k").allSatisfy { $0 < SimTime.minutes(50) })
+        #expect(net.fetchTimes(of: "k").last! >= LocalTime.minutes(40))
+        #expect(net.fetchTimes(of: "k").allSatisfy { $0 < LocalTime.minutes(50) })
     }
 
     @Test func sameInputsGiveTheSameRequests() {
@@ -184,11 +184,11 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
                     CloneSource(url: "https://shared.example/\(id)"),
                 ]
                 net.at(
-                    SimTime.milliseconds(Int64(i * 37)),
+                    LocalTime.milliseconds(Int64(i * 37)),
                     .eventWaiting(identifier: id, origin: i % 2 == 0 ? .sync : .user))
             }
             net.outcome = { id, s in id.hasSuffix("7") && s.domain == "d1.example" ? .failed : .nothingNew }
-            net.run(until: SimTime.minutes(12))
+            net.run(until: LocalTime.minutes(12))
             return net.queue.requestLog.map { "\($0.time) \($0.domain) \($0.identifier)" }
         }
         let a = run()
@@ -212,7 +212,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
 
     @Test func atMostFiveInFlightPerDomain() {
         let net = crowd(SyncConfig())
-        net.run(until: SimTime.minutes(10))
+        net.run(until: LocalTime.minutes(10))
         #expect(net.maxInFlight["busy.example"] == 5)
         #expect(Set(net.fetches.map(\.identifier)).count == 20)  // everyone is served eventually
     }
@@ -221,14 +221,14 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         var c = SyncConfig()
         c.faultOneOverConcurrency = true
         let net = crowd(c)
-        net.run(until: SimTime.minutes(10))
+        net.run(until: LocalTime.minutes(10))
         #expect(net.maxInFlight["busy.example"] == 6)
     }
 
     @Test func windowCheckerCountsHalfOpenWindows() {
-        let log: [(time: SimTime, domain: String, identifier: String)] =
-            [0, 10, 59_999, 60_000, 60_001].map { (SimTime.milliseconds($0), "d", "x") } + [
-                (SimTime.milliseconds(1), "e", "y")
+        let log: [(time: LocalTime, domain: String, identifier: String)] =
+            [0, 10, 59_999, 60_000, 60_001].map { (LocalTime.milliseconds($0), "d", "x") } + [
+                (LocalTime.milliseconds(1), "e", "y")
             ]
         #expect(maxRequestsInAnyWindow(log, domain: "d", window: Time.s(60)) == 4)
         #expect(maxRequestsInAnyWindow(log, domain: "e", window: Time.s(60)) == 1)
@@ -241,18 +241,18 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let net = QueueNet(config: config)
         for id in ids(100) {
             net.sources[id] = [CloneSource(url: "https://rate.example/\(id).git")]
-            net.at(SimTime.seconds(49) + Time.ms(500), .eventWaiting(identifier: id, origin: .sync))
+            net.at(LocalTime.seconds(49) + Time.ms(500), .eventWaiting(identifier: id, origin: .sync))
         }
         return net
     }
 
     @Test func atMostThirtyStartsInAnySlidingMinute() {
         let net = burst(SyncConfig())
-        net.run(until: SimTime.minutes(6))
+        net.run(until: LocalTime.minutes(6))
         let log = net.queue.requestLog
         #expect(maxRequestsInAnyWindow(log, domain: "rate.example", window: Time.s(60)) == 30)
         // The limit is used, not just respected: 30 start in the first second of the burst.
-        #expect(log.filter { $0.time < SimTime.seconds(51) }.count == 30)
+        #expect(log.filter { $0.time < LocalTime.seconds(51) }.count == 30)
         #expect(log.count >= 5 * 30)
     }
 
@@ -260,11 +260,11 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         var c = SyncConfig()
         c.faultFixedWindow = true
         let net = burst(c)
-        net.run(until: SimTime.minutes(6))
+        net.run(until: LocalTime.minutes(6))
         let log = net.queue.requestLog
         #expect(maxRequestsInAnyWindow(log, domain: "rate.example", window: Time.s(60)) == 60)
-        #expect(log.filter { $0.time < SimTime.seconds(60) }.count == 30)
-        #expect(log.filter { $0.time >= SimTime.seconds(60) && $0.time < SimTime.seconds(61) }.count == 30)
+        #expect(log.filter { $0.time < LocalTime.seconds(60) }.count == 30)
+        #expect(log.filter { $0.time >= LocalTime.seconds(60) && $0.time < LocalTime.seconds(61) }.count == 30)
     }
 
     @Test func rateLimitedDomainAsksForATimerWhenTheWindowFrees() {
@@ -273,26 +273,26 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let q = SyncQueue(config: c, ownDomain: "own.example")
         let src: (String) -> [CloneSource] = { id in [CloneSource(url: "https://r.example/\(id)")] }
         for id in ["a", "b", "c"] { _ = q.handle(.eventWaiting(identifier: id, origin: .sync), now: 0, sources: src) }
-        let e = q.handle(.tick, now: SimTime.seconds(1), sources: src)
+        let e = q.handle(.tick, now: LocalTime.seconds(1), sources: src)
         let reqs = fetchRequests(e)
         #expect(reqs.count == 2)
         #expect(q.queued == ["r.example": 1])
         for r in reqs {
-            _ = q.handle(.fetchFinished(request: r, outcome: .nothingNew), now: SimTime.seconds(2), sources: src)
+            _ = q.handle(.fetchFinished(request: r, outcome: .nothingNew), now: LocalTime.seconds(2), sources: src)
         }
         // "c" waits for the window to free at 61 s; a and b back off until 22 s.
-        #expect(q.nextWakeUp(now: SimTime.seconds(2)) == SimTime.seconds(22))
+        #expect(q.nextWakeUp(now: LocalTime.seconds(2)) == LocalTime.seconds(22))
         // With a and b's attempts scheduled far later, the window is the next wake-up.
         let solo = SyncQueue(config: c, ownDomain: "own.example")
         for id in ["a", "b", "c"] {
             _ = solo.handle(.eventWaiting(identifier: id, origin: .sync), now: 0, sources: src)
         }
-        _ = solo.handle(.tick, now: SimTime.seconds(1), sources: src)
-        #expect(solo.nextWakeUp(now: SimTime.seconds(1)) == SimTime.seconds(61))
+        _ = solo.handle(.tick, now: LocalTime.seconds(1), sources: src)
+        #expect(solo.nextWakeUp(now: LocalTime.seconds(1)) == LocalTime.seconds(61))
         // At 60 s a and b start new attempts but the window is still full.
-        #expect(fetchRequests(q.handle(.tick, now: SimTime.seconds(60), sources: src)).isEmpty)
+        #expect(fetchRequests(q.handle(.tick, now: LocalTime.seconds(60), sources: src)).isEmpty)
         #expect(q.queued == ["r.example": 3])
-        let later = q.handle(.tick, now: SimTime.seconds(61), sources: src)
+        let later = q.handle(.tick, now: LocalTime.seconds(61), sources: src)
         #expect(fetchRequests(later).count == 2)
         // c, queued longest, goes first.
         #expect(q.requestLog.map(\.identifier) == ["a", "b", "c", "a"])
@@ -301,7 +301,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     /// 100 identifiers on one domain, each needing a fetch per attempt: demand exceeds the
     /// 30/min rate, so the domain queue is long. Returns, per identifier, the longest time it
     /// went without a fetch (from its event, between fetches, and until the end).
-    private func longestWaits(_ config: SyncConfig, end: SimTime) -> [String: SimDuration] {
+    private func longestWaits(_ config: SyncConfig, end: LocalTime) -> [String: SimDuration] {
         let net = QueueNet(config: config)
         for id in ids(100) {
             net.sources[id] = [CloneSource(url: "https://slow.example/\(id).git")]
@@ -318,7 +318,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     }
 
     @Test func roundRobinBoundsEveryIdentifiersWait() {
-        let waits = longestWaits(SyncConfig(), end: SimTime.minutes(25))
+        let waits = longestWaits(SyncConfig(), end: LocalTime.minutes(25))
         let worst = waits.values.max()!
         #expect(worst <= Time.min(5))  // observed: 4 min (100 queued at 30/min, plus the 2 min backoff)
         #expect(worst >= Time.min(2))  // the queue really was congested
@@ -327,7 +327,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     @Test func brokenVariantNoRoundRobinStarvesLateIdentifiers() {
         var c = SyncConfig()
         c.faultNoRoundRobin = true
-        let waits = longestWaits(c, end: SimTime.minutes(25))
+        let waits = longestWaits(c, end: LocalTime.minutes(25))
         let starved = waits.filter { $0.value >= Time.min(20) }.keys.sorted()
         #expect(!starved.isEmpty)
         #expect(starved.last == "repo-099")
@@ -344,7 +344,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         ]
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         net.send(.eventWaiting(identifier: "only-own", origin: .sync))
-        net.run(until: SimTime.minutes(10))
+        net.run(until: LocalTime.minutes(10))
         #expect(!net.queue.requestLog.contains { $0.domain.lowercased() == "relay.example" })
         #expect(net.queue.requestLog.filter { $0.identifier == "r" }.count > 3)
         #expect(!net.queue.requestLog.contains { $0.identifier == "only-own" })
@@ -360,12 +360,12 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.outcome = { _, s in s.domain == "down.example" ? .failed : .nothingNew }
         net.send(.eventWaiting(identifier: "r", origin: .sync))
         // Keep the hunt alive for 13 hours with an event every 20 minutes.
-        var t = SimTime.minutes(20)
-        while t < SimTime(sinceStart: Time.hour * 13) {
+        var t = LocalTime.minutes(20)
+        while t < LocalTime(sinceZero: Time.hour * 13) {
             net.at(t, .eventWaiting(identifier: "r", origin: .sync))
             t += Time.min(20)
         }
-        net.run(until: SimTime(sinceStart: Time.hour * 13))
+        net.run(until: LocalTime(sinceZero: Time.hour * 13))
         let downTimes = net.fetches.filter { $0.source.domain == "down.example" }.map(\.time)
         let upTimes = net.fetches.filter { $0.source.domain == "up.example" }.map(\.time)
         // Three failures block; 12 h later three more failures block again.
@@ -384,7 +384,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.sources = ["r": [CloneSource(url: "https://busy.example/r.git")]]
         net.outcome = { _, _ in .rateLimited }
         net.send(.eventWaiting(identifier: "r", origin: .sync))
-        net.run(until: SimTime.minutes(20) + Time.ms(500))
+        net.run(until: LocalTime.minutes(20) + Time.ms(500))
         #expect(net.fetches.count > 10)
         #expect(net.queue.blockedDomains(now: net.now).isEmpty)
         #expect(net.queue.pending[0].attempt == net.fetches.count)  // each counted as a finished attempt
@@ -399,7 +399,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
             return n % 3 == 0 ? .nothingNew : .failed
         }
         net.send(.eventWaiting(identifier: "r", origin: .sync))
-        net.run(until: SimTime.minutes(25))
+        net.run(until: LocalTime.minutes(25))
         #expect(net.fetches.count > 10)
         #expect(net.queue.blockedDomains(now: net.now).isEmpty)
     }
@@ -415,7 +415,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
             ]
         ]
         net.send(.eventWaiting(identifier: "r", origin: .sync))
-        net.run(until: SimTime.minutes(5))
+        net.run(until: LocalTime.minutes(5))
         return net
     }
 
@@ -456,10 +456,10 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
     @Test func sourcesAreReadWhenAnAttemptStarts() {
         let net = QueueNet()
         net.send(.eventWaiting(identifier: "r", origin: .sync))
-        net.run(until: SimTime.seconds(5))
+        net.run(until: LocalTime.seconds(5))
         #expect(net.fetches.isEmpty)  // no URL known yet
         net.sources["r"] = [CloneSource(url: "https://late.example/r.git")]
-        net.run(until: SimTime.seconds(30))
+        net.run(until: LocalTime.seconds(30))
         #expect(net.fetches.map(\.source.domain) == ["late.example"])
     }
 }
@@ -469,30 +469,30 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let net = QueueNet(config: config)
         net.sources = ["r": [remote]]
         net.send(.eventWaiting(identifier: "r", origin: .sync))
-        net.at(SimTime.minutes(29), .identifierExpired(identifier: "r"))
-        net.at(SimTime.minutes(31), .eventWaiting(identifier: "r", origin: .sync))
-        net.run(until: SimTime.minutes(40))
+        net.at(LocalTime.minutes(29), .identifierExpired(identifier: "r"))
+        net.at(LocalTime.minutes(31), .eventWaiting(identifier: "r", origin: .sync))
+        net.run(until: LocalTime.minutes(40))
         return net
     }
 
     @Test func expiredIdentifiersAreNotHuntedAgainBySync() {
         let net = expireThenResubmit(SyncConfig())
-        #expect(net.fetchTimes(of: "r").allSatisfy { $0 < SimTime.minutes(29) })
+        #expect(net.fetchTimes(of: "r").allSatisfy { $0 < LocalTime.minutes(29) })
         #expect(net.queue.hunting.isEmpty)
         #expect(net.queue.expiredIdentifiers == ["r"])
         #expect(net.traces.contains("sync.ignored-expired"))
         // A user's direct resubmission hunts again.
         net.send(.eventWaiting(identifier: "r", origin: .user))
         #expect(net.queue.hunting == ["r"])
-        net.run(until: SimTime.minutes(45))
-        #expect(net.fetchTimes(of: "r").contains { $0 >= SimTime.minutes(43) })
+        net.run(until: LocalTime.minutes(45))
+        #expect(net.fetchTimes(of: "r").contains { $0 >= LocalTime.minutes(43) })
     }
 
     @Test func brokenVariantRefetchesExpired() {
         var c = SyncConfig()
         c.faultRefetchExpired = true
         let net = expireThenResubmit(c)
-        #expect(net.fetchTimes(of: "r").contains { $0 > SimTime.minutes(31) })
+        #expect(net.fetchTimes(of: "r").contains { $0 > LocalTime.minutes(31) })
         #expect(net.queue.hunting == ["r"])
     }
 
@@ -500,11 +500,11 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let q = SyncQueue(config: SyncConfig(), ownDomain: "own.example")
         _ = q.handle(.identifierExpired(identifier: "r"), now: 0, sources: noSources)
         _ = q.handle(
-            .eventWaiting(identifier: "r", origin: .sync), now: SimTime(sinceStart: Time.day * 7 - 1),
+            .eventWaiting(identifier: "r", origin: .sync), now: LocalTime(sinceZero: Time.day * 7 - 1),
             sources: noSources)
         #expect(q.hunting.isEmpty)
         _ = q.handle(
-            .eventWaiting(identifier: "r", origin: .sync), now: SimTime(sinceStart: Time.day * 7), sources: noSources)
+            .eventWaiting(identifier: "r", origin: .sync), now: LocalTime(sinceZero: Time.day * 7), sources: noSources)
         #expect(q.hunting == ["r"])
         #expect(q.expiredIdentifiers.isEmpty)
     }
@@ -513,17 +513,17 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         let q = SyncQueue(config: SyncConfig(), ownDomain: "own.example")
         let src: (String) -> [CloneSource] = { _ in [remote] }
         _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: 0, sources: src)
-        let old = fetchRequests(q.handle(.tick, now: SimTime.seconds(1), sources: src))
-        _ = q.handle(.identifierSatisfied(identifier: "r"), now: SimTime.seconds(2), sources: src)
-        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: SimTime.seconds(3), sources: src)
-        let new = fetchRequests(q.handle(.tick, now: SimTime.seconds(4), sources: src))
+        let old = fetchRequests(q.handle(.tick, now: LocalTime.seconds(1), sources: src))
+        _ = q.handle(.identifierSatisfied(identifier: "r"), now: LocalTime.seconds(2), sources: src)
+        _ = q.handle(.eventWaiting(identifier: "r", origin: .sync), now: LocalTime.seconds(3), sources: src)
+        let new = fetchRequests(q.handle(.tick, now: LocalTime.seconds(4), sources: src))
         #expect(old.count == 1 && new.count == 1 && old != new)
-        _ = q.handle(.fetchFinished(request: old[0], outcome: .nothingNew), now: SimTime.seconds(5), sources: src)
+        _ = q.handle(.fetchFinished(request: old[0], outcome: .nothingNew), now: LocalTime.seconds(5), sources: src)
         #expect(q.attemptsRunning == ["r"])  // still waiting for its own fetch
         #expect(q.inFlight == [remote.domain: 1])
-        _ = q.handle(.fetchFinished(request: new[0], outcome: .nothingNew), now: SimTime.seconds(6), sources: src)
-        #expect(q.pending.map(\.nextAttempt) == [SimTime.seconds(26)])
-        let unknown = q.handle(.fetchFinished(request: 999, outcome: .failed), now: SimTime.seconds(7), sources: src)
+        _ = q.handle(.fetchFinished(request: new[0], outcome: .nothingNew), now: LocalTime.seconds(6), sources: src)
+        #expect(q.pending.map(\.nextAttempt) == [LocalTime.seconds(26)])
+        let unknown = q.handle(.fetchFinished(request: 999, outcome: .failed), now: LocalTime.seconds(7), sources: src)
         #expect(
             unknown.contains { if case .trace("sync.unknown-request", _) = $0 { return true } else { return false } })
     }
@@ -538,8 +538,8 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.outcome = { _, s in s.domain == "down.example" ? .failed : .nothingNew }
         net.send(.eventWaiting(identifier: "a", origin: .sync))
         net.send(.eventWaiting(identifier: "b", origin: .user))
-        net.at(SimTime.minutes(10), .identifierSatisfied(identifier: "a"))
-        net.run(until: SimTime.minutes(45))
+        net.at(LocalTime.minutes(10), .identifierSatisfied(identifier: "a"))
+        net.run(until: LocalTime.minutes(45))
         func count(_ label: String) -> Int { net.traces.filter { $0 == label }.count }
         var started = 0
         var ended = 0
