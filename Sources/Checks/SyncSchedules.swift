@@ -44,7 +44,7 @@ extension SyncProgress {
                     }
                     var s = starts[domain, default: []]
                     s.append(t)
-                    s.removeAll { $0 <= t - window }
+                    s.removeAll { $0 <= t - window + w.driftAllowance(at: t) }
                     starts[domain] = s
                     if s.count > rate {
                         violations.fail(
@@ -103,8 +103,9 @@ extension SyncProgress {
                         continue
                     }
                     if h.running { continue }
-                    let late = cfg.tick + w.unavailable(replica: replica, from: h.due, to: t)
-                    if t < h.due {
+                    let late =
+                        cfg.tick + w.unavailable(replica: replica, from: h.due, to: t) + w.driftAllowance(at: t)
+                    if t < h.due - w.driftAllowance(at: t) {
                         violations.fail(
                             .backoffSchedule, t, replica,
                             "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))"
@@ -201,7 +202,7 @@ extension SyncProgress {
                     let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)
                     let bound =
                         concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
-                        + w.unavailable(replica: replica, from: job.queuedAt, to: t)
+                        + w.unavailable(replica: replica, from: job.queuedAt, to: t) + w.driftAllowance(at: t)
                     if t - job.queuedAt > bound {
                         violations.fail(
                             .fairness, t, replica,

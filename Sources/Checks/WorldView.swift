@@ -20,6 +20,9 @@ public protocol WorldView: AnyObject {
     func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
     /// A reading of `replica`'s own clock as a global instant (by its clock's offset now).
     func globalTime(_ t: LocalTime, replica: String) -> SimTime
+    /// The fastest or slowest any node's clock runs in this run, in parts per million
+    /// (`skew` faults with `drift_ppm`; 0 when no clock drifts).
+    var maxDriftPPM: Int64 { get }
     /// The lock service of a replicated deployment (nil for a single relay).
     var lockService: LockServiceModel? { get }
     /// Lease values currently held by live operations of running replicas.
@@ -41,4 +44,15 @@ public protocol WorldView: AnyObject {
     /// A replicated deployment's maintenance settings (each replica starts a cycle every
     /// `interval`; a cycle holds each repository for two steps); nil for a single relay.
     var maintenance: (interval: SimDuration, step: SimDuration)? { get }
+}
+
+extension WorldView {
+    /// How far a node's clock can have drifted from the global clock by `t` (the largest
+    /// drift of the run, accumulated from the start): a duration a node measures by its own
+    /// clock may be this much shorter or longer in global time. Zero when no clock drifts.
+    func driftAllowance(at t: SimTime) -> SimDuration {
+        let ppm = maxDriftPPM
+        guard ppm > 0 else { return 0 }
+        return Time.ns(t.nanoseconds / 1_000_000 * ppm + 1)
+    }
 }

@@ -50,6 +50,13 @@ extension World: WorldView {
         return sim.unavailable(id, from: from, to: to)
     }
 
+    public var maxDriftPPM: Int64 {
+        schedule.faults.reduce(0) { m, f in
+            if case .skew(_, _, let drift) = f.kind { return max(m, drift == .min ? .max : abs(drift)) }
+            return m
+        }
+    }
+
     public func globalTime(_ t: LocalTime, replica: String) -> SimTime {
         guard let id = relayNodes[replica]?.first else { return SimTime(nanoseconds: t.nanoseconds) }
         return sim.now + (t - sim.localTime(of: id))

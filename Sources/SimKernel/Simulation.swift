@@ -161,7 +161,12 @@ public final class Simulation {
         let skew = slots[i].skew
         let drift = slots[i].driftPPM
         if skew == 0 && drift == 0 { return LocalTime(nanoseconds: now.nanoseconds) }
-        return LocalTime(nanoseconds: (now + skew).nanoseconds + now.nanoseconds / 1_000_000 * drift)
+        // now · drift / 10⁶, exact to the nanosecond (whole milliseconds and the rest apart,
+        // so it cannot overflow): a coarser step would let a timer fire before the node's
+        // clock reached its deadline.
+        let t = now.nanoseconds
+        let driftNanos = t / 1_000_000 * drift + (t % 1_000_000) * drift / 1_000_000
+        return LocalTime(nanoseconds: (now + skew).nanoseconds + driftNanos)
     }
 
     func withNodeRandom<T>(_ id: NodeID, _ body: (inout Xoshiro256StarStar) -> T) -> T {
@@ -179,7 +184,16 @@ public final class Simulation {
         let i = Int(node.raw)
         var delay = max(0, after)
         let drift = slots[i].driftPPM
-        if drift != 0 { delay = delay * 1_000_000 / (1_000_000 + drift) }
+        // A drifting clock measures the delay: round the global wait up, so the node's clock
+        // has advanced by at least `after` when the timer fires (a real timer never fires
+        // before its deadline; rounding down made it fire a nanosecond early, and a node
+        // that saw its deadline not yet reached could wait for an input that never came).
+        if drift != 0 {
+            let rate: Int64 = 1_000_000 + drift
+            // One more nanosecond covers the flooring in `localTime(of:)`.
+            let (q, r) = rate.dividingFullWidth(delay.nanoseconds.multipliedFullWidth(by: 1_000_000))
+            delay = Time.ns(q + (r > 0 ? 1 : 0) + 1)
+        }
         if !periodic { busyCount += 1 }
         push(now + delay, .timer(node: node, incarnation: slots[i].incarnation, tag: tag, periodic: periodic))
     }

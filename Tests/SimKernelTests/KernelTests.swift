@@ -249,13 +249,34 @@ import Testing
         sim.setClock(n, skew: Time.s(-3), driftPPM: 100_000)  // 10% fast
         sim.startAll()
         sim.run(until: SimTime.seconds(20))
-        // 10 local seconds pass in 10/1.1 global seconds.
+        // 10 local seconds pass in 10/1.1 global seconds (rounded up, never early).
         #expect(r.timers.count == 1)
-        #expect(r.timers[0].time == SimTime(sinceStart: Time.s(10) * 1_000_000 / 1_100_000))
         let g = r.timers[0].time
-        #expect(
-            r.localTimesAtTimer[0]
-                == LocalTime(sinceZero: g.sinceStart - Time.s(3) + Time.ns(g.nanoseconds / 1_000_000 * 100_000)))
+        #expect(g == SimTime(nanoseconds: (10_000_000_000 * 1_000_000 + 1_099_999) / 1_100_000 + 1))
+        let local = r.localTimesAtTimer[0]
+        #expect(local == LocalTime(sinceZero: g.sinceStart - Time.s(3) + Time.ns(g.nanoseconds / 10)))
+        // The node's clock has advanced by at least the 10 s it asked for.
+        #expect(local - LocalTime(sinceZero: -Time.s(3)) >= Time.s(10))
+    }
+
+    /// A drifting node's timers never fire before its own clock reaches their deadline, at
+    /// any drift and delay (a timer firing a nanosecond early once left a relay waiting).
+    @Test func driftingTimersNeverFireEarly() {
+        var g = SplitMix64(seed: 3)
+        for _ in 0..<300 {
+            let sim = Simulation(seed: 1)
+            let r = Recorder()
+            let delay = Time.ns(Int64(g.next() % 50_000_000_000) + 1)
+            r.startTimers = [(delay, 1)]
+            let n = sim.addNode(r, name: "n")
+            let drift = Int64(g.next() % 2_000) - 1_000
+            sim.setClock(n, skew: 0, driftPPM: drift)
+            sim.run(until: SimTime(nanoseconds: Int64(g.next() % 1_000_000_000)))
+            let startLocal = sim.localTime(of: n)
+            sim.startAll()
+            sim.run(until: SimTime.seconds(200))
+            #expect(r.localTimesAtTimer.first.map { $0 - startLocal >= delay } == true, "delay \(delay), drift \(drift)")
+        }
     }
 }
 
