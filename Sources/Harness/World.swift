@@ -82,7 +82,7 @@ public final class World {
     private var commitIDs: [String: [String: ObjectID]] = [:]
     private var tagObjects: [String: ObjectID] = [:]
     /// The event each publishing step created (its first attempt's event).
-    public private(set) var stepEvents: [String: NostrEvent] = [:]
+    public internal(set) var stepEvents: [String: NostrEvent] = [:]
     public private(set) var history: [HistoryEntry] = []
     /// Measures the run from its history (see `MetricName`).
     private(set) var metrics = MetricsCollector(backoffCap: 0)
@@ -247,7 +247,7 @@ public final class World {
 
     func npub(_ actor: String) -> String { keys[actor]!.npub }
 
-    func repoPath(_ repo: RepoSpec, owner: String?) -> String {
+    public func repoPath(_ repo: RepoSpec, owner: String?) -> String {
         "/\(npub(owner ?? repo.owner))/\(repo.identifier).git"
     }
 
@@ -261,155 +261,6 @@ public final class World {
     }
 
     func afterRelayStep(_ node: RelayNode) { checks.afterRelayStep(self, replica: node.name) }
-
-    // MARK: steps
-
-    private func perform(_ s: ScheduledStep) {
-        let step = s.step
-        sim.trace("step", [("id", step.id), ("actor", step.actor)])
-        switch step.action {
-        case .shutdown(let relay):
-            for n in relayNodes[relay] ?? [] { sim.shutdown(n) }
-            return
-        case .crash(let relay):
-            for n in relayNodes[relay] ?? [] { sim.crash(n) }
-            return
-        case .restart(let relay):
-            for n in relayNodes[relay] ?? [] { sim.restart(n) }
-            return
-        case .reconcile(let repoName, let relay):
-            guard let repo = repoSpec(repoName), let upstream = repo.upstream,
-                let nodeID = relayNodes[relay ?? scenario.relays.first?.name ?? ""]?.first,
-                let node = replicas.first(where: { relayNodes[$0.name]?.first == nodeID })
-            else { return }
-            let key = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
-            _ = node
-            sim.inject(
-                ReconcileKick(repo: key, upstream: Upstream(domain: upstream.domain, branch: upstream.branch)),
-                from: nodeID, to: nodeID)
-            return
-        default: break
-        }
-        guard let client = clients[step.actor] else { return }
-        let retry = step.retry.map { ($0.every, s.time + $0.giveUpAfter) }
-        let run = ClientNode.StepRun(id: step.id, retry: retry) { [unowned self] c, run, ctx in
-            self.attempt(step, run, c, ctx)
-        }
-        sim.inject(StepKick(run: run), from: client.id, to: client.id)
-    }
-
-    /// One attempt of a client step.
-    private func attempt(_ step: StepSpec, _ run: ClientNode.StepRun, _ client: ClientNode, _ ctx: NodeContext) {
-        do {
-            switch step.action {
-            case .announce, .state, .pullRequest, .issue, .delete, .replay:
-                guard let event = try eventFor(step, ctx) else {
-                    record(
-                        .stepOutcome(
-                            step: step.id, accepted: false, message: "nothing to publish (target not published yet)"))
-                    return
-                }
-                client.publish(event, run, source: step.viaSync ? .sync : .user, ctx)
-            case .push(let repoName, let owner, let refs):
-                let repo = repoSpec(repoName)!
-                let owned = RepoKey(owner: keys[owner ?? repo.owner]!.publicKey, d: repo.identifier)
-                let targets = try refs.map { ($0.ref, try refTarget(repoName, $0) ?? .zero) }
-                client.push(path: repoPath(repo, owner: owner), repo: owned, refs: targets, run, ctx)
-            case .pushPR(let repoName, let pr, let commit, let rawRef):
-                let repo = repoSpec(repoName)!
-                let ref: String
-                if let rawRef {
-                    ref = rawRef
-                } else {
-                    guard let prStep = scenario.steps.first(where: { $0.id == pr }),
-                        let prEvent = try eventFor(prStep, ctx)
-                    else {
-                        record(
-                            .stepOutcome(
-                                step: step.id, accepted: false, message: "pull request \(pr) not published yet"))
-                        return
-                    }
-                    ref = "refs/nostr/\(prEvent.id)"
-                }
-                let owned = RepoKey(owner: keys[repo.owner]!.publicKey, d: repo.identifier)
-                client.push(
-                    path: repoPath(repo, owner: nil), repo: owned,
-                    refs: [(ref, commitID(repoName, commit) ?? .zero)], run, ctx)
-            case .clone(let repoName, let owner):
-                client.clone(path: repoPath(repoSpec(repoName)!, owner: owner), run, ctx)
-            case .shutdown, .crash, .restart, .reconcile:
-                break
-            }
-        } catch {
-            record(.stepOutcome(step: step.id, accepted: false, message: "could not prepare step: \(error)"))
-        }
-    }
-
-    /// The event a publishing step sends: signed once, on first need. A git-first PR push
-    /// needs its PR's id before the PR is published, as a real client signs first.
-    private func eventFor(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
-        if case .replay(let target) = step.action { return stepEvents[target] }
-        if let e = stepEvents[step.id] { return e }
-        guard let e = try makeEvent(step, ctx) else { return nil }
-        stepEvents[step.id] = e
-        return e
-    }
-
-    private func makeEvent(_ step: StepSpec, _ ctx: NodeContext) throws -> NostrEvent? {
-        let me = keys[step.actor]!
-        let createdAt = config.epochUnix + ctx.now.sinceZero / Time.second
-        let draft: EventDraft
-        switch step.action {
-        case .announce(let repoName, let maint, let lists):
-            let repo = repoSpec(repoName)!
-            let domains = lists ? scenario.relays.map(\.domain) : ["elsewhere.invalid"]
-            let ms = maint ?? (step.actor == repo.owner ? repo.maintainers : [])
-            draft = .repoAnnouncement(
-                identifier: repo.identifier,
-                cloneURLs: (domains + step.cloneDomains).map {
-                    "https://\($0)/\(npub(step.actor))/\(repo.identifier).git"
-                },
-                relays: domains.map { "wss://\($0)" }, maintainers: ms.map { keys[$0]!.publicKey })
-        case .state(let repoName, let refs, let head, let peeled):
-            let repo = repoSpec(repoName)!
-            var tips: [(name: String, target: String)] = []
-            for r in refs {
-                guard let target = try refTarget(repoName, r) else { continue }
-                tips.append((r.ref, target.hex))
-                if peeled && r.annotatedTag, let c = r.commit.flatMap({ commitID(repoName, $0) }) {
-                    tips.append((r.ref + "^{}", c.hex))
-                }
-            }
-            draft = .repoState(identifier: repo.identifier, refs: tips, head: head)
-        case .pullRequest(let repoName, _, let commit):
-            let repo = repoSpec(repoName)!
-            draft = .pullRequest(
-                repoOwner: keys[repo.owner]!.publicKey, identifier: repo.identifier,
-                tip: commitID(repoName, commit)!.hex,
-                cloneURLs: ([config.domain] + step.cloneDomains).map { "https://\($0)\(repoPath(repo, owner: nil))" },
-                subject: "PR from \(step.actor)")
-        case .issue(let repoName, let subject):
-            let repo = repoSpec(repoName)!
-            draft = .issue(repoOwner: keys[repo.owner]!.publicKey, identifier: repo.identifier, subject: subject)
-        case .delete(let targets, let byCoordinate):
-            var named: [EventDraft.DeletionTarget] = []
-            for t in targets {
-                guard let e = stepEvents[t] else { return nil }
-                if byCoordinate, let key = e.replacementKey {
-                    named.append(.coordinate(key.description, kind: e.kind))
-                } else {
-                    named.append(.event(id: e.id, kind: e.kind))
-                }
-            }
-            draft = .deletion(named)
-        default:
-            return nil
-        }
-        let aux: [UInt8] = ctx.withRandom { g in
-            (0..<4).flatMap { _ in withUnsafeBytes(of: g.next().littleEndian, Array.init) }
-        }
-        return draft.signed(createdAt: createdAt, keyPair: me, auxRand: aux)
-    }
 
     // MARK: running
 

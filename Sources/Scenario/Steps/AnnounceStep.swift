@@ -1,7 +1,7 @@
 extension StepActionDescription {
     /// `announce: <repo>` or `announce: { repo, maintainers, lists_service, clone }`.
     static let announce = StepActionDescription(
-        keyword: "announce", meaning: "Publish a 30617 announcement.", publishesEvent: true, isLifecycle: false,
+        keyword: "announce", meaning: "Publish a 30617 announcement.",
         decode: { d, e, step in
             let r = d.reader
             let v = e.value
@@ -32,5 +32,18 @@ extension StepActionDescription {
             if !listsService { f.append("lists_service: false") }
             if !cloneDomains.isEmpty { f.append("clone: \(ScenarioWriter.list(cloneDomains))") }
             return ["announce: \(ScenarioWriter.flow(f))"]
+        },
+        perform: .publishes { a, step, w in
+            guard case .announce(let repoName, let maintainers, let listsService) = a else { return nil }
+            let repo = w.repo(repoName)
+            let domains = listsService ? w.relayDomains : ["elsewhere.invalid"]
+            let ms = maintainers ?? (step.actor == repo.owner ? repo.maintainers : [])
+            return .draft(
+                .repoAnnouncement(
+                    identifier: repo.identifier,
+                    cloneURLs: (domains + step.cloneDomains).map {
+                        "https://\($0)/\(w.npub(of: step.actor))/\(repo.identifier).git"
+                    },
+                    relays: domains.map { "wss://\($0)" }, maintainers: ms.map { w.publicKey(of: $0) }))
         })
 }

@@ -1,8 +1,7 @@
 extension StepActionDescription {
     /// `clone: <repo>` or `clone: { repo, owner }`.
     static let clone = StepActionDescription(
-        keyword: "clone", meaning: "Clone a repo (owner defaults to the repo's owner).", publishesEvent: false,
-        isLifecycle: false,
+        keyword: "clone", meaning: "Clone a repo (owner defaults to the repo's owner).",
         decode: { d, e, _ in
             let r = d.reader
             let v = e.value
@@ -23,5 +22,9 @@ extension StepActionDescription {
             return [
                 "clone: \(ScenarioWriter.flow(["repo: \(ScenarioWriter.scalar(repo))", "owner: \(ScenarioWriter.scalar(owner))"]))"
             ]
+        },
+        perform: .gitOperation { a, git in
+            guard case .clone(let repo, let owner) = a else { return }
+            git.clone(repo: repo, owner: owner)
         })
 }

@@ -1,8 +1,9 @@
+import Nostr
+
 extension StepActionDescription {
     /// `delete: <step>` or `delete: [steps]`, with the step's `by: id | coordinate`.
     static let delete = StepActionDescription(
-        keyword: "delete", meaning: "NIP-09 deletion of events published by these steps.", publishesEvent: true,
-        isLifecycle: false,
+        keyword: "delete", meaning: "NIP-09 deletion of events published by these steps.",
         decode: { d, e, step in
             let r = d.reader
             let byCoordinate = step.byCoordinate
@@ -32,5 +33,18 @@ extension StepActionDescription {
         encode: { a, _ in
             guard case .delete(let targets, let byCoordinate) = a else { return [] }
             return ["delete: \(ScenarioWriter.list(targets))"] + (byCoordinate ? ["by: coordinate"] : [])
+        },
+        perform: .publishes { a, _, w in
+            guard case .delete(let targets, let byCoordinate) = a else { return nil }
+            var named: [EventDraft.DeletionTarget] = []
+            for t in targets {
+                guard let e = w.publishedEvent(step: t) else { return nil }
+                if byCoordinate, let key = e.replacementKey {
+                    named.append(.coordinate(key.description, kind: e.kind))
+                } else {
+                    named.append(.event(id: e.id, kind: e.kind))
+                }
+            }
+            return .draft(.deletion(named))
         })
 }

@@ -1,7 +1,7 @@
 extension StepActionDescription {
     /// `issue: <repo>` or `issue: { repo, subject }`.
     static let issue = StepActionDescription(
-        keyword: "issue", meaning: "Publish a 1621 issue.", publishesEvent: true, isLifecycle: false,
+        keyword: "issue", meaning: "Publish a 1621 issue.",
         decode: { d, e, _ in
             let r = d.reader
             let v = e.value
@@ -22,5 +22,10 @@ extension StepActionDescription {
             return [
                 "issue: \(ScenarioWriter.flow(["repo: \(ScenarioWriter.scalar(repo))", "subject: \(ScenarioWriter.quoted(subject))"]))"
             ]
+        },
+        perform: .publishes { a, _, w in
+            guard case .issue(let repoName, let subject) = a else { return nil }
+            let repo = w.repo(repoName)
+            return .draft(.issue(repoOwner: w.publicKey(of: repo.owner), identifier: repo.identifier, subject: subject))
         })
 }

@@ -1,8 +1,7 @@
 extension StepActionDescription {
     /// `push_pr: { repo, pr, commit, raw_ref }`: push to `refs/nostr/<id of the PR event>`.
     static let pushPR = StepActionDescription(
-        keyword: "push_pr", meaning: "Push a commit to refs/nostr/<id of the PR event>.", publishesEvent: false,
-        isLifecycle: false,
+        keyword: "push_pr", meaning: "Push a commit to refs/nostr/<id of the PR event>.",
         decode: { d, e, _ in
             let r = d.reader
             guard let f = r.fields(e.value, "'push_pr'", known: ["repo", "pr", "commit", "raw_ref"]) else {
@@ -42,5 +41,19 @@ extension StepActionDescription {
             ]
             if let rawRef { f.append("raw_ref: \(ScenarioWriter.scalar(rawRef))") }
             return ["push_pr: \(ScenarioWriter.flow(f))"]
+        },
+        perform: .gitOperation { a, git in
+            guard case .pushPR(let repo, let pr, let commit, let rawRef) = a else { return }
+            let ref: String
+            if let rawRef {
+                ref = rawRef
+            } else {
+                guard let id = try git.eventID(ofStep: pr) else {
+                    git.refuse("pull request \(pr) not published yet")
+                    return
+                }
+                ref = "refs/nostr/\(id)"
+            }
+            git.push(repo: repo, ref: ref, commit: commit)
         })
 }

@@ -1,7 +1,7 @@
 extension StepActionDescription {
     /// `push: { repo, owner, refs }` (a ref to null deletes it).
     static let push = StepActionDescription(
-        keyword: "push", meaning: "git push of these ref updates.", publishesEvent: false, isLifecycle: false,
+        keyword: "push", meaning: "git push of these ref updates.",
         decode: { d, e, _ in
             let r = d.reader
             guard let f = r.fields(e.value, "'push'", known: ["repo", "owner", "refs"]) else { return nil }
@@ -23,5 +23,9 @@ extension StepActionDescription {
             if let owner { f.append("owner: \(ScenarioWriter.scalar(owner))") }
             f.append("refs: \(ScenarioWriter.refMap(refs))")
             return ["push: \(ScenarioWriter.flow(f))"]
+        },
+        perform: .gitOperation { a, git in
+            guard case .push(let repo, let owner, let refs) = a else { return }
+            try git.push(repo: repo, owner: owner, refs: refs)
         })
 }

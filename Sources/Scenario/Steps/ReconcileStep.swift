@@ -4,7 +4,6 @@ extension StepActionDescription {
     static let reconcile = StepActionDescription(
         keyword: "reconcile",
         meaning: "The relay reconciles the owner's copy of the repo with its upstream (the repo needs one).",
-        publishesEvent: false, isLifecycle: true,
         decode: { d, e, step in
             let r = d.reader
             let v = e.value
@@ -41,5 +40,9 @@ extension StepActionDescription {
             return [
                 "reconcile: \(ScenarioWriter.flow(["repo: \(ScenarioWriter.scalar(repo))", "relay: \(ScenarioWriter.scalar(relay))"]))"
             ]
+        },
+        perform: .byWorld { a, w in
+            guard case .reconcile(let repo, let relay) = a else { return }
+            w.reconcile(repo: repo, relay: relay)
         })
 }

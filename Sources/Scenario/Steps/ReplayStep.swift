@@ -3,7 +3,6 @@ extension StepActionDescription {
     static let replay = StepActionDescription(
         keyword: "replay",
         meaning: "Send again, unchanged (same id and created_at), the event this earlier step published.",
-        publishesEvent: true, isLifecycle: false,
         decode: { d, e, _ in
             guard let t = d.reader.text(e.value, "a step id in 'replay'") else { return nil }
             d.ref(
@@ -20,5 +19,9 @@ extension StepActionDescription {
         encode: { a, _ in
             guard case .replay(let target) = a else { return [] }
             return ["replay: \(ScenarioWriter.scalar(target))"]
+        },
+        perform: .publishes { a, _, w in
+            guard case .replay(let target) = a, let e = w.publishedEvent(step: target) else { return nil }
+            return .signed(e)
         })
 }

@@ -1,8 +1,7 @@
 extension StepActionDescription {
     /// `state: { repo, refs, head, peeled }`.
     static let state = StepActionDescription(
-        keyword: "state", meaning: "Publish a 30618 state with exactly these refs.", publishesEvent: true,
-        isLifecycle: false,
+        keyword: "state", meaning: "Publish a 30618 state with exactly these refs.",
         decode: { d, e, _ in
             let r = d.reader
             guard let f = r.fields(e.value, "'state'", known: ["repo", "refs", "head", "peeled"]) else { return nil }
@@ -33,5 +32,18 @@ extension StepActionDescription {
             if let head { f.append("head: \(ScenarioWriter.scalar(head))") }
             if peeled { f.append("peeled: true") }
             return ["state: \(ScenarioWriter.flow(f))"]
+        },
+        perform: .publishes { a, _, w in
+            guard case .state(let repoName, let refs, let head, let peeled) = a else { return nil }
+            let repo = w.repo(repoName)
+            var tips: [(name: String, target: String)] = []
+            for r in refs {
+                guard let target = try w.refTargetHex(repoName, r) else { continue }
+                tips.append((r.ref, target))
+                if peeled && r.annotatedTag, let c = r.commit.flatMap({ w.commitHex(repoName, $0) }) {
+                    tips.append((r.ref + "^{}", c))
+                }
+            }
+            return .draft(.repoState(identifier: repo.identifier, refs: tips, head: head))
         })
 }

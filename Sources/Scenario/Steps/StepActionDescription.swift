@@ -4,22 +4,25 @@
 /// an actor). Each kind is one file in this folder (the relay lifecycle's three share one);
 /// `StepAction.descriptions` lists them.
 ///
-/// Adding an action: a case in `StepAction` (Model.swift), a file here, a line in the list
-/// and in `described` below (the compiler asks for the latter), and how the world performs
-/// it (`World.attempt` for a client's, `World.perform` for a relay's).
+/// Adding an action: a case in `StepAction` (Model.swift), a file here (with how it is
+/// performed: `StepPerformance`), and a line in the list and in `described` below (the
+/// compiler asks for the latter).
 public struct StepActionDescription: Sendable {
     public let keyword: String
     /// One sentence, as `docs/scenario.schema.json` describes the keyword.
     public let meaning: String
-    /// Publishes a Nostr event (which expectations about serving can name).
-    public let publishesEvent: Bool
-    /// Done by the relay itself (lifecycle, reconciliation): no actor.
-    public let isLifecycle: Bool
     /// Reads the value under the keyword; errors go to the decoder's reader (file:line).
     let decode: @Sendable (ScenarioDecoder, Fields.Entry, inout StepDecoding) -> StepAction?
     /// The step's keys for the action (`announce: …`, and `by: coordinate` for a deletion),
     /// given the step's extra clone domains.
     let encode: @Sendable (StepAction, _ cloneDomains: [String]) -> [String]
+    /// How the world carries it out.
+    public let perform: StepPerformance
+
+    /// Publishes a Nostr event (which expectations about serving can name).
+    public var publishesEvent: Bool { if case .publishes = perform { true } else { false } }
+    /// Done by the world itself (the relay's lifecycle, reconciliation): no actor.
+    public var isLifecycle: Bool { if case .byWorld = perform { true } else { false } }
 }
 
 /// What an action's decoder knows of its step besides its own value, and what it hands
