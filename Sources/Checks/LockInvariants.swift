@@ -175,7 +175,7 @@ final class LockSafety: InvariantFamily {
         for key in open.keys.sorted() {
             guard let o = open[key] else { continue }
             // Still held at the end: fine only if a live operation holds it.
-            if lock.value(of: key, at: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
+            if lock.holder(of: key, at: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
                 fail(
                     .lockLiveness, t, "locks",
                     "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")

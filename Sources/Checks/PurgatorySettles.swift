@@ -2,7 +2,8 @@ import SimKernel
 
 /// `purgatory-settles` (liveness): after healing, nothing waits in a purgatory past its
 /// deadline plus a sweep, allowing for the time its replica was paused or down. Deadlines
-/// are in the replica's own clock; they are judged as global instants.
+/// are in the clock of the replica that made them (any of a deployment's replicas, which
+/// share one purgatory); they are judged as the latest global instant they can mean.
 final class PurgatorySettles: InvariantFamily {
     static let invariants: Set<InvariantName> = [.purgatorySettles]
 
@@ -16,10 +17,10 @@ final class PurgatorySettles: InvariantFamily {
                 entries.append((p.announcements[k]!.event.id, p.announcements[k]!.deadline))
             }
             for (id, local) in entries {
-                let deadline = w.globalTime(local, replica: name)
+                let deadline = w.latestGlobalTime(local)
                 let bound =
                     max(deadline, healedAt) + w.config.sweepInterval
-                    + w.unavailable(replica: name, from: healedAt, to: t)
+                    + w.unavailable(replica: name, from: healedAt, to: t) + w.driftAllowance(at: t)
                 if t > bound {
                     violations.fail(
                         .purgatorySettles, t, name,

@@ -125,7 +125,9 @@ final class RelayModel {
     /// depend on it are not predicted.
     func uncertain(_ d: String, _ t: SimTime, _ w: WorldView) -> Bool {
         for (k, v) in waitingAnnouncements where k.d == d {
-            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention { return true }
+            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention - w.driftAllowance(at: t) {
+                return true
+            }
         }
         return false
     }

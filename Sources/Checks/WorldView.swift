@@ -20,6 +20,9 @@ public protocol WorldView: AnyObject {
     func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration
     /// A reading of `replica`'s own clock as a global instant (by its clock's offset now).
     func globalTime(_ t: LocalTime, replica: String) -> SimTime
+    /// The latest global instant a reading of any replica's clock can mean (an entry of a
+    /// purgatory the replicas share was timed by whichever replica made it).
+    func latestGlobalTime(_ t: LocalTime) -> SimTime
     /// The fastest or slowest any node's clock runs in this run, in parts per million
     /// (`skew` faults with `drift_ppm`; 0 when no clock drifts).
     var maxDriftPPM: Int64 { get }
@@ -53,6 +56,7 @@ extension WorldView {
     func driftAllowance(at t: SimTime) -> SimDuration {
         let ppm = maxDriftPPM
         guard ppm > 0 else { return 0 }
-        return Time.ns(t.nanoseconds / 1_000_000 * ppm + 1)
+        let n = t.nanoseconds
+        return Time.ns(n / 1_000_000 * ppm + ((n % 1_000_000) * ppm + 999_999) / 1_000_000)
     }
 }

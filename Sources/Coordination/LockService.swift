@@ -68,7 +68,8 @@ public enum LockReply: Sendable, Hashable {
 /// `expired` events carry the deadline itself as `time` (the model notices expiries lazily,
 /// always before it records anything later), so `history` stays ordered by time as long as
 /// the model is driven with non-decreasing `now`. Times are global (`globalClock`), so the
-/// checks can set them beside other nodes' events.
+/// checks can set them beside other nodes' events; an event is never recorded before the
+/// one before it, even when the service's clock was stepped.
 public struct LockServiceEvent: Sendable, Hashable {
     public enum Kind: String, Sendable { case set, deleted, expired, extended, incremented, failoverReverted }
     public var time: SimTime
@@ -76,13 +77,18 @@ public struct LockServiceEvent: Sendable, Hashable {
     public var value: String?
     public var kind: Kind
     public var expiresAt: SimTime?
+    /// `expiresAt` as the service's own clock reads it (what a failover restores).
+    public var serviceExpiresAt: LocalTime?
 
-    public init(time: SimTime, key: String, value: String?, kind: Kind, expiresAt: SimTime?) {
+    public init(
+        time: SimTime, key: String, value: String?, kind: Kind, expiresAt: SimTime?, serviceExpiresAt: LocalTime? = nil
+    ) {
         self.time = time
         self.key = key
         self.value = value
         self.kind = kind
         self.expiresAt = expiresAt
+        self.serviceExpiresAt = serviceExpiresAt
     }
 
     /// Whether the key holds `value` after this event (false for deletions and expiries).
@@ -144,7 +150,6 @@ public final class LockServiceModel {
         offset = globalClock.map { now.sinceZero - $0().sinceStart } ?? 0
     }
     private func global(_ t: LocalTime) -> SimTime { SimTime(sinceStart: t.sinceZero - offset) }
-    private func local(_ t: SimTime) -> LocalTime { LocalTime(sinceZero: t.sinceStart + offset) }
 
     // MARK: Commands
 
@@ -224,7 +229,7 @@ public final class LockServiceModel {
         }
         for key in touched.sorted() {
             let restored = state(of: key, asOf: cut).flatMap { e -> Entry? in
-                let e = Entry(value: e.value, expiresAt: e.expiresAt.map(local))
+                let e = Entry(value: e.value, expiresAt: e.serviceExpiresAt)
                 if let d = e.expiresAt, d <= now { return nil }
                 return e
             }
@@ -248,9 +253,6 @@ public final class LockServiceModel {
         return e.value
     }
 
-    /// Current value at the global instant `t` (the service's clock read as at the last command).
-    public func value(of key: String, at t: SimTime) -> String? { value(of: key, now: local(t)) }
-
     /// Remaining time to live of a key at `now` (nil: absent/expired or no expiry).
     public func ttl(of key: String, now: LocalTime) -> SimDuration? {
         guard let e = entries[key], let d = e.expiresAt, d > now else { return nil }
@@ -263,7 +265,7 @@ public final class LockServiceModel {
     }
 
     /// The key's state as of global time `t` according to history (expiry not applied).
-    func state(of key: String, asOf t: SimTime) -> (value: String, expiresAt: SimTime?)? {
+    func state(of key: String, asOf t: SimTime) -> (value: String, expiresAt: SimTime?, serviceExpiresAt: LocalTime?)? {
         guard let idx = eventsByKey[key] else { return nil }
         // Last event with time <= t (history is ordered by time).
         var lo = 0
@@ -275,7 +277,7 @@ public final class LockServiceModel {
         guard lo > 0 else { return nil }
         let ev = history[idx[lo - 1]]
         guard ev.leavesPresent, let v = ev.value else { return nil }
-        return (v, ev.expiresAt)
+        return (v, ev.expiresAt, ev.serviceExpiresAt)
     }
 
     // MARK: Internals
@@ -341,8 +343,15 @@ public final class LockServiceModel {
         _ time: LocalTime, _ key: String, _ value: String?, _ kind: LockServiceEvent.Kind, _ expiresAt: LocalTime?
     ) {
         eventsByKey[key, default: []].append(history.count)
+        // In global time, never before the previous event nor after the global now (an
+        // expiry noticed late after the service's clock was stepped forward).
+        var at = global(time)
+        if let last = history.last?.time, at < last { at = last }
+        if let g = globalClock?(), at > g { at = g }
         history.append(
-            LockServiceEvent(time: global(time), key: key, value: value, kind: kind, expiresAt: expiresAt.map(global)))
+            LockServiceEvent(
+                time: at, key: key, value: value, kind: kind, expiresAt: expiresAt.map(global),
+                serviceExpiresAt: expiresAt))
     }
 }
 

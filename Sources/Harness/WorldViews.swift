@@ -57,6 +57,10 @@ extension World: WorldView {
         }
     }
 
+    public func latestGlobalTime(_ t: LocalTime) -> SimTime {
+        replicas.map { globalTime(t, replica: $0.name) }.max() ?? SimTime(nanoseconds: t.nanoseconds)
+    }
+
     public func globalTime(_ t: LocalTime, replica: String) -> SimTime {
         guard let id = relayNodes[replica]?.first else { return SimTime(nanoseconds: t.nanoseconds) }
         return sim.now + (t - sim.localTime(of: id))

@@ -38,7 +38,7 @@ public final class RepositoryStorage {
     public var deletesFailUntil: SimTime? = nil
     /// The shared storage's clock, which stamps the write log and times the fault window: the
     /// simulation's global clock (writers' own clocks may be skewed and do not order writes
-    /// across replicas). A real server keeps no log and injects no faults.
+    /// across replicas). A real server turns the log off (`recordWrites`) and injects no faults.
     public var clock: () -> SimTime = { .zero }
     /// Every write, in order, for the checks.
     public private(set) var writes: [WriteRecord] = []

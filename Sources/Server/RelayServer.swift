@@ -81,6 +81,7 @@ public enum RelayServer {
 
         let store = try EventStore(path: data + "/events.sqlite")
         let storage = try RepositoryStorage(root: data + "/repos")
+        storage.recordWrites = false  // the write log is the simulator's, for its checks
         let process = RelayProcess(name: "serve", config: config, settings: settings, store: store, storage: storage)
         let purgatoryPath = data + "/purgatory.json"
         let fileLogger = logger

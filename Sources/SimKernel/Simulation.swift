@@ -191,8 +191,13 @@ public final class Simulation {
         if drift != 0 {
             let rate: Int64 = 1_000_000 + drift
             // One more nanosecond covers the flooring in `localTime(of:)`.
-            let (q, r) = rate.dividingFullWidth(delay.nanoseconds.multipliedFullWidth(by: 1_000_000))
-            delay = Time.ns(q + (r > 0 ? 1 : 0) + 1)
+            let product = delay.nanoseconds.multipliedFullWidth(by: 1_000_000)
+            if product.high >= rate {
+                delay = Time.ns(Int64.max / 4)  // beyond any run
+            } else {
+                let (q, r) = rate.dividingFullWidth(product)
+                delay = Time.ns(q + (r > 0 ? 1 : 0) + 1)
+            }
         }
         if !periodic { busyCount += 1 }
         push(now + delay, .timer(node: node, incarnation: slots[i].incarnation, tag: tag, periodic: periodic))

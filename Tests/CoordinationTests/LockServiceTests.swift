@@ -174,10 +174,28 @@ import Testing
         #expect(s.history[0].expiresAt == SimTime.seconds(110))
         #expect(s.holder(of: "k", at: SimTime.seconds(109)) == "a")
         #expect(s.holder(of: "k", at: SimTime.seconds(110)) == nil)
-        #expect(s.value(of: "k", at: SimTime.seconds(105)) == "a")
         // Expiry is judged in the service's clock: at local 140 s the key is gone.
         global = SimTime.seconds(110)
         #expect(s.execute(.get(key: "k"), now: LocalTime.seconds(140)) == .null)
         #expect(s.history.last?.kind == .expired && s.history.last?.time == SimTime.seconds(110))
+    }
+
+    /// A forward step of the service's clock expires a lease early in global time: the
+    /// expiry is recorded no earlier than the events before it, and each event keeps the
+    /// deadline as the service's own clock set it (what a failover restores).
+    @Test func historyStaysOrderedWhenTheServiceClockJumps() {
+        let s = LockServiceModel(failoverLag: Time.s(5))
+        var global = SimTime.seconds(100)
+        s.globalClock = { global }
+        #expect(s.execute(.set(key: "k", value: "a", nx: true, px: Time.s(10)), now: LocalTime.seconds(100)) == .ok)
+        // The clock jumps 60 s ahead one second later: the lease is gone at the next command.
+        global = SimTime.seconds(102)
+        #expect(s.execute(.get(key: "k"), now: LocalTime.seconds(162)) == .null)
+        let times = s.history.map(\.time)
+        #expect(times == times.sorted())
+        #expect(s.history.last?.kind == .expired)
+        #expect(s.history.last.map { $0.time >= SimTime.seconds(100) && $0.time <= SimTime.seconds(102) } == true)
+        #expect(s.execute(.set(key: "m", value: "b", nx: true, px: Time.s(30)), now: LocalTime.seconds(162)) == .ok)
+        #expect(s.history.last?.serviceExpiresAt == LocalTime.seconds(192))
     }
 }
