@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(
             name: "CGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
+        // glibc's mallopt (see Harness/AllocatorTuning.swift).
+        .systemLibrary(name: "CMalloc"),
 
         .target(
             name: "SimKernel",
@@ -96,7 +98,7 @@ let package = Package(
             name: "Harness",
             dependencies: [
                 "SimKernel", "Nostr", "GitStore", "EventStore", "Relay", "Coordination", "Sync",
-                "RelayProcess", "Scenario", "Checks",
+                "RelayProcess", "Scenario", "Checks", "CMalloc",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ], swiftSettings: simulationHotPath),

@@ -190,6 +190,7 @@ public final class Sweep {
 
     /// Runs every scenario for every seed of this shard. Results do not depend on `jobs`.
     public func run() -> [ScenarioSummary] {
+        AllocatorTuning.keepFreedMemory()
         let seeds = options.seedList
         // Seed-major order: a sweep cut short by its time budget has run every scenario
         // for about as many seeds, never all of one scenario and none of the next.
