@@ -1,5 +1,6 @@
 import CSecp256k1
 import Crypto
+import Synchronization
 
 /// Why a key (hex, nsec, npub, raw bytes) was rejected.
 public enum KeyError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -95,6 +96,17 @@ public struct KeyPair: Hashable, Sendable, CustomStringConvertible {
     /// SHA-256 of `"graspsim/nostr-key/v1\0<salt>\0<counter>\0<name>"` with counter 0,
     /// counting up in the (astronomically unlikely) case the hash is not a valid secret.
     public static func deterministic(name: String, salt: UInt64) -> KeyPair {
+        let key = DerivedKeys.Name(name: name, salt: salt)
+        if let known = DerivedKeys.known.withLock({ $0[key] }) { return known }
+        let pair = derive(name: name, salt: salt)
+        DerivedKeys.known.withLock { keys in
+            if keys.count >= DerivedKeys.capacity { keys.removeAll(keepingCapacity: true) }
+            keys[key] = pair
+        }
+        return pair
+    }
+
+    static func derive(name: String, salt: UInt64) -> KeyPair {
         var counter: UInt64 = 0
         while true {
             let material = Array("graspsim/nostr-key/v1\u{0}\(salt)\u{0}\(counter)\u{0}\(name)".utf8)
