@@ -41,6 +41,42 @@ public enum LockCommand: Sendable, Hashable {
         case .compareAndPExpire(let k, let v, let ttl): return "CAPEXPIRE \(k) \(v) \(ttl / Time.millisecond)"
         }
     }
+
+    /// Writes exactly `traceLabel`'s bytes, building no string.
+    public func writeTraceLabel(_ out: inout TraceText) {
+        func words(_ verb: StaticString, _ key: String, _ value: String? = nil) {
+            out.write(verb)
+            out.write(" ")
+            out.write(key)
+            if let value {
+                out.write(" ")
+                out.write(value)
+            }
+        }
+        func milliseconds(_ d: SimDuration) {
+            out.write(" ")
+            out.write(d / Time.millisecond)
+        }
+        switch self {
+        case .set(let k, let v, let nx, let px):
+            words("SET", k, v)
+            if nx { out.write(" NX") }
+            if let px {
+                out.write(" PX")
+                milliseconds(px)
+            }
+        case .get(let k): words("GET", k)
+        case .del(let k): words("DEL", k)
+        case .pexpire(let k, let ttl):
+            words("PEXPIRE", k)
+            milliseconds(ttl)
+        case .incr(let k): words("INCR", k)
+        case .compareAndDelete(let k, let v): words("CAD", k, v)
+        case .compareAndPExpire(let k, let v, let ttl):
+            words("CAPEXPIRE", k, v)
+            milliseconds(ttl)
+        }
+    }
 }
 
 public enum LockReply: Sendable, Hashable {
@@ -56,6 +92,18 @@ public enum LockReply: Sendable, Hashable {
         case .integer(let n): return "(integer) \(n)"
         case .bulk(let s): return "\"\(s)\""
         case .error(let e): return "ERR \(e)"
+        }
+    }
+
+    /// Writes exactly `traceLabel`'s bytes, building no string.
+    public func writeTraceLabel(_ out: inout TraceText) {
+        switch self {
+        case .ok: out.write("OK")
+        case .null: out.write("nil")
+        case .integer(let n):
+            out.write("(integer) ")
+            out.write(n)
+        case .bulk, .error: out.write(traceLabel)
         }
     }
 }

@@ -7,6 +7,10 @@ struct LockRequest: SimMessage {
     var id: UInt64
     var command: LockCommand
     var traceLabel: String { "lock " + command.traceLabel }
+    func writeTraceLabel(_ out: inout TraceText) {
+        out.write("lock ")
+        command.writeTraceLabel(&out)
+    }
 }
 
 /// Lock service → replica.
@@ -14,6 +18,10 @@ struct LockResponse: SimMessage {
     var id: UInt64
     var reply: LockReply
     var traceLabel: String { "lock reply " + reply.traceLabel }
+    func writeTraceLabel(_ out: inout TraceText) {
+        out.write("lock reply ")
+        reply.writeTraceLabel(&out)
+    }
 }
 
 /// The Redis-like lock service as a simulated node (its links take the usual faults).

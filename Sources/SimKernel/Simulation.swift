@@ -12,6 +12,9 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
 public protocol SimMessage {
     /// Short text for the trace (`push refs/heads/main`, `EVENT 1a2b…`).
     var traceLabel: String { get }
+    /// Writes exactly `traceLabel`'s bytes (messages on hot paths write them without
+    /// building the string; the default writes `traceLabel`).
+    func writeTraceLabel(_ out: inout TraceText)
 }
 
 /// A simulated process: a sans-IO state machine driven by the kernel. Nodes never read a
@@ -405,7 +408,17 @@ public final class Simulation {
         case .running:
             busyCount -= done
             if traceNetwork {
-                trace(node: to, kind: "net.recv", [("from", slots[Int(from.raw)].name), ("msg", message.traceLabel)])
+                if trace.keepsRecords {
+                    trace(
+                        node: to, kind: "net.recv", [("from", slots[Int(from.raw)].name), ("msg", message.traceLabel)])
+                } else {
+                    trace.appendLine(time: now, node: slots[i].name, kind: "net.recv") { line in
+                        line.field("from")
+                        line.write(slots[Int(from.raw)].name)
+                        line.field("msg")
+                        message.writeTraceLabel(&line)
+                    }
+                }
             }
             slots[i].node.receive(message, from: from, NodeContext(sim: self, node: to))
         }

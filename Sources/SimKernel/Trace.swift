@@ -84,9 +84,30 @@ public final class Trace {
     private var pending: [UInt8] = []
     private static let flushAt = 8_192
 
+    /// Whether records are kept or handed to a sink (then every line must be a record).
+    public var keepsRecords: Bool { keepRecords || sink != nil }
+
+    /// Appends one line written by `fields` (which writes ` key=value` for each field), as
+    /// `append` would for the same record; only when no record is kept (`keepsRecords`).
+    public func appendLine(time: SimTime, node: String, kind: StaticString, _ fields: (inout TraceText) -> Void) {
+        precondition(!keepsRecords, "a trace that keeps records takes TraceRecords")
+        var line = TraceText(bytes: [])
+        swap(&line.bytes, &pending)
+        TraceText.appendDecimal(time.nanoseconds, to: &line.bytes)
+        line.bytes.append(0x20)
+        line.write(node)
+        line.bytes.append(0x20)
+        line.write(kind)
+        fields(&line)
+        line.bytes.append(0x0A)
+        swap(&line.bytes, &pending)
+        if pending.count >= Self.flushAt { flush() }
+        count += 1
+    }
+
     public func append(_ r: TraceRecord) {
         // Exactly the bytes of `canonicalLine` + "\n" (a test holds the two together).
-        Self.appendDecimal(r.time.nanoseconds, to: &pending)
+        TraceText.appendDecimal(r.time.nanoseconds, to: &pending)
         pending.append(0x20)
         Self.appendUTF8(r.node, to: &pending)
         pending.append(0x20)
@@ -113,18 +134,6 @@ public final class Trace {
     static func appendUTF8(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    /// `n` in decimal, as `"\(n)"` writes it.
-    static func appendDecimal(_ n: Int64, to out: inout [UInt8]) {
-        if n < 0 { out.append(0x2D) }
-        let start = out.count
-        var m = n.magnitude
-        repeat {
-            out.append(0x30 + UInt8(m % 10))
-            m /= 10
-        } while m > 0
-        out[start...].reverse()
     }
 
     /// The hash `canonicalLine` strings give (what `append` must equal).

@@ -199,3 +199,32 @@ import Testing
         #expect(s.history.last?.serviceExpiresAt == LocalTime.seconds(192))
     }
 }
+
+/// The lock messages write their trace labels without building them; the bytes must be
+/// the labels' own.
+@Suite struct LockTraceLabels {
+    static func written(_ body: (inout TraceText) -> Void) -> String {
+        var t = TraceText()
+        body(&t)
+        return t.text
+    }
+
+    @Test func commandLabelsAreWrittenExactly() {
+        let commands: [LockCommand] = [
+            .set(key: "lock:r", value: "relay#1:3:9", nx: true, px: Time.s(30)),
+            .set(key: "lock:r", value: "v", nx: false, px: nil),
+            .set(key: "k", value: "", nx: true, px: nil),
+            .get(key: "lock:ü"), .del(key: "lock:r"), .pexpire(key: "lock:r", ttl: Time.ms(1_500)),
+            .incr(key: "fence:r"), .compareAndDelete(key: "lock:r", value: "a:1:2"),
+            .compareAndPExpire(key: "lock:r", value: "a:1:2", ttl: Time.s(30)),
+        ]
+        for c in commands { #expect(Self.written { c.writeTraceLabel(&$0) } == c.traceLabel) }
+    }
+
+    @Test func replyLabelsAreWrittenExactly() {
+        let replies: [LockReply] = [
+            .ok, .null, .integer(0), .integer(-3), .integer(Int64.max), .bulk("x y"), .error("e"),
+        ]
+        for r in replies { #expect(Self.written { r.writeTraceLabel(&$0) } == r.traceLabel) }
+    }
+}
