@@ -26,11 +26,13 @@ extension InvariantFamily {
 
 /// Where a family reports: the suite keeps a violation when its invariant is selected.
 public struct Violations {
+    /// The suite outlives every call a family is handed this in (and it is made per call),
+    /// so no reference counting is spent on it.
+    unowned(unsafe) let suite: CheckSuite
     /// The invariants selected for this run (a family may skip work for the others).
-    public let selected: Set<InvariantName>
-    let record: (InvariantName, SimTime, String, String) -> Void
+    public var selected: Set<InvariantName> { suite.selected }
     public func fail(_ invariant: InvariantName, _ time: SimTime, _ node: String, _ message: String) {
-        record(invariant, time, node, message)
+        suite.fail(invariant, time, node, message)
     }
 }
 

@@ -34,7 +34,7 @@ public final class CheckSuite {
 
     /// The families whose invariants are selected.
     private var families: [any InvariantFamily] = []
-    private lazy var violationSink = Violations(selected: selected) { [unowned self] in self.fail($0, $1, $2, $3) }
+    private var violationSink: Violations { Violations(suite: self) }
 
     public init(selected: [InvariantName]) {
         self.selected = selected.isEmpty ? Set(InvariantName.selectable) : Set(selected)

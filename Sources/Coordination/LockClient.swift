@@ -175,9 +175,12 @@ public final class LockClient {
 
     /// The instance part of a lease value made by any LockClient (`"<instance>:<op>:<n>"`).
     public static func instance(ofLease lease: String) -> String {
-        var parts = lease.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count >= 3 { parts.removeLast(2) }
-        return parts.joined(separator: ":")
+        // Everything before the second-to-last colon (the whole value when it has fewer than two).
+        let utf8 = lease.utf8
+        guard let last = utf8.lastIndex(of: UInt8(ascii: ":")),
+            let cut = utf8[..<last].lastIndex(of: UInt8(ascii: ":"))
+        else { return lease }
+        return String(lease[..<cut])
     }
 
     // MARK: Queries
@@ -194,6 +197,16 @@ public final class LockClient {
             .sorted { $0.op < $1.op }
             .map { (op: $0.op, repo: $0.repo, token: $0.token) }
     }
+
+    /// The fencing token of an op holding its lock (nil when it does not hold one, or
+    /// fencing is off): `holding`'s entry for `op`, without building the list.
+    public func token(of op: UInt64) -> UInt64? {
+        guard let o = ops[op], o.phase == .holding else { return nil }
+        return o.token
+    }
+
+    /// Whether any op holds a lock (`!holding.isEmpty`).
+    public var holdsAny: Bool { ops.values.contains { $0.phase == .holding } }
 
     /// The lease value of a held or acquiring op (for checks against the service).
     public func lease(of op: UInt64) -> String? {

@@ -15,6 +15,13 @@ struct NostrFrame: SimMessage {
         case .close(let sub): return "CLOSE \(sub)"
         }
     }
+    func writeTraceLabel(_ out: inout TraceText) {
+        guard case .event(let e) = message else { return out.write(traceLabel) }
+        out.write("EVENT ")
+        out.write(e.kind)
+        out.write(" ")
+        out.write(e.id.prefix(8))
+    }
 }
 
 /// Relay → client: one NIP-01 frame.
@@ -28,6 +35,13 @@ struct RelayFrame: SimMessage {
         case .closed(let sub, let msg): return "CLOSED \(sub) \(msg)"
         case .notice(let msg): return "NOTICE \(msg)"
         }
+    }
+    func writeTraceLabel(_ out: inout TraceText) {
+        guard case .ok(let id, let accepted, let msg) = message else { return out.write(traceLabel) }
+        out.write("OK ")
+        out.write(id.prefix(8))
+        out.write(accepted ? " true " : " false ")
+        out.write(msg)
     }
 }
 

@@ -73,7 +73,16 @@ extension RelayCore {
 
     /// The default branch of a repository: the HEAD of its newest served state (what an
     /// advertisement pins HEAD to while a maintenance cycle may have moved it).
-    public func defaultBranch(_ key: RepoKey) throws -> String? { try servedHead(key).head }
+    public func defaultBranch(_ key: RepoKey) throws -> String? {
+        // The cached answer without copying the state event out of the cache (every step of
+        // a maintenance cycle asks).
+        if store.readFailureHook == nil, let c = servedHeadCache[key], c.store == store.revision,
+            c.purgatory == box.announcementsRevision
+        {
+            return c.head
+        }
+        return try servedHead(key).head
+    }
 
     /// Expiry of one purgatory announcement: soft-expired ones are forgotten after their
     /// retention; due ones get their repo deleted (only when `deleteRepos`, i.e. when this

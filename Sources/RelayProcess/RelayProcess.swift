@@ -124,7 +124,7 @@ public final class RelayProcess {
     public var midOperation: Bool {
         if !sync.reconciles.isEmpty || !sync.reconciling.isEmpty { return true }
         guard let rep = replication else { return false }
-        return rep.currentCycleOp != nil || !rep.client.holding.isEmpty
+        return rep.currentCycleOp != nil || rep.client.holdsAny
     }
 
     /// The leases this process believes it holds (`lock:<repo>` values).

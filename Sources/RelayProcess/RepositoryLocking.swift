@@ -64,7 +64,7 @@ final class Replication {
         firstAsked[id] = nil
         backoff[id] = nil
     }
-    func token(_ op: UInt64) -> UInt64? { client.holding.first { $0.op == op }?.token }
+    func token(_ op: UInt64) -> UInt64? { client.token(of: op) }
 
     func startCycle(identifiers: [String]) {
         // Cycles never overlap on one replica, unless the broken variant lets them.

@@ -509,3 +509,31 @@ private func grantByHand(_ c: LockClient, op: UInt64, repo: String, now: LocalTi
             ])
     }
 }
+
+/// The fast queries answer exactly what the list-building ones do.
+@Suite struct LockClientQueries {
+    @Test func instanceOfLeaseDropsTheLastTwoParts() {
+        func reference(_ lease: String) -> String {
+            var parts = lease.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count >= 3 { parts.removeLast(2) }
+            return parts.joined(separator: ":")
+        }
+        for lease in ["", ":", "::", ":::", "a", "a:1", "a:1:2", "relay#0:12:7", "x:y:1:2", "ü:1:2", "a::", "::a"] {
+            #expect(LockClient.instance(ofLease: lease) == reference(lease), "\(lease)")
+        }
+    }
+
+    @Test func tokenAndHoldsAnyMatchHolding() {
+        let c = LockClient(instanceID: "A", options: LockOptions())
+        #expect(!c.holdsAny && c.token(of: 1) == nil)
+        _ = grantByHand(c, op: 1, repo: "r")
+        _ = c.handle(.acquire(op: 2, repo: "r2", purpose: .push), now: 0)  // still setting
+        #expect(c.holdsAny == !c.holding.isEmpty)
+        for op: UInt64 in [1, 2, 3] {
+            #expect(c.token(of: op) == c.holding.first { $0.op == op }?.token, "op \(op)")
+        }
+        #expect(c.token(of: 1) == 1)
+        _ = c.handle(.release(op: 1), now: 0)
+        #expect(!c.holdsAny && c.token(of: 1) == nil)
+    }
+}
