@@ -1,9 +1,28 @@
 import Foundation
 import Nostr
+import Synchronization
 
 /// `/<npub>/<identifier>.git` (optionally followed by `/info/refs`, `/git-receive-pack`…)
 /// → the repository key, or nil when the path names no repository.
 public func parseRepoPath(_ path: String) -> RepoKey? {
+    if let known = RepoPathMemo.known.withLock({ $0[path] }) { return known }
+    let key = parseRepoPathUncached(path)
+    RepoPathMemo.known.withLock { memo in
+        if memo.count >= RepoPathMemo.capacity { memo.removeAll(keepingCapacity: true) }
+        memo[path] = .some(key)
+    }
+    return key
+}
+
+/// Paths already parsed (a pure function; every git request parses its path, and decoding
+/// the npub was a percent of a lock scenario). Process-wide and bounded: past `capacity`
+/// entries it starts over.
+enum RepoPathMemo {
+    static let capacity = 1_024
+    static let known = Mutex<[String: RepoKey?]>([:])
+}
+
+func parseRepoPathUncached(_ path: String) -> RepoKey? {
     var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
     guard parts.count >= 2 else { return nil }
     if let i = parts.firstIndex(where: { $0.hasSuffix(".git") }) { parts = Array(parts[...i]) }

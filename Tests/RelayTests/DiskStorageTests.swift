@@ -29,6 +29,19 @@ import Testing
         #expect(parseRepoPath("/\(alice.npub)/\(segment).git/info/refs") == nil)
     }
 
+    /// The memo answers what parsing answers, the second time too, for names and non-names.
+    @Test func rememberedPathsParseAsBefore() {
+        let paths = [
+            repoPath(RepoKey(owner: alice.publicKey, d: "r")) + "/info/refs", "/\(alice.npub)/x.git",
+            "/\(alice.npub)/%2e%2e.git", "/npub1bad/x.git", "/", "", "/\(alice.npub)/a.git/b.git",
+        ]
+        for p in paths {
+            let fresh = parseRepoPathUncached(p)
+            #expect(parseRepoPath(p) == fresh, "\(p)")
+            #expect(parseRepoPath(p) == fresh, "\(p) again")
+        }
+    }
+
     @Test func percentEncodedIdentifierRoundTrips() {
         let key = RepoKey(owner: alice.publicKey, d: "a b%c")
         #expect(parseRepoPath(repoPath(key)) == key)
