@@ -30,14 +30,16 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     init(oid: git_oid) {
-        var out = [UInt8](repeating: 0, count: 40)
-        withUnsafeBytes(of: oid.id) { raw in
-            for i in 0..<20 {
-                out[2 * i] = ObjectID.digits[Int(raw[i] >> 4)]
-                out[2 * i + 1] = ObjectID.digits[Int(raw[i] & 0xf)]
+        // Straight into the string's storage (reachability walks make one per object).
+        self.hex = withUnsafeBytes(of: oid.id) { raw in
+            String(unsafeUninitializedCapacity: 40) { out in
+                for i in 0..<20 {
+                    out[2 * i] = ObjectID.digits[Int(raw[i] >> 4)]
+                    out[2 * i + 1] = ObjectID.digits[Int(raw[i] & 0xf)]
+                }
+                return 40
             }
         }
-        self.hex = String(decoding: out, as: UTF8.self)
     }
 
     init(oid: UnsafePointer<git_oid>) { self.init(oid: oid.pointee) }
@@ -50,10 +52,13 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     var oid: git_oid {
+        func nibble(_ c: UInt8) -> UInt8 { c <= UInt8(ascii: "9") ? c - UInt8(ascii: "0") : c - UInt8(ascii: "a") + 10 }
         var o = git_oid()
-        let b = bytes
-        withUnsafeMutableBytes(of: &o.id) { raw in
-            for i in 0..<20 { raw[i] = b[i] }
+        var text = hex
+        text.withUTF8 { h in
+            withUnsafeMutableBytes(of: &o.id) { raw in
+                for i in 0..<20 { raw[i] = nibble(h[2 * i]) << 4 | nibble(h[2 * i + 1]) }
+            }
         }
         return o
     }
