@@ -15,7 +15,7 @@ public enum AllocatorTuning {
     public static func keepFreedMemory() {
         #if os(Linux)
             _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
-            _ = mallopt(M_TOP_PAD, 16 << 20)
+            _ = mallopt(M_TOP_PAD, 4 << 20)
             _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         #endif
     }
