@@ -12,7 +12,7 @@ let simulationHotPath: [SwiftSetting] = [
 
 let package = Package(
     name: "GraspSim",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "graspsim", targets: ["graspsim"])
     ],

@@ -26,8 +26,9 @@ extension InvariantFamily {
 
 /// Where a family reports: the suite keeps a violation when its invariant is selected.
 public struct Violations {
-    /// The suite outlives every call a family is handed this in (and it is made per call),
-    /// so no reference counting is spent on it.
+    /// The suite outlives every call a family is handed this in (it is made per call), so
+    /// no reference counting is spent on it. A family must never keep a `Violations` past
+    /// the call it was given in.
     unowned(unsafe) let suite: CheckSuite
     /// The invariants selected for this run (a family may skip work for the others).
     public var selected: Set<InvariantName> { suite.selected }

@@ -1,4 +1,4 @@
-#if os(Linux)
+#if canImport(Glibc)
     import CMalloc
 #endif
 
@@ -13,7 +13,7 @@
 public enum AllocatorTuning {
     /// Idempotent; call once before running many worlds.
     public static func keepFreedMemory() {
-        #if os(Linux)
+        #if canImport(Glibc)
             _ = mallopt(M_TRIM_THRESHOLD, 256 << 20)
             _ = mallopt(M_TOP_PAD, 4 << 20)
             _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)

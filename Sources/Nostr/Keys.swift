@@ -1,6 +1,5 @@
 import CSecp256k1
 import Crypto
-import Synchronization
 
 /// Why a key (hex, nsec, npub, raw bytes) was rejected.
 public enum KeyError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -96,13 +95,10 @@ public struct KeyPair: Hashable, Sendable, CustomStringConvertible {
     /// SHA-256 of `"graspsim/nostr-key/v1\0<salt>\0<counter>\0<name>"` with counter 0,
     /// counting up in the (astronomically unlikely) case the hash is not a valid secret.
     public static func deterministic(name: String, salt: UInt64) -> KeyPair {
-        let key = DerivedKeys.Name(name: name, salt: salt)
-        if let known = DerivedKeys.known.withLock({ $0[key] }) { return known }
+        let key = DerivedKeys.Name(utf8: Array(name.utf8), salt: salt)
+        if let known = DerivedKeys.shared.value(for: key) { return known }
         let pair = derive(name: name, salt: salt)
-        DerivedKeys.known.withLock { keys in
-            if keys.count >= DerivedKeys.capacity { keys.removeAll(keepingCapacity: true) }
-            keys[key] = pair
-        }
+        DerivedKeys.shared.remember(pair, for: key)
         return pair
     }
 

@@ -1,26 +1,21 @@
 import Foundation
 import Nostr
-import Synchronization
 
 /// `/<npub>/<identifier>.git` (optionally followed by `/info/refs`, `/git-receive-pack`…)
 /// → the repository key, or nil when the path names no repository.
 public func parseRepoPath(_ path: String) -> RepoKey? {
-    if let known = RepoPathMemo.known.withLock({ $0[path] }) { return known }
+    // Keyed on the path's bytes: String equality is canonical equivalence, and the key a
+    // path parses to keeps its bytes.
+    let bytes = Array(path.utf8)
+    if let known = repoPathMemo.value(for: bytes) { return known }
     let key = parseRepoPathUncached(path)
-    RepoPathMemo.known.withLock { memo in
-        if memo.count >= RepoPathMemo.capacity { memo.removeAll(keepingCapacity: true) }
-        memo[path] = .some(key)
-    }
+    repoPathMemo.remember(key, for: bytes)
     return key
 }
 
 /// Paths already parsed (a pure function; every git request parses its path, and decoding
-/// the npub was a percent of a lock scenario). Process-wide and bounded: past `capacity`
-/// entries it starts over.
-enum RepoPathMemo {
-    static let capacity = 1_024
-    static let known = Mutex<[String: RepoKey?]>([:])
-}
+/// the npub was a percent of a lock scenario).
+let repoPathMemo = BoundedMemo<[UInt8], RepoKey?>(capacity: 1_024)
 
 func parseRepoPathUncached(_ path: String) -> RepoKey? {
     var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)

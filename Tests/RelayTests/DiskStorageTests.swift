@@ -34,6 +34,7 @@ import Testing
         let paths = [
             repoPath(RepoKey(owner: alice.publicKey, d: "r")) + "/info/refs", "/\(alice.npub)/x.git",
             "/\(alice.npub)/%2e%2e.git", "/npub1bad/x.git", "/", "", "/\(alice.npub)/a.git/b.git",
+            "/\(alice.npub)/caf\u{E9}.git", "/\(alice.npub)/cafe\u{301}.git",
         ]
         for p in paths {
             let fresh = parseRepoPathUncached(p)
