@@ -44,7 +44,7 @@ public struct Comparison {
                 let cells = stats.map { st in
                     guard let st else { return "–" }
                     return Report.metricText(st.mean, m.unit)
-                        + " (p99 \(Report.metricText(st.p99, m.unit)), max \(Report.metricText(st.max, m.unit)))"
+                        + " (p99 \(Report.percentileText(st.p99, m.unit, exact: st.percentilesExact)), max \(Report.metricText(st.max, m.unit)))"
                 }
                 out.append(Row(scenario: s.name, label: m.name, cells: cells, differs: Self.matters(means)))
             }
@@ -65,7 +65,7 @@ public struct Comparison {
                 scenario: label, label: "failed runs", cells: zip(failed, runs).map { "\($0) of \($1)" },
                 differs: Set(failed).count > 1))
         func sum(_ m: MetricName) -> [Double] {
-            columns.map { c in c.summaries.reduce(0.0) { $0 + ($1.metricValues[m.name] ?? []).reduce(0, +) } }
+            columns.map { c in c.summaries.reduce(0.0) { $0 + ($1.metricValues[m.name]?.total ?? 0) } }
         }
         for m in MetricName.all where m.unit.isEmpty && m != .simEvents {
             let sums = sum(m)

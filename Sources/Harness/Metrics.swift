@@ -243,6 +243,8 @@ public struct MetricStats: Sendable {
     public var p50: Double
     public var p99: Double
     public var max: Double
+    /// False when the percentiles are estimates from a folded `MetricDistribution`.
+    public var percentilesExact = true
 
     /// Merged from shards: exact mean and maximum, percentiles unknown (NaN, shown as n/a).
     public init(mean: Double, max: Double) {
@@ -252,15 +254,5 @@ public struct MetricStats: Sendable {
         p99 = .nan
     }
 
-    public init(_ values: [Double]) {
-        let sorted = values.sorted()
-        func at(_ q: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))]
-        }
-        mean = sorted.isEmpty ? 0 : sorted.reduce(0, +) / Double(sorted.count)
-        p50 = at(0.5)
-        p99 = at(0.99)
-        max = sorted.last ?? 0
-    }
+    public init(_ values: [Double]) { self = MetricDistribution(values).stats }
 }

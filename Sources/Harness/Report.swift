@@ -93,7 +93,7 @@ public enum Report {
             o +=
                 "      \"metrics\": {"
                 + sum.metrics.map { m, st in
-                    "\(jsonString(m.name)): {\"mean\": \(fmt(st.mean)), \"p50\": \(fmt(st.p50)), \"p99\": \(fmt(st.p99)), \"max\": \(fmt(st.max))}"
+                    "\(jsonString(m.name)): {\"mean\": \(fmt(st.mean)), \"p50\": \(fmt(st.p50)), \"p99\": \(fmt(st.p99)), \"max\": \(fmt(st.max)), \"percentiles_exact\": \(st.percentilesExact)}"
                 }.joined(separator: ", ") + "},\n"
             o +=
                 "      \"config\": {"

@@ -131,8 +131,10 @@ extension Report {
             for (m, st) in moved {
                 h +=
                     "<tr><td><code>\(m.name)</code></td>"
-                    + [st.mean, st.p50, st.p99, st.max].map { "<td class=\"num\">\(metricText($0, m.unit))</td>" }
-                    .joined()
+                    + [
+                        metricText(st.mean, m.unit), percentileText(st.p50, m.unit, exact: st.percentilesExact),
+                        percentileText(st.p99, m.unit, exact: st.percentilesExact), metricText(st.max, m.unit),
+                    ].map { "<td class=\"num\">\($0)</td>" }.joined()
                 h += "<td>\(xmlText(m.meaning))</td></tr>"
             }
             h += "</table>"
@@ -156,6 +158,11 @@ extension Report {
         if v.isNaN { return "n/a" }
         let n = v == v.rounded() && abs(v) < 1e12 ? String(Int64(v)) : String(format: abs(v) < 10 ? "%.2f" : "%.1f", v)
         return unit.isEmpty ? n : n + (unit == "%" ? "%" : " " + unit)
+    }
+
+    /// A percentile's text: prefixed "≈" when it is an estimate (see `MetricDistribution`).
+    public static func percentileText(_ v: Double, _ unit: String, exact: Bool) -> String {
+        (exact || v.isNaN ? "" : "≈") + metricText(v, unit)
     }
 
     /// A failing scenario: counts per invariant, every failing seed, one timeline.

@@ -250,7 +250,7 @@ struct Run: ParsableCommand {
             let parts = moved.map { m, st in
                 "\(m.name) \(Report.metricText(st.mean, m.unit))"
                     + (st.max != st.mean
-                        ? " [\([st.p50, st.p99, st.max].map { Report.metricText($0, m.unit) }.joined(separator: "/"))]"
+                        ? " [\([st.p50, st.p99].map { Report.percentileText($0, m.unit, exact: st.percentilesExact) }.joined(separator: "/"))/\(Report.metricText(st.max, m.unit))]"
                         : "")
             }
             print("  " + pad(s.name, 32) + parts.joined(separator: ", "))

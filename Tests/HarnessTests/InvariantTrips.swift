@@ -178,6 +178,9 @@ struct TripCase: CustomTestStringConvertible, Sendable {
         #expect(one.map(\.events) == two.map(\.events))
         #expect(one.map { $0.sampleHashes.map(\.1) } == two.map { $0.sampleHashes.map(\.1) })
         #expect(one.map(\.seedsRun) == [12, 12])
+        // Runs are folded in work order whichever thread finished them: the same statistics.
+        #expect(one.map(\.metricValues) == two.map(\.metricValues))
+        #expect(one.map { $0.coverage } == two.map { $0.coverage })
     }
 
     @Test func sweepReportsNondeterminismAsItsOwnFailure() throws {
@@ -211,6 +214,27 @@ struct TripCase: CustomTestStringConvertible, Sendable {
             all += o.seedList
         }
         #expect(all.sorted() == Array(5..<25))
+    }
+
+    @Test func shardSeedsMatchFilteringTheRange() {
+        for start in [0, 1, 5, 17] as [UInt64] {
+            for count in [0, 1, 2, 9, 20] as [UInt64] {
+                for n in 1...4 {
+                    for k in 1...n {
+                        var o = SweepOptions()
+                        o.seeds = count
+                        o.seedStart = start
+                        o.shard = (k, n)
+                        let want = (start..<(start + count)).filter { Int($0 % UInt64(n)) == k - 1 }
+                        #expect(Array(o.seedList) == want, "start \(start) count \(count) shard \(k)/\(n)")
+                    }
+                }
+                var o = SweepOptions()
+                o.seeds = count
+                o.seedStart = start
+                #expect(Array(o.seedList) == Array(start..<(start + count)))
+            }
+        }
     }
 }
 
