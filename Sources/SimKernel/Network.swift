@@ -67,5 +67,18 @@ struct NetworkState {
     /// Last scheduled delivery per link, for FIFO links.
     var lastDelivery: [LinkKey: SimTime] = [:]
 
-    func config(_ k: LinkKey) -> LinkConfig { links[k] ?? defaultLink }
+    // Most runs have no per-link settings and most of the time no cut: the emptiness
+    // checks spare a hash lookup per message.
+    func config(_ k: LinkKey) -> LinkConfig { links.isEmpty ? defaultLink : links[k] ?? defaultLink }
+    func isCut(_ k: LinkKey) -> Bool { !cut.isEmpty && cut.contains(k) }
+
+    /// Moves `at` no earlier than the link's last scheduled delivery and records it (one
+    /// dictionary access).
+    mutating func deliverInOrder(_ at: inout SimTime, on k: LinkKey) {
+        Self.later(&lastDelivery[k, default: 0], &at)
+    }
+    private static func later(_ last: inout SimTime, _ at: inout SimTime) {
+        at = max(at, last)
+        last = at
+    }
 }

@@ -235,11 +235,11 @@ public final class Simulation {
     /// Sends over the simulated network as if `from` had sent it (drivers and scripted steps).
     public func send(_ message: any SimMessage, from: NodeID, to: NodeID, counted: Bool = true) {
         let key = LinkKey(from, to)
-        if network.cut.contains(key) {
+        if network.isCut(key) {
             traceNet(from, "drop", [("to", name(of: to)), ("why", "partition"), ("msg", message.traceLabel)])
             return
         }
-        if network.clogged.contains(key) {
+        if !network.clogged.isEmpty, network.clogged.contains(key) {
             network.held[key, default: []].append((message, now, counted))
             traceNet(from, "hold", [("to", name(of: to)), ("msg", message.traceLabel)])
             return
@@ -260,8 +260,7 @@ public final class Simulation {
             if reordered {
                 at += networkRandom.duration(in: 0...max(0, cfg.reorderWindow))
             } else if cfg.ordered {
-                at = max(at, network.lastDelivery[key] ?? 0)
-                network.lastDelivery[key] = at
+                network.deliverInOrder(&at, on: key)
             }
             if counted { busyCount += 1 }
             push(at, .deliver(from: key.from, to: key.to, message: message, counted: counted))
@@ -394,7 +393,7 @@ public final class Simulation {
     func deliver(_ e: Entry, from: NodeID, to: NodeID, message: any SimMessage, counted: Bool) {
         let i = Int(to.raw)
         let done = counted ? 1 : 0
-        if network.cut.contains(LinkKey(from, to)) {
+        if network.isCut(LinkKey(from, to)) {
             busyCount -= done
             traceNet(from, "drop", [("to", slots[i].name), ("why", "partition"), ("msg", message.traceLabel)])
             return
