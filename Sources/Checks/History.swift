@@ -34,6 +34,46 @@ public enum HistoryItem {
     case sync(replica: String, SyncRecord)
 }
 
+/// Sets of `HistoryItem` cases: what a family reads (`InvariantFamily.observes`).
+public struct HistoryKinds: OptionSet, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    public static let relay = HistoryKinds(rawValue: 1 << 0)
+    public static let published = HistoryKinds(rawValue: 1 << 1)
+    public static let okReceived = HistoryKinds(rawValue: 1 << 2)
+    public static let pushAnswered = HistoryKinds(rawValue: 1 << 3)
+    public static let pushAdvertisementFailed = HistoryKinds(rawValue: 1 << 4)
+    public static let cloned = HistoryKinds(rawValue: 1 << 5)
+    public static let stepOutcome = HistoryKinds(rawValue: 1 << 6)
+    public static let clientReceived = HistoryKinds(rawValue: 1 << 7)
+    public static let fault = HistoryKinds(rawValue: 1 << 8)
+    public static let replica = HistoryKinds(rawValue: 1 << 9)
+    public static let sync = HistoryKinds(rawValue: 1 << 10)
+    /// How many single kinds there are (bit positions 0 ..< count).
+    public static let count = 11
+    public static let all = HistoryKinds(rawValue: (1 << count) - 1)
+}
+
+extension HistoryItem {
+    /// The bit position of this item's case in `HistoryKinds`.
+    public var kindIndex: Int {
+        switch self {
+        case .relay: 0
+        case .published: 1
+        case .okReceived: 2
+        case .pushAnswered: 3
+        case .pushAdvertisementFailed: 4
+        case .cloned: 5
+        case .stepOutcome: 6
+        case .clientReceived: 7
+        case .fault: 8
+        case .replica: 9
+        case .sync: 10
+        }
+    }
+    public var kind: HistoryKinds { HistoryKinds(rawValue: 1 << UInt16(kindIndex)) }
+}
+
 public struct HistoryEntry {
     public var time: SimTime
     public var item: HistoryItem

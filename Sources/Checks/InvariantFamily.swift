@@ -10,6 +10,9 @@ import SimKernel
 public protocol InvariantFamily: AnyObject {
     /// The invariants this family can report.
     static var invariants: Set<InvariantName> { get }
+    /// The history items `observe` reads: it is handed only these (no default, so every
+    /// family states it; `HistoryKindAuditTests` checks the statements against runs).
+    static var observes: HistoryKinds { get }
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations)
     func afterRelayStep(_ w: WorldView, replica: String, _ violations: Violations)
     func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations)

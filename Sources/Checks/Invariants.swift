@@ -34,11 +34,24 @@ public final class CheckSuite {
 
     /// The families whose invariants are selected.
     private var families: [any InvariantFamily] = []
+    /// Per `HistoryKinds` bit position, the families that read that kind of item.
+    private var readers: [[any InvariantFamily]] = []
     private var violationSink: Violations { Violations(suite: self) }
+    /// When set, each family is also handed the items it says it does not read, and the
+    /// audit notes any that changed it (see `HistoryKindAudit`).
+    public var kindAudit: HistoryKindAudit?
 
     public init(selected: [InvariantName]) {
         self.selected = selected.isEmpty ? Set(InvariantName.selectable) : Set(selected)
-        families = Self.families().filter { !type(of: $0).invariants.isDisjoint(with: self.selected) }
+        setFamilies(Self.families().filter { !type(of: $0).invariants.isDisjoint(with: self.selected) })
+    }
+
+    /// Runs `families` (tests hand the suite a family of their own).
+    func setFamilies(_ families: [any InvariantFamily]) {
+        self.families = families
+        readers = (0..<HistoryKinds.count).map { bit in
+            families.filter { type(of: $0).observes.contains(HistoryKinds(rawValue: 1 << UInt16(bit))) }
+        }
     }
 
     func on(_ name: InvariantName) -> Bool { selected.contains(name) }
@@ -70,7 +83,12 @@ public final class CheckSuite {
             faults.note(text, t)
         default: break
         }
-        for family in families { family.observe(entry, w, violationSink) }
+        for family in readers[entry.item.kindIndex] { family.observe(entry, w, violationSink) }
+        if let kindAudit {
+            for family in families where !type(of: family).observes.contains(entry.item.kind) {
+                kindAudit.deliverUndeclared(entry, to: family, in: self) { family.observe(entry, w, violationSink) }
+            }
+        }
     }
 
     /// Keeps what coverage needs of purgatory: which announcement and states wait, and

@@ -9,6 +9,7 @@ import SimKernel
 /// and the maintainer sets this check computes.
 final class LateBinding: InvariantFamily {
     static let invariants: Set<InvariantName> = [.lateBinding]
+    static let observes: HistoryKinds = [.relay]
 
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {
         guard case .relay(let replica, .push(let repo, let updates, let results, _)) = entry.item,

@@ -8,6 +8,7 @@ import SimKernel
 /// is still in its repository unless the repository was deleted after the push.
 final class NoAcknowledgedLoss: InvariantFamily {
     static let invariants: Set<InvariantName> = [.noAcknowledgedLoss]
+    static let observes: HistoryKinds = [.relay]
 
     private var okAcks: [String: SimTime] = [:]
     private var purgatoryAcks: [String: SimTime] = [:]

@@ -6,6 +6,7 @@ import SimKernel
 /// leaves the client waiting for its own answer).
 final class OKNamesSentEvent: InvariantFamily {
     static let invariants: Set<InvariantName> = [.okNamesSentEvent]
+    static let observes: HistoryKinds = [.published, .clientReceived]
 
     /// Per actor, the ids of every event it sent.
     private var sent: [String: Set<String>] = [:]

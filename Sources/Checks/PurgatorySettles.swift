@@ -6,6 +6,7 @@ import SimKernel
 /// share one purgatory); they are judged as the latest global instant they can mean.
 final class PurgatorySettles: InvariantFamily {
     static let invariants: Set<InvariantName> = [.purgatorySettles]
+    static let observes: HistoryKinds = []
 
     func finish(_ w: WorldView, healedAt: SimTime, _ violations: Violations) {
         let t = w.now

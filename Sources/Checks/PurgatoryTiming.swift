@@ -9,6 +9,7 @@ import SimKernel
 /// repository is gone — never the deadline the relay reports.
 final class PurgatoryTiming: InvariantFamily {
     static let invariants: Set<InvariantName> = [.purgatoryExitTiming]
+    static let observes: HistoryKinds = [.published, .relay]
 
     /// Situations this family saw (a late state extending an announcement).
     private(set) var situations: Set<Situation> = []

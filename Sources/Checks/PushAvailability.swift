@@ -6,6 +6,7 @@ import SimKernel
 /// that (a paused or cut-off holder's lease outlives the fault by a ttl).
 final class PushAvailability: InvariantFamily {
     static let invariants: Set<InvariantName> = [.pushAvailability]
+    static let observes: HistoryKinds = [.fault, .pushAnswered]
 
     private var faults = FaultSpans()
     private var attempts = 0

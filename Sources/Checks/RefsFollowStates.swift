@@ -12,6 +12,7 @@ import SimKernel
 /// the relay.
 final class RefsFollowStates: InvariantFamily {
     static let invariants: Set<InvariantName> = [.refsMatchServedState, .releasedWhenDataPresent]
+    static let observes: HistoryKinds = [.relay, .sync]
 
     /// For each repository, the newest state that was authoritative for it when served.
     private var appliedStates: [RepoKey: NostrEvent] = [:]

@@ -4,6 +4,7 @@ import SimKernel
 /// predicts from the events sent and the model's own state (see `RelayModel`).
 final class RelayModelCheck: InvariantFamily {
     static let invariants: Set<InvariantName> = [.relayModel]
+    static let observes: HistoryKinds = [.relay, .published, .sync]
 
     private let model = RelayModel()
     private var mirrors = MirrorLog()

@@ -10,6 +10,7 @@ import SimKernel
 ///   state names (when the repository has that branch).
 final class ReplicaOperations: InvariantFamily {
     static let invariants: Set<InvariantName> = [.noOverlappingCycles, .noHalfAppliedPush, .headIsDefault]
+    static let observes: HistoryKinds = [.replica]
 
     /// Replicas with a background cycle running.
     private var cycleRunning: Set<String> = []

@@ -9,6 +9,7 @@ import SimKernel
 /// storage when the relay reports serving it.
 final class ServedHasGitData: InvariantFamily {
     static let invariants: Set<InvariantName> = [.servedHasGitData]
+    static let observes: HistoryKinds = [.relay]
 
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {
         guard case .relay(let replica, .served(let e, _)) = entry.item else { return }

@@ -7,6 +7,7 @@ import SimKernel
 /// tests check.
 final class StoreReadable: InvariantFamily {
     static let invariants: Set<InvariantName> = [.storeReadable]
+    static let observes: HistoryKinds = [.relay]
 
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {
         guard case .relay(let replica, .storeFailed(let input, let error)) = entry.item else { return }

@@ -26,6 +26,7 @@ final class SyncProgress: InvariantFamily {
     static let invariants: Set<InvariantName> = [
         .throttleBounds, .backoffSchedule, .fairness, .dataFoundMeansReleased, .reconcileOutcome,
     ]
+    static let observes: HistoryKinds = [.sync, .relay]
 
     /// Situations this family's judgements saw (coverage).
     var situations: Set<Situation> = []

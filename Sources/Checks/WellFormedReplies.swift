@@ -5,6 +5,7 @@ import SimKernel
 /// machine-readable prefixes, and every push gets an answer for each of its refs.
 final class WellFormedReplies: InvariantFamily {
     static let invariants: Set<InvariantName> = [.wellFormedReplies]
+    static let observes: HistoryKinds = [.clientReceived, .pushAnswered]
 
     static let prefixes = [
         "duplicate:", "pow:", "blocked:", "rate-limited:", "invalid:", "restricted:", "error:", "purgatory:",
