@@ -1,6 +1,7 @@
 import GitStore
 import Nostr
 import SimKernel
+import Synchronization
 
 /// Events accepted but not yet served because their git data has not arrived (SPEC §4).
 /// Volatile: lost on a crash, saved as a `PurgatorySnapshot` on graceful shutdown.
@@ -132,7 +133,12 @@ public final class PurgatoryBox {
     /// Counts every change, so a driver keeping a file of it knows when to write.
     public private(set) var revision = 0
     /// Counts changes of the waiting announcements only (what decides maintainer sets).
-    public private(set) var announcementsRevision = 0
+    /// Each box starts from its own base (a process-wide count of boxes in the high bits):
+    /// a box that replaces one lost in a crash never repeats a revision the old one had, so
+    /// callers keying caches on it (or on a sum of them) see the change.
+    public private(set) var announcementsRevision =
+        PurgatoryBox.boxesMade.wrappingAdd(1, ordering: .relaxed).newValue << 32
+    private static let boxesMade = Atomic<Int>(0)
     public var value = Purgatory() {
         didSet {
             revision &+= 1

@@ -47,3 +47,28 @@ import Testing
         #expect(try f.relay.defaultBranch(key) == "refs/heads/dev")
     }
 }
+
+/// A box that replaces one lost in a crash never repeats a revision of the old one, so a
+/// cache keyed on the announcements' revision (or a sum over replicas) sees the change.
+@Suite struct PurgatoryBoxRevisionTests {
+    @Test func aNewBoxNeverRepeatsAnOldBoxsRevision() throws {
+        let f = Fixture()
+        let event = f.announcement(f.alice, maintainers: [])
+        let key = RepoKey(owner: f.alice.publicKey, d: "repo")
+        let old = PurgatoryBox()
+        var seen: Set<Int> = [old.announcementsRevision]
+        for i in 0..<3 {
+            old.value.announcements[key] = Purgatory.AnnouncementEntry(
+                event: event, deadline: LocalTime(nanoseconds: Int64(i + 1)))
+            seen.insert(old.announcementsRevision)
+        }
+        #expect(seen.count == 4, "each change of the announcements moves the revision")
+        // The replacement makes as many changes as the old box did, and more.
+        let replacement = PurgatoryBox()
+        for i in 0..<5 {
+            #expect(!seen.contains(replacement.announcementsRevision), "revision repeated after \(i) changes")
+            replacement.value.announcements[key] = Purgatory.AnnouncementEntry(
+                event: event, deadline: LocalTime(nanoseconds: Int64(i + 1)))
+        }
+    }
+}
