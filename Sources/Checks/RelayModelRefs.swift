@@ -12,10 +12,10 @@ extension RelayModel {
         epochBefore = epoch
         reposBefore = Set(w.storage.keys)
         var refs: [RepoKey: [String: ObjectID]] = [:]
-        var versions: [RepoKey: (ObjectIdentifier, Int)] = [:]
+        var versions: [RepoKey: RefsVersion] = [:]
         for k in reposBefore {
             guard let r = w.storage.repository(k) else { continue }
-            if let v = Self.version(r), let old = versionBefore[k], old == v, let same = refsBefore[k] {
+            if let v = Self.version(r), versionBefore[k]?.matches(v) == true, let same = refsBefore[k] {
                 refs[k] = same
             } else {
                 refs[k] = CheckSuite.hostedRefs(r)
@@ -26,8 +26,16 @@ extension RelayModel {
         versionBefore = versions
     }
 
-    static func version(_ r: GitRepository) -> (ObjectIdentifier, Int)? {
-        r.refsVersion.map { (ObjectIdentifier(r), $0) }
+    /// A repository's refs version with the repository itself: held, not by address, so
+    /// a deleted repository's memory reused by a new one can never pass for it.
+    struct RefsVersion {
+        let repository: GitRepository
+        let count: Int
+        func matches(_ other: RefsVersion) -> Bool { repository === other.repository && count == other.count }
+    }
+
+    static func version(_ r: GitRepository) -> RefsVersion? {
+        r.refsVersion.map { RefsVersion(repository: r, count: $0) }
     }
 
     func judgeRefChanges(
@@ -37,7 +45,7 @@ extension RelayModel {
         if let epoch = w.storage.refsEpoch, epoch == epochBefore { return }  // nothing moved
         for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
             guard let r = w.storage.repository(key) else { continue }
-            if let v = Self.version(r), let old = versionBefore[key], old == v { continue }  // refs untouched
+            if let v = Self.version(r), versionBefore[key]?.matches(v) == true { continue }  // refs untouched
             let now = CheckSuite.hostedRefs(r)
             guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
             if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }
