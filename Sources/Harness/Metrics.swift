@@ -12,6 +12,10 @@ public struct MetricName: Hashable, Sendable, Comparable {
     public let unit: String
     public let meaning: String
     public static func < (a: MetricName, b: MetricName) -> Bool { a.name < b.name }
+    // A metric is its name (names are unique): hashing the meaning too made every count
+    // hash three strings.
+    public static func == (a: MetricName, b: MetricName) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     public static let pushAttempts = MetricName(
         name: "push.attempts", unit: "", meaning: "push requests answered, every retry included")

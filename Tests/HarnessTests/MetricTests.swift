@@ -28,6 +28,9 @@ import Testing
         let (r, w) = try Runner.runOne(s, seed: 1)
         w.recycle()
         #expect(Set(r.metrics.keys) == Set(MetricName.all.map(\.name)))
+        // A metric is its name (equality and hashing read only the name).
+        #expect(Set(MetricName.all.map(\.name)).count == MetricName.all.count)
+        #expect(Set(MetricName.all).count == MetricName.all.count)
     }
 
     @Test func a503AppearsAsTheRetryBudgetShrinks() throws {
