@@ -18,7 +18,7 @@ import Testing
         o.jobs = 4
         // Generous: the test suite runs many servers and git processes at once on two cores.
         o.timeout = 30
-        return try await ConformRunner.run(o)
+        return try await asClient { [o] in try await ConformRunner.run(o) }
     }
 
     @Test func everyCheckPassesAgainstTheReference() async throws {

@@ -41,7 +41,7 @@ import Testing
         try await withLocalRelay { url in
             var options = ConformOptions(target: url)
             options.only = Self.failsOnAPlainRelay.sorted()
-            let results = try await ConformRunner.run(options)
+            let results = try await asClient { [options] in try await ConformRunner.run(options) }
             #expect(results.count == Self.failsOnAPlainRelay.count)
             #expect(
                 results.allSatisfy { $0.verdict == .fail },
@@ -53,7 +53,7 @@ import Testing
         try await withLocalRelay { url in
             var options = ConformOptions(target: url)
             options.only = ["NIP-01"]
-            let results = try await ConformRunner.run(options)
+            let results = try await asClient { [options] in try await ConformRunner.run(options) }
             #expect(results.count == Catalogue.checks.filter { $0.section == "NIP-01" }.count)
             // What it does (recorded in docs/conformance.md); a change shows up here.
             let verdicts = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0.verdict) })

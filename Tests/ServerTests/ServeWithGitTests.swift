@@ -198,15 +198,22 @@ import Testing
         var forging = alice.announcement(relay, d: "forged")
         forging.sig = String(repeating: "0", count: 128)
         let forged = forging
-        let box = MessageBox()
+        var box = MessageBox()
         // The answers decide (below): a busy machine can lose the race of the client's
         // closing handshake after both OKs arrived ("I/O on closed channel"), which says
-        // nothing about the relay.
+        // nothing about the relay. A connection that failed before any answer arrived (seen
+        // once with the whole suite loading both cores) is tried again on a new connection,
+        // at most twice: a relay that drops the connection on bad frames fails all three.
         var closing: Error?
-        do {
-            try await badFrames(relay, forged, good, box)
-        } catch {
-            closing = error
+        for _ in 0..<3 {
+            box = MessageBox()
+            closing = nil
+            do {
+                try await asClient { [box] in try await badFrames(relay, forged, good, box) }
+            } catch {
+                closing = error
+            }
+            if closing == nil || !box.messages.isEmpty { break }
         }
         let notices = box.messages.compactMap { if case .notice(let n) = $0 { return n } else { return nil } }
         #expect(

@@ -118,7 +118,7 @@ func commit(_ dir: String, _ file: String, _ content: String) async throws -> St
 /// Sends NIP-01 messages over one WebSocket and collects the relay's answers until every
 /// EVENT got its OK and every REQ its EOSE (at most 10 s: the conformance runner's peer).
 func nostr(_ url: String, _ messages: [ClientMessage]) async throws -> [RelayMessage] {
-    try await Peer(target: try Target(url), transcript: Transcript(), runTag: []).nostr(messages)
+    try await asClient { try await Peer(target: try Target(url), transcript: Transcript(), runTag: []).nostr(messages) }
 }
 
 final class MessageBox: @unchecked Sendable {
