@@ -49,7 +49,9 @@ public struct HistoryKinds: OptionSet, Sendable {
     public static let fault = HistoryKinds(rawValue: 1 << 8)
     public static let replica = HistoryKinds(rawValue: 1 << 9)
     public static let sync = HistoryKinds(rawValue: 1 << 10)
-    /// How many single kinds there are (bit positions 0 ..< count).
+    /// How many single kinds there are (bit positions 0 ..< count). A case added to
+    /// `HistoryItem` gets the next position in `kindIndex` and raises this (an item past
+    /// it traps on its first delivery; a test checks the names line up).
     public static let count = 11
     public static let all = HistoryKinds(rawValue: (1 << count) - 1)
 }
@@ -72,6 +74,13 @@ extension HistoryItem {
         }
     }
     public var kind: HistoryKinds { HistoryKinds(rawValue: 1 << UInt16(kindIndex)) }
+    /// The case's name (for audits and diagnostics).
+    public var kindName: String {
+        [
+            "relay", "published", "okReceived", "pushAnswered", "pushAdvertisementFailed", "cloned", "stepOutcome",
+            "clientReceived", "fault", "replica", "sync",
+        ][kindIndex]
+    }
 }
 
 public struct HistoryEntry {

@@ -3,35 +3,43 @@ import SimKernel
 /// Checks what families say they read (`InvariantFamily.observes`): the suite hands each
 /// family only those kinds of history item, so a kind left out by mistake would silently
 /// drop a check. Under audit the suite also hands every family the items it says it does
-/// not read, one in `stride` of them, and the audit compares the family's whole state
-/// (`dump`) and the suite's violations before and after: an item a family ignores leaves
-/// both unchanged. Tests run the shipped suite under audit; it costs a dump per
-/// undeclared item, so runs never do.
+/// not read, and the audit compares the family's whole state (`dump`) and the reports the
+/// family made (selected invariants or not) before and after: an item a family ignores
+/// leaves both unchanged. Per family and kind, the first `always` items are compared, then
+/// one in `stride` (rare kinds, a crash or a failover, are always looked at). Tests run the
+/// shipped suite under audit; it costs a dump per compared item, so sweeps never do.
 public final class HistoryKindAudit {
     /// What was found: a family changed by an item of a kind it does not declare.
     public private(set) var findings: [String] = []
-    /// Undeclared deliveries compared (the audit did look).
-    public private(set) var compared = 0
+    /// Undeclared deliveries compared, per family name and item case.
+    public private(set) var compared: [String: [String: Int]] = [:]
+    /// Undeclared deliveries offered, per family name and item case.
+    public private(set) var offered: [String: [String: Int]] = [:]
     private let stride: Int
-    private var seen = 0
+    private let always: Int
 
-    public init(stride: Int = 1) { self.stride = max(1, stride) }
+    public init(stride: Int = 1, always: Int = 4) {
+        self.stride = max(1, stride)
+        self.always = always
+    }
 
     func deliverUndeclared(
         _ entry: HistoryEntry, to family: any InvariantFamily, in suite: CheckSuite, observe: () -> Void
     ) {
-        seen += 1
-        guard seen % stride == 0 else { return }
-        compared += 1
+        let name = String(describing: type(of: family))
+        let item = Self.caseName(entry.item)
+        let n = offered[name, default: [:]][item, default: 0]
+        offered[name, default: [:]][item] = n + 1
+        guard n < always || n % stride == 0 else { return }
+        compared[name, default: [:]][item, default: 0] += 1
         let before = Self.state(of: family)
-        let violations = suite.violations.count + suite.suppressed
+        let reports = suite.reports
         observe()
         let changedState = Self.state(of: family) != before
-        let reported = suite.violations.count + suite.suppressed != violations
+        let reported = suite.reports != reports
         guard changedState || reported else { return }
-        let name = String(describing: type(of: family))
         let what = changedState ? "changed its state" : "reported a violation"
-        let finding = "\(name) \(what) on a \(Self.caseName(entry.item)) item it does not declare in `observes`"
+        let finding = "\(name) \(what) on a \(item) item it does not declare in `observes`"
         if !findings.contains(finding) { findings.append(finding) }
     }
 
@@ -41,7 +49,5 @@ public final class HistoryKindAudit {
         return text
     }
 
-    static func caseName(_ item: HistoryItem) -> String {
-        String(String(describing: item).prefix { $0 != "(" })
-    }
+    static func caseName(_ item: HistoryItem) -> String { item.kindName }
 }

@@ -2,8 +2,9 @@ import SimKernel
 
 /// An invariant family as a value: one file that owns its state and judges the run from
 /// the history and the world's read-only views. `CheckSuite` hands each family whose
-/// invariants are selected every history entry, the end of every relay step and the end of
-/// the run; a family reports through the `Violations` it is given.
+/// invariants are selected the history entries of the kinds it declares (`observes`), the
+/// end of every relay step and the end of the run; a family reports through the
+/// `Violations` it is given.
 ///
 /// Adding an invariant: a case (with its one-line summary) in `InvariantName`, a family
 /// file, and a line in `CheckSuite.families`.

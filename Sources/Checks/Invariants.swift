@@ -2,16 +2,18 @@ import Nostr
 import Relay
 import SimKernel
 
-/// Runs the selected invariants over one run, live and at the end: it hands every history
-/// entry, the end of every relay step and the end of the run to each family whose
-/// invariants are selected (`InvariantFamily`), keeps what they report, and notes the
-/// situations (coverage) the run created.
+/// Runs the selected invariants over one run, live and at the end: it hands each history
+/// entry to the selected families that declare its kind, and the end of every relay step
+/// and the end of the run to every selected family (`InvariantFamily`), keeps what they
+/// report, and notes the situations (coverage) the run created.
 public final class CheckSuite {
     public private(set) var violations: [Violation] = []
     public let selected: Set<InvariantName>
     /// Keep reports readable: past this, further violations are counted, not kept.
     public var maxViolations = 20
     public private(set) var suppressed = 0
+    /// Every report a family made, selected or not (the kind audit compares it).
+    private(set) var reports = 0
 
     /// Situations this run created (see `Situation`).
     public internal(set) var situations: Set<Situation> = []
@@ -59,6 +61,7 @@ public final class CheckSuite {
     var familyNames: [String] { families.map { String(describing: type(of: $0)) } }
 
     public func fail(_ invariant: InvariantName, _ time: SimTime, _ node: String, _ message: String) {
+        reports &+= 1
         guard on(invariant) else { return }
         if violations.count >= maxViolations {
             suppressed += 1

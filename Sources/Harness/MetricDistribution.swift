@@ -7,8 +7,9 @@ import Foundation
 /// latencies over a thousand seeds), every value is kept with its multiplicity and the
 /// statistics are exactly those of the full list. Beyond that the values fold into
 /// logarithmic buckets (each spanning a factor `gamma`, so a percentile read from one is
-/// within `relativeAccuracy` of a value in it): the mean and the maximum stay exact, the
-/// percentiles become estimates and say so.
+/// within `relativeAccuracy` of a value in it): the maximum stays exact, the mean becomes a
+/// running sum (exact but for floating-point rounding), the percentiles become estimates
+/// and say so. NaN values are counted apart and kept out of every statistic.
 public struct MetricDistribution: Sendable, Equatable {
     public static let exactLimit = 2048
     public static let relativeAccuracy = 0.005
@@ -16,12 +17,16 @@ public struct MetricDistribution: Sendable, Equatable {
     static let logGamma = log(gamma)
 
     public private(set) var count = 0
+    /// NaN values (no metric makes one): counted here, kept out of every statistic.
+    public private(set) var nanCount = 0
     /// Value → how many runs had it, while exact.
     private var exact: [Double: Int] = [:]
     /// Once folded: bucket index → count, for positive values and for the magnitudes of negative ones.
     private var positive: [Int: Int] = [:]
     private var negative: [Int: Int] = [:]
     private var zeros = 0
+    private var negativeInfinities = 0
+    private var positiveInfinities = 0
     private var sum = 0.0
     private var smallest = Double.infinity
     private var largest = -Double.infinity
@@ -31,6 +36,10 @@ public struct MetricDistribution: Sendable, Equatable {
     public init<S: Sequence>(_ values: S) where S.Element == Double { for v in values { add(v) } }
 
     public mutating func add(_ value: Double) {
+        if value.isNaN {
+            nanCount += 1
+            return
+        }
         count += 1
         smallest = Swift.min(smallest, value)
         largest = Swift.max(largest, value)
@@ -52,8 +61,10 @@ public struct MetricDistribution: Sendable, Equatable {
     }
 
     private mutating func addToBucket(_ value: Double, times n: Int) {
-        if value == 0 || !value.isFinite {
-            zeros += n  // non-finite values are not metrics; they count, and min/max keep them
+        if value == 0 {
+            zeros += n
+        } else if value.isInfinite {
+            if value > 0 { positiveInfinities += n } else { negativeInfinities += n }
         } else if value > 0 {
             positive[Self.bucket(value), default: 0] += n
         } else {
@@ -93,9 +104,12 @@ public struct MetricDistribution: Sendable, Equatable {
             }
             return largest
         }
-        let ordered: [(Double, Int)] =
-            negative.keys.sorted(by: >).map { (-Self.representative($0), negative[$0]!) } + [(0, zeros)]
-            + positive.keys.sorted().map { (Self.representative($0), positive[$0]!) }
+        // Ascending: -inf, negative buckets by falling magnitude, zero, positive buckets, +inf.
+        var ordered: [(Double, Int)] = [(-Double.infinity, negativeInfinities)]
+        for b in negative.keys.sorted(by: >) { ordered.append((-Self.representative(b), negative[b]!)) }
+        ordered.append((0, zeros))
+        for b in positive.keys.sorted() { ordered.append((Self.representative(b), positive[b]!)) }
+        ordered.append((Double.infinity, positiveInfinities))
         for (v, n) in ordered {
             seen += n
             if seen > rank { return Swift.min(largest, Swift.max(smallest, v)) }

@@ -250,12 +250,14 @@ public struct MetricStats: Sendable {
     /// False when the percentiles are estimates from a folded `MetricDistribution`.
     public var percentilesExact = true
 
-    /// Merged from shards: exact mean and maximum, percentiles unknown (NaN, shown as n/a).
+    /// Merged from shards: exact mean and maximum, percentiles unknown (NaN, shown as n/a,
+    /// and not exact).
     public init(mean: Double, max: Double) {
         self.mean = mean
         self.max = max
         p50 = .nan
         p99 = .nan
+        percentilesExact = false
     }
 
     public init(_ values: [Double]) { self = MetricDistribution(values).stats }

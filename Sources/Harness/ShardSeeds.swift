@@ -15,6 +15,7 @@ public struct ShardSeeds: RandomAccessCollection, Sendable {
             endIndex = Int(count)
             return
         }
+        precondition(shard.n >= 1 && (1...shard.n).contains(shard.k), "shard \(shard.k)/\(shard.n) does not exist")
         let n = UInt64(shard.n)
         let residue = UInt64(shard.k - 1)
         // The smallest s ≥ start with s mod n == residue.

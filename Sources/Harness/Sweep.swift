@@ -23,6 +23,9 @@ public final class Sweep {
     /// One finished run, waiting to be folded into its scenario's summary: its metrics as
     /// a compact array in `MetricName.all` order.
     private struct Done {
+        /// The scenario that ran (a generated sweep draws one per seed).
+        var scenarioName: String
+        var scenarioFile: String
         var result: RunResult?
         var error: String?
         var wall: Double
@@ -117,7 +120,7 @@ public final class Sweep {
 
     /// Adds one finished run to its scenario's summary.
     private func fold(_ d: Done, _ w: Work, into summaries: inout [ScenarioSummary]) {
-        let s = options.generate == nil ? scenarios[w.scenario] : scenario(w.scenario, seed: w.seed)
+        let s = (name: d.scenarioName, file: d.scenarioFile)
         summaries[w.scenario].seedsRun += 1
         summaries[w.scenario].wallSeconds += d.wall
         if let r = d.result {
@@ -200,10 +203,13 @@ public final class Sweep {
             let detFailed = (det ?? nil) != nil
             if r.passed, !detFailed, !sampledHashSeeds.contains(w.seed) { kept.traceHash = "" }
             return Done(
-                result: kept, error: nil, wall: Date().timeIntervalSince(t0), determinism: det,
+                scenarioName: s.name, scenarioFile: s.file, result: kept, error: nil,
+                wall: Date().timeIntervalSince(t0), determinism: det,
                 metrics: MetricName.all.map { r.metrics[$0.name] ?? 0 })
         } catch {
-            return Done(result: nil, error: "\(error)", wall: Date().timeIntervalSince(t0), determinism: nil)
+            return Done(
+                scenarioName: s.name, scenarioFile: s.file, result: nil, error: "\(error)",
+                wall: Date().timeIntervalSince(t0), determinism: nil)
         }
     }
 }

@@ -10,7 +10,8 @@ import Testing
         #expect(files.count > 100)
         for file in files {
             let text = try String(contentsOfFile: sources + "/" + file, encoding: .utf8)
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+            let lines =
+                text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
             #expect(lines <= 500, "Sources/\(file) has \(lines) lines")
         }
     }

@@ -70,6 +70,22 @@ import Testing
         #expect(Set(sizes).count == 1, "stored entries kept growing: \(sizes)")
     }
 
+    @Test func nanIsCountedApartAndInfinitiesSortAtTheEnds() {
+        var d = MetricDistribution([1, .nan, 2, 3])
+        #expect(d.nanCount == 1)
+        #expect(d.count == 3)
+        #expect(d.quantile(0.5) == 2)
+        #expect(d.max == 3)
+        // Folded: infinities stay at the ends of the order.
+        for i in 0..<3_000 { d.add(Double(i) + 0.5) }
+        d.add(.infinity)
+        d.add(-.infinity)
+        #expect(!d.isExact)
+        #expect(d.quantile(0) == -.infinity)
+        #expect(d.quantile(1) == .infinity)
+        #expect(d.max == .infinity)
+    }
+
     @Test func anEstimatedPercentileIsMarkedInText() {
         #expect(Report.percentileText(2.5, "s", exact: false) == "≈2.50 s")
         #expect(Report.percentileText(2.5, "s", exact: true) == "2.50 s")
