@@ -7,7 +7,9 @@ import SimKernel
 /// family made (selected invariants or not) before and after: an item a family ignores
 /// leaves both unchanged. Per family and kind, the first `always` items are compared, then
 /// one in `stride` (rare kinds, a crash or a failover, are always looked at). Tests run the
-/// shipped suite under audit; it costs a dump per compared item, so sweeps never do.
+/// shipped suite under audit; it costs a dump per compared item, so sweeps never do. What
+/// a dump cannot show (state outside the family's stored properties: globals, closures'
+/// captures, types with custom mirrors) is outside the audit; no family keeps such state.
 public final class HistoryKindAudit {
     /// What was found: a family changed by an item of a kind it does not declare.
     public private(set) var findings: [String] = []
