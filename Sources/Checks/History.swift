@@ -49,10 +49,10 @@ public struct HistoryKinds: OptionSet, Sendable {
     public static let fault = HistoryKinds(rawValue: 1 << 8)
     public static let replica = HistoryKinds(rawValue: 1 << 9)
     public static let sync = HistoryKinds(rawValue: 1 << 10)
-    /// How many single kinds there are (bit positions 0 ..< count). A case added to
-    /// `HistoryItem` gets the next position in `kindIndex` and raises this (an item past
-    /// it traps on its first delivery; a test checks the names line up).
-    public static let count = 11
+    /// How many single kinds there are (bit positions 0 ..< count): one per name in
+    /// `HistoryItem.kindNames`, which `kindIndex` indexes (a case added to `HistoryItem`
+    /// must get a position there; the compiler asks for it in `kindIndex`).
+    public static let count = HistoryItem.kindNames.count
     public static let all = HistoryKinds(rawValue: (1 << count) - 1)
 }
 
@@ -75,12 +75,12 @@ extension HistoryItem {
     }
     public var kind: HistoryKinds { HistoryKinds(rawValue: 1 << UInt16(kindIndex)) }
     /// The case's name (for audits and diagnostics).
-    public var kindName: String {
-        [
-            "relay", "published", "okReceived", "pushAnswered", "pushAdvertisementFailed", "cloned", "stepOutcome",
-            "clientReceived", "fault", "replica", "sync",
-        ][kindIndex]
-    }
+    public var kindName: String { Self.kindNames[kindIndex] }
+    /// Each case's name, by its `kindIndex`.
+    public static let kindNames = [
+        "relay", "published", "okReceived", "pushAnswered", "pushAdvertisementFailed", "cloned", "stepOutcome",
+        "clientReceived", "fault", "replica", "sync",
+    ]
 }
 
 public struct HistoryEntry {
