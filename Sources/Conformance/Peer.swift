@@ -77,12 +77,29 @@ public struct Peer: Sendable {
     /// Tags every event carries, naming the run (an operator can find and delete them).
     public let runTag: [String]
     public var timeout: Double = 10
+    /// The folder this peer's git working copies and clones go under; whoever made the
+    /// peer removes it when the check is done (`removeScratch`).
+    public let scratch: String
 
-    public init(target: Target, transcript: Transcript, runTag: [String], timeout: Double = 10) {
+    public init(
+        target: Target, transcript: Transcript, runTag: [String], timeout: Double = 10, scratch: String? = nil
+    ) {
         self.target = target
         self.transcript = transcript
         self.runTag = runTag
         self.timeout = timeout
+        self.scratch = scratch ?? NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
+    }
+
+    /// A path under `scratch` that does not exist yet (its parent does).
+    public func scratchPath(_ name: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        return scratch + "/\(name)-\(UUID().uuidString)"
+    }
+
+    /// Deletes `scratch` and everything in it.
+    public func removeScratch() {
+        try? FileManager.default.removeItem(atPath: scratch)
     }
 
     // MARK: Nostr
@@ -296,7 +313,7 @@ public struct Peer: Sendable {
 
     /// A fresh working repository.
     public func workdir() async throws -> String {
-        let dir = NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
+        let dir = try scratchPath("work")
         try await git(["init", "-q", "-b", "main", dir])
         return dir
     }

@@ -11,6 +11,9 @@ public struct ConformOptions: Sendable {
     public var expiryMargin: Double = 70
     public var jobs = 4
     public var timeout: Double = 10
+    /// Where each check's git working copies go (a folder per check, removed when the check
+    /// ends); the system's temporary folder when nil.
+    public var scratchRoot: String?
     public init(target: String) { self.target = target }
 }
 
@@ -114,8 +117,10 @@ public enum ConformRunner {
             return result
         }
         let transcript = Transcript()
-        var peer = Peer(target: target, transcript: transcript, runTag: [], timeout: options.timeout)
-        peer.timeout = options.timeout
+        let scratch = ((options.scratchRoot ?? NSTemporaryDirectory()) as NSString)
+            .appendingPathComponent("graspsim-conform-\(runID)-\(check.id)")
+        let peer = Peer(target: target, transcript: transcript, runTag: [], timeout: options.timeout, scratch: scratch)
+        defer { peer.removeScratch() }
         let context = CheckContext(
             peer: peer, runID: runID, checkID: check.id,
             purgatoryTTL: options.purgatoryTTL, expiryMargin: options.expiryMargin, grasp: grasp)

@@ -70,7 +70,7 @@ extension CheckContext {
     /// A clone made with `--filter=<filter>` (protocol v2, no checkout) that really is
     /// partial: git ignores a filter the server does not support and clones everything.
     func expectPartialClone(_ owner: ConformActor, _ d: String, filter: String, tip: String) async throws {
-        let dest = NSTemporaryDirectory() + "graspsim-conform-\(UUID().uuidString)"
+        let dest = try peer.scratchPath("partial-clone")
         let clone = try await peer.git([
             "-c", "protocol.version=2", "clone", "--no-checkout", "--filter=\(filter)",
             cloneURL(owner, d), dest,

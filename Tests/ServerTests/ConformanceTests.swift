@@ -18,7 +18,14 @@ import Testing
         o.jobs = 4
         // Generous: the test suite runs many servers and git processes at once on two cores.
         o.timeout = 30
-        return try await asClient { [o] in try await ConformRunner.run(o) }
+        let scratch = testScratchRoot + "/conform-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        o.scratchRoot = scratch
+        let results = try await asClient { [o] in try await ConformRunner.run(o) }
+        // Every check removes its git working copies and clones, whether it passed or failed.
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch)
+        #expect(left.isEmpty, "conform left \(left) behind")
+        return results
     }
 
     @Test func everyCheckPassesAgainstTheReference() async throws {

@@ -47,7 +47,7 @@ import Testing
         #expect(annOK.0 && annOK.1.hasPrefix("purgatory:"), "\(annOK)")
 
         // An empty repository exists while the announcement waits.
-        let empty = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
+        let empty = testScratchRoot + "/clone-\(UUID().uuidString)"
         let cloneEmpty = try await sh(["git", "clone", url, empty])
         #expect(cloneEmpty.status == 0, "\(cloneEmpty.err)")
 
@@ -74,13 +74,13 @@ import Testing
         #expect(page.out.hasPrefix("HTTP/1.1 200") && page.out.contains(c2), "\(page.out.prefix(200))")
 
         for version in ["2", "0"] {
-            let dir = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
+            let dir = testScratchRoot + "/clone-\(UUID().uuidString)"
             let clone = try await sh(["git", "-c", "protocol.version=\(version)", "clone", url, dir])
             #expect(clone.status == 0, "v\(version): \(clone.err)")
             #expect(try await sh(["git", "rev-parse", "HEAD"], cwd: dir).out.hasPrefix(c2))
             #expect(try await sh(["git", "symbolic-ref", "HEAD"], cwd: dir).out.contains("refs/heads/main"))
         }
-        let partial = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
+        let partial = testScratchRoot + "/clone-\(UUID().uuidString)"
         let filtered = try await sh(["git", "clone", "--filter=blob:none", url, partial])
         #expect(filtered.status == 0, "\(filtered.err)")
         #expect(try await sh(["git", "config", "remote.origin.promisor"], cwd: partial).out.contains("true"))
@@ -283,7 +283,7 @@ import Testing
         #expect(push.status == 0, "\(push.err)")
         let bobs = try await sh(["git", "ls-remote", "\(relay.base)/\(bob.npub)/shared.git"])
         #expect(bobs.out.contains("\(c1)\trefs/heads/main"), "\(bobs)")
-        let clone = NSTemporaryDirectory() + "graspsim-clone-\(UUID().uuidString)"
+        let clone = testScratchRoot + "/clone-\(UUID().uuidString)"
         #expect(try await sh(["git", "clone", "\(relay.base)/\(bob.npub)/shared.git", clone]).status == 0)
         #expect(try await sh(["git", "rev-parse", "HEAD"], cwd: clone).out.hasPrefix(c1))
     }

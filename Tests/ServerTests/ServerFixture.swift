@@ -17,7 +17,7 @@ final class ServedRelay: @unchecked Sendable {
     var ws: String { "ws://127.0.0.1:\(port)" }
 
     init(data: String? = nil, settings: [String] = [], arguments: [String] = []) throws {
-        self.data = data ?? NSTemporaryDirectory() + "graspsim-serve-\(UUID().uuidString)"
+        self.data = data ?? testScratchRoot + "/serve-\(UUID().uuidString)"
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments =
             ["serve", "--port", "0", "--data", self.data, "--log-level", "warning"]
@@ -70,6 +70,16 @@ final class ServedRelay: @unchecked Sendable {
     }
 }
 
+/// The folder every server test's data, working copies and clones go under: one per test
+/// process, removed when the process exits (a server's data may outlive the test that made it,
+/// for a restart on the same folder, so no single test owns it).
+let testScratchRoot: String = {
+    let root = NSTemporaryDirectory() + "graspsim-server-tests-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "graspsim-server-tests-\(getpid())") }
+    return root
+}()
+
 struct FixtureError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
@@ -103,7 +113,7 @@ func shBlocking(_ args: [String], cwd: String?, env: [String: String]) throws ->
 
 /// A git working repository in a fresh folder.
 func gitWorkdir() async throws -> String {
-    let dir = NSTemporaryDirectory() + "graspsim-git-\(UUID().uuidString)"
+    let dir = testScratchRoot + "/git-\(UUID().uuidString)"
     try await sh(["git", "init", "-q", "-b", "main", dir])
     return dir
 }
