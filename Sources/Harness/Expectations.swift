@@ -24,6 +24,20 @@ extension World {
     }
 }
 
+extension HistoryItem {
+    /// The entries `RunFacts` below reads from the history: a world that does not keep its
+    /// whole history keeps these (a fact reading another kind must be added here;
+    /// `ExpectationHistoryTests` compares every fact with and without the whole history).
+    var readByExpectations: Bool {
+        switch self {
+        case .stepOutcome, .relay(_, .served), .relay(_, .left), .sync(_, .reconciled), .sync(_, .fetchStarted):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
 /// What a finished run did, as expectations ask it: from the history, the storage and the
 /// remotes — never from what the relay reports about itself.
 extension World: RunFacts {

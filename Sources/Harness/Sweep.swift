@@ -180,12 +180,15 @@ public final class Sweep {
     private func execute(_ w: Work) -> Done {
         let s = scenario(w.scenario, seed: w.seed)
         let t0 = Date()
+        // Nothing reads a sweep run's history afterwards (the report re-runs what it draws).
+        var runOptions = options.run
+        runOptions.keepHistory = false
         do {
-            let (r, world) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+            let (r, world) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
             world.recycle()
             var det: String?? = nil
             if !r.passed || sampled(w.seed) {
-                let (again, w2) = try Runner.runOne(s, seed: w.seed, options: options.run, swarm: options.swarm)
+                let (again, w2) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
                 w2.recycle()
                 if again.traceHash == r.traceHash {
                     det = .some(nil)

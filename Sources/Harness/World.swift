@@ -22,6 +22,11 @@ public struct RunOptions: Sendable {
     public var overrides: [(String, String)] = []
     /// Keep every trace record (determinism diffs, replay files, reports).
     public var keepTrace = false
+    /// Keep every history entry on the world (the report's timeline draws them). A sweep's
+    /// runs keep only those expectations read (`HistoryItem.readByExpectations`): their checks
+    /// have seen each entry as it happened, and the report re-runs the failing seed it draws
+    /// with its whole history.
+    public var keepHistory = true
     /// Called after the world is built, before it runs: tests use it to add test-double
     /// nodes (e.g. one that never goes quiet) or to perturb a run on purpose.
     public var beforeRun: (@Sendable (World) -> Void)? = nil
@@ -83,7 +88,10 @@ public final class World {
     private var tagObjects: [String: ObjectID] = [:]
     /// The event each publishing step created (its first attempt's event).
     public internal(set) var stepEvents: [String: NostrEvent] = [:]
-    public private(set) var history: [HistoryEntry] = []
+    /// Every history entry of the run, in order (only those expectations read when
+    /// `RunOptions.keepHistory` is off).
+    public internal(set) var history: [HistoryEntry] = []
+    private let keepHistory: Bool
     /// Measures the run from its history (see `MetricName`).
     private(set) var metrics = MetricsCollector(backoffCap: 0)
     let checks: CheckSuite
@@ -110,6 +118,7 @@ public final class World {
         checks = CheckSuite(selected: scenario.invariants)
         beforeRun = options.beforeRun
         expectationsOn = options.checkExpectations
+        keepHistory = options.keepHistory
         try build()
     }
 
@@ -255,7 +264,7 @@ public final class World {
 
     func record(_ item: HistoryItem) {
         let entry = HistoryEntry(time: sim.now, item: item)
-        history.append(entry)
+        if keepHistory || item.readByExpectations { history.append(entry) }
         checks.observe(entry, self)
         metrics.observe(entry)
     }
