@@ -10,20 +10,24 @@ extension RelayModel {
         let epoch = w.storage.refsEpoch
         if let epoch, epoch == epochBefore { return }
         epochBefore = epoch
-        reposBefore = Set(w.storage.keys)
-        var refs: [RepoKey: [String: ObjectID]] = [:]
-        var versions: [RepoKey: RefsVersion] = [:]
-        for k in reposBefore {
-            guard let r = w.storage.repository(k) else { continue }
-            if let v = Self.version(r), versionBefore[k]?.matches(v) == true, let same = refsBefore[k] {
-                refs[k] = same
-            } else {
-                refs[k] = CheckSuite.hostedRefs(r)
-            }
-            if let v = Self.version(r) { versions[k] = v }
+        // Updated in place: only repositories added, removed or with moved refs change.
+        let keys = w.storage.keys
+        if keys.count != reposBefore.count || !keys.allSatisfy(reposBefore.contains) {
+            reposBefore = Set(keys)
+            refsBefore = refsBefore.filter { reposBefore.contains($0.key) }
+            versionBefore = versionBefore.filter { reposBefore.contains($0.key) }
         }
-        refsBefore = refs
-        versionBefore = versions
+        for k in keys {
+            guard let r = w.storage.repository(k) else {
+                refsBefore[k] = nil
+                versionBefore[k] = nil
+                continue
+            }
+            let v = Self.version(r)
+            if let v, versionBefore[k]?.matches(v) == true, refsBefore[k] != nil { continue }
+            refsBefore[k] = CheckSuite.hostedRefs(r)
+            versionBefore[k] = v
+        }
     }
 
     /// A repository's refs version with the repository itself: held, not by address, so

@@ -98,6 +98,8 @@ final class SyncProgress: InvariantFamily {
 
     /// Marks waiting states and PRs that have no repository here to take their data now.
     private func noteHomeless(_ w: WorldView) {
+        // Nothing waits: nothing to judge (the inputs are compared again when something does).
+        if waiting.isEmpty { return }
         let inputs = (store: w.store.revision, storage: w.storage.revision, purgatory: w.purgatoryAnnouncementsRevision)
         if let last = homelessInputs, last != inputs {
             judgedHome.removeAll(keepingCapacity: true)

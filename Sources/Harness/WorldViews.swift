@@ -15,7 +15,7 @@ extension World: WorldView {
     public var purgatories: [(replica: String, purgatory: Purgatory)] {
         // Replicas of one relay share a purgatory: report it once.
         var seen = Set<ObjectIdentifier>()
-        var out: [(String, Purgatory)] = []
+        var out: [(replica: String, purgatory: Purgatory)] = []
         for r in replicas {
             if let box = r.process.sharedPurgatory {
                 guard seen.insert(ObjectIdentifier(box)).inserted else { continue }

@@ -31,7 +31,12 @@ public final class RepositoryStorage {
         }
     }
 
-    private var repos: [RepoKey: GitRepository] = [:]
+    private var repos: [RepoKey: GitRepository] = [:] {
+        didSet { sortedKeys = nil }
+    }
+    /// `repos`' keys in order, kept until a repository is added or removed (every
+    /// maintenance step and several checks ask).
+    private var sortedKeys: [RepoKey]?
     /// Repositories whose deletion fails (fault injection: a busy file, a permission error).
     public var failingDeletes: Set<RepoKey> = []
     /// Every deletion fails before this time on `clock` (a storage fault window).
@@ -96,7 +101,12 @@ public final class RepositoryStorage {
 
     public func repository(_ key: RepoKey) -> GitRepository? { repos[key] }
     public func exists(_ key: RepoKey) -> Bool { repos[key] != nil }
-    public var keys: [RepoKey] { repos.keys.sorted() }
+    public var keys: [RepoKey] {
+        if let sortedKeys { return sortedKeys }
+        let sorted = repos.keys.sorted()
+        sortedKeys = sorted
+        return sorted
+    }
     public var count: Int { repos.count }
 
     /// Runs a write against `key`'s repository, checking the fencing token first.

@@ -1,0 +1,27 @@
+import Testing
+
+@testable import Relay
+
+/// `RepositoryStorage.keys` is kept between calls: each creation and deletion must show in
+/// the next answer, in order.
+@Suite struct StorageKeysTests {
+    @Test func keysFollowEveryCreationAndDeletion() throws {
+        let storage = RepositoryStorage()
+        let a = RepoKey(owner: String(repeating: "a", count: 64), d: "r")
+        let b = RepoKey(owner: String(repeating: "b", count: 64), d: "r")
+        let c = RepoKey(owner: String(repeating: "a", count: 64), d: "q")
+        #expect(storage.keys.isEmpty)
+        try storage.create(b, writer: "w", token: nil)
+        #expect(storage.keys == [b])
+        try storage.create(a, writer: "w", token: nil)
+        try storage.create(c, writer: "w", token: nil)
+        #expect(storage.keys == [c, a, b])
+        try storage.create(a, writer: "w", token: nil)  // idempotent
+        #expect(storage.keys == [c, a, b])
+        try storage.delete(a, writer: "w", token: nil)
+        #expect(storage.keys == [c, b])
+        try storage.delete(c, writer: "w", token: nil)
+        try storage.delete(b, writer: "w", token: nil)
+        #expect(storage.keys.isEmpty)
+    }
+}
