@@ -149,15 +149,15 @@ public final class LockClient {
         case heartbeat(op: UInt64)
     }
 
-    var ops: [UInt64: Op] = [:]
+    var ops = SmallMap<UInt64, Op>()
     /// In-process guard: repository → op acquiring or holding it.
     var repoOwner: [String: UInt64] = [:]
-    var pending: [UInt64: Pending] = [:]
+    var pending = SmallMap<UInt64, Pending>()
     /// Command → its timeout timer.
-    var commandTimers: [UInt64: UInt64] = [:]
+    var commandTimers = SmallMap<UInt64, UInt64>()
     /// SETs whose attempt timed out: a late `OK` means we hold a lease nobody uses.
     var orphanedSets: [UInt64: (repo: String, lease: String)] = [:]
-    var timers: [UInt64: TimerPurpose] = [:]
+    var timers = SmallMap<UInt64, TimerPurpose>()
     // Counters survive reset(): ids of a crashed incarnation never collide with new ones.
     var nextCommand: UInt64 = 1
     var nextTimer: UInt64 = 1
@@ -218,12 +218,12 @@ public final class LockClient {
 
     /// Forget everything (the process crashed); pending timers/replies arriving later are ignored.
     public func reset() {
-        ops = [:]
+        ops = SmallMap()
         repoOwner = [:]
-        pending = [:]
-        commandTimers = [:]
+        pending = SmallMap()
+        commandTimers = SmallMap()
         orphanedSets = [:]
-        timers = [:]
+        timers = SmallMap()
     }
 
     // MARK: Input
