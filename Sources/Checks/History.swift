@@ -34,7 +34,10 @@ public enum HistoryItem {
     case sync(replica: String, SyncRecord)
 }
 
-/// Sets of `HistoryItem` cases: what a family reads (`InvariantFamily.observes`).
+/// Sets of history kinds: what a family reads (`InvariantFamily.observes`). A kind is a
+/// `HistoryItem` case, except that a replica's lock tenure events (grant, release, crash:
+/// thousands per lock run, read only through `TenureLog`) are a kind of their own, apart
+/// from its other events (`replica`).
 public struct HistoryKinds: OptionSet, Sendable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -49,6 +52,8 @@ public struct HistoryKinds: OptionSet, Sendable {
     public static let fault = HistoryKinds(rawValue: 1 << 8)
     public static let replica = HistoryKinds(rawValue: 1 << 9)
     public static let sync = HistoryKinds(rawValue: 1 << 10)
+    /// `.replica` items whose event is `lockGranted`, `lockReleased` or `crashed`.
+    public static let tenure = HistoryKinds(rawValue: 1 << 11)
     /// How many single kinds there are (bit positions 0 ..< count): one per name in
     /// `HistoryItem.kindNames`, which `kindIndex` indexes (a case added to `HistoryItem`
     /// must get a position there; the compiler asks for it in `kindIndex`).
@@ -57,9 +62,10 @@ public struct HistoryKinds: OptionSet, Sendable {
 }
 
 extension HistoryItem {
-    /// The bit position of this item's case in `HistoryKinds`.
+    /// The bit position of this item's kind in `HistoryKinds`.
     public var kindIndex: Int {
         switch self {
+        case .replica(_, .lockGranted), .replica(_, .lockReleased), .replica(_, .crashed): 11
         case .relay: 0
         case .published: 1
         case .okReceived: 2
@@ -74,12 +80,12 @@ extension HistoryItem {
         }
     }
     public var kind: HistoryKinds { HistoryKinds(rawValue: 1 << UInt16(kindIndex)) }
-    /// The case's name (for audits and diagnostics).
+    /// The kind's name (for audits and diagnostics).
     public var kindName: String { Self.kindNames[kindIndex] }
-    /// Each case's name, by its `kindIndex`.
+    /// Each kind's name, by its `kindIndex`.
     public static let kindNames = [
         "relay", "published", "okReceived", "pushAnswered", "pushAdvertisementFailed", "cloned", "stepOutcome",
-        "clientReceived", "fault", "replica", "sync",
+        "clientReceived", "fault", "replica", "sync", "tenure",
     ]
 }
 

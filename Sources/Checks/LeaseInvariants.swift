@@ -7,7 +7,7 @@ import SimKernel
 /// never from what the lock client reports.
 final class LeaseLiveness: InvariantFamily {
     static let invariants: Set<InvariantName> = [.leaseKeptAlive, .lockFreedAfterCrash]
-    static let observes: HistoryKinds = [.fault, .replica]
+    static let observes: HistoryKinds = [.fault, .tenure]
 
     private var tenures = TenureLog()
     private var faults = FaultSpans()

@@ -9,7 +9,7 @@ import SimKernel
 /// own tenures — never from what the lock client reports about itself.
 final class LockSafety: InvariantFamily {
     static let invariants: Set<InvariantName> = [.singleWriter, .leaseOwnership, .lockLiveness]
-    static let observes: HistoryKinds = [.replica]
+    static let observes: HistoryKinds = [.tenure]
 
     private var tenures = TenureLog()
 

@@ -2,7 +2,7 @@ import SimKernel
 
 /// The replicas' lock tenures as they saw them, from the history: each grant and release
 /// of a repository's lock, and each crash (which ends every tenure of that replica). Each
-/// check that needs them keeps its own (like `FaultSpans`).
+/// check that needs them keeps its own (like `FaultSpans`) and declares the `tenure` kind.
 struct TenureLog {
     struct Change {
         var time: SimTime
