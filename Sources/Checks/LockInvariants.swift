@@ -190,10 +190,19 @@ final class LockSafety: InvariantFamily {
 struct NameNumbers {
     private(set) var names: [String] = []
     private var numbers: [String: Int] = [:]
+    /// The last name asked for (runs of writes to one repository by one writer are common).
+    private var last: (name: String, number: Int)?
     mutating func number(_ name: String) -> Int {
-        if let n = numbers[name] { return n }
-        numbers[name] = names.count
-        names.append(name)
-        return names.count - 1
+        if let last, last.name == name { return last.number }
+        let n: Int
+        if let known = numbers[name] {
+            n = known
+        } else {
+            n = names.count
+            numbers[name] = n
+            names.append(name)
+        }
+        last = (name, n)
+        return n
     }
 }

@@ -196,32 +196,30 @@ final class MetricsCollector {
             }
         }
         if let lock = lockService {
-            // Per lock key: how its last lease ended (released, or lapsed/lost).
-            var lastEndedUnreleased: [String: Bool] = [:]
-            var holder: [String: String] = [:]
+            // Per lock key: who holds it, and whether its last lease ended without a
+            // release (lapsed or lost).
+            var keys: [String: (holder: String?, endedUnreleased: Bool)] = [:]
             for e in lock.history where e.key.hasPrefix("lock:") {
+                var k = keys[e.key] ?? (nil, false)
                 switch e.kind {
                 case .set:
-                    guard let v = e.value, holder[e.key] != v else { continue }
+                    guard let v = e.value, k.holder != v else { continue }
                     add(.lockGrants)
-                    if lastEndedUnreleased[e.key] == true { add(.lockTakeovers) }
-                    lastEndedUnreleased[e.key] = false
-                    holder[e.key] = v
+                    if k.endedUnreleased { add(.lockTakeovers) }
+                    k = (v, false)
                 case .deleted:
-                    holder[e.key] = nil
-                    lastEndedUnreleased[e.key] = false
+                    k = (nil, false)
                 case .expired:
                     add(.lockExpiries)
-                    holder[e.key] = nil
-                    lastEndedUnreleased[e.key] = true
+                    k = (nil, true)
                 case .failoverReverted:
-                    if e.value != holder[e.key] {
-                        if holder[e.key] != nil { lastEndedUnreleased[e.key] = true }
-                        holder[e.key] = e.value
-                    }
+                    guard e.value != k.holder else { continue }
+                    if k.holder != nil { k.endedUnreleased = true }
+                    k.holder = e.value
                 case .extended, .incremented:
-                    break
+                    continue
                 }
+                keys[e.key] = k
             }
             values[.lockFailovers] = Double(lock.failoverCount)
         }
