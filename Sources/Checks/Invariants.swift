@@ -35,7 +35,7 @@ public final class CheckSuite {
     var faults = FaultSpans()
 
     /// The families whose invariants are selected.
-    private var families: [any InvariantFamily] = []
+    private(set) var families: [any InvariantFamily] = []
     /// Per `HistoryKinds` bit position, the families that read that kind of item.
     private var readers: [[any InvariantFamily]] = []
     private var violationSink: Violations { Violations(suite: self) }

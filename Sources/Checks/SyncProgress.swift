@@ -44,11 +44,16 @@ final class SyncProgress: InvariantFamily {
     /// absent): git data found elsewhere cannot release those, so they are not judged.
     var waiting: [String: NostrEvent] = [:]
     var homeless: Set<String> = []
-    /// What the homeless judgement read when it last ran (store, storage and purgatory
-    /// announcement revisions), and the waiting ids judged since: unchanged inputs give
-    /// unchanged answers, so only new ids need judging.
+    /// The store's announcements revision, the storage's revision and purgatory's
+    /// announcements revision when the homeless judgement last ran: while they stand, only
+    /// events not judged yet need judging.
     var homelessInputs: (store: Int, storage: Int, purgatory: Int)? = nil
-    var judgedHome: Set<String> = []
+    /// Waiting events judged to have a home, with what that judgement read.
+    var judged: [String: HomeInputs] = [:]
+    var identifiers = IdentifierInputs()
+    /// Test double: judge every waiting id on every pass, as if nothing were kept (a test
+    /// compares the outcome with the kept judgements').
+    var judgeEveryPass = false
 
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {
         switch entry.item {
@@ -92,20 +97,40 @@ final class SyncProgress: InvariantFamily {
             }
         default: break
         }
-        if case .left(let id, _, _) = obs { waiting[id] = nil }
+        if case .left(let id, _, _) = obs {
+            waiting[id] = nil
+            judged[id] = nil
+        }
         noteHomeless(w)
     }
 
     /// Marks waiting states and PRs that have no repository here to take their data now.
+    /// An event judged to have a home is judged again only when what its judgement read
+    /// changed (`HomeInputs`): for a state, its identifier's announcements in the store and
+    /// in purgatory and its identifier's repositories; for a PR, the storage.
     private func noteHomeless(_ w: WorldView) {
         // Nothing waits: nothing to judge (the inputs are compared again when something does).
         if waiting.isEmpty { return }
-        let inputs = (store: w.store.revision, storage: w.storage.revision, purgatory: w.purgatoryAnnouncementsRevision)
-        if let last = homelessInputs, last != inputs {
-            judgedHome.removeAll(keepingCapacity: true)
-        }
-        if homelessInputs.map({ $0 != inputs }) ?? true { homelessInputs = inputs }
-        for (id, e) in waiting where !homeless.contains(id) && !judgedHome.contains(id) {
+        // Nothing any judgement reads changed: only events not judged yet need judging.
+        let global = (
+            store: w.store.revision(ofKind: Kinds.repoAnnouncement), storage: w.storage.revision,
+            purgatory: w.purgatoryAnnouncementsRevision
+        )
+        let unchanged = homelessInputs.map { $0 == global } ?? false
+        homelessInputs = global
+        for (id, e) in waiting where !homeless.contains(id) {
+            if unchanged, !judgeEveryPass, judged[id] != nil { continue }
+            let inputs: HomeInputs
+            if e.kind == Kinds.repoState {
+                identifiers.update(w, storage: global.storage, purgatory: global.purgatory)
+                inputs = .state(
+                    announcements: w.store.revision(ofKind: Kinds.repoAnnouncement, d: e.dTag),
+                    repositories: identifiers.repositories[e.dTag] ?? [],
+                    waitingAnnouncements: identifiers.waiting[e.dTag] ?? [])
+            } else {
+                inputs = .pullRequest(storage: global.storage)
+            }
+            if !judgeEveryPass, judged[id] == inputs { continue }
             let home: Bool
             if e.kind == Kinds.repoState {
                 home = CheckSuite.owners(w, e.dTag).contains { o in
@@ -118,7 +143,57 @@ final class SyncProgress: InvariantFamily {
                         $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d))
                     }
             }
-            if home { judgedHome.insert(id) } else { homeless.insert(id) }
+            if home {
+                judged[id] = inputs
+            } else {
+                homeless.insert(id)
+                judged[id] = nil
+            }
+        }
+    }
+
+    /// What a homeless judgement of one event read.
+    enum HomeInputs: Equatable {
+        /// A state: the store's announcements revision for its identifier, the owners with a
+        /// repository of it here, and its announcements waiting in purgatory.
+        case state(announcements: Int, repositories: [String], waitingAnnouncements: [WaitingAnnouncement])
+        /// A PR: which repositories exist (the storage's revision).
+        case pullRequest(storage: Int)
+    }
+
+    struct WaitingAnnouncement: Equatable {
+        var owner: String
+        var replica: String
+        var eventID: String
+    }
+
+    /// Per identifier, the owners with a repository here and the announcements waiting in
+    /// purgatory: each read again only when the storage's, or purgatory's, revision moved.
+    struct IdentifierInputs {
+        private(set) var repositories: [String: [String]] = [:]
+        private(set) var waiting: [String: [WaitingAnnouncement]] = [:]
+        private var storageRevision: Int?
+        private var purgatoryRevision: Int?
+
+        mutating func update(_ w: WorldView, storage: Int, purgatory: Int) {
+            if storageRevision != storage {
+                storageRevision = storage
+                repositories.removeAll(keepingCapacity: true)
+                for k in w.storage.keys { repositories[k.d, default: []].append(k.owner) }
+            }
+            if purgatoryRevision != purgatory {
+                purgatoryRevision = purgatory
+                waiting.removeAll(keepingCapacity: true)
+                for (replica, p) in w.purgatories {
+                    for (k, entry) in p.announcements {
+                        waiting[k.d, default: []].append(
+                            WaitingAnnouncement(owner: k.owner, replica: replica, eventID: entry.event.id))
+                    }
+                }
+                for (d, list) in waiting where list.count > 1 {
+                    waiting[d] = list.sorted { ($0.owner, $0.replica) < ($1.owner, $1.replica) }
+                }
+            }
         }
     }
 

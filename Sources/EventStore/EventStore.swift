@@ -48,10 +48,45 @@ public final class EventStore: @unchecked Sendable {
     }
     private var writes = 0
 
-    private func invalidate() {
+    /// Changes with every write that could add or remove an event of `kind` (with `d` as
+    /// its `d` tag, when given and the kind is addressable): an insert of such an event, and
+    /// any deletion, removal or reset (whatever they touch). Callers whose answers read only
+    /// some events key their caches on this instead of `revision`.
+    public func revision(ofKind kind: Int, d: String? = nil) -> Int {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        // Only an addressable insert is confined to its `d`: a replaceable one replaces
+        // versions whatever their `d` tags.
+        let inserts =
+            if let d, KindClass(kind) == .addressable {
+                insertsByAddress[KindAndD(kind: kind, d: d)]
+            } else {
+                insertsByKind[kind]
+            }
+        return (inserts ?? 0) &+ otherWrites
+    }
+    private struct KindAndD: Hashable {
+        var kind: Int
+        var d: String
+    }
+    private var insertsByKind: [Int: Int] = [:]
+    private var insertsByAddress: [KindAndD: Int] = [:]
+    /// Writes that may remove events of any kind (deletions, removals, resets).
+    private var otherWrites = 0
+
+    /// Every write calls this first: `inserting` is the event it inserts (an insert adds it
+    /// and removes only older versions of its own address), nil when the write may remove
+    /// events of any kind.
+    private func invalidate(inserting e: NostrEvent? = nil) {
         cacheLock.lock()
         defer { cacheLock.unlock() }
         writes &+= 1
+        if let e, e.kind != Kinds.deletion {
+            insertsByKind[e.kind, default: 0] &+= 1
+            if e.kindClass == .addressable { insertsByAddress[KindAndD(kind: e.kind, d: e.dTag), default: 0] &+= 1 }
+        } else {
+            otherWrites &+= 1
+        }
         queryCache.removeAll(keepingCapacity: true)
         latestCache.removeAll(keepingCapacity: true)
         eventCache.removeAll(keepingCapacity: true)
@@ -128,7 +163,7 @@ public final class EventStore: @unchecked Sendable {
         if e.hasNulCharacter || hasNul(e.id) || hasNul(e.pubkey) || hasNul(e.sig) {
             throw EventStoreError.unstorableText(id: e.id)
         }
-        invalidate()
+        invalidate(inserting: e)
         let keepFirstOnTie = faultKeepFirstOnTie
         return try tables.write { rows in try Self.insert(e, rows, keepFirstOnTie: keepFirstOnTie) }
     }
