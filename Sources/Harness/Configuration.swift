@@ -71,7 +71,8 @@ private func build(scenario: Scenario, overrides: [(String, String)])
     if let first = scenario.relays.first { c.domain = first.domain }
     var errors: [String] = []
     var placeOf: [String: (order: Int, place: String)] = [:]
-    let allKeys = (RelayConfig.keys + DeploymentSettings.keys).map(\.0)
+    // Every key, for messages only (listing them costs more than building a world).
+    func allKeys() -> [String] { (RelayConfig.keys + DeploymentSettings.keys).map(\.0) }
     func apply(_ written: String, _ value: String, where place: String) {
         let key = SettingKey.canonical(written)
         placeOf[key] = (placeOf.count, place)
@@ -79,7 +80,7 @@ private func build(scenario: Scenario, overrides: [(String, String)])
             if try deployment.set(key, value) { return }
             if try c.set(key, value) { return }
             var m = "\(place)unknown configuration key '\(written)'"
-            if let near = Suggest.closest(to: key, among: allKeys) {
+            if let near = Suggest.closest(to: key, among: allKeys()) {
                 m += "; did you mean '\(near)'?"
             } else {
                 m += " (`graspsim invariants` lists the keys)"
@@ -93,7 +94,7 @@ private func build(scenario: Scenario, overrides: [(String, String)])
     for (k, v) in overrides { apply(k, v, where: "--set: error: ") }
     // Keys that are fine alone but not together: reported where the later of them was set.
     for problem in deployment.consistencyProblems() {
-        let named = allKeys.filter { problem.contains($0) }
+        let named = allKeys().filter { problem.contains($0) }
         let place = named.compactMap { placeOf[$0] }.max { $0.order < $1.order }?.place ?? "configuration: error: "
         errors.append(place + problem)
     }
