@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(name: "SyncTests", dependencies: ["Sync", "GitStore", "SimKernel"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SimKernel"]),
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
-        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr"]),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr", "SimKernel"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Nostr", "GitStore", "EventStore"]),
         .testTarget(
             name: "RelayProcessTests",

@@ -54,6 +54,9 @@ final class SyncProgress: InvariantFamily {
     /// Test double: judge every waiting id on every pass, as if nothing were kept (a test
     /// compares the outcome with the kept judgements').
     var judgeEveryPass = false
+    /// Events judged to have a home and later found homeless (a kept judgement that had to
+    /// be dropped: the case a stale cache would miss).
+    private(set) var homesLost = 0
 
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) {
         switch entry.item {
@@ -146,6 +149,7 @@ final class SyncProgress: InvariantFamily {
             if home {
                 judged[id] = inputs
             } else {
+                if judged[id] != nil { homesLost += 1 }
                 homeless.insert(id)
                 judged[id] = nil
             }

@@ -32,11 +32,12 @@ public final class RepositoryStorage {
     }
 
     private var repos: [RepoKey: GitRepository] = [:] {
-        didSet { sortedKeys = nil }
+        didSet { sortedKeys = repos.keys.sorted() }
     }
-    /// `repos`' keys in order, kept until a repository is added or removed (every
-    /// maintenance step and several checks ask).
-    private var sortedKeys: [RepoKey]?
+    /// `repos`' keys in order, sorted again when a repository is added or removed (every
+    /// maintenance step and several checks ask; reading them writes nothing, so the
+    /// server may read them beside its process).
+    private var sortedKeys: [RepoKey] = []
     /// Repositories whose deletion fails (fault injection: a busy file, a permission error).
     public var failingDeletes: Set<RepoKey> = []
     /// Every deletion fails before this time on `clock` (a storage fault window).
@@ -92,6 +93,7 @@ public final class RepositoryStorage {
                 }
             }
         }
+        sortedKeys = repos.keys.sorted()  // observers do not run in an initializer
     }
 
     /// The directory of `key`'s repository on disk (nil in memory).
@@ -101,12 +103,7 @@ public final class RepositoryStorage {
 
     public func repository(_ key: RepoKey) -> GitRepository? { repos[key] }
     public func exists(_ key: RepoKey) -> Bool { repos[key] != nil }
-    public var keys: [RepoKey] {
-        if let sortedKeys { return sortedKeys }
-        let sorted = repos.keys.sorted()
-        sortedKeys = sorted
-        return sorted
-    }
+    public var keys: [RepoKey] { sortedKeys }
     public var count: Int { repos.count }
 
     /// Runs a write against `key`'s repository, checking the fencing token first.

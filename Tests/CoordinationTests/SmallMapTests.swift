@@ -1,3 +1,4 @@
+import SimKernel
 import Testing
 
 @testable import Coordination
@@ -5,7 +6,7 @@ import Testing
 /// `SmallMap` answers like `Dictionary` under any sequence of writes, removals and reads.
 @Suite struct SmallMapTests {
     @Test func answersLikeADictionary() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64(seed: 0x5A11_3A90)  // fixed: a failure replays
         for round in 0..<200 {
             var small = SmallMap<UInt64, Int>()
             var dict: [UInt64: Int] = [:]

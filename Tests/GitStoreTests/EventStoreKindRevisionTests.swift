@@ -1,5 +1,6 @@
 import Foundation
 import Nostr
+import SimKernel
 import Testing
 
 @testable import EventStore
@@ -30,7 +31,7 @@ import Testing
 
     @Test(arguments: [EventStore.Engine.memory, .sqlite])
     func movesExactlyWhenItsKindChanges(_ engine: EventStore.Engine) throws {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SimKernel.SplitMix64(seed: 0xE7E_57012)  // fixed: a failure replays
         let s = try EventStore(engine: engine)
         var stored: [NostrEvent] = []
         var n = 0

@@ -1,3 +1,5 @@
+import Foundation
+import Nostr
 import Testing
 
 @testable import Relay
@@ -23,5 +25,20 @@ import Testing
         try storage.delete(c, writer: "w", token: nil)
         try storage.delete(b, writer: "w", token: nil)
         #expect(storage.keys.isEmpty)
+    }
+
+    @Test func keysOfRepositoriesFoundOnDisk() throws {
+        let root = NSTemporaryDirectory() + "graspsim-storage-keys-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Real public keys: a folder is named by the owner's npub.
+        let owners = ["one", "two"].map { KeyPair.deterministic(name: $0, salt: 0).publicKey }.sorted()
+        let a = RepoKey(owner: owners[0], d: "r")
+        let b = RepoKey(owner: owners[1], d: "q")
+        let first = try RepositoryStorage(root: root)
+        try first.create(b, writer: "w", token: nil)
+        try first.create(a, writer: "w", token: nil)
+        #expect(first.keys == [a, b])
+        let reopened = try RepositoryStorage(root: root)
+        #expect(reopened.keys == [a, b], "\(reopened.keys) \(reopened.count)")
     }
 }
