@@ -183,11 +183,30 @@ public final class Sweep {
         // Nothing reads a sweep run's history afterwards (the report re-runs what it draws).
         var runOptions = options.run
         runOptions.keepHistory = false
+        // Only the hashes of failing seeds, of the determinism sample and of the first seeds
+        // are read: other runs skip writing and hashing their trace.
+        let hashed = sampled(w.seed) || sampledHashSeeds.contains(w.seed)
+        runOptions.hashTrace = hashed
         do {
-            let (r, world) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
+            let (first, world) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
             world.recycle()
+            var r = first
+            runOptions.hashTrace = true
             var det: String?? = nil
-            if !r.passed || sampled(w.seed) {
+            if !r.passed, !hashed {
+                // A failing seed is reported with its hash: run it again, hashing. It must
+                // break the same invariants in the same way, or the seed is nondeterministic.
+                let (again, w2) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
+                w2.recycle()
+                if again.violations != r.violations {
+                    det = .some(
+                        "same seed gave \(r.violations.count) violation(s) then \(again.violations.count) "
+                            + "(first: \(r.violations.first?.description ?? "none") | "
+                            + "\(again.violations.first?.description ?? "none"))")
+                }
+                r = again
+            }
+            if det == nil, !r.passed || sampled(w.seed) {
                 let (again, w2) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
                 w2.recycle()
                 if again.traceHash == r.traceHash {

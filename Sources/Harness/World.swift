@@ -27,6 +27,9 @@ public struct RunOptions: Sendable {
     /// have seen each entry as it happened, and the report re-runs the failing seed it draws
     /// with its whole history.
     public var keepHistory = true
+    /// Hash the trace (`RunResult.traceHash`). A sweep hashes only the runs whose hash it
+    /// reports or compares; without it, `traceHash` is empty and the verdict is the same.
+    public var hashTrace = true
     /// Called after the world is built, before it runs: tests use it to add test-double
     /// nodes (e.g. one that never goes quiet) or to perturb a run on purpose.
     public var beforeRun: (@Sendable (World) -> Void)? = nil
@@ -105,7 +108,8 @@ public final class World {
         var relayConfiguration = try relayConfig(scenario: scenario, overrides: options.overrides)
         options.adjustRelayConfig?(&relayConfiguration)
         config = relayConfiguration
-        sim = Simulation(seed: seed, trace: Trace(keepRecords: options.keepTrace))
+        sim = Simulation(
+            seed: seed, trace: Trace(keepRecords: options.keepTrace, hashes: options.hashTrace || options.keepTrace))
         store = try StorePool.take()
         storage = RepositoryStorage()
         deployment = DeploymentSettings.from(scenario, options.overrides)
@@ -289,7 +293,7 @@ public final class World {
         if expectationsOn { checkExpectations() }
         return RunResult(
             scenario: scenario.name, seed: seed, violations: checks.violations,
-            traceHash: sim.trace.hashHex, traceRecords: sim.trace.count,
+            traceHash: sim.trace.hashes ? sim.trace.hashHex : "", traceRecords: sim.trace.count,
             events: sim.eventsProcessed, simulatedTime: sim.now, situations: checks.situations.sorted(),
             metrics: metrics.finish(
                 lockService: lockService, lockCommands: lockCommands, storage: storage, events: sim.eventsProcessed,

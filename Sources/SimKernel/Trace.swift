@@ -75,8 +75,17 @@ public final class Trace {
     public private(set) var records: [TraceRecord] = []
     /// Called with every record as it is made (e.g. a JSON Lines file writer).
     public var sink: ((TraceRecord) -> Void)?
+    /// Whether records are hashed. A trace that does not hash only counts its records
+    /// (keeping none, handing none to a sink) and has no `hashHex`: a sweep's runs whose
+    /// hash nobody reads skip writing and hashing every line. Nothing a run decides reads
+    /// its trace, so a run's verdict does not depend on this.
+    public let hashes: Bool
 
-    public init(keepRecords: Bool = false) { self.keepRecords = keepRecords }
+    public init(keepRecords: Bool = false, hashes: Bool = true) {
+        precondition(hashes || !keepRecords, "a trace that keeps records hashes them")
+        self.keepRecords = keepRecords
+        self.hashes = hashes
+    }
 
     /// Records' bytes not hashed yet (no string is built for hashing). SHA-256 of a
     /// concatenation does not depend on how it is cut into updates, so lines are hashed
@@ -91,6 +100,10 @@ public final class Trace {
     /// `append` would for the same record; only when no record is kept (`keepsRecords`).
     public func appendLine(time: SimTime, node: String, kind: StaticString, _ fields: (inout TraceText) -> Void) {
         precondition(!keepsRecords, "a trace that keeps records takes TraceRecords")
+        guard hashes else {
+            count += 1
+            return
+        }
         var line = TraceText(bytes: [])
         swap(&line.bytes, &pending)
         TraceText.appendDecimal(time.nanoseconds, to: &line.bytes)
@@ -106,6 +119,11 @@ public final class Trace {
     }
 
     public func append(_ r: TraceRecord) {
+        guard hashes else {
+            precondition(sink == nil, "a trace that hands records to a sink hashes them")
+            count += 1
+            return
+        }
         // Exactly the bytes of `canonicalLine` + "\n" (a test holds the two together).
         TraceText.appendDecimal(r.time.nanoseconds, to: &pending)
         pending.append(0x20)
@@ -148,6 +166,7 @@ public final class Trace {
 
     /// Hex of the rolling hash so far (the hash of every record appended).
     public var hashHex: String {
+        precondition(hashes, "this trace does not hash its records")
         flush()
         let digest = hasher.finalize()  // finalize works on a copy; the hasher keeps rolling
         return digest.prefix(16).map { b in
