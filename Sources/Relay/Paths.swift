@@ -6,7 +6,7 @@ import Nostr
 public func parseRepoPath(_ path: String) -> RepoKey? {
     // Keyed on the path's bytes: String equality is canonical equivalence, and the key a
     // path parses to keeps its bytes.
-    let bytes = Array(path.utf8)
+    let bytes = PathBytes(bytes: Array(path.utf8))
     if let known = repoPathMemo.value(for: bytes) { return known }
     let key = parseRepoPathUncached(path)
     repoPathMemo.remember(key, for: bytes)
@@ -15,7 +15,15 @@ public func parseRepoPath(_ path: String) -> RepoKey? {
 
 /// Paths already parsed (a pure function; every git request parses its path, and decoding
 /// the npub was a percent of a lock scenario).
-let repoPathMemo = BoundedMemo<[UInt8], RepoKey?>(capacity: 1_024)
+let repoPathMemo = BoundedMemo<PathBytes, RepoKey?>(capacity: 1_024)
+
+/// A path's bytes as a memo key, hashed in one call (an `[UInt8]` hashes byte by byte).
+struct PathBytes: Hashable, Sendable {
+    var bytes: [UInt8]
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
 
 func parseRepoPathUncached(_ path: String) -> RepoKey? {
     var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)

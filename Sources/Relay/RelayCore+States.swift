@@ -80,6 +80,22 @@ extension RelayCore {
         ok(conn, e, true, Self.purgatoryMessage)
     }
 
+    /// A `servedHead` answer and the store and purgatory revisions it was read at. A class:
+    /// every maintenance step reads the head, and copying the state event out of the
+    /// cache each time retained each of its strings.
+    final class ServedHead {
+        let store: Int
+        let purgatory: Int
+        let state: NostrEvent?
+        let head: String?
+        init(store: Int, purgatory: Int, state: NostrEvent?, head: String?) {
+            self.store = store
+            self.purgatory = purgatory
+            self.state = state
+            self.head = head
+        }
+    }
+
     /// The newest served state authoritative for `key`.
     func latestServedState(for key: RepoKey) throws -> NostrEvent? { try servedHead(key).state }
 
@@ -98,7 +114,8 @@ extension RelayCore {
         let states = try store.query([Filter(authors: m, kinds: [Kinds.repoState], tags: ["d": [key.d]])])
         let state = states.filter { $0.dTag == key.d }.sorted(by: queryOrder).first
         let head = state.flatMap(stateHead)
-        servedHeadCache[key] = (revisions.store, revisions.purgatory, state, head)
+        servedHeadCache[key] = ServedHead(
+            store: revisions.store, purgatory: revisions.purgatory, state: state, head: head)
         return (state, head)
     }
 

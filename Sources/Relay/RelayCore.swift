@@ -36,7 +36,7 @@ public final class RelayCore {
     /// Pushes the git programs are applying: accepted by `pushProposed`, waiting for
     /// `pushApplied` (one per repository: a server runs one receive-pack per repository).
     var proposedPushes: [RepoKey: PushDecision] = [:]
-    var servedHeadCache: [RepoKey: (store: Int, purgatory: Int, state: NostrEvent?, head: String?)] = [:]
+    var servedHeadCache: [RepoKey: ServedHead] = [:]
 
     public init(
         config: RelayConfig, replica: String, store: EventStore, storage: RepositoryStorage,

@@ -64,8 +64,9 @@ struct NetworkState {
     /// Directed links whose messages are held until released.
     var clogged: Set<LinkKey> = []
     var held: [LinkKey: [(message: any SimMessage, sentAt: SimTime, counted: Bool)]] = [:]
-    /// Last scheduled delivery per link, for FIFO links.
-    var lastDelivery: [LinkKey: SimTime] = [:]
+    /// Last scheduled delivery per link, for FIFO links: `lastDelivery[from][to]` (node ids
+    /// are dense; a hash lookup per message cost a percent of a lock run).
+    var lastDelivery: [[SimTime]] = []
 
     // Most runs have no per-link settings and most of the time no cut: the emptiness
     // checks spare a hash lookup per message.
@@ -75,7 +76,13 @@ struct NetworkState {
     /// Moves `at` no earlier than the link's last scheduled delivery and records it (one
     /// dictionary access).
     mutating func deliverInOrder(_ at: inout SimTime, on k: LinkKey) {
-        Self.later(&lastDelivery[k, default: 0], &at)
+        let from = Int(k.from.raw)
+        let to = Int(k.to.raw)
+        if from >= lastDelivery.count { lastDelivery += Array(repeating: [], count: from + 1 - lastDelivery.count) }
+        if to >= lastDelivery[from].count {
+            lastDelivery[from] += Array(repeating: 0, count: to + 1 - lastDelivery[from].count)
+        }
+        Self.later(&lastDelivery[from][to], &at)
     }
     private static func later(_ last: inout SimTime, _ at: inout SimTime) {
         at = max(at, last)
