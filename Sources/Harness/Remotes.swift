@@ -127,7 +127,10 @@ final class RemoteNode: SimNode {
 
 /// The identifier in a clone URL `https://host/<npub>/<identifier>.git`.
 func identifier(ofCloneURL url: String) -> String {
-    var last = Substring(url.split(separator: "/").last ?? "")
+    // The last segment between slashes that is not empty (what `split` would give last).
+    var last = Substring(url)
+    while last.hasSuffix("/") { last = last.dropLast() }
+    if let slash = last.lastIndex(of: "/") { last = last[last.index(after: slash)...] }
     if last.hasSuffix(".git") { last = last.dropLast(4) }
     return String(last)
 }

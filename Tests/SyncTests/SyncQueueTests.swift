@@ -34,6 +34,27 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         #expect(CloneSource.domain(ofURL: "git@github.com:owner/repo.git") == "github.com")
         #expect(CloneSource.domain(ofURL: "http://[::1]:8080/x") == "[::1]")
         #expect(CloneSource(url: "https://a.example/x").domain == "a.example")
+        #expect(CloneSource.domain(ofURL: "https://Dé.Example/x") == "dé.example")  // not ASCII: by characters
+    }
+
+    /// The byte walk for ASCII URLs answers as the walk by characters does, on 20,000
+    /// random strings made of the delimiters, letters of both cases and CR LF.
+    @Test func asciiDomainAgreesWithTheCharacterWalk() {
+        let alphabet: [String] = [
+            ":", "/", "//", "://", "@", "[", "]", "a", "B", "z", "Z", ".", "0", "\r\n", "\r", "\n", "-",
+        ]
+        var rng = SplitMix64(seed: 42)
+        var urls = ["", ":", "://", "a://", "://b", "x@", "[", "http://[::1", "HTTPS://U@H:1/p"]
+        for _ in 0..<20_000 {
+            urls.append(
+                (0..<Int(rng.next() % 14)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined())
+        }
+        for url in urls {
+            #expect(
+                CloneSource.asciiDomain(ofURL: url) == CloneSource.domainByCharacters(ofURL: url),
+                "\(url.debugDescription)")
+        }
+        #expect(CloneSource.asciiDomain(ofURL: "https://é.example/") == nil)
     }
 }
 
