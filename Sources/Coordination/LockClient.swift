@@ -402,7 +402,7 @@ public final class LockClient {
     }
 
     func onReply(command: UInt64, _ reply: LockReply, now: LocalTime, _ out: inout [LockClientEffect]) {
-        if let orphan = orphanedSets.removeValue(forKey: command) {
+        if !orphanedSets.isEmpty, let orphan = orphanedSets.removeValue(forKey: command) {
             if reply == .ok {
                 out.append(.trace("lock.late-ok", [("repo", orphan.repo), ("lease", orphan.lease)]))
                 cleanup(repo: orphan.repo, lease: orphan.lease, &out)

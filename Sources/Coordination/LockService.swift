@@ -203,32 +203,41 @@ public final class LockServiceModel {
 
     /// Executes one command at `now`; keys whose PX deadline is <= now are gone.
     public func execute(_ command: LockCommand, now: LocalTime) -> LockReply {
+        var before: String?
+        return execute(command, now: now, valueBefore: &before)
+    }
+
+    /// Executes one command at `now`, and gives the key's value just before it (what
+    /// `value(of:now:)` would have said; nil when absent or expired).
+    public func execute(_ command: LockCommand, now: LocalTime, valueBefore: inout String?) -> LockReply {
         readClocks(now)
+        // Every key whose deadline is <= now is gone after the sweep: what remains is live.
         sweep(now: now)
         commandCount += 1
+        let current = entries[command.key]
+        valueBefore = current?.value
         switch command {
         case .set(let key, let value, let nx, let px):
             if let px, px <= 0 { return .error("ERR invalid expire time in 'set' command") }
-            if nx, entries[key] != nil { return .null }
+            if nx, current != nil { return .null }
             let deadline = px.map { now + $0 }
             store(key, Entry(value: value, expiresAt: deadline))
             record(now, key, value, .set, deadline)
             return .ok
 
-        case .get(let key):
-            if let e = entries[key] { return .bulk(e.value) }
+        case .get:
+            if let e = current { return .bulk(e.value) }
             return .null
 
         case .del(let key):
             return .integer(remove(key, now: now) ? 1 : 0)
 
         case .pexpire(let key, let ttl):
-            guard entries[key] != nil else { return .integer(0) }
+            guard current != nil else { return .integer(0) }
             expire(key, ttl: ttl, now: now)
             return .integer(1)
 
         case .incr(let key):
-            let current = entries[key]
             let n: Int64
             if let current {
                 guard let parsed = Int64(current.value) else {
@@ -246,12 +255,12 @@ public final class LockServiceModel {
             return .integer(next)
 
         case .compareAndDelete(let key, let value):
-            guard let e = entries[key], e.value == value else { return .integer(0) }
+            guard let e = current, e.value == value else { return .integer(0) }
             _ = remove(key, now: now)
             return .integer(1)
 
         case .compareAndPExpire(let key, let value, let ttl):
-            guard let e = entries[key], e.value == value else { return .integer(0) }
+            guard let e = current, e.value == value else { return .integer(0) }
             expire(key, ttl: ttl, now: now)
             return .integer(1)
         }

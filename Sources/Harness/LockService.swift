@@ -36,10 +36,11 @@ final class LockServiceNode: SimNode {
     }
     func receive(_ message: any SimMessage, from: NodeID, _ ctx: NodeContext) {
         guard let r = message as? LockRequest else { return }
-        let before = model.value(of: r.command.key, now: ctx.now)
+        let time = ctx.globalNow
+        var before: String?
+        let reply = model.execute(r.command, now: ctx.now, valueBefore: &before)
         log.append(
-            LockCommandRecord(
-                time: ctx.globalNow, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
-        ctx.sendBackground(LockResponse(id: r.id, reply: model.execute(r.command, now: ctx.now)), to: from)
+            LockCommandRecord(time: time, sender: world.sim.name(of: from), command: r.command, valueBefore: before))
+        ctx.sendBackground(LockResponse(id: r.id, reply: reply), to: from)
     }
 }

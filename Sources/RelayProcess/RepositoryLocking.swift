@@ -71,8 +71,20 @@ final class Replication {
         precondition(!cycleRunning || settings.faultNoCycleGuard, "a maintenance cycle started while one runs")
         precondition(!draining, "a maintenance cycle started while the process drains")
         cycleRunning = true
-        var seen = Set<String>()
-        cycleQueue = identifiers.filter { seen.insert($0).inserted }.reversed()
+        cycleQueue = Self.distinct(identifiers).reversed()
+    }
+
+    /// The identifiers without repeats, in first-seen order: a linear scan for the few a
+    /// replica usually holds (a set built per cycle was a percent of a lock run).
+    static func distinct(_ identifiers: [String]) -> [String] {
+        if identifiers.count > 16 {
+            var seen = Set<String>()
+            return identifiers.filter { seen.insert($0).inserted }
+        }
+        var out: [String] = []
+        out.reserveCapacity(identifiers.count)
+        for id in identifiers where !out.contains(id) { out.append(id) }
+        return out
     }
     func popCycleIdentifier() -> String? { cycleQueue.popLast() }
     /// Returns true when a running cycle ended now.

@@ -228,3 +228,38 @@ import Testing
         for r in replies { #expect(Self.written { r.writeTraceLabel(&$0) } == r.traceLabel) }
     }
 }
+
+/// `execute(_:now:valueBefore:)` gives what `value(of:now:)` says just before the command,
+/// and the same replies as plain `execute`, over random commands with expiries.
+@Suite struct LockServiceValueBefore {
+    @Test func valueBeforeIsTheValueJustBeforeTheCommand() {
+        var rng = SplitMix64(seed: 11)
+        let a = LockServiceModel()
+        let b = LockServiceModel()
+        var now = LocalTime.seconds(0)
+        var expired = 0
+        for _ in 0..<5_000 {
+            now = now + Time.ms(Int64(rng.next() % 700))
+            let key = "k\(rng.next() % 3)"
+            let value = "v\(rng.next() % 3)"
+            let ttl: SimDuration = Time.ms(Int64(rng.next() % 2_000) + 1)
+            let command: LockCommand
+            switch rng.next() % 7 {
+            case 0: command = .set(key: key, value: value, nx: rng.next() % 2 == 0, px: rng.next() % 4 == 0 ? nil : ttl)
+            case 1: command = .get(key: key)
+            case 2: command = .del(key: key)
+            case 3: command = .pexpire(key: key, ttl: ttl)
+            case 4: command = .incr(key: key)
+            case 5: command = .compareAndDelete(key: key, value: value)
+            default: command = .compareAndPExpire(key: key, value: value, ttl: ttl)
+            }
+            let expected = a.value(of: command.key, now: now)
+            if expected == nil, a.events(of: command.key).last?.kind == .set { expired += 1 }
+            var before: String? = "unset"
+            #expect(a.execute(command, now: now, valueBefore: &before) == b.execute(command, now: now))
+            #expect(before == expected)
+        }
+        #expect(a.history == b.history)
+        #expect(expired > 0, "some keys must have expired before a command for the comparison to mean anything")
+    }
+}
