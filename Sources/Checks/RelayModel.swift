@@ -53,9 +53,13 @@ final class RelayModel {
     /// Repositories and their hosted refs before the step (from the shared storage).
     var reposBefore: Set<RepoKey> = []
     var refsBefore: [RepoKey: [String: ObjectID]] = [:]
-    /// Which repository (held) and refs version `refsBefore` was taken from: an unchanged
-    /// pair means unchanged refs (in-memory repositories count every change).
-    var versionBefore: [RepoKey: RefsVersion] = [:]
+    /// Which repository (held) and refs version `refsBefore` was taken from, for each of
+    /// `storage.entries` as they stood at its `entriesRevision` `entriesSeen` (index by
+    /// index, so an unchanged repository costs no look-up): an unchanged pair means
+    /// unchanged refs (in-memory repositories count every change).
+    var versionBefore: [RefsVersion?] = []
+    var keysBefore: [RepoKey] = []
+    var entriesSeen: Int?
     /// The storage's refs epoch at the last snapshot: while it stands, no repository was
     /// created, deleted or had a ref moved, and the snapshot and judgement are skipped.
     var epochBefore: RepositoryStorage.RefsEpoch?

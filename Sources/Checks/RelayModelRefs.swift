@@ -11,23 +11,30 @@ extension RelayModel {
         if let epoch, epoch == epochBefore { return }
         epochBefore = epoch
         // Updated in place: only repositories added, removed or with moved refs change.
-        let keys = w.storage.keys
-        if keys.count != reposBefore.count || !keys.allSatisfy(reposBefore.contains) {
-            reposBefore = Set(keys)
+        let entries = w.storage.entries
+        if entriesSeen != w.storage.entriesRevision {
+            // Repositories were created or deleted: carry each one's version over by key.
+            let old = Dictionary(zip(keysBefore, versionBefore), uniquingKeysWith: { a, _ in a })
+            keysBefore = entries.map(\.key)
+            versionBefore = keysBefore.map { old[$0] ?? nil }
+            entriesSeen = w.storage.entriesRevision
+            reposBefore = Set(keysBefore)
             refsBefore = refsBefore.filter { reposBefore.contains($0.key) }
-            versionBefore = versionBefore.filter { reposBefore.contains($0.key) }
         }
-        for k in keys {
-            guard let r = w.storage.repository(k) else {
-                refsBefore[k] = nil
-                versionBefore[k] = nil
-                continue
-            }
+        for (i, (k, r)) in entries.enumerated() {
             let v = Self.version(r)
-            if let v, versionBefore[k]?.matches(v) == true, refsBefore[k] != nil { continue }
+            if let v, versionBefore[i]?.matches(v) == true { continue }
             refsBefore[k] = CheckSuite.hostedRefs(r)
-            versionBefore[k] = v
+            versionBefore[i] = v
         }
+    }
+
+    /// The refs version of `key` at the last snapshot (nil when none was taken, or the
+    /// repository keeps no version).
+    private func versionAtSnapshot(_ index: Int, _ key: RepoKey, sameEntries: Bool) -> RefsVersion? {
+        if sameEntries { return versionBefore[index] }
+        guard let i = keysBefore.firstIndex(of: key) else { return nil }
+        return versionBefore[i]
     }
 
     /// A repository's refs version with the repository itself: held, not by address, so
@@ -47,9 +54,13 @@ extension RelayModel {
         mirrors: Set<RepoKey>, _ report: (String) -> Void
     ) {
         if let epoch = w.storage.refsEpoch, epoch == epochBefore { return }  // nothing moved
-        for key in w.storage.keys where reposBefore.contains(key) && !mirrors.contains(key) {
-            guard let r = w.storage.repository(key) else { continue }
-            if let v = Self.version(r), versionBefore[key]?.matches(v) == true { continue }  // refs untouched
+        // The same repositories as at the last snapshot: their versions are index by index.
+        let sameEntries = entriesSeen == w.storage.entriesRevision
+        for (i, (key, r)) in w.storage.entries.enumerated() {
+            guard sameEntries || reposBefore.contains(key), mirrors.isEmpty || !mirrors.contains(key) else { continue }
+            if let v = Self.version(r), versionAtSnapshot(i, key, sameEntries: sameEntries)?.matches(v) == true {
+                continue  // refs untouched
+            }
             let now = CheckSuite.hostedRefs(r)
             guard now != refsBefore[key] ?? [:], !now.isEmpty else { continue }
             if pushes.contains(where: { $0.repo == key && $0.proposed == now }) { continue }

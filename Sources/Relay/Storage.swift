@@ -32,12 +32,23 @@ public final class RepositoryStorage {
     }
 
     private var repos: [RepoKey: GitRepository] = [:] {
-        didSet { sortedKeys = repos.keys.sorted() }
+        didSet { keysChanged() }
     }
     /// `repos`' keys in order, sorted again when a repository is added or removed (every
     /// maintenance step and several checks ask; reading them writes nothing, so the
     /// server may read them beside its process).
     private var sortedKeys: [RepoKey] = []
+    /// Every repository with its key, in key order (kept with `sortedKeys`): walking them
+    /// hashes no key.
+    public private(set) var entries: [(key: RepoKey, repository: GitRepository)] = []
+    /// Changes whenever `entries` does (a reader may keep data aligned with it by index).
+    public private(set) var entriesRevision = 0
+
+    private func keysChanged() {
+        sortedKeys = repos.keys.sorted()
+        entries = sortedKeys.map { ($0, repos[$0]!) }
+        entriesRevision &+= 1
+    }
     /// Repositories whose deletion fails (fault injection: a busy file, a permission error).
     public var failingDeletes: Set<RepoKey> = []
     /// Every deletion fails before this time on `clock` (a storage fault window).
@@ -93,7 +104,7 @@ public final class RepositoryStorage {
                 }
             }
         }
-        sortedKeys = repos.keys.sorted()  // observers do not run in an initializer
+        keysChanged()  // observers do not run in an initializer
     }
 
     /// The directory of `key`'s repository on disk (nil in memory).
