@@ -195,16 +195,22 @@ public final class Sweep {
             var det: String?? = nil
             if !r.passed, !hashed {
                 // A failing seed is reported with its hash: run it again, hashing. It must
-                // break the same invariants in the same way, or the seed is nondeterministic.
+                // break the same invariants in the same way, or the seed is nondeterministic:
+                // then the first run's failure stands (without a hash: it made none) beside a
+                // determinism failure naming the first trace record that differs.
                 let (again, w2) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)
                 w2.recycle()
-                if again.violations != r.violations {
+                if again.violations == r.violations {
+                    r = again
+                } else {
+                    let where_ =
+                        (try? Runner.determinismCheck(s, seed: w.seed, options: options.run, swarm: options.swarm))?
+                        .divergence?.description ?? "no diverging record found on a third and fourth run"
                     det = .some(
-                        "same seed gave \(r.violations.count) violation(s) then \(again.violations.count) "
-                            + "(first: \(r.violations.first?.description ?? "none") | "
-                            + "\(again.violations.first?.description ?? "none"))")
+                        "same seed broke other invariants when run again (first run: "
+                            + "\(r.violations.first?.description ?? "none"); second run: "
+                            + "\(again.violations.first?.description ?? "none")); \(where_)")
                 }
-                r = again
             }
             if det == nil, !r.passed || sampled(w.seed) {
                 let (again, w2) = try Runner.runOne(s, seed: w.seed, options: runOptions, swarm: options.swarm)

@@ -78,6 +78,7 @@ struct NetworkState {
     mutating func deliverInOrder(_ at: inout SimTime, on k: LinkKey) {
         let from = Int(k.from.raw)
         let to = Int(k.to.raw)
+        precondition(from >= 0 && to >= 0, "a link between nodes the simulation never added")
         if from >= lastDelivery.count { lastDelivery += Array(repeating: [], count: from + 1 - lastDelivery.count) }
         if to >= lastDelivery[from].count {
             lastDelivery[from] += Array(repeating: 0, count: to + 1 - lastDelivery[from].count)

@@ -71,7 +71,9 @@ public func jsonString(_ s: String) -> String {
 public final class Trace {
     private var hasher = SHA256()
     public private(set) var count = 0
-    public var keepRecords: Bool
+    public var keepRecords: Bool {
+        didSet { precondition(hashes || !keepRecords, "a trace that keeps records hashes them") }
+    }
     public private(set) var records: [TraceRecord] = []
     /// Called with every record as it is made (e.g. a JSON Lines file writer).
     public var sink: ((TraceRecord) -> Void)?

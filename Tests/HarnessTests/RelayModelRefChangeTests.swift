@@ -42,7 +42,10 @@ import Testing
             w.sim.schedule(at: SimTime.minutes(30), "rogue ref write") { _ in
                 let keys = w.storage.keys
                 if alsoCreating, let first = keys.first {
-                    try? w.storage.create(RepoKey(owner: first.owner, d: "000-new"), writer: "test", token: nil)
+                    let new = RepoKey(owner: first.owner, d: "000-new")
+                    try? w.storage.create(new, writer: "test", token: nil)
+                    // The new repository sorts first: every other one moved one place.
+                    precondition(w.storage.keys.first == new && w.storage.keys.count == keys.count + 1)
                 }
                 guard let last = keys.last, let r = w.storage.repository(last), let main = r.ref("refs/heads/main")
                 else { return }
@@ -50,10 +53,13 @@ import Testing
             }
         }
         let (r, w) = try Runner.runOne(s, seed: 1, options: options)
+        let last = w.storage.keys.last { $0.d != "000-new" }
         w.recycle()
+        #expect(last?.d == "r35")
         #expect(
             r.violations.contains {
-                $0.invariant == .relayModel && $0.message.contains("no accepted push proposed them")
+                $0.invariant == .relayModel && $0.message.contains("the refs of \(last!) changed")
+                    && $0.message.contains("no accepted push proposed them")
             },
             "\(r.violations.map(\.description))")
     }

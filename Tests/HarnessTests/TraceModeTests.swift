@@ -76,7 +76,8 @@ import Testing
     }
 
     /// The hashing re-run of a failing seed must break the same invariants: when it does
-    /// not, the seed is reported as nondeterministic.
+    /// not, the first run's failure stands (without a hash) beside a determinism failure
+    /// naming the first trace record that differs.
     @Test func aFailingSeedThatPassesWhenRunAgainIsNondeterministic() throws {
         let s = try ScenarioLoader.load(path: repoRoot + "/Scenarios/arrival/15-state-never-pushed.yaml")
         let counter = Counter()
@@ -88,8 +89,14 @@ import Testing
         // its first run only.
         o.run.adjustRelayConfig = { config in config.faultNoExpiry = counter.next() == 6 }
         let failures = Sweep(scenarios: [s], options: o).run()[0].failures
-        #expect(failures.map(\.seed) == [5])
-        #expect(failures.map(\.kind) == ["determinism"])
-        #expect(failures.first?.violations.first?.message.contains("violation(s) then 0") == true)
+        #expect(failures.map(\.seed) == [5, 5])
+        #expect(failures.map(\.kind) == ["invariant", "determinism"])
+        #expect(failures.first?.violations.first?.invariant.rawValue == "purgatory-settles")
+        #expect(failures.first?.traceHash == "")
+        let message = failures.last?.violations.first?.message ?? ""
+        #expect(message.contains("broke other invariants when run again"), "\(message)")
+        #expect(message.contains("second run: none"), "\(message)")
+        // The third and fourth runs (unbroken, like the second) agree: the message says so.
+        #expect(message.contains("no diverging record found on a third and fourth run"), "\(message)")
     }
 }

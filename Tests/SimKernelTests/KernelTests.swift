@@ -77,6 +77,30 @@ import Testing
         #expect(r.received.map(\.n) == Array(0..<200))
     }
 
+    /// Each link keeps its own order: a slow link from `a` never holds back a fast one.
+    @Test func orderedLinksAreIndependent() {
+        let sim = Simulation(seed: 3)
+        let a = sim.addNode(Recorder(), name: "a")
+        let slow = Recorder()
+        let fast = Recorder()
+        let b = sim.addNode(slow, name: "b")
+        let c = sim.addNode(fast, name: "c")
+        sim.setLink(a, b, LinkConfig(latency: .fixed(Time.s(5)), ordered: true))
+        sim.setLink(a, c, LinkConfig(latency: .uniform(Time.ms(1), Time.ms(50)), ordered: true))
+        sim.setLink(b, a, LinkConfig(latency: .uniform(Time.ms(1), Time.ms(500)), ordered: true))
+        sim.startAll()
+        for i in 0..<50 {
+            sim.send(Ping(n: i), from: a, to: b)
+            sim.send(Ping(n: i), from: a, to: c)
+            sim.send(Ping(n: i), from: b, to: a)
+        }
+        sim.run(until: SimTime.seconds(1))
+        #expect(fast.received.map(\.n) == Array(0..<50))
+        #expect(slow.received.isEmpty)
+        sim.run(until: SimTime.seconds(10))
+        #expect(slow.received.map(\.n) == Array(0..<50))
+    }
+
     @Test func unorderedJitterReorders() {
         let (sim, r, a, b) = pair(LinkConfig(latency: .uniform(Time.ms(1), Time.ms(500)), ordered: false))
         for i in 0..<200 { sim.send(Ping(n: i), from: a, to: b) }
@@ -275,7 +299,8 @@ import Testing
             let startLocal = sim.localTime(of: n)
             sim.startAll()
             sim.run(until: SimTime.seconds(200))
-            #expect(r.localTimesAtTimer.first.map { $0 - startLocal >= delay } == true, "delay \(delay), drift \(drift)")
+            #expect(
+                r.localTimesAtTimer.first.map { $0 - startLocal >= delay } == true, "delay \(delay), drift \(drift)")
         }
     }
 }
