@@ -205,7 +205,7 @@ final class RelayModel {
             let (authorized, why) = authorizes(repo, proposed, noOp: normal.allSatisfy(\.isNoOp))
             if accepted != authorized {
                 report(
-                    "push to \(repo) of \(describe(proposed)): the relay \(accepted ? "accepted" : "rejected (\(result[normal[0].name]?.error ?? ""))") it, the model \(authorized ? "authorizes" : "does not authorize") it: \(why)"
+                    "push to \(repo) of \(describe(proposed)): the relay \(accepted ? "accepted" : "rejected (\(result[normal[0].name]?.error ?? ""))") it, the model \(authorized ? "authorizes" : "does not authorize") it: \(why())"
                 )
                 return nil
             }
@@ -230,8 +230,11 @@ final class RelayModel {
 
     /// Late binding: the refs after the push equal a state of the repository's maintainers
     /// that is either the newest served one or waiting and not older than it.
-    func authorizes(_ repo: RepoKey, _ proposed: [String: ObjectID], noOp: Bool) -> (Bool, String) {
-        if noOp { return (true, "a push that changes nothing is always accepted") }
+    /// Whether the model authorizes the push, and why (worded only when a disagreement is
+    /// reported: racing pushes are refused by the thousand, and the list of maintainers in
+    /// the refusal was a percent of such a run).
+    func authorizes(_ repo: RepoKey, _ proposed: [String: ObjectID], noOp: Bool) -> (Bool, why: () -> String) {
+        if noOp { return (true, { "a push that changes nothing is always accepted" }) }
         let maint = maintainers(repo)
         let newest = newestServedState(repo, maint)
         var candidates = waitingStates.values.filter { s in
@@ -241,11 +244,14 @@ final class RelayModel {
         if let newest { candidates.append(newest) }
         if let s = candidates.sorted(by: { Self.newer($0, than: $1) }).first(where: { CheckSuite.refs($0) == proposed })
         {
-            return (true, "state \(s.id.prefix(8)) by a maintainer names exactly these refs")
+            return (true, { "state \(s.id.prefix(8)) by a maintainer names exactly these refs" })
         }
+        let count = candidates.count
         return (
             false,
-            "no state of its maintainers \(maint.map { String($0.prefix(8)) }.sorted()) that may speak for it names exactly these refs (\(candidates.count) candidates)"
+            {
+                "no state of its maintainers \(maint.map { String($0.prefix(8)) }.sorted()) that may speak for it names exactly these refs (\(count) candidates)"
+            }
         )
     }
 
