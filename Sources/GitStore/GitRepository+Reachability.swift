@@ -7,13 +7,15 @@ extension GitRepository {
     /// Walks everything reachable from `starts`, skipping ids already in `visited` (and adding
     /// every id it reaches to it). Present objects are reported to `present`, absent or
     /// unreadable ones to `missing`. Never throws: a missing object simply ends that branch.
+    /// Objects in `complete` are neither reported nor walked (their closure is known present).
     private func walk(
-        _ starts: [ObjectID], visited: inout Set<ObjectID>,
+        _ starts: [ObjectID], visited: inout Set<ObjectID>, complete: Set<ObjectID> = [],
         present: (ObjectID) -> Void, missing: (ObjectID) -> Void
     ) {
         // Stack of (id, known type); nil type means "look it up".
         var stack: [(ObjectID, ObjectType?)] = starts.reversed().map { ($0, nil) }
         while let (id, hint) = stack.popLast() {
+            if !complete.isEmpty, complete.contains(id) { continue }
             if !visited.insert(id).inserted { continue }
             if hint == .blob {
                 if contains(id) { present(id) } else { missing(id) }
@@ -63,7 +65,13 @@ extension GitRepository {
     public func missingObjects(reachableFrom tips: [ObjectID]) -> [ObjectID] {
         var visited = Set<ObjectID>()
         var missing: [ObjectID] = []
-        walk(tips, visited: &visited, present: { _ in }, missing: { missing.append($0) })
+        // On disk other programs may remove objects: only memory remembers complete ones.
+        let memo = isInMemory && remembersCompleteObjects
+        walk(
+            tips, visited: &visited, complete: memo ? completeClosure : [], present: { _ in },
+            missing: { missing.append($0) })
+        // Nothing missing: everything walked has its whole closure present.
+        if memo, missing.isEmpty { completeClosure.formUnion(visited) }
         return missing.sorted()
     }
 

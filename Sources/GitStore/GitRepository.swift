@@ -11,6 +11,11 @@ public final class GitRepository {
 
     // In-memory state (unused on disk).
     var memObjects: Set<ObjectID> = []
+    /// In memory, objects whose whole closure was found present. Objects are never removed
+    /// from memory and an object's closure is fixed by its content, so this only grows:
+    /// `missingObjects` walks no further below them (tests turn it off to compare).
+    var completeClosure: Set<ObjectID> = []
+    var remembersCompleteObjects = true
     private var memRefs: [String: ObjectID] = [:] {
         didSet {
             memRefsVersion &+= 1
