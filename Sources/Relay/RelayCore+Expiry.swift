@@ -10,6 +10,10 @@ extension RelayCore {
         // The checker-validation variant that expires early looks two sweeps ahead.
         let now = config.faultExpireEarly ? self.now + 2 * config.sweepInterval : self.now
         for d in purgatory.states.keys.sorted() {
+            // A state that authorized a push git is still applying stays until post-receive
+            // (up to the grace): expiring it between the hooks would land refs it named
+            // without serving it.
+            if pushBeingApplied(identifier: d) { continue }
             let (gone, keep) = purgatory.states[d]!.partitioned { $0.deadline <= now }
             for s in gone {
                 purgatory.expired[s.event.id] = now + config.expiredMemory
@@ -41,6 +45,16 @@ extension RelayCore {
             expireAnnouncement(key, deleteRepos: !deferRepositoryWrites)
         }
         for id in purgatory.expired.keys.sorted() where purgatory.expired[id]! <= now { purgatory.expired[id] = nil }
+    }
+
+    /// Whether git is applying an accepted two-phase push to a repository of `d`.
+    func pushBeingApplied(identifier d: String) -> Bool {
+        proposedPushes.contains { $0.key.d == d && applying($0.value) }
+    }
+
+    /// Whether an accepted two-phase push is still within the grace git has to apply it.
+    func applying(_ d: PushDecision) -> Bool {
+        d.proposedAt.map { now - $0 < Self.pushApplyGrace } ?? false
     }
 
     func dropPlaceholderRef(_ repo: RepoKey, _ id: String) {
@@ -98,6 +112,14 @@ extension RelayCore {
             return
         }
         guard deleteRepos, entry.deadline <= now else { return }
+        // git is applying a push the pre-receive hook accepted, its objects still in
+        // quarantine: deleting the repository under it would lose an authorized push (and
+        // fail it with "unable to migrate objects"). Wait for post-receive, which brings the
+        // data, up to the grace; the next sweep looks again.
+        if let d = proposedPushes[key], applying(d) {
+            trace("purgatory.expiry-deferred", [("repo", key.description), ("why", "push being applied")])
+            return
+        }
         var deleted = false
         do {
             try storage.delete(key, writer: replica, token: writeToken)

@@ -82,8 +82,15 @@ extension RelayCore {
         var acceptedNormal: [RefUpdate] = []
         var acceptedNostr: [RefUpdate] = []
         var authorizedBy: String? = nil
+        /// When the pre-receive hook accepted it (two-phase pushes only).
+        var proposedAt: LocalTime? = nil
         var accepted: [RefUpdate] { acceptedNormal + acceptedNostr }
     }
+
+    /// How long an accepted two-phase push keeps its repository from expiring while git
+    /// applies it: post-receive normally follows pre-receive within a second; a git that
+    /// died between the hooks never reports, and its repository expires after this.
+    public static let pushApplyGrace: SimDuration = Time.min(1)
 
     /// Late binding for the normal refs, the `refs/nostr/<id>` rules for the others.
     func decidePush(_ key: RepoKey, _ repo: GitRepository, _ updates: [RefUpdate]) throws -> PushDecision {
@@ -162,6 +169,7 @@ extension RelayCore {
         }
         var d = try decidePush(key, repo, updates)
         if d.accepted.count == updates.count {
+            d.proposedAt = now
             proposedPushes[key] = d
             out.append(.reply(req, .pushResult(updates.map { RefResult(name: $0.name, error: nil) })))
             return
