@@ -152,8 +152,6 @@ final class MetricsCollector {
         }
     }
 
-    /// One push attempt's answer: per-ref results, or an HTTP error (on the push itself or
-    /// on the advertisement a push fetches first).
     /// `text.contains(word)`, on bytes when the text is ASCII (where characters are bytes
     /// and the word, all letters, can only match whole ones): Foundation's search was a
     /// percent of a run of racing pushes.
@@ -171,6 +169,8 @@ final class MetricsCollector {
         }
     }
 
+    /// One push attempt's answer: per-ref results, or an HTTP error (on the push itself or
+    /// on the advertisement a push fetches first).
     private func pushAnswered(step: String, repo: RepoKey?, results: [RefResult], http: String?, _ t: SimTime) {
         add(.pushAttempts)
         pushSteps.insert(step)

@@ -177,6 +177,12 @@ public final class Sweep {
         Scenario(name: "generated-\(profile.rawValue)", file: "<generated \(profile.rawValue)>")
     }
 
+    /// The first trace record that differs between two more runs of the seed, with full traces.
+    private func firstDivergence(_ s: Scenario, seed: UInt64) -> String {
+        (try? Runner.determinismCheck(s, seed: seed, options: options.run, swarm: options.swarm))?
+            .divergence?.description ?? "no diverging record found on a third and fourth run"
+    }
+
     private func execute(_ w: Work) -> Done {
         let s = scenario(w.scenario, seed: w.seed)
         let t0 = Date()
@@ -203,9 +209,7 @@ public final class Sweep {
                 if again.violations == r.violations {
                     r = again
                 } else {
-                    let where_ =
-                        (try? Runner.determinismCheck(s, seed: w.seed, options: options.run, swarm: options.swarm))?
-                        .divergence?.description ?? "no diverging record found on a third and fourth run"
+                    let where_ = firstDivergence(s, seed: w.seed)
                     det = .some(
                         "same seed broke other invariants when run again (first run: "
                             + "\(r.violations.first?.description ?? "none"); second run: "
@@ -219,9 +223,7 @@ public final class Sweep {
                     det = .some(nil)
                 } else {
                     // Name the first record that differs (two more runs with full traces).
-                    let where_ =
-                        (try? Runner.determinismCheck(s, seed: w.seed, options: options.run, swarm: options.swarm))?
-                        .divergence?.description ?? "no diverging record found on a third and fourth run"
+                    let where_ = firstDivergence(s, seed: w.seed)
                     det = .some("same seed gave trace hash \(r.traceHash) then \(again.traceHash); \(where_)")
                 }
             }
