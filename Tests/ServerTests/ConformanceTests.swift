@@ -7,7 +7,10 @@ import Testing
 /// `graspsim conform` against `graspsim serve`: the reference passes every check, and each
 /// broken-implementation switch serve accepts makes its matching check fail.
 @Suite struct ConformanceTests {
-    static let ttl = 8.0
+    /// Long enough for a check's announcement, state and push to land before the deadline
+    /// on a loaded two-core machine (at 8 s, a push after a slow state sometimes found its
+    /// repository already expired), short enough for the expiry checks to wait it out.
+    static let ttl = 16.0
 
     private func run(_ relay: ServedRelay, only: [String] = [], slow: Bool = false) async throws -> [CheckResult] {
         var o = ConformOptions(target: relay.ws)
