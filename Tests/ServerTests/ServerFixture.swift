@@ -15,9 +15,16 @@ final class ServedRelay: @unchecked Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
     var ws: String { "ws://127.0.0.1:\(port)" }
+    /// The `purgatory_ttl=<n>s` setting it was started with, in seconds (nil: the default).
+    var purgatoryTTL: Double? {
+        settings.last { $0.hasPrefix("purgatory_ttl=") && $0.hasSuffix("s") }
+            .flatMap { Double($0.dropFirst("purgatory_ttl=".count).dropLast()) }
+    }
+    let settings: [String]
 
     init(data: String? = nil, settings: [String] = [], arguments: [String] = []) throws {
         self.data = data ?? testScratchRoot + "/serve-\(UUID().uuidString)"
+        self.settings = settings
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments =
             ["serve", "--port", "0", "--data", self.data, "--log-level", "warning"]
