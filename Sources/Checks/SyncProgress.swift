@@ -43,6 +43,9 @@ final class SyncProgress: InvariantFamily {
     /// no repository here to go to (no authoritative repository, or the PR's repository
     /// absent): git data found elsewhere cannot release those, so they are not judged.
     var waiting: [String: NostrEvent] = [:]
+    /// Ids that started waiting since the last homeless judgement: while its inputs stand,
+    /// they are the only ones neither judged nor homeless.
+    private var newlyWaiting: [String] = []
     var homeless: Set<String> = []
     /// The store's announcements revision, the storage's revision and purgatory's
     /// announcements revision when the homeless judgement last ran: while they stand, only
@@ -75,6 +78,7 @@ final class SyncProgress: InvariantFamily {
             if e.kind == Kinds.repoState || e.kind == Kinds.pullRequest || e.kind == Kinds.pullRequestUpdate {
                 held.append((t, replica, e))
                 waiting[e.id] = e
+                newlyWaiting.append(e.id)
             }
         case .served(let e, _):
             if e.kind == Kinds.repoAnnouncement { noteAnnouncement(e, t) }
@@ -113,7 +117,10 @@ final class SyncProgress: InvariantFamily {
     /// in purgatory and its identifier's repositories; for a PR, the storage.
     private func noteHomeless(_ w: WorldView) {
         // Nothing waits: nothing to judge (the inputs are compared again when something does).
-        if waiting.isEmpty { return }
+        if waiting.isEmpty {
+            newlyWaiting.removeAll(keepingCapacity: true)
+            return
+        }
         // Nothing any judgement reads changed: only events not judged yet need judging.
         let global = (
             store: w.store.revision(ofKind: Kinds.repoAnnouncement), storage: w.storage.revision,
@@ -121,38 +128,54 @@ final class SyncProgress: InvariantFamily {
         )
         let unchanged = homelessInputs.map { $0 == global } ?? false
         homelessInputs = global
-        for (id, e) in waiting where !homeless.contains(id) {
-            if unchanged, !judgeEveryPass, judged[id] != nil { continue }
-            let inputs: HomeInputs
-            if e.kind == Kinds.repoState {
-                identifiers.update(w, storage: global.storage, purgatory: global.purgatory)
-                inputs = .state(
-                    announcements: w.store.revision(ofKind: Kinds.repoAnnouncement, d: e.dTag),
-                    repositories: identifiers.repositories[e.dTag] ?? [],
-                    waitingAnnouncements: identifiers.waiting[e.dTag] ?? [])
-            } else {
-                inputs = .pullRequest(storage: global.storage)
+        // Every pass leaves each waiting id judged or homeless, and a judged id is judged
+        // again only when an input moved: with the inputs unchanged only the newly waiting
+        // can need a judgement (the test double still walks them all).
+        if unchanged, !judgeEveryPass {
+            let fresh = newlyWaiting
+            newlyWaiting.removeAll(keepingCapacity: true)
+            for id in fresh { if let e = waiting[id] { judgeHome(id, e, global, w) } }
+            return
+        }
+        newlyWaiting.removeAll(keepingCapacity: true)
+        for (id, e) in waiting { judgeHome(id, e, global, w) }
+    }
+
+    /// Judges one waiting event's home unless it is homeless already or its last judgement
+    /// read what stands now.
+    private func judgeHome(
+        _ id: String, _ e: NostrEvent, _ global: (store: Int, storage: Int, purgatory: Int), _ w: WorldView
+    ) {
+        if homeless.contains(id) { return }
+        let inputs: HomeInputs
+        if e.kind == Kinds.repoState {
+            identifiers.update(w, storage: global.storage, purgatory: global.purgatory)
+            inputs = .state(
+                announcements: w.store.revision(ofKind: Kinds.repoAnnouncement, d: e.dTag),
+                repositories: identifiers.repositories[e.dTag] ?? [],
+                waitingAnnouncements: identifiers.waiting[e.dTag] ?? [])
+        } else {
+            inputs = .pullRequest(storage: global.storage)
+        }
+        if !judgeEveryPass, judged[id] == inputs { return }
+        let home: Bool
+        if e.kind == Kinds.repoState {
+            home = CheckSuite.owners(w, e.dTag).contains { o in
+                let key = RepoKey(owner: o, d: e.dTag)
+                return w.storage.exists(key) && CheckSuite.maintainers(w, key).contains(e.pubkey)
             }
-            if !judgeEveryPass, judged[id] == inputs { continue }
-            let home: Bool
-            if e.kind == Kinds.repoState {
-                home = CheckSuite.owners(w, e.dTag).contains { o in
-                    let key = RepoKey(owner: o, d: e.dTag)
-                    return w.storage.exists(key) && CheckSuite.maintainers(w, key).contains(e.pubkey)
+        } else {
+            home = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
+                .contains {
+                    $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d))
                 }
-            } else {
-                home = e.tagValues("a").compactMap(ReplacementKey.init(coordinate:))
-                    .contains {
-                        $0.kind == Kinds.repoAnnouncement && w.storage.exists(RepoKey(owner: $0.pubkey, d: $0.d))
-                    }
-            }
-            if home {
-                judged[id] = inputs
-            } else {
-                if judged[id] != nil { homesLost += 1 }
-                homeless.insert(id)
-                judged[id] = nil
-            }
+        }
+        if home {
+            judged[id] = inputs
+        } else {
+            if judged[id] != nil { homesLost += 1 }
+            homeless.insert(id)
+            judged[id] = nil
         }
     }
 
