@@ -157,18 +157,28 @@ public final class RepositoryStorage {
         revision &+= 1
     }
 
+    /// Raises `entry` to `token` unless the token is stale against it; returns the highest
+    /// token when it is.
+    private static func admitToken(
+        _ token: UInt64, _ writer: String, _ entry: inout (token: UInt64, writer: String)?
+    ) -> UInt64? {
+        if let h = entry, token < h.token || (token == h.token && writer != h.writer) { return h.token }
+        entry = (token, writer)
+        return nil
+    }
+
     private func admit(_ key: RepoKey, writer: String, token: UInt64?, _ op: String) throws {
         if fencing, let token {
             // Lower than the highest accepted: stale. Equal but from another writer: the
             // same token granted twice (a lock-service failover lost the grant and the
             // counter) — refused too, so a duplicate grant is detected, not obeyed.
-            if let h = highestToken[key.lockName], token < h.token || (token == h.token && writer != h.writer) {
+            // One look-up reads and updates the lock's entry in place.
+            if let highest = Self.admitToken(token, writer, &highestToken[key.lockName]) {
                 if recordWrites {
                     refusals.append(WriteRecord(repo: key, writer: writer, token: token, time: clock(), operation: op))
                 }
-                throw StorageError.staleFencingToken(key, token: token, highest: h.token)
+                throw StorageError.staleFencingToken(key, token: token, highest: highest)
             }
-            highestToken[key.lockName] = (token, writer)
         }
         if recordWrites {
             writes.append(WriteRecord(repo: key, writer: writer, token: token, time: clock(), operation: op))
