@@ -90,15 +90,26 @@ public final class RepositoryStorage {
     public init() { root = nil }
 
     /// Storage on disk under `root`, holding the repositories already there.
+    /// What `init(root:)` found under the root that is not a repository it serves (an owner
+    /// folder not named by an npub, an entry not named `<identifier>.git`): left as it is,
+    /// listed here so the server can say so.
+    public private(set) var unrecognized: [String] = []
+
     public init(root: String) throws {
         self.root = root
         let fm = FileManager.default
         try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
         for owner in try fm.contentsOfDirectory(atPath: root).sorted() {
             let ownerDir = root + "/" + owner
-            guard let names = try? fm.contentsOfDirectory(atPath: ownerDir) else { continue }
-            for name in names.sorted() where name.hasSuffix(".git") {
-                guard let key = parseRepoPath("/\(owner)/\(name)") else { continue }
+            guard let names = try? fm.contentsOfDirectory(atPath: ownerDir) else {
+                unrecognized.append(ownerDir)
+                continue
+            }
+            for name in names.sorted() {
+                guard name.hasSuffix(".git"), let key = parseRepoPath("/\(owner)/\(name)") else {
+                    unrecognized.append(ownerDir + "/" + name)
+                    continue
+                }
                 do { repos[key] = try GitRepository.openOrCreateBare(path: ownerDir + "/" + name) } catch {
                     throw StorageError.git(error)
                 }

@@ -81,6 +81,9 @@ public enum RelayServer {
 
         let store = try EventStore(path: data + "/events.sqlite")
         let storage = try RepositoryStorage(root: data + "/repos")
+        for path in storage.unrecognized {
+            logger.warning("not a repository this server serves; left as it is", metadata: ["path": "\(path)"])
+        }
         storage.recordWrites = false  // the write log is the simulator's, for its checks
         let process = RelayProcess(name: "serve", config: config, settings: settings, store: store, storage: storage)
         let purgatoryPath = data + "/purgatory.json"

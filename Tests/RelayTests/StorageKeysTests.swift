@@ -40,5 +40,26 @@ import Testing
         #expect(first.keys == [a, b])
         let reopened = try RepositoryStorage(root: root)
         #expect(reopened.keys == [a, b], "\(reopened.keys) \(reopened.count)")
+        #expect(reopened.unrecognized.isEmpty)
+    }
+
+    /// What is not a served repository is left on disk and listed, never silently dropped.
+    @Test func foldersThatAreNotRepositoriesAreListed() throws {
+        let root = NSTemporaryDirectory() + "graspsim-storage-keys-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let owner = KeyPair.deterministic(name: "one", salt: 0).publicKey
+        let key = RepoKey(owner: owner, d: "r")
+        try RepositoryStorage(root: root).create(key, writer: "w", token: nil)
+        let fm = FileManager.default
+        let ownerDir = (root + repoPath(key) as NSString).deletingLastPathComponent
+        try fm.createDirectory(atPath: root + "/not-an-npub/x.git", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: ownerDir + "/notes", withIntermediateDirectories: true)
+        fm.createFile(atPath: root + "/stray.txt", contents: Data("x".utf8))
+        let reopened = try RepositoryStorage(root: root)
+        #expect(reopened.keys == [key])
+        #expect(
+            reopened.unrecognized == [root + "/not-an-npub/x.git", ownerDir + "/notes", root + "/stray.txt"],
+            "\(reopened.unrecognized)")
+        #expect(fm.fileExists(atPath: root + "/not-an-npub/x.git"))
     }
 }
