@@ -82,10 +82,29 @@ final class ServedRelay: @unchecked Sendable {
 /// for a restart on the same folder, so no single test owns it).
 let testScratchRoot: String = {
     let root = NSTemporaryDirectory() + "graspsim-server-tests-\(getpid())"
+    removeScratchOfDeadTestProcesses(in: NSTemporaryDirectory())
     try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "graspsim-server-tests-\(getpid())") }
     return root
 }()
+
+/// A test process that crashed never ran its `atexit`: its scratch folder stays behind.
+/// The next test process removes every such folder whose process is gone (a folder whose
+/// PID was taken by another process stays until that one ends). Returns what it removed.
+@discardableResult
+func removeScratchOfDeadTestProcesses(in dir: String) -> [String] {
+    let prefix = "graspsim-server-tests-"
+    var removed: [String] = []
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(prefix) {
+        guard let pid = pid_t(name.dropFirst(prefix.count)), pid > 0 else { continue }
+        // kill(pid, 0): no signal sent, only whether the process exists.
+        if kill(pid, 0) == -1 && errno == ESRCH {
+            let path = (dir as NSString).appendingPathComponent(name)
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+    }
+    return removed
+}
 
 struct FixtureError: Error, CustomStringConvertible {
     let description: String
