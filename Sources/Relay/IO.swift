@@ -39,10 +39,12 @@ public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func < (a: RepoKey, b: RepoKey) -> Bool { (a.owner, a.d) < (b.owner, b.d) }
     /// The identifier first: it is short and tells most keys apart.
     public static func == (a: RepoKey, b: RepoKey) -> Bool { a.d == b.d && a.owner == b.owner }
-    /// Hashes the identifier only (equal keys have equal identifiers): a 64-digit owner at
-    /// every look-up cost more than the few keys that share an identifier (maintainers'
-    /// copies) cost in comparisons.
-    public func hash(into hasher: inout Hasher) { hasher.combine(d) }
+    /// Both fields, as `==` compares: hashing the identifier alone would let anyone who
+    /// announces one identifier under many keys put them all in one bucket.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(d)
+        hasher.combine(owner)
+    }
     public var description: String { "\(owner.prefix(8))/\(d)" }
     /// The name of this repository's lease lock (`lock:<name>` in the lock service).
     /// All repositories of one identifier share it: a state speaks for every maintainer's
