@@ -90,9 +90,10 @@ public final class RepositoryStorage {
     public init() { root = nil }
 
     /// Storage on disk under `root`, holding the repositories already there.
-    /// What `init(root:)` found under the root that is not a repository it serves (an owner
-    /// folder not named by an npub, an entry not named `<identifier>.git`): left as it is,
-    /// listed here so the server can say so.
+    /// What `init(root:)` found under the root that is not a repository it serves (a file,
+    /// a folder not named by an npub, an entry of an owner's folder not named
+    /// `<identifier>.git` exactly as this storage names it): left as it is, listed here so
+    /// the server can say so.
     public private(set) var unrecognized: [String] = []
 
     public init(root: String) throws {
@@ -101,12 +102,16 @@ public final class RepositoryStorage {
         try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
         for owner in try fm.contentsOfDirectory(atPath: root).sorted() {
             let ownerDir = root + "/" + owner
-            guard let names = try? fm.contentsOfDirectory(atPath: ownerDir) else {
+            // An owner's folder is named by its npub (any identifier will do to ask).
+            guard parseRepoPath("/\(owner)/x.git") != nil, let names = try? fm.contentsOfDirectory(atPath: ownerDir)
+            else {
                 unrecognized.append(ownerDir)
                 continue
             }
             for name in names.sorted() {
-                guard name.hasSuffix(".git"), let key = parseRepoPath("/\(owner)/\(name)") else {
+                // Only the name this storage would give the key: another spelling of it
+                // (percent-escapes) is a folder git is never pointed at.
+                guard let key = parseRepoPath("/\(owner)/\(name)"), repoPath(key) == "/\(owner)/\(name)" else {
                     unrecognized.append(ownerDir + "/" + name)
                     continue
                 }

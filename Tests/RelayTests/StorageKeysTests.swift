@@ -54,11 +54,15 @@ import Testing
         let ownerDir = (root + repoPath(key) as NSString).deletingLastPathComponent
         try fm.createDirectory(atPath: root + "/not-an-npub/x.git", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: ownerDir + "/notes", withIntermediateDirectories: true)
+        // Another spelling of identifier `q`: git is never pointed at it.
+        try fm.createDirectory(atPath: ownerDir + "/%71.git", withIntermediateDirectories: true)
         fm.createFile(atPath: root + "/stray.txt", contents: Data("x".utf8))
         let reopened = try RepositoryStorage(root: root)
         #expect(reopened.keys == [key])
         #expect(
-            reopened.unrecognized == [root + "/not-an-npub/x.git", ownerDir + "/notes", root + "/stray.txt"],
+            reopened.unrecognized == [
+                root + "/not-an-npub", ownerDir + "/%71.git", ownerDir + "/notes", root + "/stray.txt",
+            ],
             "\(reopened.unrecognized)")
         #expect(fm.fileExists(atPath: root + "/not-an-npub/x.git"))
     }
