@@ -1,28 +1,31 @@
 import Foundation
 import Testing
 
-/// A crashed test process's scratch folder is removed by the next test process; a live
-/// process's is kept.
+/// A crashed test process's scratch folder is removed by the next test process; a folder
+/// whose owner lock is held (its process is alive), or that has no lock file, is kept.
 @Suite struct ScratchCleanupTests {
-    @Test func foldersOfDeadProcessesAreRemovedAndLiveOnesKept() throws {
+    @Test func foldersWhoseLockIsFreeAreRemovedAndOthersKept() throws {
         let dir = testScratchRoot + "/cleanup-\(UUID().uuidString)"
         let fm = FileManager.default
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? fm.removeItem(atPath: dir) }
-        // A process that has ended: its PID names no process (until the system reuses it).
-        let ended = Process()
-        ended.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ended.run()
-        ended.waitUntilExit()
-        let dead = dir + "/graspsim-server-tests-\(ended.processIdentifier)"
-        let live = dir + "/graspsim-server-tests-\(getpid())"
-        let other = dir + "/graspsim-server-tests-notapid"
-        for p in [dead, live, other] {
+        let ended = dir + "/graspsim-server-tests-101"
+        let live = dir + "/graspsim-server-tests-102"
+        let unlocked = dir + "/graspsim-server-tests-103"
+        for p in [ended, live, unlocked] {
             try fm.createDirectory(atPath: p + "/serve-x", withIntermediateDirectories: true)
         }
-        let removed = removeScratchOfDeadTestProcesses(in: dir)
-        #expect(removed == [dead])
-        #expect(!fm.fileExists(atPath: dead))
-        #expect(fm.fileExists(atPath: live) && fm.fileExists(atPath: other))
+        // An ended process: its lock file is there and nobody holds it.
+        let endedFD = try #require(holdScratchLock(ended))
+        close(endedFD)
+        // A live one: its lock is held (flock locks of two open files conflict within one
+        // process too).
+        let liveFD = try #require(holdScratchLock(live))
+        defer { close(liveFD) }
+        let removed = removeScratchOfEndedTestProcesses(in: dir)
+        #expect(removed == [ended])
+        #expect(!fm.fileExists(atPath: ended))
+        #expect(fm.fileExists(atPath: live + "/serve-x") && fm.fileExists(atPath: unlocked + "/serve-x"))
+        // This process's own scratch folder is locked too.
+        #expect(fm.fileExists(atPath: testScratchRoot + "/" + scratchLockName))
     }
 }

@@ -82,26 +82,47 @@ final class ServedRelay: @unchecked Sendable {
 /// for a restart on the same folder, so no single test owns it).
 let testScratchRoot: String = {
     let root = NSTemporaryDirectory() + "graspsim-server-tests-\(getpid())"
-    removeScratchOfDeadTestProcesses(in: NSTemporaryDirectory())
+    removeScratchOfEndedTestProcesses(in: NSTemporaryDirectory())
     try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    _ = holdScratchLock(root)  // held (never closed) until the process ends
     atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "graspsim-server-tests-\(getpid())") }
     return root
 }()
 
+/// The file in a scratch folder that its test process holds an exclusive `flock` on for
+/// as long as it lives. The kernel lets go of it when the process ends, however it ends.
+let scratchLockName = ".owner-lock"
+
+/// Takes `folder`'s owner lock and returns its descriptor (keep it open to keep the lock).
+/// The lock is taken on a file of a unique name, then renamed into place, so no other
+/// process ever sees the lock file unlocked while its owner lives.
+func holdScratchLock(_ folder: String) -> Int32? {
+    let temporary = folder + "/.owner-lock-\(UUID().uuidString)"
+    let fd = open(temporary, O_CREAT | O_RDWR, 0o600)
+    guard fd >= 0 else { return nil }
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(temporary, folder + "/" + scratchLockName) == 0 else {
+        close(fd)
+        return nil
+    }
+    return fd
+}
+
 /// A test process that crashed never ran its `atexit`: its scratch folder stays behind.
-/// The next test process removes every such folder whose process is gone (a folder whose
-/// PID was taken by another process stays until that one ends). Returns what it removed.
+/// The next test process removes every scratch folder whose owner lock it can take (no
+/// live process holds it). The lock, not the PID, tells: a PID may name another process,
+/// or a process in another PID namespace sharing this temporary folder. A folder without
+/// a lock file is left alone. Returns what it removed.
 @discardableResult
-func removeScratchOfDeadTestProcesses(in dir: String) -> [String] {
-    let prefix = "graspsim-server-tests-"
+func removeScratchOfEndedTestProcesses(in dir: String) -> [String] {
     var removed: [String] = []
-    for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(prefix) {
-        guard let pid = pid_t(name.dropFirst(prefix.count)), pid > 0 else { continue }
-        // kill(pid, 0): no signal sent, only whether the process exists.
-        if kill(pid, 0) == -1 && errno == ESRCH {
-            let path = (dir as NSString).appendingPathComponent(name)
-            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
-        }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+    where name.hasPrefix("graspsim-server-tests-") {
+        let path = (dir as NSString).appendingPathComponent(name)
+        let fd = open(path + "/" + scratchLockName, O_RDWR)
+        guard fd >= 0 else { continue }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }  // its process is alive
+        if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
     }
     return removed
 }
