@@ -89,13 +89,13 @@ public final class RepositoryStorage {
 
     public init() { root = nil }
 
-    /// Storage on disk under `root`, holding the repositories already there.
     /// What `init(root:)` found under the root that is not a repository it serves (a file,
     /// a folder not named by an npub, an entry of an owner's folder not named
     /// `<identifier>.git` exactly as this storage names it): left as it is, listed here so
     /// the server can say so.
     public private(set) var unrecognized: [String] = []
 
+    /// Storage on disk under `root`, holding the repositories already there.
     public init(root: String) throws {
         self.root = root
         let fm = FileManager.default
