@@ -37,14 +37,6 @@ public struct RepoKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.d = d
     }
     public static func < (a: RepoKey, b: RepoKey) -> Bool { (a.owner, a.d) < (b.owner, b.d) }
-    /// The identifier first: it is short and tells most keys apart.
-    public static func == (a: RepoKey, b: RepoKey) -> Bool { a.d == b.d && a.owner == b.owner }
-    /// Both fields, as `==` compares: hashing the identifier alone would let anyone who
-    /// announces one identifier under many keys put them all in one bucket.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(d)
-        hasher.combine(owner)
-    }
     public var description: String { "\(owner.prefix(8))/\(d)" }
     /// The name of this repository's lease lock (`lock:<name>` in the lock service).
     /// All repositories of one identifier share it: a state speaks for every maintainer's

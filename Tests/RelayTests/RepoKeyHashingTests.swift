@@ -2,7 +2,7 @@ import Testing
 
 @testable import Relay
 
-/// `RepoKey` hashes its identifier only and compares both fields: keys that share an
+/// `RepoKey` hashes and compares both fields: keys that share an
 /// identifier (maintainers' copies) stay distinct, and equal keys land together.
 @Suite struct RepoKeyHashingTests {
     @Test func keysSharingAnIdentifierStayDistinct() {
