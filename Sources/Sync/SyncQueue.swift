@@ -235,6 +235,11 @@ public final class SyncQueue {
             out.append(.trace("sync.expired", [("identifier", id)]))
             out.append(.report(.huntEnded(identifier: id, why: "expired")))
         case .tick:
+            // The armed timer fired (or a driver ticks on its own): forget it. After the
+            // clock was stepped back it fires before its wake-up as the clock now reads,
+            // and a remembered wake-up still ahead would keep `arm` from setting the next
+            // timer, stalling every hunt until some other input came.
+            armed = nil
             tick(now: now, sources: sources, &out)
         case .fetchFinished(let request, let outcome):
             fetchFinished(request, outcome, now: now, &out)

@@ -28,6 +28,26 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         #expect(c.backoff(afterAttempt: 10_000) == Time.s(120))
     }
 
+    /// Ticks come from the queue's own timers. When the clock was stepped back after a
+    /// timer was set, the timer fires before its wake-up as the clock now reads: the queue
+    /// sets another for what is left. (It used to take the fired timer for one still
+    /// pending and set none, so the hunt stalled until some other input came.)
+    @Test func aTimerThatFiresEarlyAfterAStepBackIsSetAgain() {
+        let q = SyncQueue(config: SyncConfig(), ownDomain: "relay.example")
+        func timers(_ effects: [SyncEffect]) -> [SimDuration] {
+            effects.compactMap { if case .setTimer(let after) = $0 { after } else { nil } }
+        }
+        let first = q.handle(
+            .eventWaiting(identifier: "web", origin: .user), now: LocalTime(sinceZero: Time.min(1)),
+            sources: { _ in [] })
+        #expect(timers(first) == [Time.s(180)])  // the first attempt is due at 4 min
+        // 180 s later the timer fires, but the clock was stepped back 2 min: it reads 2 min.
+        let early = q.handle(.tick, now: LocalTime(sinceZero: Time.min(2)), sources: { _ in [] })
+        #expect(timers(early) == [Time.s(120)])
+        let due = q.handle(.tick, now: LocalTime(sinceZero: Time.min(4)), sources: { _ in [] })
+        #expect(due.contains { if case .report(.attemptStarted("web", 0, _)) = $0 { true } else { false } })
+    }
+
     @Test func domainOfURL() {
         #expect(CloneSource.domain(ofURL: "https://User@Git.Example.org:8443/a/b.git") == "git.example.org")
         #expect(CloneSource.domain(ofURL: "git://relay.example/npub1x/r.git") == "relay.example")
