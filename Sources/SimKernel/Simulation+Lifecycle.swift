@@ -72,11 +72,25 @@ extension Simulation {
         slots[i].held.removeAll()
     }
 
-    /// Sets the node's clock offset and rate error (parts per million).
+    /// Sets the node's clock offset and rate error (parts per million). A change of either
+    /// moves the clock's reading at once (drift counts from the start of the run), and
+    /// the jump is kept for `clockJumps`.
     public func setClock(_ id: NodeID, skew: SimDuration, driftPPM: Int64 = 0) {
+        let before = localTime(of: id)
         slots[Int(id.raw)].skew = skew
         slots[Int(id.raw)].driftPPM = driftPPM
+        let jump = localTime(of: id) - before
+        if jump != 0 { slots[Int(id.raw)].clockJumps.append((now, jump)) }
         traceFault("clock", [("node", name(of: id)), ("skew", Time.format(skew)), ("drift_ppm", String(driftPPM))])
+    }
+
+    /// How far, in all, the node's clock reading jumped (forward or back) when its clock
+    /// was set within [from, to]: what a duration the node measured across those instants
+    /// can differ from the global clock by, besides its drift.
+    public func clockJumps(_ id: NodeID, from: SimTime, to: SimTime) -> SimDuration {
+        var total: SimDuration = 0
+        for (t, by) in slots[Int(id.raw)].clockJumps where t >= from && t <= to { total += by < 0 ? -by : by }
+        return total
     }
 
     /// How long the node was paused or down within [from, to].

@@ -114,6 +114,8 @@ public final class Simulation {
         var rng: Xoshiro256StarStar
         /// (time, up) whenever the node stops or starts processing.
         var availability: [(SimTime, Bool)] = []
+        /// (time, by) whenever setting the clock moved its reading at once.
+        var clockJumps: [(SimTime, SimDuration)] = []
     }
 
     public let seed: UInt64

@@ -283,6 +283,28 @@ import Testing
         #expect(local - LocalTime(sinceZero: -Time.s(3)) >= Time.s(10))
     }
 
+    /// Setting a clock mid-run moves its reading at once (drift counts from the start of the
+    /// run); the kernel keeps each jump for the checks, and a setting that changes nothing
+    /// keeps none.
+    @Test func clockJumpsAreKept() {
+        let sim = Simulation(seed: 1)
+        let n = sim.addNode(Recorder(), name: "n")
+        sim.startAll()
+        sim.run(until: SimTime.seconds(60))
+        sim.setClock(n, skew: Time.s(120))  // two minutes ahead
+        sim.run(until: SimTime.seconds(100))
+        sim.setClock(n, skew: Time.s(120), driftPPM: 100_000)  // 10 % fast since the start: 10 s more
+        sim.run(until: SimTime.seconds(200))
+        sim.setClock(n, skew: Time.s(120), driftPPM: 100_000)  // unchanged
+        sim.setClock(n, skew: 0)  // back by the two minutes and the 20 s of drift
+        #expect(sim.localTime(of: n) == LocalTime(sinceZero: Time.s(200)))
+        #expect(sim.clockJumps(n, from: .zero, to: SimTime.seconds(59)) == 0)
+        #expect(sim.clockJumps(n, from: .zero, to: SimTime.seconds(60)) == Time.s(120))
+        #expect(sim.clockJumps(n, from: SimTime.seconds(61), to: SimTime.seconds(100)) == Time.s(10))
+        #expect(sim.clockJumps(n, from: SimTime.seconds(101), to: SimTime.seconds(200)) == Time.s(140))
+        #expect(sim.clockJumps(n, from: .zero, to: .max) == Time.s(270))
+    }
+
     /// A drifting node's timers never fire before its own clock reaches their deadline, at
     /// any drift and delay (a timer firing a nanosecond early once left a relay waiting).
     @Test func driftingTimersNeverFireEarly() {
