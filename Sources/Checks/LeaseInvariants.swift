@@ -24,18 +24,27 @@ final class LeaseLiveness: InvariantFamily {
         // The heartbeat period the configuration asks for (not what the client computes).
         let period = max(1, o.ttl.scaled(by: o.heartbeatFraction))
         // Heartbeats can keep a lease only if one fits in a ttl with its trip to the
-        // service, and replies come before the command timeout; otherwise say nothing.
+        // service, however the holder's and the service's clocks drift, and replies come
+        // before the command timeout; otherwise say nothing.
         let heartbeatsCanWork =
             w.networkLoss == 0 && w.networkReorder == 0
-            && 2 * w.networkLatencyMax < o.commandTimeout && period + w.networkLatencyMax < o.ttl
+            && 2 * w.networkLatencyMax < o.commandTimeout
+            && period + w.driftAllowance(over: period) + w.networkLatencyMax < o.ttl - w.driftAllowance(over: o.ttl)
+        // A step of the service's clock expires leases at once, and the expiry it notices
+        // then is placed up to the step's size before it: any step of the service's or the
+        // holder's clock from a ttl before an expiry to that far after it excuses it.
+        let serviceJumps = w.clockJumps(node: LockSafety.service, from: .zero, to: .max)
         for e in lock.history where e.kind == .expired && e.key.hasPrefix("lock:") {
             guard heartbeatsCanWork, let value = e.value else { continue }
             let owner = LockClient.instance(ofLease: value)
             let name = String(e.key.dropFirst(5))
             let window = (from: e.time - o.ttl, to: e.time)
+            let stepped = (from: window.from, to: window.to + serviceJumps)
             guard tenures.held(owner, name, at: e.time),
                 w.unavailable(replica: owner, from: window.from, to: window.to) == 0,
-                faults.free(from: window.from, to: window.to)
+                faults.free(from: window.from, to: window.to),
+                w.clockJumps(node: LockSafety.service, from: stepped.from, to: stepped.to) == 0,
+                w.clockJumps(node: owner, from: stepped.from, to: stepped.to) == 0
             else { continue }
             fail(
                 .leaseKeptAlive, e.time, owner,
@@ -43,7 +52,12 @@ final class LeaseLiveness: InvariantFamily {
             )
         }
         for c in tenures.crashes {
-            let bound = c.time + w.maxLockedAfterCrash
+            // The lease's ttl runs on the service's clock: a drift or a step back of it
+            // between the lease's last renewal and the bound moves the bound.
+            let bound =
+                c.time + w.maxLockedAfterCrash
+                + w.clockAllowance(
+                    node: LockSafety.service, from: c.time - o.ttl, to: c.time + w.maxLockedAfterCrash + serviceJumps)
             // A lossy failover can bring an old lease back: not this check's business.
             if faults.spans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) {
                 continue

@@ -12,6 +12,8 @@ final class LockSafety: InvariantFamily {
     static let observes: HistoryKinds = [.tenure]
 
     private var tenures = TenureLog()
+    /// The lock service's node name (for its clock).
+    static let service = "locks"
 
     func observe(_ entry: HistoryEntry, _ w: WorldView, _ violations: Violations) { tenures.note(entry) }
 
@@ -146,9 +148,12 @@ final class LockSafety: InvariantFamily {
         var open: [String: (value: String, since: SimTime, expiresAt: SimTime?)] = [:]
         func close(_ key: String, at end: SimTime) {
             guard let o = open.removeValue(forKey: key) else { return }
-            // A holder paused mid-operation finishes it later: its pause adds to the bound.
+            // A holder paused mid-operation finishes it later: its pause adds to the bound,
+            // and so does whatever the service's clock drifted or was stepped back meanwhile
+            // (the lease's ttl runs on that clock).
             let bound =
                 w.maxTenure + w.unavailable(replica: LockClient.instance(ofLease: o.value), from: o.since, to: end)
+                + w.clockAllowance(node: Self.service, from: o.since, to: end)
             if end - o.since > bound {
                 fail(
                     .lockLiveness, end, "locks",
@@ -176,7 +181,9 @@ final class LockSafety: InvariantFamily {
         for key in open.keys.sorted() {
             guard let o = open[key] else { continue }
             // Still held at the end: fine only if a live operation holds it.
-            if lock.holder(of: key, at: t) == o.value, !w.activeLeases.contains(o.value), t - o.since > w.maxTenure {
+            if lock.holder(of: key, at: t) == o.value, !w.activeLeases.contains(o.value),
+                t - o.since > w.maxTenure + w.clockAllowance(node: Self.service, from: o.since, to: t)
+            {
                 fail(
                     .lockLiveness, t, "locks",
                     "lease \(o.value) on \(key) outlived its holder (held since \(Time.format(o.since)))")

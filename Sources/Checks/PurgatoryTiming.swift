@@ -57,7 +57,7 @@ final class PurgatoryTiming: InvariantFamily {
             if e.kind == Kinds.repoState, waitingStates[e.id] == nil { waitingStates[e.id] = t }
         case .left(let id, _, let why):
             if why == "expired", let d = deadlines[id] {
-                if t < d.deadline - w.driftAllowance(at: t) {
+                if t < d.deadline - w.clockAllowance(at: t) {
                     violations.fail(
                         .purgatoryExitTiming, t, replica,
                         "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))"
@@ -69,7 +69,7 @@ final class PurgatoryTiming: InvariantFamily {
                 // expired) only in locked maintenance; states and PRs expire in the sweep.
                 var slack =
                     w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
-                    + w.driftAllowance(at: t)
+                    + w.clockAllowance(at: t)
                     + (heldAnnouncements[id] != nil
                         ? CheckSuite.replicatedExpiryDelay(w, mostRepositories: mostRepositories) : 0)
                 // An announcement whose repository could not be deleted stays until it can.

@@ -129,7 +129,7 @@ final class RelayModel {
     /// depend on it are not predicted.
     func uncertain(_ d: String, _ t: SimTime, _ w: WorldView) -> Bool {
         for (k, v) in waitingAnnouncements where k.d == d {
-            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention - w.driftAllowance(at: t) {
+            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention - w.clockAllowance(at: t) {
                 return true
             }
         }

@@ -44,7 +44,7 @@ extension SyncProgress {
                     }
                     var s = starts[domain, default: []]
                     s.append(t)
-                    s.removeAll { $0 <= t - window + w.driftAllowance(at: t) }
+                    s.removeAll { $0 <= t - window + w.clockAllowance(at: t) }
                     starts[domain] = s
                     if s.count > rate {
                         violations.fail(
@@ -104,8 +104,8 @@ extension SyncProgress {
                     }
                     if h.running { continue }
                     let late =
-                        cfg.tick + w.unavailable(replica: replica, from: h.due, to: t) + w.driftAllowance(at: t)
-                    if t < h.due - w.driftAllowance(at: t) {
+                        cfg.tick + w.unavailable(replica: replica, from: h.due, to: t) + w.clockAllowance(at: t)
+                    if t < h.due - w.clockAllowance(at: t) {
                         violations.fail(
                             .backoffSchedule, t, replica,
                             "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))"
@@ -202,7 +202,7 @@ extension SyncProgress {
                     let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)
                     let bound =
                         concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
-                        + w.unavailable(replica: replica, from: job.queuedAt, to: t) + w.driftAllowance(at: t)
+                        + w.unavailable(replica: replica, from: job.queuedAt, to: t) + w.clockAllowance(at: t)
                     if t - job.queuedAt > bound {
                         violations.fail(
                             .fairness, t, replica,

@@ -26,6 +26,12 @@ public protocol WorldView: AnyObject {
     /// The fastest or slowest any node's clock runs in this run, in parts per million
     /// (`skew` faults with `drift_ppm`; 0 when no clock drifts).
     var maxDriftPPM: Int64 { get }
+    /// How far, in all, `node`'s clock reading jumped when a `skew` fault set it within
+    /// [from, to] (a replica's name, or `locks` for the lock service), as the simulator
+    /// applied it; 0 when its clock was never set, or only at the very start.
+    func clockJumps(node: String, from: SimTime, to: SimTime) -> SimDuration
+    /// The same, summed over every replica, from the start of the run to `t`.
+    func replicaClockJumps(through t: SimTime) -> SimDuration
     /// The lock service of a replicated deployment (nil for a single relay).
     var lockService: LockServiceModel? { get }
     /// Lease values currently held by live operations of running replicas.
@@ -50,13 +56,27 @@ public protocol WorldView: AnyObject {
 }
 
 extension WorldView {
-    /// How far a node's clock can have drifted from the global clock by `t` (the largest
-    /// drift of the run, accumulated from the start): a duration a node measures by its own
-    /// clock may be this much shorter or longer in global time. Zero when no clock drifts.
-    func driftAllowance(at t: SimTime) -> SimDuration {
+    /// How much shorter or longer in global time a duration a replica measured by its own
+    /// clock, and that ended by `t`, can be: the run's largest drift accumulated from the
+    /// start, plus every jump of a replica's clock so far (a `skew` fault that starts or
+    /// ends mid-run steps the clock). Zero when no clock drifts or is stepped.
+    func clockAllowance(at t: SimTime) -> SimDuration {
+        driftAllowance(over: t - .zero) + replicaClockJumps(through: t)
+    }
+
+    /// The same for a duration `node` measured within [from, to] (the lock service's lease
+    /// deadlines, say): the largest drift over that span plus the node's own clock jumps
+    /// in it.
+    func clockAllowance(node: String, from: SimTime, to: SimTime) -> SimDuration {
+        driftAllowance(over: to - from) + clockJumps(node: node, from: from, to: to)
+    }
+
+    /// How much a span measured by a node's clock can differ from the global clock by the
+    /// run's largest drift, rounded up to the nanosecond.
+    func driftAllowance(over span: SimDuration) -> SimDuration {
         let ppm = maxDriftPPM
-        guard ppm > 0 else { return 0 }
-        let n = t.nanoseconds
+        guard ppm > 0, span > 0 else { return 0 }
+        let n = span.nanoseconds
         return Time.ns(n / 1_000_000 * ppm + ((n % 1_000_000) * ppm + 999_999) / 1_000_000)
     }
 }

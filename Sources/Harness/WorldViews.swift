@@ -57,6 +57,16 @@ extension World: WorldView {
         }
     }
 
+    public func clockJumps(node: String, from: SimTime, to: SimTime) -> SimDuration {
+        nodes(node).reduce(0) { $0 + sim.clockJumps($1, from: from, to: to) }
+    }
+
+    public func replicaClockJumps(through t: SimTime) -> SimDuration {
+        replicas.reduce(0) { total, r in
+            total + (relayNodes[r.name] ?? []).reduce(0) { $0 + sim.clockJumps($1, from: .zero, to: t) }
+        }
+    }
+
     public func latestGlobalTime(_ t: LocalTime) -> SimTime {
         replicas.map { globalTime(t, replica: $0.name) }.max() ?? SimTime(nanoseconds: t.nanoseconds)
     }
