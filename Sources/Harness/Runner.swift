@@ -48,13 +48,22 @@ public enum Runner {
 
 /// Swarm testing: per seed, a random subset of fault kinds at random rates.
 public enum Swarm {
-    public static let kinds = FaultKind.randomKinds
+    /// Kinds drawn from later streams, each its own (`swarm-<kind>`), and drawn last: adding
+    /// one left every seed's other kinds, rates and faults as they were.
+    static let laterKinds = ["skew"]
+    /// Kinds drawn in this order from the seed's `swarm` stream.
+    static let firstKinds = FaultKind.randomKinds.filter { !laterKinds.contains($0) }
+    public static let kinds = firstKinds + laterKinds
 
     public static func configure(_ scenario: Scenario, seed: UInt64) -> Scenario {
         var g = RandomStreams(seed: seed).stream("swarm")
         var s = scenario
-        var on = kinds.filter { _ in g.chance(0.5) }
-        if on.isEmpty { on = [kinds[Int(g.below(UInt64(kinds.count)))]] }
+        var on = firstKinds.filter { _ in g.chance(0.5) }
+        if on.isEmpty { on = [firstKinds[Int(g.below(UInt64(firstKinds.count)))]] }
+        for kind in laterKinds {
+            var own = RandomStreams(seed: seed).stream("swarm-" + kind)
+            if own.chance(0.5) { on.append(kind) }
+        }
         let end = max(Time.min(1), s.duration - s.quiescenceBound)
         s.randomFaults = RandomFaultSpec(
             kinds: on, perHour: Double(g.int(in: 2...30)), start: 0, end: end,

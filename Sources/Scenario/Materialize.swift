@@ -155,7 +155,9 @@ public enum Materializer {
         rng: inout R
     ) -> [ScheduledFault] {
         guard spec.perHour > 0, spec.end > spec.start else { return [] }
-        let nodes = RandomFaultNodes(relays: relayNodes(s), actors: s.actors.map(\.name), network: s.network)
+        let nodes = RandomFaultNodes(
+            relays: relayNodes(s), actors: s.actors.map(\.name), network: s.network,
+            lockService: s.relays.contains { $0.replicas > 1 } ? ["locks"] : [])
         let meanGap = Double(Time.hour.nanoseconds) / spec.perHour
         return withUnsafeMutablePointer(to: &rng) { stream in
             var rng = FaultRandom { stream.pointee.next() }

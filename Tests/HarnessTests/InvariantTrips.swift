@@ -267,4 +267,36 @@ final class Counter: @unchecked Sendable {
         #expect(Runner.schedule(for: s, seed: 3, swarm: false).faults.isEmpty)
         #expect((0..<10).contains { !Runner.schedule(for: s, seed: UInt64($0), swarm: true).faults.isEmpty })
     }
+
+    /// Swarm draws clock steps on some seeds (of replicas, the lock service, actors), and
+    /// draws them last: without them a seed's schedule is exactly the one it had before
+    /// the kind was added.
+    @Test func swarmStepsClocksWithoutShiftingOtherDraws() throws {
+        let s = try locks("05-holder-crash.yaml")
+        var stepped = 0
+        var clocks: Set<String> = []
+        for seed in UInt64(0)..<64 {
+            let configured = Swarm.configure(s, seed: seed)
+            let rf = try #require(configured.randomFaults)
+            let schedule = Runner.schedule(for: s, seed: seed, swarm: true)
+            let skews = schedule.faults.compactMap { f -> String? in
+                if case .skew(let node, _, _) = f.kind { return node } else { return nil }
+            }
+            clocks.formUnion(skews)
+            guard rf.kinds.contains("skew") else {
+                #expect(skews.isEmpty)
+                continue
+            }
+            stepped += 1
+            #expect(rf.kinds.last == "skew")
+            var without = configured
+            without.randomFaults?.kinds.removeAll { $0 == "skew" }
+            if without.randomFaults?.kinds.isEmpty == true { continue }
+            var rng = RandomStreams(seed: seed).stream("schedule")
+            let before = materialize(without, rng: &rng)
+            #expect(schedule.faults.filter { if case .skew = $0.kind { false } else { true } } == before.faults)
+        }
+        #expect(stepped > 16 && stepped < 48)
+        #expect(clocks.contains("locks") && clocks.contains("alice") && clocks.contains { $0.hasPrefix("relay#") })
+    }
 }

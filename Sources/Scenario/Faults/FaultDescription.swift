@@ -92,6 +92,8 @@ public struct RandomFaultNodes: Sendable {
     public let relays: [String]
     public let actors: [String]
     public let network: LinkSpec
+    /// `locks` when the deployment has a lock service (a replicated relay), else nothing.
+    public var lockService: [String] = []
     public var all: [String] { relays + actors }
 
     static func pick(_ names: [String], _ rng: inout FaultRandom) -> String { names[rng.int(in: 0..<names.count)] }

@@ -41,5 +41,15 @@ extension FaultDescription {
         },
         start: { if case .skew(let n, let skew, let drift) = $0 { $1.setClock(n, skew: skew, driftPPM: drift) } },
         end: { if case .skew(let n, _, _) = $0 { $1.setClock(n, skew: 0, driftPPM: 0) } },
-        random: nil)
+        // A replica's, the lock service's or an actor's clock stepped by up to two minutes
+        // either way (a late NTP correction) and running up to 500 ppm off; it steps back
+        // when the fault ends.
+        random: RandomFaultDraw(name: "skew") { nodes, rng, duration in
+            let clocks = nodes.relays + nodes.lockService + nodes.actors
+            guard !clocks.isEmpty else { return nil }
+            let node = RandomFaultNodes.pick(clocks, &rng)
+            let by = Time.ms(rng.int(in: -120_000...120_000))
+            let drift = rng.int(in: -500...500)
+            return (.skew(node, skew: by, driftPPM: drift), duration(&rng))
+        })
 }
