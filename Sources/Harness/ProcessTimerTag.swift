@@ -1,8 +1,8 @@
 import RelayProcess
 
 /// The kernel keys timers by a `UInt64` tag; this is the one place a process timer is
-/// packed into a tag and read back (kind in the bits above 40, its number below). The
-/// values are those the simulator has always used, so traces keep their hashes.
+/// packed into a tag and read back (kind in the bits above 40, its number below). Tags
+/// never reach the trace; the sync tick's carries its timer's number.
 extension ProcessTimer {
     private static let low: UInt64 = (1 << 40) - 1
 
@@ -10,7 +10,7 @@ extension ProcessTimer {
         switch self {
         case .sweep: return 1
         case .cycle: return 3
-        case .syncTick: return 5
+        case .syncTick(let n): return 32 << 40 | n
         case .lock(let id): return 1 << 40 | id
         case .cycleStep(let g): return 2 << 40 | g
         case .lockRetry(let op): return 4 << 40 | op
@@ -26,7 +26,6 @@ extension ProcessTimer {
             switch tag {
             case 1: self = .sweep
             case 3: self = .cycle
-            case 5: self = .syncTick
             default: return nil
             }
         case 1: self = .lock(n)
@@ -34,6 +33,7 @@ extension ProcessTimer {
         case 4: self = .lockRetry(op: n)
         case 8: self = .fetchTimeout(request: n)
         case 16: self = .reconcileTimeout(run: n)
+        case 32: self = .syncTick(timer: n)
         default: return nil
         }
     }

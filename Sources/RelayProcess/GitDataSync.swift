@@ -39,8 +39,8 @@ extension RelayProcess {
                 s.fetches[request] = (identifier, source.domain)
                 ctx.emit(.remote(.fetch(request), .fetch(domain: source.domain, url: source.url)))
                 ctx.setTimer(after: settings.remoteTimeout, .fetchTimeout(request: request))
-            case .setTimer(let after):
-                ctx.setTimer(after: after, .syncTick)
+            case .setTimer(let after, let timer):
+                ctx.setTimer(after: after, .syncTick(timer: timer))
             case .trace(let kind, let fields):
                 ctx.trace(kind, fields)
             case .report(let r):
@@ -199,9 +199,9 @@ extension RelayProcess {
     /// Timers of the sync layer.
     func syncTimer(_ timer: ProcessTimer, _ ctx: ProcessContext) {
         switch timer {
-        case .syncTick:
+        case .syncTick(let timer):
             endSatisfiedHunts(ctx)
-            runSync(.tick, ctx)
+            runSync(.timerFired(timer: timer), ctx)
         case .reconcileTimeout(let run): reconcileTimedOut(run, ctx)
         case .fetchTimeout(let request): fetchEnded(request, .failed, objects: 0, ctx)
         default: break

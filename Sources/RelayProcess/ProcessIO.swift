@@ -68,8 +68,8 @@ public enum ProcessTimer: Equatable, Sendable {
     case sweep
     /// A replica's background maintenance cycle.
     case cycle
-    /// The sync queue's tick.
-    case syncTick
+    /// The sync queue's timer of this number.
+    case syncTick(timer: UInt64)
     /// A lock client timer (heartbeat, command timeout), by the client's timer id.
     case lock(UInt64)
     /// The next step of the running maintenance cycle of this generation.

@@ -102,8 +102,10 @@ public enum SyncInput: Sendable {
     case identifierSatisfied(identifier: String)
     /// Purgatory gave up on the identifier: stop hunting and remember it (SPEC §8.13).
     case identifierExpired(identifier: String)
-    /// The sync loop (every `SyncConfig.tick`, or when a `setTimer` fires).
+    /// The sync loop, from a driver that ticks on its own (every `SyncConfig.tick`).
     case tick
+    /// The timer a `setTimer` effect asked for fired (`timer` is the number it carried).
+    case timerFired(timer: UInt64)
     /// A fetch started by a `.fetch` effect ended.
     case fetchFinished(request: UInt64, outcome: FetchOutcome)
 }
@@ -128,8 +130,9 @@ public enum FetchOutcome: String, Sendable {
 public enum SyncEffect: Sendable {
     /// Fetch `source.url` for `identifier`; report the end with `.fetchFinished(request:)`.
     case fetch(request: UInt64, identifier: String, source: CloneSource)
-    /// Send `.tick` after this delay (a driver ticking every `config.tick` may ignore it).
-    case setTimer(after: SimDuration)
+    /// Send `.timerFired(timer:)` with this number after this delay (a driver ticking every
+    /// `config.tick` may ignore it).
+    case setTimer(after: SimDuration, timer: UInt64)
     case trace(String, [(String, String)])
     /// A fact for the driver's history, typed (the trace record printed with it says the same).
     case report(SyncReport)
@@ -201,8 +204,10 @@ public final class SyncQueue {
     var expired: [String: LocalTime] = [:]
     var nextRequest: UInt64 = 1
     var nextGeneration: UInt64 = 1
-    /// Time of the last `setTimer` asked for (nil: none pending).
+    /// Time of the last `setTimer` asked for (nil: none pending), and its number: an
+    /// earlier timer, superseded, may still fire.
     var armed: LocalTime?
+    var armedTimer: UInt64 = 0
 
     public init(config: SyncConfig, ownDomain: String) {
         self.config = config
@@ -235,11 +240,13 @@ public final class SyncQueue {
             out.append(.trace("sync.expired", [("identifier", id)]))
             out.append(.report(.huntEnded(identifier: id, why: "expired")))
         case .tick:
-            // The armed timer fired (or a driver ticks on its own): forget it. After the
-            // clock was stepped back it fires before its wake-up as the clock now reads,
-            // and a remembered wake-up still ahead would keep `arm` from setting the next
-            // timer, stalling every hunt until some other input came.
-            armed = nil
+            tick(now: now, sources: sources, &out)
+        case .timerFired(let timer):
+            // The armed timer fired: forget it. After the clock was stepped back it fires
+            // before its wake-up as the clock now reads, and a wake-up remembered as still
+            // ahead would keep `arm` from setting the next timer, stalling every hunt until
+            // some other input came. A superseded timer leaves the armed one be.
+            if timer == armedTimer { armed = nil }
             tick(now: now, sources: sources, &out)
         case .fetchFinished(let request, let outcome):
             fetchFinished(request, outcome, now: now, &out)
@@ -487,7 +494,8 @@ public final class SyncQueue {
         guard let wake = nextWakeUp(now: now) else { return }
         if let a = armed, a > now, a <= wake { return }
         armed = wake
-        out.append(.setTimer(after: max(0, wake - now)))
+        armedTimer &+= 1
+        out.append(.setTimer(after: max(0, wake - now), timer: armedTimer))
     }
 }
 

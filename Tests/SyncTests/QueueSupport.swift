@@ -83,7 +83,7 @@ final class QueueNet {
                     answers.append((now + latency, seq, request, identifier, source, o))
                     answers.sort { ($0.time, $0.seq) < ($1.time, $1.seq) }
                 }
-            case .setTimer(let after):
+            case .setTimer(let after, _):
                 timers.append(after)
             case .trace(let label, _):
                 traces.append(label)

@@ -28,24 +28,27 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         #expect(c.backoff(afterAttempt: 10_000) == Time.s(120))
     }
 
-    /// Ticks come from the queue's own timers. When the clock was stepped back after a
-    /// timer was set, the timer fires before its wake-up as the clock now reads: the queue
-    /// sets another for what is left. (It used to take the fired timer for one still
-    /// pending and set none, so the hunt stalled until some other input came.)
+    /// When the clock was stepped back after a timer was set, the timer fires before its
+    /// wake-up as the clock now reads: the queue sets another for what is left. (It used
+    /// to take the fired timer for one still pending and set none, so the hunt stalled
+    /// until some other input came.) A superseded timer firing sets nothing.
     @Test func aTimerThatFiresEarlyAfterAStepBackIsSetAgain() {
         let q = SyncQueue(config: SyncConfig(), ownDomain: "relay.example")
-        func timers(_ effects: [SyncEffect]) -> [SimDuration] {
-            effects.compactMap { if case .setTimer(let after) = $0 { after } else { nil } }
+        func timers(_ effects: [SyncEffect]) -> [(after: SimDuration, timer: UInt64)] {
+            effects.compactMap { if case .setTimer(let after, let timer) = $0 { (after, timer) } else { nil } }
         }
-        let first = q.handle(
-            .eventWaiting(identifier: "web", origin: .user), now: LocalTime(sinceZero: Time.min(1)),
-            sources: { _ in [] })
-        #expect(timers(first) == [Time.s(180)])  // the first attempt is due at 4 min
-        // 180 s later the timer fires, but the clock was stepped back 2 min: it reads 2 min.
-        let early = q.handle(.tick, now: LocalTime(sinceZero: Time.min(2)), sources: { _ in [] })
-        #expect(timers(early) == [Time.s(120)])
-        let due = q.handle(.tick, now: LocalTime(sinceZero: Time.min(4)), sources: { _ in [] })
-        #expect(due.contains { if case .report(.attemptStarted("web", 0, _)) = $0 { true } else { false } })
+        func at(_ minutes: Int64, _ input: SyncInput) -> [SyncEffect] {
+            q.handle(input, now: LocalTime(sinceZero: Time.min(minutes)), sources: { _ in [] })
+        }
+        let first = timers(at(1, .eventWaiting(identifier: "web", origin: .user)))
+        #expect(first.map(\.after) == [Time.s(180)])  // the first attempt is due at 4 min
+        // Another identifier due sooner: a second timer supersedes the first.
+        let second = timers(at(1, .eventWaiting(identifier: "api", origin: .sync)))
+        #expect(second.map(\.after) == [Time.ms(500)])
+        // The superseded timer firing (whenever it does) sets no other.
+        #expect(timers(at(1, .timerFired(timer: first[0].timer))).isEmpty)
+        // The armed one fires, but the clock was stepped back: it reads 1 min, not 1 min 0.5 s.
+        #expect(timers(at(1, .timerFired(timer: second[0].timer))).map(\.after) == [Time.ms(500)])
     }
 
     @Test func domainOfURL() {
@@ -84,7 +87,7 @@ private func fetchRequests(_ effects: [SyncEffect]) -> [UInt64] {
         net.sources = ["u": [remote], "s": [remote]]
         let e = net.send(.eventWaiting(identifier: "u", origin: .user))
         #expect(net.queue.pending.map(\.nextAttempt) == [LocalTime.seconds(180)])
-        #expect(e.contains { if case .setTimer(Time.s(180)) = $0 { return true } else { return false } })
+        #expect(e.contains { if case .setTimer(Time.s(180), _) = $0 { return true } else { return false } })
         net.send(.eventWaiting(identifier: "s", origin: .sync))
         #expect(net.queue.pending.map(\.identifier) == ["s", "u"])
         #expect(net.queue.pending.map(\.nextAttempt) == [LocalTime.milliseconds(500), LocalTime.seconds(180)])
