@@ -72,15 +72,16 @@ extension Simulation {
         slots[i].held.removeAll()
     }
 
-    /// Sets the node's clock offset and rate error (parts per million). A change of either
-    /// moves the clock's reading at once (drift counts from the start of the run), and
-    /// the jump is kept for `clockJumps`.
+    /// Sets the node's clock offset and rate error (parts per million). After the start of
+    /// the run a change of either moves the clock's reading at once (drift counts from the
+    /// start), and the jump is kept for `clockJumps`; at time 0 nothing has been timed on
+    /// the clock yet, so a setting then is where it starts, not a jump.
     public func setClock(_ id: NodeID, skew: SimDuration, driftPPM: Int64 = 0) {
         let before = localTime(of: id)
         slots[Int(id.raw)].skew = skew
         slots[Int(id.raw)].driftPPM = driftPPM
         let jump = localTime(of: id) - before
-        if jump != 0 { slots[Int(id.raw)].clockJumps.append((now, jump)) }
+        if jump != 0, now > 0 { slots[Int(id.raw)].clockJumps.append((now, jump)) }
         traceFault("clock", [("node", name(of: id)), ("skew", Time.format(skew)), ("drift_ppm", String(driftPPM))])
     }
 

@@ -284,12 +284,15 @@ import Testing
     }
 
     /// Setting a clock mid-run moves its reading at once (drift counts from the start of the
-    /// run); the kernel keeps each jump for the checks, and a setting that changes nothing
-    /// keeps none.
+    /// run); the kernel keeps each jump for the checks. A setting that changes nothing, or
+    /// one at time 0 (where the clock starts), keeps none.
     @Test func clockJumpsAreKept() {
         let sim = Simulation(seed: 1)
         let n = sim.addNode(Recorder(), name: "n")
         sim.startAll()
+        sim.setClock(n, skew: Time.s(45))
+        #expect(sim.clockJumps(n, from: .zero, to: .max) == 0)
+        sim.setClock(n, skew: 0)
         sim.run(until: SimTime.seconds(60))
         sim.setClock(n, skew: Time.s(120))  // two minutes ahead
         sim.run(until: SimTime.seconds(100))
@@ -298,7 +301,7 @@ import Testing
         sim.setClock(n, skew: Time.s(120), driftPPM: 100_000)  // unchanged
         sim.setClock(n, skew: 0)  // back by the two minutes and the 20 s of drift
         #expect(sim.localTime(of: n) == LocalTime(sinceZero: Time.s(200)))
-        #expect(sim.clockJumps(n, from: .zero, to: SimTime.seconds(59)) == 0)
+        #expect(sim.clockJumps(n, from: .zero, to: SimTime.seconds(59)) == 0)  // time 0 counts none
         #expect(sim.clockJumps(n, from: .zero, to: SimTime.seconds(60)) == Time.s(120))
         #expect(sim.clockJumps(n, from: SimTime.seconds(61), to: SimTime.seconds(100)) == Time.s(10))
         #expect(sim.clockJumps(n, from: SimTime.seconds(101), to: SimTime.seconds(200)) == Time.s(140))
