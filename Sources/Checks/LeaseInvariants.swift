@@ -57,7 +57,7 @@ final class LeaseLiveness: InvariantFamily {
             let bound =
                 c.time + w.maxLockedAfterCrash
                 + w.clockAllowance(
-                    node: LockSafety.service, from: c.time - o.ttl, to: c.time + w.maxLockedAfterCrash + serviceJumps)
+                    LockSafety.service, from: c.time - o.ttl, to: c.time + w.maxLockedAfterCrash + serviceJumps)
             // A lossy failover can bring an old lease back: not this check's business.
             if faults.spans.contains(where: { $0.isFailover && $0.start >= c.time - o.ttl && $0.start <= bound }) {
                 continue

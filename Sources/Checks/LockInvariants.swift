@@ -153,7 +153,7 @@ final class LockSafety: InvariantFamily {
             // (the lease's ttl runs on that clock).
             let bound =
                 w.maxTenure + w.unavailable(replica: LockClient.instance(ofLease: o.value), from: o.since, to: end)
-                + w.clockAllowance(node: Self.service, from: o.since, to: end)
+                + w.clockAllowance(Self.service, from: o.since, to: end)
             if end - o.since > bound {
                 fail(
                     .lockLiveness, end, "locks",
@@ -182,7 +182,7 @@ final class LockSafety: InvariantFamily {
             guard let o = open[key] else { continue }
             // Still held at the end: fine only if a live operation holds it.
             if lock.holder(of: key, at: t) == o.value, !w.activeLeases.contains(o.value),
-                t - o.since > w.maxTenure + w.clockAllowance(node: Self.service, from: o.since, to: t)
+                t - o.since > w.maxTenure + w.clockAllowance(Self.service, from: o.since, to: t)
             {
                 fail(
                     .lockLiveness, t, "locks",

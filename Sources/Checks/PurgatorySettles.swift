@@ -21,7 +21,7 @@ final class PurgatorySettles: InvariantFamily {
                 let deadline = w.latestGlobalTime(local)
                 let bound =
                     max(deadline, healedAt) + w.config.sweepInterval
-                    + w.unavailable(replica: name, from: healedAt, to: t) + w.clockAllowance(at: t)
+                    + w.unavailable(replica: name, from: healedAt, to: t) + w.clockAllowance(nil, from: .zero, to: t)
                 if t > bound {
                     violations.fail(
                         .purgatorySettles, t, name,

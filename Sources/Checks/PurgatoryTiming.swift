@@ -57,7 +57,11 @@ final class PurgatoryTiming: InvariantFamily {
             if e.kind == Kinds.repoState, waitingStates[e.id] == nil { waitingStates[e.id] = t }
         case .left(let id, _, let why):
             if why == "expired", let d = deadlines[id] {
-                if t < d.deadline - w.clockAllowance(at: t) {
+                // The entry was timed from `since` by the clock of whichever replica expires
+                // it (a purgatory the replicas share), and in locked maintenance the lock
+                // service's clock times the leases it waits for.
+                let clock = w.clockAllowance(nil, from: d.since, to: t)
+                if t < d.deadline - clock {
                     violations.fail(
                         .purgatoryExitTiming, t, replica,
                         "event \(id.prefix(8)) expired \(Time.format(d.deadline - t)) before its deadline \(Time.format(d.deadline))"
@@ -69,7 +73,7 @@ final class PurgatoryTiming: InvariantFamily {
                 // expired) only in locked maintenance; states and PRs expire in the sweep.
                 var slack =
                     w.config.sweepInterval + w.unavailable(replica: d.replica, from: d.since, to: t)
-                    + w.clockAllowance(at: t)
+                    + clock
                     + (heldAnnouncements[id] != nil
                         ? CheckSuite.replicatedExpiryDelay(w, mostRepositories: mostRepositories) : 0)
                 // An announcement whose repository could not be deleted stays until it can.

@@ -129,7 +129,8 @@ final class RelayModel {
     /// depend on it are not predicted.
     func uncertain(_ d: String, _ t: SimTime, _ w: WorldView) -> Bool {
         for (k, v) in waitingAnnouncements where k.d == d {
-            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention - w.clockAllowance(at: t) {
+            if let at = v.softExpiredAt, t >= at + w.config.softExpiryRetention - w.clockAllowance(nil, from: at, to: t)
+            {
                 return true
             }
         }
@@ -138,7 +139,10 @@ final class RelayModel {
 
     func forgetLongExpired(_ t: SimTime, _ w: WorldView, slack: SimDuration) {
         for (k, v) in waitingAnnouncements {
-            if let at = v.softExpiredAt, t > at + w.config.softExpiryRetention + w.config.sweepInterval + slack {
+            if let at = v.softExpiredAt,
+                t > at + w.config.softExpiryRetention + w.config.sweepInterval + slack
+                    + w.clockAllowance(nil, from: at, to: t)
+            {
                 waitingAnnouncements[k] = nil
             }
         }

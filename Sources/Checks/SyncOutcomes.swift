@@ -57,7 +57,8 @@ extension SyncProgress {
             // The exit of this wait (not of a later one: a replay can make it wait again).
             let out = left[h.event.id]?.first { $0.time >= h.time }
             let deadline =
-                bound + w.unavailable(replica: h.replica, from: h.time, to: bound) + w.clockAllowance(at: bound)
+                bound + w.unavailable(replica: h.replica, from: h.time, to: bound)
+                + w.clockAllowance(h.replica, from: h.time, to: bound)
             if let out, out.time <= deadline { continue }
             if out == nil && w.now <= deadline { continue }
             let what = out.map { "it left by \($0.why) at \(Time.format($0.time))" } ?? "it is still waiting"

@@ -44,7 +44,7 @@ extension SyncProgress {
                     }
                     var s = starts[domain, default: []]
                     s.append(t)
-                    s.removeAll { $0 <= t - window + w.clockAllowance(at: t) }
+                    s.removeAll { $0 <= t - window + w.clockAllowance(replica, from: t - window, to: t) }
                     starts[domain] = s
                     if s.count > rate {
                         violations.fail(
@@ -74,6 +74,8 @@ extension SyncProgress {
             var eventDue: SimTime?
             var running = false
             var lastEvent: SimTime
+            /// When the relay began timing the wait for `due` (its clock's jumps since count).
+            var since: SimTime
         }
         for life in lives(log) {
             var hunts: [String: Hunt] = [:]
@@ -88,11 +90,13 @@ extension SyncProgress {
                     if var h = hunts[id] {
                         h.attempt = 0
                         h.lastEvent = t
+                        // The earlier wait still counts (the relay takes the sooner of the two,
+                        // and it was timed from `since`).
                         if h.running { h.eventDue = min(h.eventDue ?? due, due) } else { h.due = min(h.due, due) }
                         hunts[id] = h
                     } else {
                         if origin == .user { expired.remove(id) }
-                        hunts[id] = Hunt(due: due, lastEvent: t)
+                        hunts[id] = Hunt(due: due, lastEvent: t, since: t)
                     }
                 case .attemptStarted(let id, let attempt, _):
                     guard var h = hunts[id] else {
@@ -103,9 +107,9 @@ extension SyncProgress {
                         continue
                     }
                     if h.running { continue }
-                    let late =
-                        cfg.tick + w.unavailable(replica: replica, from: h.due, to: t) + w.clockAllowance(at: t)
-                    if t < h.due - w.clockAllowance(at: t) {
+                    let clock = w.clockAllowance(replica, from: h.since, to: t)
+                    let late = cfg.tick + w.unavailable(replica: replica, from: h.due, to: t) + clock
+                    if t < h.due - clock {
                         violations.fail(
                             .backoffSchedule, t, replica,
                             "attempt \(attempt) for \(id) started at \(Time.format(t)), before it was due at \(Time.format(h.due))"
@@ -134,6 +138,9 @@ extension SyncProgress {
                         t
                         + CheckSuite.expectedBackoff(
                             base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
+                    // A wait set by an event while the attempt ran was timed from that event
+                    // (and the relay compares the two waits on its own clock).
+                    h.since = h.eventDue == nil ? t : min(h.lastEvent, t)
                     if let e = h.eventDue, e < next { next = max(e, t) }
                     h.attempt += 1
                     h.due = next
@@ -202,7 +209,10 @@ extension SyncProgress {
                     let rateWindows = Int64((n + cfg.domainRate - 1) / cfg.domainRate)
                     let bound =
                         concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
-                        + w.unavailable(replica: replica, from: job.queuedAt, to: t) + w.clockAllowance(at: t)
+                        + w.unavailable(replica: replica, from: job.queuedAt, to: t)
+                        // Starts of the window before it was queued hold it back too, timed
+                        // on the replica's clock since they were made.
+                        + w.clockAllowance(replica, from: job.queuedAt - cfg.rateWindow, to: t)
                     if t - job.queuedAt > bound {
                         violations.fail(
                             .fairness, t, replica,

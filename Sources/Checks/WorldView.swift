@@ -26,12 +26,11 @@ public protocol WorldView: AnyObject {
     /// The fastest or slowest any node's clock runs in this run, in parts per million
     /// (`skew` faults with `drift_ppm`; 0 when no clock drifts).
     var maxDriftPPM: Int64 { get }
-    /// How far, in all, `node`'s clock reading jumped when a `skew` fault set it within
-    /// [from, to] (a replica's name, or `locks` for the lock service), as the simulator
-    /// applied it; 0 when its clock was never set, or only at the very start.
-    func clockJumps(node: String, from: SimTime, to: SimTime) -> SimDuration
-    /// The same, summed over every replica, from the start of the run to `t`.
-    func replicaClockJumps(through t: SimTime) -> SimDuration
+    /// How far, in all, a clock's reading jumped when a `skew` fault set it within
+    /// [from, to], as the simulator applied it: `node` a replica's name or `locks` (the
+    /// lock service), nil for every clock that times the relay's work (each replica's and
+    /// the lock service's). 0 when no clock was set after the start of the run.
+    func clockJumps(node: String?, from: SimTime, to: SimTime) -> SimDuration
     /// The lock service of a replicated deployment (nil for a single relay).
     var lockService: LockServiceModel? { get }
     /// Lease values currently held by live operations of running replicas.
@@ -56,18 +55,12 @@ public protocol WorldView: AnyObject {
 }
 
 extension WorldView {
-    /// How much shorter or longer in global time a duration a replica measured by its own
-    /// clock, and that ended by `t`, can be: the run's largest drift accumulated from the
-    /// start, plus every jump of a replica's clock so far (a `skew` fault that starts or
-    /// ends mid-run steps the clock). Zero when no clock drifts or is stepped.
-    func clockAllowance(at t: SimTime) -> SimDuration {
-        driftAllowance(over: t - .zero) + replicaClockJumps(through: t)
-    }
-
-    /// The same for a duration `node` measured within [from, to] (the lock service's lease
-    /// deadlines, say): the largest drift over that span plus the node's own clock jumps
-    /// in it.
-    func clockAllowance(node: String, from: SimTime, to: SimTime) -> SimDuration {
+    /// How much shorter or longer in global time a wait `node` timed on its own clock over
+    /// [from, to] can be: the run's largest drift over that span plus the jumps of that
+    /// clock within it (`node` as for `clockJumps`; nil: of any clock that times the
+    /// relay's work, for a purgatory the replicas share). Zero when no clock drifts or is
+    /// set after the start.
+    func clockAllowance(_ node: String?, from: SimTime, to: SimTime) -> SimDuration {
         driftAllowance(over: to - from) + clockJumps(node: node, from: from, to: to)
     }
 

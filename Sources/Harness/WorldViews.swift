@@ -57,14 +57,12 @@ extension World: WorldView {
         }
     }
 
-    public func clockJumps(node: String, from: SimTime, to: SimTime) -> SimDuration {
-        nodes(node).reduce(0) { $0 + sim.clockJumps($1, from: from, to: to) }
-    }
-
-    public func replicaClockJumps(through t: SimTime) -> SimDuration {
-        replicas.reduce(0) { total, r in
-            total + (relayNodes[r.name] ?? []).reduce(0) { $0 + sim.clockJumps($1, from: .zero, to: t) }
+    public func clockJumps(node: String?, from: SimTime, to: SimTime) -> SimDuration {
+        guard let node else {
+            let clocks = replicas.flatMap { relayNodes[$0.name] ?? [] } + (lockNode.map { [$0] } ?? [])
+            return clocks.reduce(0) { $0 + sim.clockJumps($1, from: from, to: to) }
         }
+        return nodes(node).reduce(0) { $0 + sim.clockJumps($1, from: from, to: to) }
     }
 
     public func latestGlobalTime(_ t: LocalTime) -> SimTime {
