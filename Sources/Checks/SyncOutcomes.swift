@@ -58,7 +58,8 @@ extension SyncProgress {
             let out = left[h.event.id]?.first { $0.time >= h.time }
             let deadline =
                 bound + w.unavailable(replica: h.replica, from: h.time, to: bound)
-                + w.clockAllowance(h.replica, from: h.time, to: bound)
+                // (its fetches wait on the rate window's starts before it was held too)
+                + w.lateClockAllowance(h.replica, since: h.time - w.syncConfig.rateWindow, to: bound)
             if let out, out.time <= deadline { continue }
             if out == nil && w.now <= deadline { continue }
             let what = out.map { "it left by \($0.why) at \(Time.format($0.time))" } ?? "it is still waiting"

@@ -76,6 +76,8 @@ extension SyncProgress {
             var lastEvent: SimTime
             /// When the relay began timing the wait for `due` (its clock's jumps since count).
             var since: SimTime
+            /// The first event while the attempt ran (its wait is timed from there).
+            var eventSince: SimTime? = nil
         }
         for life in lives(log) {
             var hunts: [String: Hunt] = [:]
@@ -92,7 +94,12 @@ extension SyncProgress {
                         h.lastEvent = t
                         // The earlier wait still counts (the relay takes the sooner of the two,
                         // and it was timed from `since`).
-                        if h.running { h.eventDue = min(h.eventDue ?? due, due) } else { h.due = min(h.due, due) }
+                        if h.running {
+                            h.eventDue = min(h.eventDue ?? due, due)
+                            h.eventSince = h.eventSince ?? t
+                        } else {
+                            h.due = min(h.due, due)
+                        }
                         hunts[id] = h
                     } else {
                         if origin == .user { expired.remove(id) }
@@ -107,8 +114,13 @@ extension SyncProgress {
                         continue
                     }
                     if h.running { continue }
+                    // Early: only the clock's changes during the wait can explain it. Late: so
+                    // can a forward jump after the relay armed the timer that wakes it, which
+                    // may be older than the wait (it keeps an earlier wake-up it set before).
                     let clock = w.clockAllowance(replica, from: h.since, to: t)
-                    let late = cfg.tick + w.unavailable(replica: replica, from: h.due, to: t) + clock
+                    let late =
+                        cfg.tick + w.unavailable(replica: replica, from: h.due, to: t)
+                        + w.lateClockAllowance(replica, since: h.since, to: t)
                     if t < h.due - clock {
                         violations.fail(
                             .backoffSchedule, t, replica,
@@ -140,11 +152,12 @@ extension SyncProgress {
                             base: cfg.backoffBase, cap: cfg.backoffCap, failedAttempts: h.attempt)
                     // A wait set by an event while the attempt ran was timed from that event
                     // (and the relay compares the two waits on its own clock).
-                    h.since = h.eventDue == nil ? t : min(h.lastEvent, t)
+                    h.since = h.eventSince.map { min($0, t) } ?? t
                     if let e = h.eventDue, e < next { next = max(e, t) }
                     h.attempt += 1
                     h.due = next
                     h.eventDue = nil
+                    h.eventSince = nil
                     h.running = false
                     hunts[id] = h
                 case .fetchEnded(_, let id, _, let outcome, _):
@@ -210,9 +223,8 @@ extension SyncProgress {
                     let bound =
                         concurrencyRounds * w.remoteTimeout + rateWindows * cfg.rateWindow + cfg.tick
                         + w.unavailable(replica: replica, from: job.queuedAt, to: t)
-                        // Starts of the window before it was queued hold it back too, timed
-                        // on the replica's clock since they were made.
-                        + w.clockAllowance(replica, from: job.queuedAt - cfg.rateWindow, to: t)
+                        // Starts of the window before it was queued hold it back too.
+                        + w.lateClockAllowance(replica, since: job.queuedAt - cfg.rateWindow, to: t)
                     if t - job.queuedAt > bound {
                         violations.fail(
                             .fairness, t, replica,

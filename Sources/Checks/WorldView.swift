@@ -30,7 +30,10 @@ public protocol WorldView: AnyObject {
     /// [from, to], as the simulator applied it: `node` a replica's name or `locks` (the
     /// lock service), nil for every clock that times the relay's work (each replica's and
     /// the lock service's). 0 when no clock was set after the start of the run.
-    func clockJumps(node: String?, from: SimTime, to: SimTime) -> SimDuration
+    func clockJumps(node: String?, from: SimTime, to: SimTime, forwardOnly: Bool) -> SimDuration
+    /// How far apart the replicas' clocks read now (the latest minus the earliest; 0 for
+    /// a single relay or clocks that agree).
+    var replicaClockSpread: SimDuration { get }
     /// The lock service of a replicated deployment (nil for a single relay).
     var lockService: LockServiceModel? { get }
     /// Lease values currently held by live operations of running replicas.
@@ -56,12 +59,27 @@ public protocol WorldView: AnyObject {
 
 extension WorldView {
     /// How much shorter or longer in global time a wait `node` timed on its own clock over
-    /// [from, to] can be: the run's largest drift over that span plus the jumps of that
-    /// clock within it (`node` as for `clockJumps`; nil: of any clock that times the
-    /// relay's work, for a purgatory the replicas share). Zero when no clock drifts or is
-    /// set after the start.
+    /// [from, to], and judged now, can be: the run's largest drift over that span plus the
+    /// jumps of that clock within it (`node` as for `clockJumps`). nil: a wait in a
+    /// purgatory the replicas share, timed on the clock of the replica that made it and
+    /// ended on the clock of the one that sweeps it — any replica's or the lock service's
+    /// jumps, plus how far apart the replicas' clocks read. Zero when every clock agrees
+    /// with the global one and none was set after the start.
     func clockAllowance(_ node: String?, from: SimTime, to: SimTime) -> SimDuration {
         driftAllowance(over: to - from) + clockJumps(node: node, from: from, to: to)
+            + (node == nil ? replicaClockSpread : 0)
+    }
+
+    /// For a late bound on a wait timed from `since`: also the drift and forward jumps
+    /// before it. A timer the relay armed earlier, for an earlier wake-up it keeps, can wake
+    /// it that much late (a backward jump before the wait cannot).
+    func lateClockAllowance(_ node: String?, since: SimTime, to t: SimTime) -> SimDuration {
+        clockAllowance(node, from: since, to: t) + driftAllowance(over: since - .zero)
+            + clockJumps(node: node, from: .zero, to: since, forwardOnly: true)
+    }
+
+    func clockJumps(node: String?, from: SimTime, to: SimTime) -> SimDuration {
+        clockJumps(node: node, from: from, to: to, forwardOnly: false)
     }
 
     /// How much a span measured by a node's clock can differ from the global clock by the

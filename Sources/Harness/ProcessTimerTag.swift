@@ -10,7 +10,9 @@ extension ProcessTimer {
         switch self {
         case .sweep: return 1
         case .cycle: return 3
-        case .syncTick(let n): return 32 << 40 | n
+        case .syncTick(let n):
+            precondition(n <= Self.low, "sync timer number \(n) does not fit a tag")
+            return 32 << 40 | n
         case .lock(let id): return 1 << 40 | id
         case .cycleStep(let g): return 2 << 40 | g
         case .lockRetry(let op): return 4 << 40 | op

@@ -57,12 +57,18 @@ extension World: WorldView {
         }
     }
 
-    public func clockJumps(node: String?, from: SimTime, to: SimTime) -> SimDuration {
-        guard let node else {
-            let clocks = replicas.flatMap { relayNodes[$0.name] ?? [] } + (lockNode.map { [$0] } ?? [])
-            return clocks.reduce(0) { $0 + sim.clockJumps($1, from: from, to: to) }
+    public func clockJumps(node: String?, from: SimTime, to: SimTime, forwardOnly: Bool) -> SimDuration {
+        let clocks =
+            node.map { nodes($0) } ?? replicas.flatMap { relayNodes[$0.name] ?? [] } + (lockNode.map { [$0] } ?? [])
+        return clocks.reduce(0) { $0 + sim.clockJumps($1, from: from, to: to, forwardOnly: forwardOnly) }
+    }
+
+    public var replicaClockSpread: SimDuration {
+        let offsets = replicas.compactMap { relayNodes[$0.name]?.first }.map {
+            sim.localTime(of: $0) - LocalTime(sinceZero: sim.now.sinceStart)
         }
-        return nodes(node).reduce(0) { $0 + sim.clockJumps($1, from: from, to: to) }
+        guard let low = offsets.min(), let high = offsets.max() else { return 0 }
+        return high - low
     }
 
     public func latestGlobalTime(_ t: LocalTime) -> SimTime {

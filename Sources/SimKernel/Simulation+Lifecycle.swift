@@ -74,8 +74,9 @@ extension Simulation {
 
     /// Sets the node's clock offset and rate error (parts per million). After the start of
     /// the run a change of either moves the clock's reading at once (drift counts from the
-    /// start), and the jump is kept for `clockJumps`; at time 0 nothing has been timed on
-    /// the clock yet, so a setting then is where it starts, not a jump.
+    /// start), and the jump is kept for `clockJumps`. At time 0 a setting is where the
+    /// clock starts, not a jump: nodes have only just started, and the timers they set are
+    /// durations, which a drift set then moves only within the drift allowance.
     public func setClock(_ id: NodeID, skew: SimDuration, driftPPM: Int64 = 0) {
         let before = localTime(of: id)
         slots[Int(id.raw)].skew = skew
@@ -88,9 +89,12 @@ extension Simulation {
     /// How far, in all, the node's clock reading jumped (forward or back) when its clock
     /// was set within [from, to]: what a duration the node measured across those instants
     /// can differ from the global clock by, besides its drift.
-    public func clockJumps(_ id: NodeID, from: SimTime, to: SimTime) -> SimDuration {
+    /// `forwardOnly`: the forward jumps alone.
+    public func clockJumps(_ id: NodeID, from: SimTime, to: SimTime, forwardOnly: Bool = false) -> SimDuration {
         var total: SimDuration = 0
-        for (t, by) in slots[Int(id.raw)].clockJumps where t >= from && t <= to { total += by < 0 ? -by : by }
+        for (t, by) in slots[Int(id.raw)].clockJumps where t >= from && t <= to {
+            if by > 0 { total += by } else if !forwardOnly { total -= by }
+        }
         return total
     }
 

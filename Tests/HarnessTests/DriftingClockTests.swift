@@ -28,6 +28,31 @@ import Testing
         }
     }
 
+    /// Replicas share one purgatory: an entry timed on one replica's clock is swept by
+    /// another's. Clocks 40 s apart used to read as an early expiry (half the seeds).
+    @Test func replicasWithClocksApartShareAPurgatory() throws {
+        let text = try String(
+            contentsOfFile: RangeTests.root + "/Scenarios/arrival/15-state-never-pushed.yaml", encoding: .utf8
+        )
+        .replacingOccurrences(of: "name: state-never-pushed", with: "name: replicas-apart")
+        .replacingOccurrences(
+            of: "actors: [alice, bob]",
+            with: "relays: [ { name: relay, domain: relay.test, replicas: 2 } ]\nactors: [alice, bob]")
+        let s = try ScenarioLoader.parse(yaml: text, file: "replicas-apart.yaml")
+        for (node, by) in [("relay#0", Time.s(-40)), ("relay#1", Time.s(40))] {
+            var apart = s
+            apart.faults.append(
+                FaultSpec(kind: .skew(node, skew: by, driftPPM: 0), timing: .at(0), duration: nil, location: .unknown))
+            for seed: UInt64 in [0, 5] {
+                let (r, w) = try Runner.runOne(apart, seed: seed)
+                w.recycle()
+                #expect(
+                    !r.violations.contains { $0.invariant == .purgatoryExitTiming },
+                    "\(node) \(Time.format(by)), seed \(seed): \(r.violations.first?.message ?? "")")
+            }
+        }
+    }
+
     @Test func driftingReplicaAndLockServiceHold() throws {
         let s = try Self.skewed(
             "locks/05-holder-crash.yaml",

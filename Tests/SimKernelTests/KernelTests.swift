@@ -306,6 +306,7 @@ import Testing
         #expect(sim.clockJumps(n, from: SimTime.seconds(61), to: SimTime.seconds(100)) == Time.s(10))
         #expect(sim.clockJumps(n, from: SimTime.seconds(101), to: SimTime.seconds(200)) == Time.s(140))
         #expect(sim.clockJumps(n, from: .zero, to: .max) == Time.s(270))
+        #expect(sim.clockJumps(n, from: .zero, to: .max, forwardOnly: true) == Time.s(130))
     }
 
     /// A drifting node's timers never fire before its own clock reaches their deadline, at
