@@ -196,8 +196,9 @@ public enum Reconciler {
 
     /// True when no commit of the pre-reconcile local head `before` is lost: every commit
     /// reachable from it is reachable from the local branch, or present on the remote (its
-    /// branch or a `conflicts/` branch), or has a rebased counterpart on the remote branch
-    /// (same author line and message), or its change is already contained in the remote
+    /// branch or a `conflicts/` branch), or has a rebased counterpart (same author line and
+    /// message) on the remote branch or on the local one (a rebase whose push failed keeps
+    /// the rebased commits locally), or its change is already contained in the remote
     /// branch's tree (a commit `git rebase` dropped as already upstream).
     public static func noLocalCommitLost(
         before: ObjectID, local: GitRepository, remote: GitRepository?,
@@ -216,14 +217,16 @@ public enum Reconciler {
             }
         }
         let onRemote = remote.map { reachableCommits($0, from: remoteTips) } ?? []
-        var remoteIdentities = Set<String>()
-        if let remote, let h = remoteHead {
-            for c in reachableCommits(remote, from: [h]) {
-                if let raw = try? remote.read(c).data, let info = try? CommitInfo.parse(raw) {
-                    remoteIdentities.insert(info.identity)
+        var counterparts = Set<String>()
+        func noteIdentities(_ repo: GitRepository, _ commits: Set<ObjectID>) {
+            for c in commits {
+                if let raw = try? repo.read(c).data, let info = try? CommitInfo.parse(raw) {
+                    counterparts.insert(info.identity)
                 }
             }
         }
+        if let remote, let h = remoteHead { noteIdentities(remote, reachableCommits(remote, from: [h])) }
+        noteIdentities(local, keptLocally)
         let remoteFiles: [String: String]? = {
             guard let remote, let h = remoteHead, let t = try? remote.tree(of: h) else { return nil }
             return try? flatten(remote, tree: t)
@@ -231,7 +234,7 @@ public enum Reconciler {
         for c in reachableCommits(local, from: [before]).sorted()
         where !keptLocally.contains(c) && !onRemote.contains(c) {
             if let raw = try? local.read(c).data, let info = try? CommitInfo.parse(raw),
-                remoteIdentities.contains(info.identity)
+                counterparts.contains(info.identity)
             {
                 continue
             }

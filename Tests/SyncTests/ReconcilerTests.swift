@@ -215,6 +215,23 @@ private struct Setup {
         #expect(new2.author.time == 1_700_000_300)
     }
 
+    /// A rebase whose push fails keeps the rebased commits on the local branch: nothing is
+    /// lost (the check called it a loss when the push to the upstream was dropped).
+    @Test func rebaseWhosePushFailsLosesNothing() throws {
+        let s = try Setup()
+        try s.remoteCommit(with(baseFiles, "theirs.txt", "upstream\n"), "upstream work")
+        let before = try s.localCommit(with(baseFiles, "ours.txt", "local\n"), "local work")
+        let r = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now,
+            options: ReconcilerOptions(pushFails: true))
+        #expect(r.outcome == .rebased && r.pushFailed)
+        #expect(s.local.ref(main) != before && s.remote.ref(main) == r.remoteHead)
+        #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+        // Reset away from the rebased copy, the work is lost, and said so.
+        try s.local.setRef(main, r.remoteHead!)
+        #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+    }
+
     @Test func commitAlreadyUpstreamIsDroppedAndNotCountedLost() throws {
         let s = try Setup()
         let same = with(baseFiles, "fix.txt", "fixed\n")
