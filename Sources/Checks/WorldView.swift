@@ -50,6 +50,7 @@ public protocol WorldView: AnyObject {
     var networkLatencyMax: SimDuration { get }
     var networkLoss: Double { get }
     var networkReorder: Double { get }
+    var networkDuplicate: Double { get }
     /// Commands the lock service executed, with senders.
     var lockCommands: [LockCommandRecord] { get }
     /// A replicated deployment's maintenance settings (each replica starts a cycle every

@@ -43,6 +43,7 @@ extension World: WorldView {
     public var networkLatencyMax: SimDuration { scenario.network.latencyMax }
     public var networkLoss: Double { scenario.network.loss }
     public var networkReorder: Double { scenario.network.reorder }
+    public var networkDuplicate: Double { scenario.network.duplicate }
     public var lockCommands: [LockCommandRecord] { lockServiceNode?.log ?? [] }
 
     public func unavailable(replica: String, from: SimTime, to: SimTime) -> SimDuration {
