@@ -196,10 +196,11 @@ public enum Reconciler {
 
     /// True when no commit of the pre-reconcile local head `before` is lost: every commit
     /// reachable from it is reachable from the local branch, or present on the remote (its
-    /// branch or a `conflicts/` branch), or has a rebased counterpart (same author line and
-    /// message) on the remote branch or on the local one (a rebase whose push failed keeps
-    /// the rebased commits locally), or its change is already contained in the remote
-    /// branch's tree (a commit `git rebase` dropped as already upstream).
+    /// branch or a `conflicts/` branch), or has a rebased counterpart of its own (same
+    /// author line and message, not itself reachable from `before`) there or on the local
+    /// branch (a rebase whose push failed keeps the rebased commits locally), or its change
+    /// is already contained in the remote branch's tree (a commit `git rebase` dropped as
+    /// already upstream).
     public static func noLocalCommitLost(
         before: ObjectID, local: GitRepository, remote: GitRepository?,
         branch: String
@@ -217,25 +218,27 @@ public enum Reconciler {
             }
         }
         let onRemote = remote.map { reachableCommits($0, from: remoteTips) } ?? []
-        var counterparts = Set<String>()
+        let originals = reachableCommits(local, from: [before])
+        // Rebased copies by identity, counted: each original needs one of its own.
+        var counterparts: [String: Int] = [:]
         func noteIdentities(_ repo: GitRepository, _ commits: Set<ObjectID>) {
-            for c in commits {
+            for c in commits where !originals.contains(c) {
                 if let raw = try? repo.read(c).data, let info = try? CommitInfo.parse(raw) {
-                    counterparts.insert(info.identity)
+                    counterparts[info.identity, default: 0] += 1
                 }
             }
         }
-        if let remote, let h = remoteHead { noteIdentities(remote, reachableCommits(remote, from: [h])) }
-        noteIdentities(local, keptLocally)
+        if let remote { noteIdentities(remote, onRemote) }
+        noteIdentities(local, keptLocally.subtracting(onRemote))
         let remoteFiles: [String: String]? = {
             guard let remote, let h = remoteHead, let t = try? remote.tree(of: h) else { return nil }
             return try? flatten(remote, tree: t)
         }()
-        for c in reachableCommits(local, from: [before]).sorted()
-        where !keptLocally.contains(c) && !onRemote.contains(c) {
+        for c in originals.sorted() where !keptLocally.contains(c) && !onRemote.contains(c) {
             if let raw = try? local.read(c).data, let info = try? CommitInfo.parse(raw),
-                counterparts.contains(info.identity)
+                let n = counterparts[info.identity], n > 0
             {
+                counterparts[info.identity] = n - 1
                 continue
             }
             if let files = remoteFiles, (try? changeContained(local, commit: c, in: files)) == true { continue }

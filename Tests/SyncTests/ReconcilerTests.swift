@@ -232,6 +232,24 @@ private struct Setup {
         #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
     }
 
+    /// The rebased copy a failed push left locally, escaped to conflicts/ by a later
+    /// reconcile that clashed, still counts as the original's counterpart.
+    @Test func rebasedCopyEscapedByALaterConflictIsNotLost() throws {
+        let s = try Setup()
+        let upstream = with(baseFiles, "theirs.txt", "upstream\n")
+        try s.remoteCommit(upstream, "upstream work")
+        let before = try s.localCommit(with(baseFiles, "README.md", "local wording\n"), "local work")
+        let first = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now,
+            options: ReconcilerOptions(pushFails: true))
+        #expect(first.outcome == .rebased && first.pushFailed)
+        try s.remoteCommit(with(upstream, "README.md", "upstream wording\n"), "upstream rewording")
+        let second = try Reconciler.reconcile(
+            local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
+        #expect(second.outcome == .conflictEscaped && !second.pushFailed)
+        #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+    }
+
     @Test func commitAlreadyUpstreamIsDroppedAndNotCountedLost() throws {
         let s = try Setup()
         let same = with(baseFiles, "fix.txt", "fixed\n")
