@@ -79,7 +79,8 @@ public enum InvariantName: String, CaseIterable, Sendable, Comparable, CustomStr
         case .headIsDefault: return "every advertisement's HEAD is the repository's default branch"
         case .noOverlappingCycles: return "background cycles never overlap on one replica"
         case .pushAvailability:
-            return "the share of push attempts answered 503 while no fault is injected stays under the configured bound"
+            return
+                "the share of push attempts answered 503 while no fault is injected stays under the configured bound (not judged when a replicated deployment's network loses, duplicates or reorders messages)"
         case .leaseKeptAlive:
             return
                 "a lease never expires while its holder runs and the network to the lock service is healthy (heartbeats keep it)"

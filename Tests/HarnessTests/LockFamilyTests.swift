@@ -73,8 +73,9 @@ struct LockTrip: CustomTestStringConvertible, Sendable {
 
 /// A network that loses messages is a fault for the whole run: lock commands time out and
 /// pushes meet 503s no bound was written for. `push-availability` judges none of it (it
-/// called 75 of 100 seeds of cycles-vs-pushes with 2 % loss broken) and still trips on a
-/// relay without push retries on a sound network (`LockFamilyTrips`).
+/// called 75 of 100 seeds of cycles-vs-pushes with 2 % loss broken, seeds 0 and 1 among
+/// them) and still trips on a relay without push retries on a sound network
+/// (`LockFamilyTrips`); on a lossy one such a relay goes unjudged.
 @Suite struct PushAvailabilityOnALossyNetwork {
     @Test func notJudgedWhenTheNetworkLosesMessages() throws {
         var s = try locks("06-cycles-vs-pushes.yaml")
