@@ -135,7 +135,7 @@ let package = Package(
 
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "CoordinationTests", dependencies: ["Coordination", "SimKernel"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "GitStore", "SimKernel"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "GitStore", "SimKernel", "Checks"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "SimKernel"]),
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore", "EventStore", "Nostr", "SimKernel"]),

@@ -118,10 +118,11 @@ extension SyncProgress {
             }
             guard let before = r.localBefore, let local else { continue }
             let remote = w.remoteRepository(domain: r.domain, identifier: r.repo.d)
-            if !Reconciler.noLocalCommitLost(before: before, local: local, remote: remote, branch: r.branch) {
+            let lost = LocalWorkKept.lost(before: before, local: local, remote: remote, branch: r.branch)
+            if !lost.isEmpty {
                 violations.fail(
                     .reconcileOutcome, e.time, e.replica,
-                    "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch"
+                    "reconciling \(r.repo) (\(r.outcome.rawValue)) lost local commits of \(short(before)) (\(lost.map(short).joined(separator: ", "))): they are neither on the local branch, nor on the upstream branch or a conflicts/ branch, nor copied there by a rebase"
                 )
             }
         }

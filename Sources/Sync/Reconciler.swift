@@ -192,61 +192,6 @@ public enum Reconciler {
             conflicts: firstConflict)
     }
 
-    // MARK: invariant
-
-    /// True when no commit of the pre-reconcile local head `before` is lost: every commit
-    /// reachable from it is reachable from the local branch, or present on the remote (its
-    /// branch or a `conflicts/` branch), or has a rebased counterpart of its own (same
-    /// author line and message, not itself reachable from `before`) there or on the local
-    /// branch (a rebase whose push failed keeps the rebased commits locally), or its change
-    /// is already contained in the remote branch's tree (a commit `git rebase` dropped as
-    /// already upstream).
-    public static func noLocalCommitLost(
-        before: ObjectID, local: GitRepository, remote: GitRepository?,
-        branch: String
-    ) -> Bool {
-        let ref = "refs/heads/\(branch)"
-        let keptLocally = reachableCommits(local, from: [local.ref(ref)].compactMap { $0 })
-        if keptLocally.contains(before) { return true }
-        guard local.contains(before) else { return false }
-        var remoteTips: [ObjectID] = []
-        var remoteHead: ObjectID?
-        if let remote {
-            remoteHead = remote.ref(ref)
-            for r in remote.refs where r.name == ref || r.name.hasPrefix("refs/heads/conflicts/") {
-                remoteTips.append(r.id)
-            }
-        }
-        let onRemote = remote.map { reachableCommits($0, from: remoteTips) } ?? []
-        let originals = reachableCommits(local, from: [before])
-        // Rebased copies by identity, counted: each original needs one of its own.
-        var counterparts: [String: Int] = [:]
-        func noteIdentities(_ repo: GitRepository, _ commits: Set<ObjectID>) {
-            for c in commits where !originals.contains(c) {
-                if let raw = try? repo.read(c).data, let info = try? CommitInfo.parse(raw) {
-                    counterparts[info.identity, default: 0] += 1
-                }
-            }
-        }
-        if let remote { noteIdentities(remote, onRemote) }
-        noteIdentities(local, keptLocally.subtracting(onRemote))
-        let remoteFiles: [String: String]? = {
-            guard let remote, let h = remoteHead, let t = try? remote.tree(of: h) else { return nil }
-            return try? flatten(remote, tree: t)
-        }()
-        for c in originals.sorted() where !keptLocally.contains(c) && !onRemote.contains(c) {
-            if let raw = try? local.read(c).data, let info = try? CommitInfo.parse(raw),
-                let n = counterparts[info.identity], n > 0
-            {
-                counterparts[info.identity] = n - 1
-                continue
-            }
-            if let files = remoteFiles, (try? changeContained(local, commit: c, in: files)) == true { continue }
-            return false
-        }
-        return true
-    }
-
     // MARK: transport (object copy + refs)
 
     /// Applies `+src:dst` (or `src:dst`): copies the objects of `remote`'s `src` and sets
@@ -324,18 +269,6 @@ public enum Reconciler {
             stack.append(contentsOf: ps)
         }
         return seen
-    }
-
-    /// True when every path `commit` changed relative to its first parent has, in `files`,
-    /// the state the commit gave it.
-    static func changeContained(_ repo: GitRepository, commit: ObjectID, in files: [String: String]) throws -> Bool {
-        let mine = try flatten(repo, tree: try repo.tree(of: commit))
-        let parent = try repo.parents(of: commit).first
-        let theirs = try parent.map { try flatten(repo, tree: try repo.tree(of: $0)) } ?? [:]
-        for path in Set(mine.keys).union(theirs.keys).sorted() where mine[path] != theirs[path] {
-            if files[path] != mine[path] { return false }
-        }
-        return true
     }
 
     /// Path → "mode blob-hex" for every non-tree entry under `tree`.

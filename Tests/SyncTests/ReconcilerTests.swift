@@ -1,6 +1,7 @@
 import GitStore
 import Testing
 
+@testable import Checks
 @testable import Sync
 
 private let main = "refs/heads/main"
@@ -117,7 +118,7 @@ private struct Setup {
             local: s.local, remote: remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(r.outcome == expected)
         #expect(!r.pushFailed)
-        #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: before, local: s.local, remote: remote, branch: "main").isEmpty)
         #expect(r.localHead == s.local.ref(main))
         switch expected {
         case .fetchFailed:
@@ -180,7 +181,7 @@ private struct Setup {
         #expect(r.pushFailed)
         #expect(s.remote.ref(main) == s.c0)
         #expect(s.local.ref(main) == l1)
-        #expect(Reconciler.noLocalCommitLost(before: l1, local: s.local, remote: s.remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: l1, local: s.local, remote: s.remote, branch: "main").isEmpty)
         // Retried later: the next run pushes.
         let again = try Reconciler.reconcile(
             local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
@@ -226,10 +227,10 @@ private struct Setup {
             options: ReconcilerOptions(pushFails: true))
         #expect(r.outcome == .rebased && r.pushFailed)
         #expect(s.local.ref(main) != before && s.remote.ref(main) == r.remoteHead)
-        #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: before, local: s.local, remote: s.remote, branch: "main").isEmpty)
         // Reset away from the rebased copy, the work is lost, and said so.
         try s.local.setRef(main, r.remoteHead!)
-        #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+        #expect(!LocalWorkKept.lost(before: before, local: s.local, remote: s.remote, branch: "main").isEmpty)
     }
 
     /// The rebased copy a failed push left locally, escaped to conflicts/ by a later
@@ -247,7 +248,7 @@ private struct Setup {
         let second = try Reconciler.reconcile(
             local: s.local, remote: s.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(second.outcome == .conflictEscaped && !second.pushFailed)
-        #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: before, local: s.local, remote: s.remote, branch: "main").isEmpty)
     }
 
     @Test func commitAlreadyUpstreamIsDroppedAndNotCountedLost() throws {
@@ -261,7 +262,7 @@ private struct Setup {
         #expect(r.outcome == .rebased)
         let head = s.local.ref(main)!
         #expect(try s.local.parents(of: head) == [r.remoteHead!])  // one commit replayed, one dropped
-        #expect(Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: before, local: s.local, remote: s.remote, branch: "main").isEmpty)
     }
 
     @Test func conflictEscapesToATimestampedBranchAndResetsLocal() throws {
@@ -288,7 +289,7 @@ private struct Setup {
             unixNow: now, options: ReconcilerOptions(pushFails: true))
         #expect(r.outcome == .conflictEscaped && r.pushFailed)
         #expect(s.local.ref(main) == l1)
-        #expect(Reconciler.noLocalCommitLost(before: l1, local: s.local, remote: s.remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: l1, local: s.local, remote: s.remote, branch: "main").isEmpty)
     }
 
     @Test func secondConflictInTheSameSecondGetsASuffix() throws {
@@ -366,7 +367,7 @@ private struct Setup {
         let ok = try Reconciler.reconcile(
             local: good.local, remote: good.remote, branch: "main", remoteName: "origin", unixNow: now)
         #expect(ok.outcome == .conflictEscaped)
-        #expect(Reconciler.noLocalCommitLost(before: before, local: good.local, remote: good.remote, branch: "main"))
+        #expect(LocalWorkKept.lost(before: before, local: good.local, remote: good.remote, branch: "main").isEmpty)
 
         let bad = try Reconciler.reconcile(
             local: s.local, remote: s.remote, branch: "main", remoteName: "origin",
@@ -374,7 +375,7 @@ private struct Setup {
         #expect(bad.outcome == .rebased)  // outcome mismatch
         #expect(bad.conflicts == ["a.txt"])
         #expect(try files(s.local, s.local.ref(main)!)["src/c.txt"] == "new\n")
-        #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
+        #expect(!LocalWorkKept.lost(before: before, local: s.local, remote: s.remote, branch: "main").isEmpty)
     }
 
     @Test func singleBranchRefspecMissesUpstreamProgress() throws {
@@ -416,8 +417,8 @@ private struct Setup {
             try Reconciler.fetch(
                 into: s.local, from: s.remote, refspec: Reconciler.refspec(branch: "main", remote: "origin")))
         try s.local.setRef(main, s.local.ref(tracking)!)
-        #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: s.remote, branch: "main"))
-        #expect(!Reconciler.noLocalCommitLost(before: before, local: s.local, remote: nil, branch: "main"))
+        #expect(!LocalWorkKept.lost(before: before, local: s.local, remote: s.remote, branch: "main").isEmpty)
+        #expect(!LocalWorkKept.lost(before: before, local: s.local, remote: nil, branch: "main").isEmpty)
     }
 }
 
